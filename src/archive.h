@@ -1,0 +1,40 @@
+/*
+ * archive.h: the event archive, JSON lines in files named by a strftime
+ * template ("/var/log/logward/events-%Y%m%d.jsonl": one file a day).
+ *
+ * Writers hand in whole lines in batches; archive_write is thread-safe and
+ * each call's bytes land contiguously (O_APPEND, one lock).  The file name
+ * is re-evaluated from the current local time on every write, so a new day
+ * opens a new file.  archive_reopen makes the next write reopen the file
+ * (logrotate moved it: SIGUSR1).
+ */
+#ifndef LOGWARD_ARCHIVE_H
+#define LOGWARD_ARCHIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct archive;
+
+/*
+ * Check the template and open today's file, creating missing parent
+ * directories (mode 0750).  Returns NULL with err set on failure.  Caller
+ * frees with archive_close.
+ */
+struct archive *archive_open(const char *path_template, char *err, size_t errlen);
+
+/* Append len bytes.  Returns 0, or -1 after logging why (bytes counted lost). */
+int archive_write(struct archive *a, const char *data, size_t len);
+
+/* Ask the next write to reopen the file.  Safe from any thread. */
+void archive_reopen(struct archive *a);
+
+/* fsync the current file (on exit). */
+void archive_sync(struct archive *a);
+
+/* Bytes that could not be written (disk full, ...), for the counters. */
+uint64_t archive_lost_bytes(const struct archive *a);
+
+void archive_close(struct archive *a);
+
+#endif

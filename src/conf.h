@@ -1,0 +1,56 @@
+/*
+ * conf.h: the configuration file (libConfuse, nginx-like blocks).
+ *
+ *   input lan_udp { transport = udp  address = "0.0.0.0:514" }
+ *   input lan_tcp { transport = tcp  address = "0.0.0.0:514"  max_message_size = 65536 }
+ *   rules   = "/usr/share/logward/patterns"
+ *   archive { path = "/var/log/logward/events-%Y%m%d.jsonl" }
+ *
+ * Unknown keys, bad values and inconsistent settings are errors reported
+ * as "file:line: message".  A struct conf is immutable once loaded.
+ */
+#ifndef LOGWARD_CONF_H
+#define LOGWARD_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum transport { TRANSPORT_UDP, TRANSPORT_TCP };
+
+struct input_conf {
+	char *name;              /* the block title: observer.ingress.name */
+	enum transport transport;
+	char *address;           /* as written: "127.0.0.1:5514", "[::1]:5514", "*:514" */
+	char *host;              /* parsed: "127.0.0.1", "::1"; NULL for any address */
+	char *port;              /* parsed: "5514" */
+	size_t max_message_size; /* bytes; longer frames are truncated and counted */
+	unsigned max_connections; /* TCP: open connections; more are refused and counted */
+	unsigned idle_timeout;    /* TCP: seconds without data before closing; 0 = never */
+	size_t recv_buffer;       /* UDP: SO_RCVBUF bytes; 0 = kernel default */
+	int line;                 /* where the block starts, for messages */
+};
+
+struct conf {
+	char *path;               /* the file loaded */
+	struct input_conf *inputs;
+	size_t n_inputs;
+	char *rules;              /* rulebase directory or file */
+	char *archive_path;       /* strftime template */
+	unsigned workers;         /* 0 = one per core */
+	unsigned queue_batches;   /* batches between intake and workers */
+	unsigned stats_interval;  /* seconds between counter summaries in the log; 0 = never */
+};
+
+/*
+ * Parse and validate path.  Returns NULL with err set ("file:line: what was
+ * expected") on any error.  Caller frees with conf_free.
+ */
+struct conf *conf_load(const char *path, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+/* Print the effective configuration, defaults included, in config syntax (-T). */
+void conf_dump(const struct conf *c, FILE *fp);
+
+const char *transport_name(enum transport t);
+
+#endif

@@ -1,0 +1,1 @@
+/* framing.c: to be written */

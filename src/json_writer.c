@@ -1,0 +1,1 @@
+/* json_writer.c: to be written */

@@ -1,0 +1,67 @@
+/*
+ * json_writer.h: the one place logward produces JSON text.
+ *
+ * A streaming writer: values are appended to a growable byte buffer as they
+ * come, with no object tree in between (DESIGN.md "Performance budget").
+ * Strings are escaped per RFC 8259; bytes that are not valid UTF-8 are
+ * written as \u00XX (the byte's value), so the output is always valid JSON
+ * and valid UTF-8 whatever the input.  Commas are inserted by the writer.
+ *
+ * Ownership: struct strbuf owns data; strbuf_free releases it.  The buffer
+ * grows on demand; strbuf_* return -1 only when memory runs out.
+ */
+#ifndef LOGWARD_JSON_WRITER_H
+#define LOGWARD_JSON_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+
+struct strbuf {
+	char *data; /* owned; not NUL-terminated unless strbuf_cstr was called */
+	size_t len;
+	size_t cap;
+};
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb); /* len = 0, memory kept */
+int strbuf_reserve(struct strbuf *sb, size_t extra);
+int strbuf_append(struct strbuf *sb, const void *p, size_t len);
+int strbuf_append_str(struct strbuf *sb, const char *s);
+int strbuf_append_char(struct strbuf *sb, char c);
+const char *strbuf_cstr(struct strbuf *sb); /* NUL-terminates; NULL on ENOMEM */
+
+#define JSON_WRITER_MAX_DEPTH 32
+
+struct json_writer {
+	struct strbuf *out;    /* not owned */
+	int depth;
+	bool need_comma[JSON_WRITER_MAX_DEPTH + 1];
+	bool failed;           /* out of memory or depth exceeded: output unusable */
+};
+
+void json_writer_init(struct json_writer *w, struct strbuf *out);
+void json_object_begin(struct json_writer *w);
+void json_object_end(struct json_writer *w);
+void json_array_begin(struct json_writer *w);
+void json_array_end(struct json_writer *w);
+/* Object member name; the next value call gives its value. */
+void json_key(struct json_writer *w, const char *key, size_t len);
+void json_string(struct json_writer *w, const char *s, size_t len);
+void json_cstring(struct json_writer *w, const char *s);
+void json_int(struct json_writer *w, int64_t v);
+void json_bool(struct json_writer *w, bool v);
+void json_null(struct json_writer *w);
+/*
+ * Write a libfastjson value (as liblognorm returns) through this writer, so
+ * that its strings get the same escaping as everything else.
+ */
+void json_value_fjson(struct json_writer *w, struct json_object *v);
+
+/* Append s[0..len) escaped, without quotes.  Exposed for tests and fuzzing. */
+int json_escape_append(struct strbuf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,1 @@
+/* listen_tcp.h */

@@ -1,0 +1,1 @@
+/* listen_udp.c: to be written */

@@ -1,0 +1,1 @@
+/* normalize.c: to be written */

@@ -1,0 +1,1 @@
+/* pipeline.c: to be written */

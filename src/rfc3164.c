@@ -1,0 +1,1 @@
+/* rfc3164.c: to be written */

@@ -1,0 +1,1 @@
+/* rfc5424.c: to be written */
