@@ -1,1 +1,36 @@
-/* listen_tcp.h */
+/*
+ * listen_tcp.h: a TCP syslog input with RFC 6587 framing (framing.h).
+ *
+ * Limits: max_connections open at once (more are accepted and closed at
+ * once, counted as refused), idle_timeout without data closes a
+ * connection, and per-connection buffering is bounded by the framer's
+ * pending maximum plus one read.  While the pipeline is paused no
+ * connection is read: the sender's TCP window closes and it slows down.
+ */
+#ifndef LOGWARD_LISTEN_TCP_H
+#define LOGWARD_LISTEN_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct input_conf;
+struct input_stats;
+struct listen_tcp;
+struct pipeline;
+
+/* Bind and listen; NULL with err set on failure.  Caller frees with listen_tcp_free. */
+struct listen_tcp *listen_tcp_new(struct event_base *base, const struct input_conf *ic,
+    struct pipeline *pipeline, char *err, size_t errlen);
+
+/* Stop or restart reading every connection (pipeline backpressure). */
+void listen_tcp_pause(struct listen_tcp *l, bool paused);
+
+/* Stop accepting, deliver every connection's unterminated last frame, close them. */
+void listen_tcp_shutdown(struct listen_tcp *l);
+
+struct input_stats *listen_tcp_stats(struct listen_tcp *l);
+
+void listen_tcp_free(struct listen_tcp *l);
+
+#endif

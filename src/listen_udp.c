@@ -1,1 +1,280 @@
-/* listen_udp.c: to be written */
+/*
+ * listen_udp.c: UDP intake.  Reading is cheap on purpose: receive a batch
+ * of datagrams, stamp them, hand them to the pipeline.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include "conf.h"
+#include "framing.h"
+#include "listen_udp.h"
+#include "log.h"
+#include "pipeline.h"
+#include "stats.h"
+
+#ifndef SO_RXQ_OVFL
+#define SO_RXQ_OVFL 40
+#endif
+
+/* Datagrams received per recvmmsg call, and calls per wake-up. */
+#define UDP_BATCH 64
+#define UDP_CALLS_PER_WAKEUP 16
+/* Largest UDP payload, plus one byte to notice anything larger. */
+#define UDP_DATAGRAM_MAX 65536
+
+struct udp_socket {
+	struct listen_udp *listener;
+	int fd;
+	struct event *read_ev;
+	uint32_t last_overflow; /* SO_RXQ_OVFL is a running count per socket */
+};
+
+struct listen_udp {
+	const struct input_conf *conf;  /* not owned */
+	struct pipeline *pipeline;      /* not owned */
+	struct input_ident ident;
+	struct input_stats stats;
+	struct udp_socket *sockets;
+	size_t n_sockets;
+	/* Receive buffers shared by this input's sockets: one loop thread. */
+	char *bufs;                     /* UDP_BATCH * (UDP_DATAGRAM_MAX + 1) */
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sockaddr_storage addrs[UDP_BATCH];
+	char cmsg[UDP_BATCH][CMSG_SPACE(sizeof(uint32_t))];
+};
+
+/* Account the kernel's drop counter carried in the control message. */
+static void
+udp_note_overflow(struct udp_socket *us, struct msghdr *mh)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t n;
+
+			memcpy(&n, CMSG_DATA(c), sizeof(n));
+			if (n != us->last_overflow) {
+				stats_add(&us->listener->stats.kernel_drops,
+				    (uint32_t)(n - us->last_overflow));
+				us->last_overflow = n;
+			}
+		}
+	}
+}
+
+/* Hand one datagram to the pipeline, minus trailing LF/CR/NUL. */
+static void
+udp_deliver(struct listen_udp *l, const char *data, size_t len, bool cut,
+    const struct sockaddr *sa, const struct timespec *now)
+{
+	struct peer_addr peer;
+	unsigned flags = 0;
+
+	stats_add(&l->stats.bytes, len);
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' ||
+	    data[len - 1] == '\0'))
+		len--;
+	if (len == 0)
+		return;
+	if (cut || len > l->conf->max_message_size) {
+		if (len > l->conf->max_message_size)
+			len = l->conf->max_message_size;
+		flags |= FRAME_TRUNCATED;
+		stats_add(&l->stats.truncated, 1);
+	}
+	peer_addr_from_sockaddr(&peer, sa);
+	pipeline_add(l->pipeline, &l->ident, data, len, flags, &peer, now);
+}
+
+static void
+udp_readcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct udp_socket *us = arg;
+	struct listen_udp *l = us->listener;
+	struct timespec now;
+	int calls, n, i;
+
+	for (calls = 0; calls < UDP_CALLS_PER_WAKEUP; calls++) {
+		for (i = 0; i < UDP_BATCH; i++) {
+			l->iov[i].iov_base = l->bufs + (size_t)i * (UDP_DATAGRAM_MAX + 1);
+			l->iov[i].iov_len = UDP_DATAGRAM_MAX + 1;
+			memset(&l->msgs[i].msg_hdr, 0, sizeof(l->msgs[i].msg_hdr));
+			l->msgs[i].msg_hdr.msg_iov = &l->iov[i];
+			l->msgs[i].msg_hdr.msg_iovlen = 1;
+			l->msgs[i].msg_hdr.msg_name = &l->addrs[i];
+			l->msgs[i].msg_hdr.msg_namelen = sizeof(l->addrs[i]);
+			l->msgs[i].msg_hdr.msg_control = l->cmsg[i];
+			l->msgs[i].msg_hdr.msg_controllen = sizeof(l->cmsg[i]);
+		}
+		n = recvmmsg(fd, l->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("input %s: recvmmsg", l->conf->name);
+			return;
+		}
+		clock_gettime(CLOCK_REALTIME, &now);
+		for (i = 0; i < n; i++) {
+			struct msghdr *mh = &l->msgs[i].msg_hdr;
+			size_t len = l->msgs[i].msg_len;
+			bool cut = (mh->msg_flags & MSG_TRUNC) != 0 || len > UDP_DATAGRAM_MAX;
+
+			udp_note_overflow(us, mh);
+			if (len > UDP_DATAGRAM_MAX)
+				len = UDP_DATAGRAM_MAX;
+			udp_deliver(l, l->iov[i].iov_base, len, cut,
+			    (struct sockaddr *)&l->addrs[i], &now);
+		}
+		if (n < UDP_BATCH)
+			return;
+	}
+}
+
+/* Open, configure and bind one socket for ai. -1 with err set on failure. */
+static int
+udp_socket_open(const struct input_conf *ic, const struct addrinfo *ai,
+    char *err, size_t errlen)
+{
+	int fd, on = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (fd == -1) {
+		snprintf(err, errlen, "input %s: socket: %s", ic->name, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
+		log_warn("input %s: SO_RXQ_OVFL (kernel drops will not be counted)", ic->name);
+	if (ic->recv_buffer > 0) {
+		int size = (int)ic->recv_buffer;
+
+		/* SO_RCVBUFFORCE passes the rmem_max cap when we are root. */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == -1)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	}
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		snprintf(err, errlen, "input %s: bind udp %s: %s", ic->name, ic->address,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct listen_udp *
+listen_udp_new(struct event_base *base, const struct input_conf *ic,
+    struct pipeline *pipeline, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct listen_udp *l;
+	size_t n = 0;
+	int rc;
+
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->conf = ic;
+	l->pipeline = pipeline;
+	l->ident.name = ic->name;
+	l->ident.transport = "udp";
+	l->ident.stats = &l->stats;
+	l->bufs = malloc((size_t)UDP_BATCH * (UDP_DATAGRAM_MAX + 1));
+	if (l->bufs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(ic->host, ic->port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "input %s: address %s: %s", ic->name, ic->address,
+		    gai_strerror(rc));
+		goto fail;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		n++;
+	l->sockets = calloc(n, sizeof(*l->sockets));
+	if (l->sockets == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct udp_socket *us = &l->sockets[l->n_sockets];
+		int fd = udp_socket_open(ic, ai, err, errlen);
+
+		if (fd == -1)
+			goto fail;
+		us->listener = l;
+		us->fd = fd;
+		us->read_ev = event_new(base, fd, EV_READ | EV_PERSIST, udp_readcb, us);
+		l->n_sockets++;
+		if (us->read_ev == NULL || event_add(us->read_ev, NULL) == -1) {
+			snprintf(err, errlen, "input %s: cannot watch socket", ic->name);
+			goto fail;
+		}
+	}
+	freeaddrinfo(res);
+	return l;
+fail:
+	if (res != NULL)
+		freeaddrinfo(res);
+	listen_udp_free(l);
+	return NULL;
+}
+
+void
+listen_udp_pause(struct listen_udp *l, bool paused)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_sockets; i++) {
+		if (paused)
+			event_del(l->sockets[i].read_ev);
+		else
+			event_add(l->sockets[i].read_ev, NULL);
+	}
+}
+
+struct input_stats *
+listen_udp_stats(struct listen_udp *l)
+{
+	return &l->stats;
+}
+
+void
+listen_udp_free(struct listen_udp *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n_sockets; i++) {
+		if (l->sockets[i].read_ev != NULL)
+			event_free(l->sockets[i].read_ev);
+		close(l->sockets[i].fd);
+	}
+	free(l->sockets);
+	free(l->bufs);
+	free(l);
+}

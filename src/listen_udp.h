@@ -1,1 +1,33 @@
-/* listen_udp.h */
+/*
+ * listen_udp.h: a UDP syslog input.  One datagram is one message (a
+ * trailing LF, CR or NUL is removed).  Datagrams are read in batches with
+ * recvmmsg; the kernel's own drops are counted through SO_RXQ_OVFL.
+ */
+#ifndef LOGWARD_LISTEN_UDP_H
+#define LOGWARD_LISTEN_UDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct input_conf;
+struct pipeline;
+struct listen_udp;
+struct input_stats;
+
+/*
+ * Bind every address ic names (a wildcard or name may give several) and
+ * start reading on base.  NULL with err set when nothing could be bound.
+ * Caller frees with listen_udp_free.
+ */
+struct listen_udp *listen_udp_new(struct event_base *base, const struct input_conf *ic,
+    struct pipeline *pipeline, char *err, size_t errlen);
+
+/* Stop or restart reading (pipeline backpressure). */
+void listen_udp_pause(struct listen_udp *l, bool paused);
+
+struct input_stats *listen_udp_stats(struct listen_udp *l);
+
+void listen_udp_free(struct listen_udp *l);
+
+#endif

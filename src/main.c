@@ -1,1 +1,416 @@
-int main(void){return 0;}
+/*
+ * main.c: command line, start-up, signals and shutdown of the logward daemon.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "archive.h"
+#include "conf.h"
+#include "framing.h"
+#include "json_writer.h"
+#include "listen_tcp.h"
+#include "listen_udp.h"
+#include "log.h"
+#include "pipeline.h"
+#include "process.h"
+#include "stats.h"
+
+#define DEFAULT_CONFIG LOGWARD_SYSCONFDIR "/logward.conf"
+/* Longest line --test-rules accepts, as the daemon's largest frame. */
+#define TEST_RULES_LINE_MAX (16 * 1024 * 1024)
+
+/* One running input of either kind. */
+struct input {
+	const struct input_conf *conf;
+	struct listen_udp *udp;
+	struct listen_tcp *tcp;
+	struct input_stats_snapshot last;
+};
+
+/* Everything the daemon owns; the only place that holds run-time state. */
+struct daemon_ctx {
+	struct conf *conf;
+	struct event_base *base;
+	struct archive *archive;
+	struct pipeline *pipeline;
+	struct input *inputs;
+	size_t n_inputs;
+	struct event *sig_ev[5];
+	struct event *stats_ev;
+	int exit_signal;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: logward [-dhtTV] [-f file] [--rules path] [--test-rules [file]]\n"
+	    "  -f, --config FILE     configuration file (default %s)\n"
+	    "  -t, --check-config    check the configuration and rulebases, then exit\n"
+	    "  -T, --dump-config     print the effective configuration, then exit\n"
+	    "  -d, --debug           log debug messages to stderr\n"
+	    "  -V, --version         print the version, then exit\n"
+	    "  -h, --help            this text\n"
+	    "      --rules PATH      rulebase directory or file (overrides the config)\n"
+	    "      --test-rules [FILE]\n"
+	    "                        run syslog lines from FILE (or stdin) through\n"
+	    "                        parsing and normalization; print one JSON event each\n",
+	    DEFAULT_CONFIG);
+}
+
+/* Pipeline backpressure: stop or restart reading on every input. */
+static void
+daemon_pausecb(void *arg, bool paused)
+{
+	struct daemon_ctx *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->n_inputs; i++) {
+		if (d->inputs[i].udp != NULL)
+			listen_udp_pause(d->inputs[i].udp, paused);
+		if (d->inputs[i].tcp != NULL)
+			listen_tcp_pause(d->inputs[i].tcp, paused);
+	}
+}
+
+static struct input_stats *
+input_stats_of(struct input *in)
+{
+	return in->udp != NULL ? listen_udp_stats(in->udp) : listen_tcp_stats(in->tcp);
+}
+
+static void
+daemon_log_stats(struct daemon_ctx *d, int force)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_inputs; i++)
+		stats_log_summary(d->inputs[i].conf->name, input_stats_of(&d->inputs[i]),
+		    &d->inputs[i].last, force);
+	if (archive_lost_bytes(d->archive) > 0)
+		log_warnx("archive: %llu bytes could not be written",
+		    (unsigned long long)archive_lost_bytes(d->archive));
+}
+
+static void
+daemon_statscb(evutil_socket_t fd, short what, void *arg)
+{
+	daemon_log_stats(arg, 0);
+}
+
+static void
+daemon_signalcb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon_ctx *d = arg;
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("signal %d: draining and exiting", (int)sig);
+		d->exit_signal = (int)sig;
+		event_base_loopbreak(d->base);
+		break;
+	case SIGHUP:
+		/* Full reload is a later issue: for now HUP reopens like USR1. */
+		log_info("SIGHUP: reopening output files (configuration reload is not implemented yet)");
+		archive_reopen(d->archive);
+		break;
+	case SIGUSR1:
+		log_info("SIGUSR1: reopening output files");
+		archive_reopen(d->archive);
+		break;
+	case SIGUSR2:
+		daemon_log_stats(d, 1);
+		break;
+	}
+}
+
+/* Bind every input of the configuration. */
+static int
+daemon_open_inputs(struct daemon_ctx *d, char *err, size_t errlen)
+{
+	size_t i;
+
+	d->inputs = calloc(d->conf->n_inputs, sizeof(*d->inputs));
+	if (d->inputs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < d->conf->n_inputs; i++) {
+		const struct input_conf *ic = &d->conf->inputs[i];
+		struct input *in = &d->inputs[i];
+
+		in->conf = ic;
+		if (ic->transport == TRANSPORT_UDP)
+			in->udp = listen_udp_new(d->base, ic, d->pipeline, err, errlen);
+		else
+			in->tcp = listen_tcp_new(d->base, ic, d->pipeline, err, errlen);
+		if (in->udp == NULL && in->tcp == NULL)
+			return -1;
+		d->n_inputs++;
+		log_info("input %s: listening on %s %s", ic->name,
+		    transport_name(ic->transport), ic->address);
+	}
+	return 0;
+}
+
+static int
+daemon_add_signals(struct daemon_ctx *d)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		d->sig_ev[i] = evsignal_new(d->base, sigs[i], daemon_signalcb, d);
+		if (d->sig_ev[i] == NULL || event_add(d->sig_ev[i], NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Tear down in reverse order of set-up; safe on a partly built context. */
+static void
+daemon_free(struct daemon_ctx *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_inputs; i++) {
+		listen_udp_free(d->inputs[i].udp);
+		listen_tcp_free(d->inputs[i].tcp);
+	}
+	free(d->inputs);
+	if (d->pipeline != NULL)
+		pipeline_free(d->pipeline);
+	if (d->archive != NULL)
+		archive_close(d->archive);
+	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
+		if (d->sig_ev[i] != NULL)
+			event_free(d->sig_ev[i]);
+	if (d->stats_ev != NULL)
+		event_free(d->stats_ev);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}
+
+/* Run the collector until TERM or INT. */
+static int
+daemon_run(struct conf *conf)
+{
+	struct daemon_ctx d;
+	char err[1024];
+	size_t i;
+
+	memset(&d, 0, sizeof(d));
+	d.conf = conf;
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent: no pthreads support");
+	d.base = event_base_new();
+	if (d.base == NULL || event_base_priority_init(d.base, 3) == -1)
+		fatalx("libevent: cannot create the event loop");
+	d.archive = archive_open(conf->archive_path, err, sizeof(err));
+	if (d.archive == NULL)
+		fatalx("%s", err);
+	d.pipeline = pipeline_new(d.base, conf->workers, conf->queue_batches, conf->rules,
+	    d.archive, daemon_pausecb, &d, err, sizeof(err));
+	if (d.pipeline == NULL)
+		fatalx("%s", err);
+	if (daemon_open_inputs(&d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (daemon_add_signals(&d) == -1)
+		fatalx("libevent: cannot watch signals");
+	if (conf->stats_interval > 0) {
+		struct timeval tv = { (time_t)conf->stats_interval, 0 };
+
+		d.stats_ev = event_new(d.base, -1, EV_PERSIST, daemon_statscb, &d);
+		if (d.stats_ev == NULL || event_add(d.stats_ev, &tv) == -1)
+			fatalx("libevent: cannot start the statistics timer");
+	}
+	log_info("logward %s started: %zu inputs, %u workers, rules %s, archive %s",
+	    PACKAGE_VERSION, d.n_inputs, pipeline_worker_count(d.pipeline),
+	    conf->rules, conf->archive_path);
+
+	event_base_dispatch(d.base);
+
+	/* Drain: the last frames of open connections, every queued batch, the archive. */
+	for (i = 0; i < d.n_inputs; i++)
+		if (d.inputs[i].tcp != NULL)
+			listen_tcp_shutdown(d.inputs[i].tcp);
+	pipeline_drain(d.pipeline);
+	archive_sync(d.archive);
+	daemon_log_stats(&d, 1);
+	log_info("exiting");
+	daemon_free(&d);
+	return 0;
+}
+
+/* --test-rules: one JSON event per input line, exactly as the daemon archives it. */
+static int
+test_rules(const char *rules, const char *path)
+{
+	struct processor proc;
+	struct process_result res;
+	struct frame_meta meta;
+	struct strbuf out;
+	char err[1024];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp = stdin;
+	int rc = 0;
+
+	if (path != NULL && strcmp(path, "-") != 0 && (fp = fopen(path, "r")) == NULL) {
+		log_warn("%s", path);
+		return 1;
+	}
+	if (processor_init(&proc, rules, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		processor_fini(&proc);
+		if (fp != stdin)
+			fclose(fp);
+		return 1;
+	}
+	strbuf_init(&out);
+	memset(&meta, 0, sizeof(meta));
+	meta.input_name = "test-rules";
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		size_t len = (size_t)n;
+
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		meta.frame_flags = 0;
+		if (len > TEST_RULES_LINE_MAX) {
+			len = TEST_RULES_LINE_MAX;
+			meta.frame_flags = FRAME_TRUNCATED;
+		}
+		clock_gettime(CLOCK_REALTIME, &meta.received);
+		strbuf_reset(&out);
+		if (processor_run(&proc, line, len, &meta, &out, &res) == -1) {
+			log_warnx("out of memory");
+			rc = 1;
+			break;
+		}
+		fwrite(out.data, 1, out.len, stdout);
+	}
+	fflush(stdout);
+	free(line);
+	strbuf_free(&out);
+	processor_fini(&proc);
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_TEST_RULES = 256, OPT_RULES };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "dump-config", no_argument, NULL, 'T' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "test-rules", optional_argument, NULL, OPT_TEST_RULES },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = DEFAULT_CONFIG, *rules = NULL, *test_file = NULL;
+	bool check = false, dump = false, testing = false;
+	struct processor proc;
+	struct conf *conf;
+	char err[1024];
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "f:tTdVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			config = optarg;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'T':
+			dump = true;
+			break;
+		case 'd':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case 'V':
+			printf("logward %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_TEST_RULES:
+			testing = true;
+			/* optional argument given as a separate word, too */
+			if (optarg == NULL && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			test_file = optarg;
+			break;
+		case OPT_RULES:
+			rules = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	tzset();
+
+	if (testing && rules != NULL)
+		return test_rules(rules, test_file);
+	conf = conf_load(config, err, sizeof(err));
+	if (conf == NULL) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (rules != NULL) {
+		free(conf->rules);
+		conf->rules = strdup(rules);
+		if (conf->rules == NULL)
+			fatalx("out of memory");
+	}
+	if (testing) {
+		rc = test_rules(conf->rules, test_file);
+		conf_free(conf);
+		return rc;
+	}
+	if (dump) {
+		conf_dump(conf, stdout);
+		conf_free(conf);
+		return 0;
+	}
+	if (check) {
+		rc = processor_init(&proc, conf->rules, err, sizeof(err));
+		processor_fini(&proc);
+		if (rc == -1) {
+			log_warnx("%s", err);
+			conf_free(conf);
+			return 1;
+		}
+		printf("%s: configuration and rulebases OK\n", conf->path);
+		conf_free(conf);
+		return 0;
+	}
+	rc = daemon_run(conf);
+	conf_free(conf);
+	return rc;
+}

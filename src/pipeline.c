@@ -1,1 +1,530 @@
-/* pipeline.c: to be written */
+/*
+ * pipeline.c: batches from the intake loop to the processing workers.
+ * See pipeline.h for the contract and the backpressure rule.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "archive.h"
+#include "json_writer.h"
+#include "log.h"
+#include "pipeline.h"
+#include "process.h"
+#include "stats.h"
+
+/* A batch is handed over when it holds this much, or at the loop's end. */
+#define BATCH_DATA_INITIAL (256 * 1024)
+#define BATCH_ITEMS_INITIAL 1024
+/* Workers write to the archive at least every this many bytes of events. */
+#define WORKER_WRITE_THRESHOLD (1024 * 1024)
+/* Priority of the end-of-iteration flush: below every I/O event. */
+#define FLUSH_PRIORITY 2
+
+struct batch_item {
+	uint32_t off;
+	uint32_t len;
+	unsigned flags;
+	struct peer_addr peer;
+	struct timespec received;
+	const struct input_ident *input;
+};
+
+struct batch {
+	struct batch *next;
+	char *data;               /* frames back to back; owned */
+	size_t used, cap;
+	struct batch_item *items; /* owned */
+	size_t n, items_cap;
+};
+
+struct worker {
+	pthread_t thread;
+	struct pipeline *pipeline;
+	struct processor proc;
+	struct strbuf out;
+	bool started;
+};
+
+struct pipeline {
+	struct event_base *base;      /* not owned */
+	struct archive *archive;      /* not owned */
+	struct event *flush_ev;
+	struct event *resume_ev;
+	pipeline_pause_fn *pause_cb;
+	void *pause_arg;
+
+	pthread_mutex_t lock;         /* guards the fields down to n_live */
+	pthread_cond_t work_cv;
+	struct batch *queue_head, *queue_tail;
+	struct batch *free_list;
+	bool stopping;
+	bool resume_wanted;           /* intake is paused, waiting for a free batch */
+	unsigned n_live;              /* batches in existence */
+
+	unsigned pool_size;
+	struct batch *current;        /* intake loop only */
+	bool paused;                  /* intake loop only */
+	bool flush_scheduled;         /* intake loop only */
+
+	struct worker *workers;
+	unsigned n_workers;
+};
+
+void
+peer_addr_from_sockaddr(struct peer_addr *pa, const struct sockaddr *sa)
+{
+	memset(pa, 0, sizeof(*pa));
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		pa->family = AF_INET;
+		pa->port = ntohs(sin->sin_port);
+		memcpy(pa->addr, &sin->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+		pa->family = AF_INET6;
+		pa->port = ntohs(sin6->sin6_port);
+		memcpy(pa->addr, &sin6->sin6_addr, 16);
+	}
+}
+
+/* Allocate an empty batch; NULL when out of memory. */
+static struct batch *
+batch_new(void)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->data = malloc(BATCH_DATA_INITIAL);
+	b->items = calloc(BATCH_ITEMS_INITIAL, sizeof(*b->items));
+	if (b->data == NULL || b->items == NULL) {
+		free(b->data);
+		free(b->items);
+		free(b);
+		return NULL;
+	}
+	b->cap = BATCH_DATA_INITIAL;
+	b->items_cap = BATCH_ITEMS_INITIAL;
+	return b;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	free(b->items);
+	free(b);
+}
+
+/* Make room for one more item of len bytes; -1 when out of memory. */
+static int
+batch_reserve(struct batch *b, size_t len)
+{
+	if (b->n == b->items_cap) {
+		size_t ncap = b->items_cap * 2;
+		struct batch_item *ni = realloc(b->items, ncap * sizeof(*ni));
+
+		if (ni == NULL)
+			return -1;
+		b->items = ni;
+		b->items_cap = ncap;
+	}
+	if (b->cap - b->used < len) {
+		size_t ncap = b->cap;
+		char *nd;
+
+		while (ncap - b->used < len)
+			ncap *= 2;
+		if (ncap > UINT32_MAX)
+			return -1;
+		nd = realloc(b->data, ncap);
+		if (nd == NULL)
+			return -1;
+		b->data = nd;
+		b->cap = ncap;
+	}
+	return 0;
+}
+
+/* Worker side: take the next batch, or NULL when stopping and the queue is empty. */
+static struct batch *
+queue_pop(struct pipeline *p)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->queue_head == NULL && !p->stopping)
+		pthread_cond_wait(&p->work_cv, &p->lock);
+	b = p->queue_head;
+	if (b != NULL) {
+		p->queue_head = b->next;
+		if (p->queue_head == NULL)
+			p->queue_tail = NULL;
+		b->next = NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+/* Worker side: give a processed batch back, waking intake if it waits for one. */
+static void
+batch_release(struct pipeline *p, struct batch *b)
+{
+	bool wake = false;
+
+	b->n = 0;
+	b->used = 0;
+	pthread_mutex_lock(&p->lock);
+	if (p->n_live > p->pool_size) {
+		/* an overflow batch made while paused: do not keep it */
+		p->n_live--;
+		batch_free(b);
+	} else {
+		b->next = p->free_list;
+		p->free_list = b;
+	}
+	if (p->resume_wanted) {
+		p->resume_wanted = false;
+		wake = true;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (wake)
+		event_active(p->resume_ev, 0, 0);
+}
+
+/* Write what the worker formatted so far to the archive. */
+static void
+worker_write(struct worker *w)
+{
+	if (w->out.len == 0)
+		return;
+	archive_write(w->pipeline->archive, w->out.data, w->out.len);
+	strbuf_reset(&w->out);
+}
+
+/* Parse, normalize and format every message of a batch. */
+static void
+worker_process_batch(struct worker *w, struct batch *b)
+{
+	char ip[INET6_ADDRSTRLEN];
+	struct frame_meta meta;
+	struct process_result res;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		const struct batch_item *it = &b->items[i];
+
+		meta.input_name = it->input->name;
+		meta.transport = it->input->transport;
+		meta.source_ip = NULL;
+		if (it->peer.family != 0 &&
+		    inet_ntop(it->peer.family, it->peer.addr, ip, sizeof(ip)) != NULL)
+			meta.source_ip = ip;
+		meta.source_port = it->peer.port;
+		meta.received = it->received;
+		meta.frame_flags = it->flags;
+		if (processor_run(&w->proc, b->data + it->off, it->len, &meta,
+		    &w->out, &res) == -1) {
+			log_warnx("out of memory formatting an event from input %s",
+			    it->input->name);
+			continue;
+		}
+		if (res.parse_failed)
+			stats_add(&it->input->stats->parse_failures, 1);
+		if (res.normalized)
+			stats_add(&it->input->stats->normalized, 1);
+		if (w->out.len >= WORKER_WRITE_THRESHOLD)
+			worker_write(w);
+	}
+	worker_write(w);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct batch *b;
+
+	while ((b = queue_pop(w->pipeline)) != NULL) {
+		worker_process_batch(w, b);
+		batch_release(w->pipeline, b);
+	}
+	return NULL;
+}
+
+/* Intake side: queue the current batch and take a free one, or pause. */
+static void
+pipeline_submit(struct pipeline *p)
+{
+	struct batch *b = p->current;
+	bool pause_now = false;
+
+	if (b == NULL || b->n == 0)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->queue_tail != NULL)
+		p->queue_tail->next = b;
+	else
+		p->queue_head = b;
+	p->queue_tail = b;
+	pthread_cond_signal(&p->work_cv);
+	p->current = p->free_list;
+	if (p->current != NULL) {
+		p->free_list = p->current->next;
+		p->current->next = NULL;
+	} else if (!p->stopping) {
+		p->resume_wanted = true;
+		pause_now = true;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (pause_now && !p->paused) {
+		p->paused = true;
+		log_debug("pipeline: all %u batches in use, intake paused", p->pool_size);
+		p->pause_cb(p->pause_arg, true);
+	}
+}
+
+static void
+pipeline_flushcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipeline *p = arg;
+
+	p->flush_scheduled = false;
+	pipeline_submit(p);
+}
+
+static void
+pipeline_resumecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->current == NULL && p->free_list != NULL) {
+		p->current = p->free_list;
+		p->free_list = p->current->next;
+		p->current->next = NULL;
+	}
+	if (p->current == NULL)
+		p->resume_wanted = true; /* raced with another taker: wait again */
+	pthread_mutex_unlock(&p->lock);
+	if (p->current != NULL && p->paused) {
+		p->paused = false;
+		log_debug("pipeline: batch free again, intake resumed");
+		p->pause_cb(p->pause_arg, false);
+	}
+}
+
+void
+pipeline_add(struct pipeline *p, const struct input_ident *input,
+    const char *frame, size_t len, unsigned frame_flags,
+    const struct peer_addr *peer, const struct timespec *received)
+{
+	struct batch_item *it;
+	struct batch *b;
+
+	if (p->current == NULL) {
+		/* Data read in the same loop iteration as the pause: keep it. */
+		b = batch_new();
+		if (b == NULL) {
+			log_warnx("out of memory: message from input %s lost", input->name);
+			return;
+		}
+		pthread_mutex_lock(&p->lock);
+		p->n_live++;
+		pthread_mutex_unlock(&p->lock);
+		p->current = b;
+	}
+	b = p->current;
+	if (batch_reserve(b, len) == -1) {
+		log_warnx("out of memory: message from input %s lost", input->name);
+		return;
+	}
+	it = &b->items[b->n++];
+	it->off = (uint32_t)b->used;
+	it->len = (uint32_t)len;
+	it->flags = frame_flags;
+	it->input = input;
+	it->received = *received;
+	if (peer != NULL)
+		it->peer = *peer;
+	else
+		memset(&it->peer, 0, sizeof(it->peer));
+	memcpy(b->data + b->used, frame, len);
+	b->used += len;
+	stats_add(&input->stats->messages, 1);
+	if (!p->flush_scheduled) {
+		p->flush_scheduled = true;
+		event_active(p->flush_ev, 0, 0);
+	}
+}
+
+bool
+pipeline_paused(const struct pipeline *p)
+{
+	return p->paused;
+}
+
+void
+pipeline_flush(struct pipeline *p)
+{
+	pipeline_submit(p);
+}
+
+unsigned
+pipeline_worker_count(const struct pipeline *p)
+{
+	return p->n_workers;
+}
+
+/* Decide the worker count: 0 means one per online core. */
+static unsigned
+worker_count(unsigned requested)
+{
+	long n;
+
+	if (requested > 0)
+		return requested;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+struct pipeline *
+pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
+    const char *rules_path, struct archive *archive,
+    pipeline_pause_fn *pause_cb, void *pause_arg, char *err, size_t errlen)
+{
+	struct pipeline *p;
+	unsigned i;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->base = base;
+	p->archive = archive;
+	p->pause_cb = pause_cb;
+	p->pause_arg = pause_arg;
+	p->pool_size = queue_batches < 2 ? 2 : queue_batches;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work_cv, NULL);
+	p->flush_ev = event_new(base, -1, 0, pipeline_flushcb, p);
+	p->resume_ev = event_new(base, -1, 0, pipeline_resumecb, p);
+	if (p->flush_ev == NULL || p->resume_ev == NULL) {
+		snprintf(err, errlen, "cannot create pipeline events");
+		goto fail;
+	}
+	event_priority_set(p->flush_ev, FLUSH_PRIORITY);
+
+	for (i = 0; i < p->pool_size; i++) {
+		struct batch *b = batch_new();
+
+		if (b == NULL) {
+			snprintf(err, errlen, "out of memory for %u batches", p->pool_size);
+			goto fail;
+		}
+		b->next = p->free_list;
+		p->free_list = b;
+		p->n_live++;
+	}
+	p->current = p->free_list;
+	p->free_list = p->current->next;
+	p->current->next = NULL;
+
+	p->n_workers = worker_count(workers);
+	p->workers = calloc(p->n_workers, sizeof(*p->workers));
+	if (p->workers == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < p->n_workers; i++) {
+		struct worker *w = &p->workers[i];
+
+		w->pipeline = p;
+		strbuf_init(&w->out);
+		if (processor_init(&w->proc, rules_path, err, errlen) == -1)
+			goto fail;
+	}
+	for (i = 0; i < p->n_workers; i++) {
+		struct worker *w = &p->workers[i];
+		int rc = pthread_create(&w->thread, NULL, worker_main, w);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start worker thread: %s", strerror(rc));
+			goto fail;
+		}
+		w->started = true;
+	}
+	return p;
+fail:
+	pipeline_drain(p);
+	pipeline_free(p);
+	return NULL;
+}
+
+void
+pipeline_drain(struct pipeline *p)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_mutex_unlock(&p->lock);
+	pipeline_submit(p);
+	pthread_mutex_lock(&p->lock);
+	pthread_cond_broadcast(&p->work_cv);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; p->workers != NULL && i < p->n_workers; i++) {
+		if (p->workers[i].started) {
+			pthread_join(p->workers[i].thread, NULL);
+			p->workers[i].started = false;
+		}
+	}
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	struct batch *b;
+	unsigned i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; p->workers != NULL && i < p->n_workers; i++) {
+		processor_fini(&p->workers[i].proc);
+		strbuf_free(&p->workers[i].out);
+	}
+	free(p->workers);
+	while ((b = p->free_list) != NULL) {
+		p->free_list = b->next;
+		batch_free(b);
+	}
+	while ((b = p->queue_head) != NULL) {
+		p->queue_head = b->next;
+		batch_free(b);
+	}
+	batch_free(p->current);
+	if (p->flush_ev != NULL)
+		event_free(p->flush_ev);
+	if (p->resume_ev != NULL)
+		event_free(p->resume_ev);
+	pthread_cond_destroy(&p->work_cv);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
