@@ -1,1 +1,503 @@
-/* json_writer.c: to be written */
+/*
+ * json_writer.c: the streaming JSON writer and its string escaper.
+ *
+ * Everything logward writes as JSON goes through json_escape_append, so
+ * that one function decides what a hostile byte becomes (RFC 8259 section
+ * 7; invalid UTF-8 as \u00XX of the byte).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "json_writer.h"
+
+/* First allocation; small enough for a scratch buffer, big enough for an event. */
+#define STRBUF_MIN_CAP 256
+
+/*
+ * Byte classes for the escaper: 0 is copied as is, 1 needs an escape
+ * (RFC 8259 7: quotation mark, reverse solidus, U+0000..U+001F), 2 starts
+ * or continues a multi-byte sequence that must be validated.
+ */
+static const unsigned char json_byte_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 '"' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50 '\\' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x70 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x90 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xa0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xb0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xc0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xd0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xe0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xf0 */
+};
+
+static const char json_hex_digits[] = "0123456789abcdef";
+
+void
+strbuf_init(struct strbuf *sb)
+{
+	sb->data = NULL;
+	sb->len = 0;
+	sb->cap = 0;
+}
+
+void
+strbuf_free(struct strbuf *sb)
+{
+	free(sb->data);
+	strbuf_init(sb);
+}
+
+void
+strbuf_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+}
+
+/* Grow geometrically so that appending n bytes one call at a time is O(n). */
+static int
+strbuf_grow(struct strbuf *sb, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > SIZE_MAX - sb->len) {
+		errno = ENOMEM;
+		return -1;
+	}
+	need = sb->len + extra;
+	cap = sb->cap < STRBUF_MIN_CAP ? STRBUF_MIN_CAP : sb->cap;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2) {
+			cap = need;
+			break;
+		}
+		cap *= 2;
+	}
+	if ((p = realloc(sb->data, cap)) == NULL)
+		return -1;
+	sb->data = p;
+	sb->cap = cap;
+	return 0;
+}
+
+int
+strbuf_reserve(struct strbuf *sb, size_t extra)
+{
+	if (sb->cap - sb->len >= extra)
+		return 0;
+	return strbuf_grow(sb, extra);
+}
+
+int
+strbuf_append(struct strbuf *sb, const void *p, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (strbuf_reserve(sb, len) == -1)
+		return -1;
+	memcpy(sb->data + sb->len, p, len);
+	sb->len += len;
+	return 0;
+}
+
+int
+strbuf_append_str(struct strbuf *sb, const char *s)
+{
+	return strbuf_append(sb, s, strlen(s));
+}
+
+int
+strbuf_append_char(struct strbuf *sb, char c)
+{
+	if (strbuf_reserve(sb, 1) == -1)
+		return -1;
+	sb->data[sb->len++] = c;
+	return 0;
+}
+
+const char *
+strbuf_cstr(struct strbuf *sb)
+{
+	if (strbuf_reserve(sb, 1) == -1)
+		return NULL;
+	sb->data[sb->len] = '\0';
+	return sb->data;
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s[0..len), or 0 when it is
+ * not one (Unicode 15, table 3-7): this rejects overlong forms, UTF-16
+ * surrogates (U+D800..U+DFFF), code points above U+10FFFF and sequences
+ * cut short by the end of the input.
+ */
+static size_t
+utf8_sequence_len(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong below U+0800 */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong below U+10000 */
+		else if (c == 0xf4)
+			hi = 0x8f; /* above U+10FFFF */
+	} else
+		return 0; /* continuation byte, C0, C1, F5..FF */
+	if (len < n)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Write the escape for one byte: the short form where RFC 8259 has one. */
+static void
+json_escape_byte(struct strbuf *out, unsigned char c)
+{
+	char *p = out->data + out->len;
+
+	p[0] = '\\';
+	switch (c) {
+	case '"':
+		p[1] = '"';
+		break;
+	case '\\':
+		p[1] = '\\';
+		break;
+	case '\b':
+		p[1] = 'b';
+		break;
+	case '\f':
+		p[1] = 'f';
+		break;
+	case '\n':
+		p[1] = 'n';
+		break;
+	case '\r':
+		p[1] = 'r';
+		break;
+	case '\t':
+		p[1] = 't';
+		break;
+	default:
+		p[1] = 'u';
+		p[2] = '0';
+		p[3] = '0';
+		p[4] = json_hex_digits[c >> 4];
+		p[5] = json_hex_digits[c & 0xf];
+		out->len += 6;
+		return;
+	}
+	out->len += 2;
+}
+
+/*
+ * The escaper.  Runs of bytes that need no change (printable ASCII and
+ * well-formed UTF-8) are found first and copied with one memcpy; the output
+ * is reserved at input size up front, so only escapes can grow it again.
+ */
+int
+json_escape_append(struct strbuf *out, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start, n;
+
+	if (strbuf_reserve(out, len) == -1)
+		return -1;
+	while (i < len) {
+		start = i;
+		for (;;) {
+			while (i < len && json_byte_class[u[i]] == 0)
+				i++;
+			if (i == len || json_byte_class[u[i]] == 1)
+				break;
+			if ((n = utf8_sequence_len(u + i, len - i)) == 0)
+				break;
+			i += n;
+		}
+		if (i > start) {
+			if (strbuf_reserve(out, i - start) == -1)
+				return -1;
+			memcpy(out->data + out->len, u + start, i - start);
+			out->len += i - start;
+		}
+		if (i == len)
+			break;
+		/* an escape, or a byte that is not valid UTF-8: \u00XX */
+		if (strbuf_reserve(out, 6) == -1)
+			return -1;
+		json_escape_byte(out, u[i]);
+		i++;
+	}
+	return 0;
+}
+
+void
+json_writer_init(struct json_writer *w, struct strbuf *out)
+{
+	w->out = out;
+	w->depth = 0;
+	memset(w->need_comma, 0, sizeof(w->need_comma));
+	w->failed = false;
+}
+
+/*
+ * Start a value: the comma between siblings.  json_key clears need_comma
+ * so the value after a key gets none.  Returns false when the writer has
+ * failed and nothing must be written.
+ */
+static bool
+json_value_start(struct json_writer *w)
+{
+	if (w->failed)
+		return false;
+	if (w->need_comma[w->depth]) {
+		if (strbuf_append_char(w->out, ',') == -1) {
+			w->failed = true;
+			return false;
+		}
+	}
+	w->need_comma[w->depth] = true;
+	return true;
+}
+
+/* Open an object or array; past JSON_WRITER_MAX_DEPTH the writer fails. */
+static void
+json_container_begin(struct json_writer *w, char open)
+{
+	if (!json_value_start(w))
+		return;
+	if (w->depth >= JSON_WRITER_MAX_DEPTH) {
+		w->failed = true;
+		return;
+	}
+	if (strbuf_append_char(w->out, open) == -1) {
+		w->failed = true;
+		return;
+	}
+	w->depth++;
+	w->need_comma[w->depth] = false;
+}
+
+/* Close the innermost container; an unbalanced close fails the writer. */
+static void
+json_container_end(struct json_writer *w, char close)
+{
+	if (w->failed)
+		return;
+	if (w->depth <= 0) {
+		w->failed = true;
+		return;
+	}
+	if (strbuf_append_char(w->out, close) == -1) {
+		w->failed = true;
+		return;
+	}
+	w->depth--;
+}
+
+void
+json_object_begin(struct json_writer *w)
+{
+	json_container_begin(w, '{');
+}
+
+void
+json_object_end(struct json_writer *w)
+{
+	json_container_end(w, '}');
+}
+
+void
+json_array_begin(struct json_writer *w)
+{
+	json_container_begin(w, '[');
+}
+
+void
+json_array_end(struct json_writer *w)
+{
+	json_container_end(w, ']');
+}
+
+/* Quote and escape s[0..len) into the output. */
+static void
+json_quoted(struct json_writer *w, const char *s, size_t len)
+{
+	if (strbuf_reserve(w->out, len + 2) == -1 ||
+	    strbuf_append_char(w->out, '"') == -1 ||
+	    json_escape_append(w->out, s, len) == -1 ||
+	    strbuf_append_char(w->out, '"') == -1)
+		w->failed = true;
+}
+
+void
+json_key(struct json_writer *w, const char *key, size_t len)
+{
+	if (!json_value_start(w))
+		return;
+	json_quoted(w, key, len);
+	if (!w->failed && strbuf_append_char(w->out, ':') == -1)
+		w->failed = true;
+	w->need_comma[w->depth] = false;
+}
+
+void
+json_string(struct json_writer *w, const char *s, size_t len)
+{
+	if (!json_value_start(w))
+		return;
+	json_quoted(w, s, len);
+}
+
+void
+json_cstring(struct json_writer *w, const char *s)
+{
+	json_string(w, s, strlen(s));
+}
+
+/* Append the literal text of a number or constant. */
+static void
+json_literal(struct json_writer *w, const char *s, size_t len)
+{
+	if (!json_value_start(w))
+		return;
+	if (strbuf_append(w->out, s, len) == -1)
+		w->failed = true;
+}
+
+void
+json_int(struct json_writer *w, int64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	/* the magnitude in unsigned arithmetic: INT64_MIN has no positive */
+	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + m % 10);
+		m /= 10;
+	} while (m != 0);
+	if (v < 0)
+		*--p = '-';
+	json_literal(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void
+json_double(struct json_writer *w, double v)
+{
+	char buf[40];
+	int n;
+
+	/* RFC 8259 6: no NaN or Infinity in JSON */
+	if (!isfinite(v)) {
+		json_null(w);
+		return;
+	}
+	/* shortest of the two precisions that reads back as the same double */
+	n = snprintf(buf, sizeof(buf), "%.15g", v);
+	if (n > 0 && (size_t)n < sizeof(buf) && strtod(buf, NULL) != v)
+		n = snprintf(buf, sizeof(buf), "%.17g", v);
+	if (n <= 0 || (size_t)n >= sizeof(buf)) {
+		json_null(w);
+		return;
+	}
+	/* "%g" never writes a locale comma in the C locale; an integral
+	 * double such as 3 stays "3", which JSON reads as the same number */
+	json_literal(w, buf, (size_t)n);
+}
+
+void
+json_bool(struct json_writer *w, bool v)
+{
+	if (v)
+		json_literal(w, "true", 4);
+	else
+		json_literal(w, "false", 5);
+}
+
+void
+json_null(struct json_writer *w)
+{
+	json_literal(w, "null", 4);
+}
+
+/*
+ * The walk over a libfastjson value.  Recursion is bounded by the
+ * writer's depth limit: past it json_object_begin fails the writer and
+ * the walk returns without descending further.
+ */
+void
+json_value_fjson(struct json_writer *w, struct json_object *v)
+{
+	struct json_object_iterator it, end;
+	int i, n;
+
+	if (w->failed)
+		return;
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		json_null(w);
+		break;
+	case json_type_boolean:
+		json_bool(w, json_object_get_boolean(v) != 0);
+		break;
+	case json_type_int:
+		json_int(w, json_object_get_int64(v));
+		break;
+	case json_type_double:
+		json_double(w, json_object_get_double(v));
+		break;
+	case json_type_string:
+		n = json_object_get_string_len(v);
+		json_string(w, json_object_get_string(v), n > 0 ? (size_t)n : 0);
+		break;
+	case json_type_array:
+		json_array_begin(w);
+		n = json_object_array_length(v);
+		for (i = 0; i < n && !w->failed; i++)
+			json_value_fjson(w, json_object_array_get_idx(v, i));
+		json_array_end(w);
+		break;
+	case json_type_object:
+		json_object_begin(w);
+		it = json_object_iter_begin(v);
+		end = json_object_iter_end(v);
+		while (!w->failed && !json_object_iter_equal(&it, &end)) {
+			json_key(w, json_object_iter_peek_name(&it),
+			    strlen(json_object_iter_peek_name(&it)));
+			json_value_fjson(w, json_object_iter_peek_value(&it));
+			json_object_iter_next(&it);
+		}
+		json_object_end(w);
+		break;
+	default:
+		json_null(w);
+		break;
+	}
+}

@@ -3,9 +3,16 @@
  *
  * A streaming writer: values are appended to a growable byte buffer as they
  * come, with no object tree in between (DESIGN.md "Performance budget").
- * Strings are escaped per RFC 8259; bytes that are not valid UTF-8 are
- * written as \u00XX (the byte's value), so the output is always valid JSON
- * and valid UTF-8 whatever the input.  Commas are inserted by the writer.
+ * Strings are escaped per RFC 8259: '"' and '\\' with a backslash,
+ * U+0000..U+001F as \b \t \n \f \r or \u00XX.  Well-formed UTF-8 (Unicode
+ * table 3-7) is copied unchanged.  Every byte that is not part of a
+ * well-formed sequence (stray continuation bytes, C0/C1/F5..FF, overlong
+ * forms, UTF-16 surrogates, code points above U+10FFFF, sequences cut short
+ * by the end of the string) is written as \u00XX of the byte's value, and
+ * the bytes after it are looked at afresh.  So the output is always valid
+ * JSON and valid UTF-8 whatever the input; a reader gets U+0080..U+00FF
+ * back for such bytes (lossy, but visible and never dropped).  DEL and "/"
+ * are not escaped.  Commas are inserted by the writer.
  *
  * Ownership: struct strbuf owns data; strbuf_free releases it.  The buffer
  * grows on demand; strbuf_* return -1 only when memory runs out.
@@ -17,7 +24,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct json_object;
+/*
+ * libfastjson's compatibility names include a macro json_bool (for its
+ * fjson_bool type) that would rename our json_bool().  Its headers are
+ * included here, once, and the macro removed, so the include order of
+ * users does not matter.
+ */
+#include <json.h>
+#undef json_bool
 
 struct strbuf {
 	char *data; /* owned; not NUL-terminated unless strbuf_cstr was called */
@@ -34,6 +48,10 @@ int strbuf_append_str(struct strbuf *sb, const char *s);
 int strbuf_append_char(struct strbuf *sb, char c);
 const char *strbuf_cstr(struct strbuf *sb); /* NUL-terminates; NULL on ENOMEM */
 
+/*
+ * Nesting limit of objects and arrays.  Opening one more, or closing one
+ * too many, sets failed; every call after that writes nothing.
+ */
 #define JSON_WRITER_MAX_DEPTH 32
 
 struct json_writer {
@@ -53,6 +71,8 @@ void json_key(struct json_writer *w, const char *key, size_t len);
 void json_string(struct json_writer *w, const char *s, size_t len);
 void json_cstring(struct json_writer *w, const char *s);
 void json_int(struct json_writer *w, int64_t v);
+/* Shortest of %.15g/%.17g that reads back exactly; NaN and infinities as null. */
+void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
 /*
