@@ -25,7 +25,8 @@
 #define FRAME_OCTET_COUNTED 0x01u /* framed by RFC 6587 octet counting */
 #define FRAME_TRUNCATED     0x02u /* longer than max_frame; cut */
 #define FRAME_BAD_COUNT     0x04u /* looked octet-counted but was not; LF used */
-#define FRAME_AT_EOF        0x08u /* unterminated last frame of a closed stream */
+#define FRAME_AT_EOF        0x08u /* unterminated last frame of a closed stream
+                                      (with OCTET_COUNTED: shorter than its count) */
 
 struct framing_stats {
 	uint64_t frames;
@@ -39,6 +40,12 @@ struct framer {
 	/* Octet-counted frame being skipped after truncation, or LF frame being skipped. */
 	uint64_t skip_remaining; /* octet mode: bytes left to skip */
 	bool skip_to_eol;        /* LF mode: skip until LF or NUL */
+	/*
+	 * LF mode: bytes at the start of the re-presented data already found
+	 * to hold no LF or NUL, so a long frame arriving in small reads is
+	 * not searched again from its start (a hint: a position, never data).
+	 */
+	size_t scanned;
 	struct framing_stats stats;
 };
 
@@ -56,7 +63,10 @@ void framer_init(struct framer *f, size_t max_frame);
 size_t framing_feed(struct framer *f, const char *data, size_t len, bool eof,
     framing_emit_fn *emit, void *arg);
 
-/* Most bytes a caller must buffer before framing_feed is sure to consume. */
+/*
+ * Most bytes a caller must buffer before framing_feed is sure to consume:
+ * framing_feed always leaves fewer than this unconsumed (max_frame + 11).
+ */
 size_t framing_max_pending(const struct framer *f);
 
 #endif
