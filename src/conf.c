@@ -1,1 +1,1104 @@
-/* conf.c: to be written */
+/*
+ * conf.c: the configuration file, parsed with libConfuse.
+ *
+ * libConfuse does the tokenizing and the block structure; everything it
+ * cannot check (ranges, addresses, options that apply to one transport,
+ * duplicates) is checked here while the file is parsed, so that every
+ * error names the file and line it comes from.  Three libConfuse 3.3
+ * limits shape this file:
+ *
+ * - Its lexer counts a line twice after each comment, so line numbers
+ *   drift.  We blank comments out ourselves (conf_strip_comments) and hand
+ *   libConfuse text without any, for the main file and for includes.
+ * - A section does not remember the line it starts on, and its error
+ *   callback carries no user pointer.  Every section gets a hidden integer
+ *   list (CONF_LINES, always opts[0]) whose default value is parsed when the
+ *   section opens: its callback records the opening line there, and later
+ *   the line where each option was set (which also finds duplicate keys).
+ * - The error callback cannot reach the caller's buffer, so the one
+ *   conf_load in progress on this thread is found through conf_current.
+ *   libConfuse's lexer is process-wide state anyway: conf_load is not
+ *   reentrant.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <confuse.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+#ifndef LOGWARD_DATADIR
+#define LOGWARD_DATADIR "/usr/local/share/logward"
+#endif
+
+#define CONF_DEFAULT_RULES	LOGWARD_DATADIR "/patterns"
+#define CONF_DEFAULT_ARCHIVE	"/var/log/logward/events-%Y%m%d.jsonl"
+
+/* Hidden per-section list of lines; '|' makes the name unreachable from a file. */
+#define CONF_LINES		"#|lines"
+#define CONF_LINES_UNSET	(-1)
+
+/* A configuration file, or an included one, is small: refuse anything bigger. */
+#define CONF_MAX_FILE		(1024 * 1024)
+#define CONF_MAX_INCLUDE_DEPTH	8
+#define CONF_MAX_ADDRESS	256
+
+/* The range and default of every numeric option. */
+struct conf_range {
+	const char *name;
+	long min;
+	long max;
+	long def;
+};
+
+static const struct conf_range conf_ranges[] = {
+	{ "max_message_size", 64, 16777216, 65536 },
+	{ "max_connections", 1, 1000000, 1000 },
+	{ "idle_timeout", 0, 86400, 600 },
+	{ "recv_buffer", 0, 268435456, 4194304 },
+	{ "workers", 0, 256, 0 },
+	{ "queue_batches", 2, 65536, 64 },
+	{ "stats_interval", 0, 86400, 300 },
+};
+
+/* The state of one conf_load: the caller's error buffer and the include depth. */
+struct conf_parse {
+	char *err;
+	size_t errlen;
+	int failed;
+	int include_depth;
+	int last_line;		/* where the outermost file ended */
+};
+
+/* The conf_load running on this thread; see the comment at the top. */
+static _Thread_local struct conf_parse *conf_current;
+
+/* An address split into its parts; host is NULL for "any address". */
+struct conf_address {
+	char host[CONF_MAX_ADDRESS];
+	int any;
+	unsigned long port;
+};
+
+const char *
+transport_name(enum transport t)
+{
+	switch (t) {
+	case TRANSPORT_UDP:
+		return "udp";
+	case TRANSPORT_TCP:
+		return "tcp";
+	}
+	return "unknown";
+}
+
+/* Find the range entry of a numeric option. */
+static const struct conf_range *
+conf_range_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(conf_ranges) / sizeof(conf_ranges[0]); i++)
+		if (strcmp(conf_ranges[i].name, name) == 0)
+			return &conf_ranges[i];
+	return NULL;
+}
+
+/* Say in which block an error happened, so "max_connections" names its input. */
+static void
+conf_context(cfg_t *sec, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (sec == NULL || sec->name == NULL)
+		return;
+	if (strcmp(sec->name, "input") == 0 && sec->title != NULL)
+		snprintf(buf, len, "input \"%s\": ", sec->title);
+	else if (strcmp(sec->name, "archive") == 0)
+		snprintf(buf, len, "archive: ");
+}
+
+/* Record the first error as "file:line: context message"; later ones add nothing. */
+static void __attribute__((format(printf, 4, 0)))
+conf_verror(const char *file, int line, cfg_t *sec, const char *fmt, va_list ap)
+{
+	struct conf_parse *cp = conf_current;
+	char context[160], msg[1024];
+
+	if (cp == NULL || cp->failed)
+		return;
+	cp->failed = 1;
+	conf_context(sec, context, sizeof(context));
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		snprintf(cp->err, cp->errlen, "%s:%d: %s%s",
+		    file ? file : "(config)", line, context, msg);
+	else
+		snprintf(cp->err, cp->errlen, "%s: %s%s",
+		    file ? file : "(config)", context, msg);
+}
+
+/* Report an error at a line we recorded, not where the parser stands now. */
+static void __attribute__((format(printf, 4, 5)))
+conf_error_at(const char *file, int line, cfg_t *sec, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_verror(file, line, sec, fmt, ap);
+	va_end(ap);
+}
+
+/* The hidden lines list of a section (always its first option). */
+static cfg_opt_t *
+conf_lines(cfg_t *sec)
+{
+	if (sec == NULL || sec->opts == NULL || sec->opts[0].name == NULL ||
+	    strcmp(sec->opts[0].name, CONF_LINES) != 0)
+		return NULL;
+	return &sec->opts[0];
+}
+
+/* Number of options of a section, the hidden one included. */
+static size_t
+conf_nopts(cfg_t *sec)
+{
+	size_t n = 0;
+
+	while (sec->opts[n].name != NULL)
+		n++;
+	return n;
+}
+
+/* Index of opt in sec, or -1 when opt belongs to another section. */
+static long
+conf_opt_index(cfg_t *sec, cfg_opt_t *opt)
+{
+	size_t n = conf_nopts(sec);
+
+	if (opt < sec->opts || opt >= sec->opts + n)
+		return -1;
+	return (long)(opt - sec->opts);
+}
+
+/* Line where option name was set in sec (0 if never), or sec's first line for CONF_LINES. */
+static int
+conf_line_of(cfg_t *sec, const char *name)
+{
+	cfg_opt_t *lines = conf_lines(sec);
+	size_t i;
+
+	if (lines == NULL)
+		return 0;
+	for (i = 0; sec->opts[i].name != NULL; i++) {
+		if (strcmp(sec->opts[i].name, name) != 0)
+			continue;
+		if (i >= lines->nvalues)
+			return 0;
+		return (int)lines->values[i]->number;
+	}
+	return 0;
+}
+
+/* The line a section starts on. */
+static int
+conf_first_line(cfg_t *sec)
+{
+	return conf_line_of(sec, CONF_LINES);
+}
+
+/* The option names a section accepts, for "expected ..." in messages. */
+static void
+conf_expected_keys(cfg_t *sec, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; sec->opts[i].name != NULL; i++) {
+		if (strcmp(sec->opts[i].name, CONF_LINES) == 0)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s",
+		    used ? ", " : "", sec->opts[i].name);
+		if (n < 0 || (size_t)n >= len - used)
+			return;
+		used += (size_t)n;
+	}
+}
+
+/* Turn a quoted name at the end of a libConfuse message ("... 'x'") into x. */
+static int
+conf_quoted_tail(const char *msg, const char *prefix, char *out, size_t len)
+{
+	size_t plen = strlen(prefix), mlen = strlen(msg);
+
+	if (mlen < plen + 1 || strncmp(msg, prefix, plen) != 0 ||
+	    msg[mlen - 1] != '\'' || mlen - plen - 1 >= len)
+		return 0;
+	memcpy(out, msg + plen, mlen - plen - 1);
+	out[mlen - plen - 1] = '\0';
+	return 1;
+}
+
+/*
+ * libConfuse's error callback: reword its messages that a user meets most
+ * (unknown key, duplicate name) to say what was expected; keep the others.
+ */
+static void __attribute__((format(printf, 2, 0)))
+conf_errorcb(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[512], name[256], keys[512];
+	cfg_opt_t *opt;
+	unsigned i;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (conf_quoted_tail(msg, "no such option '", name, sizeof(name))) {
+		conf_expected_keys(cfg, keys, sizeof(keys));
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "unknown %s \"%s\" (expected one of: %s)",
+		    strcmp(cfg->name, "root") == 0 ? "directive" : "key",
+		    name, keys);
+		return;
+	}
+	if (conf_quoted_tail(msg, "found duplicate title '", name, sizeof(name)) &&
+	    strcmp(cfg->name, "root") == 0) {
+		opt = cfg_getopt(cfg, "input");
+		for (i = 0; opt != NULL && i < opt->nvalues; i++) {
+			cfg_t *sec = opt->values[i]->section;
+
+			if (sec->title == NULL || strcmp(sec->title, name) != 0)
+				continue;
+			conf_error_at(cfg->filename, cfg->line, NULL,
+			    "duplicate input name \"%s\" (first defined at "
+			    "%s:%d; names must be unique)", name,
+			    sec->filename, conf_first_line(sec));
+			return;
+		}
+		conf_error_at(cfg->filename, cfg->line, NULL,
+		    "duplicate input name \"%s\" (names must be unique)", name);
+		return;
+	}
+	if (strcmp(msg, "missing title for section 'input'") == 0) {
+		conf_error_at(cfg->filename, cfg->line, NULL,
+		    "input needs a name (expected input NAME { ... })");
+		return;
+	}
+	conf_error_at(cfg->filename, cfg->line, cfg, "%s", msg);
+}
+
+/*
+ * Validate callback of the hidden lines list.  Its default "{-1}" is parsed
+ * when the section opens, so this runs with cfg->line on the opening brace:
+ * keep that line in slot 0 and one zeroed slot per option.
+ */
+static int
+conf_linescb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	size_t n, i;
+
+	if (opt->nvalues == 1 && opt->values[0]->number == CONF_LINES_UNSET) {
+		opt->values[0]->number = cfg->line;
+		n = conf_nopts(cfg);
+		for (i = 1; i < n; i++)
+			if (cfg_opt_setnint(opt, 0, opt->nvalues) != CFG_SUCCESS)
+				return -1;
+	}
+	return 0;
+}
+
+/*
+ * Validate callback of every option: refuse a key given twice in one block
+ * and remember where it was set, for checks made when the block closes.
+ */
+static int
+conf_seencb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_opt_t *lines = conf_lines(cfg);
+	long idx = conf_opt_index(cfg, opt);
+	cfg_value_t *slot;
+
+	if (lines == NULL || idx < 0 || (unsigned long)idx >= lines->nvalues) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "unknown key \"%s\" (set options inside their own block)",
+		    opt->name);
+		return -1;
+	}
+	slot = lines->values[idx];
+	if (slot->number != 0 && opt->type != CFGT_SEC) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "%s set twice (first at line %ld; give each key once)",
+		    opt->name, slot->number);
+		return -1;
+	}
+	slot->number = cfg->line;
+	return 0;
+}
+
+/* Parse a decimal number with an optional sign; 0 if it is not one. */
+static int
+conf_parse_long(const char *s, long *out)
+{
+	char *end;
+	const char *p = s;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p < '0' || *p > '9')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno == ERANGE)
+		*out = (s[0] == '-') ? LONG_MIN : LONG_MAX;
+	return 1;
+}
+
+/* Parse callback of the numeric options: decimal only, inside conf_ranges. */
+static int
+conf_intcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	const struct conf_range *r = conf_range_find(opt->name);
+	long v;
+
+	if (r == NULL) {
+		cfg_error(cfg, "internal error: no range for %s", opt->name);
+		return -1;
+	}
+	if (value == NULL || !conf_parse_long(value, &v)) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "%s \"%s\" is not a number (expected an integer %ld..%ld)",
+		    opt->name, value ? value : "", r->min, r->max);
+		return -1;
+	}
+	if (v < r->min || v > r->max) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "%s %s out of range (expected %ld..%ld)",
+		    opt->name, value, r->min, r->max);
+		return -1;
+	}
+	*(long *)result = v;
+	return 0;
+}
+
+/* Parse callback of transport: udp or tcp; tls comes with its own module. */
+static int
+conf_transportcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	if (value != NULL &&
+	    (strcmp(value, "udp") == 0 || strcmp(value, "tcp") == 0)) {
+		*(const char **)result = value;
+		return 0;
+	}
+	if (value != NULL && strcmp(value, "tls") == 0)
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "transport tls is not supported yet (expected udp or tcp)");
+	else
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "%s \"%s\" is invalid (expected udp or tcp)", opt->name,
+		    value ? value : "");
+	return -1;
+}
+
+/* Check the port part of an address: 1..65535, digits only. */
+static const char *
+conf_check_port(const char *s, unsigned long *port)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (*s == '\0')
+		return "has no port";
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return "has a port that is not a number";
+		if (p - s >= 5)
+			return "has a port out of range";
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v < 1 || v > 65535)
+		return "has a port out of range";
+	*port = v;
+	return NULL;
+}
+
+/*
+ * Split "host:port", "[v6]:port", "*:port" or ":port".  The host must be
+ * a numeric address or "localhost": resolving names at start-up would make
+ * the listener depend on DNS.  Returns NULL or what is wrong.
+ */
+static const char *
+conf_parse_address(const char *s, struct conf_address *a)
+{
+	const char *colon, *close;
+	unsigned char buf[sizeof(struct in6_addr)];
+	size_t hlen;
+
+	memset(a, 0, sizeof(*a));
+	if (strlen(s) >= CONF_MAX_ADDRESS)
+		return "is too long";
+	if (s[0] == '[') {
+		close = strchr(s, ']');
+		if (close == NULL)
+			return "has no closing ']'";
+		hlen = (size_t)(close - s - 1);
+		memcpy(a->host, s + 1, hlen);
+		a->host[hlen] = '\0';
+		if (inet_pton(AF_INET6, a->host, buf) != 1)
+			return "has an invalid IPv6 address in brackets";
+		if (close[1] != ':')
+			return "has no port after ']'";
+		return conf_check_port(close + 2, &a->port);
+	}
+	colon = strchr(s, ':');
+	if (colon == NULL)
+		return "has no port";
+	if (strchr(colon + 1, ':') != NULL)
+		return "has an IPv6 address without brackets";
+	hlen = (size_t)(colon - s);
+	memcpy(a->host, s, hlen);
+	a->host[hlen] = '\0';
+	if (hlen == 0 || strcmp(a->host, "*") == 0) {
+		a->any = 1;
+		a->host[0] = '\0';
+	} else if (strcmp(a->host, "localhost") != 0 &&
+	    inet_pton(AF_INET, a->host, buf) != 1)
+		return "has a host that is not a numeric IP address or localhost";
+	return conf_check_port(colon + 1, &a->port);
+}
+
+/* Parse callback of address: reject it on the line where it is written. */
+static int
+conf_addresscb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	struct conf_address a;
+	const char *why;
+
+	if (value == NULL)
+		value = "";
+	if ((why = conf_parse_address(value, &a)) != NULL) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "%s \"%s\" %s (expected \"host:port\", \"[v6]:port\", "
+		    "\"*:port\" or \":port\" with a numeric host or localhost "
+		    "and a port 1..65535)", opt->name, value, why);
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
+}
+
+/* Parse callback of path options: a path may not be empty. */
+static int
+conf_pathcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	if (value == NULL || value[0] == '\0') {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "%s is empty (expected a file or directory name)",
+		    opt->name);
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
+}
+
+/* Input names become observer.ingress.name: keep them to a safe alphabet. */
+static int
+conf_valid_name(const char *s)
+{
+	const char *p;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 64)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+		    *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* Two addresses that bind the same socket. */
+static int
+conf_same_address(const struct conf_address *a, const struct conf_address *b)
+{
+	return a->port == b->port && a->any == b->any &&
+	    strcmp(a->host, b->host) == 0;
+}
+
+/* An option that only one transport uses may not be set on the other. */
+static int
+conf_check_only(cfg_t *sec, const char *key, const char *transport,
+    const char *only)
+{
+	int line;
+
+	if (strcmp(transport, only) == 0 || (line = conf_line_of(sec, key)) == 0)
+		return 0;
+	conf_error_at(sec->filename, line, sec,
+	    "%s applies to %s inputs only (this input is %s)", key, only,
+	    transport);
+	return -1;
+}
+
+/* Checks made when an input block closes: its name, required keys, transport fit. */
+static int
+conf_check_input(cfg_opt_t *opt)
+{
+	cfg_t *sec = opt->values[opt->nvalues - 1]->section;
+	const char *transport, *address;
+	struct conf_address a, b;
+	unsigned i;
+	int first = conf_first_line(sec);
+
+	if (!conf_valid_name(sec->title)) {
+		conf_error_at(sec->filename, first, NULL,
+		    "input name \"%s\" is invalid (expected 1..64 of "
+		    "A-Z a-z 0-9 _ . -)", sec->title ? sec->title : "");
+		return -1;
+	}
+	transport = cfg_getstr(sec, "transport");
+	address = cfg_getstr(sec, "address");
+	if (transport == NULL) {
+		conf_error_at(sec->filename, first, sec,
+		    "missing transport (expected transport = udp or tcp)");
+		return -1;
+	}
+	if (address == NULL) {
+		conf_error_at(sec->filename, first, sec,
+		    "missing address (expected address = \"host:port\")");
+		return -1;
+	}
+	if (conf_check_only(sec, "max_connections", transport, "tcp") ||
+	    conf_check_only(sec, "idle_timeout", transport, "tcp") ||
+	    conf_check_only(sec, "recv_buffer", transport, "udp"))
+		return -1;
+	if (conf_parse_address(address, &a) != NULL)
+		return -1;	/* conf_addresscb said why */
+	for (i = 0; i + 1 < opt->nvalues; i++) {
+		cfg_t *other = opt->values[i]->section;
+
+		if (strcmp(cfg_getstr(other, "transport"), transport) != 0 ||
+		    conf_parse_address(cfg_getstr(other, "address"), &b) != NULL ||
+		    !conf_same_address(&a, &b))
+			continue;
+		conf_error_at(sec->filename, conf_line_of(sec, "address"), sec,
+		    "%s address \"%s\" is already used by input \"%s\" (%s:%d)",
+		    transport, address, other->title, other->filename,
+		    conf_first_line(other));
+		return -1;
+	}
+	return 0;
+}
+
+/* Validate callback of the input and archive blocks, run as each closes. */
+static int
+conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec;
+
+	if (conf_seencb(cfg, opt) != 0)
+		return -1;
+	if (strcmp(opt->name, "input") == 0)
+		return conf_check_input(opt);
+	if (opt->nvalues > 1) {
+		sec = opt->values[opt->nvalues - 1]->section;
+		conf_error_at(sec->filename, conf_first_line(sec), NULL,
+		    "second %s block (first at %s:%d; give it once)", opt->name,
+		    opt->values[0]->section->filename,
+		    conf_first_line(opt->values[0]->section));
+		return -1;
+	}
+	return 0;
+}
+
+/* Skip a "${VAR}" that libConfuse expands, so '#' or quotes in it are not seen. */
+static size_t
+conf_skip_env(const char *buf, size_t i, size_t len)
+{
+	size_t j;
+
+	if (buf[i] != '$' || i + 1 >= len || buf[i + 1] != '{')
+		return i;
+	for (j = i + 2; j < len; j++)
+		if (buf[j] == '}')
+			return j;
+	return i;
+}
+
+/* Deepest nesting of braces we follow; the grammar itself uses one level. */
+#define CONF_MAX_NESTING	16
+
+/*
+ * Blank out "#", "//" and C comments outside strings, keeping newlines, so
+ * that libConfuse's line numbers stay right.  Also match the braces, since
+ * libConfuse takes the end of the file for the end of an open block.
+ * Returns the line of a problem and sets *why, or returns 0.
+ */
+static int
+conf_strip_comments(char *buf, size_t len, const char **why)
+{
+	enum { NORMAL, DQUOTE, SQUOTE, LINE_COMMENT, BLOCK_COMMENT } st = NORMAL;
+	int open_line[CONF_MAX_NESTING];
+	size_t i, depth = 0;
+	int line = 1, block_line = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = buf[i], next = i + 1 < len ? buf[i + 1] : '\0';
+
+		if (c == '\n')
+			line++;
+		switch (st) {
+		case NORMAL:
+			if (c == '"')
+				st = DQUOTE;
+			else if (c == '\'')
+				st = SQUOTE;
+			else if (c == '$')
+				i = conf_skip_env(buf, i, len);
+			else if (c == '#' || (c == '/' && next == '/')) {
+				st = LINE_COMMENT;
+				buf[i] = ' ';
+			} else if (c == '/' && next == '*') {
+				st = BLOCK_COMMENT;
+				block_line = line;
+				buf[i] = buf[i + 1] = ' ';
+				i++;
+			} else if (c == '{') {
+				if (depth == CONF_MAX_NESTING) {
+					*why = "blocks nested too deeply";
+					return line;
+				}
+				open_line[depth++] = line;
+			} else if (c == '}' && depth > 0)
+				depth--;	/* an extra '}' is libConfuse's to report */
+			break;
+		case DQUOTE:
+			if (c == '\\' && i + 1 < len) {
+				if (next == '\n')
+					line++;
+				i++;
+			} else if (c == '$')
+				i = conf_skip_env(buf, i, len);
+			else if (c == '"')
+				st = NORMAL;
+			break;
+		case SQUOTE:
+			if (c == '\\' && (next == '\\' || next == '\''))
+				i++;
+			else if (c == '\'')
+				st = NORMAL;
+			break;
+		case LINE_COMMENT:
+			if (c == '\n')
+				st = NORMAL;
+			else
+				buf[i] = ' ';
+			break;
+		case BLOCK_COMMENT:
+			if (c == '*' && next == '/') {
+				buf[i] = buf[i + 1] = ' ';
+				i++;
+				st = NORMAL;
+			} else if (c != '\n')
+				buf[i] = ' ';
+			break;
+		}
+	}
+	if (st == BLOCK_COMMENT) {
+		*why = "unterminated /* comment (expected */)";
+		return block_line;
+	}
+	if (depth > 0) {
+		*why = "block is not closed (expected '}' before the end of "
+		    "the file)";
+		return open_line[depth - 1];
+	}
+	return 0;
+}
+
+/*
+ * Read a whole configuration file, at most CONF_MAX_FILE bytes, with its
+ * comments blanked.  Returns a NUL-terminated buffer the caller frees, or
+ * NULL with the error recorded.
+ */
+static char *
+conf_read_file(const char *path, const char *from_file, int from_line,
+    size_t *lenp)
+{
+	FILE *fp;
+	char *buf;
+	const char *why = NULL;
+	size_t len;
+	int bad;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (from_file != NULL)
+			conf_error_at(from_file, from_line, NULL,
+			    "cannot open %s: %s", path, strerror(errno));
+		else
+			conf_error_at(path, 0, NULL, "cannot open: %s",
+			    strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(CONF_MAX_FILE + 2)) == NULL) {
+		fclose(fp);
+		conf_error_at(path, 0, NULL, "out of memory");
+		return NULL;
+	}
+	len = fread(buf, 1, CONF_MAX_FILE + 1, fp);
+	bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		conf_error_at(from_file ? from_file : path, from_line, NULL,
+		    "cannot read %s", path);
+		free(buf);
+		return NULL;
+	}
+	if (len > CONF_MAX_FILE) {
+		conf_error_at(path, 0, NULL, "file too large (limit %d bytes)",
+		    CONF_MAX_FILE);
+		free(buf);
+		return NULL;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		conf_error_at(path, 0, NULL,
+		    "contains a NUL byte (expected a text file)");
+		free(buf);
+		return NULL;
+	}
+	/* A final newline keeps the buffer non-empty for fmemopen. */
+	if (len == 0 || buf[len - 1] != '\n')
+		buf[len++] = '\n';
+	buf[len] = '\0';
+	if ((bad = conf_strip_comments(buf, len, &why)) != 0) {
+		conf_error_at(path, bad, NULL, "%s", why);
+		free(buf);
+		return NULL;
+	}
+	*lenp = len;
+	return buf;
+}
+
+/* Parse a file into cfg as if its text stood where cfg is now. */
+static int
+conf_parse_file(cfg_t *cfg, const char *path, const char *from_file,
+    int from_line)
+{
+	FILE *fp;
+	char *buf, *saved_name;
+	size_t len;
+	int saved_line, rc;
+
+	if ((buf = conf_read_file(path, from_file, from_line, &len)) == NULL)
+		return -1;
+	if ((fp = fmemopen(buf, len, "r")) == NULL) {
+		conf_error_at(path, 0, NULL, "cannot read: %s", strerror(errno));
+		free(buf);
+		return -1;
+	}
+	saved_name = cfg->filename;
+	saved_line = cfg->line;
+	if ((cfg->filename = strdup(path)) == NULL) {
+		cfg->filename = saved_name;
+		fclose(fp);
+		free(buf);
+		conf_error_at(path, 0, NULL, "out of memory");
+		return -1;
+	}
+	rc = cfg_parse_fp(cfg, fp);
+	if (conf_current != NULL)
+		conf_current->last_line = cfg->line > 1 ? cfg->line - 1 : 1;
+	fclose(fp);
+	free(buf);
+	free(cfg->filename);
+	cfg->filename = saved_name;
+	cfg->line = saved_line;
+	if (rc != CFG_SUCCESS) {
+		conf_error_at(path, 0, NULL, "parse error");	/* if none yet */
+		return -1;
+	}
+	return 0;
+}
+
+/* The include("file") directive: parse file in place, through our comment stripper. */
+static int
+conf_includecb(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
+{
+	struct conf_parse *cp = conf_current;
+	char *from;
+	int line = cfg->line, rc;
+
+	if (argc != 1) {
+		conf_error_at(cfg->filename, line, NULL,
+		    "%s takes one file name (expected %s(\"file\"))",
+		    opt->name, opt->name);
+		return -1;
+	}
+	if (cp == NULL || cp->include_depth >= CONF_MAX_INCLUDE_DEPTH) {
+		conf_error_at(cfg->filename, line, NULL,
+		    "includes nested deeper than %d (an include loop?)",
+		    CONF_MAX_INCLUDE_DEPTH);
+		return -1;
+	}
+	if ((from = strdup(cfg->filename ? cfg->filename : "")) == NULL)
+		return -1;
+	cp->include_depth++;
+	rc = conf_parse_file(cfg, argv[0], from, line);
+	cp->include_depth--;
+	free(from);
+	return rc;
+}
+
+/* Free an input's strings. */
+static void
+conf_free_input(struct input_conf *in)
+{
+	free(in->name);
+	free(in->address);
+	free(in->host);
+	free(in->port);
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_inputs; i++)
+		conf_free_input(&c->inputs[i]);
+	free(c->inputs);
+	free(c->path);
+	free(c->rules);
+	free(c->archive_path);
+	free(c);
+}
+
+/* Copy one parsed input block into its struct; 0 on success. */
+static int
+conf_take_input(cfg_t *sec, struct input_conf *in)
+{
+	struct conf_address a;
+	char port[8];
+
+	if (conf_parse_address(cfg_getstr(sec, "address"), &a) != NULL)
+		return -1;
+	snprintf(port, sizeof(port), "%lu", a.port);
+	in->transport = strcmp(cfg_getstr(sec, "transport"), "tcp") == 0 ?
+	    TRANSPORT_TCP : TRANSPORT_UDP;
+	in->name = strdup(cfg_title(sec));
+	in->address = strdup(cfg_getstr(sec, "address"));
+	in->host = a.any ? NULL : strdup(a.host);
+	in->port = strdup(port);
+	in->max_message_size = (size_t)cfg_getint(sec, "max_message_size");
+	in->max_connections = (unsigned)cfg_getint(sec, "max_connections");
+	in->idle_timeout = (unsigned)cfg_getint(sec, "idle_timeout");
+	in->recv_buffer = (size_t)cfg_getint(sec, "recv_buffer");
+	in->line = conf_first_line(sec);
+	if (in->name == NULL || in->address == NULL || in->port == NULL ||
+	    (!a.any && in->host == NULL))
+		return -1;
+	return 0;
+}
+
+/* Build the struct conf from a parsed tree; NULL on allocation failure. */
+static struct conf *
+conf_build(cfg_t *cfg, const char *path)
+{
+	struct conf *c;
+	cfg_t *archive;
+	unsigned i, n = cfg_size(cfg, "input");
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->inputs = calloc(n, sizeof(*c->inputs))) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		c->n_inputs++;
+		if (conf_take_input(cfg_getnsec(cfg, "input", i),
+		    &c->inputs[i]) != 0)
+			goto fail;
+	}
+	archive = cfg_size(cfg, "archive") ? cfg_getnsec(cfg, "archive", 0) :
+	    NULL;
+	c->path = strdup(path);
+	c->rules = strdup(cfg_getstr(cfg, "rules"));
+	c->archive_path = strdup(archive ? cfg_getstr(archive, "path") :
+	    CONF_DEFAULT_ARCHIVE);
+	c->workers = (unsigned)cfg_getint(cfg, "workers");
+	c->queue_batches = (unsigned)cfg_getint(cfg, "queue_batches");
+	c->stats_interval = (unsigned)cfg_getint(cfg, "stats_interval");
+	if (c->path == NULL || c->rules == NULL || c->archive_path == NULL)
+		goto fail;
+	return c;
+fail:
+	conf_free(c);
+	return NULL;
+}
+
+/* A numeric option with the range table's default and our parse callback. */
+static cfg_opt_t
+conf_opt_int(const char *name)
+{
+	const struct conf_range *r = conf_range_find(name);
+	cfg_opt_t o = CFG_INT(name, r ? r->def : 0, CFGF_NONE);
+
+	o.parsecb = conf_intcb;
+	o.validcb = conf_seencb;
+	return o;
+}
+
+/* A string option with a parse callback that checks its value. */
+static cfg_opt_t
+conf_opt_str(const char *name, const char *def, cfg_flag_t flags,
+    cfg_callback_t parsecb)
+{
+	cfg_opt_t o = CFG_STR(name, def, flags);
+
+	o.parsecb = parsecb;
+	o.validcb = conf_seencb;
+	return o;
+}
+
+/* The hidden lines list; its default is parsed when the section opens. */
+static cfg_opt_t
+conf_opt_lines(char *def)
+{
+	cfg_opt_t o = CFG_INT_LIST(CONF_LINES, def, CFGF_NONE);
+
+	o.validcb = conf_linescb;
+	return o;
+}
+
+struct conf *
+conf_load(const char *path, char *err, size_t errlen)
+{
+	char lines_def[] = "{-1}";
+	cfg_opt_t input_opts[] = {
+		conf_opt_lines(lines_def),
+		conf_opt_str("transport", NULL, CFGF_NODEFAULT, conf_transportcb),
+		conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
+		conf_opt_int("max_message_size"),
+		conf_opt_int("max_connections"),
+		conf_opt_int("idle_timeout"),
+		conf_opt_int("recv_buffer"),
+		CFG_END()
+	};
+	cfg_opt_t archive_opts[] = {
+		conf_opt_lines(lines_def),
+		conf_opt_str("path", CONF_DEFAULT_ARCHIVE, CFGF_NONE, conf_pathcb),
+		CFG_END()
+	};
+	cfg_opt_t opts[] = {
+		conf_opt_lines(lines_def),
+		CFG_SEC("input", input_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		conf_opt_str("rules", CONF_DEFAULT_RULES, CFGF_NONE, conf_pathcb),
+		CFG_SEC("archive", archive_opts, CFGF_MULTI),
+		conf_opt_int("workers"),
+		conf_opt_int("queue_batches"),
+		conf_opt_int("stats_interval"),
+		CFG_FUNC("include", conf_includecb),
+		CFG_END()
+	};
+	struct conf_parse parse = { err, errlen, 0, 0, 0 };
+	struct conf *c = NULL;
+	cfg_t *cfg;
+
+	opts[1].validcb = conf_sectioncb;
+	opts[3].validcb = conf_sectioncb;
+	if (errlen > 0)
+		err[0] = '\0';
+	conf_current = &parse;
+	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL) {
+		conf_error_at(path, 0, NULL, "out of memory");
+		goto done;
+	}
+	cfg_set_error_function(cfg, conf_errorcb);
+	if (conf_parse_file(cfg, path, NULL, 0) != 0)
+		goto done;
+	if (cfg_size(cfg, "input") == 0) {
+		conf_error_at(path, parse.last_line, NULL,
+		    "no input defined (expected at least one "
+		    "input NAME { transport = udp|tcp address = \"host:port\" })");
+		goto done;
+	}
+	if ((c = conf_build(cfg, path)) == NULL)
+		conf_error_at(path, 0, NULL, "out of memory");
+done:
+	if (cfg != NULL)
+		cfg_free(cfg);
+	conf_current = NULL;
+	return c;
+}
+
+/* Print a string as a libConfuse double-quoted string that reads back the same. */
+static void
+conf_print_string(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', fp);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+		case '\\':
+		case '$':	/* "${VAR}" would be expanded */
+			fputc('\\', fp);
+			fputc(*p, fp);
+			break;
+		case '\n':
+			fputs("\\n", fp);
+			break;
+		case '\t':
+			fputs("\\t", fp);
+			break;
+		case '\r':
+			fputs("\\r", fp);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(fp, "\\x%02x", *p);
+			else
+				fputc(*p, fp);
+		}
+	}
+	fputc('"', fp);
+}
+
+void
+conf_dump(const struct conf *c, FILE *fp)
+{
+	const struct input_conf *in;
+	size_t i;
+
+	fputs("# logward effective configuration, defaults included\n", fp);
+	for (i = 0; i < c->n_inputs; i++) {
+		in = &c->inputs[i];
+		fprintf(fp, "input %s {\n", in->name);
+		fprintf(fp, "\ttransport = %s\n", transport_name(in->transport));
+		fputs("\taddress = ", fp);
+		conf_print_string(fp, in->address);
+		fprintf(fp, "\n\tmax_message_size = %zu\n", in->max_message_size);
+		if (in->transport == TRANSPORT_TCP)
+			fprintf(fp, "\tmax_connections = %u\n"
+			    "\tidle_timeout = %u\n", in->max_connections,
+			    in->idle_timeout);
+		else
+			fprintf(fp, "\trecv_buffer = %zu\n", in->recv_buffer);
+		fputs("}\n", fp);
+	}
+	fputs("rules = ", fp);
+	conf_print_string(fp, c->rules);
+	fputs("\narchive {\n\tpath = ", fp);
+	conf_print_string(fp, c->archive_path);
+	fprintf(fp, "\n}\nworkers = %u\nqueue_batches = %u\nstats_interval = %u\n",
+	    c->workers, c->queue_batches, c->stats_interval);
+}

@@ -8,6 +8,9 @@
  *
  * Unknown keys, bad values and inconsistent settings are errors reported
  * as "file:line: message".  A struct conf is immutable once loaded.
+ * Paths (rules, archive path, include files) are kept as written: relative
+ * ones are relative to the working directory of whoever uses them.
+ * The directives, their ranges and defaults are in logward.conf(5).
  */
 #ifndef LOGWARD_CONF_H
 #define LOGWARD_CONF_H
@@ -43,12 +46,17 @@ struct conf {
 
 /*
  * Parse and validate path.  Returns NULL with err set ("file:line: what was
- * expected") on any error.  Caller frees with conf_free.
+ * expected"; "file: message" when the whole file is at fault) on any error.
+ * Caller frees with conf_free.  Not reentrant: libConfuse's lexer is
+ * process-wide, so load from one thread at a time (start-up, SIGHUP).
  */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
-void conf_free(struct conf *c);
+void conf_free(struct conf *c);		/* NULL is fine */
 
-/* Print the effective configuration, defaults included, in config syntax (-T). */
+/*
+ * Print the effective configuration, defaults included, in config syntax
+ * (-T); conf_load reads it back to the same configuration.
+ */
 void conf_dump(const struct conf *c, FILE *fp);
 
 const char *transport_name(enum transport t);

@@ -1,1 +1,694 @@
-int main(void){return 77;}
+/*
+ * check_conf.c: the configuration file.  Every error must name the right
+ * file and line and say which key is wrong; every option's limits hold;
+ * the samples load; conf_dump reads back to the same configuration.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+/* The source tree, absolute, so that tests may chdir into it. */
+static char srcdir[PATH_MAX];
+
+/* Write text to a fresh temporary file; returns its path (static buffer). */
+static const char *
+write_tmp(const char *text)
+{
+	static char path[64];
+	FILE *fp;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/check_conf.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fputs(text, fp) >= 0, 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	return path;
+}
+
+/* Load text from a temporary file; the file is gone afterwards. */
+static struct conf *
+load_text(const char *text, char *err, size_t errlen, char *pathout,
+    size_t pathlen)
+{
+	const char *path = write_tmp(text);
+	struct conf *c;
+
+	if (pathout != NULL)
+		snprintf(pathout, pathlen, "%s", path);
+	c = conf_load(path, err, errlen);
+	unlink(path);
+	return c;
+}
+
+/* Assert that err is "path:line: ..." and contains want (when not NULL). */
+static void
+assert_error(const char *err, const char *path, int line, const char *want,
+    const char *want2)
+{
+	char prefix[PATH_MAX + 32];
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
+	    "error \"%s\" does not start with \"%s\"", err, prefix);
+	if (want != NULL)
+		ck_assert_msg(strstr(err, want) != NULL,
+		    "error \"%s\" does not mention \"%s\"", err, want);
+	if (want2 != NULL)
+		ck_assert_msg(strstr(err, want2) != NULL,
+		    "error \"%s\" does not mention \"%s\"", err, want2);
+}
+
+/* Read a whole (small) file into a string the caller frees. */
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	buf = calloc(1, 65536);
+	ck_assert_ptr_nonnull(buf);
+	n = fread(buf, 1, 65535, fp);
+	ck_assert_int_lt(n, 65535);
+	fclose(fp);
+	return buf;
+}
+
+/* Replace every "from" in s by "to"; returns a new string. */
+static char *
+replace_all(const char *s, const char *from, const char *to)
+{
+	size_t flen = strlen(from), tlen = strlen(to), n = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = s; (p = strstr(p, from)) != NULL; p += flen)
+		n++;
+	out = malloc(strlen(s) + n * tlen + 1);
+	ck_assert_ptr_nonnull(out);
+	for (o = out, p = s; *p != '\0';) {
+		if (strncmp(p, from, flen) == 0) {
+			memcpy(o, to, tlen);
+			o += tlen;
+			p += flen;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* conf_dump into a string the caller frees. */
+static char *
+dump_string(const struct conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(fp);
+	conf_dump(c, fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	return buf;
+}
+
+/* Dump, load the dump, dump again: the two dumps and the configs agree. */
+static void
+assert_round_trip(const struct conf *c)
+{
+	char err[512], *d1, *d2;
+	struct conf *again;
+	size_t i;
+
+	d1 = dump_string(c);
+	again = load_text(d1, err, sizeof(err), NULL, 0);
+	ck_assert_msg(again != NULL, "dump does not load: %s\n%s", err, d1);
+	d2 = dump_string(again);
+	ck_assert_str_eq(d1, d2);
+	ck_assert_uint_eq(again->n_inputs, c->n_inputs);
+	for (i = 0; i < c->n_inputs; i++) {
+		ck_assert_str_eq(again->inputs[i].name, c->inputs[i].name);
+		ck_assert_str_eq(again->inputs[i].address, c->inputs[i].address);
+		ck_assert_int_eq(again->inputs[i].transport, c->inputs[i].transport);
+		ck_assert_uint_eq(again->inputs[i].max_message_size,
+		    c->inputs[i].max_message_size);
+	}
+	ck_assert_str_eq(again->rules, c->rules);
+	ck_assert_str_eq(again->archive_path, c->archive_path);
+	ck_assert_uint_eq(again->workers, c->workers);
+	ck_assert_uint_eq(again->queue_batches, c->queue_batches);
+	ck_assert_uint_eq(again->stats_interval, c->stats_interval);
+	free(d1);
+	free(d2);
+	conf_free(again);
+}
+
+START_TEST(test_sample_loads)
+{
+	char path[PATH_MAX + 64], err[512];
+	struct conf *c;
+
+	snprintf(path, sizeof(path), "%s/conf/logward.conf", srcdir);
+	c = conf_load(path, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->path, path);
+	ck_assert_uint_eq(c->n_inputs, 2);
+	ck_assert_str_eq(c->inputs[0].name, "lan_udp");
+	ck_assert_int_eq(c->inputs[0].transport, TRANSPORT_UDP);
+	ck_assert_str_eq(c->inputs[0].address, "127.0.0.1:5514");
+	ck_assert_str_eq(c->inputs[0].host, "127.0.0.1");
+	ck_assert_str_eq(c->inputs[0].port, "5514");
+	ck_assert_str_eq(c->inputs[1].name, "lan_tcp");
+	ck_assert_int_eq(c->inputs[1].transport, TRANSPORT_TCP);
+	ck_assert_str_eq(c->inputs[1].address, "127.0.0.1:5514");
+	ck_assert_uint_eq(c->inputs[1].max_connections, 1000);
+	ck_assert_uint_eq(c->inputs[1].idle_timeout, 600);
+	ck_assert_str_eq(c->rules, "patterns");
+	ck_assert_str_eq(c->archive_path, "var/events-%Y%m%d.jsonl");
+	ck_assert_uint_eq(c->workers, 0);
+	ck_assert_uint_eq(c->queue_batches, 64);
+	ck_assert_uint_eq(c->stats_interval, 300);
+	assert_round_trip(c);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_sample_in_loads)
+{
+	char path[PATH_MAX + 64], err[512], *text, *t1, *t2;
+	struct conf *c;
+
+	snprintf(path, sizeof(path), "%s/conf/logward.conf.in", srcdir);
+	text = slurp(path);
+	t1 = replace_all(text, "@patternsdir@", "/usr/local/share/logward/patterns");
+	t2 = replace_all(t1, "@localstatedir@", "/usr/local/var");
+	ck_assert_ptr_null(strchr(t2, '@'));
+	c = load_text(t2, err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_inputs, 2);
+	ck_assert_str_eq(c->rules, "/usr/local/share/logward/patterns");
+	ck_assert_str_eq(c->archive_path,
+	    "/usr/local/var/log/logward/events-%Y%m%d.jsonl");
+	conf_free(c);
+	free(text);
+	free(t1);
+	free(t2);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	char err[512];
+	struct conf *c;
+
+	c = load_text("input u { transport = udp address = \":514\" }\n"
+	    "input t { transport = tcp address = \":514\" }\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->inputs[0].max_message_size, 65536);
+	ck_assert_uint_eq(c->inputs[0].recv_buffer, 4194304);
+	ck_assert_ptr_null(c->inputs[0].host);
+	ck_assert_str_eq(c->inputs[0].port, "514");
+	ck_assert_uint_eq(c->inputs[1].max_message_size, 65536);
+	ck_assert_uint_eq(c->inputs[1].max_connections, 1000);
+	ck_assert_uint_eq(c->inputs[1].idle_timeout, 600);
+	ck_assert_int_eq(c->inputs[0].line, 1);
+	ck_assert_int_eq(c->inputs[1].line, 2);
+	ck_assert_str_eq(c->rules, LOGWARD_DATADIR "/patterns");
+	ck_assert_str_eq(c->archive_path, "/var/log/logward/events-%Y%m%d.jsonl");
+	ck_assert_uint_eq(c->workers, 0);
+	ck_assert_uint_eq(c->queue_batches, 64);
+	ck_assert_uint_eq(c->stats_interval, 300);
+	assert_round_trip(c);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_all_options)
+{
+	char path[PATH_MAX + 64], err[512];
+	struct conf *c;
+
+	snprintf(path, sizeof(path), "%s/tests/data/conf/all-options.conf", srcdir);
+	c = conf_load(path, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_inputs, 2);
+	ck_assert_str_eq(c->inputs[0].name, "udp_all");
+	ck_assert_str_eq(c->inputs[0].host, "::1");
+	ck_assert_str_eq(c->inputs[0].port, "6514");
+	ck_assert_uint_eq(c->inputs[0].max_message_size, 1024);
+	ck_assert_uint_eq(c->inputs[0].recv_buffer, 0);
+	ck_assert_int_eq(c->inputs[0].line, 4);
+	ck_assert_str_eq(c->inputs[1].name, "tcp.all-1");
+	ck_assert_str_eq(c->inputs[1].address, "127.0.0.1:6514");
+	ck_assert_str_eq(c->inputs[1].host, "127.0.0.1");
+	ck_assert_uint_eq(c->inputs[1].max_message_size, 16777216);
+	ck_assert_uint_eq(c->inputs[1].max_connections, 1);
+	ck_assert_uint_eq(c->inputs[1].idle_timeout, 0);
+	ck_assert_int_eq(c->inputs[1].line, 10);
+	ck_assert_str_eq(c->rules, "/srv/logward/rules dir");
+	ck_assert_str_eq(c->archive_path, "events.jsonl");
+	ck_assert_uint_eq(c->workers, 256);
+	ck_assert_uint_eq(c->queue_batches, 2);
+	ck_assert_uint_eq(c->stats_interval, 0);
+	assert_round_trip(c);
+	conf_free(c);
+}
+END_TEST
+
+/* Strings that need escaping survive a dump and a reload. */
+START_TEST(test_round_trip_escapes)
+{
+	char err[512];
+	struct conf *c;
+
+	c = load_text("input u { transport = udp address = \"[::]:514\" }\n"
+	    "rules = \"a \\\"b\\\" c\\\\d $HOME \\$x {}#;'\"\n"
+	    "archive { path = 'it\\'s' }\n", err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->rules, "a \"b\" c\\d $HOME $x {}#;'");
+	ck_assert_str_eq(c->inputs[0].host, "::");
+	ck_assert_str_eq(c->archive_path, "it's");
+	assert_round_trip(c);
+	conf_free(c);
+}
+END_TEST
+
+/* Every numeric option: where it goes, and its limits. */
+static const struct range_case {
+	const char *key;
+	const char *scope;	/* "udp", "tcp" or "root" */
+	long min, max;
+} range_cases[] = {
+	{ "max_message_size", "udp", 64, 16777216 },
+	{ "max_message_size", "tcp", 64, 16777216 },
+	{ "max_connections", "tcp", 1, 1000000 },
+	{ "idle_timeout", "tcp", 0, 86400 },
+	{ "recv_buffer", "udp", 0, 268435456 },
+	{ "workers", "root", 0, 256 },
+	{ "queue_batches", "root", 2, 65536 },
+	{ "stats_interval", "root", 0, 86400 },
+};
+
+/* The value the struct holds for a range case's key. */
+static long
+range_value(const struct conf *c, const struct range_case *rc)
+{
+	const struct input_conf *in = &c->inputs[0];
+
+	if (strcmp(rc->key, "max_message_size") == 0)
+		return (long)in->max_message_size;
+	if (strcmp(rc->key, "max_connections") == 0)
+		return in->max_connections;
+	if (strcmp(rc->key, "idle_timeout") == 0)
+		return in->idle_timeout;
+	if (strcmp(rc->key, "recv_buffer") == 0)
+		return (long)in->recv_buffer;
+	if (strcmp(rc->key, "workers") == 0)
+		return c->workers;
+	if (strcmp(rc->key, "queue_batches") == 0)
+		return c->queue_batches;
+	return c->stats_interval;
+}
+
+/* Loop index i: case i / 4, value min, max, min - 1, max + 1. */
+START_TEST(test_ranges)
+{
+	const struct range_case *rc = &range_cases[_i / 4];
+	long values[] = { rc->min, rc->max, rc->min - 1, rc->max + 1 };
+	long v = values[_i % 4];
+	char text[512], err[512], path[64], want[128];
+	struct conf *c;
+	int line;
+
+	if (strcmp(rc->scope, "root") == 0) {
+		snprintf(text, sizeof(text), "input a { transport = udp "
+		    "address = \":514\" }\n\n%s = %ld\n", rc->key, v);
+		line = 3;
+	} else {
+		snprintf(text, sizeof(text), "# %s\ninput a {\n"
+		    "\ttransport = %s\n\taddress = \":514\"\n\t%s = %ld\n}\n",
+		    rc->key, rc->scope, rc->key, v);
+		line = 5;
+	}
+	c = load_text(text, err, sizeof(err), path, sizeof(path));
+	if (_i % 4 < 2) {
+		ck_assert_msg(c != NULL, "%s = %ld refused: %s", rc->key, v, err);
+		ck_assert_int_eq(range_value(c, rc), v);
+		conf_free(c);
+		return;
+	}
+	ck_assert_msg(c == NULL, "%s = %ld accepted", rc->key, v);
+	snprintf(want, sizeof(want), "%s %ld out of range (expected %ld..%ld)",
+	    rc->key, v, rc->min, rc->max);
+	assert_error(err, path, line, want,
+	    strcmp(rc->scope, "root") ? "input \"a\": " : NULL);
+}
+END_TEST
+
+/* Errors: the line they must be reported on and what they must say. */
+static const struct error_case {
+	const char *text;
+	int line;
+	const char *want;
+	const char *want2;
+} error_cases[] = {
+	/* the example of the design, after comments (libConfuse miscounts them) */
+	{ "# one\n# two\ninput lan_tcp { transport = tcp address = \":1\"\n"
+	  "  max_message_size = 10 }\n", 4,
+	  "input \"lan_tcp\": max_message_size 10 out of range "
+	  "(expected 64..16777216)", NULL },
+	{ "/* a\n b */ // c\n#d\ninput a { transport = udp address = \":1\" }\n"
+	  "bogus = 1\n", 5, "unknown directive \"bogus\"", "expected one of: input" },
+	{ "input a {\n transport = udp\n address = \":1\"\n colour = red\n}\n", 4,
+	  "input \"a\": unknown key \"colour\"", "transport, address" },
+	{ "input a { transport = udp address = \":1\" }\n\nfilter x { a = 1 }\n", 3,
+	  "unknown directive \"filter\"", NULL },
+	{ "input a { transport = udp address = \":1\" }\narchive { pth = x }\n", 2,
+	  "archive: unknown key \"pth\"", "path" },
+	{ "input w {\n transport = tls\n address = \"[::]:6514\"\n}\n", 2,
+	  "transport tls is not supported yet", "udp or tcp" },
+	{ "input w { transport = sctp address = \":1\" }\n", 1,
+	  "transport \"sctp\" is invalid", "udp or tcp" },
+	{ "\n\ninput a {\n transport = udp\n}\n", 3,
+	  "input \"a\": missing address", NULL },
+	{ "input a {\n address = \":1\"\n}\n", 1,
+	  "input \"a\": missing transport", NULL },
+	{ "input a { transport = udp address = \":1\" }\n"
+	  "input a { transport = tcp address = \":1\" }\n", 2,
+	  "duplicate input name \"a\"", ":1;" },
+	{ "input a { transport = udp address = \"127.0.0.1:514\" }\n"
+	  "input b {\n transport = udp\n address = \"127.0.0.1:514\"\n}\n", 4,
+	  "address \"127.0.0.1:514\" is already used by input \"a\"", NULL },
+	{ "input a { transport = tcp address = \":514\" }\n"
+	  "input b { transport = tcp address = \"*:514\" }\n", 2,
+	  "already used by input \"a\"", NULL },
+	{ "input \"a b\" { transport = udp address = \":1\" }\n", 1,
+	  "input name \"a b\" is invalid", NULL },
+	{ "input { transport = udp address = \":1\" }\n", 1,
+	  "input needs a name", NULL },
+	{ "input a {\n transport = udp\n address = \":1\"\n"
+	  " max_connections = 10\n}\n", 4,
+	  "max_connections applies to tcp inputs only", NULL },
+	{ "input a {\n transport = udp\n address = \":1\"\n"
+	  " idle_timeout = 10\n}\n", 4,
+	  "idle_timeout applies to tcp inputs only", NULL },
+	{ "input a {\n transport = tcp\n address = \":1\"\n"
+	  " recv_buffer = 10\n}\n", 4,
+	  "recv_buffer applies to udp inputs only", NULL },
+	{ "input a {\n transport = udp\n address = \":1\"\n"
+	  " address = \":2\"\n}\n", 4, "address set twice", "line 3" },
+	{ "input a { transport = udp address = \":1\" }\nworkers = 1\n"
+	  "workers = 2\n", 3, "workers set twice", NULL },
+	{ "input a { transport = udp address = \":1\" }\narchive { path = a }\n"
+	  "archive { path = b }\n", 3, "second archive block", NULL },
+	{ "input a { transport = udp address = \":1\" }\nworkers = many\n", 2,
+	  "workers \"many\" is not a number", "0..256" },
+	{ "input a { transport = udp address = \":1\" }\nworkers = 010x\n", 2,
+	  "workers \"010x\" is not a number", NULL },
+	{ "input a { transport = udp address = \":1\" }\nqueue_batches = 0x40\n", 2,
+	  "queue_batches \"0x40\" is not a number", NULL },
+	{ "input a { transport = udp address = \":1\" }\n"
+	  "stats_interval = 99999999999999999999999\n", 2,
+	  "stats_interval 99999999999999999999999 out of range", NULL },
+	{ "input a { transport = udp address = \":1\" }\nrules = \"\"\n", 2,
+	  "rules is empty", NULL },
+	{ "input a { transport = udp address = \":1\" }\narchive { path = '' }\n", 2,
+	  "archive: path is empty", NULL },
+	{ "# nothing here\n\n", 2, "no input defined", NULL },
+	{ "input a {\n transport = udp\n address = \":1\"\n", 1,
+	  "block is not closed", NULL },
+	{ "input a { transport = udp address = \":1\" }\n}\n", 2,
+	  "unexpected closing brace", NULL },
+	{ "input a { transport = udp address = \":1\" }\n/* open\n\n", 2,
+	  "unterminated /* comment", NULL },
+	{ "input a { transport = udp address = \":1\" }\n"
+	  "include(\"/nonexistent/x.conf\")\n", 2,
+	  "cannot open /nonexistent/x.conf", NULL },
+	{ "input a { transport = udp address = \":1\" }\nworkers 4\n", 2,
+	  "workers", NULL },
+	{ "input a { transport = udp address = \":1\" }\n"
+	  "\"archive|path\" = \"x\"\n", 2, "archive", NULL },
+};
+
+START_TEST(test_errors)
+{
+	const struct error_case *ec = &error_cases[_i];
+	char err[512], path[64];
+	struct conf *c;
+
+	c = load_text(ec->text, err, sizeof(err), path, sizeof(path));
+	ck_assert_msg(c == NULL, "case %d accepted: %s", _i, ec->text);
+	assert_error(err, path, ec->line, ec->want, ec->want2);
+}
+END_TEST
+
+/* Addresses: accepted forms and what they split into. */
+static const struct address_case {
+	const char *address;
+	const char *host;	/* NULL: any address */
+	const char *port;
+} good_addresses[] = {
+	{ "127.0.0.1:5514", "127.0.0.1", "5514" },
+	{ "0.0.0.0:514", "0.0.0.0", "514" },
+	{ "[::1]:5514", "::1", "5514" },
+	{ "[::]:6514", "::", "6514" },
+	{ "[2001:db8::1]:1", "2001:db8::1", "1" },
+	{ "*:514", NULL, "514" },
+	{ ":65535", NULL, "65535" },
+	{ "localhost:514", "localhost", "514" },
+};
+
+START_TEST(test_good_addresses)
+{
+	const struct address_case *ac = &good_addresses[_i];
+	char text[256], err[512];
+	struct conf *c;
+
+	snprintf(text, sizeof(text),
+	    "input a { transport = tcp address = \"%s\" }\n", ac->address);
+	c = load_text(text, err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s refused: %s", ac->address, err);
+	ck_assert_str_eq(c->inputs[0].address, ac->address);
+	if (ac->host == NULL)
+		ck_assert_ptr_null(c->inputs[0].host);
+	else
+		ck_assert_str_eq(c->inputs[0].host, ac->host);
+	ck_assert_str_eq(c->inputs[0].port, ac->port);
+	conf_free(c);
+}
+END_TEST
+
+static const struct bad_address {
+	const char *address;
+	const char *why;
+} bad_addresses[] = {
+	{ "1.2.3.4", "has no port" },
+	{ "1.2.3.4:0", "port out of range" },
+	{ "1.2.3.4:70000", "port out of range" },
+	{ "1.2.3.4:655350", "port out of range" },
+	{ "[::1:514", "no closing ']'" },
+	{ "host.example.com:514", "not a numeric IP address" },
+	{ "1.2.3.4:51a4", "port that is not a number" },
+	{ "1.2.3.4:", "has no port" },
+	{ "::1:514", "without brackets" },
+	{ "[::1]514", "no port after ']'" },
+	{ "[1.2.3.4]:514", "invalid IPv6 address" },
+	{ "1.2.3:514", "not a numeric IP address" },
+	{ "", "has no port" },
+	{ "1.2.3.4:-1", "not a number" },
+};
+
+START_TEST(test_bad_addresses)
+{
+	const struct bad_address *ba = &bad_addresses[_i];
+	char text[256], err[512], path[64], want[128];
+	struct conf *c;
+
+	snprintf(text, sizeof(text), "# bad address\ninput a {\n"
+	    "\ttransport = udp\n\taddress = \"%s\"\n}\n", ba->address);
+	c = load_text(text, err, sizeof(err), path, sizeof(path));
+	ck_assert_msg(c == NULL, "%s accepted", ba->address);
+	snprintf(want, sizeof(want), "input \"a\": address \"%s\"", ba->address);
+	assert_error(err, path, 4, want, ba->why);
+}
+END_TEST
+
+/* An error in an included file names that file and its line. */
+START_TEST(test_include_error)
+{
+	char err[512];
+	struct conf *c;
+
+	ck_assert_int_eq(chdir(srcdir), 0);
+	c = conf_load("tests/data/conf/include-main.conf", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	assert_error(err, "tests/data/conf/include-bad.inc", 4,
+	    "input \"inc_tcp\": idle_timeout 86401 out of range", NULL);
+}
+END_TEST
+
+/* After an include, lines are the including file's again. */
+START_TEST(test_include_after)
+{
+	char err[512];
+	struct conf *c;
+
+	ck_assert_int_eq(chdir(srcdir), 0);
+	c = conf_load("tests/data/conf/include-after.conf", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	assert_error(err, "tests/data/conf/include-after.conf", 5,
+	    "queue_batches 1 out of range", NULL);
+}
+END_TEST
+
+/* An included file contributes its inputs. */
+START_TEST(test_include_good)
+{
+	char err[512];
+	struct conf *c;
+
+	ck_assert_int_eq(chdir(srcdir), 0);
+	c = load_text("include(\"tests/data/conf/include-good.inc\")\n"
+	    "workers = 3\n", err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_inputs, 1);
+	ck_assert_str_eq(c->inputs[0].name, "inc_udp");
+	ck_assert_int_eq(c->inputs[0].line, 2);
+	ck_assert_uint_eq(c->workers, 3);
+	conf_free(c);
+}
+END_TEST
+
+/* A file that includes itself stops at the depth limit. */
+START_TEST(test_include_loop)
+{
+	char err[512], text[128], path[64];
+	const char *p;
+	struct conf *c;
+
+	/* The file must exist while it is loaded: write it, then point at it. */
+	p = write_tmp("");
+	snprintf(path, sizeof(path), "%s", p);
+	snprintf(text, sizeof(text), "include(\"%s\")\n", path);
+	{
+		FILE *fp = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(fp);
+		fputs(text, fp);
+		fclose(fp);
+	}
+	c = conf_load(path, err, sizeof(err));
+	unlink(path);
+	ck_assert_ptr_null(c);
+	assert_error(err, path, 1, "nested deeper", NULL);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	char err[512];
+	struct conf *c;
+
+	c = conf_load("/nonexistent/logward.conf", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "/nonexistent/logward.conf: cannot open: "
+	    "No such file or directory");
+	conf_free(NULL);
+}
+END_TEST
+
+/* Quoted and bare strings are the same; one-line blocks need no separators. */
+START_TEST(test_string_forms)
+{
+	char err[512];
+	struct conf *c;
+
+	c = load_text("input a{transport=udp address=:514}\n"
+	    "input \"b\" { transport = \"tcp\" address = '[::1]:514' "
+	    "max_connections = \"7\" }\nrules = /x/y\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->inputs[0].address, ":514");
+	ck_assert_int_eq(c->inputs[1].transport, TRANSPORT_TCP);
+	ck_assert_str_eq(c->inputs[1].address, "[::1]:514");
+	ck_assert_uint_eq(c->inputs[1].max_connections, 7);
+	ck_assert_str_eq(c->rules, "/x/y");
+	ck_assert_str_eq(transport_name(TRANSPORT_UDP), "udp");
+	ck_assert_str_eq(transport_name(TRANSPORT_TCP), "tcp");
+	conf_free(c);
+}
+END_TEST
+
+/* A short buffer still gets a terminated, truncated message. */
+START_TEST(test_short_err_buffer)
+{
+	char err[16];
+	struct conf *c;
+
+	memset(err, 'x', sizeof(err));
+	c = load_text("workers = 1000\n", err, sizeof(err), NULL, 0);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(strlen(err), sizeof(err) - 1);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("conf");
+
+	tcase_add_test(tc, test_sample_loads);
+	tcase_add_test(tc, test_sample_in_loads);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_all_options);
+	tcase_add_test(tc, test_round_trip_escapes);
+	tcase_add_loop_test(tc, test_ranges, 0,
+	    (int)(4 * sizeof(range_cases) / sizeof(range_cases[0])));
+	tcase_add_loop_test(tc, test_errors, 0,
+	    (int)(sizeof(error_cases) / sizeof(error_cases[0])));
+	tcase_add_loop_test(tc, test_good_addresses, 0,
+	    (int)(sizeof(good_addresses) / sizeof(good_addresses[0])));
+	tcase_add_loop_test(tc, test_bad_addresses, 0,
+	    (int)(sizeof(bad_addresses) / sizeof(bad_addresses[0])));
+	tcase_add_test(tc, test_include_error);
+	tcase_add_test(tc, test_include_after);
+	tcase_add_test(tc, test_include_good);
+	tcase_add_test(tc, test_include_loop);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_string_forms);
+	tcase_add_test(tc, test_short_err_buffer);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	const char *top = getenv("top_srcdir");
+	SRunner *sr;
+	int failed;
+
+	if (realpath(top != NULL ? top : ".", srcdir) == NULL) {
+		perror("top_srcdir");
+		return 1;
+	}
+	sr = srunner_create(conf_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
