@@ -37,17 +37,17 @@
 #define LOGWARD_DATADIR "/usr/local/share/logward"
 #endif
 
-#define CONF_DEFAULT_RULES	LOGWARD_DATADIR "/patterns"
-#define CONF_DEFAULT_ARCHIVE	"/var/log/logward/events-%Y%m%d.jsonl"
+#define CONF_DEFAULT_RULES LOGWARD_DATADIR "/patterns"
+#define CONF_DEFAULT_ARCHIVE "/var/log/logward/events-%Y%m%d.jsonl"
 
 /* Hidden per-section list of lines; '|' makes the name unreachable from a file. */
-#define CONF_LINES		"#|lines"
-#define CONF_LINES_UNSET	(-1)
+#define CONF_LINES "#|lines"
+#define CONF_LINES_UNSET (-1)
 
 /* A configuration file, or an included one, is small: refuse anything bigger. */
-#define CONF_MAX_FILE		(1024 * 1024)
-#define CONF_MAX_INCLUDE_DEPTH	8
-#define CONF_MAX_ADDRESS	256
+#define CONF_MAX_FILE (1024 * 1024)
+#define CONF_MAX_INCLUDE_DEPTH 8
+#define CONF_MAX_ADDRESS 256
 
 /* The range and default of every numeric option. */
 struct conf_range {
@@ -58,13 +58,13 @@ struct conf_range {
 };
 
 static const struct conf_range conf_ranges[] = {
-	{ "max_message_size", 64, 16777216, 65536 },
-	{ "max_connections", 1, 1000000, 1000 },
-	{ "idle_timeout", 0, 86400, 600 },
-	{ "recv_buffer", 0, 268435456, 4194304 },
-	{ "workers", 0, 256, 0 },
-	{ "queue_batches", 2, 65536, 64 },
-	{ "stats_interval", 0, 86400, 300 },
+    {"max_message_size", 64, 16777216, 65536},
+    {"max_connections", 1, 1000000, 1000},
+    {"idle_timeout", 0, 86400, 600},
+    {"recv_buffer", 0, 268435456, 4194304},
+    {"workers", 0, 256, 0},
+    {"queue_batches", 2, 65536, 64},
+    {"stats_interval", 0, 86400, 300},
 };
 
 /* The state of one conf_load: the caller's error buffer and the include depth. */
@@ -73,7 +73,7 @@ struct conf_parse {
 	size_t errlen;
 	int failed;
 	int include_depth;
-	int last_line;		/* where the outermost file ended */
+	int last_line; /* where the outermost file ended */
 };
 
 /* The conf_load running on this thread; see the comment at the top. */
@@ -86,6 +86,7 @@ struct conf_address {
 	unsigned long port;
 };
 
+/* The keyword of a transport, as written in the file and in network.transport. */
 const char *
 transport_name(enum transport t)
 {
@@ -136,11 +137,10 @@ conf_verror(const char *file, int line, cfg_t *sec, const char *fmt, va_list ap)
 	conf_context(sec, context, sizeof(context));
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (line > 0)
-		snprintf(cp->err, cp->errlen, "%s:%d: %s%s",
-		    file ? file : "(config)", line, context, msg);
+		snprintf(cp->err, cp->errlen, "%s:%d: %s%s", file ? file : "(config)", line,
+		    context, msg);
 	else
-		snprintf(cp->err, cp->errlen, "%s: %s%s",
-		    file ? file : "(config)", context, msg);
+		snprintf(cp->err, cp->errlen, "%s: %s%s", file ? file : "(config)", context, msg);
 }
 
 /* Report an error at a line we recorded, not where the parser stands now. */
@@ -223,8 +223,7 @@ conf_expected_keys(cfg_t *sec, char *buf, size_t len)
 	for (i = 0; sec->opts[i].name != NULL; i++) {
 		if (strcmp(sec->opts[i].name, CONF_LINES) == 0)
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s",
-		    used ? ", " : "", sec->opts[i].name);
+		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", sec->opts[i].name);
 		if (n < 0 || (size_t)n >= len - used)
 			return;
 		used += (size_t)n;
@@ -237,8 +236,8 @@ conf_quoted_tail(const char *msg, const char *prefix, char *out, size_t len)
 {
 	size_t plen = strlen(prefix), mlen = strlen(msg);
 
-	if (mlen < plen + 1 || strncmp(msg, prefix, plen) != 0 ||
-	    msg[mlen - 1] != '\'' || mlen - plen - 1 >= len)
+	if (mlen < plen + 1 || strncmp(msg, prefix, plen) != 0 || msg[mlen - 1] != '\'' ||
+	    mlen - plen - 1 >= len)
 		return 0;
 	memcpy(out, msg + plen, mlen - plen - 1);
 	out[mlen - plen - 1] = '\0';
@@ -261,8 +260,7 @@ conf_errorcb(cfg_t *cfg, const char *fmt, va_list ap)
 		conf_expected_keys(cfg, keys, sizeof(keys));
 		conf_error_at(cfg->filename, cfg->line, cfg,
 		    "unknown %s \"%s\" (expected one of: %s)",
-		    strcmp(cfg->name, "root") == 0 ? "directive" : "key",
-		    name, keys);
+		    strcmp(cfg->name, "root") == 0 ? "directive" : "key", name, keys);
 		return;
 	}
 	if (conf_quoted_tail(msg, "found duplicate title '", name, sizeof(name)) &&
@@ -275,8 +273,8 @@ conf_errorcb(cfg_t *cfg, const char *fmt, va_list ap)
 				continue;
 			conf_error_at(cfg->filename, cfg->line, NULL,
 			    "duplicate input name \"%s\" (first defined at "
-			    "%s:%d; names must be unique)", name,
-			    sec->filename, conf_first_line(sec));
+			    "%s:%d; names must be unique)",
+			    name, sec->filename, conf_first_line(sec));
 			return;
 		}
 		conf_error_at(cfg->filename, cfg->line, NULL,
@@ -324,15 +322,14 @@ conf_seencb(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (lines == NULL || idx < 0 || (unsigned long)idx >= lines->nvalues) {
 		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "unknown key \"%s\" (set options inside their own block)",
-		    opt->name);
+		    "unknown key \"%s\" (set options inside their own block)", opt->name);
 		return -1;
 	}
 	slot = lines->values[idx];
 	if (slot->number != 0 && opt->type != CFGT_SEC) {
 		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "%s set twice (first at line %ld; give each key once)",
-		    opt->name, slot->number);
+		    "%s set twice (first at line %ld; give each key once)", opt->name,
+		    slot->number);
 		return -1;
 	}
 	slot->number = cfg->line;
@@ -373,14 +370,13 @@ conf_intcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	}
 	if (value == NULL || !conf_parse_long(value, &v)) {
 		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "%s \"%s\" is not a number (expected an integer %ld..%ld)",
-		    opt->name, value ? value : "", r->min, r->max);
+		    "%s \"%s\" is not a number (expected an integer %ld..%ld)", opt->name,
+		    value ? value : "", r->min, r->max);
 		return -1;
 	}
 	if (v < r->min || v > r->max) {
 		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "%s %s out of range (expected %ld..%ld)",
-		    opt->name, value, r->min, r->max);
+		    "%s %s out of range (expected %ld..%ld)", opt->name, value, r->min, r->max);
 		return -1;
 	}
 	*(long *)result = v;
@@ -391,8 +387,7 @@ conf_intcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 static int
 conf_transportcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	if (value != NULL &&
-	    (strcmp(value, "udp") == 0 || strcmp(value, "tcp") == 0)) {
+	if (value != NULL && (strcmp(value, "udp") == 0 || strcmp(value, "tcp") == 0)) {
 		*(const char **)result = value;
 		return 0;
 	}
@@ -401,8 +396,7 @@ conf_transportcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		    "transport tls is not supported yet (expected udp or tcp)");
 	else
 		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "%s \"%s\" is invalid (expected udp or tcp)", opt->name,
-		    value ? value : "");
+		    "%s \"%s\" is invalid (expected udp or tcp)", opt->name, value ? value : "");
 	return -1;
 }
 
@@ -467,8 +461,7 @@ conf_parse_address(const char *s, struct conf_address *a)
 	if (hlen == 0 || strcmp(a->host, "*") == 0) {
 		a->any = 1;
 		a->host[0] = '\0';
-	} else if (strcmp(a->host, "localhost") != 0 &&
-	    inet_pton(AF_INET, a->host, buf) != 1)
+	} else if (strcmp(a->host, "localhost") != 0 && inet_pton(AF_INET, a->host, buf) != 1)
 		return "has a host that is not a numeric IP address or localhost";
 	return conf_check_port(colon + 1, &a->port);
 }
@@ -486,7 +479,8 @@ conf_addresscb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		conf_error_at(cfg->filename, cfg->line, cfg,
 		    "%s \"%s\" %s (expected \"host:port\", \"[v6]:port\", "
 		    "\"*:port\" or \":port\" with a numeric host or localhost "
-		    "and a port 1..65535)", opt->name, value, why);
+		    "and a port 1..65535)",
+		    opt->name, value, why);
 		return -1;
 	}
 	*(const char **)result = value;
@@ -499,8 +493,7 @@ conf_pathcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	if (value == NULL || value[0] == '\0') {
 		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "%s is empty (expected a file or directory name)",
-		    opt->name);
+		    "%s is empty (expected a file or directory name)", opt->name);
 		return -1;
 	}
 	*(const char **)result = value;
@@ -517,8 +510,7 @@ conf_valid_name(const char *s)
 		return 0;
 	for (p = s; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
-		    *p == '-'))
+			(*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
 			return 0;
 	return 1;
 }
@@ -527,22 +519,19 @@ conf_valid_name(const char *s)
 static int
 conf_same_address(const struct conf_address *a, const struct conf_address *b)
 {
-	return a->port == b->port && a->any == b->any &&
-	    strcmp(a->host, b->host) == 0;
+	return a->port == b->port && a->any == b->any && strcmp(a->host, b->host) == 0;
 }
 
 /* An option that only one transport uses may not be set on the other. */
 static int
-conf_check_only(cfg_t *sec, const char *key, const char *transport,
-    const char *only)
+conf_check_only(cfg_t *sec, const char *key, const char *transport, const char *only)
 {
 	int line;
 
 	if (strcmp(transport, only) == 0 || (line = conf_line_of(sec, key)) == 0)
 		return 0;
-	conf_error_at(sec->filename, line, sec,
-	    "%s applies to %s inputs only (this input is %s)", key, only,
-	    transport);
+	conf_error_at(sec->filename, line, sec, "%s applies to %s inputs only (this input is %s)",
+	    key, only, transport);
 	return -1;
 }
 
@@ -559,7 +548,8 @@ conf_check_input(cfg_opt_t *opt)
 	if (!conf_valid_name(sec->title)) {
 		conf_error_at(sec->filename, first, NULL,
 		    "input name \"%s\" is invalid (expected 1..64 of "
-		    "A-Z a-z 0-9 _ . -)", sec->title ? sec->title : "");
+		    "A-Z a-z 0-9 _ . -)",
+		    sec->title ? sec->title : "");
 		return -1;
 	}
 	transport = cfg_getstr(sec, "transport");
@@ -579,7 +569,7 @@ conf_check_input(cfg_opt_t *opt)
 	    conf_check_only(sec, "recv_buffer", transport, "udp"))
 		return -1;
 	if (conf_parse_address(address, &a) != NULL)
-		return -1;	/* conf_addresscb said why */
+		return -1; /* conf_addresscb said why */
 	for (i = 0; i + 1 < opt->nvalues; i++) {
 		cfg_t *other = opt->values[i]->section;
 
@@ -588,9 +578,8 @@ conf_check_input(cfg_opt_t *opt)
 		    !conf_same_address(&a, &b))
 			continue;
 		conf_error_at(sec->filename, conf_line_of(sec, "address"), sec,
-		    "%s address \"%s\" is already used by input \"%s\" (%s:%d)",
-		    transport, address, other->title, other->filename,
-		    conf_first_line(other));
+		    "%s address \"%s\" is already used by input \"%s\" (%s:%d)", transport, address,
+		    other->title, other->filename, conf_first_line(other));
 		return -1;
 	}
 	return 0;
@@ -610,8 +599,7 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 		sec = opt->values[opt->nvalues - 1]->section;
 		conf_error_at(sec->filename, conf_first_line(sec), NULL,
 		    "second %s block (first at %s:%d; give it once)", opt->name,
-		    opt->values[0]->section->filename,
-		    conf_first_line(opt->values[0]->section));
+		    opt->values[0]->section->filename, conf_first_line(opt->values[0]->section));
 		return -1;
 	}
 	return 0;
@@ -632,7 +620,7 @@ conf_skip_env(const char *buf, size_t i, size_t len)
 }
 
 /* Deepest nesting of braces we follow; the grammar itself uses one level. */
-#define CONF_MAX_NESTING	16
+#define CONF_MAX_NESTING 16
 
 /*
  * Blank out "#", "//" and C comments outside strings, keeping newlines, so
@@ -676,7 +664,7 @@ conf_strip_comments(char *buf, size_t len, const char **why)
 				}
 				open_line[depth++] = line;
 			} else if (c == '}' && depth > 0)
-				depth--;	/* an extra '}' is libConfuse's to report */
+				depth--; /* an extra '}' is libConfuse's to report */
 			break;
 		case DQUOTE:
 			if (c == '\\' && i + 1 < len) {
@@ -716,7 +704,7 @@ conf_strip_comments(char *buf, size_t len, const char **why)
 	}
 	if (depth > 0) {
 		*why = "block is not closed (expected '}' before the end of "
-		    "the file)";
+		       "the file)";
 		return open_line[depth - 1];
 	}
 	return 0;
@@ -728,8 +716,7 @@ conf_strip_comments(char *buf, size_t len, const char **why)
  * NULL with the error recorded.
  */
 static char *
-conf_read_file(const char *path, const char *from_file, int from_line,
-    size_t *lenp)
+conf_read_file(const char *path, const char *from_file, int from_line, size_t *lenp)
 {
 	FILE *fp;
 	char *buf;
@@ -739,11 +726,10 @@ conf_read_file(const char *path, const char *from_file, int from_line,
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (from_file != NULL)
-			conf_error_at(from_file, from_line, NULL,
-			    "cannot open %s: %s", path, strerror(errno));
-		else
-			conf_error_at(path, 0, NULL, "cannot open: %s",
+			conf_error_at(from_file, from_line, NULL, "cannot open %s: %s", path,
 			    strerror(errno));
+		else
+			conf_error_at(path, 0, NULL, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	if ((buf = malloc(CONF_MAX_FILE + 2)) == NULL) {
@@ -755,20 +741,18 @@ conf_read_file(const char *path, const char *from_file, int from_line,
 	bad = ferror(fp);
 	fclose(fp);
 	if (bad) {
-		conf_error_at(from_file ? from_file : path, from_line, NULL,
-		    "cannot read %s", path);
+		conf_error_at(
+		    from_file ? from_file : path, from_line, NULL, "cannot read %s", path);
 		free(buf);
 		return NULL;
 	}
 	if (len > CONF_MAX_FILE) {
-		conf_error_at(path, 0, NULL, "file too large (limit %d bytes)",
-		    CONF_MAX_FILE);
+		conf_error_at(path, 0, NULL, "file too large (limit %d bytes)", CONF_MAX_FILE);
 		free(buf);
 		return NULL;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
-		conf_error_at(path, 0, NULL,
-		    "contains a NUL byte (expected a text file)");
+		conf_error_at(path, 0, NULL, "contains a NUL byte (expected a text file)");
 		free(buf);
 		return NULL;
 	}
@@ -787,8 +771,7 @@ conf_read_file(const char *path, const char *from_file, int from_line,
 
 /* Parse a file into cfg as if its text stood where cfg is now. */
 static int
-conf_parse_file(cfg_t *cfg, const char *path, const char *from_file,
-    int from_line)
+conf_parse_file(cfg_t *cfg, const char *path, const char *from_file, int from_line)
 {
 	FILE *fp;
 	char *buf, *saved_name;
@@ -820,7 +803,7 @@ conf_parse_file(cfg_t *cfg, const char *path, const char *from_file,
 	cfg->filename = saved_name;
 	cfg->line = saved_line;
 	if (rc != CFG_SUCCESS) {
-		conf_error_at(path, 0, NULL, "parse error");	/* if none yet */
+		conf_error_at(path, 0, NULL, "parse error"); /* if none yet */
 		return -1;
 	}
 	return 0;
@@ -836,14 +819,12 @@ conf_includecb(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
 
 	if (argc != 1) {
 		conf_error_at(cfg->filename, line, NULL,
-		    "%s takes one file name (expected %s(\"file\"))",
-		    opt->name, opt->name);
+		    "%s takes one file name (expected %s(\"file\"))", opt->name, opt->name);
 		return -1;
 	}
 	if (cp == NULL || cp->include_depth >= CONF_MAX_INCLUDE_DEPTH) {
 		conf_error_at(cfg->filename, line, NULL,
-		    "includes nested deeper than %d (an include loop?)",
-		    CONF_MAX_INCLUDE_DEPTH);
+		    "includes nested deeper than %d (an include loop?)", CONF_MAX_INCLUDE_DEPTH);
 		return -1;
 	}
 	if ((from = strdup(cfg->filename ? cfg->filename : "")) == NULL)
@@ -865,6 +846,7 @@ conf_free_input(struct input_conf *in)
 	free(in->port);
 }
 
+/* Free a loaded configuration and everything it owns. */
 void
 conf_free(struct conf *c)
 {
@@ -891,8 +873,8 @@ conf_take_input(cfg_t *sec, struct input_conf *in)
 	if (conf_parse_address(cfg_getstr(sec, "address"), &a) != NULL)
 		return -1;
 	snprintf(port, sizeof(port), "%lu", a.port);
-	in->transport = strcmp(cfg_getstr(sec, "transport"), "tcp") == 0 ?
-	    TRANSPORT_TCP : TRANSPORT_UDP;
+	in->transport =
+	    strcmp(cfg_getstr(sec, "transport"), "tcp") == 0 ? TRANSPORT_TCP : TRANSPORT_UDP;
 	in->name = strdup(cfg_title(sec));
 	in->address = strdup(cfg_getstr(sec, "address"));
 	in->host = a.any ? NULL : strdup(a.host);
@@ -922,16 +904,13 @@ conf_build(cfg_t *cfg, const char *path)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		c->n_inputs++;
-		if (conf_take_input(cfg_getnsec(cfg, "input", i),
-		    &c->inputs[i]) != 0)
+		if (conf_take_input(cfg_getnsec(cfg, "input", i), &c->inputs[i]) != 0)
 			goto fail;
 	}
-	archive = cfg_size(cfg, "archive") ? cfg_getnsec(cfg, "archive", 0) :
-	    NULL;
+	archive = cfg_size(cfg, "archive") ? cfg_getnsec(cfg, "archive", 0) : NULL;
 	c->path = strdup(path);
 	c->rules = strdup(cfg_getstr(cfg, "rules"));
-	c->archive_path = strdup(archive ? cfg_getstr(archive, "path") :
-	    CONF_DEFAULT_ARCHIVE);
+	c->archive_path = strdup(archive ? cfg_getstr(archive, "path") : CONF_DEFAULT_ARCHIVE);
 	c->workers = (unsigned)cfg_getint(cfg, "workers");
 	c->queue_batches = (unsigned)cfg_getint(cfg, "queue_batches");
 	c->stats_interval = (unsigned)cfg_getint(cfg, "stats_interval");
@@ -957,8 +936,7 @@ conf_opt_int(const char *name)
 
 /* A string option with a parse callback that checks its value. */
 static cfg_opt_t
-conf_opt_str(const char *name, const char *def, cfg_flag_t flags,
-    cfg_callback_t parsecb)
+conf_opt_str(const char *name, const char *def, cfg_flag_t flags, cfg_callback_t parsecb)
 {
 	cfg_opt_t o = CFG_STR(name, def, flags);
 
@@ -977,38 +955,29 @@ conf_opt_lines(char *def)
 	return o;
 }
 
+/*
+ * Load path: libConfuse parses, our callbacks check each value as it is
+ * read and each block as it closes, then the tree is copied into a struct
+ * conf so that nothing of libConfuse outlives this call.
+ */
 struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	char lines_def[] = "{-1}";
-	cfg_opt_t input_opts[] = {
-		conf_opt_lines(lines_def),
-		conf_opt_str("transport", NULL, CFGF_NODEFAULT, conf_transportcb),
-		conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
-		conf_opt_int("max_message_size"),
-		conf_opt_int("max_connections"),
-		conf_opt_int("idle_timeout"),
-		conf_opt_int("recv_buffer"),
-		CFG_END()
-	};
-	cfg_opt_t archive_opts[] = {
-		conf_opt_lines(lines_def),
-		conf_opt_str("path", CONF_DEFAULT_ARCHIVE, CFGF_NONE, conf_pathcb),
-		CFG_END()
-	};
-	cfg_opt_t opts[] = {
-		conf_opt_lines(lines_def),
-		CFG_SEC("input", input_opts,
-		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-		conf_opt_str("rules", CONF_DEFAULT_RULES, CFGF_NONE, conf_pathcb),
-		CFG_SEC("archive", archive_opts, CFGF_MULTI),
-		conf_opt_int("workers"),
-		conf_opt_int("queue_batches"),
-		conf_opt_int("stats_interval"),
-		CFG_FUNC("include", conf_includecb),
-		CFG_END()
-	};
-	struct conf_parse parse = { err, errlen, 0, 0, 0 };
+	cfg_opt_t input_opts[] = {conf_opt_lines(lines_def),
+	    conf_opt_str("transport", NULL, CFGF_NODEFAULT, conf_transportcb),
+	    conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
+	    conf_opt_int("max_message_size"), conf_opt_int("max_connections"),
+	    conf_opt_int("idle_timeout"), conf_opt_int("recv_buffer"), CFG_END()};
+	cfg_opt_t archive_opts[] = {conf_opt_lines(lines_def),
+	    conf_opt_str("path", CONF_DEFAULT_ARCHIVE, CFGF_NONE, conf_pathcb), CFG_END()};
+	cfg_opt_t opts[] = {conf_opt_lines(lines_def),
+	    CFG_SEC("input", input_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	    conf_opt_str("rules", CONF_DEFAULT_RULES, CFGF_NONE, conf_pathcb),
+	    CFG_SEC("archive", archive_opts, CFGF_MULTI), conf_opt_int("workers"),
+	    conf_opt_int("queue_batches"), conf_opt_int("stats_interval"),
+	    CFG_FUNC("include", conf_includecb), CFG_END()};
+	struct conf_parse parse = {err, errlen, 0, 0, 0};
 	struct conf *c = NULL;
 	cfg_t *cfg;
 
@@ -1050,7 +1019,7 @@ conf_print_string(FILE *fp, const char *s)
 		switch (*p) {
 		case '"':
 		case '\\':
-		case '$':	/* "${VAR}" would be expanded */
+		case '$': /* "${VAR}" would be expanded */
 			fputc('\\', fp);
 			fputc(*p, fp);
 			break;
@@ -1073,6 +1042,7 @@ conf_print_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* Print every setting, defaults included, so that conf_load reads it back unchanged. */
 void
 conf_dump(const struct conf *c, FILE *fp)
 {
@@ -1088,9 +1058,10 @@ conf_dump(const struct conf *c, FILE *fp)
 		conf_print_string(fp, in->address);
 		fprintf(fp, "\n\tmax_message_size = %zu\n", in->max_message_size);
 		if (in->transport == TRANSPORT_TCP)
-			fprintf(fp, "\tmax_connections = %u\n"
-			    "\tidle_timeout = %u\n", in->max_connections,
-			    in->idle_timeout);
+			fprintf(fp,
+			    "\tmax_connections = %u\n"
+			    "\tidle_timeout = %u\n",
+			    in->max_connections, in->idle_timeout);
 		else
 			fprintf(fp, "\trecv_buffer = %zu\n", in->recv_buffer);
 		fputs("}\n", fp);
@@ -1099,6 +1070,6 @@ conf_dump(const struct conf *c, FILE *fp)
 	conf_print_string(fp, c->rules);
 	fputs("\narchive {\n\tpath = ", fp);
 	conf_print_string(fp, c->archive_path);
-	fprintf(fp, "\n}\nworkers = %u\nqueue_batches = %u\nstats_interval = %u\n",
-	    c->workers, c->queue_batches, c->stats_interval);
+	fprintf(fp, "\n}\nworkers = %u\nqueue_batches = %u\nstats_interval = %u\n", c->workers,
+	    c->queue_batches, c->stats_interval);
 }

@@ -37,8 +37,7 @@ write_tmp(const char *text)
 
 /* Load text from a temporary file; the file is gone afterwards. */
 static struct conf *
-load_text(const char *text, char *err, size_t errlen, char *pathout,
-    size_t pathlen)
+load_text(const char *text, char *err, size_t errlen, char *pathout, size_t pathlen)
 {
 	const char *path = write_tmp(text);
 	struct conf *c;
@@ -52,8 +51,7 @@ load_text(const char *text, char *err, size_t errlen, char *pathout,
 
 /* Assert that err is "path:line: ..." and contains want (when not NULL). */
 static void
-assert_error(const char *err, const char *path, int line, const char *want,
-    const char *want2)
+assert_error(const char *err, const char *path, int line, const char *want, const char *want2)
 {
 	char prefix[PATH_MAX + 32];
 
@@ -61,11 +59,11 @@ assert_error(const char *err, const char *path, int line, const char *want,
 	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0,
 	    "error \"%s\" does not start with \"%s\"", err, prefix);
 	if (want != NULL)
-		ck_assert_msg(strstr(err, want) != NULL,
-		    "error \"%s\" does not mention \"%s\"", err, want);
+		ck_assert_msg(
+		    strstr(err, want) != NULL, "error \"%s\" does not mention \"%s\"", err, want);
 	if (want2 != NULL)
-		ck_assert_msg(strstr(err, want2) != NULL,
-		    "error \"%s\" does not mention \"%s\"", err, want2);
+		ck_assert_msg(
+		    strstr(err, want2) != NULL, "error \"%s\" does not mention \"%s\"", err, want2);
 }
 
 /* Read a whole (small) file into a string the caller frees. */
@@ -141,8 +139,7 @@ assert_round_trip(const struct conf *c)
 		ck_assert_str_eq(again->inputs[i].name, c->inputs[i].name);
 		ck_assert_str_eq(again->inputs[i].address, c->inputs[i].address);
 		ck_assert_int_eq(again->inputs[i].transport, c->inputs[i].transport);
-		ck_assert_uint_eq(again->inputs[i].max_message_size,
-		    c->inputs[i].max_message_size);
+		ck_assert_uint_eq(again->inputs[i].max_message_size, c->inputs[i].max_message_size);
 	}
 	ck_assert_str_eq(again->rules, c->rules);
 	ck_assert_str_eq(again->archive_path, c->archive_path);
@@ -198,8 +195,7 @@ START_TEST(test_sample_in_loads)
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->n_inputs, 2);
 	ck_assert_str_eq(c->rules, "/usr/local/share/logward/patterns");
-	ck_assert_str_eq(c->archive_path,
-	    "/usr/local/var/log/logward/events-%Y%m%d.jsonl");
+	ck_assert_str_eq(c->archive_path, "/usr/local/var/log/logward/events-%Y%m%d.jsonl");
 	conf_free(c);
 	free(text);
 	free(t1);
@@ -213,7 +209,7 @@ START_TEST(test_defaults)
 	struct conf *c;
 
 	c = load_text("input u { transport = udp address = \":514\" }\n"
-	    "input t { transport = tcp address = \":514\" }\n",
+		      "input t { transport = tcp address = \":514\" }\n",
 	    err, sizeof(err), NULL, 0);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->inputs[0].max_message_size, 65536);
@@ -274,8 +270,9 @@ START_TEST(test_round_trip_escapes)
 	struct conf *c;
 
 	c = load_text("input u { transport = udp address = \"[::]:514\" }\n"
-	    "rules = \"a \\\"b\\\" c\\\\d $HOME \\$x {}#;'\"\n"
-	    "archive { path = 'it\\'s' }\n", err, sizeof(err), NULL, 0);
+		      "rules = \"a \\\"b\\\" c\\\\d $HOME \\$x {}#;'\"\n"
+		      "archive { path = 'it\\'s' }\n",
+	    err, sizeof(err), NULL, 0);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->rules, "a \"b\" c\\d $HOME $x {}#;'");
 	ck_assert_str_eq(c->inputs[0].host, "::");
@@ -288,17 +285,17 @@ END_TEST
 /* Every numeric option: where it goes, and its limits. */
 static const struct range_case {
 	const char *key;
-	const char *scope;	/* "udp", "tcp" or "root" */
+	const char *scope; /* "udp", "tcp" or "root" */
 	long min, max;
 } range_cases[] = {
-	{ "max_message_size", "udp", 64, 16777216 },
-	{ "max_message_size", "tcp", 64, 16777216 },
-	{ "max_connections", "tcp", 1, 1000000 },
-	{ "idle_timeout", "tcp", 0, 86400 },
-	{ "recv_buffer", "udp", 0, 268435456 },
-	{ "workers", "root", 0, 256 },
-	{ "queue_batches", "root", 2, 65536 },
-	{ "stats_interval", "root", 0, 86400 },
+    {"max_message_size", "udp", 64, 16777216},
+    {"max_message_size", "tcp", 64, 16777216},
+    {"max_connections", "tcp", 1, 1000000},
+    {"idle_timeout", "tcp", 0, 86400},
+    {"recv_buffer", "udp", 0, 268435456},
+    {"workers", "root", 0, 256},
+    {"queue_batches", "root", 2, 65536},
+    {"stats_interval", "root", 0, 86400},
 };
 
 /* The value the struct holds for a range case's key. */
@@ -326,18 +323,21 @@ range_value(const struct conf *c, const struct range_case *rc)
 START_TEST(test_ranges)
 {
 	const struct range_case *rc = &range_cases[_i / 4];
-	long values[] = { rc->min, rc->max, rc->min - 1, rc->max + 1 };
+	long values[] = {rc->min, rc->max, rc->min - 1, rc->max + 1};
 	long v = values[_i % 4];
 	char text[512], err[512], path[64], want[128];
 	struct conf *c;
 	int line;
 
 	if (strcmp(rc->scope, "root") == 0) {
-		snprintf(text, sizeof(text), "input a { transport = udp "
-		    "address = \":514\" }\n\n%s = %ld\n", rc->key, v);
+		snprintf(text, sizeof(text),
+		    "input a { transport = udp "
+		    "address = \":514\" }\n\n%s = %ld\n",
+		    rc->key, v);
 		line = 3;
 	} else {
-		snprintf(text, sizeof(text), "# %s\ninput a {\n"
+		snprintf(text, sizeof(text),
+		    "# %s\ninput a {\n"
 		    "\ttransport = %s\n\taddress = \":514\"\n\t%s = %ld\n}\n",
 		    rc->key, rc->scope, rc->key, v);
 		line = 5;
@@ -350,10 +350,9 @@ START_TEST(test_ranges)
 		return;
 	}
 	ck_assert_msg(c == NULL, "%s = %ld accepted", rc->key, v);
-	snprintf(want, sizeof(want), "%s %ld out of range (expected %ld..%ld)",
-	    rc->key, v, rc->min, rc->max);
-	assert_error(err, path, line, want,
-	    strcmp(rc->scope, "root") ? "input \"a\": " : NULL);
+	snprintf(want, sizeof(want), "%s %ld out of range (expected %ld..%ld)", rc->key, v, rc->min,
+	    rc->max);
+	assert_error(err, path, line, want, strcmp(rc->scope, "root") ? "input \"a\": " : NULL);
 }
 END_TEST
 
@@ -364,82 +363,82 @@ static const struct error_case {
 	const char *want;
 	const char *want2;
 } error_cases[] = {
-	/* the example of the design, after comments (libConfuse miscounts them) */
-	{ "# one\n# two\ninput lan_tcp { transport = tcp address = \":1\"\n"
-	  "  max_message_size = 10 }\n", 4,
-	  "input \"lan_tcp\": max_message_size 10 out of range "
-	  "(expected 64..16777216)", NULL },
-	{ "/* a\n b */ // c\n#d\ninput a { transport = udp address = \":1\" }\n"
-	  "bogus = 1\n", 5, "unknown directive \"bogus\"", "expected one of: input" },
-	{ "input a {\n transport = udp\n address = \":1\"\n colour = red\n}\n", 4,
-	  "input \"a\": unknown key \"colour\"", "transport, address" },
-	{ "input a { transport = udp address = \":1\" }\n\nfilter x { a = 1 }\n", 3,
-	  "unknown directive \"filter\"", NULL },
-	{ "input a { transport = udp address = \":1\" }\narchive { pth = x }\n", 2,
-	  "archive: unknown key \"pth\"", "path" },
-	{ "input w {\n transport = tls\n address = \"[::]:6514\"\n}\n", 2,
-	  "transport tls is not supported yet", "udp or tcp" },
-	{ "input w { transport = sctp address = \":1\" }\n", 1,
-	  "transport \"sctp\" is invalid", "udp or tcp" },
-	{ "\n\ninput a {\n transport = udp\n}\n", 3,
-	  "input \"a\": missing address", NULL },
-	{ "input a {\n address = \":1\"\n}\n", 1,
-	  "input \"a\": missing transport", NULL },
-	{ "input a { transport = udp address = \":1\" }\n"
-	  "input a { transport = tcp address = \":1\" }\n", 2,
-	  "duplicate input name \"a\"", ":1;" },
-	{ "input a { transport = udp address = \"127.0.0.1:514\" }\n"
-	  "input b {\n transport = udp\n address = \"127.0.0.1:514\"\n}\n", 4,
-	  "address \"127.0.0.1:514\" is already used by input \"a\"", NULL },
-	{ "input a { transport = tcp address = \":514\" }\n"
-	  "input b { transport = tcp address = \"*:514\" }\n", 2,
-	  "already used by input \"a\"", NULL },
-	{ "input \"a b\" { transport = udp address = \":1\" }\n", 1,
-	  "input name \"a b\" is invalid", NULL },
-	{ "input { transport = udp address = \":1\" }\n", 1,
-	  "input needs a name", NULL },
-	{ "input a {\n transport = udp\n address = \":1\"\n"
-	  " max_connections = 10\n}\n", 4,
-	  "max_connections applies to tcp inputs only", NULL },
-	{ "input a {\n transport = udp\n address = \":1\"\n"
-	  " idle_timeout = 10\n}\n", 4,
-	  "idle_timeout applies to tcp inputs only", NULL },
-	{ "input a {\n transport = tcp\n address = \":1\"\n"
-	  " recv_buffer = 10\n}\n", 4,
-	  "recv_buffer applies to udp inputs only", NULL },
-	{ "input a {\n transport = udp\n address = \":1\"\n"
-	  " address = \":2\"\n}\n", 4, "address set twice", "line 3" },
-	{ "input a { transport = udp address = \":1\" }\nworkers = 1\n"
-	  "workers = 2\n", 3, "workers set twice", NULL },
-	{ "input a { transport = udp address = \":1\" }\narchive { path = a }\n"
-	  "archive { path = b }\n", 3, "second archive block", NULL },
-	{ "input a { transport = udp address = \":1\" }\nworkers = many\n", 2,
-	  "workers \"many\" is not a number", "0..256" },
-	{ "input a { transport = udp address = \":1\" }\nworkers = 010x\n", 2,
-	  "workers \"010x\" is not a number", NULL },
-	{ "input a { transport = udp address = \":1\" }\nqueue_batches = 0x40\n", 2,
-	  "queue_batches \"0x40\" is not a number", NULL },
-	{ "input a { transport = udp address = \":1\" }\n"
-	  "stats_interval = 99999999999999999999999\n", 2,
-	  "stats_interval 99999999999999999999999 out of range", NULL },
-	{ "input a { transport = udp address = \":1\" }\nrules = \"\"\n", 2,
-	  "rules is empty", NULL },
-	{ "input a { transport = udp address = \":1\" }\narchive { path = '' }\n", 2,
-	  "archive: path is empty", NULL },
-	{ "# nothing here\n\n", 2, "no input defined", NULL },
-	{ "input a {\n transport = udp\n address = \":1\"\n", 1,
-	  "block is not closed", NULL },
-	{ "input a { transport = udp address = \":1\" }\n}\n", 2,
-	  "unexpected closing brace", NULL },
-	{ "input a { transport = udp address = \":1\" }\n/* open\n\n", 2,
-	  "unterminated /* comment", NULL },
-	{ "input a { transport = udp address = \":1\" }\n"
-	  "include(\"/nonexistent/x.conf\")\n", 2,
-	  "cannot open /nonexistent/x.conf", NULL },
-	{ "input a { transport = udp address = \":1\" }\nworkers 4\n", 2,
-	  "workers", NULL },
-	{ "input a { transport = udp address = \":1\" }\n"
-	  "\"archive|path\" = \"x\"\n", 2, "archive", NULL },
+    /* the example of the design, after comments (libConfuse miscounts them) */
+    {"# one\n# two\ninput lan_tcp { transport = tcp address = \":1\"\n"
+     "  max_message_size = 10 }\n",
+	4,
+	"input \"lan_tcp\": max_message_size 10 out of range "
+	"(expected 64..16777216)",
+	NULL},
+    {"/* a\n b */ // c\n#d\ninput a { transport = udp address = \":1\" }\n"
+     "bogus = 1\n",
+	5, "unknown directive \"bogus\"", "expected one of: input"},
+    {"input a {\n transport = udp\n address = \":1\"\n colour = red\n}\n", 4,
+	"input \"a\": unknown key \"colour\"", "transport, address"},
+    {"input a { transport = udp address = \":1\" }\n\nfilter x { a = 1 }\n", 3,
+	"unknown directive \"filter\"", NULL},
+    {"input a { transport = udp address = \":1\" }\narchive { pth = x }\n", 2,
+	"archive: unknown key \"pth\"", "path"},
+    {"input w {\n transport = tls\n address = \"[::]:6514\"\n}\n", 2,
+	"transport tls is not supported yet", "udp or tcp"},
+    {"input w { transport = sctp address = \":1\" }\n", 1, "transport \"sctp\" is invalid",
+	"udp or tcp"},
+    {"\n\ninput a {\n transport = udp\n}\n", 3, "input \"a\": missing address", NULL},
+    {"input a {\n address = \":1\"\n}\n", 1, "input \"a\": missing transport", NULL},
+    {"input a { transport = udp address = \":1\" }\n"
+     "input a { transport = tcp address = \":1\" }\n",
+	2, "duplicate input name \"a\"", ":1;"},
+    {"input a { transport = udp address = \"127.0.0.1:514\" }\n"
+     "input b {\n transport = udp\n address = \"127.0.0.1:514\"\n}\n",
+	4, "address \"127.0.0.1:514\" is already used by input \"a\"", NULL},
+    {"input a { transport = tcp address = \":514\" }\n"
+     "input b { transport = tcp address = \"*:514\" }\n",
+	2, "already used by input \"a\"", NULL},
+    {"input \"a b\" { transport = udp address = \":1\" }\n", 1, "input name \"a b\" is invalid",
+	NULL},
+    {"input { transport = udp address = \":1\" }\n", 1, "input needs a name", NULL},
+    {"input a {\n transport = udp\n address = \":1\"\n"
+     " max_connections = 10\n}\n",
+	4, "max_connections applies to tcp inputs only", NULL},
+    {"input a {\n transport = udp\n address = \":1\"\n"
+     " idle_timeout = 10\n}\n",
+	4, "idle_timeout applies to tcp inputs only", NULL},
+    {"input a {\n transport = tcp\n address = \":1\"\n"
+     " recv_buffer = 10\n}\n",
+	4, "recv_buffer applies to udp inputs only", NULL},
+    {"input a {\n transport = udp\n address = \":1\"\n"
+     " address = \":2\"\n}\n",
+	4, "address set twice", "line 3"},
+    {"input a { transport = udp address = \":1\" }\nworkers = 1\n"
+     "workers = 2\n",
+	3, "workers set twice", NULL},
+    {"input a { transport = udp address = \":1\" }\narchive { path = a }\n"
+     "archive { path = b }\n",
+	3, "second archive block", NULL},
+    {"input a { transport = udp address = \":1\" }\nworkers = many\n", 2,
+	"workers \"many\" is not a number", "0..256"},
+    {"input a { transport = udp address = \":1\" }\nworkers = 010x\n", 2,
+	"workers \"010x\" is not a number", NULL},
+    {"input a { transport = udp address = \":1\" }\nqueue_batches = 0x40\n", 2,
+	"queue_batches \"0x40\" is not a number", NULL},
+    {"input a { transport = udp address = \":1\" }\n"
+     "stats_interval = 99999999999999999999999\n",
+	2, "stats_interval 99999999999999999999999 out of range", NULL},
+    {"input a { transport = udp address = \":1\" }\nrules = \"\"\n", 2, "rules is empty", NULL},
+    {"input a { transport = udp address = \":1\" }\narchive { path = '' }\n", 2,
+	"archive: path is empty", NULL},
+    {"# nothing here\n\n", 2, "no input defined", NULL},
+    {"input a {\n transport = udp\n address = \":1\"\n", 1, "block is not closed", NULL},
+    {"input a { transport = udp address = \":1\" }\n}\n", 2, "unexpected closing brace", NULL},
+    {"input a { transport = udp address = \":1\" }\n/* open\n\n", 2, "unterminated /* comment",
+	NULL},
+    {"input a { transport = udp address = \":1\" }\n"
+     "include(\"/nonexistent/x.conf\")\n",
+	2, "cannot open /nonexistent/x.conf", NULL},
+    {"input a { transport = udp address = \":1\" }\nworkers 4\n", 2, "workers", NULL},
+    {"input a { transport = udp address = \":1\" }\n"
+     "\"archive|path\" = \"x\"\n",
+	2, "archive", NULL},
 };
 
 START_TEST(test_errors)
@@ -457,17 +456,17 @@ END_TEST
 /* Addresses: accepted forms and what they split into. */
 static const struct address_case {
 	const char *address;
-	const char *host;	/* NULL: any address */
+	const char *host; /* NULL: any address */
 	const char *port;
 } good_addresses[] = {
-	{ "127.0.0.1:5514", "127.0.0.1", "5514" },
-	{ "0.0.0.0:514", "0.0.0.0", "514" },
-	{ "[::1]:5514", "::1", "5514" },
-	{ "[::]:6514", "::", "6514" },
-	{ "[2001:db8::1]:1", "2001:db8::1", "1" },
-	{ "*:514", NULL, "514" },
-	{ ":65535", NULL, "65535" },
-	{ "localhost:514", "localhost", "514" },
+    {"127.0.0.1:5514", "127.0.0.1", "5514"},
+    {"0.0.0.0:514", "0.0.0.0", "514"},
+    {"[::1]:5514", "::1", "5514"},
+    {"[::]:6514", "::", "6514"},
+    {"[2001:db8::1]:1", "2001:db8::1", "1"},
+    {"*:514", NULL, "514"},
+    {":65535", NULL, "65535"},
+    {"localhost:514", "localhost", "514"},
 };
 
 START_TEST(test_good_addresses)
@@ -476,8 +475,7 @@ START_TEST(test_good_addresses)
 	char text[256], err[512];
 	struct conf *c;
 
-	snprintf(text, sizeof(text),
-	    "input a { transport = tcp address = \"%s\" }\n", ac->address);
+	snprintf(text, sizeof(text), "input a { transport = tcp address = \"%s\" }\n", ac->address);
 	c = load_text(text, err, sizeof(err), NULL, 0);
 	ck_assert_msg(c != NULL, "%s refused: %s", ac->address, err);
 	ck_assert_str_eq(c->inputs[0].address, ac->address);
@@ -494,20 +492,20 @@ static const struct bad_address {
 	const char *address;
 	const char *why;
 } bad_addresses[] = {
-	{ "1.2.3.4", "has no port" },
-	{ "1.2.3.4:0", "port out of range" },
-	{ "1.2.3.4:70000", "port out of range" },
-	{ "1.2.3.4:655350", "port out of range" },
-	{ "[::1:514", "no closing ']'" },
-	{ "host.example.com:514", "not a numeric IP address" },
-	{ "1.2.3.4:51a4", "port that is not a number" },
-	{ "1.2.3.4:", "has no port" },
-	{ "::1:514", "without brackets" },
-	{ "[::1]514", "no port after ']'" },
-	{ "[1.2.3.4]:514", "invalid IPv6 address" },
-	{ "1.2.3:514", "not a numeric IP address" },
-	{ "", "has no port" },
-	{ "1.2.3.4:-1", "not a number" },
+    {"1.2.3.4", "has no port"},
+    {"1.2.3.4:0", "port out of range"},
+    {"1.2.3.4:70000", "port out of range"},
+    {"1.2.3.4:655350", "port out of range"},
+    {"[::1:514", "no closing ']'"},
+    {"host.example.com:514", "not a numeric IP address"},
+    {"1.2.3.4:51a4", "port that is not a number"},
+    {"1.2.3.4:", "has no port"},
+    {"::1:514", "without brackets"},
+    {"[::1]514", "no port after ']'"},
+    {"[1.2.3.4]:514", "invalid IPv6 address"},
+    {"1.2.3:514", "not a numeric IP address"},
+    {"", "has no port"},
+    {"1.2.3.4:-1", "not a number"},
 };
 
 START_TEST(test_bad_addresses)
@@ -516,8 +514,10 @@ START_TEST(test_bad_addresses)
 	char text[256], err[512], path[64], want[128];
 	struct conf *c;
 
-	snprintf(text, sizeof(text), "# bad address\ninput a {\n"
-	    "\ttransport = udp\n\taddress = \"%s\"\n}\n", ba->address);
+	snprintf(text, sizeof(text),
+	    "# bad address\ninput a {\n"
+	    "\ttransport = udp\n\taddress = \"%s\"\n}\n",
+	    ba->address);
 	c = load_text(text, err, sizeof(err), path, sizeof(path));
 	ck_assert_msg(c == NULL, "%s accepted", ba->address);
 	snprintf(want, sizeof(want), "input \"a\": address \"%s\"", ba->address);
@@ -548,8 +548,8 @@ START_TEST(test_include_after)
 	ck_assert_int_eq(chdir(srcdir), 0);
 	c = conf_load("tests/data/conf/include-after.conf", err, sizeof(err));
 	ck_assert_ptr_null(c);
-	assert_error(err, "tests/data/conf/include-after.conf", 5,
-	    "queue_batches 1 out of range", NULL);
+	assert_error(
+	    err, "tests/data/conf/include-after.conf", 5, "queue_batches 1 out of range", NULL);
 }
 END_TEST
 
@@ -561,7 +561,8 @@ START_TEST(test_include_good)
 
 	ck_assert_int_eq(chdir(srcdir), 0);
 	c = load_text("include(\"tests/data/conf/include-good.inc\")\n"
-	    "workers = 3\n", err, sizeof(err), NULL, 0);
+		      "workers = 3\n",
+	    err, sizeof(err), NULL, 0);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->n_inputs, 1);
 	ck_assert_str_eq(c->inputs[0].name, "inc_udp");
@@ -604,7 +605,7 @@ START_TEST(test_missing_file)
 	c = conf_load("/nonexistent/logward.conf", err, sizeof(err));
 	ck_assert_ptr_null(c);
 	ck_assert_str_eq(err, "/nonexistent/logward.conf: cannot open: "
-	    "No such file or directory");
+			      "No such file or directory");
 	conf_free(NULL);
 }
 END_TEST
@@ -616,8 +617,8 @@ START_TEST(test_string_forms)
 	struct conf *c;
 
 	c = load_text("input a{transport=udp address=:514}\n"
-	    "input \"b\" { transport = \"tcp\" address = '[::1]:514' "
-	    "max_connections = \"7\" }\nrules = /x/y\n",
+		      "input \"b\" { transport = \"tcp\" address = '[::1]:514' "
+		      "max_connections = \"7\" }\nrules = /x/y\n",
 	    err, sizeof(err), NULL, 0);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->inputs[0].address, ":514");
@@ -655,14 +656,14 @@ conf_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_all_options);
 	tcase_add_test(tc, test_round_trip_escapes);
-	tcase_add_loop_test(tc, test_ranges, 0,
-	    (int)(4 * sizeof(range_cases) / sizeof(range_cases[0])));
-	tcase_add_loop_test(tc, test_errors, 0,
-	    (int)(sizeof(error_cases) / sizeof(error_cases[0])));
-	tcase_add_loop_test(tc, test_good_addresses, 0,
-	    (int)(sizeof(good_addresses) / sizeof(good_addresses[0])));
-	tcase_add_loop_test(tc, test_bad_addresses, 0,
-	    (int)(sizeof(bad_addresses) / sizeof(bad_addresses[0])));
+	tcase_add_loop_test(
+	    tc, test_ranges, 0, (int)(4 * sizeof(range_cases) / sizeof(range_cases[0])));
+	tcase_add_loop_test(
+	    tc, test_errors, 0, (int)(sizeof(error_cases) / sizeof(error_cases[0])));
+	tcase_add_loop_test(
+	    tc, test_good_addresses, 0, (int)(sizeof(good_addresses) / sizeof(good_addresses[0])));
+	tcase_add_loop_test(
+	    tc, test_bad_addresses, 0, (int)(sizeof(bad_addresses) / sizeof(bad_addresses[0])));
 	tcase_add_test(tc, test_include_error);
 	tcase_add_test(tc, test_include_after);
 	tcase_add_test(tc, test_include_good);
