@@ -964,19 +964,35 @@ struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	char lines_def[] = "{-1}";
-	cfg_opt_t input_opts[] = {conf_opt_lines(lines_def),
-	    conf_opt_str("transport", NULL, CFGF_NODEFAULT, conf_transportcb),
-	    conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
-	    conf_opt_int("max_message_size"), conf_opt_int("max_connections"),
-	    conf_opt_int("idle_timeout"), conf_opt_int("recv_buffer"), CFG_END()};
-	cfg_opt_t archive_opts[] = {conf_opt_lines(lines_def),
-	    conf_opt_str("path", CONF_DEFAULT_ARCHIVE, CFGF_NONE, conf_pathcb), CFG_END()};
-	cfg_opt_t opts[] = {conf_opt_lines(lines_def),
-	    CFG_SEC("input", input_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	    conf_opt_str("rules", CONF_DEFAULT_RULES, CFGF_NONE, conf_pathcb),
-	    CFG_SEC("archive", archive_opts, CFGF_MULTI), conf_opt_int("workers"),
-	    conf_opt_int("queue_batches"), conf_opt_int("stats_interval"),
-	    CFG_FUNC("include", conf_includecb), CFG_END()};
+	/* clang-format off */
+	cfg_opt_t input_opts[] = {
+		conf_opt_lines(lines_def),
+		conf_opt_str("transport", NULL, CFGF_NODEFAULT, conf_transportcb),
+		conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
+		conf_opt_int("max_message_size"),
+		conf_opt_int("max_connections"),
+		conf_opt_int("idle_timeout"),
+		conf_opt_int("recv_buffer"),
+		CFG_END()
+	};
+	cfg_opt_t archive_opts[] = {
+		conf_opt_lines(lines_def),
+		conf_opt_str("path", CONF_DEFAULT_ARCHIVE, CFGF_NONE, conf_pathcb),
+		CFG_END()
+	};
+	cfg_opt_t opts[] = {
+		conf_opt_lines(lines_def),
+		CFG_SEC("input", input_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		conf_opt_str("rules", CONF_DEFAULT_RULES, CFGF_NONE, conf_pathcb),
+		CFG_SEC("archive", archive_opts, CFGF_MULTI),
+		conf_opt_int("workers"),
+		conf_opt_int("queue_batches"),
+		conf_opt_int("stats_interval"),
+		CFG_FUNC("include", conf_includecb),
+		CFG_END()
+	};
+	/* clang-format on */
 	struct conf_parse parse = {err, errlen, 0, 0, 0};
 	struct conf *c = NULL;
 	cfg_t *cfg;
