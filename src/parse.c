@@ -2,8 +2,11 @@
  * parse.c: dispatch between the RFC 5424 and RFC 3164 parsers, and the
  * helpers every consumer of a parsed message needs (SD walking, names).
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "parse.h"
 
@@ -152,6 +155,194 @@ syslog_severity_name(int severity)
 	if (severity < 0 || severity > 7)
 		return "unknown";
 	return severity_names[severity];
+}
+
+/* "<" 1*3DIGIT ">" with a value of at most 191 (RFC 5424 6.2.1). */
+int
+parse_read_pri(const char *p, size_t len, size_t *used)
+{
+	size_t i;
+	int pri = 0;
+
+	if (len == 0 || p[0] != '<')
+		return -1;
+	for (i = 1; i < len && i <= 3 && p[i] >= '0' && p[i] <= '9'; i++)
+		pri = pri * 10 + (p[i] - '0');
+	if (i == 1 || i >= len || p[i] != '>' || pri > 191) {
+		*used = i;
+		return -2;
+	}
+	*used = i + 1;
+	return pri;
+}
+
+/* Read exactly n digits at p[*i]; -1 when one is not a digit. */
+static int
+read_digits(const char *p, size_t len, size_t *i, size_t n)
+{
+	int v = 0;
+
+	if (len - *i < n)
+		return -1;
+	while (n-- > 0) {
+		if (p[*i] < '0' || p[*i] > '9')
+			return -1;
+		v = v * 10 + (p[(*i)++] - '0');
+	}
+	return v;
+}
+
+/* Proleptic Gregorian calendar, era-based so that no table is needed. */
+int64_t
+parse_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* February depends on the Gregorian leap rule. */
+unsigned
+parse_days_in_month(int64_t y, unsigned m)
+{
+	static const unsigned char dim[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
+
+	if (m < 1 || m > 12)
+		return 0;
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return dim[m - 1];
+}
+
+/*
+ * localtime_r is slow and takes a lock in glibc, so each thread keeps the
+ * offset of the last quarter hour it asked about (zone transitions fall on
+ * quarter hours).  tzset() changes timezone/daylight, which invalidates it.
+ */
+static int
+local_offset_at(int64_t t)
+{
+	static __thread struct {
+		int64_t bucket;
+		long zone;
+		int dst;
+		int offset;
+		bool valid;
+	} cache;
+	int64_t bucket = (t >= 0 ? t : t - 899) / 900;
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (cache.valid && cache.bucket == bucket && cache.zone == timezone &&
+	    cache.dst == daylight)
+		return cache.offset;
+	if (localtime_r(&tt, &tm) == NULL)
+		return 0;
+	cache.bucket = bucket;
+	cache.zone = timezone;
+	cache.dst = daylight;
+	cache.offset = (int)tm.tm_gmtoff;
+	cache.valid = true;
+	return cache.offset;
+}
+
+/* Two lookups settle the offset except inside a DST gap or overlap. */
+int64_t
+parse_local_to_epoch(int64_t wall, int *offset)
+{
+	int off1, off2;
+
+	off1 = local_offset_at(wall);
+	off2 = local_offset_at(wall - off1);
+	*offset = off2;
+	return wall - off2;
+}
+
+int
+parse_read_iso_time(const char *p, size_t len, bool strict, size_t *used,
+    struct msg_time *t, unsigned *flags)
+{
+	size_t i = 0;
+	int y, mo, d, h, mi, s, oh, om, sign, offset;
+	uint32_t usec = 0;
+	unsigned ndigits = 0;
+	int64_t wall;
+
+	memset(t, 0, sizeof(*t));
+	if ((y = read_digits(p, len, &i, 4)) < 0 || i >= len || p[i++] != '-')
+		goto bad;
+	if ((mo = read_digits(p, len, &i, 2)) < 1 || mo > 12)
+		goto bad;
+	if (i >= len || p[i++] != '-')
+		goto bad;
+	if ((d = read_digits(p, len, &i, 2)) < 1 ||
+	    (unsigned)d > parse_days_in_month(y, (unsigned)mo))
+		goto bad;
+	if (i >= len || !(p[i] == 'T' || (!strict && (p[i] == 't' || p[i] == ' '))))
+		goto bad;
+	i++;
+	if ((h = read_digits(p, len, &i, 2)) < 0 || h > 23 || i >= len ||
+	    p[i++] != ':')
+		goto bad;
+	if ((mi = read_digits(p, len, &i, 2)) < 0 || mi > 59 || i >= len ||
+	    p[i++] != ':')
+		goto bad;
+	if ((s = read_digits(p, len, &i, 2)) < 0 || s > 59)
+		goto bad;
+	if (i < len && p[i] == '.') {
+		i++;
+		while (i < len && p[i] >= '0' && p[i] <= '9') {
+			if (ndigits < 6) {
+				usec = usec * 10 + (uint32_t)(p[i] - '0');
+				ndigits++;
+			} else
+				*flags |= MSG_FLAG_FRACTION_CUT;
+			i++;
+		}
+		if (ndigits == 0 && strict)
+			goto bad;
+		t->frac_digits = (uint8_t)ndigits;
+		for (; ndigits < 6; ndigits++)
+			usec *= 10;
+	}
+	wall = parse_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	    h * 3600 + mi * 60 + s;
+	if (i < len && (p[i] == 'Z' || (!strict && p[i] == 'z'))) {
+		i++;
+		t->tz_known = true;
+		t->epoch = wall;
+	} else if (i < len && (p[i] == '+' || p[i] == '-')) {
+		sign = p[i++] == '-' ? -1 : 1;
+		if ((oh = read_digits(p, len, &i, 2)) < 0 || oh > 23)
+			goto bad;
+		if (i < len && p[i] == ':')
+			i++;
+		else if (strict)
+			goto bad;
+		if ((om = read_digits(p, len, &i, 2)) < 0 || om > 59)
+			goto bad;
+		t->tz_known = true;
+		t->tz_offset = (int16_t)(sign * (oh * 60 + om));
+		t->epoch = wall - t->tz_offset * 60;
+	} else {
+		t->epoch = parse_local_to_epoch(wall, &offset);
+		t->tz_offset = (int16_t)(offset / 60);
+	}
+	t->usec = usec;
+	t->present = true;
+	*used = i;
+	return 0;
+bad:
+	*used = i;
+	memset(t, 0, sizeof(*t));
+	return -1;
 }
 
 /*

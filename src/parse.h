@@ -109,8 +109,30 @@ int sd_next(struct slice sd, size_t *pos, struct sd_item *item);
 /* Write value with SD escapes undone into out (cap bytes); returns length written. */
 size_t sd_unescape(struct slice value, char *out, size_t cap);
 
-/* Names for facility and severity codes ("auth", "notice"). */
+/* Names for facility and severity codes ("auth", "notice"); "unknown" when out of range. */
 const char *syslog_facility_name(int facility);
 const char *syslog_severity_name(int severity);
+
+/*
+ * Internal to the parsers (parse.c, rfc5424.c, rfc3164.c); other modules
+ * use the functions above.
+ */
+/* "<PRI>": returns 0..191 and sets *used, -1 when p does not start with '<', -2 when malformed (*used: column). */
+int parse_read_pri(const char *p, size_t len, size_t *used);
+/*
+ * ISO 8601 / RFC 3339 date-time at p.  strict (RFC 5424 6.2.3): 'T' and
+ * 'Z' upper case.  Lenient (RFC 3164 dialects): 't' or SP as separator.
+ * A missing offset means local time in both.  More than 6 fractional
+ * digits are cut (MSG_FLAG_FRACTION_CUT in *flags).  Returns 0 and *used,
+ * or -1 with *used at the offending byte.
+ */
+int parse_read_iso_time(const char *p, size_t len, bool strict, size_t *used,
+    struct msg_time *t, unsigned *flags);
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+int64_t parse_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Days in month m (1..12) of year y. */
+unsigned parse_days_in_month(int64_t y, unsigned m);
+/* Local wall-clock seconds (as if UTC) to epoch in the TZ zone; *offset gets seconds east. */
+int64_t parse_local_to_epoch(int64_t wall, int *offset);
 
 #endif
