@@ -7,7 +7,11 @@
  * with more than 10 digits, or zero, is a framing error: counted, and that
  * frame is read with LF framing instead.  A frame longer than max_frame is
  * delivered truncated to max_frame bytes with FRAME_TRUNCATED, and the rest
- * of it is skipped; the stream stays in sync.
+ * of it is skipped; the stream stays in sync.  Empty LF frames (blank
+ * lines, CRLF alone, repeated NULs) are not delivered; a frame " <..."
+ * (Cisco ASA's space after LF) is delivered without that one space.
+ * Every frame delivered is 1..max_frame bytes.  framing.c lists the rest
+ * of the choices.
  *
  * The framer holds no data: framing_feed looks at the bytes the caller
  * buffered and says how many it consumed.  The caller keeps the rest and
