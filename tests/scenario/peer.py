@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""peer.py: byte-exact syslog peers on loopback for the scenario tests.
+
+CHUNK arguments are Python byte escapes (\\n \\r \\0 \\x00 \\\\), so a test
+can write any byte stream on its command line; a CHUNK "@oc:TEXT" is TEXT
+as one RFC 6587 octet-counted frame ("LEN TEXT").  Every operation is
+bounded by --timeout (default 10 s).
+
+  ports N                       print N ports free for TCP and UDP on both
+                                127.0.0.1 and ::1
+  tcp HOST PORT CHUNK...        one connection; send the chunks in one write,
+                                or with --pause, one write per chunk with a
+                                pause between them; then close
+  splitall HOST PORT CHUNK...   for every position k in the stream of the
+                                chunks: one connection that sends the first
+                                k bytes, pauses, sends the rest, closes
+  tcpfile HOST PORT FILE        one connection; send the file, then close
+  udp HOST PORT CHUNK...        one datagram per chunk
+  tcpmany HOST PORT N TEXT      one connection, N LF-framed RFC 5424 messages
+                                "TEXT i" (i = 0..N-1); prints N when all sent
+  udpflood HOST PORT N TEXT     N datagrams "TEXT i"; prints how many were sent
+  connburst HOST PORT N         open and close N connections in a burst (up
+                                to 500 open at once); prints how many connected
+  listening HOST PORT           wait (up to --timeout) until a TCP connect works
+  udprandom HOST PORT SEED N     N datagrams of 1-1500 pseudo-random bytes;
+                                prints how many are not empty once trailing
+                                LF, CR and NUL are removed
+  random SEED SIZE FILE         write SIZE pseudo-random bytes (fixed seed)
+"""
+import codecs
+import os
+import random
+import socket
+import sys
+import time
+
+TIMEOUT = 10.0
+PAUSE = 0.0
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def chunk(text):
+    if text.startswith("@oc:"):
+        data = chunk(text[4:])
+        return b"%d %s" % (len(data), data)
+    return codecs.escape_decode(text.encode("utf-8"))[0]
+
+
+def port_free(port):
+    socks = []
+    try:
+        for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                s = socket.socket(fam, kind)
+                socks.append(s)
+                s.bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
+def cmd_ports(args):
+    want = int(args[0])
+    found = []
+    deadline = time.monotonic() + TIMEOUT
+    while len(found) < want:
+        if time.monotonic() > deadline:
+            sys.exit("peer.py: no free port found")
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in found and port_free(port):
+            found.append(port)
+    print(" ".join(str(p) for p in found))
+    return 0
+
+
+def connect(host, port):
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect((host, int(port)))
+    return s
+
+
+def close_gracefully(s):
+    """Half-close, then wait (bounded) for the server to close: every byte was read."""
+    try:
+        s.shutdown(socket.SHUT_WR)
+        s.settimeout(TIMEOUT)
+        while s.recv(4096):
+            pass
+    except OSError:
+        pass
+    s.close()
+
+
+def cmd_tcp(args):
+    s = connect(args[0], args[1])
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if PAUSE > 0:
+        for i, c in enumerate(args[2:]):
+            if i > 0:
+                time.sleep(PAUSE)
+            s.sendall(chunk(c))
+    else:
+        s.sendall(b"".join(chunk(c) for c in args[2:]))
+    close_gracefully(s)
+    return 0
+
+
+def cmd_splitall(args):
+    stream = b"".join(chunk(c) for c in args[2:])
+    for k in range(1, len(stream)):
+        s = connect(args[0], args[1])
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.sendall(stream[:k])
+        time.sleep(PAUSE or 0.02)
+        s.sendall(stream[k:])
+        close_gracefully(s)
+    print(len(stream) - 1)
+    return 0
+
+
+def cmd_tcpfile(args):
+    s = connect(args[0], args[1])
+    with open(args[2], "rb") as fp:
+        s.sendall(fp.read())
+    close_gracefully(s)
+    return 0
+
+
+def cmd_udp(args):
+    s = socket.socket(family(args[0]), socket.SOCK_DGRAM)
+    for i, c in enumerate(args[2:]):
+        if i > 0 and PAUSE > 0:
+            time.sleep(PAUSE)
+        s.sendto(chunk(c), (args[0], int(args[1])))
+    s.close()
+    return 0
+
+
+def cmd_tcpmany(args):
+    n, text = int(args[2]), args[3]
+    s = connect(args[0], args[1])
+    buf = bytearray()
+    for i in range(n):
+        buf += ("<14>1 2026-11-27T10:00:00.000000Z host1 many %d - - %s %d\n"
+                % (os.getpid(), text, i)).encode()
+        if len(buf) > 65536:
+            s.sendall(buf)
+            buf = bytearray()
+    s.sendall(buf)
+    # Not a graceful close on purpose: the test signals right after this.
+    s.close()
+    print(n)
+    return 0
+
+
+def cmd_udpflood(args):
+    host, port, n, text = args[0], int(args[1]), int(args[2]), args[3]
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    sent = 0
+    deadline = time.monotonic() + TIMEOUT
+    for i in range(n):
+        msg = ("<13>1 2026-11-27T10:00:00Z flood udp - - - %s %d" % (text, i)).encode()
+        while True:
+            try:
+                s.sendto(msg, (host, port))
+                sent += 1
+                break
+            except (BlockingIOError, InterruptedError):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.001)
+            except OSError:
+                # ENOBUFS and the like: the datagram was not sent
+                break
+    s.close()
+    print(sent)
+    return 0
+
+
+def cmd_connburst(args):
+    host, port, n = args[0], int(args[1]), int(args[2])
+    ok = 0
+    deadline = time.monotonic() + TIMEOUT * 3
+    done = 0
+    while done < n and time.monotonic() < deadline:
+        batch = []
+        for _ in range(min(500, n - done)):
+            s = socket.socket(family(host), socket.SOCK_STREAM)
+            s.settimeout(TIMEOUT)
+            try:
+                s.connect((host, port))
+                ok += 1
+            except OSError:
+                pass
+            batch.append(s)
+            done += 1
+        for s in batch:
+            s.close()
+    print(ok)
+    return 0
+
+
+def cmd_listening(args):
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        s = socket.socket(family(args[0]), socket.SOCK_STREAM)
+        s.settimeout(1)
+        try:
+            s.connect((args[0], int(args[1])))
+            s.close()
+            return 0
+        except OSError:
+            s.close()
+            if time.monotonic() > deadline:
+                print("nothing listens on %s port %s" % (args[0], args[1]))
+                return 1
+            time.sleep(0.05)
+
+
+def cmd_udprandom(args):
+    host, port = args[0], int(args[1])
+    rnd = random.Random(int(args[2]))
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    nonempty = 0
+    for _ in range(int(args[3])):
+        data = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 1500)))
+        s.sendto(data, (host, port))
+        if data.rstrip(b"\n\r\0"):
+            nonempty += 1
+        time.sleep(0.001)
+    s.close()
+    print(nonempty)
+    return 0
+
+
+def cmd_random(args):
+    rnd = random.Random(int(args[0]))
+    with open(args[2], "wb") as fp:
+        fp.write(bytes(rnd.getrandbits(8) for _ in range(int(args[1]))))
+    return 0
+
+
+def main():
+    global TIMEOUT, PAUSE
+    args = sys.argv[1:]
+    while args and args[0].startswith("--"):
+        if args[0] == "--timeout":
+            TIMEOUT = float(args[1])
+        elif args[0] == "--pause":
+            PAUSE = float(args[1])
+        else:
+            sys.exit("peer.py: unknown option " + args[0])
+        args = args[2:]
+    cmds = {"ports": cmd_ports, "tcp": cmd_tcp, "splitall": cmd_splitall, "tcpfile": cmd_tcpfile, "udp": cmd_udp,
+            "tcpmany": cmd_tcpmany, "udpflood": cmd_udpflood,
+            "connburst": cmd_connburst, "udprandom": cmd_udprandom, "listening": cmd_listening,
+            "random": cmd_random}
+    if not args or args[0] not in cmds:
+        sys.exit(__doc__)
+    return cmds[args[0]](args[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
