@@ -1,1 +1,280 @@
-/* archive.c: to be written */
+/*
+ * archive.c: append-only JSON-lines files named by a strftime template.
+ *
+ * One mutex serializes the writers, so a call's bytes are contiguous in
+ * the file even though several processing workers write; O_APPEND keeps
+ * them at the end even if logrotate's copytruncate shrinks the file under
+ * us.  Nothing is buffered here: the workers hand in whole batches.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "log.h"
+
+#define ARCHIVE_FILE_MODE 0640
+#define ARCHIVE_DIR_MODE 0750
+
+struct archive {
+	pthread_mutex_t lock;      /* guards everything but reopen and lost */
+	char *template;            /* owned */
+	char path[PATH_MAX];       /* the file open (or to open) */
+	int fd;                    /* -1 when closed: opened on the next write */
+	time_t named_at;           /* the second path was computed for */
+	bool failing;              /* in a streak of failed writes (logged once) */
+	uint64_t streak_lost;      /* bytes lost in the current streak */
+	atomic_bool reopen;        /* set by archive_reopen from any thread */
+	atomic_uint_fast64_t lost; /* bytes lost since open */
+};
+
+/*
+ * Expand the template for now into buf.  Returns 0, or -1 with why in
+ * *cause when the name is empty, too long, or has no file part.
+ */
+static int
+archive_expand(const char *template, time_t now, char *buf, size_t size, const char **cause)
+{
+	const char *base;
+	struct tm tm;
+	size_t len;
+
+	if (localtime_r(&now, &tm) == NULL) {
+		*cause = "cannot convert the time";
+		return -1;
+	}
+	/*
+	 * The template is the configured strftime format, by design.  strftime
+	 * returns 0 for an empty result and for one that does not fit.
+	 */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	len = strftime(buf, size, template, &tm);
+#pragma GCC diagnostic pop
+	if (len == 0) {
+		*cause = "expands to an empty or over-long name";
+		return -1;
+	}
+	base = strrchr(buf, '/');
+	base = base != NULL ? base + 1 : buf;
+	if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		*cause = "has no file name after its last '/'";
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p for the directories above path; errno set on failure. */
+static int
+archive_make_parents(const char *path)
+{
+	char dir[PATH_MAX];
+	size_t i, len = strlen(path);
+
+	if (len >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, len + 1);
+	for (i = 1; i < len; i++) {
+		if (dir[i] != '/' || dir[i - 1] == '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, ARCHIVE_DIR_MODE) == -1 && errno != EEXIST)
+			return -1;
+		dir[i] = '/';
+	}
+	return 0;
+}
+
+/* Open a->path for appending, creating it and its directories; errno set. */
+static int
+archive_open_file(struct archive *a)
+{
+	const int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
+
+	a->fd = open(a->path, flags, ARCHIVE_FILE_MODE);
+	if (a->fd == -1 && errno == ENOENT && archive_make_parents(a->path) == 0)
+		a->fd = open(a->path, flags, ARCHIVE_FILE_MODE);
+	return a->fd == -1 ? -1 : 0;
+}
+
+/* Close the current file; the next write opens a->path again. */
+static void
+archive_close_file(struct archive *a)
+{
+	if (a->fd != -1) {
+		close(a->fd);
+		a->fd = -1;
+	}
+}
+
+struct archive *
+archive_open(const char *path_template, char *err, size_t errlen)
+{
+	struct archive *a;
+	const char *cause;
+	size_t len;
+	time_t now;
+
+	if (path_template == NULL || (len = strlen(path_template)) == 0) {
+		snprintf(err, errlen, "archive path is empty");
+		return NULL;
+	}
+	if (path_template[len - 1] == '/') {
+		snprintf(err, errlen, "archive path \"%s\": has no file name after its last '/'",
+		    path_template);
+		return NULL;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->fd = -1;
+	atomic_init(&a->reopen, false);
+	atomic_init(&a->lost, 0);
+	if ((a->template = strdup(path_template)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (pthread_mutex_init(&a->lock, NULL) != 0) {
+		snprintf(err, errlen, "archive: cannot create its lock");
+		goto fail;
+	}
+	tzset();
+	now = time(NULL);
+	if (archive_expand(a->template, now, a->path, sizeof(a->path), &cause) == -1) {
+		snprintf(err, errlen, "archive path \"%s\": %s", path_template, cause);
+		goto fail_lock;
+	}
+	if (archive_open_file(a) == -1) {
+		snprintf(err, errlen, "archive %s: %s", a->path, strerror(errno));
+		goto fail_lock;
+	}
+	a->named_at = now;
+	return a;
+fail_lock:
+	pthread_mutex_destroy(&a->lock);
+fail:
+	free(a->template);
+	free(a);
+	return NULL;
+}
+
+/* Count a failed write; log only the first of a streak.  Lock held. */
+static int
+archive_fail(struct archive *a, int errnum, const char *what, size_t lost)
+{
+	atomic_fetch_add_explicit(&a->lost, lost, memory_order_relaxed);
+	a->streak_lost += lost;
+	if (!a->failing) {
+		a->failing = true;
+		errno = errnum;
+		log_warn("archive %s: %s (events are lost until a write succeeds)", a->path, what);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return -1;
+}
+
+int
+archive_write_at(struct archive *a, const char *data, size_t len, time_t now)
+{
+	char name[PATH_MAX];
+	const char *cause;
+	size_t done = 0, lost;
+	ssize_t n;
+	off_t end;
+	int saved;
+
+	if (len == 0)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	if (atomic_exchange(&a->reopen, false))
+		archive_close_file(a);
+	/* A new second may be a new day: a new name, a new file. */
+	if (now != a->named_at) {
+		a->named_at = now;
+		if (archive_expand(a->template, now, name, sizeof(name), &cause) == 0 &&
+		    strcmp(name, a->path) != 0) {
+			archive_close_file(a);
+			memcpy(a->path, name, strlen(name) + 1);
+		}
+	}
+	if (a->fd == -1 && archive_open_file(a) == -1)
+		return archive_fail(a, errno, "open", len);
+	while (done < len) {
+		n = write(a->fd, data + done, len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			saved = n == 0 ? EIO : errno;
+			/* Cut a partial write back off: no half line in the file. */
+			lost = len - done;
+			if (done > 0 && (end = lseek(a->fd, 0, SEEK_CUR)) >= (off_t)done &&
+			    ftruncate(a->fd, end - (off_t)done) == 0)
+				lost = len;
+			archive_close_file(a);
+			return archive_fail(a, saved, "write", lost);
+		}
+		done += (size_t)n;
+	}
+	if (a->failing) {
+		log_info("archive %s: writing again, %" PRIu64 " bytes were lost", a->path,
+		    a->streak_lost);
+		a->failing = false;
+		a->streak_lost = 0;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+int
+archive_write(struct archive *a, const char *data, size_t len)
+{
+	return archive_write_at(a, data, len, time(NULL));
+}
+
+void
+archive_reopen(struct archive *a)
+{
+	atomic_store(&a->reopen, true);
+}
+
+void
+archive_sync(struct archive *a)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->fd != -1 && fsync(a->fd) == -1 && errno != EINVAL)
+		log_warn("archive %s: fsync", a->path);
+	pthread_mutex_unlock(&a->lock);
+}
+
+uint64_t
+archive_lost_bytes(const struct archive *a)
+{
+	return atomic_load_explicit(&a->lost, memory_order_relaxed);
+}
+
+void
+archive_close(struct archive *a)
+{
+	if (a == NULL)
+		return;
+	archive_close_file(a);
+	pthread_mutex_destroy(&a->lock);
+	free(a->template);
+	free(a);
+}

@@ -13,18 +13,28 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct archive;
 
 /*
- * Check the template and open today's file, creating missing parent
- * directories (mode 0750).  Returns NULL with err set on failure.  Caller
- * frees with archive_close.
+ * Check the template and open today's file (O_APPEND, mode 0640),
+ * creating missing parent directories (mode 0750).  A template that
+ * expands to an empty name or to no file name ("dir/") is an error.
+ * Returns NULL with err set on failure.  Caller frees with archive_close.
  */
 struct archive *archive_open(const char *path_template, char *err, size_t errlen);
 
-/* Append len bytes.  Returns 0, or -1 after logging why (bytes counted lost). */
+/*
+ * Append len bytes.  Returns 0, or -1 (bytes counted lost).  A failure
+ * is logged once per streak of failing writes, and the file is reopened
+ * on the next write; a partial write is cut back off the file when it can
+ * be, so no half line is left behind.
+ */
 int archive_write(struct archive *a, const char *data, size_t len);
+
+/* archive_write as if the time were now.  For tests. */
+int archive_write_at(struct archive *a, const char *data, size_t len, time_t now);
 
 /* Ask the next write to reopen the file.  Safe from any thread. */
 void archive_reopen(struct archive *a);
@@ -35,6 +45,7 @@ void archive_sync(struct archive *a);
 /* Bytes that could not be written (disk full, ...), for the counters. */
 uint64_t archive_lost_bytes(const struct archive *a);
 
+/* Close the file (no fsync: call archive_sync first) and free. */
 void archive_close(struct archive *a);
 
 #endif
