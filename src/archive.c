@@ -122,6 +122,7 @@ archive_close_file(struct archive *a)
 	}
 }
 
+/* Validate the template and open the current file, so that errors show at start-up. */
 struct archive *
 archive_open(const char *path_template, char *err, size_t errlen)
 {
@@ -189,6 +190,7 @@ archive_fail(struct archive *a, int errnum, const char *what, size_t lost)
 	return -1;
 }
 
+/* Append one batch under the lock, switching files when the name changes. */
 int
 archive_write_at(struct archive *a, const char *data, size_t len, time_t now)
 {
@@ -241,18 +243,21 @@ archive_write_at(struct archive *a, const char *data, size_t len, time_t now)
 	return 0;
 }
 
+/* Append one batch at the current time. */
 int
 archive_write(struct archive *a, const char *data, size_t len)
 {
 	return archive_write_at(a, data, len, time(NULL));
 }
 
+/* Flag only: the writer that holds the lock does the reopening. */
 void
 archive_reopen(struct archive *a)
 {
 	atomic_store(&a->reopen, true);
 }
 
+/* Flush the current file to disk (at exit). */
 void
 archive_sync(struct archive *a)
 {
@@ -262,12 +267,14 @@ archive_sync(struct archive *a)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* Read the lost-bytes counter without the lock. */
 uint64_t
 archive_lost_bytes(const struct archive *a)
 {
 	return atomic_load_explicit(&a->lost, memory_order_relaxed);
 }
 
+/* Close the file and free the archive. */
 void
 archive_close(struct archive *a)
 {

@@ -252,6 +252,7 @@ normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errl
 	return rc;
 }
 
+/* Load a rules directory or file into a new context (contract in normalize.h). */
 struct normalizer *
 normalizer_new(const char *rules_path, char *err, size_t errlen)
 {
@@ -297,6 +298,7 @@ fail:
 	return NULL;
 }
 
+/* Release the context and the scratch buffer. */
 void
 normalizer_free(struct normalizer *n)
 {
@@ -308,6 +310,7 @@ normalizer_free(struct normalizer *n)
 	free(n);
 }
 
+/* How many files were loaded, for the start-up log line. */
 size_t
 normalizer_rulebase_count(const struct normalizer *n)
 {
@@ -334,6 +337,7 @@ normalize_reserve(struct normalizer *n, size_t len)
 	return 0;
 }
 
+/* Normalize one message; see normalize.h for the result contract. */
 int
 normalizer_run(struct normalizer *n, const char *text, size_t len, struct json_object **out)
 {
