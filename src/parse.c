@@ -370,21 +370,24 @@ parse_message(const char *frame, size_t len, time_t now, struct syslog_msg *msg)
 	memset(msg, 0, sizeof(*msg));
 	if (rfc3164_parse(frame, len, now, msg) == 0)
 		return;
-	pri = PARSE_DEFAULT_PRI;
+	/* RFC 3164 gives up only on an empty frame or a broken PRI */
+	pri = -1;
 	version = 0;
 	error = msg->error;
 	error_col = msg->error_col;
-	if (!(msg->flags & MSG_FLAG_NO_PRI) && msg->pri >= 0 && msg->pri <= 191)
-		pri = msg->pri;
 
 unparsed:
 	memset(msg, 0, sizeof(*msg));
 	msg->format = MSG_FORMAT_UNPARSED;
+	msg->flags = MSG_FLAG_NO_TIMESTAMP;
+	if (pri < 0) {
+		pri = PARSE_DEFAULT_PRI;
+		msg->flags |= MSG_FLAG_NO_PRI;
+	}
 	msg->pri = pri;
 	msg->version = version;
 	msg->error = error != NULL ? error : "unparsable message";
 	msg->error_col = error_col;
 	msg->msg.p = frame;
 	msg->msg.len = len;
-	msg->flags = MSG_FLAG_NO_TIMESTAMP;
 }

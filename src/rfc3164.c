@@ -61,14 +61,14 @@ read_num(const char *f, size_t len, size_t *i, size_t n)
 	return v;
 }
 
-/* A four-digit year at f[i] followed by SP, ':' or the end. */
+/* A four-digit year (1970..2199) at f[i] followed by SP or the end. */
 static int
 read_year(const char *f, size_t len, size_t i)
 {
 	size_t j = i;
 	int y = read_num(f, len, &j, 4);
 
-	if (y < 0 || (j < len && f[j] != ' ' && f[j] != ':'))
+	if (y < 1970 || y > 2199 || (j < len && f[j] != ' '))
 		return -1;
 	return y;
 }

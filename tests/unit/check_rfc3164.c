@@ -1,1 +1,347 @@
-int main(void){return 77;}
+/*
+ * check_rfc3164.c: the RFC 3164 parser and its device dialects against
+ * the peers' corpus (tests/data/rfc3164_cases.tsv, every row) and focused
+ * cases of our own.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "corpus.h"
+#include "parse.h"
+
+#define WHY_PEER_OPT "the peer's test runs a non-default option (syslog-ng parse flags / bad_hostname / LP_CHECK_PROGRAM, rsyslog force.tagEndingByColon); we parse as by default"
+#define WHY_TIMEQUALITY "'.'/'*' markers set MSG_FLAG_TIME_UNSYNCED; no timeQuality SD is made up"
+#define WHY_LONE_HOST "a lone word after the timestamp is the HOSTNAME (as rsyslog), not a TAG (syslog-ng)"
+#define WHY_NOHDR_TAG "without a timestamp there is no HOSTNAME and only TAG: or TAG[pid] is a TAG; the rest is MSG"
+#define WHY_XR "IOS XR 'RP/0/...:' and 'CLC 6/0:' node prefixes are not parsed; the line is kept as MSG"
+#define WHY_YEAR_AFTER "a year after the time ('22:18:24 2009') is read as the year (DESIGN.md optional year), not as HOSTNAME"
+#define WHY_COLONLESS "after timestamp and hostname the next word is a TAG even without ':' (DESIGN.md tags without colon)"
+
+/* Rows where our documented policy (doc/parser-policy.md) differs from the peer. */
+static const struct corpus_divergence divergences[] = {
+	{ 5, MSG_FORMAT_RFC3164, 0x0080, 13, "alma", "korte", NULL, NULL, "message", WHY_PEER_OPT },
+	{ 21, MSG_FORMAT_RFC3164, 0x0000, 7, "bzorp", "openvpn", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 25, MSG_FORMAT_RFC3164, 0x0000, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 26, MSG_FORMAT_RFC3164, 0x0080, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 27, MSG_FORMAT_RFC3164, 0x0080, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 28, MSG_FORMAT_RFC3164, 0x0080, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 29, MSG_FORMAT_RFC3164, 0x0080, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 33, MSG_FORMAT_RFC3164, 0x0120, 190, NULL, NULL, NULL, "PIX-6-302014", "%PIX-6-302014: Teardown TCP connection 1688438 for bloomberg-net:1.2.3.4/8294 to inside:5.6.7.8/3639 duration 0:07:01 bytes 16975 TCP FINs", WHY_TIMEQUALITY },
+	{ 42, MSG_FORMAT_RFC3164, 0x0080, 0, "prg0", NULL, NULL, NULL, "", WHY_LONE_HOST },
+	{ 45, MSG_FORMAT_RFC3164, 0x0061, 13, NULL, NULL, NULL, NULL, "some message", WHY_NOHDR_TAG },
+	{ 47, MSG_FORMAT_RFC3164, 0x0060, 189, NULL, NULL, NULL, NULL, "program hello\\xF0(\\x8C\\xBCrena", WHY_NOHDR_TAG },
+	{ 48, MSG_FORMAT_RFC3164, 0x0061, 13, NULL, NULL, NULL, NULL, "rena\\xA0\\xA1", WHY_PEER_OPT },
+	{ 52, MSG_FORMAT_RFC3164, 0x0080, 189, "host", "323235243.2354", "pid", NULL, "message", WHY_PEER_OPT },
+	{ 53, MSG_FORMAT_RFC3164, 0x0080, 189, "host", "program!", "pid", NULL, "message", WHY_PEER_OPT },
+	{ 54, MSG_FORMAT_RFC3164, 0x0080, 189, "host", "127.0.0.1", "pid", NULL, "message", WHY_PEER_OPT },
+	{ 56, MSG_FORMAT_RFC3164, 0x0060, 189, NULL, NULL, NULL, NULL, "65536", WHY_NOHDR_TAG },
+	{ 65, MSG_FORMAT_RFC3164, 0x0060, 187, NULL, "RP/0/RP0/CPU0", NULL, NULL, "Dec 11 12:43:29.227 EST: snmpd[1002]: %SNMP-SNMP-3-AUTH_FAIL : Received snmp request on unknown community from 0.0.0.0", WHY_XR },
+	{ 66, MSG_FORMAT_RFC3164, 0x0060, 187, NULL, NULL, NULL, NULL, "CLC 6/0: Dec 11 13:31:14.214 EST: %PKI-3-CERTIFICATE_INVALID_EXPIRED: Certificate chain validation has failed.  The certificate (SN: XXXXXXXX) has expired.    Validity period ended on 2025-01-23T00:00:00Z", WHY_XR },
+	{ 83, MSG_FORMAT_RFC3164, 0x0000, 6, "netips-warden2-p", NULL, NULL, NULL, "[audit] user=[*SMS] src=192.168.11.11 iface=5 access=9 Update State Reset", WHY_YEAR_AFTER },
+	{ 93, MSG_FORMAT_RFC3164, 0x0061, 13, NULL, NULL, NULL, NULL, "This is a message!", WHY_NOHDR_TAG },
+	{ 102, MSG_FORMAT_RFC3164, 0x0080, 129, "Hostname1", NULL, NULL, NULL, "msgnum:1", WHY_PEER_OPT },
+	{ 103, MSG_FORMAT_RFC3164, 0x0080, 129, "Hostname2", NULL, NULL, NULL, "msgnum:2", WHY_PEER_OPT },
+	{ 104, MSG_FORMAT_RFC3164, 0x0080, 129, "Hostname3", "tag", NULL, NULL, "msgnum:3", WHY_PEER_OPT },
+	{ 116, MSG_FORMAT_RFC3164, 0x0080, 14, "host", "token-without-colon", NULL, NULL, "", WHY_PEER_OPT },
+	{ 128, MSG_FORMAT_RFC3164, 0x0080, 166, "ABC-1-234567", "Some", NULL, NULL, "message here", WHY_COLONLESS },
+	{ 130, MSG_FORMAT_RFC3164, 0x0080, 13, "10.0.0.99", "Use", NULL, NULL, "the BFG!", WHY_COLONLESS },
+};
+
+static struct corpus corpus;
+
+/* Every row: never crash, keep the invariants, agree or diverge as listed. */
+START_TEST(test_corpus_row)
+{
+	const struct corpus_row *r;
+	const struct corpus_divergence *d;
+	struct syslog_msg msg;
+	char why[512], *frame;
+
+	ck_assert_uint_lt((size_t)_i, corpus.n);
+	r = &corpus.rows[_i];
+	corpus_parse(r, &frame, &msg);
+	ck_assert_int_ge(msg.pri, 0);
+	ck_assert_int_le(msg.pri, 191);
+	if (msg.format == MSG_FORMAT_UNPARSED) {
+		ck_assert_ptr_nonnull(msg.error);
+		ck_assert_ptr_eq(msg.msg.p, frame);
+		ck_assert_uint_eq(msg.msg.len, r->col_len[COL_INPUT]);
+		ck_assert_uint_le(msg.error_col, r->col_len[COL_INPUT]);
+	} else
+		ck_assert_ptr_null(msg.error);
+	d = corpus_find_divergence(divergences,
+	    sizeof(divergences) / sizeof(divergences[0]), r->line);
+	if (corpus_agrees(r, &msg, why, sizeof(why))) {
+		ck_assert_msg(d == NULL, "line %d agrees with the peer but is "
+		    "listed as a divergence", r->line);
+	} else {
+		ck_assert_msg(d != NULL, "line %d: %s (not a listed divergence)",
+		    r->line, why);
+		ck_assert_msg(corpus_divergence_matches(d, &msg, why, sizeof(why)),
+		    "line %d (divergence \"%s\"): %s", r->line, d->why, why);
+	}
+	free(frame);
+}
+END_TEST
+
+/* Parse an exact-size heap copy of a C string. */
+static void
+parse_str(const char *s, time_t now, struct syslog_msg *msg, char **frame)
+{
+	size_t len = strlen(s);
+
+	*frame = malloc(len ? len : 1);
+	ck_assert_ptr_nonnull(*frame);
+	memcpy(*frame, s, len);
+	parse_message(*frame, len, now, msg);
+}
+
+/* Compare a slice with a C string; NULL means absent. */
+static void
+assert_slice(struct slice s, const char *want, const char *what)
+{
+	if (want == NULL) {
+		ck_assert_msg(s.p == NULL, "%s: \"%.*s\", expected absent", what,
+		    (int)s.len, s.p);
+		return;
+	}
+	ck_assert_msg(s.p != NULL && s.len == strlen(want) &&
+	    memcmp(s.p, want, s.len) == 0, "%s: \"%.*s\", expected \"%s\"", what,
+	    s.p ? (int)s.len : 6, s.p ? s.p : "absent", want);
+}
+
+#define TS 0x7fffffffffffLL /* "no timestamp expected" */
+
+/* Focused dialect cases: input -> every field (now 2023-11-14T22:13:20Z, TZ=UTC). */
+static const struct {
+	const char *in;
+	enum msg_format format;
+	unsigned flags;
+	int pri;
+	long long epoch;
+	unsigned usec;
+	const char *host, *app, *procid, *msgid, *seqno, *msg;
+} dialect_cases[] = {
+	{ "<34>Oct 11 22:14:15 mymachine su[12]: 'su root' failed",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 34, 1697062455, 0,
+	  "mymachine", "su", "12", NULL, NULL, "'su root' failed" },
+	/* December in November: this year; January: next year is nearer */
+	{ "<13>Dec 31 23:59:59 h t: x", MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 13,
+	  1704067199, 0, "h", "t", NULL, NULL, NULL, "x" },
+	{ "<13>Jan  1 00:00:00 h t: x", MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 13,
+	  1704067200, 0, "h", "t", NULL, NULL, NULL, "x" },
+	{ "<13>Feb 29 00:00:00 h t: x", MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 13,
+	  1709164800, 0, "h", "t", NULL, NULL, NULL, "x" },
+	/* year before and after the time */
+	{ "<13>Apr 15 2007 21:28:13 h t: x", MSG_FORMAT_RFC3164, 0, 13,
+	  1176672493, 0, "h", "t", NULL, NULL, NULL, "x" },
+	{ "<13>Apr 15 21:28:13 2007 h t: x", MSG_FORMAT_RFC3164, 0, 13,
+	  1176672493, 0, "h", "t", NULL, NULL, NULL, "x" },
+	/* no PRI: user.notice */
+	{ "Apr 15 2007 21:28:13 h t: x", MSG_FORMAT_RFC3164, MSG_FLAG_NO_PRI, 13,
+	  1176672493, 0, "h", "t", NULL, NULL, NULL, "x" },
+	/* Cisco: sequence number, '*', msec, mnemonic; msg keeps the '%' */
+	{ "<189>35: *Apr 29 2023 14:00:16.059: %SYS-5-CONFIG_I: Configured",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_TIME_UNSYNCED | MSG_FLAG_NO_HOSTNAME, 189,
+	  1682776816, 59000, NULL, NULL, NULL, "SYS-5-CONFIG_I", "35",
+	  "%SYS-5-CONFIG_I: Configured" },
+	/* Cisco with the hostname before the timestamp, '.' and a zone */
+	{ "<180>782431: machine1: .Nov 18 2023 21:03:22.631 GMT: %CDP-4-NATIVE_VLAN_MISMATCH: Native",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_TIME_UNSYNCED, 180, 1700341402, 631000,
+	  "machine1", NULL, NULL, "CDP-4-NATIVE_VLAN_MISMATCH", "782431",
+	  "%CDP-4-NATIVE_VLAN_MISMATCH: Native" },
+	{ "<190>123030: some-remote-host: %SYS-5-LOGGINGHOST_STARTSTOP: Logging",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_NO_TIMESTAMP, 190, TS, 0,
+	  "some-remote-host", NULL, NULL, "SYS-5-LOGGINGHOST_STARTSTOP", "123030",
+	  "%SYS-5-LOGGINGHOST_STARTSTOP: Logging" },
+	/* ASA: no hostname, mnemonic right after the timestamp */
+	{ "<166>Jan 05 2024 10:00:00: %ASA-6-302013: Built", MSG_FORMAT_RFC3164,
+	  MSG_FLAG_NO_HOSTNAME, 166, 1704448800, 0, NULL, NULL, NULL,
+	  "ASA-6-302013", NULL, "%ASA-6-302013: Built" },
+	/* missing hostname: the TAG follows the timestamp */
+	{ "<133>Jan 13 2024 16:33:35 haproxy[73411]: Proxy started.",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_NO_HOSTNAME, 133, 1705163615, 0, NULL,
+	  "haproxy", "73411", NULL, NULL, "Proxy started." },
+	/* TAG without colon */
+	{ "<175>Oct 16 2009 23:47:31 hostname tag This is a message",
+	  MSG_FORMAT_RFC3164, 0, 175, 1255736851, 0, "hostname", "tag", NULL,
+	  NULL, NULL, "This is a message" },
+	/* ISO timestamp with a long fraction and an offset */
+	{ "<7>2006-11-10T10:43:21.1560000009+01:00 bzorp openvpn[2499]: PTHREAD",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_FRACTION_CUT, 7, 1163151801, 156000,
+	  "bzorp", "openvpn", "2499", NULL, NULL, "PTHREAD" },
+	/* no header at all: everything is MSG */
+	{ "<13>just some text", MSG_FORMAT_RFC3164,
+	  MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME, 13, TS, 0, NULL, NULL, NULL,
+	  NULL, NULL, "just some text" },
+	{ "<13>sshd[42]: Accepted", MSG_FORMAT_RFC3164,
+	  MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME, 13, TS, 0, NULL, "sshd",
+	  "42", NULL, NULL, "Accepted" },
+	/* AIX relay */
+	{ "<38>Sep 22 2023 10:11:56 Message forwarded from cdaix66: sshd[6]: Accepted",
+	  MSG_FORMAT_RFC3164, 0, 38, 1695377516, 0, "cdaix66", "sshd", "6",
+	  NULL, NULL, "Accepted" },
+	/* over-long hostname: cut to 255, flagged */
+	{ "<13>Jan  1 2024 00:00:00 "
+	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
+	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
+	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
+	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhXX t: x",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_FIELD_TRUNCATED, 13, 1704067200, 0,
+	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
+	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
+	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
+	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh",
+	  "t", NULL, NULL, NULL, "x" },
+	/* '<' with garbage or PRI over 191: UNPARSED, whole frame kept */
+	{ "<192>Jan  1 00:00:00 h t: x", MSG_FORMAT_UNPARSED,
+	  MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_PRI,
+	  13, TS, 0, NULL, NULL, NULL, NULL, NULL, "<192>Jan  1 00:00:00 h t: x" },
+	{ "<abc>x", MSG_FORMAT_UNPARSED, MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_PRI, 13, TS, 0, NULL,
+	  NULL, NULL, NULL, NULL, "<abc>x" },
+	{ "<13", MSG_FORMAT_UNPARSED, MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_PRI, 13, TS, 0, NULL, NULL,
+	  NULL, NULL, NULL, "<13" },
+	{ "", MSG_FORMAT_UNPARSED, MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_PRI, 13, TS, 0, NULL, NULL,
+	  NULL, NULL, NULL, "" },
+};
+
+START_TEST(test_dialect_cases)
+{
+	struct syslog_msg msg;
+	char *frame;
+
+	parse_str(dialect_cases[_i].in, 1700000000, &msg, &frame);
+	ck_assert_int_eq(msg.format, dialect_cases[_i].format);
+	ck_assert_uint_eq(msg.flags, dialect_cases[_i].flags);
+	ck_assert_int_eq(msg.pri, dialect_cases[_i].pri);
+	if (dialect_cases[_i].epoch != TS) {
+		ck_assert(msg.time.present);
+		ck_assert_int_eq(msg.time.epoch, dialect_cases[_i].epoch);
+		ck_assert_uint_eq(msg.time.usec, dialect_cases[_i].usec);
+	} else
+		ck_assert(!msg.time.present);
+	assert_slice(msg.hostname, dialect_cases[_i].host, "hostname");
+	assert_slice(msg.appname, dialect_cases[_i].app, "appname");
+	assert_slice(msg.procid, dialect_cases[_i].procid, "procid");
+	assert_slice(msg.msgid, dialect_cases[_i].msgid, "msgid");
+	assert_slice(msg.seqno, dialect_cases[_i].seqno, "seqno");
+	assert_slice(msg.msg, dialect_cases[_i].msg, "msg");
+	if (msg.format == MSG_FORMAT_UNPARSED)
+		ck_assert_ptr_nonnull(msg.error);
+	free(frame);
+}
+END_TEST
+
+/* Year-less local times follow TZ, across a DST change. */
+START_TEST(test_local_zone)
+{
+	struct syslog_msg msg;
+	char *frame;
+
+	setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
+	tzset();
+	parse_str("<13>Jul  4 12:00:00 h t: x", 1625400000, &msg, &frame);
+	ck_assert_int_eq(msg.time.epoch, 1625414400);
+	ck_assert_int_eq(msg.time.tz_offset, -240);
+	ck_assert(!msg.time.tz_known);
+	free(frame);
+	parse_str("<13>Jan  4 12:00:00 h t: x", 1609779600, &msg, &frame);
+	ck_assert_int_eq(msg.time.epoch, 1609779600);
+	ck_assert_int_eq(msg.time.tz_offset, -300);
+	free(frame);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	parse_str("<13>Jan  4 12:00:00 h t: x", 1609779600, &msg, &frame);
+	ck_assert_int_eq(msg.time.epoch, 1609761600);
+	ck_assert_int_eq(msg.time.tz_offset, 0);
+	free(frame);
+}
+END_TEST
+
+/* Every prefix of each dialect case parses without reading past it. */
+START_TEST(test_prefixes)
+{
+	struct syslog_msg msg;
+	size_t i, n, len;
+	char *frame;
+
+	for (i = 0; i < sizeof(dialect_cases) / sizeof(dialect_cases[0]); i++) {
+		len = strlen(dialect_cases[i].in);
+		for (n = 0; n <= len; n++) {
+			frame = malloc(n ? n : 1);
+			ck_assert_ptr_nonnull(frame);
+			memcpy(frame, dialect_cases[i].in, n);
+			parse_message(frame, n, 1700000000, &msg);
+			ck_assert_int_le(msg.pri, 191);
+			if (msg.format == MSG_FORMAT_UNPARSED)
+				ck_assert_uint_eq(msg.msg.len, n);
+			free(frame);
+		}
+	}
+}
+END_TEST
+
+/* The hot path budget: report the cost, fail only when grossly off. */
+START_TEST(test_speed)
+{
+	const char *line = "<38>Jan 24 15:50:41 ip-172-31-30-110 sudo[6040]: "
+	    "ec2-user : TTY=pts/0 ; PWD=/var/log ; USER=root ; COMMAND=/bin/tail secure";
+	struct syslog_msg msg;
+	struct timespec a, b;
+	size_t len = strlen(line), i, n = 200000;
+	char *frame = malloc(len);
+	double ns;
+
+	ck_assert_ptr_nonnull(frame);
+	memcpy(frame, line, len);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++)
+		parse_message(frame, len, 1700000000, &msg);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)n;
+	printf("rfc3164: %.0f ns per message\n", ns);
+	ck_assert_int_eq(msg.format, MSG_FORMAT_RFC3164);
+	ck_assert_msg(ns < 5000, "%.0f ns per message", ns);
+	free(frame);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("rfc3164");
+	TCase *tc = tcase_create("corpus");
+	SRunner *sr;
+	int failed;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	if (corpus_load("rfc3164_cases.tsv", &corpus) != 0 || corpus.n == 0) {
+		fprintf(stderr, "cannot load tests/data/rfc3164_cases.tsv (top_srcdir?)\n");
+		return 1;
+	}
+	tcase_add_loop_test(tc, test_corpus_row, 0, (int)corpus.n);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("focused");
+	tcase_add_checked_fixture(tc, NULL, NULL);
+	tcase_add_loop_test(tc, test_dialect_cases, 0,
+	    (int)(sizeof(dialect_cases) / sizeof(dialect_cases[0])));
+	tcase_add_test(tc, test_local_zone);
+	tcase_add_test(tc, test_prefixes);
+	tcase_add_test(tc, test_speed);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	corpus_report("rfc3164_cases.tsv", &corpus, divergences,
+	    sizeof(divergences) / sizeof(divergences[0]));
+	corpus_free(&corpus);
+	return failed == 0 ? 0 : 1;
+}

@@ -523,6 +523,8 @@ corpus_agrees(const struct corpus_row *r, const struct syslog_msg *m,
 	if (ea[0] == '%' && m->appname.p == NULL && m->msgid.p != NULL &&
 	    slice_is(m->msgid, ea + 1, strlen(ea + 1))) {
 		app.p = NULL;
+		if (from(r, "rsyslog/") && em[0] == ' ')
+			em++; /* rsyslog keeps the SP after the TAG */
 		snprintf(buf, sizeof(buf), "%s: %s", ea, em);
 		em = buf;
 		emlen = strlen(buf);
