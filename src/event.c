@@ -1,1 +1,832 @@
-/* event.c: to be written */
+/*
+ * event.c: one syslog message as one ECS JSON line.
+ *
+ * Every field of the event, header or liblognorm's, is a (dotted key,
+ * value) pair.  The header pairs are built in a fixed sorted order, the
+ * liblognorm pairs are sorted, the two lists are merged (with '.' sorting
+ * below every other byte, all keys under one path are adjacent), and the
+ * result is streamed with a stack of open path segments: "user.target.name"
+ * opens "user" and "target" once for all their leaves.  No object tree,
+ * no allocation beyond the caller's buffers.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "framing.h"
+
+/* Bounds on what liblognorm and the sender control (see event.h). */
+#define EVENT_NORM_MAX         256
+#define EVENT_HEADER_MAX       32
+#define EVENT_KEY_MAX_SEGMENTS 16
+#define EVENT_SD_MAX           1024
+#define EVENT_SORT_SMALL       16
+
+enum field_kind {
+	FIELD_STRING,
+	FIELD_INT,
+	FIELD_FJSON,
+	FIELD_SD,
+	FIELD_TAGS,
+};
+
+struct field {
+	const char *key;
+	size_t key_len;
+	size_t dir;   /* length of the path before the leaf name; 0: top level */
+	bool trusted; /* key is ours: plain ASCII, no escaping needed */
+	enum field_kind kind;
+	union {
+		struct slice str;
+		int64_t num;
+		struct json_object *fjson;
+	} v;
+};
+
+/*
+ * A header key, split at compile time: KEY2("log.syslog", "appname") is
+ * "log.syslog.appname" with its directory length, so no scanning per event.
+ */
+struct field_key {
+	const char *key;
+	size_t len;
+	size_t dir;
+};
+#define KEY1(leaf) ((struct field_key){ leaf, sizeof(leaf) - 1, 0 })
+#define KEY2(dir, leaf) \
+	((struct field_key){ dir "." leaf, sizeof(dir "." leaf) - 1, sizeof(dir) - 1 })
+
+/* One SD element (name.p == NULL) or param, SD escapes undone in value. */
+struct sd_param {
+	struct slice id;
+	struct slice name;
+	struct slice value;
+	size_t order; /* position in the SD text: repeated params keep it */
+};
+
+/* What one event_format call works with; the arrays live in scratch. */
+struct event_ctx {
+	const struct event_input *in;
+	struct json_writer w;
+	struct field *header;
+	size_t nheader;
+	struct field *norm;
+	size_t nnorm;
+	const struct field **order;
+	size_t norder;
+	struct sd_param *sd;
+	size_t nsd;
+	struct json_object *norm_tags;
+	unsigned conflicts;
+	unsigned dropped;
+	bool sd_truncated;
+	bool time_invalid;
+	/* last: not cleared per event */
+	char timestamp[40];
+	char created[40];
+	char error[256];
+};
+
+/* The tags for parser and framer flags, in the order they are written. */
+static const struct {
+	unsigned flag;
+	const char *tag;
+} msg_flag_tags[] = {
+	{ MSG_FLAG_NO_PRI, "_syslog_no_pri" },
+	{ MSG_FLAG_FIELD_TRUNCATED, "_syslog_field_truncated" },
+	{ MSG_FLAG_FRACTION_CUT, "_syslog_fraction_truncated" },
+	{ MSG_FLAG_SD_MALFORMED, "_syslog_sd_malformed" },
+	{ MSG_FLAG_BOM, "_syslog_bom_removed" },
+	{ MSG_FLAG_NO_HOSTNAME, "_syslog_no_hostname" },
+	{ MSG_FLAG_NO_TIMESTAMP, "_syslog_no_timestamp" },
+	{ MSG_FLAG_YEAR_GUESSED, "_syslog_year_guessed" },
+	{ MSG_FLAG_TIME_UNSYNCED, "_syslog_time_unsynced" },
+}, frame_flag_tags[] = {
+	{ FRAME_TRUNCATED, "_frame_truncated" },
+	{ FRAME_BAD_COUNT, "_frame_bad_count" },
+};
+
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Two digits, zero-padded. */
+static char *
+put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/*
+ * Civil date from days since 1970-01-01 (proleptic Gregorian), by the
+ * era/day-of-era method, so no libc time zone state is touched.
+ */
+size_t
+event_format_time(char *buf, size_t cap, int64_t epoch, uint32_t usec)
+{
+	int64_t days, secs, z, era, doe, yoe, y, doy, mp, d, m;
+	char *p = buf;
+	uint32_t u;
+	int i;
+
+	/* RFC 3339 5.6: four-digit years only */
+	if (cap < 28 || usec > 999999 || epoch < -62167219200LL ||
+	    epoch > 253402300799LL)
+		return 0;
+	days = epoch / 86400;
+	secs = epoch % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	p = put2(p, (unsigned)(y / 100));
+	p = put2(p, (unsigned)(y % 100));
+	*p++ = '-';
+	p = put2(p, (unsigned)m);
+	*p++ = '-';
+	p = put2(p, (unsigned)d);
+	*p++ = 'T';
+	p = put2(p, (unsigned)(secs / 3600));
+	*p++ = ':';
+	p = put2(p, (unsigned)(secs / 60 % 60));
+	*p++ = ':';
+	p = put2(p, (unsigned)(secs % 60));
+	*p++ = '.';
+	for (i = 5, u = usec; i >= 0; i--, u /= 10)
+		p[i] = (char)('0' + u % 10);
+	p += 6;
+	*p++ = 'Z';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+/* Byte order of keys: '.' below everything, so "a" < "a.b" < "a0". */
+static int
+event_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i, n = alen < blen ? alen : blen;
+	int ca, cb;
+
+	for (i = 0; i < n; i++) {
+		if (a[i] == b[i])
+			continue;
+		ca = a[i] == '.' ? 0 : (unsigned char)a[i] + 1;
+		cb = b[i] == '.' ? 0 : (unsigned char)b[i] + 1;
+		return ca - cb;
+	}
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* qsort adapter for liblognorm fields. */
+static int
+event_field_cmp(const void *pa, const void *pb)
+{
+	const struct field *a = pa, *b = pb;
+
+	return event_key_cmp(a->key, a->key_len, b->key, b->key_len);
+}
+
+/* Whether key k lies under the path p ("p.something"). */
+static bool
+event_key_under(const struct field *p, const struct field *k)
+{
+	return k->key_len > p->key_len && k->key[p->key_len] == '.' &&
+	    memcmp(k->key, p->key, p->key_len) == 0;
+}
+
+/* SD order: element id, then the element marker, then name, then position. */
+static int
+event_sd_cmp(const void *pa, const void *pb)
+{
+	const struct sd_param *a = pa, *b = pb;
+	size_t n;
+	int c;
+
+	n = a->id.len < b->id.len ? a->id.len : b->id.len;
+	if ((c = memcmp(a->id.p, b->id.p, n)) != 0)
+		return c;
+	if (a->id.len != b->id.len)
+		return a->id.len < b->id.len ? -1 : 1;
+	if (a->name.p == NULL || b->name.p == NULL) {
+		if (a->name.p != b->name.p)
+			return a->name.p == NULL ? -1 : 1;
+	} else {
+		n = a->name.len < b->name.len ? a->name.len : b->name.len;
+		if ((c = memcmp(a->name.p, b->name.p, n)) != 0)
+			return c;
+		if (a->name.len != b->name.len)
+			return a->name.len < b->name.len ? -1 : 1;
+	}
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/*
+ * Sort: insertion sort for the few items of a typical event (cheaper than
+ * qsort's call overhead), qsort beyond.
+ */
+static void
+event_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	char *b = base, tmp[sizeof(struct sd_param) > sizeof(struct field) ?
+	    sizeof(struct sd_param) : sizeof(struct field)];
+	size_t i, j;
+
+	if (n > EVENT_SORT_SMALL) {
+		qsort(base, n, size, cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		memcpy(tmp, b + i * size, size);
+		for (j = i; j > 0 && cmp(b + (j - 1) * size, tmp) > 0; j--)
+			memcpy(b + j * size, b + (j - 1) * size, size);
+		memcpy(b + j * size, tmp, size);
+	}
+}
+
+/* Append a header field; the caller adds them in event_key_cmp order. */
+static struct field *
+event_header_add(struct event_ctx *ctx, struct field_key k, enum field_kind kind)
+{
+	struct field *f = &ctx->header[ctx->nheader++];
+
+	f->key = k.key;
+	f->key_len = k.len;
+	f->dir = k.dir;
+	f->trusted = true;
+	f->kind = kind;
+	return f;
+}
+
+static void
+event_header_string(struct event_ctx *ctx, struct field_key key, const char *s, size_t len)
+{
+	struct field *f = event_header_add(ctx, key, FIELD_STRING);
+
+	f->v.str.p = s;
+	f->v.str.len = len;
+}
+
+static void
+event_header_slice(struct event_ctx *ctx, struct field_key key, struct slice s)
+{
+	if (s.p != NULL)
+		event_header_string(ctx, key, s.p, s.len);
+}
+
+static void
+event_header_cstring(struct event_ctx *ctx, struct field_key key, const char *s)
+{
+	if (s != NULL)
+		event_header_string(ctx, key, s, strlen(s));
+}
+
+static void
+event_header_int(struct event_ctx *ctx, struct field_key key, int64_t v)
+{
+	event_header_add(ctx, key, FIELD_INT)->v.num = v;
+}
+
+/*
+ * Collect the SD elements and params with escapes undone into unescaped
+ * (sd.len bytes: unescaping only shrinks), at most EVENT_SD_MAX items.
+ */
+static void
+event_collect_sd(struct event_ctx *ctx, size_t cap, char *unescaped)
+{
+	struct slice sd = ctx->in->msg->sd;
+	struct sd_item item;
+	struct sd_param *p;
+	size_t pos = 0, used = 0;
+	int kind;
+
+	while ((kind = sd_next(sd, &pos, &item)) != 0) {
+		if (ctx->nsd == cap) {
+			ctx->sd_truncated = true;
+			break;
+		}
+		p = &ctx->sd[ctx->nsd];
+		p->id = item.id;
+		p->order = ctx->nsd;
+		p->name.p = NULL;
+		p->name.len = 0;
+		p->value.p = NULL;
+		p->value.len = 0;
+		if (kind == 2) {
+			p->name = item.name;
+			p->value.p = unescaped + used;
+			p->value.len = sd_unescape(item.value, unescaped + used,
+			    sd.len - used);
+			used += p->value.len;
+		}
+		ctx->nsd++;
+	}
+	event_sort(ctx->sd, ctx->nsd, sizeof(*ctx->sd), event_sd_cmp);
+}
+
+/* Deeper than budget levels of objects/arrays?  Bounded by budget. */
+static bool
+event_fjson_too_deep(struct json_object *v, int budget)
+{
+	struct json_object_iterator it, end;
+	int i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_array:
+		if (budget <= 0)
+			return true;
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (event_fjson_too_deep(json_object_array_get_idx(v, i),
+			    budget - 1))
+				return true;
+		return false;
+	case json_type_object:
+		if (budget <= 0)
+			return true;
+		it = json_object_iter_begin(v);
+		end = json_object_iter_end(v);
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			if (event_fjson_too_deep(json_object_iter_peek_value(&it),
+			    budget - 1))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* liblognorm's own bookkeeping, not event fields. */
+static bool
+event_norm_key_skipped(const char *key)
+{
+	return strcmp(key, "event.tags") == 0 || strcmp(key, "originalmsg") == 0 ||
+	    strcmp(key, "unparsed-data") == 0 || strncmp(key, "metadata", 8) == 0;
+}
+
+/*
+ * Number of path segments of key, or 0 when it cannot be a path (empty,
+ * an empty segment, or deeper than EVENT_KEY_MAX_SEGMENTS).
+ */
+static int
+event_key_segments(const char *key, size_t len)
+{
+	size_t i;
+	int segs = 1;
+
+	if (len == 0 || key[0] == '.' || key[len - 1] == '.')
+		return 0;
+	for (i = 1; i < len; i++) {
+		if (key[i] != '.')
+			continue;
+		if (key[i - 1] == '.' || ++segs > EVENT_KEY_MAX_SEGMENTS)
+			return 0;
+	}
+	return segs;
+}
+
+/* Collect liblognorm's fields (at most cap), then sort them. */
+static void
+event_collect_norm(struct event_ctx *ctx, size_t cap)
+{
+	struct json_object_iterator it, end;
+	struct json_object *v;
+	struct field *f;
+	const char *key;
+	size_t len;
+	int segs;
+
+	it = json_object_iter_begin(ctx->in->norm);
+	end = json_object_iter_end(ctx->in->norm);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		key = json_object_iter_peek_name(&it);
+		v = json_object_iter_peek_value(&it);
+		if (strcmp(key, "event.tags") == 0)
+			ctx->norm_tags = v;
+		if (event_norm_key_skipped(key))
+			continue;
+		len = strlen(key);
+		/* the value sits at writer depth segs; its own nesting adds */
+		if ((segs = event_key_segments(key, len)) == 0 ||
+		    event_fjson_too_deep(v, JSON_WRITER_MAX_DEPTH - segs) ||
+		    ctx->nnorm == cap) {
+			ctx->dropped++;
+			continue;
+		}
+		f = &ctx->norm[ctx->nnorm++];
+		f->key = key;
+		f->key_len = len;
+		for (f->dir = len - 1; f->dir > 0 && key[f->dir] != '.'; f->dir--)
+			;
+		f->trusted = false;
+		f->kind = FIELD_FJSON;
+		f->v.fjson = v;
+	}
+	event_sort(ctx->norm, ctx->nnorm, sizeof(*ctx->norm), event_field_cmp);
+}
+
+/*
+ * The header fields, in event_key_cmp order (the merge relies on it; the
+ * unit tests check the order of the output).
+ */
+static void
+event_collect_header(struct event_ctx *ctx)
+{
+	const struct event_input *in = ctx->in;
+	const struct syslog_msg *msg = in->msg;
+	size_t n;
+
+	n = event_format_time(ctx->created, sizeof(ctx->created),
+	    (int64_t)in->received.tv_sec, (uint32_t)(in->received.tv_nsec / 1000));
+	if (msg->time.present) {
+		n = event_format_time(ctx->timestamp, sizeof(ctx->timestamp),
+		    msg->time.epoch, msg->time.usec);
+		if (n == 0) {
+			ctx->time_invalid = true;
+			memcpy(ctx->timestamp, ctx->created, sizeof(ctx->created));
+		}
+	} else
+		memcpy(ctx->timestamp, ctx->created, sizeof(ctx->created));
+
+	event_header_cstring(ctx, KEY1("@timestamp"), ctx->timestamp);
+	if (msg->format == MSG_FORMAT_UNPARSED) {
+		snprintf(ctx->error, sizeof(ctx->error), "%s at column %zu",
+		    msg->error != NULL ? msg->error : "unparsable message",
+		    msg->error_col);
+		event_header_cstring(ctx, KEY2("error", "message"), ctx->error);
+	}
+	event_header_cstring(ctx, KEY2("event", "created"), ctx->created);
+	event_header_cstring(ctx, KEY2("event", "kind"), "event");
+	if (in->raw != NULL)
+		event_header_string(ctx, KEY2("event", "original"), in->raw, in->raw_len);
+	if (msg->hostname.p != NULL)
+		event_header_slice(ctx, KEY2("host", "hostname"), msg->hostname);
+	else
+		event_header_cstring(ctx, KEY2("host", "hostname"), in->source_ip);
+	event_header_slice(ctx, KEY2("log.syslog", "appname"), msg->appname);
+	if (msg->pri >= 0 && msg->pri <= 191) {
+		event_header_int(ctx, KEY2("log.syslog.facility", "code"), msg->pri >> 3);
+		event_header_cstring(ctx, KEY2("log.syslog.facility", "name"),
+		    syslog_facility_name(msg->pri >> 3));
+	}
+	event_header_slice(ctx, KEY2("log.syslog", "hostname"), msg->hostname);
+	event_header_slice(ctx, KEY2("log.syslog", "msgid"), msg->msgid);
+	if (msg->pri >= 0 && msg->pri <= 191)
+		event_header_int(ctx, KEY2("log.syslog", "priority"), msg->pri);
+	event_header_slice(ctx, KEY2("log.syslog", "procid"), msg->procid);
+	if (msg->pri >= 0 && msg->pri <= 191) {
+		event_header_int(ctx, KEY2("log.syslog.severity", "code"), msg->pri & 7);
+		event_header_cstring(ctx, KEY2("log.syslog.severity", "name"),
+		    syslog_severity_name(msg->pri & 7));
+	}
+	if (ctx->nsd > 0)
+		event_header_add(ctx, KEY2("log.syslog", "structured_data"), FIELD_SD);
+	if (msg->flags & MSG_FLAG_SD_MALFORMED)
+		event_header_slice(ctx, KEY2("log.syslog", "structured_data_raw"),
+		    msg->sd_raw);
+	if (msg->format == MSG_FORMAT_RFC5424)
+		event_header_int(ctx, KEY2("log.syslog", "version"), msg->version);
+	event_header_slice(ctx, KEY1("message"), msg->msg);
+	event_header_cstring(ctx, KEY2("network", "transport"), in->transport);
+	event_header_cstring(ctx, KEY2("observer.ingress", "name"), in->input_name);
+	if (in->source_ip != NULL) {
+		event_header_cstring(ctx, KEY2("source", "ip"), in->source_ip);
+		event_header_int(ctx, KEY2("source", "port"), in->source_port);
+	}
+	event_header_add(ctx, KEY1("tags"), FIELD_TAGS);
+}
+
+/*
+ * Merge header and liblognorm fields into one ordered list.  A header
+ * field always wins: a liblognorm key equal to an accepted key, under an
+ * accepted leaf, or that would be a leaf where a header field needs an
+ * object, is skipped and counted.
+ */
+static void
+event_merge(struct event_ctx *ctx)
+{
+	const struct field *last = NULL, *e;
+	size_t i = 0, j = 0;
+
+	while (i < ctx->nheader || j < ctx->nnorm) {
+		if (j == ctx->nnorm || (i < ctx->nheader &&
+		    event_field_cmp(&ctx->header[i], &ctx->norm[j]) <= 0)) {
+			last = &ctx->header[i++];
+			ctx->order[ctx->norder++] = last;
+			continue;
+		}
+		e = &ctx->norm[j++];
+		if (last != NULL && (event_field_cmp(last, e) == 0 ||
+		    event_key_under(last, e))) {
+			ctx->conflicts++;
+			continue;
+		}
+		/* keys under e sort right after it: the next header is one */
+		if (i < ctx->nheader && event_key_under(e, &ctx->header[i])) {
+			ctx->conflicts++;
+			continue;
+		}
+		ctx->order[ctx->norder++] = e;
+		last = e;
+	}
+}
+
+/* Number of strings in liblognorm's "event.tags". */
+static size_t
+event_norm_tag_count(struct json_object *tags)
+{
+	size_t i, n, count = 0;
+
+	if (json_object_is_type(tags, json_type_string))
+		return 1;
+	if (!json_object_is_type(tags, json_type_array))
+		return 0;
+	n = (size_t)json_object_array_length(tags);
+	for (i = 0; i < n; i++)
+		if (json_object_is_type(json_object_array_get_idx(tags, (int)i),
+		    json_type_string))
+			count++;
+	return count;
+}
+
+/* Write the tags array; returns false (writing nothing) when there are none. */
+static bool
+event_write_tags(struct event_ctx *ctx, bool dry_run)
+{
+	const struct syslog_msg *msg = ctx->in->msg;
+	struct json_writer *w = &ctx->w;
+	struct json_object *t;
+	size_t i, n, count = 0;
+
+	count += msg->format == MSG_FORMAT_UNPARSED;
+	for (i = 0; i < NITEMS(msg_flag_tags); i++)
+		count += (msg->flags & msg_flag_tags[i].flag) != 0;
+	for (i = 0; i < NITEMS(frame_flag_tags); i++)
+		count += (ctx->in->frame_flags & frame_flag_tags[i].flag) != 0;
+	count += ctx->conflicts > 0;
+	count += ctx->dropped > 0;
+	count += ctx->sd_truncated;
+	count += ctx->time_invalid;
+	count += event_norm_tag_count(ctx->norm_tags);
+	if (dry_run || count == 0)
+		return count > 0;
+
+	json_array_begin(w);
+	if (msg->format == MSG_FORMAT_UNPARSED)
+		json_cstring(w, "_syslog_parse_failure");
+	for (i = 0; i < NITEMS(msg_flag_tags); i++)
+		if (msg->flags & msg_flag_tags[i].flag)
+			json_cstring(w, msg_flag_tags[i].tag);
+	for (i = 0; i < NITEMS(frame_flag_tags); i++)
+		if (ctx->in->frame_flags & frame_flag_tags[i].flag)
+			json_cstring(w, frame_flag_tags[i].tag);
+	if (ctx->conflicts > 0)
+		json_cstring(w, "_normalize_field_conflict");
+	if (ctx->dropped > 0)
+		json_cstring(w, "_normalize_field_dropped");
+	if (ctx->sd_truncated)
+		json_cstring(w, "_syslog_sd_truncated");
+	if (ctx->time_invalid)
+		json_cstring(w, "_syslog_timestamp_invalid");
+	if (json_object_is_type(ctx->norm_tags, json_type_string))
+		json_value_fjson(w, ctx->norm_tags);
+	else if (json_object_is_type(ctx->norm_tags, json_type_array)) {
+		n = (size_t)json_object_array_length(ctx->norm_tags);
+		for (i = 0; i < n; i++) {
+			t = json_object_array_get_idx(ctx->norm_tags, (int)i);
+			if (json_object_is_type(t, json_type_string))
+				json_value_fjson(w, t);
+		}
+	}
+	json_array_end(w);
+	return true;
+}
+
+/* Same SD element id? */
+static bool
+event_sd_same_id(const struct sd_param *a, const struct sd_param *b)
+{
+	return a->id.len == b->id.len && memcmp(a->id.p, b->id.p, a->id.len) == 0;
+}
+
+/* Same param name (both params)? */
+static bool
+event_sd_same_name(const struct sd_param *a, const struct sd_param *b)
+{
+	return a->name.p != NULL && b->name.p != NULL &&
+	    a->name.len == b->name.len &&
+	    memcmp(a->name.p, b->name.p, a->name.len) == 0;
+}
+
+/*
+ * STRUCTURED-DATA as an object of objects; a param repeated within an
+ * element (or across elements with the same id) becomes an array.
+ */
+static void
+event_write_sd(struct event_ctx *ctx)
+{
+	struct json_writer *w = &ctx->w;
+	const struct sd_param *sd = ctx->sd;
+	size_t i = 0, j, k, n = ctx->nsd;
+
+	json_object_begin(w);
+	while (i < n) {
+		json_key(w, sd[i].id.p, sd[i].id.len);
+		json_object_begin(w);
+		j = i;
+		while (j < n && event_sd_same_id(&sd[i], &sd[j])) {
+			if (sd[j].name.p == NULL) {
+				j++;
+				continue;
+			}
+			k = j + 1;
+			while (k < n && event_sd_same_id(&sd[j], &sd[k]) &&
+			    event_sd_same_name(&sd[j], &sd[k]))
+				k++;
+			json_key(w, sd[j].name.p, sd[j].name.len);
+			if (k - j == 1)
+				json_string(w, sd[j].value.p, sd[j].value.len);
+			else {
+				json_array_begin(w);
+				for (; j < k; j++)
+					json_string(w, sd[j].value.p, sd[j].value.len);
+				json_array_end(w);
+			}
+			j = k;
+		}
+		json_object_end(w);
+		i = j;
+	}
+	json_object_end(w);
+}
+
+/* Write one field's value. */
+static void
+event_write_value(struct event_ctx *ctx, const struct field *f)
+{
+	switch (f->kind) {
+	case FIELD_STRING:
+		json_string(&ctx->w, f->v.str.p, f->v.str.len);
+		break;
+	case FIELD_INT:
+		json_int(&ctx->w, f->v.num);
+		break;
+	case FIELD_FJSON:
+		json_value_fjson(&ctx->w, f->v.fjson);
+		break;
+	case FIELD_SD:
+		event_write_sd(ctx);
+		break;
+	case FIELD_TAGS:
+		event_write_tags(ctx, false);
+		break;
+	}
+}
+
+/* A key segment: ours need no escaping. */
+static void
+event_write_key(struct json_writer *w, const struct field *f, size_t pos, size_t len)
+{
+	if (f->trusted)
+		json_key_ascii(w, f->key + pos, len);
+	else
+		json_key(w, f->key + pos, len);
+}
+
+/*
+ * Stream the ordered fields as nested objects.  The open objects are the
+ * directory part of the previous key, with the end offset of each of its
+ * segments; for each key, close what it does not share and open what it
+ * adds.
+ */
+static void
+event_write_fields(struct event_ctx *ctx)
+{
+	struct json_writer *w = &ctx->w;
+	size_t open_end[EVENT_KEY_MAX_SEGMENTS];
+	const struct field *f;
+	const char *open = NULL, *key;
+	size_t i, n, c, pos, e, dir;
+	int open_segs = 0, segs;
+	bool has_tags = event_write_tags(ctx, true);
+
+	json_object_begin(w);
+	for (i = 0; i < ctx->norder && !w->failed; i++) {
+		f = ctx->order[i];
+		if (f->kind == FIELD_TAGS && !has_tags)
+			continue;
+		key = f->key;
+		dir = f->dir;
+
+		/* open segments this key shares: same bytes, and a boundary */
+		segs = 0;
+		if (open_segs > 0) {
+			n = open_end[open_segs - 1] < dir ? open_end[open_segs - 1] : dir;
+			for (c = 0; c < n && open[c] == key[c]; c++)
+				;
+			while (segs < open_segs && open_end[segs] <= c &&
+			    (open_end[segs] == dir || key[open_end[segs]] == '.'))
+				segs++;
+		}
+		for (; open_segs > segs; open_segs--)
+			json_object_end(w);
+
+		/* open the rest of this key's directory */
+		pos = segs > 0 ? open_end[segs - 1] + 1 : 0;
+		while (pos < dir) {
+			for (e = pos; e < dir && key[e] != '.'; e++)
+				;
+			event_write_key(w, f, pos, e - pos);
+			json_object_begin(w);
+			open_end[open_segs++] = e;
+			pos = e + 1;
+		}
+		open = key;
+
+		pos = dir > 0 ? dir + 1 : 0;
+		event_write_key(w, f, pos, f->key_len - pos);
+		event_write_value(ctx, f);
+	}
+	for (; open_segs > 0; open_segs--)
+		json_object_end(w);
+	json_object_end(w);
+}
+
+/* Round up to the alignment of any object we carve from scratch. */
+static size_t
+event_align(size_t n)
+{
+	return (n + 15) & ~(size_t)15;
+}
+
+int
+event_format(struct strbuf *out, struct strbuf *scratch, const struct event_input *in)
+{
+	struct event_ctx ctx;
+	size_t saved = out->len, norm_cap = 0, sd_cap = 0, sd_len = 0, need;
+	size_t off_norm, off_order, off_sd, off_text;
+	char *base;
+	int n;
+
+	/* the text buffers at the end are written before they are read */
+	memset(&ctx, 0, offsetof(struct event_ctx, timestamp));
+	ctx.in = in;
+	if (in->norm != NULL && json_object_is_type(in->norm, json_type_object)) {
+		n = json_object_object_length(in->norm);
+		norm_cap = n < 0 ? 0 : (size_t)n;
+		if (norm_cap > EVENT_NORM_MAX)
+			norm_cap = EVENT_NORM_MAX;
+	}
+	if (in->msg->sd.p != NULL && in->msg->sd.len > 0) {
+		sd_len = in->msg->sd.len;
+		/* "[x]" and " a=\"\"" are at least 3 bytes each */
+		sd_cap = sd_len / 3 + 1;
+		if (sd_cap > EVENT_SD_MAX)
+			sd_cap = EVENT_SD_MAX;
+	}
+
+	/* one carve of the scratch's spare capacity; scratch->len unchanged */
+	off_norm = event_align(EVENT_HEADER_MAX * sizeof(struct field));
+	off_order = off_norm + event_align(norm_cap * sizeof(struct field));
+	off_sd = off_order +
+	    event_align((EVENT_HEADER_MAX + norm_cap) * sizeof(struct field *));
+	off_text = off_sd + event_align(sd_cap * sizeof(struct sd_param));
+	need = off_text + sd_len + 16;
+	if (strbuf_reserve(scratch, need) == -1)
+		return -1;
+	base = scratch->data + scratch->len;
+	base += (16 - ((uintptr_t)base & 15)) & 15;
+	ctx.header = (struct field *)(void *)base;
+	ctx.norm = (struct field *)(void *)(base + off_norm);
+	ctx.order = (const struct field **)(void *)(base + off_order);
+	ctx.sd = (struct sd_param *)(void *)(base + off_sd);
+
+	if (sd_cap > 0)
+		event_collect_sd(&ctx, sd_cap, base + off_text);
+	if (in->norm != NULL && json_object_is_type(in->norm, json_type_object))
+		event_collect_norm(&ctx, norm_cap);
+	event_collect_header(&ctx);
+	event_merge(&ctx);
+
+	json_writer_init(&ctx.w, out);
+	event_write_fields(&ctx);
+	if (ctx.w.failed || strbuf_append_char(out, '\n') == -1) {
+		out->len = saved;
+		return -1;
+	}
+	return 0;
+}

@@ -6,6 +6,64 @@
  * (dotted names such as "user.target.name" become nested objects), and
  * the intake metadata.  Parse failures keep event.original, error.message
  * and the "_syslog_parse_failure" tag.
+ *
+ * Fields (absent ones are left out, never written as null):
+ *   @timestamp           message time if the parser found one, else receipt
+ *                        (RFC 3339 UTC, microseconds)
+ *   event.created        receipt time;  event.kind "event"
+ *   event.original       the whole frame as received, always
+ *   error.message        UNPARSED only: "<what> at column N" (0-based byte)
+ *   log.syslog.priority, .facility.code/.name, .severity.code/.name
+ *   log.syslog.version   RFC 5424 only
+ *   log.syslog.hostname, .appname, .procid, .msgid
+ *   log.syslog.structured_data
+ *                        {"id": {"param": "value", ...}, ...} with the SD
+ *                        escapes undone.  A param that occurs more than once
+ *                        for an element id (within the element, or in a
+ *                        repeated element with the same id, which is merged)
+ *                        becomes an array of strings in the order sent.
+ *                        Elements and params are written sorted by name.
+ *                        At most 1024 elements+params are kept; the rest are
+ *                        dropped with the tag "_syslog_sd_truncated".
+ *   log.syslog.structured_data_raw
+ *                        the SD text when it was malformed (not parsed)
+ *   host.hostname        log.syslog.hostname, else the source address
+ *   source.ip, source.port, network.transport, observer.ingress.name
+ *   message              the MSG part (the whole frame when UNPARSED)
+ *   tags                 array, left out when empty, in this order:
+ *     "_syslog_parse_failure"     format UNPARSED
+ *     "_syslog_no_pri"            MSG_FLAG_NO_PRI
+ *     "_syslog_field_truncated"   MSG_FLAG_FIELD_TRUNCATED
+ *     "_syslog_fraction_truncated" MSG_FLAG_FRACTION_CUT
+ *     "_syslog_sd_malformed"      MSG_FLAG_SD_MALFORMED
+ *     "_syslog_bom_removed"       MSG_FLAG_BOM
+ *     "_syslog_no_hostname"       MSG_FLAG_NO_HOSTNAME
+ *     "_syslog_no_timestamp"      MSG_FLAG_NO_TIMESTAMP
+ *     "_syslog_year_guessed"      MSG_FLAG_YEAR_GUESSED
+ *     "_syslog_time_unsynced"     MSG_FLAG_TIME_UNSYNCED
+ *     "_frame_truncated"          FRAME_TRUNCATED
+ *     "_frame_bad_count"          FRAME_BAD_COUNT
+ *     "_normalize_field_conflict" a liblognorm field was skipped (below)
+ *     "_normalize_field_dropped"  a liblognorm field was dropped (below)
+ *     "_syslog_sd_truncated"      more SD than kept (above)
+ *     "_syslog_timestamp_invalid" message time outside years 0000..9999:
+ *                                 @timestamp is the receipt time
+ *     then the strings of liblognorm's "event.tags" (rule tags).
+ *
+ * liblognorm fields: every top-level key of norm except "event.tags",
+ * "originalmsg", "unparsed-data" and keys starting with "metadata".  A
+ * dotted key is a path, merged with the header fields into nested
+ * objects; object and array values are written as they are (not merged).
+ * The header fields always win: a liblognorm key equal to one already
+ * placed, under a leaf ("message.x"), or a leaf where an object is needed
+ * ("log.syslog") is skipped and tagged "_normalize_field_conflict" (between
+ * two liblognorm keys, the first in sort order wins).  A key that cannot be
+ * a path (empty, empty segment, more than 16 segments), a value nested too
+ * deep for the writer, or a field beyond the 256th is dropped and tagged
+ * "_normalize_field_dropped".
+ *
+ * Keys are written sorted ('.' before any other byte), so the output for
+ * one input is always the same bytes.
  */
 #ifndef LOGWARD_EVENT_H
 #define LOGWARD_EVENT_H
@@ -34,13 +92,18 @@ struct event_input {
 
 /*
  * Append one event followed by '\n' to out.  scratch is the caller's
- * reusable work buffer (SD unescaping, field sorting); both stay owned by
- * the caller.  Returns 0, or -1 when out of memory (out is then restored to
- * its previous length).
+ * reusable work buffer (SD unescaping, field sorting): event_format uses
+ * its spare capacity and leaves scratch->len and its contents unchanged.
+ * Both stay owned by the caller.  in->norm is only read.  Returns 0, or -1
+ * when out of memory (out is then restored to its previous length).
  */
 int event_format(struct strbuf *out, struct strbuf *scratch, const struct event_input *in);
 
-/* Format a time as RFC 3339 UTC with microseconds: 2026-11-27T17:06:17.000123Z. */
+/*
+ * Format a time as RFC 3339 UTC with microseconds: 2026-11-27T17:06:17.000123Z,
+ * NUL-terminated.  Returns the length (27), or 0 when cap < 28, usec >
+ * 999999 or the year is outside 0000..9999.
+ */
 size_t event_format_time(char *buf, size_t cap, int64_t epoch, uint32_t usec);
 
 #endif

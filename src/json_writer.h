@@ -68,6 +68,12 @@ void json_array_begin(struct json_writer *w);
 void json_array_end(struct json_writer *w);
 /* Object member name; the next value call gives its value. */
 void json_key(struct json_writer *w, const char *key, size_t len);
+/*
+ * json_key for a key the program itself spells (bytes 0x20..0x7e other
+ * than '"' and '\\'), written without the escaping pass.  Never for keys
+ * that came from the network or a rulebase.
+ */
+void json_key_ascii(struct json_writer *w, const char *key, size_t len);
 void json_string(struct json_writer *w, const char *s, size_t len);
 void json_cstring(struct json_writer *w, const char *s);
 void json_int(struct json_writer *w, int64_t v);
