@@ -223,9 +223,13 @@ parse_days_in_month(int64_t y, unsigned m)
 
 /*
  * localtime_r is slow and takes a lock in glibc, so each thread keeps the
- * offset of the last quarter hour it asked about (zone transitions fall on
- * quarter hours).  tzset() changes timezone/daylight, which invalidates it.
+ * offsets of the quarter hours it asked about last (zone transitions fall
+ * on quarter hours) in a small direct-mapped table: the receipt time and
+ * the message times of a busy sender stay cached side by side.  tzset()
+ * changes timezone/daylight, which invalidates an entry.
  */
+#define TZ_CACHE_SLOTS 16
+
 static int
 local_offset_at(int64_t t)
 {
@@ -235,22 +239,23 @@ local_offset_at(int64_t t)
 		int dst;
 		int offset;
 		bool valid;
-	} cache;
+	} cache[TZ_CACHE_SLOTS];
 	int64_t bucket = (t >= 0 ? t : t - 899) / 900;
 	time_t tt = (time_t)t;
 	struct tm tm;
+	unsigned slot = (unsigned)((uint64_t)bucket % TZ_CACHE_SLOTS);
 
-	if (cache.valid && cache.bucket == bucket && cache.zone == timezone &&
-	    cache.dst == daylight)
-		return cache.offset;
+	if (cache[slot].valid && cache[slot].bucket == bucket &&
+	    cache[slot].zone == timezone && cache[slot].dst == daylight)
+		return cache[slot].offset;
 	if (localtime_r(&tt, &tm) == NULL)
 		return 0;
-	cache.bucket = bucket;
-	cache.zone = timezone;
-	cache.dst = daylight;
-	cache.offset = (int)tm.tm_gmtoff;
-	cache.valid = true;
-	return cache.offset;
+	cache[slot].bucket = bucket;
+	cache[slot].zone = timezone;
+	cache[slot].dst = daylight;
+	cache[slot].offset = (int)tm.tm_gmtoff;
+	cache[slot].valid = true;
+	return cache[slot].offset;
 }
 
 /* Two lookups settle the offset except inside a DST gap or overlap. */

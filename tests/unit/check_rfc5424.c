@@ -373,7 +373,7 @@ START_TEST(test_prefixes)
 }
 END_TEST
 
-/* The hot path budget: report the cost, fail only when grossly off. */
+/* The hot path budget (CPU time, not wall): report the cost, fail only when grossly off. */
 START_TEST(test_speed)
 {
 	const char *line = "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com "
@@ -387,10 +387,10 @@ START_TEST(test_speed)
 
 	ck_assert_ptr_nonnull(frame);
 	memcpy(frame, line, len);
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
 	for (i = 0; i < n; i++)
 		parse_message(frame, len, 1700000000, &msg);
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
 	ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)n;
 	printf("rfc5424: %.0f ns per message\n", ns);
 	ck_assert_int_eq(msg.format, MSG_FORMAT_RFC5424);
