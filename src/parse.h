@@ -98,7 +98,10 @@ int rfc3164_parse(const char *frame, size_t len, time_t now, struct syslog_msg *
  * Walk valid STRUCTURED-DATA (msg->sd).  Call with *pos = 0; each call
  * yields one element id, then its params; returns 1 for an element, 2 for a
  * param of the current element, 0 at the end.  Param values keep their
- * escapes; sd_unescape undoes \" \\ \] (RFC 5424 6.3.3).
+ * escapes; sd_unescape undoes \" \\ \] (RFC 5424 6.3.3).  *pos is an
+ * opaque cursor (it also remembers the current element, so item may be a
+ * fresh struct each call); any text is safe to walk: the walk stops at the
+ * first byte that does not fit the grammar.
  */
 struct sd_item {
 	struct slice id;    /* element id (for both kinds) */
