@@ -272,6 +272,7 @@ event_header_add(struct event_ctx *ctx, struct field_key k, enum field_kind kind
 	return f;
 }
 
+/* A string header field; s must outlive the call to event_format. */
 static void
 event_header_string(struct event_ctx *ctx, struct field_key key, const char *s, size_t len)
 {
@@ -281,6 +282,7 @@ event_header_string(struct event_ctx *ctx, struct field_key key, const char *s, 
 	f->v.str.len = len;
 }
 
+/* A string header field from a parser slice, when present. */
 static void
 event_header_slice(struct event_ctx *ctx, struct field_key key, struct slice s)
 {
@@ -288,6 +290,7 @@ event_header_slice(struct event_ctx *ctx, struct field_key key, struct slice s)
 		event_header_string(ctx, key, s.p, s.len);
 }
 
+/* A NUL-terminated string header field, when not NULL. */
 static void
 event_header_cstring(struct event_ctx *ctx, struct field_key key, const char *s)
 {
@@ -295,6 +298,7 @@ event_header_cstring(struct event_ctx *ctx, struct field_key key, const char *s)
 		event_header_string(ctx, key, s, strlen(s));
 }
 
+/* A number header field. */
 static void
 event_header_int(struct event_ctx *ctx, struct field_key key, int64_t v)
 {
@@ -773,6 +777,7 @@ event_align(size_t n)
 	return (n + 15) & ~(size_t)15;
 }
 
+/* Collect, merge, then stream; on any failure out is as it was. */
 int
 event_format(struct strbuf *out, struct strbuf *scratch, const struct event_input *in)
 {

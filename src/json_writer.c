@@ -44,6 +44,7 @@ static const unsigned char json_byte_class[256] = {
 
 static const char json_hex_digits[] = "0123456789abcdef";
 
+/* An empty buffer; nothing is allocated until the first append. */
 void
 strbuf_init(struct strbuf *sb)
 {
@@ -52,6 +53,7 @@ strbuf_init(struct strbuf *sb)
 	sb->cap = 0;
 }
 
+/* Release the bytes; the buffer is empty and reusable after. */
 void
 strbuf_free(struct strbuf *sb)
 {
@@ -59,6 +61,7 @@ strbuf_free(struct strbuf *sb)
 	strbuf_init(sb);
 }
 
+/* Forget the contents, keep the memory for the next event. */
 void
 strbuf_reset(struct strbuf *sb)
 {
@@ -101,12 +104,14 @@ strbuf_room(struct strbuf *sb, size_t extra)
 	return strbuf_grow(sb, extra);
 }
 
+/* Make room for extra more bytes without changing len. */
 int
 strbuf_reserve(struct strbuf *sb, size_t extra)
 {
 	return strbuf_room(sb, extra);
 }
 
+/* Append len bytes. */
 int
 strbuf_append(struct strbuf *sb, const void *p, size_t len)
 {
@@ -119,12 +124,14 @@ strbuf_append(struct strbuf *sb, const void *p, size_t len)
 	return 0;
 }
 
+/* Append a NUL-terminated string (without the NUL). */
 int
 strbuf_append_str(struct strbuf *sb, const char *s)
 {
 	return strbuf_append(sb, s, strlen(s));
 }
 
+/* Append one byte. */
 int
 strbuf_append_char(struct strbuf *sb, char c)
 {
@@ -134,6 +141,7 @@ strbuf_append_char(struct strbuf *sb, char c)
 	return 0;
 }
 
+/* NUL-terminate (outside len) so the bytes can be used as a C string. */
 const char *
 strbuf_cstr(struct strbuf *sb)
 {
@@ -286,6 +294,7 @@ json_escape_body(struct strbuf *out, const unsigned char *u, size_t len)
 	return 0;
 }
 
+/* Public entry to the escaper: reserve the unescaped size, then escape. */
 int
 json_escape_append(struct strbuf *out, const char *s, size_t len)
 {
@@ -294,6 +303,7 @@ json_escape_append(struct strbuf *out, const char *s, size_t len)
 	return json_escape_body(out, (const unsigned char *)s, len);
 }
 
+/* Start a writer appending to out; nothing is written yet. */
 void
 json_writer_init(struct json_writer *w, struct strbuf *out)
 {
@@ -361,24 +371,28 @@ json_container_end(struct json_writer *w, char close)
 	w->depth--;
 }
 
+/* Write "{" (after a comma when it is not the first value). */
 void
 json_object_begin(struct json_writer *w)
 {
 	json_container_begin(w, '{');
 }
 
+/* Write "}". */
 void
 json_object_end(struct json_writer *w)
 {
 	json_container_end(w, '}');
 }
 
+/* Write "[" (after a comma when it is not the first value). */
 void
 json_array_begin(struct json_writer *w)
 {
 	json_container_begin(w, '[');
 }
 
+/* Write "]". */
 void
 json_array_end(struct json_writer *w)
 {
@@ -408,6 +422,7 @@ fail:
 	w->failed = true;
 }
 
+/* Write "key": with the key escaped like any string. */
 void
 json_key(struct json_writer *w, const char *key, size_t len)
 {
@@ -417,6 +432,7 @@ json_key(struct json_writer *w, const char *key, size_t len)
 	w->need_comma[w->depth] = false;
 }
 
+/* Write "key": for keys the program spells itself, without escaping. */
 void
 json_key_ascii(struct json_writer *w, const char *key, size_t len)
 {
@@ -436,6 +452,7 @@ json_key_ascii(struct json_writer *w, const char *key, size_t len)
 	w->need_comma[w->depth] = false;
 }
 
+/* Write a quoted, escaped string. */
 void
 json_string(struct json_writer *w, const char *s, size_t len)
 {
@@ -444,6 +461,7 @@ json_string(struct json_writer *w, const char *s, size_t len)
 	json_quoted(w, s, len, '\0');
 }
 
+/* Write a NUL-terminated string. */
 void
 json_cstring(struct json_writer *w, const char *s)
 {
@@ -460,6 +478,7 @@ json_literal(struct json_writer *w, const char *s, size_t len)
 		w->failed = true;
 }
 
+/* Write a 64-bit integer without printf. */
 void
 json_int(struct json_writer *w, int64_t v)
 {
@@ -476,6 +495,7 @@ json_int(struct json_writer *w, int64_t v)
 	json_literal(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
+/* Write a finite double that reads back exactly; null otherwise. */
 void
 json_double(struct json_writer *w, double v)
 {
@@ -500,6 +520,7 @@ json_double(struct json_writer *w, double v)
 	json_literal(w, buf, (size_t)n);
 }
 
+/* Write true or false. */
 void
 json_bool(struct json_writer *w, bool v)
 {
@@ -509,6 +530,7 @@ json_bool(struct json_writer *w, bool v)
 		json_literal(w, "false", 5);
 }
 
+/* Write null. */
 void
 json_null(struct json_writer *w)
 {
