@@ -16,8 +16,11 @@ bounded by --timeout (default 10 s).
                                 k bytes, pauses, sends the rest, closes
   tcpfile HOST PORT FILE        one connection; send the file, then close
   udp HOST PORT CHUNK...        one datagram per chunk
-  tcpmany HOST PORT N TEXT      one connection, N LF-framed RFC 5424 messages
-                                "TEXT i" (i = 0..N-1); prints N when all sent
+  tcpmany HOST PORT N TEXT [HOLD]  one connection, N LF-framed RFC 5424
+                                messages "TEXT i" (i = 0..N-1); prints N when
+                                all are sent; with HOLD, the last one has no
+                                LF and the connection stays open until the
+                                peer closes it or HOLD seconds pass
   udpflood HOST PORT N TEXT     N datagrams "TEXT i"; prints how many were sent
   connburst HOST PORT N         open and close N connections in a burst (up
                                 to 500 open at once); prints how many connected
@@ -148,18 +151,28 @@ def cmd_udp(args):
 
 def cmd_tcpmany(args):
     n, text = int(args[2]), args[3]
+    hold = float(args[4]) if len(args) > 4 else 0.0
     s = connect(args[0], args[1])
     buf = bytearray()
     for i in range(n):
-        buf += ("<14>1 2026-11-27T10:00:00.000000Z host1 many %d - - %s %d\n"
+        buf += ("<14>1 2026-11-27T10:00:00.000000Z host1 many %d - - %s %d"
                 % (os.getpid(), text, i)).encode()
+        if i < n - 1 or hold <= 0:
+            buf += b"\n"
         if len(buf) > 65536:
             s.sendall(buf)
             buf = bytearray()
     s.sendall(buf)
+    print(n, flush=True)
+    if hold > 0:
+        # Keep the connection open: the daemon must drain it when told to exit.
+        s.settimeout(hold)
+        try:
+            s.recv(1)
+        except OSError:
+            pass
     # Not a graceful close on purpose: the test signals right after this.
     s.close()
-    print(n)
     return 0
 
 

@@ -76,5 +76,19 @@ for sig in TERM INT; do
 	[ "$u" -eq "$sent" ] || fail "SIG$sig: $u distinct messages of $sent"
 	note "SIG$sig right after $sent TCP messages: all $n archived, exit status 0"
 done
+
+# --- TERM while a sender still has its connection open, the last frame
+#     without LF: the daemon reads what was sent and delivers the last frame
+logward_start "$T/logward.conf"
+bg_start holder $PEER tcpmany 127.0.0.1 "$P" 1000 burst-open 10
+wait_for '[ -s "$T/holder.out" ]' 10 || fail "the sender did not finish: $(cat "$T/holder.err")"
+logward_stop TERM
+[ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS after SIGTERM"
+n=$($EV count "$T/archive" "message^burst-open ")
+[ "$n" -eq 1000 ] ||
+    fail "SIGTERM with the sender's connection open: $n of 1000 archived, $(counter tcp messages) received"
+ev_wait 1 1 "message=burst-open 999"
+note "SIGTERM with the sender's connection open: all 1000 archived, the last frame without LF too"
+
 $EV valid "$T/archive" >"$T/ev.out" || fail "archive: $(cat "$T/ev.out")"
 note "PASS"

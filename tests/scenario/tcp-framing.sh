@@ -120,8 +120,9 @@ send 127.0.0.1 "$P" '<166>c13 asa one\n <166>c13 asa two\n' \
     '2024-01-01 12:00:00 appliance c13\n' \
     '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\x8a\x91\xfe\xffc13tls\n' \
     'GET / HTTP/1.1\r\nHost: c13\r\n\r\n' '<13>c13 after\n'
-expect_input tcp "<166>c13 asa one" "2024-01-01 12:00:00 appliance c13" "<13>c13 after"
-ev_wait 1 5 "event.original~c13 asa two"
+# (framing.h: the one space after LF is dropped)
+expect_input tcp "<166>c13 asa one" "<166>c13 asa two" "2024-01-01 12:00:00 appliance c13" \
+    "<13>c13 after"
 ev_wait 1 5 "event.original=GET / HTTP/1.1"
 
 logward_alive || fail "logward is not running after the framing cases"
