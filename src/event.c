@@ -103,7 +103,6 @@ static const struct {
 	{ MSG_FLAG_BOM, "_syslog_bom_removed" },
 	{ MSG_FLAG_NO_HOSTNAME, "_syslog_no_hostname" },
 	{ MSG_FLAG_NO_TIMESTAMP, "_syslog_no_timestamp" },
-	{ MSG_FLAG_YEAR_GUESSED, "_syslog_year_guessed" },
 	{ MSG_FLAG_TIME_UNSYNCED, "_syslog_time_unsynced" },
 }, frame_flag_tags[] = {
 	{ FRAME_TRUNCATED, "_frame_truncated" },
