@@ -2,7 +2,7 @@
 #
 # A test sets TEST_NAME, sources this file, and gets:
 #   $T            its own temporary directory (removed at exit unless the test
-#                 failed, so a failure can be looked at)
+#                 failed or SCENARIO_KEEP is set, so it can be looked at)
 #   $PY, $EV, $PEER  python3, the event query helper, the byte-exact peer
 #   fail MSG      print "FAIL: ..." with the daemon's log tail, exit 1
 #   ports N       PORTS= N free loopback ports (TCP and UDP, IPv4 and IPv6)
@@ -69,7 +69,7 @@ cleanup() {
 	for p in $BG_PIDS $LOGWARD_PID; do
 		end_process "$p"
 	done
-	if [ "$rc" -eq 0 ] && [ "$TEST_FAILED" -eq 0 ]; then
+	if [ "$rc" -eq 0 ] && [ "$TEST_FAILED" -eq 0 ] && [ -z "${SCENARIO_KEEP:-}" ]; then
 		rm -rf "$T"
 	else
 		echo "$TEST_NAME: files kept in $T" >&2
