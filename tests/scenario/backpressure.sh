@@ -1,0 +1,33 @@
+#!/bin/sh
+# backpressure: with one worker and a pool of two batches, a sender over
+# one TCP connection outruns processing.  Intake must stop reading (the
+# "paused" counter moves) instead of dropping or buffering without bound,
+# and every message must reach the archive.
+TEST_NAME=backpressure
+. "$(dirname "$0")/lib.sh"
+
+N=200000
+ports 1
+P=$PORTS
+cat >"$T/logward.conf" <<CONF
+input tcp { transport = tcp  address = "127.0.0.1:$P" }
+rules = "$top_srcdir/patterns"
+archive { path = "$T/archive/events-%Y%m%d.jsonl" }
+workers = 1
+queue_batches = 2
+stats_interval = 0
+CONF
+
+logward_start "$T/logward.conf"
+$PEER tcpmany 127.0.0.1 "$P" "$N" "pressure" >"$T/peer.out" 2>&1 ||
+    fail "sender: $(cat "$T/peer.out")"
+# Processing may lag well behind the sender: wait for the last message.
+ev_wait 1 120 "message=pressure $((N - 1))"
+logward_stop TERM
+[ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with $LOGWARD_STATUS"
+got=$($EV count "$T/archive")
+[ "$got" -eq "$N" ] || fail "$got of $N messages archived"
+[ "$(counter tcp messages)" -eq "$N" ] || fail "messages counter $(counter tcp messages), sent $N"
+paused=$(counter tcp paused)
+[ "$paused" -ge 1 ] || fail "intake never paused (paused=$paused): backpressure not exercised"
+note "$N messages archived, intake paused $paused times"
