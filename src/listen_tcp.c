@@ -24,6 +24,7 @@
 #include "framing.h"
 #include "listen_tcp.h"
 #include "log.h"
+#include "netaddr.h"
 #include "pipeline.h"
 #include "stats.h"
 
@@ -219,10 +220,9 @@ struct listen_tcp *
 listen_tcp_new(struct event_base *base, const struct input_conf *ic,
     struct pipeline *pipeline, char *err, size_t errlen)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	struct addrinfo *res = NULL, *ai;
 	struct listen_tcp *l;
-	size_t n = 0;
-	int rc;
+	int n;
 
 	l = calloc(1, sizeof(*l));
 	if (l == NULL) {
@@ -242,42 +242,20 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 		goto fail;
 	}
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(ic->host, ic->port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "input %s: address %s: %s", ic->name, ic->address,
-		    gai_strerror(rc));
+	n = netaddr_resolve(ic, SOCK_STREAM, &res, err, errlen);
+	if (n == -1)
 		goto fail;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		n++;
-	l->listeners = calloc(n, sizeof(*l->listeners));
+	l->listeners = calloc((size_t)n, sizeof(*l->listeners));
 	if (l->listeners == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		struct evconnlistener *el;
-		evutil_socket_t fd;
-		int on = 1;
+		evutil_socket_t fd = netaddr_bind(ic, ai, err, errlen);
 
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd == -1) {
-			snprintf(err, errlen, "input %s: socket: %s", ic->name, strerror(errno));
+		if (fd == -1)
 			goto fail;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-		if (ai->ai_family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			snprintf(err, errlen, "input %s: bind tcp %s: %s", ic->name,
-			    ic->address, strerror(errno));
-			close(fd);
-			goto fail;
-		}
 		el = evconnlistener_new(base, tcp_acceptcb, l,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024, fd);
 		if (el == NULL) {

@@ -21,6 +21,7 @@
 #include "framing.h"
 #include "listen_udp.h"
 #include "log.h"
+#include "netaddr.h"
 #include "pipeline.h"
 #include "stats.h"
 
@@ -143,22 +144,16 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Open, configure and bind one socket for ai. -1 with err set on failure. */
+/* Bind one socket for ai with the UDP options. -1 with err set on failure. */
 static int
 udp_socket_open(const struct input_conf *ic, const struct addrinfo *ai,
     char *err, size_t errlen)
 {
 	int fd, on = 1;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    ai->ai_protocol);
-	if (fd == -1) {
-		snprintf(err, errlen, "input %s: socket: %s", ic->name, strerror(errno));
+	fd = netaddr_bind(ic, ai, err, errlen);
+	if (fd == -1)
 		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (ai->ai_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
 		log_warn("input %s: SO_RXQ_OVFL (kernel drops will not be counted)", ic->name);
 	if (ic->recv_buffer > 0) {
@@ -168,12 +163,6 @@ udp_socket_open(const struct input_conf *ic, const struct addrinfo *ai,
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == -1)
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	}
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-		snprintf(err, errlen, "input %s: bind udp %s: %s", ic->name, ic->address,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
 	return fd;
 }
 
@@ -181,10 +170,9 @@ struct listen_udp *
 listen_udp_new(struct event_base *base, const struct input_conf *ic,
     struct pipeline *pipeline, char *err, size_t errlen)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	struct addrinfo *res = NULL, *ai;
 	struct listen_udp *l;
-	size_t n = 0;
-	int rc;
+	int n;
 
 	l = calloc(1, sizeof(*l));
 	if (l == NULL) {
@@ -202,19 +190,10 @@ listen_udp_new(struct event_base *base, const struct input_conf *ic,
 		goto fail;
 	}
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(ic->host, ic->port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "input %s: address %s: %s", ic->name, ic->address,
-		    gai_strerror(rc));
+	n = netaddr_resolve(ic, SOCK_DGRAM, &res, err, errlen);
+	if (n == -1)
 		goto fail;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		n++;
-	l->sockets = calloc(n, sizeof(*l->sockets));
+	l->sockets = calloc((size_t)n, sizeof(*l->sockets));
 	if (l->sockets == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -1,0 +1,61 @@
+/*
+ * netaddr.c: resolving and binding the addresses of inputs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "netaddr.h"
+
+int
+netaddr_resolve(const struct input_conf *ic, int socktype, struct addrinfo **res,
+    char *err, size_t errlen)
+{
+	struct addrinfo hints, *ai;
+	int rc, n = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(ic->host, ic->port, &hints, res);
+	if (rc != 0) {
+		snprintf(err, errlen, "input %s: address %s: %s", ic->name, ic->address,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = *res; ai != NULL; ai = ai->ai_next)
+		n++;
+	return n;
+}
+
+int
+netaddr_bind(const struct input_conf *ic, const struct addrinfo *ai, char *err,
+    size_t errlen)
+{
+	int fd, on = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (fd == -1) {
+		snprintf(err, errlen, "input %s: socket: %s", ic->name, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		snprintf(err, errlen, "input %s: bind %s %s: %s", ic->name,
+		    transport_name(ic->transport), ic->address, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

@@ -1,0 +1,30 @@
+/*
+ * netaddr.h: the listening sockets of an input, shared by the UDP and TCP
+ * listeners: resolve the configured address (a wildcard gives one socket
+ * per address family) and bind each result.
+ */
+#ifndef LOGWARD_NETADDR_H
+#define LOGWARD_NETADDR_H
+
+#include <stddef.h>
+
+struct addrinfo;
+struct input_conf;
+
+/*
+ * Resolve ic's address for socktype (SOCK_DGRAM or SOCK_STREAM).  Returns
+ * the number of results with *res set (caller frees with freeaddrinfo), or
+ * -1 with err set.
+ */
+int netaddr_resolve(const struct input_conf *ic, int socktype, struct addrinfo **res,
+    char *err, size_t errlen);
+
+/*
+ * A non-blocking, close-on-exec socket for ai, with SO_REUSEADDR and, for
+ * IPv6, IPV6_V6ONLY (the IPv4 wildcard has its own socket), bound to ai's
+ * address.  Returns the descriptor, or -1 with err set.
+ */
+int netaddr_bind(const struct input_conf *ic, const struct addrinfo *ai, char *err,
+    size_t errlen);
+
+#endif
