@@ -320,8 +320,15 @@ read_tag(const char *f, size_t len, size_t *i, bool lenient,
 	bool strong = false;
 
 	while (j < len && f[j] != ' ' && f[j] != ':' && f[j] != '[' &&
-	    (unsigned char)f[j] >= 0x20)
+	    (unsigned char)f[j] >= 0x20) {
+		/*
+		 * A program name has none of these; a JSON body ('{"EventID":')
+		 * or key=value text ("type=ADD_USER msg=...") is MSG, not a TAG.
+		 */
+		if (f[j] == '{' || f[j] == '"' || f[j] == '=' || f[j] == '\'')
+			return 0;
 		j++;
+	}
 	if (j == *i)
 		return 0;
 	tagend = j;

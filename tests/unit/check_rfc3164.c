@@ -130,6 +130,13 @@ static const struct {
 	{ "<34>Oct 11 22:14:15 mymachine su[12]: 'su root' failed",
 	  MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 34, 1697062455, 0,
 	  "mymachine", "su", "12", NULL, NULL, "'su root' failed" },
+	/* a JSON body or key=value text right after the hostname is MSG, not a TAG */
+	{ "<14>Oct 11 22:14:15 wks1 {\"EventID\":4720,\"TargetUserName\":\"bob\"}",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 14, 1697062455, 0, "wks1", NULL,
+	  NULL, NULL, NULL, "{\"EventID\":4720,\"TargetUserName\":\"bob\"}" },
+	{ "<14>Oct 11 22:14:15 h1 type=ADD_USER msg=audit(1610903553.730:591): pid=2945",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 14, 1697062455, 0, "h1", NULL,
+	  NULL, NULL, NULL, "type=ADD_USER msg=audit(1610903553.730:591): pid=2945" },
 	/* December in November: this year; January: next year is nearer */
 	{ "<13>Dec 31 23:59:59 h t: x", MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 13,
 	  1704067199, 0, "h", "t", NULL, NULL, NULL, "x" },
