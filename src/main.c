@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -27,7 +29,7 @@
 #include "stats.h"
 
 #define DEFAULT_CONFIG LOGWARD_SYSCONFDIR "/logward.conf"
-/* Longest line --test-rules accepts, as the daemon's largest frame. */
+/* Longest message --test-rules accepts; longer ones are cut and flagged. */
 #define TEST_RULES_LINE_MAX (16 * 1024 * 1024)
 
 /* One running input of either kind. */
@@ -64,8 +66,9 @@ usage(FILE *fp)
 	    "  -h, --help            this text\n"
 	    "      --rules PATH      rulebase directory or file (overrides the config)\n"
 	    "      --test-rules [FILE]\n"
-	    "                        run syslog lines from FILE (or stdin) through\n"
-	    "                        parsing and normalization; print one JSON event each\n",
+	    "                        run syslog messages from FILE (or stdin; one a line,\n"
+	    "                        or RFC 6587 octet-counted) through parsing and\n"
+	    "                        normalization; print one JSON event each\n",
 	    DEFAULT_CONFIG);
 }
 
@@ -254,61 +257,93 @@ daemon_run(struct conf *conf)
 	return 0;
 }
 
-/* --test-rules: one JSON event per input line, exactly as the daemon archives it. */
+/* State of one --test-rules run: what each frame goes through. */
+struct test_rules_ctx {
+	struct processor proc;
+	struct frame_meta meta;
+	struct strbuf out;
+	int rc;
+};
+
+/* Framer callback: process one frame and print its event. */
+static void
+test_rules_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
+{
+	struct test_rules_ctx *t = arg;
+	struct process_result res;
+
+	if (t->rc != 0)
+		return;
+	t->meta.frame_flags = flags & (FRAME_TRUNCATED | FRAME_BAD_COUNT);
+	clock_gettime(CLOCK_REALTIME, &t->meta.received);
+	strbuf_reset(&t->out);
+	if (processor_run(&t->proc, frame, len, &t->meta, &t->out, &res) == -1) {
+		log_warnx("out of memory");
+		t->rc = 1;
+		return;
+	}
+	fwrite(t->out.data, 1, t->out.len, stdout);
+}
+
+/*
+ * --test-rules: the input is framed as a TCP stream is (RFC 6587): one
+ * message a line, or octet-counted frames ("LEN MSG") for messages that
+ * hold line feeds.  One JSON event per message, exactly as the daemon
+ * archives it.
+ */
 static int
 test_rules(const char *rules, const char *path)
 {
-	struct processor proc;
-	struct process_result res;
-	struct frame_meta meta;
-	struct strbuf out;
-	char err[1024];
-	char *line = NULL;
-	size_t cap = 0;
+	struct test_rules_ctx t;
+	struct framer framer;
+	char err[1024], *buf;
+	size_t pending = 0, cap, used;
 	ssize_t n;
-	FILE *fp = stdin;
-	int rc = 0;
+	int fd = STDIN_FILENO;
 
-	if (path != NULL && strcmp(path, "-") != 0 && (fp = fopen(path, "r")) == NULL) {
+	if (path != NULL && strcmp(path, "-") != 0 &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		log_warn("%s", path);
 		return 1;
 	}
-	if (processor_init(&proc, rules, err, sizeof(err)) == -1) {
+	memset(&t, 0, sizeof(t));
+	if (processor_init(&t.proc, rules, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
-		processor_fini(&proc);
-		if (fp != stdin)
-			fclose(fp);
+		processor_fini(&t.proc);
+		if (fd != STDIN_FILENO)
+			close(fd);
 		return 1;
 	}
-	strbuf_init(&out);
-	memset(&meta, 0, sizeof(meta));
-	meta.input_name = "test-rules";
-	while ((n = getline(&line, &cap, fp)) != -1) {
-		size_t len = (size_t)n;
-
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		meta.frame_flags = 0;
-		if (len > TEST_RULES_LINE_MAX) {
-			len = TEST_RULES_LINE_MAX;
-			meta.frame_flags = FRAME_TRUNCATED;
-		}
-		clock_gettime(CLOCK_REALTIME, &meta.received);
-		strbuf_reset(&out);
-		if (processor_run(&proc, line, len, &meta, &out, &res) == -1) {
-			log_warnx("out of memory");
-			rc = 1;
+	strbuf_init(&t.out);
+	t.meta.input_name = "test-rules";
+	framer_init(&framer, TEST_RULES_LINE_MAX);
+	cap = framing_max_pending(&framer) + 65536;
+	buf = malloc(cap);
+	if (buf == NULL)
+		fatalx("out of memory");
+	for (;;) {
+		n = read(fd, buf + pending, cap - pending);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("%s", path != NULL ? path : "stdin");
+			t.rc = 1;
 			break;
 		}
-		fwrite(out.data, 1, out.len, stdout);
+		pending += (size_t)n;
+		used = framing_feed(&framer, buf, pending, n == 0, test_rules_emitcb, &t);
+		memmove(buf, buf + used, pending - used);
+		pending -= used;
+		if (n == 0 || t.rc != 0)
+			break;
 	}
 	fflush(stdout);
-	free(line);
-	strbuf_free(&out);
-	processor_fini(&proc);
-	if (fp != stdin)
-		fclose(fp);
-	return rc;
+	free(buf);
+	strbuf_free(&t.out);
+	processor_fini(&t.proc);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return t.rc;
 }
 
 int
