@@ -10,6 +10,9 @@
  *   engine without a word: checked here first.
  * - "prefix=" stays in effect in the context after the file that set it:
  *   reset after each file.
+ * - The parse tree is optimized at the end of every load, after which a
+ *   later load's rule sharing a leading literal with an earlier one never
+ *   matches: a directory is loaded as one rulebase including every file.
  * - ln_normalize reads the message up to a NUL when no rule matches (it
  *   strlen()s it for "originalmsg"): normalizer_run copies the bytes into
  *   a NUL-terminated buffer.
@@ -215,15 +218,24 @@ normalize_filter_rulebase(const struct dirent *d)
 	    strcmp(d->d_name + len - slen, RULEBASE_SUFFIX) == 0;
 }
 
-/* Load every regular "*.rulebase" of dir in name order. */
+/*
+ * Load every regular "*.rulebase" of dir in name order, as ONE rulebase
+ * that includes them all.  liblognorm 2.0.6 optimizes its parse tree at
+ * the end of each load: loaded file by file, a rule of a later file that
+ * starts with the same literal as an earlier file's rule never matches
+ * (MikroTik "user X added by" behind gpasswd's "user X added by ... to
+ * group").  Included files are still named in error messages.
+ */
 static int
 normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errlen)
 {
 	struct dirent **names = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], real[PATH_MAX];
+	struct strbuf_lite { char *p; size_t len, cap; } top = { NULL, 0, 0 };
 	const char *sep;
 	struct stat st;
 	int count, i, rc = 0;
+	size_t files = 0;
 
 	if ((count = scandir(dir, &names, normalize_filter_rulebase, alphasort)) == -1) {
 		if (err != NULL && errlen > 0)
@@ -231,24 +243,56 @@ normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errl
 		return -1;
 	}
 	sep = dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	top.cap = 64 + (size_t)count * (PATH_MAX + 32);
+	if ((top.p = malloc(top.cap)) == NULL) {
+		normalize_set_error(err, errlen, "out of memory");
+		rc = -1;
+	} else
+		top.len = (size_t)snprintf(top.p, top.cap, "%s", "");
 	for (i = 0; i < count && rc == 0; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dir, sep, names[i]->d_name) >=
 		    sizeof(path)) {
 			if (err != NULL && errlen > 0)
 				snprintf(err, errlen, "%s: path too long", dir);
 			rc = -1;
-		} else if (stat(path, &st) == -1) {
+		} else if (stat(path, &st) == -1 || realpath(path, real) == NULL) {
 			if (err != NULL && errlen > 0)
 				snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			rc = -1;
 		} else if (!S_ISREG(st.st_mode)) {
 			log_debug("%s: not a regular file, skipped", path);
-		} else
-			rc = normalize_load_file(n, path, err, errlen);
+		} else if (strpbrk(real, " \t\n\r") != NULL) {
+			/* liblognorm's include= stops at the first blank */
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "%s: a rulebase in a directory may not have "
+				    "a blank in its path; rename it", path);
+			rc = -1;
+		} else if ((rc = normalize_check_version(path, err, errlen)) == 0) {
+			/* prefix= after each file keeps one file's prefix out of the next */
+			top.len += (size_t)snprintf(top.p + top.len, top.cap - top.len,
+			    "include=%s\nprefix=\n", real);
+			files++;
+		}
 	}
 	for (i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
+	if (rc == 0 && files > 0) {
+		n->loading = dir;
+		n->load_errors = 0;
+		rc = ln_loadSamplesFromString(n->ctx, top.p);
+		n->loading = NULL;
+		if (n->load_errors > 0) {
+			normalize_set_error(err, errlen, n->load_error);
+			rc = -1;
+		} else if (rc != 0) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "%s: liblognorm cannot load it (error %d)", dir, rc);
+			rc = -1;
+		} else
+			n->rulebases += files;
+	}
+	free(top.p);
 	return rc;
 }
 
@@ -345,6 +389,14 @@ normalizer_run(struct normalizer *n, const char *text, size_t len, struct json_o
 	int rc;
 
 	*out = NULL;
+	/*
+	 * Blanks before the text are framing, not content: rsyslog's RFC 5424
+	 * forwarding of an RFC 3164 message keeps the space after the TAG.
+	 */
+	while (len > 0 && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
 	if (normalize_reserve(n, len) == -1)
 		return -1;
 	if (len > 0)

@@ -43,7 +43,8 @@ void normalizer_free(struct normalizer *n);
 size_t normalizer_rulebase_count(const struct normalizer *n);
 
 /*
- * Normalize text[0..len).  text need not be NUL-terminated and is never
+ * Normalize text[0..len), leading blanks skipped.  text need not be
+ * NUL-terminated and is never
  * read past len (liblognorm 2.0.6 does read to a NUL, so the bytes are
  * copied into the normalizer's own buffer first; len is bounded by the
  * caller's max_message_size).  Returns 1 when a rule matched and *out
