@@ -39,6 +39,8 @@
 
 #define CONF_DEFAULT_RULES LOGWARD_DATADIR "/patterns"
 #define CONF_DEFAULT_ARCHIVE "/var/log/logward/events-%Y%m%d.jsonl"
+/* Without an alerts block, alerts go next to the archive under this name. */
+#define CONF_ALERTS_NAME "alerts.jsonl"
 
 /* Hidden per-section list of lines; '|' makes the name unreachable from a file. */
 #define CONF_LINES "#|lines"
@@ -122,6 +124,8 @@ conf_context(cfg_t *sec, char *buf, size_t len)
 		snprintf(buf, len, "input \"%s\": ", sec->title);
 	else if (strcmp(sec->name, "archive") == 0)
 		snprintf(buf, len, "archive: ");
+	else if (strcmp(sec->name, "alerts") == 0)
+		snprintf(buf, len, "alerts: ");
 }
 
 /* Record the first error as "file:line: context message"; later ones add nothing. */
@@ -585,7 +589,7 @@ conf_check_input(cfg_opt_t *opt)
 	return 0;
 }
 
-/* Validate callback of the input and archive blocks, run as each closes. */
+/* Validate callback of the input, archive and alerts blocks, run as each closes. */
 static int
 conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -595,6 +599,13 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	if (strcmp(opt->name, "input") == 0)
 		return conf_check_input(opt);
+	if (strcmp(opt->name, "alerts") == 0 &&
+	    cfg_getstr(opt->values[opt->nvalues - 1]->section, "path") == NULL) {
+		sec = opt->values[opt->nvalues - 1]->section;
+		conf_error_at(sec->filename, conf_first_line(sec), sec,
+		    "missing path (expected path = \"/var/log/logward/alerts.jsonl\")");
+		return -1;
+	}
 	if (opt->nvalues > 1) {
 		sec = opt->values[opt->nvalues - 1]->section;
 		conf_error_at(sec->filename, conf_first_line(sec), NULL,
@@ -628,7 +639,7 @@ conf_skip_env(const char *buf, size_t i, size_t len)
  * libConfuse takes the end of the file for the end of an open block.
  * Returns the line of a problem and sets *why, or returns 0.
  */
-static int
+int
 conf_strip_comments(char *buf, size_t len, const char **why)
 {
 	enum { NORMAL, DQUOTE, SQUOTE, LINE_COMMENT, BLOCK_COMMENT } st = NORMAL;
@@ -860,6 +871,7 @@ conf_free(struct conf *c)
 	free(c->path);
 	free(c->rules);
 	free(c->archive_path);
+	free(c->alerts_path);
 	free(c);
 }
 
@@ -890,12 +902,31 @@ conf_take_input(cfg_t *sec, struct input_conf *in)
 	return 0;
 }
 
+/*
+ * The default alerts file: alerts.jsonl in the archive's directory, so a
+ * configuration that moves the archive moves the alerts with it
+ * (/var/log/logward/alerts.jsonl with the default archive).
+ */
+static char *
+conf_default_alerts(const char *archive_path)
+{
+	const char *slash = strrchr(archive_path, '/');
+	size_t dir = slash != NULL ? (size_t)(slash - archive_path) + 1 : 0;
+	char *p = malloc(dir + sizeof(CONF_ALERTS_NAME));
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, archive_path, dir);
+	memcpy(p + dir, CONF_ALERTS_NAME, sizeof(CONF_ALERTS_NAME));
+	return p;
+}
+
 /* Build the struct conf from a parsed tree; NULL on allocation failure. */
 static struct conf *
 conf_build(cfg_t *cfg, const char *path)
 {
 	struct conf *c;
-	cfg_t *archive;
+	cfg_t *archive, *alerts;
 	unsigned i, n = cfg_size(cfg, "input");
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -911,10 +942,16 @@ conf_build(cfg_t *cfg, const char *path)
 	c->path = strdup(path);
 	c->rules = strdup(cfg_getstr(cfg, "rules"));
 	c->archive_path = strdup(archive ? cfg_getstr(archive, "path") : CONF_DEFAULT_ARCHIVE);
+	alerts = cfg_size(cfg, "alerts") ? cfg_getnsec(cfg, "alerts", 0) : NULL;
+	if (alerts != NULL)
+		c->alerts_path = strdup(cfg_getstr(alerts, "path"));
+	else if (c->archive_path != NULL)
+		c->alerts_path = conf_default_alerts(c->archive_path);
 	c->workers = (unsigned)cfg_getint(cfg, "workers");
 	c->queue_batches = (unsigned)cfg_getint(cfg, "queue_batches");
 	c->stats_interval = (unsigned)cfg_getint(cfg, "stats_interval");
-	if (c->path == NULL || c->rules == NULL || c->archive_path == NULL)
+	if (c->path == NULL || c->rules == NULL || c->archive_path == NULL ||
+	    c->alerts_path == NULL)
 		goto fail;
 	return c;
 fail:
@@ -980,12 +1017,18 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_str("path", CONF_DEFAULT_ARCHIVE, CFGF_NONE, conf_pathcb),
 		CFG_END()
 	};
+	cfg_opt_t alerts_opts[] = {
+		conf_opt_lines(lines_def),
+		conf_opt_str("path", NULL, CFGF_NODEFAULT, conf_pathcb),
+		CFG_END()
+	};
 	cfg_opt_t opts[] = {
 		conf_opt_lines(lines_def),
 		CFG_SEC("input", input_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		conf_opt_str("rules", CONF_DEFAULT_RULES, CFGF_NONE, conf_pathcb),
 		CFG_SEC("archive", archive_opts, CFGF_MULTI),
+		CFG_SEC("alerts", alerts_opts, CFGF_MULTI),
 		conf_opt_int("workers"),
 		conf_opt_int("queue_batches"),
 		conf_opt_int("stats_interval"),
@@ -999,6 +1042,7 @@ conf_load(const char *path, char *err, size_t errlen)
 
 	opts[1].validcb = conf_sectioncb;
 	opts[3].validcb = conf_sectioncb;
+	opts[4].validcb = conf_sectioncb;
 	if (errlen > 0)
 		err[0] = '\0';
 	conf_current = &parse;
@@ -1086,6 +1130,8 @@ conf_dump(const struct conf *c, FILE *fp)
 	conf_print_string(fp, c->rules);
 	fputs("\narchive {\n\tpath = ", fp);
 	conf_print_string(fp, c->archive_path);
+	fputs("\n}\nalerts {\n\tpath = ", fp);
+	conf_print_string(fp, c->alerts_path);
 	fprintf(fp, "\n}\nworkers = %u\nqueue_batches = %u\nstats_interval = %u\n", c->workers,
 	    c->queue_batches, c->stats_interval);
 }

@@ -5,6 +5,7 @@
  *   input lan_tcp { transport = tcp  address = "0.0.0.0:514"  max_message_size = 65536 }
  *   rules   = "/usr/share/logward/patterns"
  *   archive { path = "/var/log/logward/events-%Y%m%d.jsonl" }
+ *   alerts  { path = "/var/log/logward/alerts.jsonl" }
  *
  * Unknown keys, bad values and inconsistent settings are errors reported
  * as "file:line: message".  A struct conf is immutable once loaded.
@@ -39,6 +40,7 @@ struct conf {
 	size_t n_inputs;
 	char *rules;              /* rulebase directory or file */
 	char *archive_path;       /* strftime template */
+	char *alerts_path;        /* strftime template; default: alerts.jsonl next to the archive */
 	unsigned workers;         /* 0 = one per core */
 	unsigned queue_batches;   /* batches between intake and workers */
 	unsigned stats_interval;  /* seconds between counter summaries in the log; 0 = never */
@@ -60,5 +62,14 @@ void conf_free(struct conf *c);		/* NULL is fine */
 void conf_dump(const struct conf *c, FILE *fp);
 
 const char *transport_name(enum transport t);
+
+/*
+ * Blank out "#", "//" and C comments outside strings in buf[0..len),
+ * keeping newlines, and check that braces match.  libConfuse 3.3 counts
+ * lines wrongly after a comment, so every file we hand it (the
+ * configuration, detections) goes through here first.  Returns 0, or the
+ * line of a problem with *why set (static text).
+ */
+int conf_strip_comments(char *buf, size_t len, const char **why);
 
 #endif

@@ -19,11 +19,13 @@
 
 #include "archive.h"
 #include "conf.h"
+#include "detect.h"
 #include "framing.h"
 #include "json_writer.h"
 #include "listen_tcp.h"
 #include "listen_udp.h"
 #include "log.h"
+#include "normalize.h"
 #include "pipeline.h"
 #include "process.h"
 #include "stats.h"
@@ -45,6 +47,8 @@ struct daemon_ctx {
 	struct conf *conf;
 	struct event_base *base;
 	struct archive *archive;
+	struct archive *alerts;
+	struct detect_set *detect;    /* shared read-only by the workers */
 	struct pipeline *pipeline;
 	struct input *inputs;
 	size_t n_inputs;
@@ -59,7 +63,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: logward [-dhtTV] [-f file] [--rules path] [--test-rules [file]]\n"
 	    "  -f, --config FILE     configuration file (default %s)\n"
-	    "  -t, --check-config    check the configuration and rulebases, then exit\n"
+	    "  -t, --check-config    check the configuration, rulebases and detections,\n"
+	    "                        then exit\n"
 	    "  -T, --dump-config     print the effective configuration, then exit\n"
 	    "  -d, --debug           log debug messages to stderr\n"
 	    "  -V, --version         print the version, then exit\n"
@@ -67,8 +72,9 @@ usage(FILE *fp)
 	    "      --rules PATH      rulebase directory or file (overrides the config)\n"
 	    "      --test-rules [FILE]\n"
 	    "                        run syslog messages from FILE (or stdin; one a line,\n"
-	    "                        or RFC 6587 octet-counted) through parsing and\n"
-	    "                        normalization; print one JSON event each\n",
+	    "                        or RFC 6587 octet-counted) through parsing,\n"
+	    "                        normalization and detection; print one JSON event\n"
+	    "                        each, then its alert (with logward.explain) if any\n",
 	    DEFAULT_CONFIG);
 }
 
@@ -104,6 +110,9 @@ daemon_log_stats(struct daemon_ctx *d, int force)
 	if (archive_lost_bytes(d->archive) > 0)
 		log_warnx("archive: %llu bytes could not be written",
 		    (unsigned long long)archive_lost_bytes(d->archive));
+	if (archive_lost_bytes(d->alerts) > 0)
+		log_warnx("alerts: %llu bytes could not be written",
+		    (unsigned long long)archive_lost_bytes(d->alerts));
 }
 
 static void
@@ -128,10 +137,12 @@ daemon_signalcb(evutil_socket_t sig, short what, void *arg)
 		/* Full reload is a later issue: for now HUP reopens like USR1. */
 		log_info("SIGHUP: reopening output files (configuration reload is not implemented yet)");
 		archive_reopen(d->archive);
+		archive_reopen(d->alerts);
 		break;
 	case SIGUSR1:
 		log_info("SIGUSR1: reopening output files");
 		archive_reopen(d->archive);
+		archive_reopen(d->alerts);
 		break;
 	case SIGUSR2:
 		daemon_log_stats(d, 1);
@@ -195,8 +206,11 @@ daemon_free(struct daemon_ctx *d)
 	free(d->inputs);
 	if (d->pipeline != NULL)
 		pipeline_free(d->pipeline);
+	if (d->alerts != NULL)
+		archive_close(d->alerts);
 	if (d->archive != NULL)
 		archive_close(d->archive);
+	detect_free(d->detect);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);
@@ -221,11 +235,17 @@ daemon_run(struct conf *conf)
 	d.base = event_base_new();
 	if (d.base == NULL || event_base_priority_init(d.base, 3) == -1)
 		fatalx("libevent: cannot create the event loop");
+	d.detect = detect_load(conf->rules, err, sizeof(err));
+	if (d.detect == NULL)
+		fatalx("%s", err);
 	d.archive = archive_open(conf->archive_path, err, sizeof(err));
 	if (d.archive == NULL)
 		fatalx("%s", err);
+	d.alerts = archive_open(conf->alerts_path, err, sizeof(err));
+	if (d.alerts == NULL)
+		fatalx("alerts: %s", err);
 	d.pipeline = pipeline_new(d.base, conf->workers, conf->queue_batches, conf->rules,
-	    d.archive, daemon_pausecb, &d, err, sizeof(err));
+	    d.archive, d.detect, d.alerts, daemon_pausecb, &d, err, sizeof(err));
 	if (d.pipeline == NULL)
 		fatalx("%s", err);
 	if (daemon_open_inputs(&d, err, sizeof(err)) == -1)
@@ -239,9 +259,10 @@ daemon_run(struct conf *conf)
 		if (d.stats_ev == NULL || event_add(d.stats_ev, &tv) == -1)
 			fatalx("libevent: cannot start the statistics timer");
 	}
-	log_info("logward %s started: %zu inputs, %u workers, rules %s, archive %s",
-	    PACKAGE_VERSION, d.n_inputs, pipeline_worker_count(d.pipeline),
-	    conf->rules, conf->archive_path);
+	log_info("logward %s started: %zu inputs, %u workers, rules %s, %zu detections, "
+	    "archive %s, alerts %s",
+	    PACKAGE_VERSION, d.n_inputs, pipeline_worker_count(d.pipeline), conf->rules,
+	    detect_count(d.detect), conf->archive_path, conf->alerts_path);
 
 	event_base_dispatch(d.base);
 
@@ -251,6 +272,7 @@ daemon_run(struct conf *conf)
 			listen_tcp_shutdown(d.inputs[i].tcp);
 	pipeline_drain(d.pipeline);
 	archive_sync(d.archive);
+	archive_sync(d.alerts);
 	daemon_log_stats(&d, 1);
 	log_info("exiting");
 	daemon_free(&d);
@@ -260,12 +282,14 @@ daemon_run(struct conf *conf)
 /* State of one --test-rules run: what each frame goes through. */
 struct test_rules_ctx {
 	struct processor proc;
+	struct detect_set *detect;
 	struct frame_meta meta;
 	struct strbuf out;
+	struct strbuf alerts;
 	int rc;
 };
 
-/* Framer callback: process one frame and print its event. */
+/* Framer callback: process one frame and print its event, then its alert. */
 static void
 test_rules_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 {
@@ -277,19 +301,23 @@ test_rules_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 	t->meta.frame_flags = flags & (FRAME_TRUNCATED | FRAME_BAD_COUNT);
 	clock_gettime(CLOCK_REALTIME, &t->meta.received);
 	strbuf_reset(&t->out);
-	if (processor_run(&t->proc, frame, len, &t->meta, &t->out, &res) == -1) {
+	strbuf_reset(&t->alerts);
+	if (processor_run(&t->proc, frame, len, &t->meta, &t->out, &t->alerts, &res) == -1) {
 		log_warnx("out of memory");
 		t->rc = 1;
 		return;
 	}
 	fwrite(t->out.data, 1, t->out.len, stdout);
+	if (t->alerts.len > 0)
+		fwrite(t->alerts.data, 1, t->alerts.len, stdout);
 }
 
 /*
  * --test-rules: the input is framed as a TCP stream is (RFC 6587): one
  * message a line, or octet-counted frames ("LEN MSG") for messages that
  * hold line feeds.  One JSON event per message, exactly as the daemon
- * archives it.
+ * archives it, followed by the message's alert (event.kind "alert") when a
+ * detection holds, with logward.explain saying why.
  */
 static int
 test_rules(const char *rules, const char *path)
@@ -307,14 +335,17 @@ test_rules(const char *rules, const char *path)
 		return 1;
 	}
 	memset(&t, 0, sizeof(t));
-	if (processor_init(&t.proc, rules, err, sizeof(err)) == -1) {
+	if (processor_init(&t.proc, rules, err, sizeof(err)) == -1 ||
+	    (t.detect = detect_load(rules, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		processor_fini(&t.proc);
 		if (fd != STDIN_FILENO)
 			close(fd);
 		return 1;
 	}
+	processor_set_detect(&t.proc, t.detect, true);
 	strbuf_init(&t.out);
+	strbuf_init(&t.alerts);
 	t.meta.input_name = "test-rules";
 	framer_init(&framer, TEST_RULES_LINE_MAX);
 	cap = framing_max_pending(&framer) + 65536;
@@ -340,7 +371,9 @@ test_rules(const char *rules, const char *path)
 	fflush(stdout);
 	free(buf);
 	strbuf_free(&t.out);
+	strbuf_free(&t.alerts);
 	processor_fini(&t.proc);
+	detect_free(t.detect);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return t.rc;
@@ -364,6 +397,7 @@ main(int argc, char *argv[])
 	const char *config = DEFAULT_CONFIG, *rules = NULL, *test_file = NULL;
 	bool check = false, dump = false, testing = false;
 	struct processor proc;
+	struct detect_set *detect;
 	struct conf *conf;
 	char err[1024];
 	int ch, rc;
@@ -435,13 +469,20 @@ main(int argc, char *argv[])
 	}
 	if (check) {
 		rc = processor_init(&proc, conf->rules, err, sizeof(err));
-		processor_fini(&proc);
+		detect = NULL;
+		if (rc == 0 && (detect = detect_load(conf->rules, err, sizeof(err))) == NULL)
+			rc = -1;
 		if (rc == -1) {
 			log_warnx("%s", err);
+			processor_fini(&proc);
 			conf_free(conf);
 			return 1;
 		}
-		printf("%s: configuration and rulebases OK\n", conf->path);
+		printf("%s: configuration, %zu rulebases and %zu detections (%zu files) OK\n",
+		    conf->path, normalizer_rulebase_count(proc.norm), detect_count(detect),
+		    detect_file_count(detect));
+		processor_fini(&proc);
+		detect_free(detect);
 		conf_free(conf);
 		return 0;
 	}

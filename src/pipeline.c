@@ -52,12 +52,15 @@ struct worker {
 	struct pipeline *pipeline;
 	struct processor proc;
 	struct strbuf out;
+	struct strbuf alerts_out;     /* whole alert lines, written with an fsync */
 	bool started;
 };
 
 struct pipeline {
 	struct event_base *base;      /* not owned */
 	struct archive *archive;      /* not owned */
+	struct archive *alerts;       /* not owned; NULL: no detection */
+	const struct detect_set *detect; /* not owned; shared by the workers */
 	struct event *flush_ev;
 	struct event *resume_ev;
 	pipeline_pause_fn *pause_cb;
@@ -208,10 +211,18 @@ batch_release(struct pipeline *p, struct batch *b)
 		event_active(p->resume_ev, 0, 0);
 }
 
-/* Write what the worker formatted so far to the archive. */
+/*
+ * Write what the worker formatted so far: alerts first, each write of
+ * alerts followed by an fsync (an alert must be on disk), then events.
+ */
 static void
 worker_write(struct worker *w)
 {
+	if (w->alerts_out.len > 0) {
+		archive_write(w->pipeline->alerts, w->alerts_out.data, w->alerts_out.len);
+		archive_sync(w->pipeline->alerts);
+		strbuf_reset(&w->alerts_out);
+	}
 	if (w->out.len == 0)
 		return;
 	archive_write(w->pipeline->archive, w->out.data, w->out.len);
@@ -239,8 +250,8 @@ worker_process_batch(struct worker *w, struct batch *b)
 		meta.source_port = it->peer.port;
 		meta.received = it->received;
 		meta.frame_flags = it->flags;
-		if (processor_run(&w->proc, b->data + it->off, it->len, &meta,
-		    &w->out, &res) == -1) {
+		if (processor_run(&w->proc, b->data + it->off, it->len, &meta, &w->out,
+			w->pipeline->alerts != NULL ? &w->alerts_out : NULL, &res) == -1) {
 			log_warnx("out of memory formatting an event from input %s",
 			    it->input->name);
 			continue;
@@ -249,6 +260,8 @@ worker_process_batch(struct worker *w, struct batch *b)
 			stats_add(&it->input->stats->parse_failures, 1);
 		if (res.normalized)
 			stats_add(&it->input->stats->normalized, 1);
+		if (res.alerted)
+			stats_add(&it->input->stats->alerts, 1);
 		if (w->out.len >= WORKER_WRITE_THRESHOLD)
 			worker_write(w);
 	}
@@ -407,6 +420,7 @@ worker_count(unsigned requested)
 struct pipeline *
 pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
     const char *rules_path, struct archive *archive,
+    const struct detect_set *detect, struct archive *alerts,
     pipeline_pause_fn *pause_cb, void *pause_arg, char *err, size_t errlen)
 {
 	struct pipeline *p;
@@ -419,6 +433,8 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 	}
 	p->base = base;
 	p->archive = archive;
+	p->alerts = alerts;
+	p->detect = detect;
 	p->pause_cb = pause_cb;
 	p->pause_arg = pause_arg;
 	p->pool_size = queue_batches < 2 ? 2 : queue_batches;
@@ -458,8 +474,10 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 
 		w->pipeline = p;
 		strbuf_init(&w->out);
+		strbuf_init(&w->alerts_out);
 		if (processor_init(&w->proc, rules_path, err, errlen) == -1)
 			goto fail;
+		processor_set_detect(&w->proc, detect, false);
 	}
 	for (i = 0; i < p->n_workers; i++) {
 		struct worker *w = &p->workers[i];
@@ -509,6 +527,7 @@ pipeline_free(struct pipeline *p)
 	for (i = 0; p->workers != NULL && i < p->n_workers; i++) {
 		processor_fini(&p->workers[i].proc);
 		strbuf_free(&p->workers[i].out);
+		strbuf_free(&p->workers[i].alerts_out);
 	}
 	free(p->workers);
 	while ((b = p->free_list) != NULL) {

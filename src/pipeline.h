@@ -12,7 +12,10 @@
  * nothing is dropped by logward itself.
  *
  * Each worker owns a processor (liblognorm context) and an output buffer;
- * it formats a whole batch and writes it to the archive in one call.
+ * it formats a whole batch and writes it to the archive in one call.  The
+ * detection set is one for all workers (immutable, read-only); the alerts
+ * a batch produced are written to the alerts archive in one call followed
+ * by an fsync, before the batch's events.
  */
 #ifndef LOGWARD_PIPELINE_H
 #define LOGWARD_PIPELINE_H
@@ -24,6 +27,7 @@
 #include <time.h>
 
 struct archive;
+struct detect_set;
 struct event_base;
 struct input_stats;
 struct pipeline;
@@ -48,13 +52,15 @@ void peer_addr_from_sockaddr(struct peer_addr *pa, const struct sockaddr *sa);
 typedef void pipeline_pause_fn(void *arg, bool paused);
 
 /*
- * Start workers (0 = one per core).  Each loads rules_path.  Returns NULL
- * with err set on failure.  The pipeline runs its resume event on base.
- * Caller frees with pipeline_free after pipeline_drain.
+ * Start workers (0 = one per core).  Each loads rules_path.  detect (may
+ * be NULL) and alerts (NULL: no detection) are not owned and must outlive
+ * the pipeline.  Returns NULL with err set on failure.  The pipeline runs
+ * its resume event on base.  Caller frees with pipeline_free after
+ * pipeline_drain.
  */
 struct pipeline *pipeline_new(struct event_base *base, unsigned workers,
     unsigned queue_batches, const char *rules_path, struct archive *archive,
-    pipeline_pause_fn *pause_cb, void *pause_arg, char *err, size_t errlen);
+    const struct detect_set *detect, struct archive *alerts, pipeline_pause_fn *pause_cb, void *pause_arg, char *err, size_t errlen);
 
 /*
  * Add one framed message to the current batch (copied).  Call from the

@@ -1,5 +1,5 @@
 /*
- * process.c: parse, normalize and format one message.
+ * process.c: parse, normalize, format and detect one message.
  */
 #include "config.h"
 
@@ -8,11 +8,15 @@
 
 #include <json.h>
 
+#include "alert.h"
+#include "detect.h"
 #include "event.h"
+#include "log.h"
 #include "normalize.h"
 #include "parse.h"
 #include "process.h"
 
+/* Load the rulebases of a new processor (no detections until processor_set_detect). */
 int
 processor_init(struct processor *p, const char *rules_path, char *err, size_t errlen)
 {
@@ -24,6 +28,7 @@ processor_init(struct processor *p, const char *rules_path, char *err, size_t er
 	return 0;
 }
 
+/* Free what the processor owns (not the detect set). */
 void
 processor_fini(struct processor *p)
 {
@@ -33,9 +38,19 @@ processor_fini(struct processor *p)
 	strbuf_free(&p->scratch);
 }
 
+/* Attach the shared detection set. */
+void
+processor_set_detect(struct processor *p, const struct detect_set *set, bool explain)
+{
+	p->detect = set;
+	p->explain = explain;
+}
+
+/* One message: the event line, then the alert line when a detection holds. */
 int
 processor_run(struct processor *p, const char *frame, size_t len,
-    const struct frame_meta *meta, struct strbuf *out, struct process_result *res)
+    const struct frame_meta *meta, struct strbuf *out, struct strbuf *alerts,
+    struct process_result *res)
 {
 	struct syslog_msg msg;
 	struct event_input in;
@@ -44,6 +59,7 @@ processor_run(struct processor *p, const char *frame, size_t len,
 
 	parse_message(frame, len, meta->received.tv_sec, &msg);
 	res->parse_failed = msg.format == MSG_FORMAT_UNPARSED;
+	res->alerted = false;
 	/*
 	 * Rulebases match the MSG part.  A frame we could not parse is still
 	 * offered whole: a device with a broken header must not hide an
@@ -64,6 +80,21 @@ processor_run(struct processor *p, const char *frame, size_t len,
 	in.received = meta->received;
 	in.frame_flags = meta->frame_flags;
 	rc = event_format(out, &p->scratch, &in);
+	/* Untagged events (no liblognorm match) cost one check here. */
+	if (rc == 0 && norm != NULL && alerts != NULL && p->detect != NULL) {
+		struct detect_event dev = {&msg, norm, meta->source_ip};
+		struct detect_result dres;
+
+		if (detect_match(p->detect, &dev, &dres)) {
+			struct alert_input ai = {&in, &dres, p->detect, p->explain};
+
+			if (alert_format(alerts, &ai) == 0) {
+				res->alerted = true;
+				detect_count_alert(p->detect, dres.detection);
+			} else
+				log_warnx("out of memory: alert %s lost", dres.detection->id);
+		}
+	}
 	if (norm != NULL)
 		json_object_put(norm);
 	return rc;

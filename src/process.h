@@ -1,8 +1,8 @@
 /*
- * process.h: one framed message through parse, normalize and event
- * formatting.  The processing workers and the offline --test-rules mode
- * both go through here, so what --test-rules prints is what the daemon
- * archives.
+ * process.h: one framed message through parse, normalize, event
+ * formatting and detection.  The processing workers and the offline
+ * --test-rules mode both go through here, so what --test-rules prints is
+ * what the daemon archives and alerts.
  */
 #ifndef LOGWARD_PROCESS_H
 #define LOGWARD_PROCESS_H
@@ -14,12 +14,15 @@
 
 #include "json_writer.h"
 
+struct detect_set;
 struct normalizer;
 
 /* Per-thread processing state; owns its normalizer and scratch buffer. */
 struct processor {
 	struct normalizer *norm; /* owned */
 	struct strbuf scratch;
+	const struct detect_set *detect; /* shared, not owned; NULL: no detection */
+	bool explain;            /* alerts carry logward.explain (--test-rules) */
 };
 
 /* Where and when a frame arrived. */
@@ -35,14 +38,27 @@ struct frame_meta {
 struct process_result {
 	bool parse_failed;
 	bool normalized;
+	bool alerted;            /* an alert line was appended */
 };
 
-/* Load rulebases into a new processor; NULL with err on failure. */
+/* Load rulebases into a new processor; -1 with err on failure (call processor_fini). */
 int processor_init(struct processor *p, const char *rules_path, char *err, size_t errlen);
 void processor_fini(struct processor *p);
 
-/* Append the event for frame[0..len) (one JSON line) to out. */
+/*
+ * Run detections from set (shared read-only by every processor; the
+ * caller keeps it alive until processor_fini).  explain: --test-rules.
+ */
+void processor_set_detect(struct processor *p, const struct detect_set *set, bool explain);
+
+/*
+ * Append the event for frame[0..len) (one JSON line) to out and, when a
+ * detection holds, its alert line to alerts (NULL: no detection).  Returns
+ * 0, or -1 when out of memory (the event is then not appended; an alert
+ * that could not be formatted is logged and dropped).
+ */
 int processor_run(struct processor *p, const char *frame, size_t len,
-    const struct frame_meta *meta, struct strbuf *out, struct process_result *res);
+    const struct frame_meta *meta, struct strbuf *out, struct strbuf *alerts,
+    struct process_result *res);
 
 #endif

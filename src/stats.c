@@ -26,6 +26,7 @@ stats_snapshot(const struct input_stats *s, struct input_stats_snapshot *out)
 	out->refused = LOAD(refused);
 	out->idle_closed = LOAD(idle_closed);
 	out->paused = LOAD(paused);
+	out->alerts = LOAD(alerts);
 }
 
 void
@@ -42,9 +43,9 @@ stats_log_summary(const char *name, const struct input_stats *s,
 	    " truncated=%" PRIu64 " bad_frames=%" PRIu64
 	    " kernel_drops=%" PRIu64 " connections=%" PRIu64
 	    " open=%" PRIu64 " refused=%" PRIu64 " idle_closed=%" PRIu64
-	    " paused=%" PRIu64,
+	    " paused=%" PRIu64 " alerts=%" PRIu64,
 	    name, now.messages, now.bytes, now.parse_failures, now.normalized,
 	    now.truncated, now.bad_frames, now.kernel_drops, now.connections,
-	    now.connections_open, now.refused, now.idle_closed, now.paused);
+	    now.connections_open, now.refused, now.idle_closed, now.paused, now.alerts);
 	*last = now;
 }

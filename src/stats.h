@@ -23,12 +23,13 @@ struct input_stats {
 	atomic_uint_fast64_t refused;        /* TCP: over max_connections */
 	atomic_uint_fast64_t idle_closed;    /* TCP: closed for idle_timeout */
 	atomic_uint_fast64_t paused;         /* times intake stopped reading (backpressure) */
+	atomic_uint_fast64_t alerts;         /* alerts written for this input's messages */
 };
 
 /* A plain copy for comparing and printing. */
 struct input_stats_snapshot {
 	uint64_t messages, bytes, parse_failures, normalized, truncated, bad_frames,
-	    kernel_drops, connections, connections_open, refused, idle_closed, paused;
+	    kernel_drops, connections, connections_open, refused, idle_closed, paused, alerts;
 };
 
 static inline void

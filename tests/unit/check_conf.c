@@ -143,6 +143,7 @@ assert_round_trip(const struct conf *c)
 	}
 	ck_assert_str_eq(again->rules, c->rules);
 	ck_assert_str_eq(again->archive_path, c->archive_path);
+	ck_assert_str_eq(again->alerts_path, c->alerts_path);
 	ck_assert_uint_eq(again->workers, c->workers);
 	ck_assert_uint_eq(again->queue_batches, c->queue_batches);
 	ck_assert_uint_eq(again->stats_interval, c->stats_interval);
@@ -173,6 +174,7 @@ START_TEST(test_sample_loads)
 	ck_assert_uint_eq(c->inputs[1].idle_timeout, 600);
 	ck_assert_str_eq(c->rules, "patterns");
 	ck_assert_str_eq(c->archive_path, "var/events-%Y%m%d.jsonl");
+	ck_assert_str_eq(c->alerts_path, "var/alerts.jsonl");
 	ck_assert_uint_eq(c->workers, 0);
 	ck_assert_uint_eq(c->queue_batches, 64);
 	ck_assert_uint_eq(c->stats_interval, 300);
@@ -196,6 +198,7 @@ START_TEST(test_sample_in_loads)
 	ck_assert_uint_eq(c->n_inputs, 2);
 	ck_assert_str_eq(c->rules, "/usr/local/share/logward/patterns");
 	ck_assert_str_eq(c->archive_path, "/usr/local/var/log/logward/events-%Y%m%d.jsonl");
+	ck_assert_str_eq(c->alerts_path, "/usr/local/var/log/logward/alerts.jsonl");
 	conf_free(c);
 	free(text);
 	free(t1);
@@ -427,6 +430,15 @@ static const struct error_case {
     {"input a { transport = udp address = \":1\" }\nrules = \"\"\n", 2, "rules is empty", NULL},
     {"input a { transport = udp address = \":1\" }\narchive { path = '' }\n", 2,
 	"archive: path is empty", NULL},
+    {"input a { transport = udp address = \":1\" }\nalerts { path = '' }\n", 2,
+	"alerts: path is empty", NULL},
+    {"input a { transport = udp address = \":1\" }\n\nalerts {\n}\n", 3,
+	"alerts: missing path", NULL},
+    {"input a { transport = udp address = \":1\" }\nalerts { path = a }\n"
+     "alerts { path = b }\n",
+	3, "second alerts block", NULL},
+    {"input a { transport = udp address = \":1\" }\nalerts { file = a }\n", 2,
+	"alerts: unknown key \"file\"", "path"},
     {"# nothing here\n\n", 2, "no input defined", NULL},
     {"input a {\n transport = udp\n address = \":1\"\n", 1, "block is not closed", NULL},
     {"input a { transport = udp address = \":1\" }\n}\n", 2, "unexpected closing brace", NULL},
@@ -450,6 +462,41 @@ START_TEST(test_errors)
 	c = load_text(ec->text, err, sizeof(err), path, sizeof(path));
 	ck_assert_msg(c == NULL, "case %d accepted: %s", _i, ec->text);
 	assert_error(err, path, ec->line, ec->want, ec->want2);
+}
+END_TEST
+
+/* The alerts file: its block, or alerts.jsonl next to the archive. */
+static const struct {
+	const char *text;
+	const char *alerts;
+} alerts_cases[] = {
+    {"input a { transport = udp address = \":1\" }\n", "/var/log/logward/alerts.jsonl"},
+    {"input a { transport = udp address = \":1\" }\narchive { path = \"/srv/x/ev-%Y.jsonl\" }\n",
+	"/srv/x/alerts.jsonl"},
+    {"input a { transport = udp address = \":1\" }\narchive { path = \"ev.jsonl\" }\n",
+	"alerts.jsonl"},
+    {"input a { transport = udp address = \":1\" }\nalerts { path = \"/a/b-%Y.jsonl\" }\n"
+     "archive { path = \"/srv/x/ev.jsonl\" }\n",
+	"/a/b-%Y.jsonl"},
+};
+
+START_TEST(test_alerts_path)
+{
+	char err[512], *d;
+	struct conf *c, *again;
+
+	c = load_text(alerts_cases[_i].text, err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->alerts_path, alerts_cases[_i].alerts);
+	/* -T writes it out explicitly, and it reads back the same */
+	d = dump_string(c);
+	ck_assert_ptr_nonnull(strstr(d, "alerts {\n\tpath = "));
+	again = load_text(d, err, sizeof(err), NULL, 0);
+	ck_assert_msg(again != NULL, "%s", err);
+	ck_assert_str_eq(again->alerts_path, alerts_cases[_i].alerts);
+	free(d);
+	conf_free(again);
+	conf_free(c);
 }
 END_TEST
 
@@ -656,6 +703,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_all_options);
 	tcase_add_test(tc, test_round_trip_escapes);
+	tcase_add_loop_test(
+	    tc, test_alerts_path, 0, (int)(sizeof(alerts_cases) / sizeof(alerts_cases[0])));
 	tcase_add_loop_test(
 	    tc, test_ranges, 0, (int)(4 * sizeof(range_cases) / sizeof(range_cases[0])));
 	tcase_add_loop_test(

@@ -1,0 +1,363 @@
+/*
+ * alert.c: format an alert line with every copied string redacted.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alert.h"
+#include "detect.h"
+#include "event.h"
+
+#define REDACTED "<redacted>"
+/* Capture groups looked at per redact match (the last of these is replaced). */
+#define REDACT_GROUPS 10
+
+/* Apply one pattern to s[0..len), appending the result to out. */
+static int
+redact_one(const regex_t *re, const char *s, size_t len, struct strbuf *out)
+{
+	regmatch_t m[REDACT_GROUPS];
+	size_t nm = re->re_nsub + 1 < REDACT_GROUPS ? re->re_nsub + 1 : REDACT_GROUPS;
+	size_t pos = 0, g;
+
+	while (pos <= len) {
+		size_t so, eo, end;
+
+		m[0].rm_so = (regoff_t)pos;
+		m[0].rm_eo = (regoff_t)len;
+		if (regexec(re, s, nm, m, REG_STARTEND | (pos > 0 ? REG_NOTBOL : 0)) != 0)
+			break;
+		for (g = nm - 1; g > 0 && m[g].rm_so < 0; g--)
+			;
+		so = (size_t)m[g].rm_so;
+		eo = (size_t)m[g].rm_eo;
+		end = (size_t)m[0].rm_eo;
+		if (strbuf_append(out, s + pos, so - pos) == -1)
+			return -1;
+		if (eo > so && strbuf_append_str(out, REDACTED) == -1)
+			return -1;
+		if (strbuf_append(out, s + eo, end - eo) == -1)
+			return -1;
+		if (end == (size_t)m[0].rm_so) {
+			/* empty match: keep one byte and look again after it */
+			if (end < len && strbuf_append_char(out, s[end]) == -1)
+				return -1;
+			end++;
+		}
+		pos = end;
+	}
+	if (pos < len && strbuf_append(out, s + pos, len - pos) == -1)
+		return -1;
+	return 0;
+}
+
+int
+alert_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out)
+{
+	struct strbuf a, b, tmp;
+	size_t i, limit = 4 * len + 4096;
+	int rc = -1;
+
+	if (n == 0)
+		return strbuf_append(out, s, len);
+	strbuf_init(&a);
+	strbuf_init(&b);
+	if (strbuf_append(&a, s, len) == -1 || strbuf_reserve(&a, 1) == -1)
+		goto done;
+	for (i = 0; i < n; i++) {
+		strbuf_reset(&b);
+		if (strbuf_reserve(&b, 1) == -1 || redact_one(&re[i], a.data, a.len, &b) == -1)
+			goto done;
+		tmp = a;
+		a = b;
+		b = tmp;
+		if (a.len > limit) {
+			rc = strbuf_append_str(out, REDACTED);
+			goto done;
+		}
+	}
+	rc = strbuf_append(out, a.data, a.len);
+done:
+	strbuf_free(&a);
+	strbuf_free(&b);
+	return rc;
+}
+
+/* Write a string value redacted; scratch is reused. */
+static void
+write_redacted(struct json_writer *w, const struct alert_input *in, struct strbuf *scratch,
+    const char *s, size_t len)
+{
+	const regex_t *re;
+	size_t n;
+
+	re = detect_redactions(in->set, &n);
+	strbuf_reset(scratch);
+	if (alert_redact(re, n, s, len, scratch) == -1) {
+		w->failed = true;
+		return;
+	}
+	json_string(w, scratch->data != NULL ? scratch->data : "", scratch->len);
+}
+
+/* A field of the event by path; p NULL when absent. */
+static struct slice
+field_of(const struct detect_event *dev, const char *path, struct detect_value *v)
+{
+	struct slice none = {NULL, 0};
+
+	if (path == NULL || !detect_field(dev, path, v))
+		return none;
+	return v->s;
+}
+
+/* event.type: the event's (a string or an array of strings), else ["info"]. */
+static void
+write_event_type(struct json_writer *w, const struct alert_input *in, struct strbuf *scratch)
+{
+	struct json_object *norm = in->event->norm, *t;
+	size_t i, n;
+
+	json_key_ascii(w, "type", 4);
+	json_array_begin(w);
+	if (norm != NULL && json_object_object_get_ex(norm, "event.type", &t) && t != NULL) {
+		if (json_object_is_type(t, json_type_string)) {
+			write_redacted(w, in, scratch, json_object_get_string(t),
+			    (size_t)json_object_get_string_len(t));
+			json_array_end(w);
+			return;
+		}
+		if (json_object_is_type(t, json_type_array) &&
+		    (n = json_object_array_length(t)) > 0) {
+			for (i = 0; i < n; i++) {
+				struct json_object *e = json_object_array_get_idx(t, i);
+
+				if (e != NULL && json_object_is_type(e, json_type_string))
+					write_redacted(w, in, scratch, json_object_get_string(e),
+					    (size_t)json_object_get_string_len(e));
+			}
+			json_array_end(w);
+			return;
+		}
+	}
+	json_cstring(w, "info");
+	json_array_end(w);
+}
+
+/* logward.explain: the tag that selected the detection and each condition that held. */
+static void
+write_explain(struct json_writer *w, const struct alert_input *in, struct strbuf *scratch)
+{
+	const struct detection *d = in->result->detection;
+	const char *text;
+	size_t i;
+
+	json_key_ascii(w, "logward", 7);
+	json_object_begin(w);
+	json_key_ascii(w, "explain", 7);
+	json_array_begin(w);
+	strbuf_reset(scratch);
+	if (strbuf_append_str(scratch, "tag ") == -1 ||
+	    strbuf_append(scratch, in->result->tag.p, in->result->tag.len) == -1)
+		w->failed = true;
+	else
+		json_string(w, scratch->data, scratch->len);
+	for (i = 0; (text = detection_condition_text(d, false, i)) != NULL; i++)
+		json_cstring(w, text);
+	for (i = 0; (text = detection_condition_text(d, true, i)) != NULL; i++) {
+		strbuf_reset(scratch);
+		if (strbuf_append_str(scratch, "not ") == -1 ||
+		    strbuf_append_str(scratch, text) == -1)
+			w->failed = true;
+		else
+			json_string(w, scratch->data, scratch->len);
+	}
+	if (d->has_target_pattern)
+		json_cstring(w, "target_pattern matched");
+	json_array_end(w);
+	json_object_end(w);
+}
+
+/* The alert's @timestamp: the message time when the parser found one, else receipt. */
+static void
+write_times(struct json_writer *w, const struct event_input *ev, bool timestamp)
+{
+	char buf[32];
+	size_t n = 0;
+
+	if (timestamp && ev->msg->time.present)
+		n = event_format_time(buf, sizeof(buf), ev->msg->time.epoch, ev->msg->time.usec);
+	if (n == 0)
+		n = event_format_time(buf, sizeof(buf), (int64_t)ev->received.tv_sec,
+		    (uint32_t)(ev->received.tv_nsec / 1000));
+	json_string(w, buf, n);
+}
+
+int
+alert_format(struct strbuf *out, const struct alert_input *in)
+{
+	const struct event_input *ev = in->event;
+	const struct detection *d = in->result->detection;
+	struct detect_event dev = {ev->msg, ev->norm, ev->source_ip};
+	struct detect_value va, vd, vg, vac;
+	struct slice target = in->result->target, actor, domain, group, action, host;
+	struct strbuf scratch;
+	struct json_writer w;
+	size_t start = out->len;
+
+	actor = field_of(&dev, d->actor, &va);
+	domain = field_of(&dev, d->target_domain, &vd);
+	group = field_of(&dev, d->group, &vg);
+	action.p = d->action;
+	action.len = d->action != NULL ? strlen(d->action) : 0;
+	if (action.p == NULL)
+		action = field_of(&dev, "event.action", &vac);
+	host = ev->msg->hostname;
+	if (host.p == NULL && ev->source_ip != NULL) {
+		host.p = ev->source_ip;
+		host.len = strlen(ev->source_ip);
+	}
+
+	strbuf_init(&scratch);
+	json_writer_init(&w, out);
+	json_object_begin(&w);
+	json_key_ascii(&w, "@timestamp", 10);
+	write_times(&w, ev, true);
+
+	json_key_ascii(&w, "event", 5);
+	json_object_begin(&w);
+	if (action.p != NULL) {
+		json_key_ascii(&w, "action", 6);
+		if (d->action != NULL)
+			json_cstring(&w, d->action);
+		else
+			write_redacted(&w, in, &scratch, action.p, action.len);
+	}
+	json_key_ascii(&w, "category", 8);
+	json_array_begin(&w);
+	json_cstring(&w, "iam");
+	json_array_end(&w);
+	json_key_ascii(&w, "created", 7);
+	write_times(&w, ev, false);
+	json_key_ascii(&w, "kind", 4);
+	json_cstring(&w, "alert");
+	json_key_ascii(&w, "original", 8);
+	write_redacted(&w, in, &scratch, ev->raw, ev->raw_len);
+	json_key_ascii(&w, "severity", 8);
+	json_int(&w, detect_severity_score(d->severity));
+	write_event_type(&w, in, &scratch);
+	json_object_end(&w);
+
+	if (group.p != NULL) {
+		json_key_ascii(&w, "group", 5);
+		json_object_begin(&w);
+		json_key_ascii(&w, "name", 4);
+		write_redacted(&w, in, &scratch, group.p, group.len);
+		json_object_end(&w);
+	}
+	if (host.p != NULL) {
+		json_key_ascii(&w, "host", 4);
+		json_object_begin(&w);
+		json_key_ascii(&w, "hostname", 8);
+		write_redacted(&w, in, &scratch, host.p, host.len);
+		json_object_end(&w);
+	}
+	json_key_ascii(&w, "labels", 6);
+	json_object_begin(&w);
+	json_key_ascii(&w, "severity", 8);
+	json_cstring(&w, detect_severity_name(d->severity));
+	json_object_end(&w);
+	if (in->explain)
+		write_explain(&w, in, &scratch);
+	if (ev->msg->msg.p != NULL) {
+		json_key_ascii(&w, "message", 7);
+		write_redacted(&w, in, &scratch, ev->msg->msg.p, ev->msg->msg.len);
+	}
+	if (ev->input_name != NULL) {
+		json_key_ascii(&w, "observer", 8);
+		json_object_begin(&w);
+		json_key_ascii(&w, "ingress", 7);
+		json_object_begin(&w);
+		json_key_ascii(&w, "name", 4);
+		json_cstring(&w, ev->input_name);
+		json_object_end(&w);
+		json_object_end(&w);
+	}
+	if (target.p != NULL || actor.p != NULL) {
+		json_key_ascii(&w, "related", 7);
+		json_object_begin(&w);
+		json_key_ascii(&w, "user", 4);
+		json_array_begin(&w);
+		if (target.p != NULL)
+			write_redacted(&w, in, &scratch, target.p, target.len);
+		if (actor.p != NULL && (target.p == NULL || actor.len != target.len ||
+		    memcmp(actor.p, target.p, actor.len) != 0))
+			write_redacted(&w, in, &scratch, actor.p, actor.len);
+		json_array_end(&w);
+		json_object_end(&w);
+	}
+	json_key_ascii(&w, "rule", 4);
+	json_object_begin(&w);
+	json_key_ascii(&w, "id", 2);
+	json_cstring(&w, d->id);
+	json_key_ascii(&w, "name", 4);
+	json_cstring(&w, d->title);
+	json_object_end(&w);
+	if (ev->source_ip != NULL) {
+		json_key_ascii(&w, "source", 6);
+		json_object_begin(&w);
+		json_key_ascii(&w, "ip", 2);
+		json_cstring(&w, ev->source_ip);
+		json_object_end(&w);
+	}
+	json_key_ascii(&w, "threat", 6);
+	json_object_begin(&w);
+	json_key_ascii(&w, "framework", 9);
+	json_cstring(&w, "MITRE ATT&CK");
+	json_key_ascii(&w, "tactic", 6);
+	json_object_begin(&w);
+	json_key_ascii(&w, "id", 2);
+	json_cstring(&w, d->technique->tactic);
+	json_key_ascii(&w, "name", 4);
+	json_cstring(&w, d->technique->tactic_name);
+	json_object_end(&w);
+	json_key_ascii(&w, "technique", 9);
+	json_object_begin(&w);
+	json_key_ascii(&w, "id", 2);
+	json_cstring(&w, d->technique->id);
+	json_key_ascii(&w, "name", 4);
+	json_cstring(&w, d->technique->name);
+	json_object_end(&w);
+	json_object_end(&w);
+	if (actor.p != NULL || target.p != NULL || domain.p != NULL) {
+		json_key_ascii(&w, "user", 4);
+		json_object_begin(&w);
+		if (actor.p != NULL) {
+			json_key_ascii(&w, "name", 4);
+			write_redacted(&w, in, &scratch, actor.p, actor.len);
+		}
+		if (target.p != NULL || domain.p != NULL) {
+			json_key_ascii(&w, "target", 6);
+			json_object_begin(&w);
+			if (domain.p != NULL) {
+				json_key_ascii(&w, "domain", 6);
+				write_redacted(&w, in, &scratch, domain.p, domain.len);
+			}
+			if (target.p != NULL) {
+				json_key_ascii(&w, "name", 4);
+				write_redacted(&w, in, &scratch, target.p, target.len);
+			}
+			json_object_end(&w);
+		}
+		json_object_end(&w);
+	}
+	json_object_end(&w);
+	strbuf_free(&scratch);
+	if (w.failed || strbuf_append_char(out, '\n') == -1) {
+		out->len = start;
+		return -1;
+	}
+	return 0;
+}

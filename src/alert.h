@@ -1,0 +1,47 @@
+/*
+ * alert.h: a detection as one ECS alert line (doc/detections.md "The
+ * alert"), written through the json_writer.
+ *
+ * Secrets never leave: every string the alert copies from the event
+ * (event.original, message, host, accounts, group, action, type) goes
+ * through the set's redact patterns first: each match has its last
+ * participating capture group (the whole match when the pattern has no
+ * group, or none took part) replaced by "<redacted>".
+ */
+#ifndef LOGWARD_ALERT_H
+#define LOGWARD_ALERT_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json_writer.h"
+
+struct detect_result;
+struct detect_set;
+struct event_input;
+
+/* What an alert is made of; nothing is owned. */
+struct alert_input {
+	const struct event_input *event;     /* the event the detection held for */
+	const struct detect_result *result;  /* from detect_match on that event */
+	const struct detect_set *set;        /* its redact patterns */
+	bool explain;                        /* add logward.explain (--test-rules) */
+};
+
+/*
+ * Append one alert line (JSON object + '\n') to out.  Returns 0, or -1
+ * when out of memory (out is then back to its previous length).  The line
+ * is whole and self-contained: a spool can take it as it is.
+ */
+int alert_format(struct strbuf *out, const struct alert_input *in);
+
+/*
+ * Append s[0..len) to out with the n patterns of re applied in order.
+ * Text that would grow past 4 * len + 4096 bytes (patterns matching their
+ * own replacement) is replaced whole by "<redacted>".  Returns 0, or -1
+ * when out of memory.
+ */
+int alert_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * detect.h: detections over normalized events (doc/detections.md).
+ *
+ * A detection set is every "*.detections" file of the rules directory
+ * (name order), or FILE.detections next to a single FILE.rulebase.  It is
+ * loaded once, checked completely (every mistake is "file:line: what"),
+ * and then immutable: one set is shared read-only by all processing
+ * workers (compiled regexes are safe to run from several threads in
+ * glibc).  The only thing that changes after loading is the per-technique
+ * alert counters, which are atomics.
+ *
+ * Cost per message: an event without rule tags costs one check; a tagged
+ * event costs one binary search per tag over the sorted tag index, then
+ * the conditions of the detections listed under that tag only.
+ */
+#ifndef LOGWARD_DETECT_H
+#define LOGWARD_DETECT_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse.h"
+
+struct fjson_object;
+struct detect_set;
+struct detect_cond;
+
+enum detect_severity {
+	DETECT_LOW = 0,
+	DETECT_MEDIUM,
+	DETECT_HIGH,
+	DETECT_CRITICAL,
+};
+
+/* An ATT&CK technique block; owned by the set. */
+struct detect_technique {
+	char *id;          /* "T1136.001" */
+	char *name;
+	char *tactic;      /* "TA0003" */
+	char *tactic_name; /* "Persistence" */
+};
+
+/* One loaded detection; owned by the set, read-only after detect_load. */
+struct detection {
+	char *id;
+	char *title;
+	const struct detect_technique *technique;
+	enum detect_severity severity;
+	char *action;        /* event.action of the alert; NULL: the event's */
+	char *target;        /* field paths of the alert's accounts and group */
+	char *target_domain;
+	char *actor;
+	char *group;
+	bool has_target_pattern;
+	regex_t target_re;   /* target_pattern, when has_target_pattern */
+	char *file;          /* where it was defined, for messages */
+	int line;
+	size_t index;        /* load order (ties go to the lower one) */
+	struct detect_cond *when, *unless; /* private to detect.c */
+	size_t n_when, n_unless;
+	char **tags;
+	size_t n_tags;
+	size_t technique_slot; /* index of its technique's alert counter */
+};
+
+/* What detect looks at: the parsed header, liblognorm's fields, the peer. */
+struct detect_event {
+	const struct syslog_msg *msg;  /* never NULL */
+	struct fjson_object *norm;     /* liblognorm's fields + "event.tags", or NULL */
+	const char *source_ip;         /* text, or NULL */
+};
+
+/*
+ * A field's value as text.  Strings are slices of the event (valid while
+ * the event and its norm are); numbers are written into num.
+ */
+struct detect_value {
+	struct slice s;   /* p == NULL: absent */
+	char num[32];
+};
+
+/* The outcome of detect_match; slices point into the event. */
+struct detect_result {
+	const struct detection *detection;
+	struct slice tag;     /* the rule tag that selected the detection */
+	struct slice target;  /* the account created (p NULL: not known) */
+	char num[32];         /* target's text when it is a number; do not copy *res */
+};
+
+/*
+ * Load the detections for rules_path (a directory, or a rulebase file).
+ * Returns NULL with err set ("file:line: message", "path: message") on any
+ * error; a directory with no detections file gives an empty set.  Not
+ * reentrant with conf_load or another detect_load (libConfuse's lexer is
+ * process-wide): call from the main thread.  Caller frees with detect_free.
+ */
+struct detect_set *detect_load(const char *rules_path, char *err, size_t errlen);
+void detect_free(struct detect_set *s); /* NULL is fine */
+
+size_t detect_count(const struct detect_set *s);       /* detections */
+size_t detect_file_count(const struct detect_set *s);  /* files loaded */
+const struct detection *detect_at(const struct detect_set *s, size_t i);
+
+/*
+ * The best detection for an event: among the detections listed under any
+ * of the event's rule tags whose "when" conditions all hold, whose
+ * "unless" conditions all fail and whose target_pattern (if any) matches,
+ * the highest severity, the lowest load index on a tie.  Returns 1 with
+ * *res filled, or 0.  Thread-safe on a shared set.
+ */
+int detect_match(const struct detect_set *s, const struct detect_event *ev,
+    struct detect_result *res);
+
+/*
+ * Look up a field as the conditions do: liblognorm's fields first (a
+ * literal dotted key, nested objects, or a mix), then the header
+ * (log.syslog.*, host.hostname, source.ip, message).  Returns 1 with
+ * out->s set, 0 when absent.
+ */
+int detect_field(const struct detect_event *ev, const char *path, struct detect_value *out);
+
+/* The text of when (unless == false) or unless condition i of d. */
+const char *detection_condition_text(const struct detection *d, bool unless, size_t i);
+
+/* The redact patterns of all files, in load order (REG_EXTENDED|REG_ICASE). */
+const regex_t *detect_redactions(const struct detect_set *s, size_t *n);
+
+/* ECS event.severity of a severity (21, 47, 73, 99) and its word. */
+int detect_severity_score(enum detect_severity sev);
+const char *detect_severity_name(enum detect_severity sev);
+
+/*
+ * Count an alert of d (relaxed atomic; the set stays shared).  The
+ * per-technique counts are for metrics.
+ */
+void detect_count_alert(const struct detect_set *s, const struct detection *d);
+size_t detect_technique_count(const struct detect_set *s);
+const struct detect_technique *detect_technique_at(const struct detect_set *s, size_t i,
+    uint64_t *alerts);
+
+#endif
