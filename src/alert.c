@@ -64,15 +64,18 @@ alert_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strb
 		return strbuf_append(out, s, len);
 	strbuf_init(&a);
 	strbuf_init(&b);
-	if (strbuf_append(&a, s, len) == -1 || strbuf_reserve(&a, 1) == -1)
+	/* regexec needs NUL-terminated text even with REG_STARTEND (sanitizers) */
+	if (strbuf_append(&a, s, len) == -1 || strbuf_cstr(&a) == NULL)
 		goto done;
 	for (i = 0; i < n; i++) {
 		strbuf_reset(&b);
-		if (strbuf_reserve(&b, 1) == -1 || redact_one(&re[i], a.data, a.len, &b) == -1)
+		if (redact_one(&re[i], a.data, a.len, &b) == -1)
 			goto done;
 		tmp = a;
 		a = b;
 		b = tmp;
+		if (strbuf_cstr(&a) == NULL)
+			goto done;
 		if (a.len > limit) {
 			rc = strbuf_append_str(out, REDACTED);
 			goto done;

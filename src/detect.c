@@ -330,6 +330,7 @@ json_text(struct json_object *v, struct detect_value *out)
 {
 	int n;
 
+	out->terminated = true;
 	switch (json_object_get_type(v)) {
 	case json_type_null:
 		return 0;
@@ -361,6 +362,7 @@ slice_value(struct slice sl, struct detect_value *out)
 	if (sl.p == NULL)
 		return 0;
 	out->s = sl;
+	out->terminated = false;
 	return 1;
 }
 
@@ -389,13 +391,17 @@ header_value(const struct detect_event *ev, enum header_field h, struct detect_v
 		    h == HDR_FACILITY ? m->pri >> 3 : m->pri & 7);
 		out->s.p = out->num;
 		out->s.len = (size_t)n;
+		out->terminated = true;
 		return 1;
 	case HDR_HOST_HOSTNAME:
 		if (m->hostname.p != NULL)
 			return slice_value(m->hostname, out);
-		return slice_value(ip, out);
+		/* FALLTHROUGH */
 	case HDR_SOURCE_IP:
-		return slice_value(ip, out);
+		if (!slice_value(ip, out))
+			return 0;
+		out->terminated = true;
+		return 1;
 	case HDR_MESSAGE:
 		return slice_value(m->msg, out);
 	}
@@ -469,15 +475,38 @@ same_host(struct slice a, struct slice b)
 	return true;
 }
 
-/* Does the compiled regex match s (not NUL-terminated)? */
+/*
+ * regexec over a value.  REG_STARTEND bounds the match, but the string
+ * must still be NUL-terminated (sanitizers check it with strlen), so a
+ * slice of the frame is copied first.  Offsets in m are relative to v->s.p.
+ */
+static int
+regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t *m)
+{
+	char buf[1024], *copy = buf;
+	int rc;
+
+	if (!v->terminated) {
+		if (v->s.len >= sizeof(buf) && (copy = malloc(v->s.len + 1)) == NULL)
+			return REG_ESPACE;
+		memcpy(copy, v->s.p, v->s.len);
+		copy[v->s.len] = '\0';
+	}
+	m[0].rm_so = 0;
+	m[0].rm_eo = (regoff_t)v->s.len;
+	rc = regexec(re, v->terminated ? v->s.p : copy, nm, m, REG_STARTEND);
+	if (copy != buf)
+		free(copy);
+	return rc;
+}
+
+/* Does the compiled regex match the value? */
 static bool
-regex_matches(const regex_t *re, struct slice s)
+regex_matches(const regex_t *re, const struct detect_value *v)
 {
 	regmatch_t m[1];
 
-	m[0].rm_so = 0;
-	m[0].rm_eo = (regoff_t)s.len;
-	return regexec(re, s.p, 1, m, REG_STARTEND) == 0;
+	return regex_run(re, v, 1, m) == 0;
 }
 
 /* Evaluate one condition on an event. */
@@ -528,7 +557,7 @@ cond_holds(const struct detect_cond *c, const struct detect_event *ev)
 		    equal_fold(s.p + s.len - c->arg_len[0], c->args[0], c->arg_len[0]);
 	case OP_REGEX:
 	case OP_NOT_REGEX:
-		return regex_matches(&c->re, s) == (c->op->op == OP_REGEX);
+		return regex_matches(&c->re, &v) == (c->op->op == OP_REGEX);
 	case OP_SAMEHOST:
 	case OP_NOT_SAMEHOST:
 		if (!field_value(ev, &c->other, &w))
@@ -568,9 +597,7 @@ detection_target(const struct detection *d, const struct detect_event *ev,
 		res->target = v.s;
 		return true;
 	}
-	m[0].rm_so = 0;
-	m[0].rm_eo = (regoff_t)v.s.len;
-	if (regexec(&d->target_re, v.s.p, 2, m, REG_STARTEND) != 0)
+	if (regex_run(&d->target_re, &v, 2, m) != 0)
 		return false;
 	if (d->target_re.re_nsub >= 1 && m[1].rm_so >= 0)
 		m[0] = m[1];

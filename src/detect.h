@@ -78,6 +78,7 @@ struct detect_event {
  */
 struct detect_value {
 	struct slice s;   /* p == NULL: absent */
+	bool terminated;  /* s.p[s.len] is a NUL (not so for slices of the frame) */
 	char num[32];
 };
 
