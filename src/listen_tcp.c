@@ -111,6 +111,9 @@ tcp_readcb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
 
+	/* Paused in this pass: the bytes wait in the buffer until resume frames them. */
+	if (c->listener->paused)
+		return;
 	tcp_frame_input(c, false);
 }
 

@@ -110,6 +110,9 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 	int calls, n, i;
 
 	for (calls = 0; calls < UDP_CALLS_PER_WAKEUP; calls++) {
+		/* Paused (now or earlier in this pass): leave the rest to the kernel's buffer. */
+		if (pipeline_paused(l->pipeline))
+			return;
 		for (i = 0; i < UDP_BATCH; i++) {
 			l->iov[i].iov_base = l->bufs + (size_t)i * (UDP_DATAGRAM_MAX + 1);
 			l->iov[i].iov_len = UDP_DATAGRAM_MAX + 1;

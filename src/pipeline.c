@@ -27,8 +27,14 @@
 #define BATCH_ITEMS_INITIAL 1024
 /* Workers write to the archive at least every this many bytes of events. */
 #define WORKER_WRITE_THRESHOLD (1024 * 1024)
-/* Priority of the end-of-iteration flush: below every I/O event. */
-#define FLUSH_PRIORITY 2
+/*
+ * Priority of the end-of-pass flush: the same as I/O events.  libevent runs
+ * a priority's queue until it is empty, events activated meanwhile
+ * included, so the flush runs after the reads of this pass.  A lower
+ * priority would starve for as long as a busy socket is readable at every
+ * pass, and the batch would grow without bound.
+ */
+#define FLUSH_PRIORITY 1
 
 struct batch_item {
 	uint32_t off;
@@ -381,6 +387,11 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 	memcpy(b->data + b->used, frame, len);
 	b->used += len;
 	stats_add(&input->stats->messages, 1);
+	/* A full batch goes at once: one read of a fast sender fills many. */
+	if (b->used >= BATCH_DATA_INITIAL || b->n >= BATCH_ITEMS_INITIAL) {
+		pipeline_submit(p);
+		return;
+	}
 	if (!p->flush_scheduled) {
 		p->flush_scheduled = true;
 		event_active(p->flush_ev, 0, 0);
