@@ -57,6 +57,7 @@ def tsv_rows(path):
             row = dict(zip(head, cols))
             row["where"] = "%s:%d" % (os.path.basename(path), n)
             row["line"] = unescape(row["line"])
+            row["expected_user"] = unescape(row.get("expected_user", ""))
             yield row
 
 

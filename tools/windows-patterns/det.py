@@ -154,14 +154,19 @@ NADU = "New-ADUser[^|;]*[[:space:]]-Name[[:space:]]+[\"']?" + NAME
 CMD_SOURCES = [
  ("nxlog-4688", "NXLog JSON 4688", ["json.SourceName == Microsoft-Windows-Security-Auditing", "json.EventID == 4688"], "json.CommandLine", "json.SubjectUserName"),
  ("nxlog-sysmon1", "NXLog JSON Sysmon 1", ["json.SourceName == Microsoft-Windows-Sysmon", "json.EventID == 1"], "json.CommandLine", "json.User"),
+ # The parent's command line: a child of "net user /add" (conhost.exe, net1.exe)
+ # may be the only process event a forwarder kept.
+ ("nxlog-sysmon1-parent", "NXLog JSON Sysmon 1, parent command line", ["json.SourceName == Microsoft-Windows-Sysmon", "json.EventID == 1"], "json.ParentCommandLine", "json.User"),
  ("nxlog-ps800", "NXLog JSON PowerShell 800", ["json.EventID == 800", "json.SourceName == PowerShell"], "json.Message", None),
  ("nxlog-ps4103", "NXLog JSON PowerShell 4103", ["json.EventID == 4103", "json.SourceName == Microsoft-Windows-PowerShell"], "json.Payload", "json.AccountName"),
  ("nxlog-ps4104", "NXLog JSON PowerShell 4104", ["json.EventID == 4104", "json.SourceName == Microsoft-Windows-PowerShell"], "json.ScriptBlockText", "json.AccountName"),
  ("winlogbeat-4688", "Winlogbeat JSON 4688", ["json.winlog.event_id == 4688"], "json.winlog.event_data.CommandLine", "json.winlog.event_data.SubjectUserName"),
  ("winlogbeat-sysmon1", "Winlogbeat JSON Sysmon 1", ["json.winlog.event_id == 1", "json.winlog.provider_name == Microsoft-Windows-Sysmon"], "json.winlog.event_data.CommandLine", "json.winlog.event_data.User"),
+ ("winlogbeat-sysmon1-parent", "Winlogbeat JSON Sysmon 1, parent command line", ["json.winlog.event_id == 1", "json.winlog.provider_name == Microsoft-Windows-Sysmon"], "json.winlog.event_data.ParentCommandLine", "json.winlog.event_data.User"),
  ("winlogbeat-ps4104", "Winlogbeat JSON PowerShell 4104", ["json.winlog.event_id == 4104"], "json.winlog.event_data.ScriptBlockText", None),
  ("wazuh-4688", "Wazuh JSON 4688", ["json.win.system.eventID == 4688"], "json.win.eventdata.commandLine", "json.win.eventdata.subjectUserName"),
  ("wazuh-sysmon1", "Wazuh JSON Sysmon 1", ["json.win.system.eventID == 1", "json.win.system.providerName == Microsoft-Windows-Sysmon"], "json.win.eventdata.commandLine", "json.win.eventdata.user"),
+ ("wazuh-sysmon1-parent", "Wazuh JSON Sysmon 1, parent command line", ["json.win.system.eventID == 1", "json.win.system.providerName == Microsoft-Windows-Sysmon"], "json.win.eventdata.parentCommandLine", "json.win.eventdata.user"),
 ]
 out.append("# ---- command lines ----\n")
 for pfx, title, base, field, actor in CMD_SOURCES:

@@ -4,7 +4,7 @@
 # must hold exactly the expected (technique, account) pairs; then the
 # negatives and the benign logs are sent and no alert may appear.
 TEST_NAME=detect-daemon-corpus
-. "$top_srcdir/tests/scenario/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 CORPUS="$PY $top_srcdir/tests/detect/corpus.py"
 DATA="$top_srcdir/tests/data/detect"
