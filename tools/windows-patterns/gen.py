@@ -103,13 +103,8 @@ rb.append('''version=2
 # Sample lines: tests/patterns/windows.tsv
 
 # --- JSON bodies ------------------------------------------------------------
-# Any JSON object: the exact shared lines of cloud.rulebase (tag "json",
-# object under "json", priority 65000).  liblognorm merges identical
-# parsers; a different catch-all would take every JSON body of every family.
-rule=json:%{"name":"json","type":"json","priority":65000}%
-rule=json:%{"name":"json","type":"json","priority":65000}%%-:whitespace%
-rule=json:%{"name":"-","type":"whitespace","priority":65000}%%json:json%
-rule=json:%{"name":"-","type":"whitespace","priority":65000}%%json:json%%-:whitespace%
+# Any JSON object is matched by json.rulebase (tag "json", object under
+# "json"); windows.detections matches the vendors' keys there.
 ''')
 for title, tag, hdr in HEADERS:
     rb.append('# --- %s ---' % title)
