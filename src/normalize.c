@@ -230,7 +230,7 @@ static int
 normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errlen)
 {
 	struct dirent **names = NULL;
-	char path[PATH_MAX], real[PATH_MAX];
+	char path[PATH_MAX];
 	struct strbuf_lite { char *p; size_t len, cap; } top = { NULL, 0, 0 };
 	const char *sep;
 	struct stat st;
@@ -255,13 +255,13 @@ normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errl
 			if (err != NULL && errlen > 0)
 				snprintf(err, errlen, "%s: path too long", dir);
 			rc = -1;
-		} else if (stat(path, &st) == -1 || realpath(path, real) == NULL) {
+		} else if (stat(path, &st) == -1) {
 			if (err != NULL && errlen > 0)
 				snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			rc = -1;
 		} else if (!S_ISREG(st.st_mode)) {
 			log_debug("%s: not a regular file, skipped", path);
-		} else if (strpbrk(real, " \t\n\r") != NULL) {
+		} else if (strpbrk(path, " \t\n\r") != NULL) {
 			/* liblognorm's include= stops at the first blank */
 			if (err != NULL && errlen > 0)
 				snprintf(err, errlen, "%s: a rulebase in a directory may not have "
@@ -270,7 +270,7 @@ normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errl
 		} else if ((rc = normalize_check_version(path, err, errlen)) == 0) {
 			/* prefix= after each file keeps one file's prefix out of the next */
 			top.len += (size_t)snprintf(top.p + top.len, top.cap - top.len,
-			    "include=%s\nprefix=\n", real);
+			    "include=%s\nprefix=\n", path);
 			files++;
 		}
 	}
