@@ -39,6 +39,15 @@ struct archive {
 	uint64_t streak_lost;      /* bytes lost in the current streak */
 	atomic_bool reopen;        /* set by archive_reopen from any thread */
 	atomic_uint_fast64_t lost; /* bytes lost since open */
+
+	/* Durable mode (archive_set_durable): a syncer thread fsyncs behind the writers. */
+	bool durable;
+	pthread_t syncer;
+	pthread_mutex_t sync_lock; /* guards the three below */
+	pthread_cond_t sync_cv;
+	uint64_t written;          /* bytes written so far */
+	uint64_t synced;           /* of which known to be on disk */
+	bool stopping;
 };
 
 /*
@@ -117,6 +126,9 @@ static void
 archive_close_file(struct archive *a)
 {
 	if (a->fd != -1) {
+		/* What a durable file got must be on disk before it is let go. */
+		if (a->durable && fsync(a->fd) == -1 && errno != EINVAL)
+			log_warn("archive %s: fsync", a->path);
 		close(a->fd);
 		a->fd = -1;
 	}
@@ -240,7 +252,95 @@ archive_write_at(struct archive *a, const char *data, size_t len, time_t now)
 		a->streak_lost = 0;
 	}
 	pthread_mutex_unlock(&a->lock);
+	if (a->durable) {
+		pthread_mutex_lock(&a->sync_lock);
+		a->written += len;
+		pthread_cond_broadcast(&a->sync_cv);
+		pthread_mutex_unlock(&a->sync_lock);
+	}
 	return 0;
+}
+
+/*
+ * The syncer of a durable archive: fsync whatever was written since the
+ * last fsync, as often as the disk allows.  One fsync covers every write
+ * before it (group commit), so writers never wait for the disk.
+ */
+static void *
+archive_syncer(void *arg)
+{
+	struct archive *a = arg;
+	uint64_t target;
+	int fd;
+
+	pthread_mutex_lock(&a->sync_lock);
+	for (;;) {
+		while (a->synced == a->written && !a->stopping)
+			pthread_cond_wait(&a->sync_cv, &a->sync_lock);
+		if (a->synced == a->written)
+			break;
+		target = a->written;
+		pthread_mutex_unlock(&a->sync_lock);
+		/* A duplicate, so a rotation cannot close it under the fsync. */
+		pthread_mutex_lock(&a->lock);
+		fd = a->fd != -1 ? dup(a->fd) : -1;
+		pthread_mutex_unlock(&a->lock);
+		if (fd != -1) {
+			if (fsync(fd) == -1 && errno != EINVAL)
+				log_warn("archive %s: fsync", a->path);
+			close(fd);
+		}
+		pthread_mutex_lock(&a->sync_lock);
+		a->synced = target;
+		pthread_cond_broadcast(&a->sync_cv);
+	}
+	pthread_mutex_unlock(&a->sync_lock);
+	return NULL;
+}
+
+int
+archive_set_durable(struct archive *a, char *err, size_t errlen)
+{
+	int rc;
+
+	if (a->durable)
+		return 0;
+	pthread_mutex_init(&a->sync_lock, NULL);
+	pthread_cond_init(&a->sync_cv, NULL);
+	a->durable = true;
+	if ((rc = pthread_create(&a->syncer, NULL, archive_syncer, a)) != 0) {
+		snprintf(err, errlen, "archive %s: cannot start its fsync thread: %s", a->path,
+		    strerror(rc));
+		a->durable = false;
+		pthread_cond_destroy(&a->sync_cv);
+		pthread_mutex_destroy(&a->sync_lock);
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t
+archive_synced_bytes(struct archive *a)
+{
+	uint64_t n;
+
+	if (!a->durable)
+		return 0;
+	pthread_mutex_lock(&a->sync_lock);
+	n = a->synced;
+	pthread_mutex_unlock(&a->sync_lock);
+	return n;
+}
+
+void
+archive_wait_synced(struct archive *a)
+{
+	if (!a->durable)
+		return;
+	pthread_mutex_lock(&a->sync_lock);
+	while (a->synced != a->written)
+		pthread_cond_wait(&a->sync_cv, &a->sync_lock);
+	pthread_mutex_unlock(&a->sync_lock);
 }
 
 /* Append one batch at the current time. */
@@ -280,6 +380,15 @@ archive_close(struct archive *a)
 {
 	if (a == NULL)
 		return;
+	if (a->durable) {
+		pthread_mutex_lock(&a->sync_lock);
+		a->stopping = true;
+		pthread_cond_broadcast(&a->sync_cv);
+		pthread_mutex_unlock(&a->sync_lock);
+		pthread_join(a->syncer, NULL);
+		pthread_cond_destroy(&a->sync_cv);
+		pthread_mutex_destroy(&a->sync_lock);
+	}
 	archive_close_file(a);
 	pthread_mutex_destroy(&a->lock);
 	free(a->template);

@@ -42,6 +42,20 @@ void archive_reopen(struct archive *a);
 /* fsync the current file (on exit). */
 void archive_sync(struct archive *a);
 
+/*
+ * Make the archive durable (the alerts file): from now on a background
+ * thread fsyncs behind every write, one fsync covering all writes before it
+ * (group commit), so writers never wait for the disk; a rotated file is
+ * fsync'd before it is closed.  -1 with err set if the thread cannot start.
+ */
+int archive_set_durable(struct archive *a, char *err, size_t errlen);
+
+/* Durable archive: bytes written since open that are known to be on disk. */
+uint64_t archive_synced_bytes(struct archive *a);
+
+/* Durable archive: wait until everything written so far is on disk. */
+void archive_wait_synced(struct archive *a);
+
 /* Bytes that could not be written (disk full, ...), for the counters. */
 uint64_t archive_lost_bytes(const struct archive *a);
 

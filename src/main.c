@@ -242,7 +242,7 @@ daemon_run(struct conf *conf)
 	if (d.archive == NULL)
 		fatalx("%s", err);
 	d.alerts = archive_open(conf->alerts_path, err, sizeof(err));
-	if (d.alerts == NULL)
+	if (d.alerts == NULL || archive_set_durable(d.alerts, err, sizeof(err)) == -1)
 		fatalx("alerts: %s", err);
 	d.pipeline = pipeline_new(d.base, conf->workers, conf->queue_batches, conf->rules,
 	    d.archive, d.detect, d.alerts, daemon_pausecb, &d, err, sizeof(err));
@@ -272,7 +272,7 @@ daemon_run(struct conf *conf)
 			listen_tcp_shutdown(d.inputs[i].tcp);
 	pipeline_drain(d.pipeline);
 	archive_sync(d.archive);
-	archive_sync(d.alerts);
+	archive_wait_synced(d.alerts);
 	daemon_log_stats(&d, 1);
 	log_info("exiting");
 	daemon_free(&d);
