@@ -1,0 +1,526 @@
+/*
+ * spool.c: a webhook's durable queue: an append-only record file and an
+ * append-only ack file (spool.h has the format and the guarantees).
+ *
+ * In memory the live records sit in one array ordered by seq; records[i]
+ * has seq base_seq + i, so a seq finds its record in O(1) while acks
+ * arrive out of order.  Acknowledged records at the head are dropped and
+ * the array is compacted now and then.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "spool.h"
+
+#define SPOOL_FILE_MODE 0600
+#define SPOOL_READ_CHUNK 65536
+/* One alert line is at most this long (alerts are built from bounded frames). */
+#define SPOOL_MAX_LINE (16u * 1024 * 1024)
+
+struct spool {
+	char *name;                    /* owned: the webhook's name, for messages */
+	char path[PATH_MAX];
+	char ack_path[PATH_MAX];
+	int fd;                        /* NAME.spool, O_APPEND */
+	int ack_fd;                    /* NAME.ack, O_APPEND */
+	uint64_t bytes;                /* size of NAME.spool */
+	uint64_t max_bytes;
+	struct spool_record *records;  /* owned; records[i].seq == base_seq + i */
+	size_t head;                   /* first live index */
+	size_t n;                      /* used entries, head included */
+	size_t cap;
+	size_t live;                   /* not acknowledged */
+	uint64_t base_seq;
+	uint64_t next_seq;
+	bool ack_dirty;                /* NAME.ack may hold offsets */
+};
+
+/* Hex digits of 16 random bytes: unique per alert without coordination. */
+int
+spool_new_id(char id[SPOOL_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[SPOOL_ID_LEN / 2];
+	size_t i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return -1;
+	for (i = 0; i < sizeof(raw); i++) {
+		id[2 * i] = hex[raw[i] >> 4];
+		id[2 * i + 1] = hex[raw[i] & 0xf];
+	}
+	id[SPOOL_ID_LEN] = '\0';
+	return 0;
+}
+
+/* write(2) all of it, retrying short writes and EINTR. */
+static int
+spool_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Room for one more record at the end of the array (compacting first). */
+static int
+spool_grow(struct spool *s)
+{
+	struct spool_record *nr;
+	size_t ncap;
+
+	if (s->head > 0 && s->head >= s->n / 2) {
+		memmove(s->records, s->records + s->head, (s->n - s->head) * sizeof(*s->records));
+		s->n -= s->head;
+		s->base_seq += s->head;
+		s->head = 0;
+	}
+	if (s->n < s->cap)
+		return 0;
+	ncap = s->cap == 0 ? 64 : s->cap * 2;
+	nr = reallocarray(s->records, ncap, sizeof(*nr));
+	if (nr == NULL)
+		return -1;
+	s->records = nr;
+	s->cap = ncap;
+	return 0;
+}
+
+/* Add a record to memory. */
+static struct spool_record *
+spool_push(struct spool *s, uint64_t offset, uint32_t len, const char *id, int64_t now_ms)
+{
+	struct spool_record *r;
+
+	if (spool_grow(s) == -1)
+		return NULL;
+	r = &s->records[s->n++];
+	memset(r, 0, sizeof(*r));
+	r->seq = s->next_seq++;
+	r->offset = offset;
+	r->len = len;
+	memcpy(r->id, id, SPOOL_ID_LEN);
+	r->id[SPOOL_ID_LEN] = '\0';
+	r->spooled_ms = now_ms;
+	s->live++;
+	return r;
+}
+
+/* Is p[0..32) lowercase hex followed by a space? */
+static bool
+spool_valid_prefix(const char *p, size_t len)
+{
+	size_t i;
+
+	if (len < SPOOL_ID_LEN + 1 || p[SPOOL_ID_LEN] != ' ')
+		return false;
+	for (i = 0; i < SPOOL_ID_LEN; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Compare two offsets for qsort/bsearch. */
+static int
+spool_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Read the ack file: a sorted array of acknowledged offsets (caller frees). */
+static int
+spool_load_acks(struct spool *s, uint64_t **acks, size_t *n_acks, char *err, size_t errlen)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	uint64_t *a = NULL;
+	size_t n, i, k;
+	ssize_t r;
+
+	*acks = NULL;
+	*n_acks = 0;
+	if (fstat(s->ack_fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", s->ack_path, strerror(errno));
+		return -1;
+	}
+	n = (size_t)st.st_size / 8;	/* a torn last ack is ignored: delivered again */
+	if (n == 0)
+		return 0;
+	if ((buf = malloc(n * 8)) == NULL || (a = calloc(n, sizeof(*a))) == NULL)
+		goto nomem;
+	r = pread(s->ack_fd, buf, n * 8, 0);
+	if (r != (ssize_t)(n * 8)) {
+		snprintf(err, errlen, "%s: short read", s->ack_path);
+		free(buf);
+		free(a);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t v = 0;
+
+		for (k = 0; k < 8; k++)
+			v |= (uint64_t)buf[i * 8 + k] << (8 * k);
+		a[i] = v;
+	}
+	free(buf);
+	qsort(a, n, sizeof(*a), spool_cmp_u64);
+	*acks = a;
+	*n_acks = n;
+	return 0;
+nomem:
+	free(buf);
+	free(a);
+	snprintf(err, errlen, "%s: out of memory", s->ack_path);
+	return -1;
+}
+
+/*
+ * Scan NAME.spool and load every record whose offset has no ack; a torn
+ * last record (no LF) is cut off the file.
+ */
+static int
+spool_replay(struct spool *s, char *err, size_t errlen)
+{
+	uint64_t *acks = NULL;
+	size_t n_acks = 0;
+	char *buf = NULL;
+	size_t have = 0, cap = SPOOL_READ_CHUNK;
+	uint64_t file_off = 0;	/* offset of buf[0] */
+	uint64_t skipped = 0;
+	int rc = -1;
+
+	if (spool_load_acks(s, &acks, &n_acks, err, errlen) == -1)
+		return -1;
+	if ((buf = malloc(cap)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", s->path);
+		goto out;
+	}
+	for (;;) {
+		ssize_t r;
+		size_t start = 0;
+		char *lf;
+
+		if (have == cap) {
+			char *nb;
+
+			if (cap >= SPOOL_MAX_LINE + SPOOL_ID_LEN + 2) {
+				snprintf(err, errlen, "%s: record at offset %" PRIu64 " is too long",
+				    s->path, file_off);
+				goto out;
+			}
+			if ((nb = realloc(buf, cap * 2)) == NULL) {
+				snprintf(err, errlen, "%s: out of memory", s->path);
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = pread(s->fd, buf + have, cap - have, (off_t)(file_off + have));
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		while ((lf = memchr(buf + start, '\n', have - start)) != NULL) {
+			size_t rlen = (size_t)(lf - (buf + start));
+			uint64_t off = file_off + start;
+
+			if (!spool_valid_prefix(buf + start, rlen)) {
+				skipped++;
+			} else if (n_acks == 0 || bsearch(&off, acks, n_acks, sizeof(*acks), spool_cmp_u64) == NULL) {
+				if (spool_push(s, off, (uint32_t)(rlen - SPOOL_ID_LEN - 1),
+				    buf + start, 0) == NULL) {
+					snprintf(err, errlen, "%s: out of memory", s->path);
+					goto out;
+				}
+			}
+			start += rlen + 1;
+		}
+		memmove(buf, buf + start, have - start);
+		have -= start;
+		file_off += start;
+	}
+	if (have > 0) {
+		/* A crash in the middle of an append: that record was never synced. */
+		log_warnx("spool %s: cutting a torn record of %zu bytes at offset %" PRIu64,
+		    s->name, have, file_off);
+		if (ftruncate(s->fd, (off_t)file_off) == -1 || fsync(s->fd) == -1) {
+			snprintf(err, errlen, "%s: cannot cut torn record: %s", s->path, strerror(errno));
+			goto out;
+		}
+	}
+	if (skipped > 0)
+		log_warnx("spool %s: %" PRIu64 " malformed records skipped", s->name, skipped);
+	s->bytes = file_off;
+	rc = 0;
+out:
+	free(buf);
+	free(acks);
+	return rc;
+}
+
+struct spool *
+spool_open(const char *dir, const char *name, uint64_t max_bytes, char *err, size_t errlen)
+{
+	struct spool *s;
+	struct stat st;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->name = strdup(name)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
+	s->fd = s->ack_fd = -1;
+	s->max_bytes = max_bytes;
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%s.spool", dir, name) >= sizeof(s->path) ||
+	    (size_t)snprintf(s->ack_path, sizeof(s->ack_path), "%s/%s.ack", dir, name) >= sizeof(s->ack_path)) {
+		snprintf(err, errlen, "%s: spool path too long", dir);
+		goto fail;
+	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	s->fd = open(s->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, SPOOL_FILE_MODE);
+	if (s->fd == -1) {
+		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
+		goto fail;
+	}
+	s->ack_fd = open(s->ack_path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, SPOOL_FILE_MODE);
+	if (s->ack_fd == -1) {
+		snprintf(err, errlen, "%s: %s", s->ack_path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(s->fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
+		goto fail;
+	}
+	if (st.st_size == 0 && (ftruncate(s->ack_fd, 0) == -1 || fsync(s->ack_fd) == -1)) {
+		/* Acks of a spool cut back before a crash: they must not match new records. */
+		snprintf(err, errlen, "%s: %s", s->ack_path, strerror(errno));
+		goto fail;
+	}
+	if (spool_replay(s, err, errlen) == -1)
+		goto fail;
+	if (s->live == 0 && s->bytes > 0 && (ftruncate(s->fd, 0) == -1 ||
+	    fsync(s->fd) == -1 || ftruncate(s->ack_fd, 0) == -1 || fsync(s->ack_fd) == -1)) {
+		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
+		goto fail;
+	} else if (s->live == 0)
+		s->bytes = 0;
+	else
+		s->ack_dirty = true;
+	return s;
+fail:
+	spool_close(s);
+	return NULL;
+}
+
+enum spool_status
+spool_append(struct spool *s, const char *line, size_t len, int64_t now_ms)
+{
+	char id[SPOOL_ID_LEN + 1];
+	char *rec;
+	size_t rlen = SPOOL_ID_LEN + 1 + len + 1;
+
+	if (len > SPOOL_MAX_LINE || memchr(line, '\n', len) != NULL)
+		return SPOOL_ERROR;
+	if (s->bytes + rlen > s->max_bytes)
+		return SPOOL_FULL;
+	if (s->bytes == 0 && s->ack_dirty) {
+		/* A failed cut back: stale acks would match the new offsets. */
+		if (ftruncate(s->ack_fd, 0) == -1 || fdatasync(s->ack_fd) == -1) {
+			log_warn("spool %s: cut back acks", s->name);
+			return SPOOL_ERROR;
+		}
+		s->ack_dirty = false;
+	}
+	if (spool_new_id(id) == -1) {
+		log_warnx("spool %s: no random bytes for an id", s->name);
+		return SPOOL_ERROR;
+	}
+	if ((rec = malloc(rlen)) == NULL)
+		return SPOOL_ERROR;
+	memcpy(rec, id, SPOOL_ID_LEN);
+	rec[SPOOL_ID_LEN] = ' ';
+	memcpy(rec + SPOOL_ID_LEN + 1, line, len);
+	rec[rlen - 1] = '\n';
+	if (spool_write_all(s->fd, rec, rlen) == -1) {
+		log_warn("spool %s: write", s->name);
+		/* Cut a partial record back so the file stays a sequence of records. */
+		if (ftruncate(s->fd, (off_t)s->bytes) == -1)
+			log_warn("spool %s: ftruncate", s->name);
+		free(rec);
+		return SPOOL_ERROR;
+	}
+	free(rec);
+	if (spool_push(s, s->bytes, (uint32_t)len, id, now_ms) == NULL) {
+		/* On disk but not in memory: replayed at the next start. */
+		log_warnx("spool %s: out of memory", s->name);
+		s->bytes += rlen;
+		return SPOOL_ERROR;
+	}
+	s->bytes += rlen;
+	return SPOOL_OK;
+}
+
+int
+spool_sync(struct spool *s)
+{
+	if (fdatasync(s->fd) == -1) {
+		log_warn("spool %s: fdatasync", s->name);
+		return -1;
+	}
+	return 0;
+}
+
+size_t
+spool_count(const struct spool *s)
+{
+	return s->live;
+}
+
+struct spool_record *
+spool_at(struct spool *s, size_t i)
+{
+	size_t k;
+
+	/* Live records in order; acked ones in between are skipped. */
+	for (k = s->head; k < s->n; k++) {
+		if (s->records[k].acked)
+			continue;
+		if (i-- == 0)
+			return &s->records[k];
+	}
+	return NULL;
+}
+
+struct spool_record *
+spool_next(struct spool *s, const struct spool_record *r)
+{
+	size_t k = r == NULL ? s->head : (size_t)(r - s->records) + 1;
+
+	for (; k < s->n; k++)
+		if (!s->records[k].acked)
+			return &s->records[k];
+	return NULL;
+}
+
+struct spool_record *
+spool_find(struct spool *s, uint64_t seq)
+{
+	struct spool_record *r;
+
+	if (seq < s->base_seq + s->head || seq >= s->base_seq + s->n)
+		return NULL;
+	r = &s->records[seq - s->base_seq];
+	return r->acked ? NULL : r;
+}
+
+int
+spool_read(struct spool *s, const struct spool_record *r, struct strbuf *out)
+{
+	size_t done = 0;
+
+	if (strbuf_reserve(out, r->len) == -1)
+		return -1;
+	while (done < r->len) {
+		ssize_t n = pread(s->fd, out->data + out->len + done, r->len - done,
+		    (off_t)(r->offset + SPOOL_ID_LEN + 1 + done));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_warn("spool %s: read at %" PRIu64, s->name, r->offset);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	out->len += r->len;
+	return 0;
+}
+
+int
+spool_ack(struct spool *s, uint64_t seq)
+{
+	struct spool_record *r = spool_find(s, seq);
+	unsigned char b[8];
+	size_t k;
+
+	if (r == NULL)
+		return 0;
+	for (k = 0; k < 8; k++)
+		b[k] = (unsigned char)(r->offset >> (8 * k));
+	if (spool_write_all(s->ack_fd, b, sizeof(b)) == -1 || fdatasync(s->ack_fd) == -1) {
+		log_warn("spool %s: ack", s->name);
+		return -1;
+	}
+	s->ack_dirty = true;
+	r->acked = true;
+	s->live--;
+	while (s->head < s->n && s->records[s->head].acked)
+		s->head++;
+	if (s->live == 0) {
+		/* All delivered: cut back, the spool file first (spool.h). */
+		if (ftruncate(s->fd, 0) == -1 || fdatasync(s->fd) == -1) {
+			log_warn("spool %s: cut back", s->name);
+			return 0;
+		}
+		s->bytes = 0;
+		if (ftruncate(s->ack_fd, 0) == 0 && fdatasync(s->ack_fd) == 0)
+			s->ack_dirty = false;
+		s->base_seq = s->next_seq;
+		s->head = s->n = 0;
+	}
+	return 0;
+}
+
+uint64_t
+spool_bytes(const struct spool *s)
+{
+	return s->bytes;
+}
+
+void
+spool_close(struct spool *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ack_fd != -1)
+		close(s->ack_fd);
+	if (s->fd != -1)
+		close(s->fd);
+	free(s->records);
+	free(s->name);
+	free(s);
+}

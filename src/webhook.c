@@ -1,0 +1,638 @@
+/*
+ * webhook.c: the bodies of the webhook formats and the Standard Webhooks
+ * signature (webhook.h).  The alert line is parsed once with libfastjson;
+ * everything sent is written through the json_writer.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "webhook.h"
+
+#define SECRET_MAX 4096
+
+static const char *const severity_names[] = { "none", "low", "medium", "high", "critical" };
+
+int
+webhook_format_parse(const char *s, enum webhook_format *f)
+{
+	if (strcmp(s, "standard") == 0)
+		*f = WEBHOOK_STANDARD;
+	else if (strcmp(s, "slack") == 0)
+		*f = WEBHOOK_SLACK;
+	else if (strcmp(s, "alertmanager") == 0)
+		*f = WEBHOOK_ALERTMANAGER;
+	else
+		return -1;
+	return 0;
+}
+
+const char *
+webhook_format_name(enum webhook_format f)
+{
+	switch (f) {
+	case WEBHOOK_STANDARD:
+		return "standard";
+	case WEBHOOK_SLACK:
+		return "slack";
+	case WEBHOOK_ALERTMANAGER:
+		return "alertmanager";
+	}
+	return "?";
+}
+
+int
+webhook_severity_parse(const char *s)
+{
+	int i;
+
+	for (i = 1; i <= 4; i++)
+		if (strcmp(s, severity_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+webhook_severity_name(int rank)
+{
+	return rank >= 0 && rank <= 4 ? severity_names[rank] : "?";
+}
+
+/* Parse an alert line; NULL unless it is a JSON object.  Caller puts. */
+static struct json_object *
+alert_parse(const char *line, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (len > INT32_MAX || (tok = json_tokener_new()) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	json_tokener_free(tok);
+	if (o != NULL && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The member at a dotted path ("user.target.name"), or NULL. */
+static struct json_object *
+alert_get(struct json_object *o, const char *path)
+{
+	char key[64];
+
+	while (o != NULL && *path != '\0') {
+		const char *dot = strchr(path, '.');
+		size_t n = dot != NULL ? (size_t)(dot - path) : strlen(path);
+
+		if (n >= sizeof(key) || !json_object_is_type(o, json_type_object))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (dot != NULL);
+	}
+	return o;
+}
+
+/* The string at path, or NULL when missing or not a string. */
+static const char *
+alert_str(struct json_object *o, const char *path)
+{
+	struct json_object *v = alert_get(o, path);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Severity rank of a parsed alert (labels.severity, else event.severity). */
+static int
+alert_severity(struct json_object *o)
+{
+	const char *word = alert_str(o, "labels.severity");
+	struct json_object *num;
+	int64_t n;
+	int rank;
+
+	if (word != NULL && (rank = webhook_severity_parse(word)) > 0)
+		return rank;
+	num = alert_get(o, "event.severity");
+	if (num == NULL || !json_object_is_type(num, json_type_int))
+		return 0;
+	n = json_object_get_int64(num);
+	/* doc/detections.md: 21 low, 47 medium, 73 high, 99 critical */
+	return n >= 99 ? 4 : n >= 73 ? 3 : n >= 47 ? 2 : n >= 21 ? 1 : 0;
+}
+
+int
+webhook_alert_severity(const char *line, size_t len)
+{
+	struct json_object *o = alert_parse(line, len);
+	int rank;
+
+	if (o == NULL)
+		return 0;
+	rank = alert_severity(o);
+	json_object_put(o);
+	return rank;
+}
+
+/* Standard Webhooks "type": dotted, from the ATT&CK technique. */
+static const char *
+standard_type(struct json_object *o)
+{
+	const char *t = alert_str(o, "threat.technique.id");
+
+	if (t != NULL && strncmp(t, "T1136", 5) == 0)
+		return "account.created";
+	if (t != NULL && strncmp(t, "T1098", 5) == 0)
+		return "account.privilege_granted";
+	return "detection.alert";
+}
+
+/* The alert's time, else now, as RFC 3339 into buf. */
+static const char *
+alert_time(struct json_object *o, char *buf, size_t size)
+{
+	const char *ts = alert_str(o, "@timestamp");
+	time_t now;
+	struct tm tm;
+
+	if (ts != NULL)
+		return ts;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* Standard Webhooks payload: the alert object under "data". */
+static void
+body_standard(struct json_writer *w, struct json_object *o)
+{
+	char tbuf[32];
+
+	json_object_begin(w);
+	json_key_ascii(w, "type", 4);
+	json_cstring(w, standard_type(o));
+	json_key_ascii(w, "timestamp", 9);
+	json_cstring(w, alert_time(o, tbuf, sizeof(tbuf)));
+	json_key_ascii(w, "data", 4);
+	json_value_fjson(w, o);
+	json_object_end(w);
+}
+
+/* Does s (at least n long) start with word, case-insensitively? */
+static bool
+starts_with_ci(const char *s, size_t n, const char *word)
+{
+	size_t wl = strlen(word);
+
+	return n >= wl && strncasecmp(s, word, wl) == 0;
+}
+
+int
+webhook_slack_escape(struct strbuf *out, const char *s, size_t len)
+{
+	size_t i;
+	size_t start = out->len;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int rc;
+
+		if (c == '&')
+			rc = strbuf_append_str(out, "&amp;");
+		else if (c == '<')
+			rc = strbuf_append_str(out, "&lt;");
+		else if (c == '>')
+			rc = strbuf_append_str(out, "&gt;");
+		else if (c < 0x20 || c == 0x7f)
+			rc = strbuf_append_char(out, ' ');
+		else if (c == '@' && (starts_with_ci(s + i + 1, len - i - 1, "channel") ||
+		    starts_with_ci(s + i + 1, len - i - 1, "here") ||
+		    starts_with_ci(s + i + 1, len - i - 1, "everyone")))
+			rc = strbuf_append_str(out, "@\xe2\x80\x8b");	/* U+200B */
+		else
+			rc = strbuf_append_char(out, (char)c);
+		if (rc == -1) {
+			out->len = start;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Append an escaped alert field, or a dash when it is missing. */
+static void
+slack_field(struct strbuf *t, struct json_object *o, const char *path)
+{
+	const char *v = alert_str(o, path);
+
+	if (v == NULL || *v == '\0')
+		strbuf_append_str(t, "-");
+	else
+		webhook_slack_escape(t, v, strlen(v));
+}
+
+/* One mrkdwn "fields" entry: *label*\nvalue. */
+static void
+slack_block_field(struct json_writer *w, struct strbuf *t, const char *label,
+    struct json_object *o, const char *path, const char *path2)
+{
+	strbuf_reset(t);
+	strbuf_append_str(t, "*");
+	strbuf_append_str(t, label);
+	strbuf_append_str(t, "*\n");
+	slack_field(t, o, path);
+	if (path2 != NULL && alert_str(o, path2) != NULL) {
+		strbuf_append_str(t, " ");
+		slack_field(t, o, path2);
+	}
+	json_object_begin(w);
+	json_key_ascii(w, "type", 4);
+	json_cstring(w, "mrkdwn");
+	json_key_ascii(w, "text", 4);
+	json_string(w, t->data, t->len);
+	json_object_end(w);
+}
+
+/*
+ * Slack: a fallback text and blocks: title, then who created which
+ * account on which host, technique, severity, source.
+ */
+static int
+body_slack(struct json_writer *w, struct json_object *o)
+{
+	struct strbuf t;
+	const char *sev = webhook_severity_name(alert_severity(o));
+
+	strbuf_init(&t);
+	/* text: the notification fallback */
+	strbuf_append_str(&t, "[");
+	strbuf_append_str(&t, sev);
+	strbuf_append_str(&t, "] ");
+	slack_field(&t, o, "rule.name");
+	strbuf_append_str(&t, ": account ");
+	slack_field(&t, o, "user.target.name");
+	strbuf_append_str(&t, " on ");
+	slack_field(&t, o, "host.hostname");
+	strbuf_append_str(&t, " by ");
+	slack_field(&t, o, "user.name");
+	json_object_begin(w);
+	json_key_ascii(w, "text", 4);
+	json_string(w, t.data, t.len);
+	json_key_ascii(w, "blocks", 6);
+	json_array_begin(w);
+
+	json_object_begin(w);
+	json_key_ascii(w, "type", 4);
+	json_cstring(w, "section");
+	json_key_ascii(w, "text", 4);
+	json_object_begin(w);
+	json_key_ascii(w, "type", 4);
+	json_cstring(w, "mrkdwn");
+	json_key_ascii(w, "text", 4);
+	strbuf_reset(&t);
+	strbuf_append_str(&t, ":rotating_light: *");
+	slack_field(&t, o, "rule.name");
+	strbuf_append_str(&t, "* (");
+	strbuf_append_str(&t, sev);
+	strbuf_append_str(&t, ")");
+	json_string(w, t.data, t.len);
+	json_object_end(w);
+	json_object_end(w);
+
+	json_object_begin(w);
+	json_key_ascii(w, "type", 4);
+	json_cstring(w, "section");
+	json_key_ascii(w, "fields", 6);
+	json_array_begin(w);
+	slack_block_field(w, &t, "Account", o, "user.target.name", "user.target.domain");
+	slack_block_field(w, &t, "Host", o, "host.hostname", NULL);
+	slack_block_field(w, &t, "By", o, "user.name", NULL);
+	slack_block_field(w, &t, "Group", o, "group.name", NULL);
+	slack_block_field(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
+	slack_block_field(w, &t, "Source", o, "source.ip", "observer.ingress.name");
+	json_array_end(w);
+	json_object_end(w);
+
+	json_object_begin(w);
+	json_key_ascii(w, "type", 4);
+	json_cstring(w, "context");
+	json_key_ascii(w, "elements", 8);
+	json_array_begin(w);
+	json_object_begin(w);
+	json_key_ascii(w, "type", 4);
+	json_cstring(w, "mrkdwn");
+	json_key_ascii(w, "text", 4);
+	strbuf_reset(&t);
+	strbuf_append_str(&t, "logward rule ");
+	slack_field(&t, o, "rule.id");
+	strbuf_append_str(&t, " at ");
+	slack_field(&t, o, "@timestamp");
+	json_string(w, t.data, t.len);
+	json_object_end(w);
+	json_array_end(w);
+	json_object_end(w);
+
+	json_array_end(w);
+	json_object_end(w);
+	strbuf_free(&t);
+	return 0;
+}
+
+/* Write key: value when the alert has the string at path. */
+static void
+write_str_member(struct json_writer *w, const char *key, struct json_object *o, const char *path)
+{
+	const char *v = alert_str(o, path);
+
+	if (v == NULL)
+		return;
+	json_key_ascii(w, key, strlen(key));
+	json_cstring(w, v);
+}
+
+/* The Alertmanager labels object of an alert (also hashed for the fingerprint). */
+static void
+alertmanager_labels(struct json_writer *w, struct json_object *o)
+{
+	json_object_begin(w);
+	write_str_member(w, "alertname", o, "rule.id");
+	json_key_ascii(w, "severity", 8);
+	json_cstring(w, webhook_severity_name(alert_severity(o)));
+	write_str_member(w, "technique", o, "threat.technique.id");
+	write_str_member(w, "host", o, "host.hostname");
+	write_str_member(w, "account", o, "user.target.name");
+	json_object_end(w);
+}
+
+/* Alertmanager webhook v4 (notify/webhook Message), one firing alert. */
+static int
+body_alertmanager(struct json_writer *w, struct json_object *o, const char *receiver)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char fp[17];
+	struct strbuf lab, t;
+	struct json_writer lw;
+	char tbuf[32];
+	int i;
+
+	strbuf_init(&lab);
+	json_writer_init(&lw, &lab);
+	alertmanager_labels(&lw, o);
+	if (lw.failed) {
+		strbuf_free(&lab);
+		return -1;
+	}
+	/* Like Alertmanager's, the fingerprint is a hash of the labels. */
+	SHA256((const unsigned char *)lab.data, lab.len, md);
+	for (i = 0; i < 8; i++) {
+		fp[2 * i] = hex[md[i] >> 4];
+		fp[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	fp[16] = '\0';
+	strbuf_free(&lab);
+
+	json_object_begin(w);
+	json_key_ascii(w, "version", 7);
+	json_cstring(w, "4");
+	json_key_ascii(w, "groupKey", 8);
+	json_cstring(w, fp);
+	json_key_ascii(w, "truncatedAlerts", 15);
+	json_int(w, 0);
+	json_key_ascii(w, "status", 6);
+	json_cstring(w, "firing");
+	json_key_ascii(w, "receiver", 8);
+	json_cstring(w, receiver);
+	json_key_ascii(w, "groupLabels", 11);
+	alertmanager_labels(w, o);
+	json_key_ascii(w, "commonLabels", 12);
+	alertmanager_labels(w, o);
+	json_key_ascii(w, "commonAnnotations", 17);
+	json_object_begin(w);
+	json_object_end(w);
+	json_key_ascii(w, "externalURL", 11);
+	json_cstring(w, "");
+	json_key_ascii(w, "alerts", 6);
+	json_array_begin(w);
+	json_object_begin(w);
+	json_key_ascii(w, "status", 6);
+	json_cstring(w, "firing");
+	json_key_ascii(w, "labels", 6);
+	alertmanager_labels(w, o);
+	json_key_ascii(w, "annotations", 11);
+	json_object_begin(w);
+	strbuf_init(&t);
+	{
+		const char *v;
+
+		v = alert_str(o, "rule.name");
+		strbuf_append_str(&t, v != NULL ? v : "logward alert");
+		if ((v = alert_str(o, "user.target.name")) != NULL) {
+			strbuf_append_str(&t, ": ");
+			strbuf_append_str(&t, v);
+		}
+		if ((v = alert_str(o, "host.hostname")) != NULL) {
+			strbuf_append_str(&t, " on ");
+			strbuf_append_str(&t, v);
+		}
+	}
+	json_key_ascii(w, "summary", 7);
+	json_string(w, t.data, t.len);
+	strbuf_free(&t);
+	write_str_member(w, "description", o, "message");
+	json_object_end(w);
+	json_key_ascii(w, "startsAt", 8);
+	json_cstring(w, alert_time(o, tbuf, sizeof(tbuf)));
+	json_key_ascii(w, "endsAt", 6);
+	json_cstring(w, "0001-01-01T00:00:00Z");
+	json_key_ascii(w, "generatorURL", 12);
+	json_cstring(w, "");
+	json_key_ascii(w, "fingerprint", 11);
+	json_cstring(w, fp);
+	json_object_end(w);
+	json_array_end(w);
+	json_object_end(w);
+	return 0;
+}
+
+int
+webhook_format_body(enum webhook_format f, const char *line, size_t len,
+    const char *id, const char *receiver, struct strbuf *out)
+{
+	struct json_object *o = alert_parse(line, len);
+	struct json_writer w;
+	size_t start = out->len;
+	int rc = 0;
+
+	(void)id;
+	if (o == NULL)
+		return -1;
+	json_writer_init(&w, out);
+	switch (f) {
+	case WEBHOOK_STANDARD:
+		body_standard(&w, o);
+		break;
+	case WEBHOOK_SLACK:
+		rc = body_slack(&w, o);
+		break;
+	case WEBHOOK_ALERTMANAGER:
+		rc = body_alertmanager(&w, o, receiver);
+		break;
+	}
+	json_object_put(o);
+	if (rc == -1 || w.failed) {
+		out->len = start;
+		return -1;
+	}
+	return 0;
+}
+
+int
+webhook_sign(const unsigned char *key, size_t keylen, const char *id, int64_t ts,
+    const char *body, size_t len, char *out, size_t outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char prefix[128];
+	unsigned char *msg;
+	int n;
+
+	/* 32 bytes of MAC are 44 base64 characters, plus "v1," and NUL. */
+	if (outlen < 48)
+		return -1;
+	n = snprintf(prefix, sizeof(prefix), "%s.%lld.", id, (long long)ts);
+	if (n < 0 || (size_t)n >= sizeof(prefix))
+		return -1;
+	/* One-shot HMAC(): the HMAC_CTX calls are deprecated in OpenSSL 3. */
+	if ((msg = malloc((size_t)n + len)) == NULL)
+		return -1;
+	memcpy(msg, prefix, (size_t)n);
+	memcpy(msg + n, body, len);
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, (size_t)n + len, md, &mdlen) == NULL) {
+		free(msg);
+		return -1;
+	}
+	free(msg);
+	memcpy(out, "v1,", 3);
+	EVP_EncodeBlock((unsigned char *)out + 3, md, (int)mdlen);
+	return 0;
+}
+
+static int webhook_parse_secret(const char *, char *, ssize_t, unsigned char **,
+    size_t *, char *, size_t);
+
+int
+webhook_load_secret(const char *path, unsigned char **key, size_t *keylen,
+    char *err, size_t errlen)
+{
+	char buf[SECRET_MAX + 1];
+	struct stat st;
+	ssize_t n;
+	int fd, rc;
+
+	*key = NULL;
+	*keylen = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s: a secret must not be accessible to others "
+		    "(mode %03o; chmod 600 or 640)", path, (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	rc = webhook_parse_secret(path, buf, n, key, keylen, err, errlen);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+/* The secret file's bytes to the key (webhook_load_secret). */
+static int
+webhook_parse_secret(const char *path, char *buf, ssize_t n, unsigned char **key,
+    size_t *keylen, char *err, size_t errlen)
+{
+	size_t len;
+
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((size_t)n > SECRET_MAX) {
+		snprintf(err, errlen, "%s: longer than %d bytes", path, SECRET_MAX);
+		return -1;
+	}
+	len = (size_t)n;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len >= 6 && memcmp(buf, "whsec_", 6) == 0) {
+		size_t b64 = len - 6, pad = 0;
+		int dec;
+
+		if (b64 == 0 || b64 % 4 != 0) {
+			snprintf(err, errlen, "%s: whsec_ secret is not base64", path);
+			return -1;
+		}
+		if ((*key = malloc(b64)) == NULL)
+			goto nomem;
+		dec = EVP_DecodeBlock(*key, (const unsigned char *)buf + 6, (int)b64);
+		if (dec < 0) {
+			free(*key);
+			*key = NULL;
+			snprintf(err, errlen, "%s: whsec_ secret is not base64", path);
+			return -1;
+		}
+		if (buf[len - 1] == '=')
+			pad++;
+		if (buf[len - 2] == '=')
+			pad++;
+		*keylen = (size_t)dec - pad;
+	} else {
+		if (len == 0) {
+			snprintf(err, errlen, "%s: empty secret", path);
+			return -1;
+		}
+		if ((*key = malloc(len)) == NULL)
+			goto nomem;
+		memcpy(*key, buf, len);
+		*keylen = len;
+	}
+	if (*keylen < 16) {
+		free(*key);
+		*key = NULL;
+		snprintf(err, errlen, "%s: secret shorter than 16 bytes", path);
+		return -1;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "%s: out of memory", path);
+	return -1;
+}

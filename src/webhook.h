@@ -1,0 +1,71 @@
+/*
+ * webhook.h: what one delivery sends: the body of each format, built from
+ * one alert line (doc/detections.md "The alert") through the json_writer,
+ * and the Standard Webhooks 1.0 signature.
+ *
+ *   standard      {"type","timestamp","data":<the alert>} signed with
+ *                 webhook-id / webhook-timestamp / webhook-signature
+ *   slack         {"text": fallback, "blocks": [...]}, user strings
+ *                 escaped for mrkdwn (& < > and @channel/@here/@everyone)
+ *   alertmanager  the Alertmanager webhook v4 message, one alert
+ *
+ * Pure functions: no I/O but webhook_load_secret.
+ */
+#ifndef LOGWARD_WEBHOOK_H
+#define LOGWARD_WEBHOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "json_writer.h"
+
+enum webhook_format { WEBHOOK_STANDARD, WEBHOOK_SLACK, WEBHOOK_ALERTMANAGER };
+
+/* "standard" | "slack" | "alertmanager"; -1 when unknown. */
+int webhook_format_parse(const char *s, enum webhook_format *f);
+const char *webhook_format_name(enum webhook_format f);
+
+/* "low" 1, "medium" 2, "high" 3, "critical" 4; -1 when unknown. */
+int webhook_severity_parse(const char *s);
+const char *webhook_severity_name(int rank);
+
+/*
+ * The severity rank of an alert line (labels.severity, else from
+ * event.severity), 0 when it has none or is not an object.
+ */
+int webhook_alert_severity(const char *line, size_t len);
+
+/*
+ * Append the body for one alert line to out.  receiver names the webhook
+ * (alertmanager's "receiver"); id is the webhook-id.  Returns 0, or -1
+ * when the line is not a JSON object or memory ran out (out restored).
+ */
+int webhook_format_body(enum webhook_format f, const char *line, size_t len,
+    const char *id, const char *receiver, struct strbuf *out);
+
+/*
+ * Standard Webhooks 1.0: "v1," base64(HMAC-SHA256(key, id "." ts "." body))
+ * into out (NUL-terminated).  Returns 0, or -1 when out is too small
+ * (needs 48 bytes) or memory ran out.
+ */
+int webhook_sign(const unsigned char *key, size_t keylen, const char *id, int64_t ts,
+    const char *body, size_t len, char *out, size_t outlen);
+
+/*
+ * Read a secret file: "whsec_" + base64 is decoded, anything else is the
+ * raw bytes (a trailing newline dropped).  The file must not be readable
+ * or writable by others.  Returns 0 with *key (caller frees) and *keylen,
+ * or -1 with err set.
+ */
+int webhook_load_secret(const char *path, unsigned char **key, size_t *keylen,
+    char *err, size_t errlen);
+
+/*
+ * Append s[0..len) made safe for Slack mrkdwn: & < > as entities, a
+ * zero-width space after the @ of @channel/@here/@everyone, control
+ * characters as spaces.  Returns 0 or -1 (out of memory).
+ */
+int webhook_slack_escape(struct strbuf *out, const char *s, size_t len);
+
+#endif

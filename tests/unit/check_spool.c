@@ -1,0 +1,295 @@
+/*
+ * check_spool.c: the webhook spool: append, ack, replay after reopen with
+ * the same ids, a crash before the ack (record comes back), a torn last
+ * record, out-of-order acks, the cut back when all is delivered, the size
+ * bound.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spool.h"
+
+#define BIG (1ull << 30)
+
+static char dir[64];
+
+/* Each test (forked) gets its own empty directory. */
+static void
+dir_setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_spool.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+/* rm -r of the test directory. */
+static void
+dir_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+/* Open the test spool or fail the test. */
+static struct spool *
+open_spool(uint64_t max)
+{
+	char err[256] = "";
+	struct spool *s = spool_open(dir, "soc", max, err, sizeof(err));
+
+	ck_assert_msg(s != NULL, "spool_open: %s", err);
+	return s;
+}
+
+/* The alert line of record i as a C string (static buffer). */
+static const char *
+line_at(struct spool *s, size_t i)
+{
+	static char buf[256];
+	struct strbuf sb;
+	struct spool_record *r = spool_at(s, i);
+
+	ck_assert_ptr_nonnull(r);
+	strbuf_init(&sb);
+	ck_assert_int_eq(spool_read(s, r, &sb), 0);
+	ck_assert_uint_lt(sb.len, sizeof(buf));
+	memcpy(buf, sb.data, sb.len);
+	buf[sb.len] = '\0';
+	strbuf_free(&sb);
+	return buf;
+}
+
+/* Size of a file in the test directory. */
+static long
+file_size(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	return (long)st.st_size;
+}
+
+START_TEST(test_append_ack_replay)
+{
+	struct spool *s = open_spool(BIG);
+	char id0[SPOOL_ID_LEN + 1], id2[SPOOL_ID_LEN + 1];
+	uint64_t seq1;
+
+	ck_assert_int_eq(spool_append(s, "{\"a\":0}", 7, 10), SPOOL_OK);
+	ck_assert_int_eq(spool_append(s, "{\"a\":1}", 7, 11), SPOOL_OK);
+	ck_assert_int_eq(spool_append(s, "{\"a\":2}", 7, 12), SPOOL_OK);
+	ck_assert_int_eq(spool_sync(s), 0);
+	ck_assert_uint_eq(spool_count(s), 3);
+	ck_assert_str_eq(line_at(s, 1), "{\"a\":1}");
+	ck_assert_uint_eq(strlen(spool_at(s, 0)->id), 32);
+	ck_assert_str_ne(spool_at(s, 0)->id, spool_at(s, 1)->id);
+	ck_assert_int_eq(spool_at(s, 0)->spooled_ms, 10);
+	memcpy(id0, spool_at(s, 0)->id, sizeof(id0));
+	memcpy(id2, spool_at(s, 2)->id, sizeof(id2));
+	seq1 = spool_at(s, 1)->seq;
+	ck_assert_int_eq(spool_ack(s, seq1), 0);	/* out of order */
+	ck_assert_ptr_null(spool_find(s, seq1));
+	ck_assert_uint_eq(spool_count(s), 2);
+	ck_assert_str_eq(line_at(s, 1), "{\"a\":2}");
+	spool_close(s);
+
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 2);
+	ck_assert_str_eq(line_at(s, 0), "{\"a\":0}");
+	ck_assert_str_eq(line_at(s, 1), "{\"a\":2}");
+	ck_assert_str_eq(spool_at(s, 0)->id, id0);
+	ck_assert_str_eq(spool_at(s, 1)->id, id2);
+	ck_assert_uint_eq(spool_at(s, 0)->attempts, 0);
+	ck_assert_int_eq(spool_ack(s, spool_at(s, 0)->seq), 0);
+	ck_assert_int_eq(spool_ack(s, spool_at(s, 0)->seq), 0);
+	ck_assert_uint_eq(spool_count(s), 0);
+	/* Everything delivered: both files cut back. */
+	ck_assert_int_eq(file_size("soc.spool"), 0);
+	ck_assert_int_eq(file_size("soc.ack"), 0);
+	ck_assert_int_eq(spool_append(s, "{\"b\":0}", 7, 0), SPOOL_OK);
+	spool_close(s);
+
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 1);
+	ck_assert_str_eq(line_at(s, 0), "{\"b\":0}");
+	spool_close(s);
+}
+END_TEST
+
+/* A crash before the ack: the record is delivered again with its id. */
+START_TEST(test_crash_no_ack)
+{
+	char id[SPOOL_ID_LEN + 1];
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct spool *s = open_spool(BIG);
+
+		if (spool_append(s, "{\"x\":1}", 7, 0) != SPOOL_OK || spool_sync(s) != 0)
+			_exit(1);
+		/* write the id out for the parent, then die without ack or close */
+		{
+			char path[128];
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/id", dir);
+			fd = open(path, O_WRONLY | O_CREAT, 0600);
+			if (fd == -1 || write(fd, spool_at(s, 0)->id, SPOOL_ID_LEN) != SPOOL_ID_LEN)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	{
+		int status;
+		char path[128];
+		int fd;
+		struct spool *s;
+
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		snprintf(path, sizeof(path), "%s/id", dir);
+		fd = open(path, O_RDONLY);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(read(fd, id, SPOOL_ID_LEN), SPOOL_ID_LEN);
+		id[SPOOL_ID_LEN] = '\0';
+		close(fd);
+		s = open_spool(BIG);
+		ck_assert_uint_eq(spool_count(s), 1);
+		ck_assert_str_eq(spool_at(s, 0)->id, id);
+		ck_assert_str_eq(line_at(s, 0), "{\"x\":1}");
+		spool_close(s);
+	}
+}
+END_TEST
+
+/* A record cut short by a crash mid-write is cut off; earlier ones stay. */
+START_TEST(test_torn_record)
+{
+	struct spool *s = open_spool(BIG);
+	char path[128];
+	int fd;
+
+	ck_assert_int_eq(spool_append(s, "{\"ok\":1}", 8, 0), SPOOL_OK);
+	spool_close(s);
+	snprintf(path, sizeof(path), "%s/soc.spool", dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "0123456789abcdef0123456789abcdef {\"torn", 39), 39);
+	close(fd);
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 1);
+	ck_assert_str_eq(line_at(s, 0), "{\"ok\":1}");
+	ck_assert_int_eq(file_size("soc.spool"), 32 + 1 + 8 + 1);
+	ck_assert_int_eq(spool_append(s, "{\"n\":2}", 7, 0), SPOOL_OK);
+	spool_close(s);
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 2);
+	ck_assert_str_eq(line_at(s, 1), "{\"n\":2}");
+	spool_close(s);
+}
+END_TEST
+
+/* The size bound refuses, says so, and frees up once delivered. */
+START_TEST(test_size_bound)
+{
+	/* one record of a 7-byte line is 41 bytes */
+	struct spool *s = open_spool(100);
+
+	ck_assert_int_eq(spool_append(s, "{\"a\":0}", 7, 0), SPOOL_OK);
+	ck_assert_int_eq(spool_append(s, "{\"a\":1}", 7, 0), SPOOL_OK);
+	ck_assert_int_eq(spool_append(s, "{\"a\":2}", 7, 0), SPOOL_FULL);
+	ck_assert_uint_eq(spool_count(s), 2);
+	ck_assert_uint_eq(spool_bytes(s), 82);
+	ck_assert_int_eq(spool_ack(s, spool_at(s, 0)->seq), 0);
+	/* acked but not cut back until all are delivered */
+	ck_assert_int_eq(spool_append(s, "{\"a\":2}", 7, 0), SPOOL_FULL);
+	ck_assert_int_eq(spool_ack(s, spool_at(s, 0)->seq), 0);
+	ck_assert_int_eq(spool_append(s, "{\"a\":2}", 7, 0), SPOOL_OK);
+	ck_assert_int_eq(spool_append(s, "with\nlf", 7, 0), SPOOL_ERROR);
+	spool_close(s);
+}
+END_TEST
+
+/* Many records, acks in a scattered order, compaction of the array. */
+START_TEST(test_many)
+{
+	struct spool *s = open_spool(BIG);
+	char line[32];
+	size_t i;
+
+	for (i = 0; i < 1000; i++) {
+		int n = snprintf(line, sizeof(line), "{\"i\":%zu}", i);
+
+		ck_assert_int_eq(spool_append(s, line, (size_t)n, 0), SPOOL_OK);
+	}
+	/* ack every even record, from the front, twice over the array growth */
+	for (i = 0; i < 500; i++)
+		ck_assert_int_eq(spool_ack(s, spool_at(s, i)->seq), 0);
+	ck_assert_uint_eq(spool_count(s), 500);
+	for (i = 0; i < 200; i++) {
+		int n = snprintf(line, sizeof(line), "{\"j\":%zu}", i);
+
+		ck_assert_int_eq(spool_append(s, line, (size_t)n, 0), SPOOL_OK);
+	}
+	ck_assert_str_eq(line_at(s, 0), "{\"i\":1}");
+	ck_assert_str_eq(line_at(s, 499), "{\"i\":999}");
+	ck_assert_str_eq(line_at(s, 500), "{\"j\":0}");
+	{
+		struct spool_record *r = NULL;
+		size_t k = 0;
+
+		while ((r = spool_next(s, r)) != NULL)
+			ck_assert_ptr_eq(r, spool_at(s, k++));
+		ck_assert_uint_eq(k, 700);
+	}
+	spool_close(s);
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 700);
+	ck_assert_str_eq(line_at(s, 1), "{\"i\":3}");
+	ck_assert_str_eq(line_at(s, 699), "{\"j\":199}");
+	spool_close(s);
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+spool_suite(void)
+{
+	Suite *s = suite_create("spool");
+	TCase *tc = tcase_create("spool");
+
+	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_test(tc, test_append_ack_replay);
+	tcase_add_test(tc, test_crash_no_ack);
+	tcase_add_test(tc, test_torn_record);
+	tcase_add_test(tc, test_size_bound);
+	tcase_add_test(tc, test_many);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(spool_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,277 @@
+/*
+ * check_webhook.c: the webhook bodies (standard, slack, alertmanager) from
+ * a real alert line, Slack escaping, the Standard Webhooks signature
+ * against the spec's published example, and secret files.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "webhook.h"
+
+static char alert[8192];
+static size_t alert_len;
+
+/* Load tests/data/webhook/alert-useradd.json (from logward --test-rules). */
+static void
+load_alert(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/tests/data/webhook/alert-useradd.json",
+	    top != NULL ? top : ".");
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	alert_len = fread(alert, 1, sizeof(alert) - 1, fp);
+	fclose(fp);
+	while (alert_len > 0 && alert[alert_len - 1] == '\n')
+		alert_len--;
+	alert[alert_len] = '\0';
+}
+
+/* Format and parse back; caller puts. */
+static struct json_object *
+body_of(enum webhook_format f, struct strbuf *out)
+{
+	struct json_object *o;
+
+	strbuf_init(out);
+	ck_assert_int_eq(webhook_format_body(f, alert, alert_len, "id0", "soc", out), 0);
+	ck_assert_ptr_nonnull(strbuf_cstr(out));
+	o = json_tokener_parse(out->data);
+	ck_assert_msg(o != NULL, "not JSON: %s", out->data);
+	return o;
+}
+
+/* String at a path of keys and array indexes ("alerts", "0", "labels"). */
+static const char *
+get(struct json_object *o, const char *const *path)
+{
+	for (; *path != NULL; path++) {
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, atoi(*path));
+		else if (!json_object_object_get_ex(o, *path, &o))
+			return NULL;
+		if (o == NULL)
+			return NULL;
+	}
+	return json_object_get_string(o);
+}
+
+#define GET(o, ...) get((o), (const char *const[]){ __VA_ARGS__, NULL })
+
+START_TEST(test_standard)
+{
+	struct strbuf out;
+	struct json_object *o = body_of(WEBHOOK_STANDARD, &out);
+
+	ck_assert_str_eq(GET(o, "type"), "account.created");
+	ck_assert_str_eq(GET(o, "timestamp"), "2026-11-27T10:00:00.000000Z");
+	ck_assert_str_eq(GET(o, "data", "user", "target", "name"), "evil<!channel>@here");
+	ck_assert_str_eq(GET(o, "data", "rule", "id"), "linux-useradd");
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+START_TEST(test_slack)
+{
+	struct strbuf out;
+	struct json_object *o = body_of(WEBHOOK_SLACK, &out);
+	const char *text = GET(o, "text");
+
+	ck_assert_ptr_nonnull(text);
+	/* the crafted account name cannot ping or link */
+	ck_assert_ptr_null(strstr(out.data, "<!channel>"));
+	ck_assert_ptr_null(strstr(text, "@here"));
+	ck_assert_ptr_nonnull(strstr(text, "evil&lt;!channel&gt;@\xe2\x80\x8bhere"));
+	ck_assert_ptr_nonnull(strstr(text, "on web1"));
+	ck_assert_str_eq(GET(o, "blocks", "1", "type"), "section");
+	ck_assert_ptr_nonnull(strstr(GET(o, "blocks", "1", "fields", "0", "text"), "*Account*\nevil&lt;"));
+	ck_assert_str_eq(GET(o, "blocks", "1", "fields", "1", "text"), "*Host*\nweb1");
+	ck_assert_str_eq(GET(o, "blocks", "1", "fields", "4", "text"),
+	    "*Technique*\nT1136.001 Create Account: Local Account");
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+START_TEST(test_alertmanager)
+{
+	struct strbuf out;
+	struct json_object *o = body_of(WEBHOOK_ALERTMANAGER, &out);
+
+	ck_assert_str_eq(GET(o, "version"), "4");
+	ck_assert_str_eq(GET(o, "status"), "firing");
+	ck_assert_str_eq(GET(o, "receiver"), "soc");
+	ck_assert_str_eq(GET(o, "alerts", "0", "labels", "alertname"), "linux-useradd");
+	ck_assert_str_eq(GET(o, "alerts", "0", "labels", "severity"), "medium");
+	ck_assert_str_eq(GET(o, "alerts", "0", "labels", "technique"), "T1136.001");
+	ck_assert_str_eq(GET(o, "alerts", "0", "labels", "host"), "web1");
+	ck_assert_str_eq(GET(o, "alerts", "0", "startsAt"), "2026-11-27T10:00:00.000000Z");
+	ck_assert_uint_eq(strlen(GET(o, "alerts", "0", "fingerprint")), 16);
+	ck_assert_str_eq(GET(o, "alerts", "0", "annotations", "summary"),
+	    "Local account created (useradd): evil<!channel>@here on web1");
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+START_TEST(test_not_json)
+{
+	struct strbuf out;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(webhook_format_body(WEBHOOK_STANDARD, "[1]", 3, "i", "r", &out), -1);
+	ck_assert_int_eq(webhook_format_body(WEBHOOK_SLACK, "{\"a\":", 5, "i", "r", &out), -1);
+	ck_assert_uint_eq(out.len, 0);
+	strbuf_free(&out);
+	ck_assert_int_eq(webhook_alert_severity(alert, alert_len), 2);
+	ck_assert_int_eq(webhook_alert_severity("{\"event\":{\"severity\":99}}", 25), 4);
+	ck_assert_int_eq(webhook_alert_severity("nope", 4), 0);
+}
+END_TEST
+
+static const struct {
+	const char *in, *out;
+} escape_cases[] = {
+	{ "plain", "plain" },
+	{ "a&b", "a&amp;b" },
+	{ "<!channel>", "&lt;!channel&gt;" },
+	{ "<http://evil|click>", "&lt;http://evil|click&gt;" },
+	{ "@channel", "@\xe2\x80\x8b" "channel" },
+	{ "hi @HERE now", "hi @\xe2\x80\x8bHERE now" },
+	{ "@everyone", "@\xe2\x80\x8b" "everyone" },
+	{ "bob@example.com", "bob@example.com" },
+	{ "line\nbreak\t", "line break " },
+	{ "@", "@" },
+};
+
+START_TEST(test_slack_escape)
+{
+	struct strbuf out;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(webhook_slack_escape(&out, escape_cases[_i].in,
+	    strlen(escape_cases[_i].in)), 0);
+	ck_assert_str_eq(strbuf_cstr(&out), escape_cases[_i].out);
+	strbuf_free(&out);
+}
+END_TEST
+
+/* A secret file with the given mode and content; returns its path. */
+static const char *
+secret_file(const char *content, mode_t mode)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/check_webhook.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+/* The example of the Standard Webhooks spec and its reference libraries. */
+START_TEST(test_sign_spec_example)
+{
+	const char *path = secret_file("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n", 0600);
+	const char *body = "{\"test\": 2432232314}";
+	unsigned char *key;
+	size_t keylen;
+	char err[256], sig[64];
+
+	ck_assert_int_eq(webhook_load_secret(path, &key, &keylen, err, sizeof(err)), 0);
+	unlink(path);
+	ck_assert_uint_eq(keylen, 24);
+	ck_assert_int_eq(webhook_sign(key, keylen, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+	    body, strlen(body), sig, sizeof(sig)), 0);
+	ck_assert_str_eq(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+	ck_assert_int_eq(webhook_sign(key, keylen, "x", 1, body, 1, sig, 47), -1);
+	free(key);
+}
+END_TEST
+
+START_TEST(test_secret_files)
+{
+	const char *path;
+	unsigned char *key;
+	size_t keylen;
+	char err[256];
+
+	path = secret_file("0123456789abcdefXYZ\n", 0644);
+	ck_assert_int_eq(webhook_load_secret(path, &key, &keylen, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "must not be accessible to others"));
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	ck_assert_int_eq(webhook_load_secret(path, &key, &keylen, err, sizeof(err)), 0);
+	ck_assert_uint_eq(keylen, 19);
+	ck_assert_int_eq(memcmp(key, "0123456789abcdefXYZ", 19), 0);
+	free(key);
+	unlink(path);
+	path = secret_file("short", 0600);
+	ck_assert_int_eq(webhook_load_secret(path, &key, &keylen, err, sizeof(err)), -1);
+	unlink(path);
+	path = secret_file("whsec_!!!!", 0600);
+	ck_assert_int_eq(webhook_load_secret(path, &key, &keylen, err, sizeof(err)), -1);
+	unlink(path);
+	ck_assert_int_eq(webhook_load_secret("/nonexistent/x", &key, &keylen, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	enum webhook_format f;
+
+	ck_assert_int_eq(webhook_format_parse("slack", &f), 0);
+	ck_assert_int_eq(f, WEBHOOK_SLACK);
+	ck_assert_str_eq(webhook_format_name(WEBHOOK_ALERTMANAGER), "alertmanager");
+	ck_assert_int_eq(webhook_format_parse("teams", &f), -1);
+	ck_assert_int_eq(webhook_severity_parse("high"), 3);
+	ck_assert_int_eq(webhook_severity_parse("severe"), -1);
+	ck_assert_str_eq(webhook_severity_name(4), "critical");
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+webhook_suite(void)
+{
+	Suite *s = suite_create("webhook");
+	TCase *tc = tcase_create("webhook");
+
+	tcase_add_checked_fixture(tc, load_alert, NULL);
+	tcase_add_test(tc, test_standard);
+	tcase_add_test(tc, test_slack);
+	tcase_add_test(tc, test_alertmanager);
+	tcase_add_test(tc, test_not_json);
+	tcase_add_loop_test(tc, test_slack_escape, 0, sizeof(escape_cases) / sizeof(escape_cases[0]));
+	tcase_add_test(tc, test_sign_spec_example);
+	tcase_add_test(tc, test_secret_files);
+	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(webhook_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
