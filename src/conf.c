@@ -126,6 +126,8 @@ conf_context(cfg_t *sec, char *buf, size_t len)
 		snprintf(buf, len, "archive: ");
 	else if (strcmp(sec->name, "alerts") == 0)
 		snprintf(buf, len, "alerts: ");
+	else if (strcmp(sec->name, "metrics") == 0)
+		snprintf(buf, len, "metrics: ");
 }
 
 /* Record the first error as "file:line: context message"; later ones add nothing. */
@@ -606,6 +608,13 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 		    "missing path (expected path = \"/var/log/logward/alerts.jsonl\")");
 		return -1;
 	}
+	if (strcmp(opt->name, "metrics") == 0 &&
+	    cfg_getstr(opt->values[opt->nvalues - 1]->section, "address") == NULL) {
+		sec = opt->values[opt->nvalues - 1]->section;
+		conf_error_at(sec->filename, conf_first_line(sec), sec,
+		    "missing address (expected address = \"127.0.0.1:9514\")");
+		return -1;
+	}
 	if (opt->nvalues > 1) {
 		sec = opt->values[opt->nvalues - 1]->section;
 		conf_error_at(sec->filename, conf_first_line(sec), NULL,
@@ -872,6 +881,9 @@ conf_free(struct conf *c)
 	free(c->rules);
 	free(c->archive_path);
 	free(c->alerts_path);
+	free(c->metrics_address);
+	free(c->metrics_host);
+	free(c->metrics_port);
 	free(c);
 }
 
@@ -921,6 +933,25 @@ conf_default_alerts(const char *archive_path)
 	return p;
 }
 
+/* Copy the metrics block, when there is one; 0 on success. */
+static int
+conf_take_metrics(cfg_t *sec, struct conf *c)
+{
+	struct conf_address a;
+	char port[8];
+
+	if (conf_parse_address(cfg_getstr(sec, "address"), &a) != NULL)
+		return -1;
+	snprintf(port, sizeof(port), "%lu", a.port);
+	c->metrics_address = strdup(cfg_getstr(sec, "address"));
+	c->metrics_host = a.any ? NULL : strdup(a.host);
+	c->metrics_port = strdup(port);
+	if (c->metrics_address == NULL || c->metrics_port == NULL ||
+	    (!a.any && c->metrics_host == NULL))
+		return -1;
+	return 0;
+}
+
 /* Build the struct conf from a parsed tree; NULL on allocation failure. */
 static struct conf *
 conf_build(cfg_t *cfg, const char *path)
@@ -950,6 +981,9 @@ conf_build(cfg_t *cfg, const char *path)
 	c->workers = (unsigned)cfg_getint(cfg, "workers");
 	c->queue_batches = (unsigned)cfg_getint(cfg, "queue_batches");
 	c->stats_interval = (unsigned)cfg_getint(cfg, "stats_interval");
+	if (cfg_size(cfg, "metrics") > 0 &&
+	    conf_take_metrics(cfg_getnsec(cfg, "metrics", 0), c) != 0)
+		goto fail;
 	if (c->path == NULL || c->rules == NULL || c->archive_path == NULL ||
 	    c->alerts_path == NULL)
 		goto fail;
@@ -1022,6 +1056,11 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_str("path", NULL, CFGF_NODEFAULT, conf_pathcb),
 		CFG_END()
 	};
+	cfg_opt_t metrics_opts[] = {
+		conf_opt_lines(lines_def),
+		conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
+		CFG_END()
+	};
 	cfg_opt_t opts[] = {
 		conf_opt_lines(lines_def),
 		CFG_SEC("input", input_opts,
@@ -1032,6 +1071,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_int("workers"),
 		conf_opt_int("queue_batches"),
 		conf_opt_int("stats_interval"),
+		CFG_SEC("metrics", metrics_opts, CFGF_MULTI),
 		CFG_FUNC("include", conf_includecb),
 		CFG_END()
 	};
@@ -1043,6 +1083,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	opts[1].validcb = conf_sectioncb;
 	opts[3].validcb = conf_sectioncb;
 	opts[4].validcb = conf_sectioncb;
+	opts[8].validcb = conf_sectioncb;
 	if (errlen > 0)
 		err[0] = '\0';
 	conf_current = &parse;
@@ -1134,4 +1175,9 @@ conf_dump(const struct conf *c, FILE *fp)
 	conf_print_string(fp, c->alerts_path);
 	fprintf(fp, "\n}\nworkers = %u\nqueue_batches = %u\nstats_interval = %u\n", c->workers,
 	    c->queue_batches, c->stats_interval);
+	if (c->metrics_address != NULL) {
+		fputs("metrics {\n\taddress = ", fp);
+		conf_print_string(fp, c->metrics_address);
+		fputs("\n}\n", fp);
+	}
 }

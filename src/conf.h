@@ -6,6 +6,7 @@
  *   rules   = "/usr/share/logward/patterns"
  *   archive { path = "/var/log/logward/events-%Y%m%d.jsonl" }
  *   alerts  { path = "/var/log/logward/alerts.jsonl" }
+ *   metrics { address = "127.0.0.1:9514" }
  *
  * Unknown keys, bad values and inconsistent settings are errors reported
  * as "file:line: message".  A struct conf is immutable once loaded.
@@ -44,6 +45,9 @@ struct conf {
 	unsigned workers;         /* 0 = one per core */
 	unsigned queue_batches;   /* batches between intake and workers */
 	unsigned stats_interval;  /* seconds between counter summaries in the log; 0 = never */
+	char *metrics_address;    /* metrics { address }: as written; NULL = no metrics server */
+	char *metrics_host;       /* parsed: NULL for any address */
+	char *metrics_port;       /* parsed: "9514" */
 };
 
 /*

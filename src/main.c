@@ -25,6 +25,7 @@
 #include "listen_tcp.h"
 #include "listen_udp.h"
 #include "log.h"
+#include "metrics.h"
 #include "normalize.h"
 #include "pipeline.h"
 #include "process.h"
@@ -54,6 +55,9 @@ struct daemon_ctx {
 	size_t n_inputs;
 	struct event *sig_ev[5];
 	struct event *stats_ev;
+	struct metrics_input *metrics_inputs; /* one per input, for the metrics server */
+	struct metrics_source metrics_src;
+	struct metrics_server *metrics;       /* NULL without a metrics block */
 	int exit_signal;
 };
 
@@ -131,6 +135,7 @@ daemon_signalcb(evutil_socket_t sig, short what, void *arg)
 	case SIGINT:
 		log_info("signal %d: draining and exiting", (int)sig);
 		d->exit_signal = (int)sig;
+		metrics_server_set_draining(d->metrics);
 		event_base_loopbreak(d->base);
 		break;
 	case SIGHUP:
@@ -193,12 +198,45 @@ daemon_add_signals(struct daemon_ctx *d)
 	return 0;
 }
 
+/* Serve /metrics and /healthz when the configuration asks for it. */
+static int
+daemon_open_metrics(struct daemon_ctx *d, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (d->conf->metrics_address == NULL)
+		return 0;
+	d->metrics_inputs = calloc(d->n_inputs, sizeof(*d->metrics_inputs));
+	if (d->metrics_inputs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < d->n_inputs; i++) {
+		d->metrics_inputs[i].name = d->inputs[i].conf->name;
+		d->metrics_inputs[i].transport = transport_name(d->inputs[i].conf->transport);
+		d->metrics_inputs[i].stats = input_stats_of(&d->inputs[i]);
+	}
+	d->metrics_src.inputs = d->metrics_inputs;
+	d->metrics_src.n_inputs = d->n_inputs;
+	d->metrics_src.detect = d->detect;
+	d->metrics_src.version = PACKAGE_VERSION;
+	d->metrics_src.last_reload = time(NULL);
+	d->metrics = metrics_server_new(d->base, d->conf->metrics_host, d->conf->metrics_port,
+	    &d->metrics_src, err, errlen);
+	if (d->metrics == NULL)
+		return -1;
+	log_info("metrics: serving /metrics and /healthz on http://%s/", d->conf->metrics_address);
+	return 0;
+}
+
 /* Tear down in reverse order of set-up; safe on a partly built context. */
 static void
 daemon_free(struct daemon_ctx *d)
 {
 	size_t i;
 
+	metrics_server_free(d->metrics);
+	free(d->metrics_inputs);
 	for (i = 0; i < d->n_inputs; i++) {
 		listen_udp_free(d->inputs[i].udp);
 		listen_tcp_free(d->inputs[i].tcp);
@@ -249,6 +287,8 @@ daemon_run(struct conf *conf)
 	if (d.pipeline == NULL)
 		fatalx("%s", err);
 	if (daemon_open_inputs(&d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (daemon_open_metrics(&d, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (daemon_add_signals(&d) == -1)
 		fatalx("libevent: cannot watch signals");

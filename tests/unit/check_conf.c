@@ -448,6 +448,17 @@ static const struct error_case {
      "include(\"/nonexistent/x.conf\")\n",
 	2, "cannot open /nonexistent/x.conf", NULL},
     {"input a { transport = udp address = \":1\" }\nworkers 4\n", 2, "workers", NULL},
+    {"input a { transport = udp address = \":1\" }\n\nmetrics {\n}\n", 3,
+	"metrics: missing address", NULL},
+    {"input a { transport = udp address = \":1\" }\nmetrics {\n address = \"9514\"\n}\n", 3,
+	"address \"9514\" has no port", NULL},
+    {"input a { transport = udp address = \":1\" }\nmetrics { address = \"web:9514\" }\n", 2,
+	"not a numeric IP address", NULL},
+    {"input a { transport = udp address = \":1\" }\nmetrics { address = \":1\" }\n"
+     "metrics { address = \":2\" }\n",
+	3, "second metrics block", NULL},
+    {"input a { transport = udp address = \":1\" }\nmetrics { path = \"/m\" }\n", 2,
+	"path", NULL},
     {"input a { transport = udp address = \":1\" }\n"
      "\"archive|path\" = \"x\"\n",
 	2, "archive", NULL},
@@ -496,6 +507,50 @@ START_TEST(test_alerts_path)
 	ck_assert_str_eq(again->alerts_path, alerts_cases[_i].alerts);
 	free(d);
 	conf_free(again);
+	conf_free(c);
+}
+END_TEST
+
+/* The metrics block: off by default, its address split like an input's, -T round trip. */
+START_TEST(test_metrics)
+{
+	char err[512], *d;
+	struct conf *c, *again;
+
+	c = load_text("input a { transport = udp address = \":1\" }\n", err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_ptr_null(c->metrics_address);
+	d = dump_string(c);
+	ck_assert_ptr_null(strstr(d, "metrics"));
+	free(d);
+	conf_free(c);
+
+	c = load_text("input a { transport = udp address = \":1\" }\n"
+		      "metrics { address = \"127.0.0.1:9514\" }\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->metrics_address, "127.0.0.1:9514");
+	ck_assert_str_eq(c->metrics_host, "127.0.0.1");
+	ck_assert_str_eq(c->metrics_port, "9514");
+	d = dump_string(c);
+	ck_assert_ptr_nonnull(strstr(d, "metrics {\n\taddress = \"127.0.0.1:9514\"\n}\n"));
+	again = load_text(d, err, sizeof(err), NULL, 0);
+	ck_assert_msg(again != NULL, "%s", err);
+	ck_assert_str_eq(again->metrics_address, "127.0.0.1:9514");
+	free(d);
+	conf_free(again);
+	conf_free(c);
+
+	c = load_text("input a { transport = udp address = \":1\" }\nmetrics { address = \"[::]:80\" }\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->metrics_host, "::");
+	conf_free(c);
+	c = load_text("input a { transport = udp address = \":1\" }\nmetrics { address = \"*:80\" }\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_ptr_null(c->metrics_host);
+	ck_assert_str_eq(c->metrics_port, "80");
 	conf_free(c);
 }
 END_TEST
@@ -703,6 +758,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_all_options);
 	tcase_add_test(tc, test_round_trip_escapes);
+	tcase_add_test(tc, test_metrics);
 	tcase_add_loop_test(
 	    tc, test_alerts_path, 0, (int)(sizeof(alerts_cases) / sizeof(alerts_cases[0])));
 	tcase_add_loop_test(

@@ -1,0 +1,423 @@
+/*
+ * metrics.c: Prometheus exposition of the input counters and the health
+ * endpoint, served by evhttp on the main loop.  The body is built with a
+ * small writer that appends literal text, escaped label values and
+ * decimal numbers: nothing from a configuration reaches a format string.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "detect.h"
+#include "json_writer.h"
+#include "log.h"
+#include "metrics.h"
+#include "stats.h"
+
+/* A scrape request is a GET line and a few headers: refuse anything bigger. */
+#define METRICS_MAX_HEADERS 8192
+#define METRICS_MAX_BODY 0
+#define METRICS_TIMEOUT 10 /* seconds per request */
+
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct metrics_server {
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	const struct metrics_source *src; /* not owned */
+	bool draining;
+};
+
+/* One label of a sample: name is a literal, value is escaped. */
+struct metrics_label {
+	const char *name;
+	const char *value;
+};
+
+/* The writer: every append returns -1 once memory ran out, and stays failed. */
+struct metrics_writer {
+	struct strbuf *out;
+	int failed;
+};
+
+/* Append literal text. */
+static void
+mw_text(struct metrics_writer *w, const char *s)
+{
+	if (!w->failed && strbuf_append_str(w->out, s) == -1)
+		w->failed = 1;
+}
+
+/* Append a label value: exposition format 0.0.4 escapes \, " and line feed. */
+static void
+mw_label_value(struct metrics_writer *w, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0' && !w->failed; p++) {
+		switch (*p) {
+		case '\\':
+			mw_text(w, "\\\\");
+			break;
+		case '"':
+			mw_text(w, "\\\"");
+			break;
+		case '\n':
+			mw_text(w, "\\n");
+			break;
+		default:
+			if (strbuf_append_char(w->out, *p) == -1)
+				w->failed = 1;
+		}
+	}
+}
+
+/* Append an unsigned decimal number. */
+static void
+mw_uint(struct metrics_writer *w, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	mw_text(w, num);
+}
+
+/* "# HELP name help" and "# TYPE name type"; help and type are literals. */
+static void
+mw_family(struct metrics_writer *w, const char *name, const char *type, const char *help)
+{
+	mw_text(w, "# HELP ");
+	mw_text(w, name);
+	mw_text(w, " ");
+	mw_text(w, help);
+	mw_text(w, "\n# TYPE ");
+	mw_text(w, name);
+	mw_text(w, " ");
+	mw_text(w, type);
+	mw_text(w, "\n");
+}
+
+/* One sample line: name{l1="v1",...} value. */
+static void
+mw_sample(struct metrics_writer *w, const char *name, const struct metrics_label *labels,
+    size_t n, uint64_t value)
+{
+	size_t i;
+
+	mw_text(w, name);
+	for (i = 0; i < n; i++) {
+		mw_text(w, i == 0 ? "{" : ",");
+		mw_text(w, labels[i].name);
+		mw_text(w, "=\"");
+		mw_label_value(w, labels[i].value);
+		mw_text(w, "\"");
+	}
+	if (n > 0)
+		mw_text(w, "}");
+	mw_text(w, " ");
+	mw_uint(w, value);
+	mw_text(w, "\n");
+}
+
+static uint64_t
+mw_load(const atomic_uint_fast64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* Which stats field a per-input family reads. */
+enum metrics_field {
+	MF_MESSAGES,
+	MF_BYTES,
+	MF_PARSE_FAILURES,
+	MF_NORMALIZED,
+	MF_CONNECTIONS,
+	MF_CONNECTIONS_OPEN,
+};
+
+static uint64_t
+metrics_field_value(const struct input_stats *s, enum metrics_field f)
+{
+	switch (f) {
+	case MF_MESSAGES:
+		return mw_load(&s->messages);
+	case MF_BYTES:
+		return mw_load(&s->bytes);
+	case MF_PARSE_FAILURES:
+		return mw_load(&s->parse_failures);
+	case MF_NORMALIZED:
+		return mw_load(&s->normalized);
+	case MF_CONNECTIONS:
+		return mw_load(&s->connections);
+	case MF_CONNECTIONS_OPEN:
+		return mw_load(&s->connections_open);
+	}
+	return 0;
+}
+
+/* A per-input family: one sample per input (TCP inputs only when tcp_only). */
+static void
+metrics_per_input(struct metrics_writer *w, const struct metrics_source *src, const char *name,
+    const char *type, const char *help, enum metrics_field f, bool with_transport,
+    bool tcp_only)
+{
+	struct metrics_label l[2];
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < src->n_inputs; i++)
+		if (!tcp_only || strcmp(src->inputs[i].transport, "tcp") == 0)
+			any = true;
+	if (!any)
+		return;
+	mw_family(w, name, type, help);
+	for (i = 0; i < src->n_inputs; i++) {
+		const struct metrics_input *in = &src->inputs[i];
+
+		if (tcp_only && strcmp(in->transport, "tcp") != 0)
+			continue;
+		l[0] = (struct metrics_label){ "input", in->name };
+		l[1] = (struct metrics_label){ "transport", in->transport };
+		mw_sample(w, name, l, with_transport ? 2 : 1, metrics_field_value(in->stats, f));
+	}
+}
+
+/*
+ * Drops by reason.  A truncated frame is kept (cut at max_message_size)
+ * but its tail is lost, so it counts as too_long; the other reasons lose
+ * whole messages or connections.  Each transport shows only the reasons
+ * that can happen to it.
+ */
+static void
+metrics_dropped(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char name[] = "logward_dropped_messages_total";
+	struct metrics_label l[2];
+	size_t i;
+
+	mw_family(w, name, "counter",
+	    "Messages lost or cut by reason: too_long (truncated at max_message_size), "
+	    "bad_frame (invalid octet count), kernel_overflow (UDP receive buffer), "
+	    "refused (TCP connections over max_connections).");
+	for (i = 0; i < src->n_inputs; i++) {
+		const struct metrics_input *in = &src->inputs[i];
+		const struct input_stats *s = in->stats;
+		bool tcp = strcmp(in->transport, "tcp") == 0;
+
+		l[0] = (struct metrics_label){ "input", in->name };
+		l[1] = (struct metrics_label){ "reason", "too_long" };
+		mw_sample(w, name, l, 2, mw_load(&s->truncated));
+		if (tcp) {
+			l[1].value = "bad_frame";
+			mw_sample(w, name, l, 2, mw_load(&s->bad_frames));
+			l[1].value = "refused";
+			mw_sample(w, name, l, 2, mw_load(&s->refused));
+		} else {
+			l[1].value = "kernel_overflow";
+			mw_sample(w, name, l, 2, mw_load(&s->kernel_drops));
+		}
+	}
+}
+
+/* Alerts by ATT&CK technique, from the detection set's atomic counters. */
+static void
+metrics_alerts(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char name[] = "logward_alerts_total";
+	struct metrics_label l;
+	size_t i, n;
+	uint64_t count;
+
+	if (src->detect == NULL || (n = detect_technique_count(src->detect)) == 0)
+		return;
+	mw_family(w, name, "counter", "Alerts written, by ATT&CK technique.");
+	for (i = 0; i < n; i++) {
+		const struct detect_technique *t = detect_technique_at(src->detect, i, &count);
+
+		if (t == NULL || t->id == NULL)
+			continue;
+		l = (struct metrics_label){ "technique", t->id };
+		mw_sample(w, name, &l, 1, count);
+	}
+}
+
+/* Render the whole exposition: build info first, then the inputs, then alerts. */
+int
+metrics_render(const struct metrics_source *src, struct strbuf *out)
+{
+	struct metrics_writer w = { out, 0 };
+	struct metrics_label l = { "version", src->version != NULL ? src->version : "" };
+
+	mw_family(&w, "logward_build_info", "gauge", "Always 1; the version is a label.");
+	mw_sample(&w, "logward_build_info", &l, 1, 1);
+	mw_family(&w, "logward_config_last_reload_success_timestamp_seconds", "gauge",
+	    "When the running configuration was loaded, in seconds since the epoch.");
+	mw_sample(&w, "logward_config_last_reload_success_timestamp_seconds", NULL, 0,
+	    src->last_reload > 0 ? (uint64_t)src->last_reload : 0);
+	metrics_per_input(&w, src, "logward_received_messages_total", "counter",
+	    "Messages received and handed to processing.", MF_MESSAGES, true, false);
+	metrics_per_input(&w, src, "logward_received_bytes_total", "counter",
+	    "Bytes received.", MF_BYTES, true, false);
+	metrics_dropped(&w, src);
+	metrics_per_input(&w, src, "logward_parse_failures_total", "counter",
+	    "Messages archived with _syslog_parse_failure.", MF_PARSE_FAILURES, false, false);
+	metrics_per_input(&w, src, "logward_normalized_messages_total", "counter",
+	    "Messages a normalization rule matched.", MF_NORMALIZED, false, false);
+	metrics_per_input(&w, src, "logward_tcp_connections_total", "counter",
+	    "TCP connections accepted.", MF_CONNECTIONS, false, true);
+	metrics_per_input(&w, src, "logward_tcp_connections_open", "gauge",
+	    "TCP connections open now.", MF_CONNECTIONS_OPEN, false, true);
+	metrics_alerts(&w, src);
+	return w.failed ? -1 : 0;
+}
+
+/* Send a plain-text reply and its status. */
+static void
+metrics_reply(struct evhttp_request *req, int code, const char *reason, const char *type,
+    const char *body, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	if (buf == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	if (evbuffer_add(buf, body, len) == -1) {
+		evbuffer_free(buf);
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evhttp_send_reply(req, code, reason, buf);
+	evbuffer_free(buf);
+}
+
+/* GET /metrics. */
+static void
+metrics_metricscb(struct evhttp_request *req, void *arg)
+{
+	struct metrics_server *m = arg;
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	if (metrics_render(m->src, &sb) == -1) {
+		log_warnx("metrics: out of memory");
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+	} else
+		metrics_reply(req, HTTP_OK, "OK", METRICS_CONTENT_TYPE, sb.data != NULL ? sb.data : "",
+		    sb.len);
+	strbuf_free(&sb);
+}
+
+/* GET /healthz: listening with a loaded configuration, or draining. */
+static void
+metrics_healthzcb(struct evhttp_request *req, void *arg)
+{
+	struct metrics_server *m = arg;
+
+	if (m->draining)
+		metrics_reply(req, 503, "Service Unavailable", "text/plain; charset=utf-8",
+		    "draining\n", 9);
+	else
+		metrics_reply(req, HTTP_OK, "OK", "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+/* Every other path. */
+static void
+metrics_notfoundcb(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	metrics_reply(req, HTTP_NOTFOUND, "Not Found", "text/plain; charset=utf-8",
+	    "not found\n", 10);
+}
+
+struct metrics_server *
+metrics_server_new(struct event_base *base, const char *host, const char *port,
+    const struct metrics_source *src, char *err, size_t errlen)
+{
+	struct metrics_server *m;
+	char *end;
+	unsigned long p;
+
+	p = strtoul(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || p > 65535) {
+		snprintf(err, errlen, "metrics: port \"%s\" is invalid", port);
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->src = src;
+	if ((m->http = evhttp_new(base)) == NULL) {
+		snprintf(err, errlen, "metrics: cannot create the HTTP server");
+		goto fail;
+	}
+	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_max_headers_size(m->http, METRICS_MAX_HEADERS);
+	evhttp_set_max_body_size(m->http, METRICS_MAX_BODY);
+	evhttp_set_timeout(m->http, METRICS_TIMEOUT);
+	if (evhttp_set_cb(m->http, "/metrics", metrics_metricscb, m) != 0 ||
+	    evhttp_set_cb(m->http, "/healthz", metrics_healthzcb, m) != 0) {
+		snprintf(err, errlen, "metrics: cannot register the handlers");
+		goto fail;
+	}
+	evhttp_set_gencb(m->http, metrics_notfoundcb, m);
+	m->bound = evhttp_bind_socket_with_handle(m->http, host != NULL ? host : "0.0.0.0",
+	    (ev_uint16_t)p);
+	if (m->bound == NULL) {
+		snprintf(err, errlen, "metrics: cannot listen on %s:%s", host != NULL ? host : "*",
+		    port);
+		goto fail;
+	}
+	return m;
+fail:
+	metrics_server_free(m);
+	return NULL;
+}
+
+void
+metrics_server_set_draining(struct metrics_server *m)
+{
+	if (m != NULL)
+		m->draining = true;
+}
+
+int
+metrics_server_port(const struct metrics_server *m)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	evutil_socket_t fd = evhttp_bound_socket_get_fd(m->bound);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+void
+metrics_server_free(struct metrics_server *m)
+{
+	if (m == NULL)
+		return;
+	if (m->http != NULL)
+		evhttp_free(m->http);
+	free(m);
+}

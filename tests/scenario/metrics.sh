@@ -1,0 +1,150 @@
+#!/bin/sh
+# metrics: the counters in GET /metrics equal what the test sent and what
+# logward had to drop: UDP datagrams, TCP octet-counted frames, a frame over
+# max_message_size = 64 (too_long), a bad octet count (bad_frame), a
+# connection over max_connections = 1 (refused), one alert by technique.
+# GET /healthz is 200 "ok"; other paths are 404.  (503 while draining is
+# checked by check_metrics: the daemon stops serving HTTP when it drains.)
+TEST_NAME=metrics
+. "$(dirname "$0")/lib.sh"
+
+ports 3
+set -- $PORTS
+P=$1 PU=$2 PM=$3
+cat >"$T/logward.conf" <<CONF
+input lan_udp { transport = udp  address = "127.0.0.1:$PU" }
+input lan_tcp {
+	transport = tcp
+	address = "127.0.0.1:$P"
+	max_message_size = 64
+	max_connections = 1
+}
+rules = "$top_srcdir/patterns"
+archive { path = "$T/archive/events-%Y%m%d.jsonl" }
+alerts { path = "$T/alerts.jsonl" }
+workers = 2
+stats_interval = 0
+metrics { address = "127.0.0.1:$PM" }
+CONF
+logward_start "$T/logward.conf"
+grep -q "metrics: serving /metrics and /healthz on http://127.0.0.1:$PM/" "$T/logward.err" ||
+    fail "no metrics start-up line in the log"
+
+# fetch PATH: the status in $T/http.status, the body in $T/http.body
+fetch() {
+	$PY - "http://127.0.0.1:$PM$1" "$T/http" <<'PYEOF' || fail "GET $1: $(cat "$T/http.err")"
+import sys, urllib.request, urllib.error
+url, out = sys.argv[1], sys.argv[2]
+try:
+    r = urllib.request.urlopen(url, timeout=5)
+    status, body, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+except urllib.error.HTTPError as e:
+    status, body, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
+open(out + ".status", "w").write("%d\n" % status)
+open(out + ".type", "w").write(ctype + "\n")
+open(out + ".body", "wb").write(body)
+PYEOF
+}
+# metric 'NAME{LABELS}': its value in the last fetched body ("" when absent)
+metric() {
+	awk -v k="$1" '$1 == k { print $2 }' "$T/http.body"
+}
+# expect 'NAME{LABELS}' VALUE
+expect() {
+	v=$(metric "$1")
+	[ "$v" = "$2" ] || fail "$1 is '$v', expected $2"
+}
+
+fetch /healthz
+[ "$(cat "$T/http.status")" = 200 ] || fail "/healthz: status $(cat "$T/http.status")"
+[ "$(cat "$T/http.body")" = ok ] || fail "/healthz: body '$(cat "$T/http.body")'"
+fetch /nothing-here
+[ "$(cat "$T/http.status")" = 404 ] || fail "/nothing-here: status $(cat "$T/http.status")"
+
+fetch /metrics
+[ "$(cat "$T/http.status")" = 200 ] || fail "/metrics: status $(cat "$T/http.status")"
+grep -q '^text/plain; version=0.0.4' "$T/http.type" || fail "/metrics: type $(cat "$T/http.type")"
+v=$("$LOGWARD" -V | sed 's/^logward //')
+expect "logward_build_info{version=\"$v\"}" 1
+ts=$(metric logward_config_last_reload_success_timestamp_seconds)
+now=$(date +%s)
+[ -n "$ts" ] && [ "$ts" -le "$now" ] && [ "$ts" -gt $((now - 60)) ] ||
+    fail "last reload timestamp '$ts' is not the start time (now $now)"
+expect 'logward_received_messages_total{input="lan_udp",transport="udp"}' 0
+expect 'logward_tcp_connections_open{input="lan_tcp"}' 0
+
+# --- UDP: 3 datagrams, one of them a useradd line that alerts (T1136.001)
+U1='<13>1 2026-11-27T10:00:00Z h metrics - - - udp one'
+U2='<13>1 2026-11-27T10:00:00Z h metrics - - - udp two'
+U3='<86>Nov 27 10:00:00 web1 useradd[4242]: new user: name=mallory, UID=1337, GID=1337, home=/home/mallory, shell=/bin/bash, from=/dev/pts/0'
+$PEER udp 127.0.0.1 "$PU" "$U1" "$U2" "$U3" >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
+ubytes=$((${#U1} + ${#U2} + ${#U3}))
+
+# --- TCP, one connection: 3 octet-counted frames, one frame of 100 bytes
+#     (cut to 64: too_long), one bad count read as an LF frame (bad_frame)
+T1='<13>1 - h metrics - - - tcp one'
+T2='<13>1 - h metrics - - - tcp two'
+T3='<13>1 - h metrics - - - tcp three'
+LONG=$(printf '<13>1 - h metrics - - - long %071d' 0)
+[ ${#LONG} -eq 100 ] || fail "test bug: LONG is ${#LONG} bytes"
+BAD='1q <13>1 - h metrics - - - bad count'
+$PEER tcp 127.0.0.1 "$P" "@oc:$T1" "@oc:$T2" "@oc:$T3" "@oc:$LONG" "$BAD\\n" >"$T/peer.out" 2>&1 ||
+    fail "peer: $(cat "$T/peer.out")"
+tbytes=$((${#T1} + 3 + ${#T2} + 3 + ${#T3} + 3 + ${#LONG} + 4 + ${#BAD} + 1))
+
+ev_wait 7 5 "event.original~ metrics - - - "
+ev_wait 1 5 "message~mallory"
+fetch /metrics
+expect 'logward_received_messages_total{input="lan_udp",transport="udp"}' 3
+expect 'logward_received_bytes_total{input="lan_udp",transport="udp"}' "$ubytes"
+expect 'logward_received_messages_total{input="lan_tcp",transport="tcp"}' 5
+expect 'logward_received_bytes_total{input="lan_tcp",transport="tcp"}' "$tbytes"
+expect 'logward_dropped_messages_total{input="lan_udp",reason="too_long"}' 0
+expect 'logward_dropped_messages_total{input="lan_udp",reason="kernel_overflow"}' 0
+expect 'logward_dropped_messages_total{input="lan_tcp",reason="too_long"}' 1
+expect 'logward_dropped_messages_total{input="lan_tcp",reason="bad_frame"}' 1
+expect 'logward_dropped_messages_total{input="lan_tcp",reason="refused"}' 0
+expect 'logward_tcp_connections_total{input="lan_tcp"}' 1
+expect 'logward_alerts_total{technique="T1136.001"}' 1
+alerts=$(awk '/^logward_alerts_total\{/ { s += $2 } END { print s + 0 }' "$T/http.body")
+[ "$alerts" -eq 1 ] || fail "$alerts alerts over all techniques, expected 1"
+grep -q '^# TYPE logward_alerts_total counter$' "$T/http.body" || fail "no TYPE line for alerts"
+# every sample has a HELP and a TYPE; no label names a peer
+awk '/^# TYPE / { t[$3] = 1 } /^[a-z]/ { n = $1; sub(/\{.*/, "", n); if (!(n in t)) bad = n }
+    END { if (bad != "") { print bad; exit 1 } }' "$T/http.body" >"$T/awk.out" ||
+    fail "sample without a TYPE line: $(cat "$T/awk.out")"
+! grep -q '127\.0\.0\.1\|source\|peer' "$T/http.body" || fail "a label names a peer"
+
+# --- max_connections = 1: one connection held open, the next is refused
+#     (the held connection's one message is longer than 64 bytes: too_long)
+bg_start holder $PEER tcpmany 127.0.0.1 "$P" 1 metrics-held 3
+wait_for 'fetch /metrics; [ "$(metric "logward_tcp_connections_open{input=\"lan_tcp\"}")" = 1 ]' 5 ||
+    fail "the held connection is not open in the metrics"
+n=$($PEER connburst 127.0.0.1 "$P" 1) || fail "peer connburst failed"
+wait_for 'fetch /metrics; [ "$(metric "logward_dropped_messages_total{input=\"lan_tcp\",reason=\"refused\"}")" = 1 ]' 5 ||
+    fail "refused is '$(metric 'logward_dropped_messages_total{input="lan_tcp",reason="refused"}')', expected 1"
+expect 'logward_tcp_connections_open{input="lan_tcp"}' 1
+wait_for 'fetch /metrics; [ "$(metric "logward_tcp_connections_open{input=\"lan_tcp\"}")" = 0 ]' 10 ||
+    fail "the held connection did not close"
+expect 'logward_received_messages_total{input="lan_tcp",transport="tcp"}' 6
+expect 'logward_tcp_connections_total{input="lan_tcp"}' 2
+expect 'logward_dropped_messages_total{input="lan_tcp",reason="too_long"}' 2
+
+# --- the metrics agree with the daemon's own counter summary
+logward_stats
+for f in lan_udp:messages=3 lan_tcp:messages=6 lan_tcp:truncated=2 lan_tcp:bad_frames=1 \
+    lan_tcp:refused=1; do
+	in=${f%%:*}
+	kv=${f#*:}
+	c=$(counter "$in" "${kv%%=*}")
+	[ "$c" = "${kv#*=}" ] || fail "summary of $in: ${kv%%=*}=$c, expected ${kv#*=}"
+done
+pf=$(counter lan_tcp parse_failures)
+expect 'logward_parse_failures_total{input="lan_tcp"}' "$pf"
+nz=$(counter lan_udp normalized)
+expect 'logward_normalized_messages_total{input="lan_udp"}' "$nz"
+[ "$nz" -ge 1 ] || fail "the useradd line was not normalized (normalized=$nz)"
+
+logward_stop TERM
+[ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS after TERM"
+note "counters equal what was sent: udp 3 ($ubytes bytes), tcp 6, too_long 2, bad_frame 1, refused 1, 1 alert"
