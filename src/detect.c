@@ -484,6 +484,7 @@ static int
 regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t *m)
 {
 	char buf[1024], *copy = buf;
+	const char *text = v->s.p;
 	int rc;
 
 	if (!v->terminated) {
@@ -491,10 +492,11 @@ regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t
 			return REG_ESPACE;
 		memcpy(copy, v->s.p, v->s.len);
 		copy[v->s.len] = '\0';
+		text = copy;
 	}
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)v->s.len;
-	rc = regexec(re, v->terminated ? v->s.p : copy, nm, m, REG_STARTEND);
+	rc = regexec(re, text, nm, m, REG_STARTEND);
 	if (copy != buf)
 		free(copy);
 	return rc;
