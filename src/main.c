@@ -16,6 +16,9 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "archive.h"
 #include "conf.h"
@@ -82,6 +85,20 @@ usage(FILE *fp)
 	    DEFAULT_CONFIG);
 }
 
+/* Tell systemd (Type=notify) about a state change; nothing without libsystemd. */
+static void
+daemon_notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	int rc = sd_notify(0, state);
+
+	if (rc < 0)
+		log_debug("sd_notify %s: error %d", state, rc);
+#else
+	(void)state;
+#endif
+}
+
 /* Pipeline backpressure: stop or restart reading on every input. */
 static void
 daemon_pausecb(void *arg, bool paused)
@@ -136,6 +153,7 @@ daemon_signalcb(evutil_socket_t sig, short what, void *arg)
 		log_info("signal %d: draining and exiting", (int)sig);
 		d->exit_signal = (int)sig;
 		metrics_server_set_draining(d->metrics);
+		daemon_notify("STOPPING=1");
 		event_base_loopbreak(d->base);
 		break;
 	case SIGHUP:
@@ -303,6 +321,7 @@ daemon_run(struct conf *conf)
 	    "archive %s, alerts %s",
 	    PACKAGE_VERSION, d.n_inputs, pipeline_worker_count(d.pipeline), conf->rules,
 	    detect_count(d.detect), conf->archive_path, conf->alerts_path);
+	daemon_notify("READY=1"); /* every input is bound */
 
 	event_base_dispatch(d.base);
 

@@ -147,4 +147,29 @@ expect 'logward_normalized_messages_total{input="lan_udp"}' "$nz"
 
 logward_stop TERM
 [ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS after TERM"
+
+# --- built with libsystemd: sd_notify READY=1 once bound, STOPPING=1 on TERM
+if grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h" 2>/dev/null; then
+	bg_start notify $PY -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+with open(sys.argv[2], "a") as f:
+    while True:
+        try:
+            m = s.recv(4096)
+        except OSError:
+            break
+        f.write(m.decode("utf-8", "replace") + "\n")
+        f.flush()
+' "$T/notify.sock" "$T/notify.log"
+	wait_for '[ -S "$T/notify.sock" ]' 5 || fail "the test's notify socket did not appear"
+	NOTIFY_SOCKET="$T/notify.sock" logward_start "$T/logward.conf"
+	wait_for 'grep -qx "READY=1" "$T/notify.log"' 5 || fail "no READY=1 from sd_notify"
+	grep -qx "STOPPING=1" "$T/notify.log" && fail "STOPPING=1 before TERM"
+	logward_stop TERM
+	wait_for 'grep -qx "STOPPING=1" "$T/notify.log"' 5 || fail "no STOPPING=1 from sd_notify on TERM"
+	note "sd_notify: READY=1 after binding, STOPPING=1 on TERM"
+fi
 note "counters equal what was sent: udp 3 ($ubytes bytes), tcp 6, too_long 2, bad_frame 1, refused 1, 1 alert"
