@@ -512,11 +512,21 @@ pipeline_drain(struct pipeline *p)
 {
 	unsigned i;
 
+	/*
+	 * Queue the last batch and say "stopping" in one critical section: a
+	 * worker that saw "stopping" and an empty queue in between would exit
+	 * and leave that batch unprocessed.
+	 */
 	pthread_mutex_lock(&p->lock);
+	if (p->current != NULL && p->current->n > 0) {
+		if (p->queue_tail != NULL)
+			p->queue_tail->next = p->current;
+		else
+			p->queue_head = p->current;
+		p->queue_tail = p->current;
+		p->current = NULL;
+	}
 	p->stopping = true;
-	pthread_mutex_unlock(&p->lock);
-	pipeline_submit(p);
-	pthread_mutex_lock(&p->lock);
 	pthread_cond_broadcast(&p->work_cv);
 	pthread_mutex_unlock(&p->lock);
 	for (i = 0; p->workers != NULL && i < p->n_workers; i++) {
