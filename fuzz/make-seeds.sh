@@ -1,0 +1,116 @@
+#!/bin/sh
+# make-seeds.sh: regenerate the seed corpora fuzz/corpus/TARGET from the
+# shared cases (tests/data/rfc5424_cases.tsv, rfc3164_cases.tsv), the
+# configuration tests (tests/data/conf, conf/), the detections (patterns/,
+# tests/data/detect/unit) and a few framing streams.  Each seed is named by
+# the SHA-1 of its bytes, as libFuzzer names what it finds.
+# usage: fuzz/make-seeds.sh [SRCDIR]   (default: the tree this script is in)
+set -eu
+top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+exec python3 - "$top" <<'PY'
+import glob, hashlib, os, shutil, sys
+
+top = sys.argv[1]
+out = os.path.join(top, "fuzz", "corpus")
+
+
+def unescape(s):
+    """Undo the TSV escaping of tests/data (\\\\ \\t \\n \\r \\xNN)."""
+    b, i = bytearray(), 0
+    raw = s.encode("utf-8", "surrogateescape")
+    while i < len(raw):
+        c = raw[i]
+        if c == 0x5c and i + 1 < len(raw):
+            n = raw[i + 1]
+            if n in b"\\tnr":
+                b += {0x5c: b"\\", 0x74: b"\t", 0x6e: b"\n", 0x72: b"\r"}[n]
+                i += 2
+                continue
+            if n == 0x78 and i + 3 < len(raw):
+                try:
+                    b.append(int(raw[i + 2:i + 4].decode(), 16))
+                    i += 4
+                    continue
+                except ValueError:
+                    pass
+        b.append(c)
+        i += 1
+    return bytes(b)
+
+
+def cases(name):
+    path = os.path.join(top, "tests", "data", name)
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        rows = f.read().split("\n")[1:]
+    return [unescape(r.split("\t")[1]) for r in rows if r.count("\t") >= 1]
+
+
+def files(*patterns):
+    got = []
+    for p in patterns:
+        for path in sorted(glob.glob(os.path.join(top, p))):
+            with open(path, "rb") as f:
+                got.append(f.read())
+    return got
+
+
+def sd_text(line):
+    """The text from STRUCTURED-DATA on of an RFC 5424 line, or None."""
+    parts = line.split(b" ", 6)
+    if len(parts) == 7 and parts[6][:1] == b"[":
+        return parts[6]
+    return None
+
+
+lines5424 = cases("rfc5424_cases.tsv")
+lines3164 = cases("rfc3164_cases.tsv")
+lines = lines5424 + lines3164
+hand_sd = [
+    b'[a b="c"]', b'[a@1 b="\\"\\\\\\]"][a@1 b="x" b="y"]', b'[x][y z=""]',
+    b'[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"]',
+    b'[a b="c"', b'[a b=c]', b'[a  b="c"]', b'[a b="c\\"]', b'[]', b'-',
+]
+norms = [
+    b'{"event.tags":["iam.user.create"],"user.target.name":"eve","user.target.id":0}',
+    b'{"log.syslog":"x","message.x":1,"a..b":2,"json":{"k":[1,{"v":null}]}}',
+    b'{"event.tags":["t"],"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q":1,"":true}',
+]
+
+seeds = {
+    "fuzz_parse": lines,
+    "fuzz_json_escape": lines + [bytes(range(256)), b"\xc3\x28\xed\xa0\x80\xf4\x90\x80\x80"],
+    "fuzz_sd": [s for s in map(sd_text, lines5424) if s] + hand_sd,
+    "fuzz_event": [bytes([o]) + l for o, l in
+                   zip([0, 2, 4, 8, 6] * len(lines), lines)] +
+                  [b"\x01" + l + b"\x00" + n for l in lines[::40] for n in norms],
+    "fuzz_conf": files("tests/data/conf/*", "conf/logward.conf",
+                       "conf/logward.conf.in"),
+    "fuzz_detect": files("patterns/*.detections",
+                         "tests/data/detect/unit/*.detections",
+                         "tests/data/detect/unit/two/*.detections"),
+}
+
+# Framing: byte 0 max_frame (0..239 small, 240.. 64 KiB), bytes 1-2 the split.
+streams = []
+for i in range(0, len(lines5424), 20):
+    batch = [l for l in lines5424[i:i + 20] if l]
+    lf = b"\n".join(batch) + b"\n"
+    oc = b"".join(b"%d " % len(l) + l for l in batch)
+    streams += [lf, oc, b"\r\n".join(batch), b"\0".join(batch), lf + oc]
+streams += [b"5 abc\n", b"99999999999 x", b"00 a\n3 abc", b"\n\n\r\n\0"]
+seeds["fuzz_framing"] = [bytes([m, len(s) & 255, len(s) >> 9]) + s
+                         for s, m in zip(streams, [255, 20, 250, 47, 3] * len(streams))]
+
+total = 0
+for target, items in seeds.items():
+    d = os.path.join(out, target)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for data in items:
+        name = hashlib.sha1(data).hexdigest()
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+        total += len(data)
+    print("%s: %d seeds" % (target, len(os.listdir(d))))
+print("total %d bytes" % total)
+PY
