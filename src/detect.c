@@ -396,7 +396,8 @@ header_value(const struct detect_event *ev, enum header_field h, struct detect_v
 	case HDR_HOST_HOSTNAME:
 		if (m->hostname.p != NULL)
 			return slice_value(m->hostname, out);
-		/* FALLTHROUGH */
+		/* no hostname: the source address stands in */
+		__attribute__((fallthrough));
 	case HDR_SOURCE_IP:
 		if (!slice_value(ip, out))
 			return 0;
