@@ -39,6 +39,7 @@
 
 #define CONF_DEFAULT_RULES LOGWARD_DATADIR "/patterns"
 #define CONF_DEFAULT_ARCHIVE "/var/log/logward/events-%Y%m%d.jsonl"
+#define CONF_DEFAULT_SPOOL "/var/lib/logward"
 /* Without an alerts block, alerts go next to the archive under this name. */
 #define CONF_ALERTS_NAME "alerts.jsonl"
 
@@ -67,6 +68,8 @@ static const struct conf_range conf_ranges[] = {
     {"workers", 0, 256, 0},
     {"queue_batches", 2, 65536, 64},
     {"stats_interval", 0, 86400, 300},
+    {"timeout", 1, 600, 15},
+    {"max_spool_bytes", 4096, 1099511627776, 1073741824},
 };
 
 /* The state of one conf_load: the caller's error buffer and the include depth. */
@@ -122,6 +125,8 @@ conf_context(cfg_t *sec, char *buf, size_t len)
 		return;
 	if (strcmp(sec->name, "input") == 0 && sec->title != NULL)
 		snprintf(buf, len, "input \"%s\": ", sec->title);
+	else if (strcmp(sec->name, "webhook") == 0 && sec->title != NULL)
+		snprintf(buf, len, "webhook \"%s\": ", sec->title);
 	else if (strcmp(sec->name, "archive") == 0)
 		snprintf(buf, len, "archive: ");
 	else if (strcmp(sec->name, "alerts") == 0)
@@ -591,6 +596,83 @@ conf_check_input(cfg_opt_t *opt)
 	return 0;
 }
 
+/* Parse callback of format: one of the webhook formats. */
+static int
+conf_formatcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	enum webhook_format f;
+
+	if (value == NULL || webhook_format_parse(value, &f) != 0) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "format \"%s\" is invalid (expected standard, slack or alertmanager)",
+		    value ? value : "");
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
+}
+
+/* Parse callback of min_severity: low, medium, high or critical. */
+static int
+conf_severitycb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	if (value == NULL || webhook_severity_parse(value) < 0) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "min_severity \"%s\" is invalid (expected low, medium, high or critical)",
+		    value ? value : "");
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
+}
+
+/* Checks made when a webhook block closes: name, url, headers, retry range. */
+static int
+conf_check_webhook(cfg_opt_t *opt)
+{
+	cfg_t *sec = opt->values[opt->nvalues - 1]->section;
+	const char *url = cfg_getstr(sec, "url");
+	int first = conf_first_line(sec);
+	unsigned i;
+
+	if (!conf_valid_name(sec->title)) {
+		conf_error_at(sec->filename, first, NULL,
+		    "webhook name \"%s\" is invalid (expected 1..64 of A-Z a-z 0-9 _ . -)",
+		    sec->title ? sec->title : "");
+		return -1;
+	}
+	if (url == NULL) {
+		conf_error_at(sec->filename, first, sec,
+		    "missing url (expected url = \"https://host/path\")");
+		return -1;
+	}
+	if ((strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) ||
+	    strpbrk(url, " \t\r\n") != NULL) {
+		conf_error_at(sec->filename, conf_line_of(sec, "url"), sec,
+		    "url \"%s\" is invalid (expected http:// or https:// and no blanks)", url);
+		return -1;
+	}
+	for (i = 0; i < cfg_size(sec, "headers"); i++) {
+		const char *h = cfg_getnstr(sec, "headers", i);
+		const char *colon = strchr(h, ':');
+
+		if (colon == NULL || colon == h || strpbrk(h, "\r\n") != NULL) {
+			conf_error_at(sec->filename, first, sec,
+			    "header \"%s\" is invalid (expected \"Name: value\" on one line)", h);
+			return -1;
+		}
+	}
+	if (cfg_getfloat(sec, "retry_min") < 0.01 || cfg_getfloat(sec, "retry_max") > 86400 ||
+	    cfg_getfloat(sec, "retry_min") > cfg_getfloat(sec, "retry_max")) {
+		conf_error_at(sec->filename, first, sec,
+		    "retry_min %g / retry_max %g out of range (expected 0.01 <= retry_min <= "
+		    "retry_max <= 86400 seconds)", cfg_getfloat(sec, "retry_min"),
+		    cfg_getfloat(sec, "retry_max"));
+		return -1;
+	}
+	return 0;
+}
+
 /* Validate callback of the input, archive and alerts blocks, run as each closes. */
 static int
 conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
@@ -601,6 +683,8 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	if (strcmp(opt->name, "input") == 0)
 		return conf_check_input(opt);
+	if (strcmp(opt->name, "webhook") == 0)
+		return conf_check_webhook(opt);
 	if (strcmp(opt->name, "alerts") == 0 &&
 	    cfg_getstr(opt->values[opt->nvalues - 1]->section, "path") == NULL) {
 		sec = opt->values[opt->nvalues - 1]->section;
@@ -866,6 +950,21 @@ conf_free_input(struct input_conf *in)
 	free(in->port);
 }
 
+/* Free a webhook's strings. */
+static void
+conf_free_webhook(struct webhook_conf *w)
+{
+	size_t i;
+
+	free(w->name);
+	free(w->url);
+	free(w->secret_file);
+	free(w->ca_file);
+	for (i = 0; i < w->n_headers; i++)
+		free(w->headers[i]);
+	free(w->headers);
+}
+
 /* Free a loaded configuration and everything it owns. */
 void
 conf_free(struct conf *c)
@@ -877,6 +976,10 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->n_inputs; i++)
 		conf_free_input(&c->inputs[i]);
 	free(c->inputs);
+	for (i = 0; i < c->n_webhooks; i++)
+		conf_free_webhook(&c->webhooks[i]);
+	free(c->webhooks);
+	free(c->spool_dir);
 	free(c->path);
 	free(c->rules);
 	free(c->archive_path);
@@ -952,6 +1055,49 @@ conf_take_metrics(cfg_t *sec, struct conf *c)
 	return 0;
 }
 
+/* strdup of a string option that may be unset. */
+static char *
+conf_dup_opt(cfg_t *sec, const char *name, int *failed)
+{
+	const char *v = cfg_getstr(sec, name);
+	char *d;
+
+	if (v == NULL)
+		return NULL;
+	if ((d = strdup(v)) == NULL)
+		*failed = 1;
+	return d;
+}
+
+/* Copy one parsed webhook block into its struct; 0 on success. */
+static int
+conf_take_webhook(cfg_t *sec, struct webhook_conf *w)
+{
+	const char *sev = cfg_getstr(sec, "min_severity");
+	int failed = 0;
+	unsigned i;
+
+	w->name = strdup(cfg_title(sec));
+	w->url = conf_dup_opt(sec, "url", &failed);
+	webhook_format_parse(cfg_getstr(sec, "format"), &w->format);
+	w->secret_file = conf_dup_opt(sec, "secret_file", &failed);
+	w->ca_file = conf_dup_opt(sec, "ca_file", &failed);
+	w->timeout = (unsigned)cfg_getint(sec, "timeout");
+	w->min_severity = sev != NULL ? webhook_severity_parse(sev) : 0;
+	w->retry_min = cfg_getfloat(sec, "retry_min");
+	w->retry_max = cfg_getfloat(sec, "retry_max");
+	w->line = conf_first_line(sec);
+	if (cfg_size(sec, "headers") > 0 &&
+	    (w->headers = calloc(cfg_size(sec, "headers"), sizeof(*w->headers))) == NULL)
+		return -1;
+	for (i = 0; i < cfg_size(sec, "headers"); i++) {
+		if ((w->headers[i] = strdup(cfg_getnstr(sec, "headers", i))) == NULL)
+			return -1;
+		w->n_headers++;
+	}
+	return w->name == NULL || w->url == NULL || failed ? -1 : 0;
+}
+
 /* Build the struct conf from a parsed tree; NULL on allocation failure. */
 static struct conf *
 conf_build(cfg_t *cfg, const char *path)
@@ -981,6 +1127,18 @@ conf_build(cfg_t *cfg, const char *path)
 	c->workers = (unsigned)cfg_getint(cfg, "workers");
 	c->queue_batches = (unsigned)cfg_getint(cfg, "queue_batches");
 	c->stats_interval = (unsigned)cfg_getint(cfg, "stats_interval");
+	c->spool_dir = strdup(cfg_getstr(cfg, "spool"));
+	c->max_spool_bytes = (uint64_t)cfg_getint(cfg, "max_spool_bytes");
+	if (c->spool_dir == NULL)
+		goto fail;
+	if (cfg_size(cfg, "webhook") > 0 &&
+	    (c->webhooks = calloc(cfg_size(cfg, "webhook"), sizeof(*c->webhooks))) == NULL)
+		goto fail;
+	for (i = 0; i < cfg_size(cfg, "webhook"); i++) {
+		c->n_webhooks++;
+		if (conf_take_webhook(cfg_getnsec(cfg, "webhook", i), &c->webhooks[i]) != 0)
+			goto fail;
+	}
 	if (cfg_size(cfg, "metrics") > 0 &&
 	    conf_take_metrics(cfg_getnsec(cfg, "metrics", 0), c) != 0)
 		goto fail;
@@ -1046,6 +1204,19 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_int("recv_buffer"),
 		CFG_END()
 	};
+	cfg_opt_t webhook_opts[] = {
+		conf_opt_lines(lines_def),
+		conf_opt_str("url", NULL, CFGF_NODEFAULT, conf_pathcb),
+		conf_opt_str("format", "standard", CFGF_NONE, conf_formatcb),
+		conf_opt_str("secret_file", NULL, CFGF_NODEFAULT, conf_pathcb),
+		conf_opt_str("ca_file", NULL, CFGF_NODEFAULT, conf_pathcb),
+		conf_opt_int("timeout"),
+		conf_opt_str("min_severity", NULL, CFGF_NODEFAULT, conf_severitycb),
+		CFG_STR_LIST("headers", NULL, CFGF_NODEFAULT),
+		CFG_FLOAT("retry_min", 5.0, CFGF_NONE),
+		CFG_FLOAT("retry_max", 600.0, CFGF_NONE),
+		CFG_END()
+	};
 	cfg_opt_t archive_opts[] = {
 		conf_opt_lines(lines_def),
 		conf_opt_str("path", CONF_DEFAULT_ARCHIVE, CFGF_NONE, conf_pathcb),
@@ -1072,6 +1243,10 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_int("queue_batches"),
 		conf_opt_int("stats_interval"),
 		CFG_SEC("metrics", metrics_opts, CFGF_MULTI),
+		CFG_SEC("webhook", webhook_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		conf_opt_str("spool", CONF_DEFAULT_SPOOL, CFGF_NONE, conf_pathcb),
+		conf_opt_int("max_spool_bytes"),
 		CFG_FUNC("include", conf_includecb),
 		CFG_END()
 	};
@@ -1079,11 +1254,19 @@ conf_load(const char *path, char *err, size_t errlen)
 	struct conf_parse parse = {err, errlen, 0, 0, 0};
 	struct conf *c = NULL;
 	cfg_t *cfg;
+	size_t i;
 
 	opts[1].validcb = conf_sectioncb;
 	opts[3].validcb = conf_sectioncb;
 	opts[4].validcb = conf_sectioncb;
 	opts[8].validcb = conf_sectioncb;
+	for (i = 0; opts[i].name != NULL; i++)
+		if (strcmp(opts[i].name, "webhook") == 0)
+			opts[i].validcb = conf_sectioncb;
+	for (i = 0; webhook_opts[i].name != NULL; i++)
+		if (webhook_opts[i].validcb == NULL && webhook_opts[i].type != CFGT_SEC &&
+		    (webhook_opts[i].flags & CFGF_LIST) == 0)
+			webhook_opts[i].validcb = conf_seencb;
 	if (errlen > 0)
 		err[0] = '\0';
 	conf_current = &parse;
@@ -1175,6 +1358,39 @@ conf_dump(const struct conf *c, FILE *fp)
 	conf_print_string(fp, c->alerts_path);
 	fprintf(fp, "\n}\nworkers = %u\nqueue_batches = %u\nstats_interval = %u\n", c->workers,
 	    c->queue_batches, c->stats_interval);
+	fputs("spool = ", fp);
+	conf_print_string(fp, c->spool_dir);
+	fprintf(fp, "\nmax_spool_bytes = %llu\n", (unsigned long long)c->max_spool_bytes);
+	for (i = 0; i < c->n_webhooks; i++) {
+		const struct webhook_conf *w = &c->webhooks[i];
+		size_t k;
+
+		fprintf(fp, "webhook %s {\n\turl = ", w->name);
+		conf_print_string(fp, w->url);
+		fprintf(fp, "\n\tformat = %s\n", webhook_format_name(w->format));
+		if (w->secret_file != NULL) {
+			fputs("\tsecret_file = ", fp);
+			conf_print_string(fp, w->secret_file);
+			fputc('\n', fp);
+		}
+		if (w->ca_file != NULL) {
+			fputs("\tca_file = ", fp);
+			conf_print_string(fp, w->ca_file);
+			fputc('\n', fp);
+		}
+		fprintf(fp, "\ttimeout = %u\n", w->timeout);
+		if (w->min_severity > 0)
+			fprintf(fp, "\tmin_severity = %s\n", webhook_severity_name(w->min_severity));
+		if (w->n_headers > 0) {
+			fputs("\theaders = {", fp);
+			for (k = 0; k < w->n_headers; k++) {
+				fputs(k > 0 ? ", " : " ", fp);
+				conf_print_string(fp, w->headers[k]);
+			}
+			fputs(" }\n", fp);
+		}
+		fprintf(fp, "\tretry_min = %g\n\tretry_max = %g\n}\n", w->retry_min, w->retry_max);
+	}
 	if (c->metrics_address != NULL) {
 		fputs("metrics {\n\taddress = ", fp);
 		conf_print_string(fp, c->metrics_address);

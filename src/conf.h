@@ -18,7 +18,10 @@
 #define LOGWARD_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "webhook.h"
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP };
 
@@ -35,6 +38,22 @@ struct input_conf {
 	int line;                 /* where the block starts, for messages */
 };
 
+/* webhook NAME { ... }: where and how alerts are delivered (deliver.h). */
+struct webhook_conf {
+	char *name;               /* the block title; names the spool files */
+	char *url;                /* http:// or https:// */
+	enum webhook_format format;
+	char *secret_file;        /* NULL: requests are not signed */
+	char *ca_file;            /* NULL: the system's CA store */
+	unsigned timeout;         /* seconds for a whole request */
+	int min_severity;         /* 0: every alert; 1 low .. 4 critical */
+	char **headers;           /* "Name: value" each */
+	size_t n_headers;
+	double retry_min;         /* seconds: first backoff step */
+	double retry_max;         /* seconds: backoff cap */
+	int line;
+};
+
 struct conf {
 	char *path;               /* the file loaded */
 	struct input_conf *inputs;
@@ -45,6 +64,10 @@ struct conf {
 	unsigned workers;         /* 0 = one per core */
 	unsigned queue_batches;   /* batches between intake and workers */
 	unsigned stats_interval;  /* seconds between counter summaries in the log; 0 = never */
+	struct webhook_conf *webhooks;
+	size_t n_webhooks;
+	char *spool_dir;          /* the webhooks' spools and dead-letter files */
+	uint64_t max_spool_bytes; /* bound of each webhook's spool file */
 	char *metrics_address;    /* metrics { address }: as written; NULL = no metrics server */
 	char *metrics_host;       /* parsed: NULL for any address */
 	char *metrics_port;       /* parsed: "9514" */

@@ -22,6 +22,7 @@
 
 #include "archive.h"
 #include "conf.h"
+#include "deliver.h"
 #include "detect.h"
 #include "framing.h"
 #include "json_writer.h"
@@ -54,6 +55,7 @@ struct daemon_ctx {
 	struct archive *alerts;
 	struct detect_set *detect;    /* shared read-only by the workers */
 	struct pipeline *pipeline;
+	struct deliver *deliver;      /* webhooks; NULL without any */
 	struct input *inputs;
 	size_t n_inputs;
 	struct event *sig_ev[5];
@@ -134,6 +136,7 @@ daemon_log_stats(struct daemon_ctx *d, int force)
 	if (archive_lost_bytes(d->alerts) > 0)
 		log_warnx("alerts: %llu bytes could not be written",
 		    (unsigned long long)archive_lost_bytes(d->alerts));
+	deliver_log_summary(d->deliver);
 }
 
 static void
@@ -262,6 +265,8 @@ daemon_free(struct daemon_ctx *d)
 	free(d->inputs);
 	if (d->pipeline != NULL)
 		pipeline_free(d->pipeline);
+	/* after the workers: what they handed over is spooled before the thread stops */
+	deliver_free(d->deliver);
 	if (d->alerts != NULL)
 		archive_close(d->alerts);
 	if (d->archive != NULL)
@@ -304,6 +309,10 @@ daemon_run(struct conf *conf)
 	    d.archive, d.detect, d.alerts, daemon_pausecb, &d, err, sizeof(err));
 	if (d.pipeline == NULL)
 		fatalx("%s", err);
+	d.deliver = deliver_new(conf, err, sizeof(err));
+	if (d.deliver == NULL && err[0] != '\0')
+		fatalx("%s", err);
+	pipeline_set_deliver(d.pipeline, d.deliver);
 	if (daemon_open_inputs(&d, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (daemon_open_metrics(&d, err, sizeof(err)) == -1)

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "archive.h"
+#include "deliver.h"
 #include "json_writer.h"
 #include "log.h"
 #include "pipeline.h"
@@ -66,6 +67,7 @@ struct pipeline {
 	struct event_base *base;      /* not owned */
 	struct archive *archive;      /* not owned */
 	struct archive *alerts;       /* not owned; NULL: no detection */
+	struct deliver *deliver;      /* not owned; NULL: no webhooks */
 	const struct detect_set *detect; /* not owned; shared by the workers */
 	struct event *flush_ev;
 	struct event *resume_ev;
@@ -227,6 +229,8 @@ worker_write(struct worker *w)
 {
 	if (w->alerts_out.len > 0) {
 		archive_write(w->pipeline->alerts, w->alerts_out.data, w->alerts_out.len);
+		/* then to the webhooks' spools (deliver.h): copied, never blocks */
+		deliver_submit(w->pipeline->deliver, w->alerts_out.data, w->alerts_out.len);
 		strbuf_reset(&w->alerts_out);
 	}
 	if (w->out.len == 0)
@@ -396,6 +400,12 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 		p->flush_scheduled = true;
 		event_active(p->flush_ev, 0, 0);
 	}
+}
+
+void
+pipeline_set_deliver(struct pipeline *p, struct deliver *d)
+{
+	p->deliver = d;
 }
 
 bool

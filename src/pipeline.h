@@ -27,6 +27,7 @@
 #include <time.h>
 
 struct archive;
+struct deliver;
 struct detect_set;
 struct event_base;
 struct input_stats;
@@ -70,6 +71,13 @@ struct pipeline *pipeline_new(struct event_base *base, unsigned workers,
 void pipeline_add(struct pipeline *p, const struct input_ident *input,
     const char *frame, size_t len, unsigned frame_flags,
     const struct peer_addr *peer, const struct timespec *received);
+
+/*
+ * Hand every alert line, once written to the alerts file, to d as well
+ * (NULL: none).  Call before the first message is added; d must outlive
+ * pipeline_drain.
+ */
+void pipeline_set_deliver(struct pipeline *p, struct deliver *d);
 
 /* True while intake must not read (no free batch). */
 bool pipeline_paused(const struct pipeline *p);

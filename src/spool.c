@@ -29,6 +29,9 @@
 #define SPOOL_READ_CHUNK 65536
 /* One alert line is at most this long (alerts are built from bounded frames). */
 #define SPOOL_MAX_LINE (16u * 1024 * 1024)
+/* An ack: 8 bytes of offset, then the first 16 hex digits of the record's id. */
+#define SPOOL_ACK_ID 16
+#define SPOOL_ACK_SIZE (8 + SPOOL_ACK_ID)
 
 struct spool {
 	char *name;                    /* owned: the webhook's name, for messages */
@@ -45,7 +48,6 @@ struct spool {
 	size_t live;                   /* not acknowledged */
 	uint64_t base_seq;
 	uint64_t next_seq;
-	bool ack_dirty;                /* NAME.ack may hold offsets */
 };
 
 /* Hex digits of 16 random bytes: unique per alert without coordination. */
@@ -144,22 +146,51 @@ spool_valid_prefix(const char *p, size_t len)
 	return true;
 }
 
-/* Compare two offsets for qsort/bsearch. */
+/* One acknowledgement: the record's offset and the start of its id. */
+struct spool_ack_entry {
+	uint64_t offset;
+	char id[SPOOL_ACK_ID];
+};
+
+/* Order acks by offset for qsort. */
 static int
-spool_cmp_u64(const void *a, const void *b)
+spool_cmp_ack(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct spool_ack_entry *)a)->offset;
+	uint64_t y = ((const struct spool_ack_entry *)b)->offset;
 
 	return x < y ? -1 : x > y;
 }
 
-/* Read the ack file: a sorted array of acknowledged offsets (caller frees). */
+/* Is the record at off with this id acknowledged?  (acks sorted by offset) */
+static bool
+spool_is_acked(const struct spool_ack_entry *acks, size_t n, uint64_t off, const char *id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (acks[mid].offset < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* several acks may share an offset: older generations of a cut-back spool */
+	for (; lo < n && acks[lo].offset == off; lo++)
+		if (memcmp(acks[lo].id, id, SPOOL_ACK_ID) == 0)
+			return true;
+	return false;
+}
+
+/* Read the ack file: acknowledged records sorted by offset (caller frees). */
 static int
-spool_load_acks(struct spool *s, uint64_t **acks, size_t *n_acks, char *err, size_t errlen)
+spool_load_acks(struct spool *s, struct spool_ack_entry **acks, size_t *n_acks, char *err,
+    size_t errlen)
 {
 	struct stat st;
 	unsigned char *buf = NULL;
-	uint64_t *a = NULL;
+	struct spool_ack_entry *a = NULL;
 	size_t n, i, k;
 	ssize_t r;
 
@@ -169,27 +200,30 @@ spool_load_acks(struct spool *s, uint64_t **acks, size_t *n_acks, char *err, siz
 		snprintf(err, errlen, "%s: %s", s->ack_path, strerror(errno));
 		return -1;
 	}
-	n = (size_t)st.st_size / 8;	/* a torn last ack is ignored: delivered again */
+	/* a torn last ack is ignored: that record is delivered again */
+	n = (size_t)st.st_size / SPOOL_ACK_SIZE;
 	if (n == 0)
 		return 0;
-	if ((buf = malloc(n * 8)) == NULL || (a = calloc(n, sizeof(*a))) == NULL)
+	if ((buf = malloc(n * SPOOL_ACK_SIZE)) == NULL || (a = calloc(n, sizeof(*a))) == NULL)
 		goto nomem;
-	r = pread(s->ack_fd, buf, n * 8, 0);
-	if (r != (ssize_t)(n * 8)) {
+	r = pread(s->ack_fd, buf, n * SPOOL_ACK_SIZE, 0);
+	if (r != (ssize_t)(n * SPOOL_ACK_SIZE)) {
 		snprintf(err, errlen, "%s: short read", s->ack_path);
 		free(buf);
 		free(a);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		const unsigned char *e = buf + i * SPOOL_ACK_SIZE;
 		uint64_t v = 0;
 
 		for (k = 0; k < 8; k++)
-			v |= (uint64_t)buf[i * 8 + k] << (8 * k);
-		a[i] = v;
+			v |= (uint64_t)e[k] << (8 * k);
+		a[i].offset = v;
+		memcpy(a[i].id, e + 8, SPOOL_ACK_ID);
 	}
 	free(buf);
-	qsort(a, n, sizeof(*a), spool_cmp_u64);
+	qsort(a, n, sizeof(*a), spool_cmp_ack);
 	*acks = a;
 	*n_acks = n;
 	return 0;
@@ -207,7 +241,7 @@ nomem:
 static int
 spool_replay(struct spool *s, char *err, size_t errlen)
 {
-	uint64_t *acks = NULL;
+	struct spool_ack_entry *acks = NULL;
 	size_t n_acks = 0;
 	char *buf = NULL;
 	size_t have = 0, cap = SPOOL_READ_CHUNK;
@@ -257,7 +291,7 @@ spool_replay(struct spool *s, char *err, size_t errlen)
 
 			if (!spool_valid_prefix(buf + start, rlen)) {
 				skipped++;
-			} else if (n_acks == 0 || bsearch(&off, acks, n_acks, sizeof(*acks), spool_cmp_u64) == NULL) {
+			} else if (!spool_is_acked(acks, n_acks, off, buf + start)) {
 				if (spool_push(s, off, (uint32_t)(rlen - SPOOL_ID_LEN - 1),
 				    buf + start, 0) == NULL) {
 					snprintf(err, errlen, "%s: out of memory", s->path);
@@ -325,21 +359,19 @@ spool_open(const char *dir, const char *name, uint64_t max_bytes, char *err, siz
 		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
 		goto fail;
 	}
-	if (st.st_size == 0 && (ftruncate(s->ack_fd, 0) == -1 || fsync(s->ack_fd) == -1)) {
-		/* Acks of a spool cut back before a crash: they must not match new records. */
+	if (st.st_size == 0 && ftruncate(s->ack_fd, 0) == -1) {
+		/* Acks of a spool cut back before a crash: no use any more. */
 		snprintf(err, errlen, "%s: %s", s->ack_path, strerror(errno));
 		goto fail;
 	}
 	if (spool_replay(s, err, errlen) == -1)
 		goto fail;
 	if (s->live == 0 && s->bytes > 0 && (ftruncate(s->fd, 0) == -1 ||
-	    fsync(s->fd) == -1 || ftruncate(s->ack_fd, 0) == -1 || fsync(s->ack_fd) == -1)) {
+	    ftruncate(s->ack_fd, 0) == -1)) {
 		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
 		goto fail;
 	} else if (s->live == 0)
 		s->bytes = 0;
-	else
-		s->ack_dirty = true;
 	return s;
 fail:
 	spool_close(s);
@@ -357,14 +389,6 @@ spool_append(struct spool *s, const char *line, size_t len, int64_t now_ms)
 		return SPOOL_ERROR;
 	if (s->bytes + rlen > s->max_bytes)
 		return SPOOL_FULL;
-	if (s->bytes == 0 && s->ack_dirty) {
-		/* A failed cut back: stale acks would match the new offsets. */
-		if (ftruncate(s->ack_fd, 0) == -1 || fdatasync(s->ack_fd) == -1) {
-			log_warn("spool %s: cut back acks", s->name);
-			return SPOOL_ERROR;
-		}
-		s->ack_dirty = false;
-	}
 	if (spool_new_id(id) == -1) {
 		log_warnx("spool %s: no random bytes for an id", s->name);
 		return SPOOL_ERROR;
@@ -474,31 +498,36 @@ int
 spool_ack(struct spool *s, uint64_t seq)
 {
 	struct spool_record *r = spool_find(s, seq);
-	unsigned char b[8];
+	unsigned char b[SPOOL_ACK_SIZE];
 	size_t k;
 
 	if (r == NULL)
 		return 0;
 	for (k = 0; k < 8; k++)
 		b[k] = (unsigned char)(r->offset >> (8 * k));
-	if (spool_write_all(s->ack_fd, b, sizeof(b)) == -1 || fdatasync(s->ack_fd) == -1) {
+	memcpy(b + 8, r->id, SPOOL_ACK_ID);
+	/*
+	 * No fsync: a lost ack (an OS crash, not a process crash: the page
+	 * cache survives SIGKILL) only means one more delivery, and the id
+	 * in it keeps an ack from matching a later record at the same offset.
+	 */
+	if (spool_write_all(s->ack_fd, b, sizeof(b)) == -1) {
 		log_warn("spool %s: ack", s->name);
 		return -1;
 	}
-	s->ack_dirty = true;
 	r->acked = true;
 	s->live--;
 	while (s->head < s->n && s->records[s->head].acked)
 		s->head++;
 	if (s->live == 0) {
 		/* All delivered: cut back, the spool file first (spool.h). */
-		if (ftruncate(s->fd, 0) == -1 || fdatasync(s->fd) == -1) {
+		if (ftruncate(s->fd, 0) == -1) {
 			log_warn("spool %s: cut back", s->name);
 			return 0;
 		}
 		s->bytes = 0;
-		if (ftruncate(s->ack_fd, 0) == 0 && fdatasync(s->ack_fd) == 0)
-			s->ack_dirty = false;
+		if (ftruncate(s->ack_fd, 0) == -1)
+			log_warn("spool %s: cut back acks", s->name);
 		s->base_seq = s->next_seq;
 		s->head = s->n = 0;
 	}

@@ -5,14 +5,16 @@
  * On disk, in the spool directory, two append-only files per webhook:
  *   NAME.spool  one record a line: 32 hex digits (the webhook-id, made
  *               once from 16 RAND_bytes) SP the alert line LF
- *   NAME.ack    8-byte little-endian offsets of the records delivered
+ *   NAME.ack    24 bytes a delivered record: its offset (8 bytes, little
+ *               endian) and the first 16 hex digits of its id
  * A record is written and fsync'd (spool_sync) before it is handed out
- * for delivery; it is acknowledged (spool_ack: its offset appended to the
- * ack file and fsync'd) only after a 2xx or a dead-letter.  When every
- * record is acknowledged both files are cut back to empty (the spool
- * first, so that acks never outlive their records: an empty spool at open
- * empties the ack file).  spool_open replays every record without an ack,
- * with its id, so a crash or SIGKILL re-delivers at least once.
+ * for delivery; it is acknowledged (spool_ack: appended to the ack file)
+ * only after a 2xx or a dead-letter.  Acks are not fsync'd: losing one
+ * (only an OS crash can: SIGKILL leaves the page cache) means one more
+ * delivery of that record, and the id in an ack keeps it from matching a
+ * later record written at the same offset.  When every record is
+ * acknowledged both files are cut back to empty.  spool_open replays
+ * every record without an ack, with its id: at-least-once delivery.
  *
  * Attempt counts and next-attempt times live in memory only: after a
  * restart every record is due at once.
@@ -78,7 +80,7 @@ struct spool_record *spool_find(struct spool *s, uint64_t seq);
 int spool_read(struct spool *s, const struct spool_record *r, struct strbuf *out);
 
 /*
- * Acknowledge the record of seq: durable once this returns 0.  The record
+ * Acknowledge the record of seq (see above for durability).  The record
  * (and any record pointer) is gone afterwards.  -1: not written (logged);
  * the record stays and will be delivered again.
  */

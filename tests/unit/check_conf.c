@@ -512,6 +512,86 @@ START_TEST(test_alerts_path)
 END_TEST
 
 /* The metrics block: off by default, its address split like an input's, -T round trip. */
+/* webhook blocks, spool: values, defaults, dump round trip, errors at file:line. */
+START_TEST(test_webhooks)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *want;
+	} bad[] = {
+		{ "webhook w { format = standard }\n", 2, "missing url" },
+		{ "webhook w { url = \"ftp://x\" }\n", 2, "url \"ftp://x\" is invalid" },
+		{ "webhook w { url = \"http://x\"\n format = teams }\n", 3, "format \"teams\" is invalid" },
+		{ "webhook w { url = \"http://x\" min_severity = huge }\n", 2, "min_severity \"huge\"" },
+		{ "webhook w { url = \"http://x\" timeout = 0 }\n", 2, "timeout 0 out of range" },
+		{ "webhook w { url = \"http://x\" headers = { \"NoColon\" } }\n", 2, "header \"NoColon\"" },
+		{ "webhook w { url = \"http://x\" retry_min = 9 retry_max = 1 }\n", 2, "retry_min" },
+		{ "webhook \"a b\" { url = \"http://x\" }\n", 2, "webhook name \"a b\" is invalid" },
+		{ "webhook w { url = \"http://x\" }\nwebhook w { url = \"http://y\" }\n", 3, "w" },
+		{ "max_spool_bytes = 10\n", 2, "max_spool_bytes 10 out of range" },
+	};
+	char err[512], text[512], path[PATH_MAX], prefix[PATH_MAX + 16], *d;
+	struct conf *c, *again;
+	size_t i;
+
+	c = load_text("input a { transport = udp address = \":1\" }\n", err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_webhooks, 0);
+	ck_assert_str_eq(c->spool_dir, "/var/lib/logward");
+	ck_assert_uint_eq(c->max_spool_bytes, 1073741824ull);
+	conf_free(c);
+
+	c = load_text("input a { transport = udp address = \":1\" }\n"
+		      "spool = \"/tmp/sp\"  max_spool_bytes = 65536\n"
+		      "webhook soc { url = \"https://h.example/x\" secret_file = \"/etc/s\" }\n"
+		      "webhook chat { url = \"http://127.0.0.1:9/\" format = slack ca_file = \"/etc/ca\"\n"
+		      "  timeout = 3 min_severity = high headers = { \"X-A: 1\", \"X-B: two\" }\n"
+		      "  retry_min = 0.5 retry_max = 30 }\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->spool_dir, "/tmp/sp");
+	ck_assert_uint_eq(c->max_spool_bytes, 65536);
+	ck_assert_uint_eq(c->n_webhooks, 2);
+	ck_assert_str_eq(c->webhooks[0].name, "soc");
+	ck_assert_int_eq(c->webhooks[0].format, WEBHOOK_STANDARD);
+	ck_assert_str_eq(c->webhooks[0].secret_file, "/etc/s");
+	ck_assert_ptr_null(c->webhooks[0].ca_file);
+	ck_assert_uint_eq(c->webhooks[0].timeout, 15);
+	ck_assert_int_eq(c->webhooks[0].min_severity, 0);
+	ck_assert(c->webhooks[0].retry_min == 5.0 && c->webhooks[0].retry_max == 600.0);
+	ck_assert_int_eq(c->webhooks[0].line, 3);
+	ck_assert_int_eq(c->webhooks[1].format, WEBHOOK_SLACK);
+	ck_assert_str_eq(c->webhooks[1].ca_file, "/etc/ca");
+	ck_assert_uint_eq(c->webhooks[1].timeout, 3);
+	ck_assert_int_eq(c->webhooks[1].min_severity, 3);
+	ck_assert_uint_eq(c->webhooks[1].n_headers, 2);
+	ck_assert_str_eq(c->webhooks[1].headers[1], "X-B: two");
+	ck_assert(c->webhooks[1].retry_min == 0.5 && c->webhooks[1].retry_max == 30.0);
+	d = dump_string(c);
+	again = load_text(d, err, sizeof(err), NULL, 0);
+	ck_assert_msg(again != NULL, "%s\n%s", err, d);
+	ck_assert_uint_eq(again->n_webhooks, 2);
+	ck_assert_str_eq(again->webhooks[1].headers[0], "X-A: 1");
+	ck_assert_int_eq(again->webhooks[1].min_severity, 3);
+	ck_assert_str_eq(again->webhooks[0].url, "https://h.example/x");
+	ck_assert_uint_eq(again->max_spool_bytes, 65536);
+	free(d);
+	conf_free(again);
+	conf_free(c);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "input a { transport = udp address = \":1\" }\n%s",
+		    bad[i].text);
+		c = load_text(text, err, sizeof(err), path, sizeof(path));
+		ck_assert_msg(c == NULL, "accepted: %s", bad[i].text);
+		ck_assert_msg(strstr(err, bad[i].want) != NULL, "%s: got %s", bad[i].text, err);
+		snprintf(prefix, sizeof(prefix), "%s:%d:", path, bad[i].line);
+		ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0, "want %s got %s", prefix, err);
+	}
+}
+END_TEST
+
 START_TEST(test_metrics)
 {
 	char err[512], *d;
@@ -759,6 +839,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_all_options);
 	tcase_add_test(tc, test_round_trip_escapes);
 	tcase_add_test(tc, test_metrics);
+	tcase_add_test(tc, test_webhooks);
 	tcase_add_loop_test(
 	    tc, test_alerts_path, 0, (int)(sizeof(alerts_cases) / sizeof(alerts_cases[0])));
 	tcase_add_loop_test(

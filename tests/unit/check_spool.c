@@ -203,6 +203,32 @@ START_TEST(test_torn_record)
 }
 END_TEST
 
+/* An ack left from an earlier generation at the same offset does not match. */
+START_TEST(test_stale_ack)
+{
+	struct spool *s = open_spool(BIG);
+	char path[128];
+	unsigned char stale[24] = { 0 };
+	int fd;
+
+	ck_assert_int_eq(spool_append(s, "{\"new\":1}", 9, 0), SPOOL_OK);
+	ck_assert_int_eq(spool_append(s, "{\"new\":2}", 9, 0), SPOOL_OK);
+	ck_assert_int_eq(spool_ack(s, spool_at(s, 1)->seq), 0);
+	spool_close(s);
+	/* offset 0 acked by a record with another id */
+	memcpy(stale + 8, "ffffffffffffffff", 16);
+	snprintf(path, sizeof(path), "%s/soc.ack", dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, stale, sizeof(stale)), (ssize_t)sizeof(stale));
+	close(fd);
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 1);
+	ck_assert_str_eq(line_at(s, 0), "{\"new\":1}");
+	spool_close(s);
+}
+END_TEST
+
 /* The size bound refuses, says so, and frees up once delivered. */
 START_TEST(test_size_bound)
 {
@@ -276,6 +302,7 @@ spool_suite(void)
 	tcase_add_test(tc, test_append_ack_replay);
 	tcase_add_test(tc, test_crash_no_ack);
 	tcase_add_test(tc, test_torn_record);
+	tcase_add_test(tc, test_stale_ack);
 	tcase_add_test(tc, test_size_bound);
 	tcase_add_test(tc, test_many);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,839 @@
+/*
+ * deliver.c: the delivery thread: its own libevent loop drives libcurl's
+ * multi interface (curl's docs/examples/hiperfifo.c pattern: curl tells
+ * us which sockets to watch and when to call it back; we watch them with
+ * events and call curl_multi_socket_action).
+ *
+ * Each webhook sends its oldest due records, at most DELIVER_IN_FLIGHT at
+ * a time.  A retryable failure holds the whole webhook back until the
+ * backoff (or Retry-After) has passed, then the oldest record goes first:
+ * a dead receiver gets one probe per backoff step, not one per alert.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "conf.h"
+#include "deliver.h"
+#include "json_writer.h"
+#include "log.h"
+#include "spool.h"
+#include "webhook.h"
+
+#define DELIVER_IN_FLIGHT 4
+#define DELIVER_PENDING_MAX (64u * 1024 * 1024)
+#define DELIVER_RESPONSE_KEEP 1024
+#define DELIVER_RETRY_AFTER_MAX 3600
+
+struct hook_counters {
+	atomic_uint_fast64_t delivered, retries, failed, refused, queued, oldest_ms;
+};
+
+/* One webhook at run time. */
+struct hook {
+	struct deliver *d;
+	const struct webhook_conf *conf; /* not owned */
+	struct spool *spool;
+	unsigned char *key;              /* owned; NULL: no signature */
+	size_t keylen;
+	struct curl_slist *extra;        /* owned: the configured headers */
+	unsigned in_flight;
+	int64_t blocked_until_ms;        /* after a retryable failure */
+	struct event *retry_ev;
+	bool failing;                    /* in a streak of failures (logged once) */
+	uint64_t streak;
+	bool full;                       /* in a streak of spool-full refusals */
+	bool dead_logged;
+	char dead_path[PATH_MAX];
+	struct hook_counters c;
+};
+
+/* One HTTP request in flight. */
+struct transfer {
+	struct hook *h;
+	uint64_t seq;
+	CURL *easy;
+	struct strbuf body;
+	struct strbuf response;          /* the first DELIVER_RESPONSE_KEEP bytes */
+	struct curl_slist *headers;
+	long retry_after;                /* seconds; -1 when absent */
+	struct transfer *next, *prev;    /* in deliver's list */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct deliver {
+	const struct conf *conf;
+	struct hook *hooks;
+	size_t n_hooks;
+	pthread_t thread;
+	bool started;
+	struct event_base *base;
+	CURLM *multi;
+	struct event *curl_timer;
+	struct event *wake;
+	pthread_mutex_t lock;            /* guards pending, stopping, overflowing */
+	struct strbuf pending;
+	bool stopping;
+	bool overflowing;
+	atomic_uint_fast64_t overflow;
+	bool loop_stopping;              /* the delivery thread's copy of stopping */
+	struct transfer *transfers;      /* in flight */
+	struct watch *watches;
+};
+
+/* A socket curl asked us to watch. */
+struct watch {
+	struct event *ev;
+	struct watch *next, *prev;
+};
+
+static void hook_schedule(struct hook *h);
+
+/* Monotonic milliseconds. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Publish queue length and oldest age for other threads. */
+static void
+hook_publish(struct hook *h)
+{
+	struct spool_record *r = spool_next(h->spool, NULL);
+
+	atomic_store_explicit(&h->c.queued, spool_count(h->spool), memory_order_relaxed);
+	atomic_store_explicit(&h->c.oldest_ms, r != NULL ? (uint64_t)r->spooled_ms : 0,
+	    memory_order_relaxed);
+}
+
+/* Capped exponential backoff with jitter: base * 2^(n-1) in [cap/2, cap]. */
+static int64_t
+backoff_ms(const struct webhook_conf *wc, unsigned attempts)
+{
+	double d = wc->retry_min * 1000.0;
+	uint32_t rnd = 0;
+	unsigned i;
+
+	for (i = 1; i < attempts && d < wc->retry_max * 1000.0; i++)
+		d *= 2;
+	if (d > wc->retry_max * 1000.0)
+		d = wc->retry_max * 1000.0;
+	/* "equal jitter": half fixed, half random, so retries of many senders spread */
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = (uint32_t)now_ms();
+	return (int64_t)(d / 2 + (d / 2) * ((double)rnd / UINT32_MAX));
+}
+
+/* Append a permanent failure to NAME.dead (JSON line) and log it once a streak. */
+static void
+hook_dead_letter(struct hook *h, const struct spool_record *r, long status,
+    const char *why, const struct strbuf *response)
+{
+	struct strbuf line, alert;
+	struct json_writer w;
+	char tbuf[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *fp;
+
+	strbuf_init(&line);
+	strbuf_init(&alert);
+	spool_read(h->spool, r, &alert);
+	gmtime_r(&now, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_writer_init(&w, &line);
+	json_object_begin(&w);
+	json_key_ascii(&w, "time", 4);
+	json_cstring(&w, tbuf);
+	json_key_ascii(&w, "webhook", 7);
+	json_cstring(&w, h->conf->name);
+	json_key_ascii(&w, "webhook_id", 10);
+	json_cstring(&w, r->id);
+	json_key_ascii(&w, "status", 6);
+	json_int(&w, status);
+	json_key_ascii(&w, "error", 5);
+	json_cstring(&w, why);
+	json_key_ascii(&w, "response", 8);
+	json_string(&w, response != NULL ? response->data : "", response != NULL ? response->len : 0);
+	json_key_ascii(&w, "alert", 5);
+	json_string(&w, alert.data, alert.len);
+	json_object_end(&w);
+	strbuf_append_char(&line, '\n');
+	fp = fopen(h->dead_path, "a");
+	if (fp == NULL || fwrite(line.data, 1, line.len, fp) != line.len || fflush(fp) != 0 ||
+	    fsync(fileno(fp)) == -1)
+		log_warn("webhook %s: cannot write %s", h->conf->name, h->dead_path);
+	if (fp != NULL)
+		fclose(fp);
+	if (!h->dead_logged)
+		log_warnx("webhook %s: alert %s refused for good (%s); moved to %s "
+		    "(further ones are counted, not logged)", h->conf->name, r->id, why, h->dead_path);
+	h->dead_logged = true;
+	atomic_fetch_add_explicit(&h->c.failed, 1, memory_order_relaxed);
+	strbuf_free(&line);
+	strbuf_free(&alert);
+}
+
+/* curl: keep the first bytes of the response body for the dead-letter file. */
+static size_t
+transfer_writecb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct transfer *t = arg;
+	size_t n = size * nmemb;
+	size_t keep = t->response.len < DELIVER_RESPONSE_KEEP ? DELIVER_RESPONSE_KEEP - t->response.len : 0;
+
+	if (keep > n)
+		keep = n;
+	if (keep > 0)
+		strbuf_append(&t->response, ptr, keep);
+	return n;
+}
+
+/* curl: pick Retry-After (delay-seconds form) out of the response headers. */
+static size_t
+transfer_headercb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct transfer *t = arg;
+	size_t n = size * nmemb, i;
+	long v = 0;
+
+	if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+		for (i = 12; i < n && (ptr[i] == ' ' || ptr[i] == '\t'); i++)
+			;
+		if (i < n && ptr[i] >= '0' && ptr[i] <= '9') {
+			for (; i < n && ptr[i] >= '0' && ptr[i] <= '9'; i++)
+				if ((v = v * 10 + (ptr[i] - '0')) > DELIVER_RETRY_AFTER_MAX)
+					v = DELIVER_RETRY_AFTER_MAX;
+			t->retry_after = v;
+		}
+	}
+	return n;
+}
+
+static void
+transfer_free(struct transfer *t)
+{
+	struct deliver *d;
+
+	if (t == NULL)
+		return;
+	d = t->h->d;
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else if (d->transfers == t)
+		d->transfers = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	if (t->easy != NULL) {
+		curl_multi_remove_handle(t->h->d->multi, t->easy);
+		curl_easy_cleanup(t->easy);
+	}
+	curl_slist_free_all(t->headers);
+	strbuf_free(&t->body);
+	strbuf_free(&t->response);
+	free(t);
+}
+
+/* Build the request for record r and add it to the multi handle. */
+static int
+hook_start(struct hook *h, struct spool_record *r)
+{
+	const struct webhook_conf *wc = h->conf;
+	struct transfer *t;
+	struct strbuf line;
+	struct curl_slist *sl;
+	char hdr[256], sig[64];
+	int64_t ts = (int64_t)time(NULL);
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return -1;
+	t->h = h;
+	t->seq = r->seq;
+	t->retry_after = -1;
+	strbuf_init(&t->body);
+	strbuf_init(&t->response);
+	strbuf_init(&line);
+	if (spool_read(h->spool, r, &line) == -1)
+		goto fail;
+	if (webhook_format_body(wc->format, line.data, line.len, r->id, wc->name, &t->body) == -1) {
+		strbuf_free(&line);
+		/* Not an alert object: no retry can fix it. */
+		hook_dead_letter(h, r, 0, "alert line is not a JSON object", NULL);
+		spool_ack(h->spool, r->seq);
+		transfer_free(t);
+		return 0;
+	}
+	strbuf_free(&line);
+	t->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	/* no "Expect: 100-continue" round trip before the body */
+	t->headers = curl_slist_append(t->headers, "Expect:");
+	t->headers = curl_slist_append(t->headers, "User-Agent: logward/" PACKAGE_VERSION);
+	snprintf(hdr, sizeof(hdr), "webhook-id: %s", r->id);
+	t->headers = curl_slist_append(t->headers, hdr);
+	snprintf(hdr, sizeof(hdr), "webhook-timestamp: %" PRId64, ts);
+	t->headers = curl_slist_append(t->headers, hdr);
+	if (h->key != NULL) {
+		if (webhook_sign(h->key, h->keylen, r->id, ts, t->body.data, t->body.len,
+		    sig, sizeof(sig)) == -1)
+			goto fail;
+		snprintf(hdr, sizeof(hdr), "webhook-signature: %s", sig);
+		t->headers = curl_slist_append(t->headers, hdr);
+	}
+	for (sl = h->extra; sl != NULL; sl = sl->next)
+		t->headers = curl_slist_append(t->headers, sl->data);
+	if (t->headers == NULL || (t->easy = curl_easy_init()) == NULL)
+		goto fail;
+	curl_easy_setopt(t->easy, CURLOPT_URL, wc->url);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body.data);
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body.len);
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, transfer_writecb);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, transfer_headercb);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)wc->timeout * 1000L);
+	/* Standard Webhooks: a redirect is a failure, never followed (SSRF) */
+	curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (wc->ca_file != NULL)
+		curl_easy_setopt(t->easy, CURLOPT_CAINFO, wc->ca_file);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	if (curl_multi_add_handle(h->d->multi, t->easy) != CURLM_OK)
+		goto fail;
+	t->next = h->d->transfers;
+	if (t->next != NULL)
+		t->next->prev = t;
+	h->d->transfers = t;
+	r->in_flight = true;
+	r->attempts++;
+	h->in_flight++;
+	return 0;
+fail:
+	strbuf_free(&line);
+	if (t->easy != NULL) {
+		curl_easy_cleanup(t->easy);
+		t->easy = NULL;
+	}
+	transfer_free(t);
+	return -1;
+}
+
+/* A transfer ended: ack, retry later, or dead-letter. */
+static void
+transfer_done(struct transfer *t, CURLcode res)
+{
+	struct hook *h = t->h;
+	struct spool_record *r = spool_find(h->spool, t->seq);
+	long status = 0;
+	char why[CURL_ERROR_SIZE + 64];
+
+	h->in_flight--;
+	if (r == NULL) {
+		transfer_free(t);
+		return;
+	}
+	r->in_flight = false;
+	if (res == CURLE_OK)
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (res == CURLE_OK && status >= 200 && status <= 299) {
+		if (spool_ack(h->spool, t->seq) == 0)
+			atomic_fetch_add_explicit(&h->c.delivered, 1, memory_order_relaxed);
+		if (h->failing)
+			log_info("webhook %s: delivering again (after %" PRIu64 " failed attempts)",
+			    h->conf->name, h->streak);
+		h->failing = false;
+		h->dead_logged = false;
+		h->streak = 0;
+	} else if (res == CURLE_OK && status != 408 && status != 429 && status < 500) {
+		snprintf(why, sizeof(why), "HTTP %ld", status);
+		hook_dead_letter(h, r, status, why, &t->response);
+		spool_ack(h->spool, t->seq);
+	} else {
+		int64_t delay = t->retry_after >= 0 ? t->retry_after * 1000 : backoff_ms(h->conf, r->attempts);
+
+		if (res != CURLE_OK)
+			snprintf(why, sizeof(why), "%s", t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(res));
+		else
+			snprintf(why, sizeof(why), "HTTP %ld", status);
+		atomic_fetch_add_explicit(&h->c.retries, 1, memory_order_relaxed);
+		h->streak++;
+		if (!h->failing)
+			log_warnx("webhook %s: delivery failed (%s); retrying in %.1f s "
+			    "(further failures are counted, not logged)", h->conf->name, why,
+			    (double)delay / 1000);
+		else
+			log_debug("webhook %s: delivery failed (%s); retrying in %.1f s",
+			    h->conf->name, why, (double)delay / 1000);
+		h->failing = true;
+		if (now_ms() + delay > h->blocked_until_ms) {
+			struct timeval tv = { (time_t)(delay / 1000), (suseconds_t)(delay % 1000) * 1000 };
+
+			h->blocked_until_ms = now_ms() + delay;
+			evtimer_add(h->retry_ev, &tv);
+		}
+	}
+	transfer_free(t);
+	hook_publish(h);
+	hook_schedule(h);
+}
+
+/* curl's finished transfers (hiperfifo's check_multi_info). */
+static void
+deliver_check_done(struct deliver *d)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+		struct transfer *t = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		if (t != NULL)
+			transfer_done(t, msg->data.result);
+	}
+}
+
+/* Send the oldest due records while there is room. */
+static void
+hook_schedule(struct hook *h)
+{
+	struct spool_record *r = NULL;
+	int64_t now = now_ms();
+	unsigned scanned = 0;
+
+	if (h->d->loop_stopping || now < h->blocked_until_ms)
+		return;
+	while (h->in_flight < DELIVER_IN_FLIGHT && scanned++ < 4 * DELIVER_IN_FLIGHT &&
+	    (r = spool_next(h->spool, r)) != NULL) {
+		uint64_t seq = r->seq;
+
+		if (r->in_flight)
+			continue;
+		if (hook_start(h, r) == -1) {
+			log_warnx("webhook %s: cannot start a request (out of memory?)", h->conf->name);
+			break;
+		}
+		/* hook_start may have acked r (dead-lettered): continue from its seq */
+		if (spool_find(h->spool, seq) == NULL) {
+			r = NULL;
+			hook_publish(h);
+		}
+	}
+}
+
+/* The backoff has passed: try again. */
+static void
+hook_retrycb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h = arg;
+
+	h->blocked_until_ms = 0;
+	hook_schedule(h);
+}
+
+/* curl's timer expired (hiperfifo's timer_cb). */
+static void
+deliver_curl_timercb(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+	int running;
+
+	curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	deliver_check_done(d);
+}
+
+/* curl asks for a timer (CURLMOPT_TIMERFUNCTION). */
+static int
+deliver_curl_settimer(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct deliver *d = arg;
+	struct timeval tv;
+
+	if (timeout_ms < 0) {
+		evtimer_del(d->curl_timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(d->curl_timer, &tv);
+	return 0;
+}
+
+/* A watched socket is ready: tell curl. */
+static void
+deliver_sockcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	int running;
+
+	curl_multi_socket_action(d->multi, fd, action, &running);
+	deliver_check_done(d);
+	if (running <= 0)
+		evtimer_del(d->curl_timer);
+}
+
+/* Stop watching a socket and forget it. */
+static void
+watch_free(struct deliver *d, struct watch *wt)
+{
+	if (wt->ev != NULL)
+		event_free(wt->ev);
+	if (wt->prev != NULL)
+		wt->prev->next = wt->next;
+	else
+		d->watches = wt->next;
+	if (wt->next != NULL)
+		wt->next->prev = wt->prev;
+	free(wt);
+}
+
+/* curl says which events a socket needs (CURLMOPT_SOCKETFUNCTION). */
+static int
+deliver_curl_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct deliver *d = arg;
+	struct watch *wt = sockp;
+	short kind;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (wt != NULL) {
+			watch_free(d, wt);
+			curl_multi_assign(d->multi, s, NULL);
+		}
+		return 0;
+	}
+	kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
+	if (wt == NULL) {
+		if ((wt = calloc(1, sizeof(*wt))) == NULL)
+			return -1;
+		wt->next = d->watches;
+		if (wt->next != NULL)
+			wt->next->prev = wt;
+		d->watches = wt;
+		curl_multi_assign(d->multi, s, wt);
+	} else if (wt->ev != NULL) {
+		event_free(wt->ev);
+	}
+	wt->ev = event_new(d->base, s, kind, deliver_sockcb, d);
+	if (wt->ev == NULL)
+		return -1;
+	event_add(wt->ev, NULL);
+	return 0;
+}
+
+/* Spool one alert line for every webhook whose severity filter it passes. */
+static void
+deliver_spool_line(struct deliver *d, const char *line, size_t len, bool *appended, int64_t now)
+{
+	int sev = -1;
+	size_t i;
+
+	for (i = 0; i < d->n_hooks; i++) {
+		struct hook *h = &d->hooks[i];
+		enum spool_status st;
+
+		if (h->conf->min_severity > 0) {
+			if (sev == -1)
+				sev = webhook_alert_severity(line, len);
+			if (sev < h->conf->min_severity)
+				continue;
+		}
+		st = spool_append(h->spool, line, len, now);
+		if (st == SPOOL_OK) {
+			appended[i] = true;
+			h->full = false;
+			continue;
+		}
+		atomic_fetch_add_explicit(&h->c.refused, 1, memory_order_relaxed);
+		if (!h->full)
+			log_warnx("webhook %s: %s: alert NOT queued for delivery "
+			    "(it stays in the alerts file); further ones are counted as refused",
+			    h->conf->name, st == SPOOL_FULL ? "spool full (max_spool_bytes)" :
+			    "spool write failed");
+		h->full = true;
+	}
+}
+
+/* Workers handed over lines (or we are stopping): spool, sync, send. */
+static void
+deliver_wakecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+	struct strbuf batch;
+	bool appended[d->n_hooks > 0 ? d->n_hooks : 1];
+	bool stopping;
+	int64_t now = now_ms();
+	size_t i, start = 0;
+
+	pthread_mutex_lock(&d->lock);
+	batch = d->pending;
+	strbuf_init(&d->pending);
+	stopping = d->stopping;
+	d->overflowing = false;
+	pthread_mutex_unlock(&d->lock);
+
+	memset(appended, 0, sizeof(appended));
+	for (i = 0; i < batch.len; i++) {
+		if (batch.data[i] != '\n')
+			continue;
+		if (i > start)
+			deliver_spool_line(d, batch.data + start, i - start, appended, now);
+		start = i + 1;
+	}
+	strbuf_free(&batch);
+	for (i = 0; i < d->n_hooks; i++) {
+		if (!appended[i])
+			continue;
+		/* durable before the first attempt */
+		spool_sync(d->hooks[i].spool);
+		hook_publish(&d->hooks[i]);
+		hook_schedule(&d->hooks[i]);
+	}
+	if (stopping) {
+		d->loop_stopping = true;
+		event_base_loopbreak(d->base);
+	}
+}
+
+void
+deliver_submit(struct deliver *d, const char *lines, size_t len)
+{
+	bool log_it = false;
+
+	if (d == NULL || len == 0)
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (d->pending.len + len > DELIVER_PENDING_MAX || strbuf_append(&d->pending, lines, len) == -1) {
+		size_t i, n = 0;
+
+		for (i = 0; i < len; i++)
+			n += lines[i] == '\n';
+		atomic_fetch_add_explicit(&d->overflow, n, memory_order_relaxed);
+		log_it = !d->overflowing;
+		d->overflowing = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (log_it)
+		log_warnx("webhooks: the delivery thread is behind by %u MiB; alerts NOT queued "
+		    "for delivery (they stay in the alerts file)", DELIVER_PENDING_MAX >> 20);
+	event_active(d->wake, EV_READ, 0);
+}
+
+/* The delivery thread: the loop until deliver_free. */
+static void *
+deliver_main(void *arg)
+{
+	struct deliver *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->n_hooks; i++)
+		hook_schedule(&d->hooks[i]);
+	event_base_loop(d->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+/* Set up one webhook: spool, secret, headers, dead-letter path. */
+static int
+hook_init(struct deliver *d, struct hook *h, const struct webhook_conf *wc, char *err, size_t errlen)
+{
+	const struct conf *c = d->conf;
+	char e[512];
+	struct spool_record *r = NULL;
+	int64_t now = now_ms();
+	size_t i;
+
+	h->d = d;
+	h->conf = wc;
+	if (wc->secret_file != NULL &&
+	    webhook_load_secret(wc->secret_file, &h->key, &h->keylen, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "webhook %s: %s", wc->name, e);
+		return -1;
+	}
+	for (i = 0; i < wc->n_headers; i++) {
+		struct curl_slist *n = curl_slist_append(h->extra, wc->headers[i]);
+
+		if (n == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		h->extra = n;
+	}
+	if ((h->spool = spool_open(c->spool_dir, wc->name, c->max_spool_bytes, e, sizeof(e))) == NULL) {
+		snprintf(err, errlen, "webhook %s: spool: %s", wc->name, e);
+		return -1;
+	}
+	while ((r = spool_next(h->spool, r)) != NULL)
+		r->spooled_ms = now;
+	if (spool_count(h->spool) > 0)
+		log_info("webhook %s: %zu undelivered alerts in the spool, delivering them",
+		    wc->name, spool_count(h->spool));
+	snprintf(h->dead_path, sizeof(h->dead_path), "%s/%s.dead", c->spool_dir, wc->name);
+	if ((h->retry_ev = evtimer_new(d->base, hook_retrycb, h)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	hook_publish(h);
+	return 0;
+}
+
+struct deliver *
+deliver_new(const struct conf *c, char *err, size_t errlen)
+{
+	struct deliver *d;
+	size_t i;
+
+	err[0] = '\0';
+	if (c->n_webhooks == 0)
+		return NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "libcurl initialisation failed");
+		return NULL;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->hooks = calloc(c->n_webhooks, sizeof(*d->hooks))) == NULL) {
+		free(d);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->conf = c;
+	pthread_mutex_init(&d->lock, NULL);
+	strbuf_init(&d->pending);
+	if ((d->base = event_base_new()) == NULL || (d->multi = curl_multi_init()) == NULL ||
+	    (d->curl_timer = evtimer_new(d->base, deliver_curl_timercb, d)) == NULL ||
+	    (d->wake = event_new(d->base, -1, 0, deliver_wakecb, d)) == NULL) {
+		snprintf(err, errlen, "cannot set up the delivery loop");
+		goto fail;
+	}
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, deliver_curl_socket);
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, deliver_curl_settimer);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+	for (i = 0; i < c->n_webhooks; i++) {
+		d->n_hooks = i + 1;
+		if (hook_init(d, &d->hooks[i], &c->webhooks[i], err, errlen) == -1)
+			goto fail;
+	}
+	if (pthread_create(&d->thread, NULL, deliver_main, d) != 0) {
+		snprintf(err, errlen, "cannot start the delivery thread");
+		goto fail;
+	}
+	d->started = true;
+	return d;
+fail:
+	deliver_free(d);
+	return NULL;
+}
+
+size_t
+deliver_count(const struct deliver *d)
+{
+	return d != NULL ? d->n_hooks : 0;
+}
+
+void
+deliver_get_stats(const struct deliver *d, size_t i, struct deliver_stats *out)
+{
+	const struct hook *h = &d->hooks[i];
+	uint64_t oldest = atomic_load_explicit(&h->c.oldest_ms, memory_order_relaxed);
+	int64_t now = now_ms();
+
+	out->name = h->conf->name;
+	out->delivered = atomic_load_explicit(&h->c.delivered, memory_order_relaxed);
+	out->retries = atomic_load_explicit(&h->c.retries, memory_order_relaxed);
+	out->failed = atomic_load_explicit(&h->c.failed, memory_order_relaxed);
+	out->refused = atomic_load_explicit(&h->c.refused, memory_order_relaxed) +
+	    atomic_load_explicit(&d->overflow, memory_order_relaxed);
+	out->queued = atomic_load_explicit(&h->c.queued, memory_order_relaxed);
+	out->oldest_age_ms = oldest != 0 && now > (int64_t)oldest ? (uint64_t)(now - (int64_t)oldest) : 0;
+}
+
+void
+deliver_log_summary(const struct deliver *d)
+{
+	struct deliver_stats st;
+	size_t i;
+
+	for (i = 0; i < deliver_count(d); i++) {
+		deliver_get_stats(d, i, &st);
+		log_info("webhook %s: delivered=%" PRIu64 " retries=%" PRIu64 " failed=%" PRIu64
+		    " refused=%" PRIu64 " queued=%" PRIu64 " oldest_age=%.1fs", st.name, st.delivered,
+		    st.retries, st.failed, st.refused, st.queued, (double)st.oldest_age_ms / 1000);
+	}
+}
+
+void
+deliver_free(struct deliver *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	if (d->started) {
+		pthread_mutex_lock(&d->lock);
+		d->stopping = true;
+		pthread_mutex_unlock(&d->lock);
+		event_active(d->wake, EV_READ, 0);
+		pthread_join(d->thread, NULL);
+	}
+	/* abandon transfers in flight: their records stay spooled */
+	while (d->transfers != NULL)
+		transfer_free(d->transfers);
+	for (i = 0; i < d->n_hooks; i++) {
+		struct hook *h = &d->hooks[i];
+
+		if (h->retry_ev != NULL)
+			event_free(h->retry_ev);
+		spool_close(h->spool);
+		curl_slist_free_all(h->extra);
+		if (h->key != NULL) {
+			explicit_bzero(h->key, h->keylen);
+			free(h->key);
+		}
+	}
+	if (d->multi != NULL)
+		curl_multi_cleanup(d->multi);
+	while (d->watches != NULL)
+		watch_free(d, d->watches);
+	if (d->curl_timer != NULL)
+		event_free(d->curl_timer);
+	if (d->wake != NULL)
+		event_free(d->wake);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	strbuf_free(&d->pending);
+	pthread_mutex_destroy(&d->lock);
+	free(d->hooks);
+	free(d);
+	curl_global_cleanup();
+}

@@ -1,0 +1,65 @@
+/*
+ * deliver.h: the delivery stage: alert lines to every configured webhook,
+ * on its own thread and libevent loop, with libcurl's multi interface
+ * (DESIGN.md "Delivery never stalls intake").
+ *
+ * The workers hand over each batch's alert lines after writing them to
+ * the alerts file (deliver_submit: a copy under a mutex, never blocking
+ * on I/O).  The delivery thread appends them to each webhook's spool
+ * (spool.h) and fsyncs it before the first attempt; a record leaves the
+ * spool after a 2xx, or after a permanent failure (3xx, 4xx other than
+ * 408/429) moves it to NAME.dead in the spool directory.  Timeouts,
+ * connection and TLS errors, 408, 429 and 5xx are retried with capped
+ * exponential backoff and jitter, honouring Retry-After (seconds).
+ *
+ * Counters are relaxed atomics, readable from any thread.
+ */
+#ifndef LOGWARD_DELIVER_H
+#define LOGWARD_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct deliver;
+
+/* One webhook's counters (a snapshot). */
+struct deliver_stats {
+	const char *name;          /* the webhook's name; valid while d lives */
+	uint64_t delivered;        /* 2xx */
+	uint64_t retries;          /* attempts that will be retried */
+	uint64_t failed;           /* permanent failures, moved to the dead-letter file */
+	uint64_t refused;          /* alerts not spooled: spool full (still in the alerts file) */
+	uint64_t queued;           /* records in the spool not yet delivered */
+	uint64_t oldest_age_ms;    /* age of the oldest of them; 0 when none */
+};
+
+/*
+ * Open every webhook's spool (replaying what was not delivered), load the
+ * secrets and start the delivery thread.  Returns NULL with err set
+ * (start-up errors are fatal for the caller).  With no webhook
+ * configured, returns NULL with err empty.  c must outlive d.
+ */
+struct deliver *deliver_new(const struct conf *c, char *err, size_t errlen);
+
+/*
+ * Hand over whole alert lines (each ending in LF), copied.  Thread-safe,
+ * never blocks on I/O.  Beyond a bound of pending bytes (the delivery
+ * thread is stuck on the disk) the lines are counted as refused, logged
+ * once per streak: they stay in the alerts file.
+ */
+void deliver_submit(struct deliver *d, const char *lines, size_t len);
+
+size_t deliver_count(const struct deliver *d);
+void deliver_get_stats(const struct deliver *d, size_t i, struct deliver_stats *out);
+
+/* Log one line per webhook with its counters (the periodic stats line). */
+void deliver_log_summary(const struct deliver *d);
+
+/*
+ * Spool what was submitted, stop the thread (transfers in flight are
+ * abandoned: their records stay in the spool) and free.  NULL is fine.
+ */
+void deliver_free(struct deliver *d);
+
+#endif
