@@ -30,6 +30,8 @@
 
 /* Bytes read from a connection in one go, on top of a pending partial frame. */
 #define TCP_READ_CHUNK (64 * 1024)
+/* Most bytes read at shutdown, all connections together (what senders already sent). */
+#define TCP_SHUTDOWN_READ_MAX (256 * 1024 * 1024)
 /* How long to stop accepting after EMFILE/ENFILE. */
 #define ACCEPT_BACKOFF_MS 200
 
@@ -300,16 +302,41 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 	}
 }
 
+/*
+ * At shutdown, read what the sender already handed to our kernel: without
+ * it, the frame cut at the last read would be delivered half and the rest
+ * lost although it reached this host.  *budget bounds the bytes read by
+ * all connections, so senders that keep writing cannot hold the exit back.
+ */
+static void
+tcp_drain_socket(struct tcp_conn *c, size_t *budget)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	int n;
+
+	if (fd == -1)
+		return;
+	while (*budget >= TCP_READ_CHUNK) {
+		n = evbuffer_read(in, fd, TCP_READ_CHUNK);
+		if (n <= 0)
+			break;	/* EOF, EAGAIN or an error: nothing more to take */
+		*budget -= (size_t)n;
+		tcp_frame_input(c, false);
+	}
+}
+
 void
 listen_tcp_shutdown(struct listen_tcp *l)
 {
+	size_t i, budget = TCP_SHUTDOWN_READ_MAX;
 	struct tcp_conn *c;
-	size_t i;
 
 	l->shutting_down = true;
 	for (i = 0; i < l->n_listeners; i++)
 		evconnlistener_disable(l->listeners[i]);
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL) {
+		tcp_drain_socket(c, &budget);
 		tcp_frame_input(c, true);
 		tcp_conn_free(c);
 	}

@@ -26,7 +26,10 @@ struct listen_tcp *listen_tcp_new(struct event_base *base, const struct input_co
 /* Stop or restart reading every connection (pipeline backpressure). */
 void listen_tcp_pause(struct listen_tcp *l, bool paused);
 
-/* Stop accepting, deliver every connection's unterminated last frame, close them. */
+/*
+ * Stop accepting; read what each sender already sent (up to a total bound),
+ * deliver every frame and each connection's unterminated last one; close them.
+ */
 void listen_tcp_shutdown(struct listen_tcp *l);
 
 struct input_stats *listen_tcp_stats(struct listen_tcp *l);
