@@ -89,63 +89,9 @@ static struct corpus corpus;
 /* Every row: never crash, keep the invariants, agree or diverge as listed. */
 START_TEST(test_corpus_row)
 {
-	const struct corpus_row *r;
-	const struct corpus_divergence *d;
-	struct syslog_msg msg;
-	char why[512], *frame;
-
-	ck_assert_uint_lt((size_t)_i, corpus.n);
-	r = &corpus.rows[_i];
-	corpus_parse(r, &frame, &msg);
-	ck_assert_int_ge(msg.pri, 0);
-	ck_assert_int_le(msg.pri, 191);
-	if (msg.format == MSG_FORMAT_UNPARSED) {
-		ck_assert_ptr_nonnull(msg.error);
-		ck_assert_ptr_eq(msg.msg.p, frame);
-		ck_assert_uint_eq(msg.msg.len, r->col_len[COL_INPUT]);
-		ck_assert_uint_le(msg.error_col, r->col_len[COL_INPUT]);
-	} else
-		ck_assert_ptr_null(msg.error);
-	d = corpus_find_divergence(divergences,
-	    sizeof(divergences) / sizeof(divergences[0]), r->line);
-	if (corpus_agrees(r, &msg, why, sizeof(why))) {
-		ck_assert_msg(d == NULL, "line %d agrees with the peer but is "
-		    "listed as a divergence", r->line);
-	} else {
-		ck_assert_msg(d != NULL, "line %d: %s (not a listed divergence)",
-		    r->line, why);
-		ck_assert_msg(corpus_divergence_matches(d, &msg, why, sizeof(why)),
-		    "line %d (divergence \"%s\"): %s", r->line, d->why, why);
-	}
-	free(frame);
+	corpus_check_row(&corpus, _i, divergences, sizeof(divergences) / sizeof(divergences[0]));
 }
 END_TEST
-
-/* Parse an exact-size heap copy of a C string. */
-static void
-parse_str(const char *s, time_t now, struct syslog_msg *msg, char **frame)
-{
-	size_t len = strlen(s);
-
-	*frame = malloc(len ? len : 1);
-	ck_assert_ptr_nonnull(*frame);
-	memcpy(*frame, s, len);
-	parse_message(*frame, len, now, msg);
-}
-
-/* Compare a slice with a C string; NULL means absent. */
-static void
-assert_slice(struct slice s, const char *want, const char *what)
-{
-	if (want == NULL) {
-		ck_assert_msg(s.p == NULL, "%s: \"%.*s\", expected absent", what,
-		    (int)s.len, s.p);
-		return;
-	}
-	ck_assert_msg(s.p != NULL && s.len == strlen(want) &&
-	    memcmp(s.p, want, s.len) == 0, "%s: \"%.*s\", expected \"%s\"", what,
-	    s.p ? (int)s.len : 6, s.p ? s.p : "absent", want);
-}
 
 /* Focused header cases: input -> every field. */
 static const struct {
@@ -218,7 +164,7 @@ START_TEST(test_header_cases)
 	struct syslog_msg msg;
 	char *frame;
 
-	parse_str(header_cases[_i].in, 1700000000, &msg, &frame);
+	corpus_parse_str(header_cases[_i].in, 1700000000, &msg, &frame);
 	ck_assert_int_eq(msg.format, header_cases[_i].format);
 	ck_assert_uint_eq(msg.flags, header_cases[_i].flags);
 	ck_assert_int_eq(msg.pri, header_cases[_i].pri);
@@ -234,13 +180,13 @@ START_TEST(test_header_cases)
 		ck_assert(msg.time.tz_known);
 	} else
 		ck_assert(!msg.time.present);
-	assert_slice(msg.hostname, header_cases[_i].host, "hostname");
-	assert_slice(msg.appname, header_cases[_i].app, "appname");
-	assert_slice(msg.procid, header_cases[_i].procid, "procid");
-	assert_slice(msg.msgid, header_cases[_i].msgid, "msgid");
-	assert_slice(msg.sd, header_cases[_i].sd, "sd");
-	assert_slice(msg.sd_raw, header_cases[_i].sd_raw, "sd_raw");
-	assert_slice(msg.msg, header_cases[_i].msg, "msg");
+	corpus_assert_slice(msg.hostname, header_cases[_i].host, "hostname");
+	corpus_assert_slice(msg.appname, header_cases[_i].app, "appname");
+	corpus_assert_slice(msg.procid, header_cases[_i].procid, "procid");
+	corpus_assert_slice(msg.msgid, header_cases[_i].msgid, "msgid");
+	corpus_assert_slice(msg.sd, header_cases[_i].sd, "sd");
+	corpus_assert_slice(msg.sd_raw, header_cases[_i].sd_raw, "sd_raw");
+	corpus_assert_slice(msg.msg, header_cases[_i].msg, "msg");
 	free(frame);
 }
 END_TEST
@@ -253,13 +199,13 @@ START_TEST(test_zoneless_local)
 
 	setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
 	tzset();
-	parse_str("<13>1 2021-07-04T12:00:00 h a p m - x", 0, &msg, &frame);
+	corpus_parse_str("<13>1 2021-07-04T12:00:00 h a p m - x", 0, &msg, &frame);
 	ck_assert_int_eq(msg.format, MSG_FORMAT_RFC5424);
 	ck_assert(!msg.time.tz_known);
 	ck_assert_int_eq(msg.time.tz_offset, -240);
 	ck_assert_int_eq(msg.time.epoch, 1625414400);
 	free(frame);
-	parse_str("<13>1 2021-01-04T12:00:00 h a p m - x", 0, &msg, &frame);
+	corpus_parse_str("<13>1 2021-01-04T12:00:00 h a p m - x", 0, &msg, &frame);
 	ck_assert_int_eq(msg.time.tz_offset, -300);
 	ck_assert_int_eq(msg.time.epoch, 1609779600);
 	free(frame);
@@ -278,23 +224,23 @@ START_TEST(test_sd_walk)
 	char out[32];
 
 	ck_assert_int_eq(sd_next(sd, &pos, &item), 1);
-	assert_slice(item.id, "a@1", "id");
+	corpus_assert_slice(item.id, "a@1", "id");
 	ck_assert_int_eq(sd_next(sd, &pos, &item), 2);
-	assert_slice(item.id, "a@1", "id");
-	assert_slice(item.name, "k", "name");
-	assert_slice(item.value, "v\\\"q", "value");
+	corpus_assert_slice(item.id, "a@1", "id");
+	corpus_assert_slice(item.name, "k", "name");
+	corpus_assert_slice(item.value, "v\\\"q", "value");
 	n = sd_unescape(item.value, out, sizeof(out));
 	ck_assert_uint_eq(n, 3);
 	ck_assert(memcmp(out, "v\"q", 3) == 0);
 	ck_assert_int_eq(sd_next(sd, &pos, &item), 2);
-	assert_slice(item.name, "e", "name");
+	corpus_assert_slice(item.name, "e", "name");
 	ck_assert_uint_eq(item.value.len, 0);
 	ck_assert_int_eq(sd_next(sd, &pos, &item), 1);
-	assert_slice(item.id, "b", "id");
+	corpus_assert_slice(item.id, "b", "id");
 	ck_assert_int_eq(sd_next(sd, &pos, &item), 1);
-	assert_slice(item.id, "c", "id");
+	corpus_assert_slice(item.id, "c", "id");
 	ck_assert_int_eq(sd_next(sd, &pos, &item), 2);
-	assert_slice(item.id, "c", "id");
+	corpus_assert_slice(item.id, "c", "id");
 	n = sd_unescape(item.value, out, sizeof(out));
 	ck_assert_uint_eq(n, 3);
 	ck_assert(memcmp(out, "]\\]", 3) == 0);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <check.h>
 
 #include "corpus.h"
 
@@ -699,4 +700,62 @@ corpus_report(const char *name, const struct corpus *c,
 	    "(valid %zu/%zu, invalid %zu/%zu)\n\n", name, agree, c->n,
 	    valid_agree, valid, agree - valid_agree, c->n - valid);
 	return (int)agree;
+}
+
+void
+corpus_check_row(const struct corpus *c, int i, const struct corpus_divergence *divs,
+    size_t ndivs)
+{
+	const struct corpus_row *r;
+	const struct corpus_divergence *d;
+	struct syslog_msg msg;
+	char why[512], *frame;
+
+	ck_assert_uint_lt((size_t)i, c->n);
+	r = &c->rows[i];
+	corpus_parse(r, &frame, &msg);
+	ck_assert_int_ge(msg.pri, 0);
+	ck_assert_int_le(msg.pri, 191);
+	if (msg.format == MSG_FORMAT_UNPARSED) {
+		ck_assert_ptr_nonnull(msg.error);
+		ck_assert_ptr_eq(msg.msg.p, frame);
+		ck_assert_uint_eq(msg.msg.len, r->col_len[COL_INPUT]);
+		ck_assert_uint_le(msg.error_col, r->col_len[COL_INPUT]);
+	} else
+		ck_assert_ptr_null(msg.error);
+	d = corpus_find_divergence(divs, ndivs, r->line);
+	if (corpus_agrees(r, &msg, why, sizeof(why))) {
+		ck_assert_msg(d == NULL, "line %d agrees with the peer but is "
+		    "listed as a divergence", r->line);
+	} else {
+		ck_assert_msg(d != NULL, "line %d: %s (not a listed divergence)",
+		    r->line, why);
+		ck_assert_msg(corpus_divergence_matches(d, &msg, why, sizeof(why)),
+		    "line %d (divergence \"%s\"): %s", r->line, d->why, why);
+	}
+	free(frame);
+}
+
+void
+corpus_parse_str(const char *s, time_t now, struct syslog_msg *msg, char **frame)
+{
+	size_t len = strlen(s);
+
+	*frame = malloc(len ? len : 1);
+	ck_assert_ptr_nonnull(*frame);
+	memcpy(*frame, s, len);
+	parse_message(*frame, len, now, msg);
+}
+
+void
+corpus_assert_slice(struct slice s, const char *want, const char *what)
+{
+	if (want == NULL) {
+		ck_assert_msg(s.p == NULL, "%s: \"%.*s\", expected absent", what,
+		    (int)s.len, s.p);
+		return;
+	}
+	ck_assert_msg(s.p != NULL && s.len == strlen(want) &&
+	    memcmp(s.p, want, s.len) == 0, "%s: \"%.*s\", expected \"%s\"", what,
+	    s.p ? (int)s.len : 6, s.p ? s.p : "absent", want);
 }

@@ -92,6 +92,20 @@ void corpus_dump_divergence(const struct corpus_row *r, const struct syslog_msg 
 const struct corpus_divergence *corpus_find_divergence(
     const struct corpus_divergence *d, size_t nd, int line);
 
+/*
+ * Check row i inside a Check test: never crash, keep the invariants
+ * (pri in range, UNPARSED covers the frame), and agree with the peer or
+ * match its listed divergence exactly.
+ */
+void corpus_check_row(const struct corpus *c, int i,
+    const struct corpus_divergence *d, size_t nd);
+
+/* Parse an exact-size heap copy of a C string (caller frees *frame). */
+void corpus_parse_str(const char *s, time_t now, struct syslog_msg *msg, char **frame);
+
+/* Inside a Check test: the slice equals the C string; NULL means absent. */
+void corpus_assert_slice(struct slice s, const char *want, const char *what);
+
 /* Print the pass statistics and every row that differs; returns rows agreeing. */
 int corpus_report(const char *name, const struct corpus *c,
     const struct corpus_divergence *d, size_t nd);
