@@ -174,6 +174,12 @@ struct detect_set {
 	size_t n_tags;
 	regex_t *redact;
 	size_t n_redact;
+	/* The alternation of every redact pattern (see detect_redaction_filter). */
+	char *redact_alt;          /* "(p1)|(p2)|..." while loading; freed after */
+	size_t redact_alt_len;
+	bool redact_alt_unsafe;    /* a pattern that must not be combined */
+	regex_t redact_filter;
+	bool has_redact_filter;
 	size_t n_files;
 };
 
@@ -1385,6 +1391,120 @@ nomem:
 	return -1;
 }
 
+/*
+ * End of the bracket expression that starts at p ('['), or NULL when it
+ * does not end: a ']' first (after an optional '^') is a member, and
+ * "[:class:]", "[.x.]", "[=x=]" are read whole.  A backslash is a member
+ * too (POSIX ERE).
+ */
+static const char *
+ere_bracket_end(const char *p)
+{
+	char c;
+
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p != '\0') {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			c = p[1];
+			for (p += 2; *p != '\0' && !(p[0] == c && p[1] == ']'); p++)
+				;
+			if (*p == '\0')
+				return NULL;
+			p += 2;
+			continue;
+		}
+		if (*p == ']')
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+/*
+ * Whether "(pattern)" is the same ERE as pattern inside an alternation:
+ * its parentheses balance (glibc reads an unmatched ')' as a literal, which
+ * the wrapping would turn into a group end) and it has no back-reference
+ * (the wrapping would renumber the groups).
+ */
+static bool
+ere_wrappable(const char *p)
+{
+	int depth = 0;
+
+	while (*p != '\0') {
+		switch (*p) {
+		case '\\':
+			if (p[1] == '\0' || (p[1] >= '1' && p[1] <= '9'))
+				return false;
+			p += 2;
+			continue;
+		case '[':
+			if ((p = ere_bracket_end(p)) == NULL)
+				return false;
+			continue;
+		case '(':
+			depth++;
+			break;
+		case ')':
+			if (--depth < 0)
+				return false;
+			break;
+		default:
+			break;
+		}
+		p++;
+	}
+	return depth == 0;
+}
+
+/* Add a redact pattern to the alternation; -1 when out of memory. */
+static int
+redact_alt_add(struct detect_set *s, const char *pat)
+{
+	size_t len = strlen(pat), need;
+	char *p;
+
+	if (s->redact_alt_unsafe)
+		return 0;
+	if (!ere_wrappable(pat)) {
+		s->redact_alt_unsafe = true;
+		return 0;
+	}
+	need = s->redact_alt_len + len + 4; /* "|(" ")" NUL */
+	if ((p = realloc(s->redact_alt, need)) == NULL)
+		return -1;
+	s->redact_alt = p;
+	if (s->redact_alt_len > 0)
+		p[s->redact_alt_len++] = '|';
+	p[s->redact_alt_len++] = '(';
+	memcpy(p + s->redact_alt_len, pat, len);
+	s->redact_alt_len += len;
+	p[s->redact_alt_len++] = ')';
+	p[s->redact_alt_len] = '\0';
+	return 0;
+}
+
+/*
+ * Compile the alternation once every file is loaded.  Not compiling it is
+ * not an error: each pattern compiled on its own, and alert.c then applies
+ * them all to every string, as it would without the filter.
+ */
+static void
+redact_filter_build(struct detect_set *s)
+{
+	if (s->n_redact > 0 && !s->redact_alt_unsafe && s->redact_alt != NULL &&
+	    regcomp(&s->redact_filter, s->redact_alt,
+		REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0)
+		s->has_redact_filter = true;
+	free(s->redact_alt);
+	s->redact_alt = NULL;
+	s->redact_alt_len = 0;
+}
+
 /* Take the redact patterns of one file. */
 static int
 take_redactions(struct detect_set *s, cfg_t *cfg)
@@ -1408,6 +1528,10 @@ take_redactions(struct detect_set *s, cfg_t *cfg)
 			return -1;
 		}
 		s->n_redact++;
+		if (redact_alt_add(s, pat) == -1) {
+			detect_error(0, "out of memory");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -1697,6 +1821,7 @@ detect_load(const char *rules_path, char *err, size_t errlen)
 	}
 	for (len = 0; len < s->n_dets; len++)
 		s->dets[len].technique = &s->techniques[s->dets[len].technique_slot].t;
+	redact_filter_build(s);
 	detect_current = NULL;
 	return s;
 fail:
@@ -1751,6 +1876,9 @@ detect_free(struct detect_set *s)
 	for (i = 0; i < s->n_redact; i++)
 		regfree(&s->redact[i]);
 	free(s->redact);
+	free(s->redact_alt);
+	if (s->has_redact_filter)
+		regfree(&s->redact_filter);
 	free(s);
 }
 
@@ -1785,6 +1913,12 @@ detect_redactions(const struct detect_set *s, size_t *n)
 {
 	*n = s != NULL ? s->n_redact : 0;
 	return s != NULL ? s->redact : NULL;
+}
+
+const regex_t *
+detect_redaction_filter(const struct detect_set *s)
+{
+	return s != NULL && s->has_redact_filter ? &s->redact_filter : NULL;
 }
 
 void

@@ -128,6 +128,16 @@ const char *detection_condition_text(const struct detection *d, bool unless, siz
 /* The redact patterns of all files, in load order (REG_EXTENDED|REG_ICASE). */
 const regex_t *detect_redactions(const struct detect_set *s, size_t *n);
 
+/*
+ * One ERE (REG_NOSUB) that matches a string exactly when at least one
+ * redact pattern matches it: their alternation, "(p1)|(p2)|...".  A string
+ * it does not match passes every pattern unchanged, so the alert can copy
+ * it as it is (one regexec instead of one a pattern).  NULL when there
+ * are no patterns, or when one of them cannot be wrapped in a group
+ * without changing its meaning (an unmatched ')', a back-reference).
+ */
+const regex_t *detect_redaction_filter(const struct detect_set *s);
+
 /* ECS event.severity of a severity (21, 47, 73, 99) and its word. */
 int detect_severity_score(enum detect_severity sev);
 const char *detect_severity_name(enum detect_severity sev);

@@ -663,6 +663,83 @@ START_TEST(test_cost)
 }
 END_TEST
 
+/*
+ * The redaction filter: built only when wrapping each pattern in a group
+ * keeps its meaning, and then it matches exactly the strings at least one
+ * pattern matches.
+ */
+static const struct {
+	const char *patterns[4];
+	bool filter;
+} filter_cases[] = {
+	{{"(password|secret) +(.+)$", "Encpass: +([^ ]+)"}, true},
+	{{"-(admin|new|old)?password[ =]+([^ ]+)", "^start", "end$"}, true},
+	{{"[)(]x", "[]a)]y", "[^]]*\\]"}, true},   /* parentheses as bracket members */
+	{{"[[:space:]]\\)z", "\\(w"}, true},           /* escaped parentheses */
+	{{"(p|q)", "a)b"}, false},                     /* unmatched ')' is a literal alone */
+	{{"(a)\\1"}, false},                           /* back-reference */
+};
+
+static const char *const filter_texts[] = {
+	"", "a", "a)b", "ab", "password hunter2", "my SECRET  s3", "Encpass:  zz",
+	"-newpassword=x", "-password x", "start here", "not at start", "the end",
+	"end not", ")x", "(x", "x", "]y", "ay", ")y", "abc]", "]", "]]", " )z", "\t)z",
+	")z", "(w", "w", "pq", "aa", "a)a", "p)b",
+};
+
+START_TEST(test_redaction_filter)
+{
+	char text[1024], err[1024];
+	struct detect_set *s;
+	const regex_t *re, *filter;
+	size_t i, j, n, len = 0;
+	bool any;
+
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "redact = {");
+	for (i = 0; i < 4 && filter_cases[_i].patterns[i] != NULL; i++) {
+		const char *p = filter_cases[_i].patterns[i];
+
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s \"", i ? "," : "");
+		for (; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				text[len++] = '\\';
+			text[len++] = *p;
+		}
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "\"");
+	}
+	snprintf(text + len, sizeof(text) - len, " }\n");
+	write_file("r.detections", text);
+	s = detect_load(tmpdir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s: %s", text, err);
+	re = detect_redactions(s, &n);
+	ck_assert_uint_eq(n, i);
+	filter = detect_redaction_filter(s);
+	ck_assert_msg((filter != NULL) == filter_cases[_i].filter, "%s", text);
+	for (i = 0; filter != NULL && i < sizeof(filter_texts) / sizeof(filter_texts[0]); i++) {
+		for (any = false, j = 0; j < n; j++)
+			any |= regexec(&re[j], filter_texts[i], 0, NULL, 0) == 0;
+		ck_assert_msg((regexec(filter, filter_texts[i], 0, NULL, 0) == 0) == any,
+		    "filter of %s on \"%s\"", text, filter_texts[i]);
+	}
+	detect_free(s);
+}
+END_TEST
+
+/* The shipped patterns combine: alerts take the one-regexec path. */
+START_TEST(test_redaction_filter_shipped)
+{
+	char err[1024];
+	struct detect_set *s = detect_load(src_path("patterns"), err, sizeof(err));
+	size_t n;
+
+	ck_assert_msg(s != NULL, "%s", err);
+	detect_redactions(s, &n);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_ptr_nonnull(detect_redaction_filter(s));
+	detect_free(s);
+}
+END_TEST
+
 static Suite *
 detect_suite(void)
 {
@@ -682,6 +759,9 @@ detect_suite(void)
 	tcase_add_test(tc, test_load_error_two_files);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_cost);
+	tcase_add_loop_test(tc, test_redaction_filter, 0,
+	    (int)(sizeof(filter_cases) / sizeof(filter_cases[0])));
+	tcase_add_test(tc, test_redaction_filter_shipped);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
