@@ -239,11 +239,20 @@ worker_write(struct worker *w)
 	strbuf_reset(&w->out);
 }
 
+/* Same address (the port aside)? */
+static bool
+peer_same_addr(const struct peer_addr *a, const struct peer_addr *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
 /* Parse, normalize and format every message of a batch. */
 static void
 worker_process_batch(struct worker *w, struct batch *b)
 {
 	char ip[INET6_ADDRSTRLEN];
+	struct peer_addr ip_of = { 0 };
+	bool ip_ok = false;
 	struct frame_meta meta;
 	struct process_result res;
 	size_t i;
@@ -254,8 +263,12 @@ worker_process_batch(struct worker *w, struct batch *b)
 		meta.input_name = it->input->name;
 		meta.transport = it->input->transport;
 		meta.source_ip = NULL;
-		if (it->peer.family != 0 &&
-		    inet_ntop(it->peer.family, it->peer.addr, ip, sizeof(ip)) != NULL)
+		/* a batch is mostly one sender: inet_ntop (sprintf) once per address */
+		if (it->peer.family != 0 && !(ip_ok && peer_same_addr(&it->peer, &ip_of))) {
+			ip_of = it->peer;
+			ip_ok = inet_ntop(it->peer.family, it->peer.addr, ip, sizeof(ip)) != NULL;
+		}
+		if (it->peer.family != 0 && ip_ok)
 			meta.source_ip = ip;
 		meta.source_port = it->peer.port;
 		meta.received = it->received;
