@@ -573,6 +573,83 @@ START_TEST(test_escape_property)
 }
 END_TEST
 
+/* The escaper one byte at a time, independently of the writer's scanning. */
+static size_t
+reference_escape(const unsigned char *s, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, o = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		n = utf8_decode(s + i, len - i, &cp);
+		if (n > 1 || (n == 1 && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+			continue;
+		}
+		out[o++] = '\\';
+		switch (s[i]) {
+		case '"': out[o++] = '"'; break;
+		case '\\': out[o++] = '\\'; break;
+		case '\b': out[o++] = 'b'; break;
+		case '\f': out[o++] = 'f'; break;
+		case '\n': out[o++] = 'n'; break;
+		case '\r': out[o++] = 'r'; break;
+		case '\t': out[o++] = 't'; break;
+		default:
+			out[o++] = 'u';
+			out[o++] = '0';
+			out[o++] = '0';
+			out[o++] = hex[s[i] >> 4];
+			out[o++] = hex[s[i] & 0xf];
+		}
+		i++;
+	}
+	return o;
+}
+
+/*
+ * The escaper scans 16 and 8 bytes at a time: a special byte or sequence
+ * at every offset of plain runs of every length around those steps
+ * (including sequences cut by the end or straddling a 16-byte step) must
+ * come out as the byte-at-a-time reference says.
+ */
+static const char *const boundary_pieces[] = {
+	"\"", "\\", "\n", "\x01", "\x1f", "\x7f", " ", "~", "\x80", "\xbf", "\xff",
+	"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x82", "\xc0\xaf",
+	"\xed\xa0\x80", "\xf4\x90\x80\x80",
+};
+
+START_TEST(test_escape_boundaries)
+{
+	const char *piece = boundary_pieces[_i];
+	size_t plen = strlen(piece), len, pos, elen;
+	unsigned char in[80];
+	char expect[80 * 6];
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	for (len = 0; len <= 50; len++) {
+		for (pos = 0; pos <= len; pos++) {
+			size_t n = len - pos < plen ? len - pos : plen;
+
+			memset(in, 'a', len);
+			memcpy(in + pos, piece, n); /* cut by the end when it does not fit */
+			if (len > 2 && pos + n < len - 1)
+				in[len - 1] = '"'; /* and a second special at the end */
+			strbuf_reset(&sb);
+			ck_assert_int_eq(json_escape_append(&sb, (const char *)in, len), 0);
+			elen = reference_escape(in, len, expect);
+			ck_assert_msg(sb.len == elen && memcmp(sb.data, expect, elen) == 0,
+			    "piece %zu at %zu of %zu", (size_t)_i, pos, len);
+		}
+	}
+	strbuf_free(&sb);
+}
+END_TEST
+
 static Suite *
 json_writer_suite(void)
 {
@@ -591,6 +668,8 @@ json_writer_suite(void)
 	tcase_add_test(tc, test_fjson_walk);
 	tcase_add_test(tc, test_fjson_walk_too_deep);
 	tcase_add_test(tc, test_escape_property);
+	tcase_add_loop_test(tc, test_escape_boundaries, 0,
+	    (int)(sizeof(boundary_pieces) / sizeof(boundary_pieces[0])));
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
