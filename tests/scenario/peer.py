@@ -25,6 +25,12 @@ bounded by --timeout (default 10 s).
   connburst HOST PORT N         open and close N connections in a burst (up
                                 to 500 open at once); prints how many connected
   listening HOST PORT           wait (up to --timeout) until a TCP connect works
+  hold HOST PORT N GOFILE TEXT  open N connections and keep them open (raising
+                                the soft descriptor limit as needed); print
+                                "open N"; once GOFILE exists, send one
+                                LF-framed message "TEXT i" on connection i and
+                                print "sent N"; keep them open until --timeout
+                                seconds have passed in all, then close
   udprandom HOST PORT SEED N     N datagrams of 1-1500 pseudo-random bytes;
                                 prints how many are not empty once trailing
                                 LF, CR and NUL are removed
@@ -223,6 +229,38 @@ def cmd_connburst(args):
     return 0
 
 
+def cmd_hold(args):
+    import resource
+    host, port, n, gofile, text = args[0], int(args[1]), int(args[2]), args[3], args[4]
+    end = time.monotonic() + TIMEOUT
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = n + 64
+    if soft != resource.RLIM_INFINITY and soft < want:
+        if hard != resource.RLIM_INFINITY and hard < want:
+            print("descriptor hard limit %d is below %d" % (hard, want))
+            return 1
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    conns = []
+    for _ in range(n):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.settimeout(max(0.1, end - time.monotonic()))
+        s.connect((host, port))
+        conns.append(s)
+    print("open %d" % len(conns), flush=True)
+    while not os.path.exists(gofile):
+        if time.monotonic() > end:
+            return 1
+        time.sleep(0.05)
+    for i, s in enumerate(conns):
+        s.sendall(b"<13>1 - h app - - - %s %d\n" % (text.encode(), i))
+    print("sent %d" % len(conns), flush=True)
+    while time.monotonic() < end:
+        time.sleep(0.1)
+    for s in conns:
+        s.close()
+    return 0
+
+
 def cmd_listening(args):
     deadline = time.monotonic() + TIMEOUT
     while True:
@@ -277,6 +315,7 @@ def main():
     cmds = {"ports": cmd_ports, "tcp": cmd_tcp, "splitall": cmd_splitall, "tcpfile": cmd_tcpfile, "udp": cmd_udp,
             "tcpmany": cmd_tcpmany, "udpflood": cmd_udpflood,
             "connburst": cmd_connburst, "udprandom": cmd_udprandom, "listening": cmd_listening,
+            "hold": cmd_hold,
             "random": cmd_random}
     if not args or args[0] not in cmds:
         sys.exit(__doc__)
