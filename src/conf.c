@@ -990,6 +990,56 @@ conf_free(struct conf *c)
 	free(c);
 }
 
+/* Both NULL, or equal strings. */
+static bool
+conf_str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Every field but the line it was written on (a reload may move a block). */
+bool
+input_conf_same(const struct input_conf *a, const struct input_conf *b)
+{
+	return conf_str_same(a->name, b->name) && a->transport == b->transport &&
+	    conf_str_same(a->address, b->address) && conf_str_same(a->host, b->host) &&
+	    conf_str_same(a->port, b->port) && a->max_message_size == b->max_message_size &&
+	    a->max_connections == b->max_connections && a->idle_timeout == b->idle_timeout &&
+	    a->recv_buffer == b->recv_buffer;
+}
+
+/* One webhook, every field but its line. */
+static bool
+webhook_conf_same(const struct webhook_conf *a, const struct webhook_conf *b)
+{
+	size_t i;
+
+	if (!conf_str_same(a->name, b->name) || !conf_str_same(a->url, b->url) ||
+	    a->format != b->format || !conf_str_same(a->secret_file, b->secret_file) ||
+	    !conf_str_same(a->ca_file, b->ca_file) || a->timeout != b->timeout ||
+	    a->min_severity != b->min_severity || a->n_headers != b->n_headers ||
+	    a->retry_min != b->retry_min || a->retry_max != b->retry_max)
+		return false;
+	for (i = 0; i < a->n_headers; i++)
+		if (strcmp(a->headers[i], b->headers[i]) != 0)
+			return false;
+	return true;
+}
+
+bool
+conf_webhooks_same(const struct conf *a, const struct conf *b)
+{
+	size_t i;
+
+	if (a->n_webhooks != b->n_webhooks || !conf_str_same(a->spool_dir, b->spool_dir) ||
+	    a->max_spool_bytes != b->max_spool_bytes)
+		return false;
+	for (i = 0; i < a->n_webhooks; i++)
+		if (!webhook_conf_same(&a->webhooks[i], &b->webhooks[i]))
+			return false;
+	return true;
+}
+
 /* Copy one parsed input block into its struct; 0 on success. */
 static int
 conf_take_input(cfg_t *sec, struct input_conf *in)

@@ -17,6 +17,7 @@
 #ifndef LOGWARD_CONF_H
 #define LOGWARD_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,6 +90,19 @@ void conf_free(struct conf *c);		/* NULL is fine */
 void conf_dump(const struct conf *c, FILE *fp);
 
 const char *transport_name(enum transport t);
+
+/*
+ * Whether a and b configure the same input: every field but the line it
+ * is written on.  A reload keeps the sockets and connections of an input
+ * for which this holds, and reopens one of the same name for which not.
+ */
+bool input_conf_same(const struct input_conf *a, const struct input_conf *b);
+
+/*
+ * Whether a and b deliver alerts the same way: the same webhooks in the
+ * same order, every field alike, the same spool directory and bound.
+ */
+bool conf_webhooks_same(const struct conf *a, const struct conf *b);
 
 /*
  * Blank out "#", "//" and C comments outside strings in buf[0..len),

@@ -663,14 +663,12 @@ deliver_main(void *arg)
 	return NULL;
 }
 
-/* Set up one webhook: spool, secret, headers, dead-letter path. */
+/* Set up one webhook: secret, headers, dead-letter path (the spool: hook_open_spool). */
 static int
 hook_init(struct deliver *d, struct hook *h, const struct webhook_conf *wc, char *err, size_t errlen)
 {
 	const struct conf *c = d->conf;
 	char e[512];
-	struct spool_record *r = NULL;
-	int64_t now = now_ms();
 	size_t i;
 
 	h->d = d;
@@ -689,20 +687,33 @@ hook_init(struct deliver *d, struct hook *h, const struct webhook_conf *wc, char
 		}
 		h->extra = n;
 	}
-	if ((h->spool = spool_open(c->spool_dir, wc->name, c->max_spool_bytes, e, sizeof(e))) == NULL) {
-		snprintf(err, errlen, "webhook %s: spool: %s", wc->name, e);
+	snprintf(h->dead_path, sizeof(h->dead_path), "%s/%s.dead", c->spool_dir, wc->name);
+	if ((h->retry_ev = evtimer_new(d->base, hook_retrycb, h)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Open one webhook's spool; what it holds is delivered first. */
+static int
+hook_open_spool(struct hook *h, char *err, size_t errlen)
+{
+	const struct conf *c = h->d->conf;
+	struct spool_record *r = NULL;
+	int64_t now = now_ms();
+	char e[512];
+
+	if ((h->spool = spool_open(c->spool_dir, h->conf->name, c->max_spool_bytes, e,
+		 sizeof(e))) == NULL) {
+		snprintf(err, errlen, "webhook %s: spool: %s", h->conf->name, e);
 		return -1;
 	}
 	while ((r = spool_next(h->spool, r)) != NULL)
 		r->spooled_ms = now;
 	if (spool_count(h->spool) > 0)
 		log_info("webhook %s: %zu undelivered alerts in the spool, delivering them",
-		    wc->name, spool_count(h->spool));
-	snprintf(h->dead_path, sizeof(h->dead_path), "%s/%s.dead", c->spool_dir, wc->name);
-	if ((h->retry_ev = evtimer_new(d->base, hook_retrycb, h)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+		    h->conf->name, spool_count(h->spool));
 	hook_publish(h);
 	return 0;
 }
@@ -744,15 +755,26 @@ deliver_new(const struct conf *c, char *err, size_t errlen)
 		if (hook_init(d, &d->hooks[i], &c->webhooks[i], err, errlen) == -1)
 			goto fail;
 	}
-	if (pthread_create(&d->thread, NULL, deliver_main, d) != 0) {
-		snprintf(err, errlen, "cannot start the delivery thread");
-		goto fail;
-	}
-	d->started = true;
 	return d;
 fail:
 	deliver_free(d);
 	return NULL;
+}
+
+int
+deliver_start(struct deliver *d, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_hooks; i++)
+		if (hook_open_spool(&d->hooks[i], err, errlen) == -1)
+			return -1;
+	if (pthread_create(&d->thread, NULL, deliver_main, d) != 0) {
+		snprintf(err, errlen, "cannot start the delivery thread");
+		return -1;
+	}
+	d->started = true;
+	return 0;
 }
 
 size_t

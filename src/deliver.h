@@ -35,12 +35,21 @@ struct deliver_stats {
 };
 
 /*
- * Open every webhook's spool (replaying what was not delivered), load the
- * secrets and start the delivery thread.  Returns NULL with err set
- * (start-up errors are fatal for the caller).  With no webhook
- * configured, returns NULL with err empty.  c must outlive d.
+ * Load every webhook's secret and headers.  Returns NULL with err set on
+ * failure; with no webhook configured, returns NULL with err empty.
+ * c must outlive d.  Nothing is delivered before deliver_start, but
+ * deliver_submit already takes lines (a reload hands alerts to the new
+ * set while the old one still owns the spools).
  */
 struct deliver *deliver_new(const struct conf *c, char *err, size_t errlen);
+
+/*
+ * Open every webhook's spool (replaying what was not delivered: a webhook
+ * keeps its spool across a reload by keeping its name) and start the
+ * delivery thread.  -1 with err set.  No other deliver may have the same
+ * spools open.
+ */
+int deliver_start(struct deliver *d, char *err, size_t errlen);
 
 /*
  * Hand over whole alert lines (each ending in LF), copied.  Thread-safe,

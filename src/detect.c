@@ -1944,3 +1944,10 @@ detect_technique_at(const struct detect_set *s, size_t i, uint64_t *alerts)
 		*alerts = atomic_load_explicit(&s->technique_alerts[i], memory_order_relaxed);
 	return &s->techniques[i].t;
 }
+
+void
+detect_technique_add(const struct detect_set *s, size_t i, uint64_t n)
+{
+	if (s != NULL && i < s->n_techniques)
+		atomic_fetch_add_explicit(&s->technique_alerts[i], n, memory_order_relaxed);
+}

@@ -150,5 +150,7 @@ void detect_count_alert(const struct detect_set *s, const struct detection *d);
 size_t detect_technique_count(const struct detect_set *s);
 const struct detect_technique *detect_technique_at(const struct detect_set *s, size_t i,
     uint64_t *alerts);
+/* Add n to technique i's alert counter (a reload carries the counts over). */
+void detect_technique_add(const struct detect_set *s, size_t i, uint64_t n);
 
 #endif

@@ -49,7 +49,7 @@ struct listen_tcp {
 	const struct input_conf *conf;  /* not owned */
 	struct pipeline *pipeline;      /* not owned */
 	struct event_base *base;
-	struct input_ident ident;
+	struct input_ident ident;      /* its name is an owned copy: batches outlive a reload */
 	struct input_stats stats;
 	struct evconnlistener **listeners;
 	size_t n_listeners;
@@ -237,12 +237,12 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->conf = ic;
 	l->pipeline = pipeline;
 	l->base = base;
-	l->ident.name = ic->name;
+	l->ident.name = strdup(ic->name);
 	l->ident.transport = "tcp";
 	l->ident.stats = &l->stats;
 	TAILQ_INIT(&l->conns);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
-	if (l->backoff_ev == NULL) {
+	if (l->ident.name == NULL || l->backoff_ev == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -333,13 +333,22 @@ listen_tcp_shutdown(struct listen_tcp *l)
 	struct tcp_conn *c;
 
 	l->shutting_down = true;
+	/* closed now: a reload may bind the same address again at once */
 	for (i = 0; i < l->n_listeners; i++)
-		evconnlistener_disable(l->listeners[i]);
+		evconnlistener_free(l->listeners[i]);
+	l->n_listeners = 0;
+	event_del(l->backoff_ev);
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL) {
 		tcp_drain_socket(c, &budget);
 		tcp_frame_input(c, true);
 		tcp_conn_free(c);
 	}
+}
+
+void
+listen_tcp_set_conf(struct listen_tcp *l, const struct input_conf *ic)
+{
+	l->conf = ic;
 }
 
 struct input_stats *
@@ -363,5 +372,6 @@ listen_tcp_free(struct listen_tcp *l)
 	free(l->listeners);
 	if (l->backoff_ev != NULL)
 		event_free(l->backoff_ev);
+	free((char *)l->ident.name);
 	free(l);
 }

@@ -27,10 +27,17 @@ struct listen_tcp *listen_tcp_new(struct event_base *base, const struct input_co
 void listen_tcp_pause(struct listen_tcp *l, bool paused);
 
 /*
- * Stop accepting; read what each sender already sent (up to a total bound),
- * deliver every frame and each connection's unterminated last one; close them.
+ * Close the listening sockets; read what each sender already sent (up to a
+ * total bound), deliver every frame and each connection's unterminated
+ * last one; close them.  The counters stay until listen_tcp_free.
  */
 void listen_tcp_shutdown(struct listen_tcp *l);
+
+/*
+ * A reload kept this input (input_conf_same): read its settings from ic
+ * from now on (the old configuration is about to be freed).
+ */
+void listen_tcp_set_conf(struct listen_tcp *l, const struct input_conf *ic);
 
 struct input_stats *listen_tcp_stats(struct listen_tcp *l);
 

@@ -184,11 +184,11 @@ listen_udp_new(struct event_base *base, const struct input_conf *ic,
 	}
 	l->conf = ic;
 	l->pipeline = pipeline;
-	l->ident.name = ic->name;
+	l->ident.name = strdup(ic->name);
 	l->ident.transport = "udp";
 	l->ident.stats = &l->stats;
 	l->bufs = malloc((size_t)UDP_BATCH * (UDP_DATAGRAM_MAX + 1));
-	if (l->bufs == NULL) {
+	if (l->ident.name == NULL || l->bufs == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -238,6 +238,37 @@ listen_udp_pause(struct listen_udp *l, bool paused)
 	}
 }
 
+void
+listen_udp_set_conf(struct listen_udp *l, const struct input_conf *ic)
+{
+	l->conf = ic;
+}
+
+/* Close every socket (once: shutdown and free both may ask). */
+static void
+udp_close_sockets(struct listen_udp *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_sockets; i++) {
+		if (l->sockets[i].read_ev != NULL)
+			event_free(l->sockets[i].read_ev);
+		close(l->sockets[i].fd);
+	}
+	l->n_sockets = 0;
+}
+
+void
+listen_udp_shutdown(struct listen_udp *l)
+{
+	size_t i;
+
+	/* what the kernel already holds was received: one bounded read each */
+	for (i = 0; i < l->n_sockets; i++)
+		udp_readcb(l->sockets[i].fd, EV_READ, &l->sockets[i]);
+	udp_close_sockets(l);
+}
+
 struct input_stats *
 listen_udp_stats(struct listen_udp *l)
 {
@@ -247,16 +278,11 @@ listen_udp_stats(struct listen_udp *l)
 void
 listen_udp_free(struct listen_udp *l)
 {
-	size_t i;
-
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n_sockets; i++) {
-		if (l->sockets[i].read_ev != NULL)
-			event_free(l->sockets[i].read_ev);
-		close(l->sockets[i].fd);
-	}
+	udp_close_sockets(l);
 	free(l->sockets);
 	free(l->bufs);
+	free((char *)l->ident.name);
 	free(l);
 }

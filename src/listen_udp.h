@@ -26,6 +26,16 @@ struct listen_udp *listen_udp_new(struct event_base *base, const struct input_co
 /* Stop or restart reading (pipeline backpressure). */
 void listen_udp_pause(struct listen_udp *l, bool paused);
 
+/* A reload kept this input: read its settings from ic from now on. */
+void listen_udp_set_conf(struct listen_udp *l, const struct input_conf *ic);
+
+/*
+ * A reload removed or changed this input: read what the kernel already
+ * holds (bounded, one wake-up's worth a socket), then close the sockets.
+ * The counters stay until listen_udp_free.
+ */
+void listen_udp_shutdown(struct listen_udp *l);
+
 struct input_stats *listen_udp_stats(struct listen_udp *l);
 
 void listen_udp_free(struct listen_udp *l);

@@ -253,6 +253,24 @@ metrics_alerts(struct metrics_writer *w, const struct metrics_source *src)
 	}
 }
 
+/* Whether the last reload took, and how many did or did not (Prometheus' own names). */
+static void
+metrics_reloads(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char name[] = "logward_config_reloads_total";
+	struct metrics_label l = { "result", "success" };
+
+	mw_family(w, "logward_config_last_reload_successful", "gauge",
+	    "1 when the last SIGHUP reload succeeded (or none was asked), 0 when it failed "
+	    "and the previous configuration kept running.");
+	mw_sample(w, "logward_config_last_reload_successful", NULL, 0,
+	    src->last_reload_failed ? 0 : 1);
+	mw_family(w, name, "counter", "SIGHUP reloads by result.");
+	mw_sample(w, name, &l, 1, src->reloads_ok);
+	l.value = "failure";
+	mw_sample(w, name, &l, 1, src->reloads_failed);
+}
+
 /* Render the whole exposition: build info first, then the inputs, then alerts. */
 int
 metrics_render(const struct metrics_source *src, struct strbuf *out)
@@ -266,6 +284,7 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	    "When the running configuration was loaded, in seconds since the epoch.");
 	mw_sample(&w, "logward_config_last_reload_success_timestamp_seconds", NULL, 0,
 	    src->last_reload > 0 ? (uint64_t)src->last_reload : 0);
+	metrics_reloads(&w, src);
 	metrics_per_input(&w, src, "logward_received_messages_total", "counter",
 	    "Messages received and handed to processing.", MF_MESSAGES, true, false);
 	metrics_per_input(&w, src, "logward_received_bytes_total", "counter",

@@ -35,7 +35,9 @@ struct metrics_source {
 	size_t n_inputs;
 	const struct detect_set *detect; /* NULL: no alert series */
 	const char *version;             /* build_info's version label */
-	time_t last_reload;              /* start-up until HUP reload exists */
+	time_t last_reload;              /* start-up or the last successful reload */
+	bool last_reload_failed;         /* the last SIGHUP kept the running configuration */
+	uint64_t reloads_ok, reloads_failed; /* SIGHUP reloads since start-up */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "process.h"
+#include "ruleset.h"
 #include "stats.h"
 
 /* A batch is handed over when it holds this much, or at the loop's end. */
@@ -46,8 +47,23 @@ struct batch_item {
 	const struct input_ident *input;
 };
 
+/*
+ * One set of outputs and the batches submitted under it.  The list runs
+ * oldest first; all but the newest are retired and wait for their last
+ * batch before their retire callback runs.
+ */
+struct generation {
+	struct generation *next;      /* newer */
+	struct pipeline_outputs out;
+	unsigned batches;             /* queued or in a worker; under the pipeline lock */
+	pipeline_retire_fn *retire;   /* set when swapped out */
+	void *retire_arg;
+	bool retired;
+};
+
 struct batch {
 	struct batch *next;
+	struct generation *gen;   /* set at submission; holds a reference */
 	char *data;               /* frames back to back; owned */
 	size_t used, cap;
 	struct batch_item *items; /* owned */
@@ -57,6 +73,7 @@ struct batch {
 struct worker {
 	pthread_t thread;
 	struct pipeline *pipeline;
+	unsigned index;               /* its normalizer in every ruleset */
 	struct processor proc;
 	struct strbuf out;
 	struct strbuf alerts_out;     /* whole alert lines, written with an fsync */
@@ -65,12 +82,12 @@ struct worker {
 
 struct pipeline {
 	struct event_base *base;      /* not owned */
-	struct archive *archive;      /* not owned */
-	struct archive *alerts;       /* not owned; NULL: no detection */
-	struct deliver *deliver;      /* not owned; NULL: no webhooks */
-	const struct detect_set *detect; /* not owned; shared by the workers */
 	struct event *flush_ev;
 	struct event *resume_ev;
+	struct event *reclaim_ev;     /* a retired generation may be done */
+	struct event *stopped_ev;     /* the last worker exited (pipeline_stop) */
+	pipeline_stopped_fn *stopped_cb;
+	void *stopped_arg;
 	pipeline_pause_fn *pause_cb;
 	void *pause_arg;
 
@@ -81,6 +98,8 @@ struct pipeline {
 	bool stopping;
 	bool resume_wanted;           /* intake is paused, waiting for a free batch */
 	unsigned n_live;              /* batches in existence */
+	unsigned n_running;           /* workers not yet exited */
+	struct generation *gen_oldest, *gen_newest; /* list; newest is the current one */
 
 	unsigned pool_size;
 	struct batch *current;        /* intake loop only */
@@ -199,9 +218,14 @@ batch_release(struct pipeline *p, struct batch *b)
 {
 	bool wake = false;
 
+	struct generation *g = b->gen;
+	bool reclaim;
+
 	b->n = 0;
 	b->used = 0;
+	b->gen = NULL;
 	pthread_mutex_lock(&p->lock);
+	reclaim = --g->batches == 0 && g->retired && g == p->gen_oldest;
 	if (p->n_live > p->pool_size) {
 		/* an overflow batch made while paused: do not keep it */
 		p->n_live--;
@@ -217,6 +241,8 @@ batch_release(struct pipeline *p, struct batch *b)
 	pthread_mutex_unlock(&p->lock);
 	if (wake)
 		event_active(p->resume_ev, 0, 0);
+	if (reclaim)
+		event_active(p->reclaim_ev, 0, 0);
 }
 
 /*
@@ -225,17 +251,17 @@ batch_release(struct pipeline *p, struct batch *b)
  * (group commit), so a worker never waits for the disk.
  */
 static void
-worker_write(struct worker *w)
+worker_write(struct worker *w, const struct pipeline_outputs *out)
 {
 	if (w->alerts_out.len > 0) {
-		archive_write(w->pipeline->alerts, w->alerts_out.data, w->alerts_out.len);
+		archive_write(out->alerts, w->alerts_out.data, w->alerts_out.len);
 		/* then to the webhooks' spools (deliver.h): copied, never blocks */
-		deliver_submit(w->pipeline->deliver, w->alerts_out.data, w->alerts_out.len);
+		deliver_submit(out->deliver, w->alerts_out.data, w->alerts_out.len);
 		strbuf_reset(&w->alerts_out);
 	}
 	if (w->out.len == 0)
 		return;
-	archive_write(w->pipeline->archive, w->out.data, w->out.len);
+	archive_write(out->archive, w->out.data, w->out.len);
 	strbuf_reset(&w->out);
 }
 
@@ -255,8 +281,10 @@ worker_process_batch(struct worker *w, struct batch *b)
 	bool ip_ok = false;
 	struct frame_meta meta;
 	struct process_result res;
+	const struct pipeline_outputs *out = &b->gen->out;
 	size_t i;
 
+	processor_use(&w->proc, out->rules->norms[w->index], out->rules->detect);
 	for (i = 0; i < b->n; i++) {
 		const struct batch_item *it = &b->items[i];
 
@@ -274,7 +302,7 @@ worker_process_batch(struct worker *w, struct batch *b)
 		meta.received = it->received;
 		meta.frame_flags = it->flags;
 		if (processor_run(&w->proc, b->data + it->off, it->len, &meta, &w->out,
-			w->pipeline->alerts != NULL ? &w->alerts_out : NULL, &res) == -1) {
+			out->alerts != NULL ? &w->alerts_out : NULL, &res) == -1) {
 			log_warnx("out of memory formatting an event from input %s",
 			    it->input->name);
 			continue;
@@ -286,21 +314,29 @@ worker_process_batch(struct worker *w, struct batch *b)
 		if (res.alerted)
 			stats_add(&it->input->stats->alerts, 1);
 		if (w->out.len >= WORKER_WRITE_THRESHOLD)
-			worker_write(w);
+			worker_write(w, out);
 	}
-	worker_write(w);
+	worker_write(w, out);
 }
 
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct batch *b;
 
-	while ((b = queue_pop(w->pipeline)) != NULL) {
+	struct pipeline *p = w->pipeline;
+	struct batch *b;
+	bool last;
+
+	while ((b = queue_pop(p)) != NULL) {
 		worker_process_batch(w, b);
-		batch_release(w->pipeline, b);
+		batch_release(p, b);
 	}
+	pthread_mutex_lock(&p->lock);
+	last = --p->n_running == 0;
+	pthread_mutex_unlock(&p->lock);
+	if (last && p->stopped_ev != NULL)
+		event_active(p->stopped_ev, 0, 0);
 	return NULL;
 }
 
@@ -314,6 +350,8 @@ pipeline_submit(struct pipeline *p)
 	if (b == NULL || b->n == 0)
 		return;
 	pthread_mutex_lock(&p->lock);
+	b->gen = p->gen_newest;
+	b->gen->batches++;
 	if (p->queue_tail != NULL)
 		p->queue_tail->next = b;
 	else
@@ -415,12 +453,6 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 	}
 }
 
-void
-pipeline_set_deliver(struct pipeline *p, struct deliver *d)
-{
-	p->deliver = d;
-}
-
 bool
 pipeline_paused(const struct pipeline *p)
 {
@@ -440,8 +472,8 @@ pipeline_worker_count(const struct pipeline *p)
 }
 
 /* Decide the worker count: 0 means one per online core. */
-static unsigned
-worker_count(unsigned requested)
+unsigned
+pipeline_workers_for(unsigned requested)
 {
 	long n;
 
@@ -451,11 +483,73 @@ worker_count(unsigned requested)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+/*
+ * Run the retire callbacks of the oldest generations whose batches are all
+ * done, in swap order: a later generation never goes before an earlier
+ * one, so a listener retired with it is named by no batch still queued.
+ */
+static void
+pipeline_reclaim(struct pipeline *p)
+{
+	struct generation *g;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		g = p->gen_oldest;
+		if (g == NULL || !g->retired || g->batches > 0) {
+			pthread_mutex_unlock(&p->lock);
+			return;
+		}
+		p->gen_oldest = g->next;
+		pthread_mutex_unlock(&p->lock);
+		if (g->retire != NULL)
+			g->retire(g->retire_arg);
+		free(g);
+	}
+}
+
+static void
+pipeline_reclaimcb(evutil_socket_t fd, short what, void *arg)
+{
+	pipeline_reclaim(arg);
+}
+
+/* A generation for out, not yet in the list; NULL when out of memory. */
+static struct generation *
+generation_new(const struct pipeline_outputs *out)
+{
+	struct generation *g = calloc(1, sizeof(*g));
+
+	if (g != NULL)
+		g->out = *out;
+	return g;
+}
+
+void
+pipeline_swap(struct pipeline *p, const struct pipeline_outputs *out,
+    pipeline_retire_fn *retire, void *arg)
+{
+	struct generation *g;
+
+	/* Everything added so far belongs to the old generation. */
+	pipeline_submit(p);
+	if ((g = generation_new(out)) == NULL)
+		fatalx("out of memory swapping the configuration");
+	pthread_mutex_lock(&p->lock);
+	p->gen_newest->retire = retire;
+	p->gen_newest->retire_arg = arg;
+	p->gen_newest->retired = true;
+	p->gen_newest->next = g;
+	p->gen_newest = g;
+	pthread_mutex_unlock(&p->lock);
+	/* nothing in flight: retire at once (on the loop, like every retirement) */
+	event_active(p->reclaim_ev, 0, 0);
+}
+
 struct pipeline *
 pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
-    const char *rules_path, struct archive *archive,
-    const struct detect_set *detect, struct archive *alerts,
-    pipeline_pause_fn *pause_cb, void *pause_arg, char *err, size_t errlen)
+    const struct pipeline_outputs *out, pipeline_pause_fn *pause_cb, void *pause_arg,
+    char *err, size_t errlen)
 {
 	struct pipeline *p;
 	unsigned i;
@@ -466,9 +560,7 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 		return NULL;
 	}
 	p->base = base;
-	p->archive = archive;
-	p->alerts = alerts;
-	p->detect = detect;
+	p->gen_oldest = p->gen_newest = generation_new(out);
 	p->pause_cb = pause_cb;
 	p->pause_arg = pause_arg;
 	p->pool_size = queue_batches < 2 ? 2 : queue_batches;
@@ -476,7 +568,9 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 	pthread_cond_init(&p->work_cv, NULL);
 	p->flush_ev = event_new(base, -1, 0, pipeline_flushcb, p);
 	p->resume_ev = event_new(base, -1, 0, pipeline_resumecb, p);
-	if (p->flush_ev == NULL || p->resume_ev == NULL) {
+	p->reclaim_ev = event_new(base, -1, 0, pipeline_reclaimcb, p);
+	if (p->gen_newest == NULL || p->flush_ev == NULL || p->resume_ev == NULL ||
+	    p->reclaim_ev == NULL) {
 		snprintf(err, errlen, "cannot create pipeline events");
 		goto fail;
 	}
@@ -497,7 +591,12 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 	p->free_list = p->current->next;
 	p->current->next = NULL;
 
-	p->n_workers = worker_count(workers);
+	p->n_workers = pipeline_workers_for(workers);
+	if (out->rules->n_norms < p->n_workers) {
+		snprintf(err, errlen, "%u workers but %u normalizers", p->n_workers,
+		    out->rules->n_norms);
+		goto fail;
+	}
 	p->workers = calloc(p->n_workers, sizeof(*p->workers));
 	if (p->workers == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -507,11 +606,10 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 		struct worker *w = &p->workers[i];
 
 		w->pipeline = p;
+		w->index = i;
 		strbuf_init(&w->out);
 		strbuf_init(&w->alerts_out);
-		if (processor_init(&w->proc, rules_path, err, errlen) == -1)
-			goto fail;
-		processor_set_detect(&w->proc, detect, false);
+		processor_init_shared(&w->proc);
 	}
 	for (i = 0; i < p->n_workers; i++) {
 		struct worker *w = &p->workers[i];
@@ -522,6 +620,9 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 			goto fail;
 		}
 		w->started = true;
+		pthread_mutex_lock(&p->lock);
+		p->n_running++;
+		pthread_mutex_unlock(&p->lock);
 	}
 	return p;
 fail:
@@ -530,11 +631,25 @@ fail:
 	return NULL;
 }
 
-void
-pipeline_drain(struct pipeline *p)
+static void
+pipeline_stoppedcb(evutil_socket_t fd, short what, void *arg)
 {
-	unsigned i;
+	struct pipeline *p = arg;
 
+	p->stopped_cb(p->stopped_arg);
+}
+
+void
+pipeline_stop(struct pipeline *p, pipeline_stopped_fn *cb, void *arg)
+{
+	bool done;
+
+	if (cb != NULL && p->stopped_ev == NULL) {
+		p->stopped_cb = cb;
+		p->stopped_arg = arg;
+		if ((p->stopped_ev = event_new(p->base, -1, 0, pipeline_stoppedcb, p)) == NULL)
+			fatalx("out of memory stopping the pipeline");
+	}
 	/*
 	 * Queue the last batch and say "stopping" in one critical section: a
 	 * worker that saw "stopping" and an empty queue in between would exit
@@ -542,6 +657,8 @@ pipeline_drain(struct pipeline *p)
 	 */
 	pthread_mutex_lock(&p->lock);
 	if (p->current != NULL && p->current->n > 0) {
+		p->current->gen = p->gen_newest;
+		p->current->gen->batches++;
 		if (p->queue_tail != NULL)
 			p->queue_tail->next = p->current;
 		else
@@ -551,18 +668,31 @@ pipeline_drain(struct pipeline *p)
 	}
 	p->stopping = true;
 	pthread_cond_broadcast(&p->work_cv);
+	done = p->n_running == 0;
 	pthread_mutex_unlock(&p->lock);
+	if (done && p->stopped_ev != NULL)
+		event_active(p->stopped_ev, 0, 0);
+}
+
+void
+pipeline_drain(struct pipeline *p)
+{
+	unsigned i;
+
+	pipeline_stop(p, NULL, NULL);
 	for (i = 0; p->workers != NULL && i < p->n_workers; i++) {
 		if (p->workers[i].started) {
 			pthread_join(p->workers[i].thread, NULL);
 			p->workers[i].started = false;
 		}
 	}
+	pipeline_reclaim(p);
 }
 
 void
 pipeline_free(struct pipeline *p)
 {
+	struct generation *g;
 	struct batch *b;
 	unsigned i;
 
@@ -583,10 +713,18 @@ pipeline_free(struct pipeline *p)
 		batch_free(b);
 	}
 	batch_free(p->current);
+	while ((g = p->gen_oldest) != NULL) {
+		p->gen_oldest = g->next;
+		free(g);
+	}
 	if (p->flush_ev != NULL)
 		event_free(p->flush_ev);
 	if (p->resume_ev != NULL)
 		event_free(p->resume_ev);
+	if (p->reclaim_ev != NULL)
+		event_free(p->reclaim_ev);
+	if (p->stopped_ev != NULL)
+		event_free(p->stopped_ev);
 	pthread_cond_destroy(&p->work_cv);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

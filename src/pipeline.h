@@ -11,11 +11,10 @@
  * worker hands a batch back.  Memory is therefore bounded by the pool, and
  * nothing is dropped by logward itself.
  *
- * Each worker owns a processor (liblognorm context) and an output buffer;
- * it formats a whole batch and writes it to the archive in one call.  The
- * detection set is one for all workers (immutable, read-only); the alerts
- * a batch produced are written to the alerts archive in one call followed
- * by an fsync, before the batch's events.
+ * Each worker owns a processor and an output buffer; it formats a whole
+ * batch with the batch's ruleset (its own normalizer in it, the detection
+ * set shared read-only) and writes it to the archive in one call; the
+ * alerts a batch produced go to the alerts archive first.
  */
 #ifndef LOGWARD_PIPELINE_H
 #define LOGWARD_PIPELINE_H
@@ -32,6 +31,7 @@ struct detect_set;
 struct event_base;
 struct input_stats;
 struct pipeline;
+struct ruleset;
 
 /* What events name an input by; owned by the listener, outlives batches. */
 struct input_ident {
@@ -53,15 +53,45 @@ void peer_addr_from_sockaddr(struct peer_addr *pa, const struct sockaddr *sa);
 typedef void pipeline_pause_fn(void *arg, bool paused);
 
 /*
- * Start workers (0 = one per core).  Each loads rules_path.  detect (may
- * be NULL) and alerts (NULL: no detection) are not owned and must outlive
- * the pipeline.  Returns NULL with err set on failure.  The pipeline runs
- * its resume event on base.  Caller frees with pipeline_free after
- * pipeline_drain.
+ * What the workers run a batch with and write it to.  None of it is owned
+ * by the pipeline: the caller keeps each set alive until the pipeline
+ * retires it (pipeline_swap) or is freed.
+ */
+struct pipeline_outputs {
+	const struct ruleset *rules;  /* one normalizer per worker + detections */
+	struct archive *archive;
+	struct archive *alerts;       /* NULL: no detection */
+	struct deliver *deliver;      /* alert lines once in the alerts file; NULL: none */
+};
+
+/* Called on the intake loop once nothing uses what was swapped out. */
+typedef void pipeline_retire_fn(void *arg);
+
+/* The workers pipeline_new starts for a requested count (0 = one per core). */
+unsigned pipeline_workers_for(unsigned requested);
+
+/*
+ * Start pipeline_workers_for(workers) workers running out (its ruleset
+ * must hold a normalizer for each).  Returns NULL with err set on
+ * failure.  The pipeline runs its events on base.  Caller frees with
+ * pipeline_free after pipeline_drain.
  */
 struct pipeline *pipeline_new(struct event_base *base, unsigned workers,
-    unsigned queue_batches, const char *rules_path, struct archive *archive,
-    const struct detect_set *detect, struct archive *alerts, pipeline_pause_fn *pause_cb, void *pause_arg, char *err, size_t errlen);
+    unsigned queue_batches, const struct pipeline_outputs *out,
+    pipeline_pause_fn *pause_cb, void *pause_arg, char *err, size_t errlen);
+
+/*
+ * The reload's swap point (intake loop only).  The current batch is
+ * submitted, and every later one runs with out (copied; same worker count).
+ * Batches already submitted finish with the outputs they were submitted
+ * under; once the last of them is done, retire(arg) runs on the intake
+ * loop (or in pipeline_drain), in swap order, so the caller frees there
+ * whatever it swapped out, including listeners whose input_ident those
+ * batches name.  No lock is taken per message: a batch holds a reference
+ * on its generation, counted under the lock the queue takes anyway.
+ */
+void pipeline_swap(struct pipeline *p, const struct pipeline_outputs *out,
+    pipeline_retire_fn *retire, void *arg);
 
 /*
  * Add one framed message to the current batch (copied).  Call from the
@@ -72,20 +102,27 @@ void pipeline_add(struct pipeline *p, const struct input_ident *input,
     const char *frame, size_t len, unsigned frame_flags,
     const struct peer_addr *peer, const struct timespec *received);
 
-/*
- * Hand every alert line, once written to the alerts file, to d as well
- * (NULL: none).  Call before the first message is added; d must outlive
- * pipeline_drain.
- */
-void pipeline_set_deliver(struct pipeline *p, struct deliver *d);
-
 /* True while intake must not read (no free batch). */
 bool pipeline_paused(const struct pipeline *p);
 
 /* Submit the current batch now (the end-of-iteration event does this too). */
 void pipeline_flush(struct pipeline *p);
 
-/* Submit what is pending, let the workers finish every queued batch, join them. */
+/* Called on the intake loop once every worker finished and exited. */
+typedef void pipeline_stopped_fn(void *arg);
+
+/*
+ * Submit what is pending and tell the workers to exit once the queue is
+ * empty, without waiting: cb(arg) runs on the intake loop when the last
+ * one has (cb NULL: no call).  The loop keeps serving meanwhile (/healthz
+ * answers 503 while the daemon drains).  Add nothing afterwards.
+ */
+void pipeline_stop(struct pipeline *p, pipeline_stopped_fn *cb, void *arg);
+
+/*
+ * pipeline_stop, then wait for the workers to finish every queued batch,
+ * join them, and run the retire callbacks still due.
+ */
 void pipeline_drain(struct pipeline *p);
 
 unsigned pipeline_worker_count(const struct pipeline *p);

@@ -25,14 +25,34 @@ processor_init(struct processor *p, const char *rules_path, char *err, size_t er
 	p->norm = normalizer_new(rules_path, err, errlen);
 	if (p->norm == NULL)
 		return -1;
+	p->norm_owned = true;
 	return 0;
 }
 
-/* Free what the processor owns (not the detect set). */
+/* A processor that borrows its rules (see processor_use). */
+void
+processor_init_shared(struct processor *p)
+{
+	memset(p, 0, sizeof(*p));
+	strbuf_init(&p->scratch);
+}
+
+/* Borrow the rules of the batch at hand. */
+void
+processor_use(struct processor *p, struct normalizer *norm, const struct detect_set *set)
+{
+	if (p->norm_owned && p->norm != NULL)
+		normalizer_free(p->norm);
+	p->norm_owned = false;
+	p->norm = norm;
+	p->detect = set;
+}
+
+/* Free what the processor owns (not the detect set, nor a borrowed normalizer). */
 void
 processor_fini(struct processor *p)
 {
-	if (p->norm != NULL)
+	if (p->norm_owned && p->norm != NULL)
 		normalizer_free(p->norm);
 	p->norm = NULL;
 	strbuf_free(&p->scratch);

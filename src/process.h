@@ -17,9 +17,10 @@
 struct detect_set;
 struct normalizer;
 
-/* Per-thread processing state; owns its normalizer and scratch buffer. */
+/* Per-thread processing state; owns its scratch buffer. */
 struct processor {
-	struct normalizer *norm; /* owned */
+	struct normalizer *norm; /* owned when norm_owned (processor_init) */
+	bool norm_owned;
 	struct strbuf scratch;
 	const struct detect_set *detect; /* shared, not owned; NULL: no detection */
 	bool explain;            /* alerts carry logward.explain (--test-rules) */
@@ -44,6 +45,15 @@ struct process_result {
 /* Load rulebases into a new processor; -1 with err on failure (call processor_fini). */
 int processor_init(struct processor *p, const char *rules_path, char *err, size_t errlen);
 void processor_fini(struct processor *p);
+
+/*
+ * A processor without rules of its own: the workers point it at the
+ * normalizer and detections of each batch's ruleset with processor_use.
+ */
+void processor_init_shared(struct processor *p);
+
+/* Run the next messages with norm and set (neither owned; set may be NULL). */
+void processor_use(struct processor *p, struct normalizer *norm, const struct detect_set *set);
 
 /*
  * Run detections from set (shared read-only by every processor; the

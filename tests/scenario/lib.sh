@@ -244,3 +244,23 @@ logger_case() {
 		;;
 	esac
 }
+
+# http_get URL FILE: GET URL (5 s), the body into FILE; prints the status,
+# or "down" when nothing answers.
+http_get() {
+	$PY -c 'import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=5)
+    status, body = r.status, r.read()
+except urllib.error.HTTPError as e:
+    status, body = e.code, e.read()
+except OSError:
+    status, body = "down", b""
+open(sys.argv[2], "wb").write(body)
+print(status)' "$1" "$2"
+}
+
+# prom FILE 'NAME{LABELS}': that sample's value in a /metrics body ("" when absent)
+prom() {
+	awk -v k="$2" '$1 == k { print $2 }' "$1"
+}

@@ -3,8 +3,8 @@
 # logward had to drop: UDP datagrams, TCP octet-counted frames, a frame over
 # max_message_size = 64 (too_long), a bad octet count (bad_frame), a
 # connection over max_connections = 1 (refused), one alert by technique.
-# GET /healthz is 200 "ok"; other paths are 404.  (503 while draining is
-# checked by check_metrics: the daemon stops serving HTTP when it drains.)
+# GET /healthz is 200 "ok"; other paths are 404 (503 while draining:
+# drain-health.sh).
 TEST_NAME=metrics
 . "$(dirname "$0")/lib.sh"
 

@@ -35,6 +35,15 @@ bounded by --timeout (default 10 s).
                                 prints how many are not empty once trailing
                                 LF, CR and NUL are removed
   random SEED SIZE FILE         write SIZE pseudo-random bytes (fixed seed)
+  stream HOST PORT TEXT STOP    one connection, octet-counted RFC 5424 frames
+                                "TEXT i" in bursts of 20 a few ms apart until
+                                the file STOP exists (or --timeout passes);
+                                then closes gracefully and prints "sent=N
+                                port=LOCALPORT closed=0|1" (1: the server
+                                closed or reset the connection before STOP)
+  udpstream HOST PORT TEXT STOP datagrams "TEXT i", one every --pause
+                                seconds (default 0.005), until STOP exists;
+                                prints how many were sent
 """
 import codecs
 import os
@@ -294,6 +303,53 @@ def cmd_udprandom(args):
     return 0
 
 
+def stream_frame(text, i):
+    msg = ("<14>1 2026-11-27T10:00:00.000000Z host1 stream %d - - %s %d"
+           % (os.getpid(), text, i)).encode()
+    return b"%d %s" % (len(msg), msg)
+
+
+def cmd_stream(args):
+    host, port, text, stop = args[0], args[1], args[2], args[3]
+    s = connect(host, port)
+    local = s.getsockname()[1]
+    sent, closed = 0, 0
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        while not os.path.exists(stop) and time.monotonic() < deadline:
+            s.sendall(b"".join(stream_frame(text, sent + k) for k in range(20)))
+            sent += 20
+            time.sleep(0.003)
+        # a server that closed the connection makes it readable with EOF
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                closed = 1
+        except BlockingIOError:
+            pass
+        s.setblocking(True)
+    except OSError:
+        closed = 1
+    close_gracefully(s)
+    print("sent=%d port=%d closed=%d" % (sent, local, closed), flush=True)
+    return 0
+
+
+def cmd_udpstream(args):
+    host, port, text, stop = args[0], int(args[1]), args[2], args[3]
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    sent = 0
+    deadline = time.monotonic() + TIMEOUT
+    while not os.path.exists(stop) and time.monotonic() < deadline:
+        s.sendto(("<14>1 2026-11-27T10:00:00Z host1 ustream - - - %s %d"
+                  % (text, sent)).encode(), (host, port))
+        sent += 1
+        time.sleep(PAUSE or 0.005)
+    s.close()
+    print(sent, flush=True)
+    return 0
+
+
 def cmd_random(args):
     rnd = random.Random(int(args[0]))
     with open(args[2], "wb") as fp:
@@ -316,7 +372,7 @@ def main():
             "tcpmany": cmd_tcpmany, "udpflood": cmd_udpflood,
             "connburst": cmd_connburst, "udprandom": cmd_udprandom, "listening": cmd_listening,
             "hold": cmd_hold,
-            "random": cmd_random}
+            "random": cmd_random, "stream": cmd_stream, "udpstream": cmd_udpstream}
     if not args or args[0] not in cmds:
         sys.exit(__doc__)
     return cmds[args[0]](args[1:])

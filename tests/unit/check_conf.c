@@ -635,6 +635,98 @@ START_TEST(test_metrics)
 }
 END_TEST
 
+/*
+ * input_conf_same: the same block (moved lines away) is the same; each
+ * field changed alone is not.  Every field of struct input_conf must be
+ * covered here.
+ */
+static const char same_base[] =
+    "input a { transport = tcp address = \"127.0.0.1:5514\" max_message_size = 1000 "
+    "max_connections = 10 idle_timeout = 5 }\n"
+    "input u { transport = udp address = \"127.0.0.1:5514\" recv_buffer = 65536 }\n";
+static const char *const same_changed[] = {
+    "input b { transport = tcp address = \"127.0.0.1:5514\" max_message_size = 1000 "
+    "max_connections = 10 idle_timeout = 5 }\n",
+    "input a { transport = udp address = \"127.0.0.1:5514\" max_message_size = 1000 }\n",
+    "input a { transport = tcp address = \"127.0.0.2:5514\" max_message_size = 1000 "
+    "max_connections = 10 idle_timeout = 5 }\n",
+    "input a { transport = tcp address = \"127.0.0.1:5515\" max_message_size = 1000 "
+    "max_connections = 10 idle_timeout = 5 }\n",
+    "input a { transport = tcp address = \"127.0.0.1:5514\" max_message_size = 1001 "
+    "max_connections = 10 idle_timeout = 5 }\n",
+    "input a { transport = tcp address = \"127.0.0.1:5514\" max_message_size = 1000 "
+    "max_connections = 11 idle_timeout = 5 }\n",
+    "input a { transport = tcp address = \"127.0.0.1:5514\" max_message_size = 1000 "
+    "max_connections = 10 idle_timeout = 6 }\n",
+    "input a { transport = udp address = \"127.0.0.1:5514\" recv_buffer = 65537 }\n",
+};
+
+START_TEST(test_input_conf_same)
+{
+	char err[512], text[1024];
+	struct conf *base, *moved, *c;
+	size_t i;
+
+	base = load_text(same_base, err, sizeof(err), NULL, 0);
+	ck_assert_msg(base != NULL, "%s", err);
+	snprintf(text, sizeof(text), "\n\n# moved\n%s", same_base);
+	moved = load_text(text, err, sizeof(err), NULL, 0);
+	ck_assert_msg(moved != NULL, "%s", err);
+	ck_assert_int_ne(base->inputs[0].line, moved->inputs[0].line);
+	ck_assert(input_conf_same(&base->inputs[0], &moved->inputs[0]));
+	ck_assert(input_conf_same(&base->inputs[1], &moved->inputs[1]));
+	ck_assert(!input_conf_same(&base->inputs[0], &base->inputs[1]));
+	for (i = 0; i < sizeof(same_changed) / sizeof(same_changed[0]); i++) {
+		c = load_text(same_changed[i], err, sizeof(err), NULL, 0);
+		ck_assert_msg(c != NULL, "case %zu: %s", i, err);
+		ck_assert_msg(!input_conf_same(&base->inputs[0], &c->inputs[0]) &&
+			!input_conf_same(&base->inputs[1], &c->inputs[0]),
+		    "case %zu counts as the same input", i);
+		conf_free(c);
+	}
+	conf_free(moved);
+	conf_free(base);
+}
+END_TEST
+
+/* conf_webhooks_same: any webhook field, the spool directory or its bound. */
+START_TEST(test_webhooks_same)
+{
+	static const char base_text[] =
+	    "input a { transport = udp address = \":1\" }\n"
+	    "spool = \"/tmp/s\"\n"
+	    "webhook w { url = \"http://127.0.0.1:1/\" headers = { \"X-A: 1\" } }\n";
+	static const char *const changed[] = {
+	    "spool = \"/tmp/t\"\nwebhook w { url = \"http://127.0.0.1:1/\" headers = { \"X-A: 1\" } }\n",
+	    "spool = \"/tmp/s\"\nwebhook w { url = \"http://127.0.0.1:2/\" headers = { \"X-A: 1\" } }\n",
+	    "spool = \"/tmp/s\"\nwebhook v { url = \"http://127.0.0.1:1/\" headers = { \"X-A: 1\" } }\n",
+	    "spool = \"/tmp/s\"\nwebhook w { url = \"http://127.0.0.1:1/\" headers = { \"X-A: 2\" } }\n",
+	    "spool = \"/tmp/s\"\nwebhook w { url = \"http://127.0.0.1:1/\" headers = { \"X-A: 1\" } "
+	    "retry_max = 60 }\n",
+	    "spool = \"/tmp/s\"\n",
+	};
+	char err[512], text[1024];
+	struct conf *base, *c;
+	size_t i;
+
+	base = load_text(base_text, err, sizeof(err), NULL, 0);
+	ck_assert_msg(base != NULL, "%s", err);
+	c = load_text(base_text, err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(conf_webhooks_same(base, c));
+	conf_free(c);
+	for (i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		snprintf(text, sizeof(text), "input a { transport = udp address = \":1\" }\n%s",
+		    changed[i]);
+		c = load_text(text, err, sizeof(err), NULL, 0);
+		ck_assert_msg(c != NULL, "case %zu: %s", i, err);
+		ck_assert_msg(!conf_webhooks_same(base, c), "case %zu counts as the same", i);
+		conf_free(c);
+	}
+	conf_free(base);
+}
+END_TEST
+
 /* Addresses: accepted forms and what they split into. */
 static const struct address_case {
 	const char *address;
@@ -857,6 +949,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_string_forms);
 	tcase_add_test(tc, test_short_err_buffer);
+	tcase_add_test(tc, test_input_conf_same);
+	tcase_add_test(tc, test_webhooks_same);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

@@ -68,6 +68,14 @@ static const char expected_text[] =
     "configuration was loaded, in seconds since the epoch.\n"
     "# TYPE logward_config_last_reload_success_timestamp_seconds gauge\n"
     "logward_config_last_reload_success_timestamp_seconds 1700000000\n"
+    "# HELP logward_config_last_reload_successful 1 when the last SIGHUP reload succeeded "
+    "(or none was asked), 0 when it failed and the previous configuration kept running.\n"
+    "# TYPE logward_config_last_reload_successful gauge\n"
+    "logward_config_last_reload_successful 1\n"
+    "# HELP logward_config_reloads_total SIGHUP reloads by result.\n"
+    "# TYPE logward_config_reloads_total counter\n"
+    "logward_config_reloads_total{result=\"success\"} 0\n"
+    "logward_config_reloads_total{result=\"failure\"} 0\n"
     "# HELP logward_received_messages_total Messages received and handed to processing.\n"
     "# TYPE logward_received_messages_total counter\n"
     "logward_received_messages_total{input=\"lan_udp\",transport=\"udp\"} 101\n"
@@ -108,7 +116,7 @@ START_TEST(test_exposition_exact)
 		{ "lan_udp", "udp", &su },
 		{ "lan_tcp", "tcp", &st },
 	};
-	struct metrics_source src = { in, 2, NULL, "1.2.3", 1700000000 };
+	struct metrics_source src = { .inputs = in, .n_inputs = 2, .detect = NULL, .version = "1.2.3", .last_reload = 1700000000 };
 	char *text;
 
 	fill_stats(&su, 100);
@@ -124,7 +132,7 @@ START_TEST(test_udp_only)
 {
 	struct input_stats su;
 	struct metrics_input in = { "u", "udp", &su };
-	struct metrics_source src = { &in, 1, NULL, "x", 0 };
+	struct metrics_source src = { .inputs = &in, .n_inputs = 1, .detect = NULL, .version = "x", .last_reload = 0 };
 	char *text;
 
 	fill_stats(&su, 0);
@@ -153,7 +161,7 @@ static const struct {
 
 START_TEST(test_label_escaping)
 {
-	struct metrics_source src = { NULL, 0, NULL, escape_cases[_i].value, 0 };
+	struct metrics_source src = { .inputs = NULL, .n_inputs = 0, .detect = NULL, .version = escape_cases[_i].value, .last_reload = 0 };
 	char want[128], *text;
 
 	snprintf(want, sizeof(want), "\nlogward_build_info%s", escape_cases[_i].want);
@@ -168,7 +176,7 @@ START_TEST(test_input_name_escaped)
 {
 	struct input_stats st;
 	struct metrics_input in = { "x\"y\\z\nw", "tcp", &st };
-	struct metrics_source src = { &in, 1, NULL, "v", 0 };
+	struct metrics_source src = { .inputs = &in, .n_inputs = 1, .detect = NULL, .version = "v", .last_reload = 0 };
 	char *text;
 
 	fill_stats(&st, 0);
@@ -182,12 +190,31 @@ START_TEST(test_input_name_escaped)
 }
 END_TEST
 
+/* A failed reload turns the "successful" gauge to 0; both results are counted. */
+START_TEST(test_reload_series)
+{
+	struct metrics_source src = { .inputs = NULL, .n_inputs = 0, .detect = NULL, .version = "v", .last_reload = 1700000000 };
+	char *text;
+
+	src.reloads_ok = 3;
+	src.reloads_failed = 2;
+	src.last_reload_failed = true;
+	text = render(&src);
+	ck_assert_ptr_nonnull(strstr(text, "\nlogward_config_last_reload_successful 0\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlogward_config_reloads_total{result=\"success\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlogward_config_reloads_total{result=\"failure\"} 2\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\nlogward_config_last_reload_success_timestamp_seconds 1700000000\n"));
+	free(text);
+}
+END_TEST
+
 /* Alerts by technique come from the detection set's counters. */
 START_TEST(test_alerts_by_technique)
 {
 	char path[PATH_MAX + 64], err[512], *text;
 	struct detect_set *ds;
-	struct metrics_source src = { NULL, 0, NULL, "v", 0 };
+	struct metrics_source src = { .inputs = NULL, .n_inputs = 0, .detect = NULL, .version = "v", .last_reload = 0 };
 
 	snprintf(path, sizeof(path), "%s/tests/data/detect/unit/single.rulebase", srcdir);
 	ds = detect_load(path, err, sizeof(err));
@@ -253,7 +280,7 @@ START_TEST(test_http)
 {
 	struct input_stats st;
 	struct metrics_input in = { "lan_tcp", "tcp", &st };
-	struct metrics_source src = { &in, 1, NULL, "9.9", 1 };
+	struct metrics_source src = { .inputs = &in, .n_inputs = 1, .detect = NULL, .version = "9.9", .last_reload = 1 };
 	struct event_base *base = event_base_new();
 	struct metrics_server *m;
 	char err[256], *buf = malloc(65536);
@@ -302,7 +329,7 @@ END_TEST
 /* A port that is taken is a start-up error with a message. */
 START_TEST(test_bind_error)
 {
-	struct metrics_source src = { NULL, 0, NULL, "v", 0 };
+	struct metrics_source src = { .inputs = NULL, .n_inputs = 0, .detect = NULL, .version = "v", .last_reload = 0 };
 	struct event_base *base = event_base_new();
 	struct metrics_server *a, *b;
 	char err[256], port[16];
@@ -327,6 +354,7 @@ metrics_suite(void)
 	TCase *tc = tcase_create("metrics");
 
 	tcase_add_test(tc, test_exposition_exact);
+	tcase_add_test(tc, test_reload_series);
 	tcase_add_test(tc, test_udp_only);
 	tcase_add_loop_test(
 	    tc, test_label_escaping, 0, (int)(sizeof(escape_cases) / sizeof(escape_cases[0])));

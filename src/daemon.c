@@ -1,0 +1,875 @@
+/*
+ * daemon.c: the running collector: start-up, signals, SIGHUP reload and
+ * shutdown.  See daemon.h for the signals and README "Reloading" for what
+ * a reload changes live.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "archive.h"
+#include "conf.h"
+#include "daemon.h"
+#include "deliver.h"
+#include "detect.h"
+#include "listen_tcp.h"
+#include "listen_udp.h"
+#include "log.h"
+#include "metrics.h"
+#include "pipeline.h"
+#include "ruleset.h"
+#include "stats.h"
+
+/* One running input of either kind. */
+struct input {
+	const struct input_conf *conf; /* in the daemon's current configuration */
+	struct listen_udp *udp;
+	struct listen_tcp *tcp;
+	struct input_stats_snapshot last;
+};
+
+/* Everything the daemon owns; the only place that holds run-time state. */
+struct daemon_ctx {
+	struct conf *conf;
+	struct conf *deliver_conf;  /* what deliver's webhooks point into: conf, or an
+				       older one while the webhooks did not change */
+	const char *rules_override; /* --rules; NULL: the configuration's */
+	struct event_base *base;
+	struct ruleset *rules; /* the newest; older ones wait in retirements */
+	struct archive *archive;
+	struct archive *alerts;
+	struct pipeline *pipeline;
+	struct deliver *deliver; /* webhooks; NULL without any */
+	struct input *inputs;
+	size_t n_inputs;
+	struct event *sig_ev[5];
+	struct event *stats_ev;
+	struct metrics_input *metrics_inputs; /* one per input, for the metrics server */
+	struct metrics_source metrics_src;
+	struct metrics_server *metrics; /* NULL without a metrics block */
+	int exit_signal;
+};
+
+/*
+ * What a reload swapped out: freed by daemon_retirecb once no batch
+ * submitted before the swap is left (pipeline_swap).  NULL members were
+ * kept by the new configuration.
+ */
+struct retired {
+	struct ruleset *rules, *next_rules;
+	struct archive *archive, *alerts;
+	bool deliver_replaced;
+	struct deliver *deliver; /* the old set (NULL: there was none) */
+	struct deliver *start;	 /* the new set, started once the old one let go */
+	struct input *inputs;	 /* removed or reopened, already shut down */
+	size_t n_inputs;
+	struct conf *conf, *deliver_conf;
+};
+
+/* A reload being prepared: everything new, nothing of the running one touched. */
+struct reload {
+	struct conf *conf;
+	struct ruleset *rules;
+	struct archive *archive, *alerts; /* new files; NULL: the path did not change */
+	bool deliver_changed;
+	struct deliver *deliver; /* the new set when changed (NULL: no webhooks) */
+	struct input *inputs;	 /* conf->n_inputs, in the new order */
+	ssize_t *kept;		 /* per new input: the old input kept, or -1 */
+	bool *deferred;		 /* per new input: opened after the old ones close */
+	bool metrics_changed;
+	struct metrics_server *metrics; /* opened here; NULL: none or deferred */
+};
+
+/* Tell systemd (Type=notify) about a state change; nothing without libsystemd. */
+static void
+daemon_notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	int rc = sd_notify(0, state);
+
+	if (rc < 0)
+		log_debug("sd_notify %s: error %d", state, rc);
+#else
+	(void)state;
+#endif
+}
+
+/* RELOADING=1 with the monotonic time systemd >= 253 wants (older ones ignore it). */
+static void
+daemon_notify_reloading(void)
+{
+#ifdef HAVE_SYSTEMD
+	struct timespec ts;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	rc = sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	if (rc < 0)
+		log_debug("sd_notify RELOADING=1: error %d", rc);
+#endif
+}
+
+/* Pipeline backpressure: stop or restart reading on every input. */
+static void
+daemon_pausecb(void *arg, bool paused)
+{
+	struct daemon_ctx *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->n_inputs; i++) {
+		if (d->inputs[i].udp != NULL)
+			listen_udp_pause(d->inputs[i].udp, paused);
+		if (d->inputs[i].tcp != NULL)
+			listen_tcp_pause(d->inputs[i].tcp, paused);
+	}
+}
+
+static struct input_stats *
+input_stats_of(struct input *in)
+{
+	return in->udp != NULL ? listen_udp_stats(in->udp) : listen_tcp_stats(in->tcp);
+}
+
+static void
+daemon_log_stats(struct daemon_ctx *d, int force)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_inputs; i++)
+		stats_log_summary(d->inputs[i].conf->name, input_stats_of(&d->inputs[i]),
+		    &d->inputs[i].last, force);
+	if (archive_lost_bytes(d->archive) > 0)
+		log_warnx("archive: %llu bytes could not be written",
+		    (unsigned long long)archive_lost_bytes(d->archive));
+	if (archive_lost_bytes(d->alerts) > 0)
+		log_warnx("alerts: %llu bytes could not be written",
+		    (unsigned long long)archive_lost_bytes(d->alerts));
+	deliver_log_summary(d->deliver);
+}
+
+static void
+daemon_statscb(evutil_socket_t fd, short what, void *arg)
+{
+	daemon_log_stats(arg, 0);
+}
+
+/* (Re)start the statistics timer at the configured interval; 0 stops it. */
+static int
+daemon_set_stats_timer(struct daemon_ctx *d)
+{
+	struct timeval tv = {(time_t)d->conf->stats_interval, 0};
+
+	if (d->stats_ev == NULL &&
+	    (d->stats_ev = event_new(d->base, -1, EV_PERSIST, daemon_statscb, d)) == NULL)
+		return -1;
+	event_del(d->stats_ev);
+	if (d->conf->stats_interval > 0 && event_add(d->stats_ev, &tv) == -1)
+		return -1;
+	return 0;
+}
+
+/* Bind one input; reading starts at once unless intake is paused. */
+static int
+input_open(
+    struct daemon_ctx *d, const struct input_conf *ic, struct input *in, char *err, size_t errlen)
+{
+	memset(in, 0, sizeof(*in));
+	in->conf = ic;
+	if (ic->transport == TRANSPORT_UDP)
+		in->udp = listen_udp_new(d->base, ic, d->pipeline, err, errlen);
+	else
+		in->tcp = listen_tcp_new(d->base, ic, d->pipeline, err, errlen);
+	if (in->udp == NULL && in->tcp == NULL)
+		return -1;
+	if (pipeline_paused(d->pipeline)) {
+		if (in->udp != NULL)
+			listen_udp_pause(in->udp, true);
+		else
+			listen_tcp_pause(in->tcp, true);
+	}
+	log_info(
+	    "input %s: listening on %s %s", ic->name, transport_name(ic->transport), ic->address);
+	return 0;
+}
+
+/* Stop an input: deliver what it already read, close its sockets (not its counters). */
+static void
+input_shutdown(struct input *in)
+{
+	if (in->udp != NULL)
+		listen_udp_shutdown(in->udp);
+	if (in->tcp != NULL)
+		listen_tcp_shutdown(in->tcp);
+}
+
+static void
+input_free(struct input *in)
+{
+	listen_udp_free(in->udp);
+	listen_tcp_free(in->tcp);
+	in->udp = NULL;
+	in->tcp = NULL;
+}
+
+/* Bind every input of the configuration. */
+static int
+daemon_open_inputs(struct daemon_ctx *d, char *err, size_t errlen)
+{
+	size_t i;
+
+	d->inputs = calloc(d->conf->n_inputs, sizeof(*d->inputs));
+	if (d->inputs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < d->conf->n_inputs; i++) {
+		if (input_open(d, &d->conf->inputs[i], &d->inputs[i], err, errlen) == -1)
+			return -1;
+		d->n_inputs++;
+	}
+	return 0;
+}
+
+static void daemon_signalcb(evutil_socket_t sig, short what, void *arg);
+
+static int
+daemon_add_signals(struct daemon_ctx *d)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		d->sig_ev[i] = evsignal_new(d->base, sigs[i], daemon_signalcb, d);
+		if (d->sig_ev[i] == NULL || event_add(d->sig_ev[i], NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Point the metrics source at the running inputs and detections. */
+static int
+daemon_metrics_sync(struct daemon_ctx *d)
+{
+	struct metrics_input *mi = NULL;
+	size_t i;
+
+	if (d->n_inputs > 0 && (mi = calloc(d->n_inputs, sizeof(*mi))) == NULL)
+		return -1;
+	for (i = 0; i < d->n_inputs; i++) {
+		mi[i].name = d->inputs[i].conf->name;
+		mi[i].transport = transport_name(d->inputs[i].conf->transport);
+		mi[i].stats = input_stats_of(&d->inputs[i]);
+	}
+	free(d->metrics_inputs);
+	d->metrics_inputs = mi;
+	d->metrics_src.inputs = mi;
+	d->metrics_src.n_inputs = d->n_inputs;
+	d->metrics_src.detect = d->rules->detect;
+	return 0;
+}
+
+/* Listen for scrapes at c's metrics address (NULL when it has none). */
+static struct metrics_server *
+daemon_metrics_new(struct daemon_ctx *d, const struct conf *c, char *err, size_t errlen)
+{
+	struct metrics_server *m;
+
+	if (c->metrics_address == NULL)
+		return NULL;
+	m = metrics_server_new(
+	    d->base, c->metrics_host, c->metrics_port, &d->metrics_src, err, errlen);
+	if (m != NULL)
+		log_info(
+		    "metrics: serving /metrics and /healthz on http://%s/", c->metrics_address);
+	return m;
+}
+
+/* The configuration at path with --rules applied; NULL with err set. */
+static struct conf *
+daemon_load_conf(const char *path, const char *rules_override, char *err, size_t errlen)
+{
+	struct conf *c = conf_load(path, err, errlen);
+
+	if (c == NULL || rules_override == NULL)
+		return c;
+	free(c->rules);
+	if ((c->rules = strdup(rules_override)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Both NULL or equal. */
+static bool
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * Settings the running daemon cannot change (the worker threads and the
+ * batch pool are sized at start): warn and keep the running value.
+ */
+static void
+reload_keep_restart_only(const struct conf *old, struct conf *c)
+{
+	if (c->workers != old->workers) {
+		log_warnx("%s: workers %u -> %u needs a restart; keeping %u", c->path, old->workers,
+		    c->workers, old->workers);
+		c->workers = old->workers;
+	}
+	if (c->queue_batches != old->queue_batches) {
+		log_warnx("%s: queue_batches %u -> %u needs a restart; keeping %u", c->path,
+		    old->queue_batches, c->queue_batches, old->queue_batches);
+		c->queue_batches = old->queue_batches;
+	}
+}
+
+/* The running input named name, or -1. */
+static ssize_t
+daemon_find_input(const struct daemon_ctx *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_inputs; i++)
+		if (strcmp(d->inputs[i].conf->name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Whether c has an input named name. */
+static bool
+conf_has_input(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_inputs; i++)
+		if (strcmp(c->inputs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the running input i is kept by r (else it closes). */
+static bool
+reload_keeps(const struct reload *r, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < r->conf->n_inputs; j++)
+		if (r->kept[j] == (ssize_t)i)
+			return true;
+	return false;
+}
+
+/*
+ * Whether ic would bind a port an input that is going away holds: it is
+ * opened once that one is closed (no SO_REUSEPORT: two sockets cannot
+ * share it).
+ */
+static bool
+reload_port_taken(const struct daemon_ctx *d, const struct reload *r, const struct input_conf *ic)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_inputs; i++) {
+		const struct input_conf *old = d->inputs[i].conf;
+
+		if (!reload_keeps(r, i) && old->transport == ic->transport &&
+		    strcmp(old->port, ic->port) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Decide, for every new input, kept / opened now / opened after the old ones close. */
+static int
+reload_prepare_inputs(struct daemon_ctx *d, struct reload *r, char *err, size_t errlen)
+{
+	size_t j, n = r->conf->n_inputs;
+
+	r->inputs = calloc(n > 0 ? n : 1, sizeof(*r->inputs));
+	r->kept = calloc(n > 0 ? n : 1, sizeof(*r->kept));
+	r->deferred = calloc(n > 0 ? n : 1, sizeof(*r->deferred));
+	if (r->inputs == NULL || r->kept == NULL || r->deferred == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (j = 0; j < n; j++) {
+		const struct input_conf *ic = &r->conf->inputs[j];
+		ssize_t i = daemon_find_input(d, ic->name);
+
+		r->kept[j] = i >= 0 && input_conf_same(d->inputs[i].conf, ic) ? i : -1;
+	}
+	for (j = 0; j < n; j++) {
+		const struct input_conf *ic = &r->conf->inputs[j];
+
+		if (r->kept[j] >= 0)
+			continue;
+		if (reload_port_taken(d, r, ic)) {
+			r->deferred[j] = true;
+			continue;
+		}
+		if (input_open(d, ic, &r->inputs[j], err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Open the outputs whose path changed; the unchanged ones are kept. */
+static int
+reload_prepare_outputs(struct daemon_ctx *d, struct reload *r, char *err, size_t errlen)
+{
+	char e[512];
+
+	if (strcmp(r->conf->archive_path, d->conf->archive_path) != 0 &&
+	    (r->archive = archive_open(r->conf->archive_path, err, errlen)) == NULL)
+		return -1;
+	if (strcmp(r->conf->alerts_path, d->conf->alerts_path) != 0) {
+		r->alerts = archive_open(r->conf->alerts_path, e, sizeof(e));
+		if (r->alerts == NULL || archive_set_durable(r->alerts, e, sizeof(e)) == -1) {
+			snprintf(err, errlen, "alerts: %s", e);
+			return -1;
+		}
+	}
+	if (!conf_webhooks_same(d->deliver_conf, r->conf)) {
+		r->deliver_changed = true;
+		r->deliver = deliver_new(r->conf, err, errlen);
+		if (r->deliver == NULL && err[0] != '\0')
+			return -1;
+	}
+	return 0;
+}
+
+/* A new metrics address is bound now, unless it takes over the old one's port. */
+static int
+reload_prepare_metrics(struct daemon_ctx *d, struct reload *r, char *err, size_t errlen)
+{
+	const struct conf *o = d->conf, *c = r->conf;
+
+	if (same_str(o->metrics_address, c->metrics_address))
+		return 0;
+	r->metrics_changed = true;
+	if (c->metrics_address == NULL ||
+	    (o->metrics_port != NULL && strcmp(o->metrics_port, c->metrics_port) == 0))
+		return 0;
+	r->metrics = daemon_metrics_new(d, c, err, errlen);
+	return r->metrics != NULL ? 0 : -1;
+}
+
+/* Undo a reload that failed: free everything it made; the running set is untouched. */
+static void
+reload_abort(struct reload *r)
+{
+	size_t j;
+
+	metrics_server_free(r->metrics);
+	for (j = 0; r->inputs != NULL && j < r->conf->n_inputs; j++)
+		input_free(&r->inputs[j]);
+	free(r->inputs);
+	free(r->kept);
+	free(r->deferred);
+	deliver_free(r->deliver);
+	if (r->alerts != NULL)
+		archive_close(r->alerts);
+	if (r->archive != NULL)
+		archive_close(r->archive);
+	ruleset_free(r->rules);
+	conf_free(r->conf);
+}
+
+/* Load and open everything the new configuration needs; -1 with err set. */
+static int
+reload_prepare(struct daemon_ctx *d, struct reload *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	if ((r->conf = daemon_load_conf(d->conf->path, d->rules_override, err, errlen)) == NULL)
+		return -1;
+	reload_keep_restart_only(d->conf, r->conf);
+	r->rules = ruleset_load(r->conf->rules, pipeline_worker_count(d->pipeline), err, errlen);
+	if (r->rules == NULL)
+		return -1;
+	if (reload_prepare_outputs(d, r, err, errlen) == -1 ||
+	    reload_prepare_inputs(d, r, err, errlen) == -1 ||
+	    reload_prepare_metrics(d, r, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* Everything a reload swapped out is unused now: free it, start what waited. */
+static void
+daemon_retirecb(void *arg)
+{
+	struct retired *t = arg;
+	char err[1024];
+	size_t i;
+
+	for (i = 0; i < t->n_inputs; i++)
+		input_free(&t->inputs[i]);
+	free(t->inputs);
+	ruleset_carry_rest(t->next_rules, t->rules);
+	ruleset_free(t->rules);
+	if (t->archive != NULL) {
+		archive_sync(t->archive);
+		archive_close(t->archive);
+	}
+	if (t->alerts != NULL) {
+		archive_wait_synced(t->alerts);
+		archive_close(t->alerts);
+	}
+	if (t->deliver_replaced) {
+		/* the old set spools what it was handed, then lets go of the spools */
+		deliver_free(t->deliver);
+		if (t->start != NULL && deliver_start(t->start, err, sizeof(err)) == -1)
+			log_warnx("reload: webhooks NOT delivering (alerts stay in the alerts "
+				  "file): %s",
+			    err);
+	}
+	if (t->deliver_conf != t->conf)
+		conf_free(t->deliver_conf);
+	conf_free(t->conf);
+	free(t);
+}
+
+/*
+ * Close the inputs the new configuration drops or changes (what they read
+ * goes into the batch being filled, before the swap), and move them into t.
+ */
+static int
+reload_close_inputs(struct daemon_ctx *d, struct reload *r, struct retired *t)
+{
+	size_t i;
+
+	if ((t->inputs = calloc(d->n_inputs > 0 ? d->n_inputs : 1, sizeof(*t->inputs))) == NULL)
+		return -1;
+	for (i = 0; i < d->n_inputs; i++) {
+		if (reload_keeps(r, i))
+			continue;
+		log_info("input %s: %s", d->inputs[i].conf->name,
+		    conf_has_input(r->conf, d->inputs[i].conf->name) ? "reopening" : "closed");
+		input_shutdown(&d->inputs[i]);
+		t->inputs[t->n_inputs++] = d->inputs[i];
+	}
+	return 0;
+}
+
+/*
+ * The new inputs in configuration order: the kept ones (their sockets and
+ * connections untouched), the ones opened by reload_prepare, and the
+ * deferred ones opened now.  A deferred one that cannot bind is logged and
+ * left out: the reload went too far to go back.
+ */
+static void
+reload_place_inputs(struct daemon_ctx *d, struct reload *r)
+{
+	char err[1024];
+	size_t j, n = 0;
+
+	for (j = 0; j < r->conf->n_inputs; j++) {
+		const struct input_conf *ic = &r->conf->inputs[j];
+		struct input in;
+
+		if (r->kept[j] >= 0) {
+			in = d->inputs[r->kept[j]];
+			in.conf = ic;
+			if (in.udp != NULL)
+				listen_udp_set_conf(in.udp, ic);
+			else
+				listen_tcp_set_conf(in.tcp, ic);
+		} else if (r->deferred[j]) {
+			if (input_open(d, ic, &in, err, sizeof(err)) == -1) {
+				log_warnx("reload: %s (the input stays closed)", err);
+				continue;
+			}
+		} else
+			in = r->inputs[j];
+		r->inputs[n++] = in;
+	}
+	free(d->inputs);
+	d->inputs = r->inputs;
+	d->n_inputs = n;
+	r->inputs = NULL;
+}
+
+/* Serve metrics at the new address (or none). */
+static void
+reload_place_metrics(struct daemon_ctx *d, struct reload *r)
+{
+	char err[1024];
+
+	if (!r->metrics_changed)
+		return;
+	metrics_server_free(d->metrics);
+	d->metrics = r->metrics;
+	if (d->metrics == NULL && r->conf->metrics_address != NULL &&
+	    (d->metrics = daemon_metrics_new(d, r->conf, err, sizeof(err))) == NULL)
+		log_warnx("reload: %s (no metrics until the next reload)", err);
+	r->metrics = NULL;
+}
+
+/*
+ * Swap the prepared configuration in.  Order matters: the inputs that go
+ * away hand what they read to the current batch first, so that batch and
+ * every earlier one run with the old generation, and the old listeners
+ * (whose names those batches carry) are freed only after them.
+ */
+static void
+reload_commit(struct daemon_ctx *d, struct reload *r)
+{
+	struct pipeline_outputs out;
+	struct retired *t = calloc(1, sizeof(*t));
+	struct conf *old = d->conf;
+
+	if (t == NULL || reload_close_inputs(d, r, t) == -1)
+		fatalx("out of memory reloading the configuration");
+	out.rules = r->rules;
+	out.archive = r->archive != NULL ? r->archive : d->archive;
+	out.alerts = r->alerts != NULL ? r->alerts : d->alerts;
+	out.deliver = r->deliver_changed ? r->deliver : d->deliver;
+	t->rules = d->rules;
+	t->next_rules = r->rules;
+	t->archive = r->archive != NULL ? d->archive : NULL;
+	t->alerts = r->alerts != NULL ? d->alerts : NULL;
+	if (r->deliver_changed) {
+		t->deliver_replaced = true;
+		t->deliver = d->deliver;
+		t->start = r->deliver;
+		t->deliver_conf = d->deliver_conf;
+		d->deliver = r->deliver;
+		d->deliver_conf = r->conf;
+	}
+	/* the old configuration stays while the running webhooks point into it */
+	t->conf = old != d->deliver_conf && old != t->deliver_conf ? old : NULL;
+	ruleset_carry_alerts(r->rules, d->rules);
+	pipeline_swap(d->pipeline, &out, daemon_retirecb, t);
+
+	d->conf = r->conf;
+	d->rules = r->rules;
+	d->archive = out.archive;
+	d->alerts = out.alerts;
+	reload_place_inputs(d, r);
+	reload_place_metrics(d, r);
+	if (daemon_set_stats_timer(d) == -1)
+		log_warnx("reload: cannot restart the statistics timer");
+	if (daemon_metrics_sync(d) == -1)
+		log_warnx("reload: out of memory: /metrics shows the inputs of before");
+	free(r->kept);
+	free(r->deferred);
+	r->conf = NULL;
+}
+
+/* SIGHUP: reopen the outputs, then load the configuration again and swap it in. */
+static void
+daemon_reload(struct daemon_ctx *d)
+{
+	struct reload r;
+	char err[1024];
+
+	daemon_notify_reloading();
+	log_info("SIGHUP: reopening output files, reloading %s", d->conf->path);
+	archive_reopen(d->archive);
+	archive_reopen(d->alerts);
+	err[0] = '\0';
+	if (reload_prepare(d, &r, err, sizeof(err)) == -1) {
+		log_warnx("reload failed, still running the previous configuration: %s", err);
+		reload_abort(&r);
+		d->metrics_src.reloads_failed++;
+		d->metrics_src.last_reload_failed = true;
+	} else {
+		reload_commit(d, &r);
+		d->metrics_src.reloads_ok++;
+		d->metrics_src.last_reload_failed = false;
+		d->metrics_src.last_reload = time(NULL);
+		log_info("reloaded %s: %zu inputs, rules %s, %zu detections, archive %s, "
+			 "alerts %s",
+		    d->conf->path, d->n_inputs, d->conf->rules, detect_count(d->rules->detect),
+		    d->conf->archive_path, d->conf->alerts_path);
+	}
+	daemon_notify("READY=1");
+}
+
+/* The workers finished every queued batch: leave the loop. */
+static void
+daemon_stoppedcb(void *arg)
+{
+	struct daemon_ctx *d = arg;
+
+	event_base_loopbreak(d->base);
+}
+
+/*
+ * TERM/INT: stop reading (what senders already sent is taken), let the
+ * workers finish, and keep the loop running meanwhile so /metrics and
+ * /healthz (503) still answer while the daemon drains.
+ */
+static void
+daemon_begin_drain(struct daemon_ctx *d, int sig)
+{
+	size_t i;
+
+	log_info("signal %d: draining and exiting", sig);
+	d->exit_signal = sig;
+	metrics_server_set_draining(d->metrics);
+	daemon_notify("STOPPING=1");
+	for (i = 0; i < d->n_inputs; i++)
+		input_shutdown(&d->inputs[i]);
+	pipeline_stop(d->pipeline, daemon_stoppedcb, d);
+}
+
+static void
+daemon_signalcb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon_ctx *d = arg;
+
+	if (d->exit_signal != 0 && sig != SIGUSR2) {
+		log_info("signal %d: already draining", (int)sig);
+		return;
+	}
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		daemon_begin_drain(d, (int)sig);
+		break;
+	case SIGHUP:
+		daemon_reload(d);
+		break;
+	case SIGUSR1:
+		log_info("SIGUSR1: reopening output files");
+		archive_reopen(d->archive);
+		archive_reopen(d->alerts);
+		break;
+	case SIGUSR2:
+		daemon_log_stats(d, 1);
+		break;
+	}
+}
+
+/* Tear down in reverse order of set-up; safe on a partly built context. */
+static void
+daemon_free(struct daemon_ctx *d)
+{
+	size_t i;
+
+	metrics_server_free(d->metrics);
+	free(d->metrics_inputs);
+	for (i = 0; i < d->n_inputs; i++)
+		input_free(&d->inputs[i]);
+	free(d->inputs);
+	if (d->pipeline != NULL)
+		pipeline_free(d->pipeline);
+	/* after the workers: what they handed over is spooled before the thread stops */
+	deliver_free(d->deliver);
+	if (d->alerts != NULL)
+		archive_close(d->alerts);
+	if (d->archive != NULL)
+		archive_close(d->archive);
+	ruleset_free(d->rules);
+	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
+		if (d->sig_ev[i] != NULL)
+			event_free(d->sig_ev[i]);
+	if (d->stats_ev != NULL)
+		event_free(d->stats_ev);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	if (d->deliver_conf != d->conf)
+		conf_free(d->deliver_conf);
+	conf_free(d->conf);
+}
+
+/* Open the outputs, start the workers and the delivery thread; fatal on error. */
+static void
+daemon_start_pipeline(struct daemon_ctx *d)
+{
+	struct pipeline_outputs out;
+	char err[1024];
+
+	d->rules =
+	    ruleset_load(d->conf->rules, pipeline_workers_for(d->conf->workers), err, sizeof(err));
+	if (d->rules == NULL)
+		fatalx("%s", err);
+	d->archive = archive_open(d->conf->archive_path, err, sizeof(err));
+	if (d->archive == NULL)
+		fatalx("%s", err);
+	d->alerts = archive_open(d->conf->alerts_path, err, sizeof(err));
+	if (d->alerts == NULL || archive_set_durable(d->alerts, err, sizeof(err)) == -1)
+		fatalx("alerts: %s", err);
+	d->deliver = deliver_new(d->conf, err, sizeof(err));
+	if (d->deliver == NULL && err[0] != '\0')
+		fatalx("%s", err);
+	if (d->deliver != NULL && deliver_start(d->deliver, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	out.rules = d->rules;
+	out.archive = d->archive;
+	out.alerts = d->alerts;
+	out.deliver = d->deliver;
+	d->pipeline = pipeline_new(d->base, d->conf->workers, d->conf->queue_batches, &out,
+	    daemon_pausecb, d, err, sizeof(err));
+	if (d->pipeline == NULL)
+		fatalx("%s", err);
+}
+
+/* After the loop: join the workers, put the outputs on disk. */
+static void
+daemon_drain(struct daemon_ctx *d)
+{
+	pipeline_drain(d->pipeline);
+	archive_sync(d->archive);
+	archive_wait_synced(d->alerts);
+	daemon_log_stats(d, 1);
+}
+
+int
+daemon_run(struct conf *conf, const char *rules_override)
+{
+	struct daemon_ctx d;
+	char err[1024];
+
+	memset(&d, 0, sizeof(d));
+	d.conf = conf;
+	d.deliver_conf = conf;
+	d.rules_override = rules_override;
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent: no pthreads support");
+	d.base = event_base_new();
+	if (d.base == NULL || event_base_priority_init(d.base, 3) == -1)
+		fatalx("libevent: cannot create the event loop");
+	daemon_start_pipeline(&d);
+	if (daemon_open_inputs(&d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	d.metrics_src.version = PACKAGE_VERSION;
+	d.metrics_src.last_reload = time(NULL);
+	if (daemon_metrics_sync(&d) == -1)
+		fatalx("out of memory");
+	err[0] = '\0';
+	if ((d.metrics = daemon_metrics_new(&d, conf, err, sizeof(err))) == NULL && err[0] != '\0')
+		fatalx("%s", err);
+	if (daemon_add_signals(&d) == -1)
+		fatalx("libevent: cannot watch signals");
+	if (daemon_set_stats_timer(&d) == -1)
+		fatalx("libevent: cannot start the statistics timer");
+	log_info("logward %s started: %zu inputs, %u workers, rules %s, %zu detections, "
+		 "archive %s, alerts %s",
+	    PACKAGE_VERSION, d.n_inputs, pipeline_worker_count(d.pipeline), conf->rules,
+	    detect_count(d.rules->detect), conf->archive_path, conf->alerts_path);
+	daemon_notify("READY=1"); /* every input is bound */
+
+	event_base_dispatch(d.base);
+
+	daemon_drain(&d);
+	log_info("exiting");
+	daemon_free(&d);
+	return 0;
+}

@@ -1,0 +1,142 @@
+#!/bin/sh
+# reload-change: one SIGHUP reload that changes nearly everything, against
+# the real daemon:
+# - input "keep" is unchanged: its open TCP connection stays (same port,
+#   never closed) and keeps being archived;
+# - input "gone" is removed: its held connection is closed after what it
+#   sent is archived (the unterminated last frame included), its port
+#   refuses connections;
+# - input "chg" (UDP) changes max_message_size on the same port: reopened,
+#   a datagram cut before is whole after;
+# - input "new" appears and archives under its name;
+# - the rules gain linux-shadow-utils: a useradd line that did not alert
+#   before the reload alerts after it;
+# - the archive moves to another directory, /metrics to another port;
+# - workers cannot change without a restart: warned, kept.
+TEST_NAME=reload-change
+. "$(dirname "$0")/lib.sh"
+
+ports 6
+set -- $PORTS
+PK=$1 PG=$2 PC=$3 PN=$4 PM1=$5 PM2=$6
+cp -r "$top_srcdir/patterns" "$T/rules-after"
+cp -r "$top_srcdir/patterns" "$T/rules-before"
+chmod -R u+w "$T/rules-before"
+rm "$T/rules-before"/linux-shadow-utils.*
+
+cat >"$T/before.conf" <<CONF
+input keep { transport = tcp  address = "127.0.0.1:$PK" }
+input gone { transport = tcp  address = "127.0.0.1:$PG" }
+input chg { transport = udp  address = "127.0.0.1:$PC"  max_message_size = 1000 }
+rules = "$T/rules-before"
+archive { path = "$T/archive1/events.jsonl" }
+alerts { path = "$T/alerts.jsonl" }
+workers = 2
+stats_interval = 0
+metrics { address = "127.0.0.1:$PM1" }
+CONF
+cat >"$T/after.conf" <<CONF
+input new { transport = tcp  address = "127.0.0.1:$PN" }
+input chg { transport = udp  address = "127.0.0.1:$PC"  max_message_size = 2000 }
+input keep { transport = tcp  address = "127.0.0.1:$PK" }
+rules = "$T/rules-after"
+archive { path = "$T/archive2/events.jsonl" }
+alerts { path = "$T/alerts.jsonl" }
+workers = 3
+stats_interval = 0
+metrics { address = "127.0.0.1:$PM2" }
+CONF
+cp "$T/before.conf" "$T/logward.conf"
+
+# get PORT PATH: the body on stdout; fails unless the answer is 200
+get() {
+	[ "$(http_get "http://127.0.0.1:$1$2" "$T/http.body")" = 200 ] && cat "$T/http.body"
+}
+ADD='<86>Nov 27 10:00:00 web1 useradd[4242]: new user: name=mallory, UID=1337, GID=1337, home=/home/mallory, shell=/bin/bash, from=/dev/pts/0'
+LONG=$(printf '<13>1 - h reload - - - long %01472d' 0)
+[ ${#LONG} -eq 1500 ] || fail "test bug: LONG is ${#LONG} bytes"
+
+logward_start "$T/logward.conf"
+bg_start keeper $PEER --timeout 60 stream 127.0.0.1 "$PK" keepstream "$T/stop"
+keeper=$BG_LAST
+bg_start holder $PEER --timeout 30 tcpmany 127.0.0.1 "$PG" 100 gonemsg 30
+holder=$BG_LAST
+$PEER udp 127.0.0.1 "$PC" "$ADD" "$LONG" >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
+A=$T/archive1
+$EV wait "$A" 99 10 "message^gonemsg " >"$T/ev.out" 2>&1 || fail "$(cat "$T/ev.out")"
+$EV wait "$A" 1 10 "message~mallory" >"$T/ev.out" 2>&1 || fail "$(cat "$T/ev.out")"
+$EV wait "$A" 1 10 "message^long " "tags[]=_frame_truncated" >"$T/ev.out" 2>&1 ||
+    fail "the 1500-byte datagram was not cut at 1000 before the reload: $(cat "$T/ev.out")"
+$EV wait "$A" 100 10 "message^keepstream " >"$T/ev.out" 2>&1 || fail "$(cat "$T/ev.out")"
+[ ! -s "$T/alerts.jsonl" ] || fail "useradd alerted before its rules were loaded"
+get "$PM1" /healthz >/dev/null || fail "no metrics on the first port"
+
+cp "$T/after.conf" "$T/logward.conf"
+kill -HUP "$LOGWARD_PID"
+wait_for 'grep -q "reloaded \|reload failed" "$T/logward.err"' 20 || fail "no reload outcome within 20 s"
+grep -q "reloaded " "$T/logward.err" || fail "the reload failed"
+grep -q "workers 2 -> 3 needs a restart; keeping 2" "$T/logward.err" ||
+    fail "no needs-restart warning for workers"
+grep -q "input gone: closed" "$T/logward.err" || fail "input gone not closed"
+grep -q "input chg: reopening" "$T/logward.err" || fail "input chg not reopened"
+grep -q "input new: listening on tcp 127.0.0.1:$PN" "$T/logward.err" || fail "input new not opened"
+[ "$(grep -c "input keep: listening" "$T/logward.err")" -eq 1 ] || fail "input keep was reopened"
+
+# gone: every message it sent archived (the held unterminated one too), connection closed
+wait_for '! kill -0 "$holder" 2>/dev/null' 10 || fail "the connection of the removed input is still open"
+$EV wait "$A" 100 10 "message^gonemsg " >"$T/ev.out" 2>&1 || fail "removed input: $(cat "$T/ev.out")"
+[ "$($EV count "$A" "message^gonemsg ")" -eq 100 ] || fail "removed input: not exactly 100 messages"
+$PY -c 'import socket, sys
+s = socket.socket(); s.settimeout(5)
+try:
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+except ConnectionRefusedError:
+    sys.exit(0)
+sys.exit(1)' "$PG" || fail "the removed input's port still accepts connections"
+
+# new outputs and inputs
+B=$T/archive2
+$PEER udp 127.0.0.1 "$PC" "$ADD" "$LONG" >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
+$PEER tcp 127.0.0.1 "$PN" '<13>1 - h reload - - - to the new input\n' >"$T/peer.out" 2>&1 ||
+    fail "peer: $(cat "$T/peer.out")"
+$EV wait "$B" 1 10 "message=to the new input" "observer.ingress.name=new" >"$T/ev.out" 2>&1 ||
+    fail "new input: $(cat "$T/ev.out")"
+$EV wait "$B" 1 10 "message^long " "observer.ingress.name=chg" >"$T/ev.out" 2>&1 ||
+    fail "changed input: $(cat "$T/ev.out")"
+$EV check "$B" "message^long " -- "tags[]!=_frame_truncated" >"$T/ev.out" 2>&1 ||
+    fail "the changed max_message_size did not apply: $(cat "$T/ev.out")"
+wait_for '[ -s "$T/alerts.jsonl" ]' 10 || fail "useradd did not alert after the rules changed"
+[ "$(grep -c mallory "$T/alerts.jsonl")" -eq 1 ] || fail "not exactly one alert"
+grep -q '"T1136.001"' "$T/alerts.jsonl" || fail "the alert is not T1136.001"
+[ "$($EV count "$A" "message=to the new input")" -eq 0 ] || fail "an event went to the old archive"
+
+# metrics moved; the kept connection counts on, once
+get "$PM1" /healthz >/dev/null && fail "metrics still answer on the old port"
+get "$PM2" /metrics >"$T/metrics.txt" || fail "no metrics on the new port"
+grep -q '^logward_config_reloads_total{result="success"} 1$' "$T/metrics.txt" ||
+    fail "reload counter: $(grep reloads_total "$T/metrics.txt")"
+grep -q '^logward_received_messages_total{input="new",transport="tcp"} 1$' "$T/metrics.txt" ||
+    fail "the new input is not in the metrics"
+grep -q 'input="gone"' "$T/metrics.txt" && fail "the removed input is still in the metrics"
+grep -q '^logward_tcp_connections_total{input="keep"} 1$' "$T/metrics.txt" ||
+    fail "input keep: $(grep 'connections_total{input="keep"}' "$T/metrics.txt")"
+grep -q '^logward_alerts_total{technique="T1136.001"} 1$' "$T/metrics.txt" ||
+    fail "alerts by technique: $(grep alerts_total "$T/metrics.txt" | grep T1136)"
+
+touch "$T/stop"
+wait "$keeper"
+out=$(cat "$T/keeper.out")
+sent=$(echo "$out" | sed -n 's/.*sent=\([0-9]*\).*/\1/p')
+port=$(echo "$out" | sed -n 's/.*port=\([0-9]*\).*/\1/p')
+case $out in *closed=0) ;; *) fail "the kept input's connection was closed: $out" ;; esac
+wait_for '[ $(($($EV count "$A" "message^keepstream ") + $($EV count "$B" "message^keepstream "))) -ge "$sent" ]' 20 ||
+    fail "kept connection: not every message archived"
+[ "$($EV count "$B" "message^keepstream ")" -gt 0 ] || fail "nothing from the kept connection after the reload"
+[ $(($($EV count "$A" "message^keepstream ") + $($EV count "$B" "message^keepstream "))) -eq "$sent" ] ||
+    fail "kept connection: duplicates"
+ports_seen=$( ($EV values "$A" source.port "message^keepstream "; $EV values "$B" source.port "message^keepstream ") | sort -u)
+[ "$ports_seen" = "$port" ] || fail "kept connection: source ports '$ports_seen', sender $port"
+
+logward_stop TERM
+[ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS"
+note "one reload: input kept (connection too, $sent frames), removed (100 archived), changed, added; rules, archive and metrics port changed; workers kept"
