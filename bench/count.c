@@ -2,6 +2,7 @@
  * count.c: count the lines the daemon archived, as they arrive.
  *
  *   count -d DIR -n TARGET [-f DONEFILE] [-s STALL_MS] [-t TIMEOUT_S]
+ *         [-p PID -m MARK]
  *
  * Every 20 ms, reads what was appended to the regular files in DIR (files
  * may appear while it runs) and counts LFs.  Stops when TARGET lines are
@@ -10,7 +11,9 @@
  * Prints one line:
  *   lines=N end_ns=E reason=target|stall|timeout
  * where E is the CLOCK_REALTIME time of the poll that first saw the last
- * line: the end of the end-to-end measurement.
+ * line: the end of the end-to-end measurement.  With -p and -m, the line
+ * adds rss_mark_kb=R1 rss_end_kb=R2: VmRSS of process PID at the poll that
+ * first saw MARK lines, and at the end (0 when it could not be read).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -39,6 +42,24 @@ now_realtime(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* VmRSS of pid in kB, or 0. */
+static unsigned long
+rss_kb(long pid)
+{
+	char path[64], line[256];
+	unsigned long kb = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "VmRSS: %lu", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb;
 }
 
 /* Open the files of dir not yet tracked. */
@@ -97,13 +118,15 @@ main(int argc, char **argv)
 {
 	struct tracked files[FILES_MAX];
 	const char *dir = NULL, *donefile = NULL, *reason;
-	uint64_t target = 0, lines = 0, stall_ms = 3000, timeout_s = 600;
+	uint64_t target = 0, lines = 0, stall_ms = 3000, timeout_s = 600, mark = 0;
+	unsigned long rss_mark = 0;
+	long pid = 0;
 	uint64_t t_start, t_poll, t_last = 0, t_quiet_since = 0;
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
 	char *buf;
 	int ch, nt = 0, done_seen = 0;
 
-	while ((ch = getopt(argc, argv, "d:f:n:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:f:m:n:p:s:t:")) != -1) {
 		switch (ch) {
 		case 'd':
 			dir = optarg;
@@ -111,8 +134,14 @@ main(int argc, char **argv)
 		case 'f':
 			donefile = optarg;
 			break;
+		case 'm':
+			mark = strtoull(optarg, NULL, 10);
+			break;
 		case 'n':
 			target = strtoull(optarg, NULL, 10);
+			break;
+		case 'p':
+			pid = strtol(optarg, NULL, 10);
 			break;
 		case 's':
 			stall_ms = strtoull(optarg, NULL, 10);
@@ -122,7 +151,7 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: count -d dir -n target [-f donefile] "
-			    "[-s stall_ms] [-t timeout_s]\n");
+			    "[-s stall_ms] [-t timeout_s] [-p pid -m mark]\n");
 			return 2;
 		}
 	}
@@ -140,6 +169,8 @@ main(int argc, char **argv)
 			t_last = t_poll;
 			t_quiet_since = t_poll;
 		}
+		if (pid > 0 && mark > 0 && rss_mark == 0 && lines >= mark)
+			rss_mark = rss_kb(pid);
 		if (lines >= target) {
 			reason = "target";
 			break;
@@ -162,8 +193,11 @@ main(int argc, char **argv)
 		}
 		nanosleep(&tick, NULL);
 	}
-	printf("lines=%llu end_ns=%llu reason=%s\n", (unsigned long long)lines,
+	printf("lines=%llu end_ns=%llu reason=%s", (unsigned long long)lines,
 	    (unsigned long long)(t_last ? t_last : now_realtime()), reason);
+	if (pid > 0 && mark > 0)
+		printf(" rss_mark_kb=%lu rss_end_kb=%lu", rss_mark, rss_kb(pid));
+	printf("\n");
 	free(buf);
 	return 0;
 }
