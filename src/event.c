@@ -111,12 +111,11 @@ static const struct {
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Two digits, zero-padded. */
+/* Two digits, zero-padded (v < 100): a lookup instead of divisions. */
 static char *
 put2(char *p, unsigned v)
 {
-	p[0] = (char)('0' + v / 10 % 10);
-	p[1] = (char)('0' + v % 10);
+	memcpy(p, json_digit_pairs + 2 * v, 2);
 	return p + 2;
 }
 
@@ -130,7 +129,6 @@ event_format_time(char *buf, size_t cap, int64_t epoch, uint32_t usec)
 	int64_t days, secs, z, era, doe, yoe, y, doy, mp, d, m;
 	char *p = buf;
 	uint32_t u;
-	int i;
 
 	/* RFC 3339 5.6: four-digit years only */
 	if (cap < 28 || usec > 999999 || epoch < -62167219200LL ||
@@ -166,9 +164,10 @@ event_format_time(char *buf, size_t cap, int64_t epoch, uint32_t usec)
 	*p++ = ':';
 	p = put2(p, (unsigned)(secs % 60));
 	*p++ = '.';
-	for (i = 5, u = usec; i >= 0; i--, u /= 10)
-		p[i] = (char)('0' + u % 10);
-	p += 6;
+	u = usec;
+	p = put2(p, u / 10000);
+	p = put2(p, u / 100 % 100);
+	p = put2(p, u % 100);
 	*p++ = 'Z';
 	*p = '\0';
 	return (size_t)(p - buf);
@@ -737,7 +736,10 @@ event_write_fields(struct event_ctx *ctx)
 
 		/* open segments this key shares: same bytes, and a boundary */
 		segs = 0;
-		if (open_segs > 0) {
+		if (open_segs > 0 && open_end[open_segs - 1] == dir &&
+		    memcmp(open, key, dir) == 0)
+			segs = open_segs; /* a sibling of the last key: the usual case */
+		else if (open_segs > 0) {
 			n = open_end[open_segs - 1] < dir ? open_end[open_segs - 1] : dir;
 			for (c = 0; c < n && open[c] == key[c]; c++)
 				;

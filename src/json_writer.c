@@ -48,6 +48,11 @@ static const unsigned char json_byte_class[256] = {
 
 static const char json_hex_digits[] = "0123456789abcdef";
 
+const char json_digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 /* An empty buffer; nothing is allocated until the first append. */
 void
 strbuf_init(struct strbuf *sb)
@@ -253,66 +258,79 @@ json_word_special(uint64_t x)
 	    ((b - WORD_ONES) & ~b) | x) & WORD_HIGHS;
 }
 
-/*
- * Advance *i over bytes that need no closer look (as json_word_special):
- * true with *i at the first byte that does, false with fewer than 16 bytes
- * left and none special before them.  16 bytes a step with SSE2 (every
- * x86-64 has it): a signed compare below 0x20 catches the controls and
- * every byte >= 0x80 at once.  Without SSE2, false at once: the word loop
- * does the work.
- */
-static inline bool
-json_skip_plain16(const unsigned char *u, size_t *i, size_t len)
-{
 #ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
-	    space = _mm_set1_epi8(0x20);
-	__m128i v, special;
+/* Bit k set when byte k of the 16 at p needs a closer look (as json_word_special). */
+static inline unsigned
+json_special16(const unsigned char *p)
+{
+	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* signed: below 0x20 are the controls and every byte >= 0x80 */
+	const __m128i special = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+
+	return (unsigned)_mm_movemask_epi8(special);
+}
+#endif
+
+/*
+ * Index of the first byte at or after i that needs a closer look, or len.
+ * 16 bytes a step with SSE2 (every x86-64 has it), else 8; the last step
+ * is one load that ends at len, overlapping bytes already found plain, so
+ * no byte-by-byte tail unless the string is short or that step finds one.
+ */
+static inline size_t
+json_plain_end(const unsigned char *u, size_t i, size_t len)
+{
+	uint64_t word;
+#ifdef __SSE2__
 	unsigned mask;
 
-	while (len - *i >= 16) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)(u + *i));
-		special = _mm_or_si128(_mm_cmplt_epi8(v, space),
-		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-		mask = (unsigned)_mm_movemask_epi8(special);
-		if (mask != 0) {
-			*i += (size_t)__builtin_ctz(mask);
-			return true;
-		}
-		*i += 16;
+	if (len - i >= 16) {
+		for (; len - i >= 16; i += 16)
+			if ((mask = json_special16(u + i)) != 0)
+				return i + (size_t)__builtin_ctz(mask);
+		if (i == len)
+			return len;
+		/* bits of the bytes from i on: the top len - i of the 16 */
+		mask = json_special16(u + len - 16) >> (16 - (len - i));
+		if (mask == 0)
+			return len;
+		return i + (size_t)__builtin_ctz(mask);
 	}
-#else
-	(void)u;
-	(void)i;
-	(void)len;
 #endif
-	return false;
+	if (len - i >= 8) {
+		for (; len - i >= 8; i += 8) {
+			memcpy(&word, u + i, 8);
+			if (json_word_special(word))
+				goto bytes;
+		}
+		if (i == len)
+			return len;
+		memcpy(&word, u + len - 8, 8);
+		if (!json_word_special(word))
+			return len;
+	}
+bytes:
+	while (i < len && json_byte_class[u[i]] == 0)
+		i++;
+	return i;
 }
 
 /*
  * The escaper.  Runs of bytes that need no change (printable ASCII and
- * well-formed UTF-8) are found sixteen or eight bytes at a time where
- * possible and copied with one memcpy.
+ * well-formed UTF-8) are found many bytes at a time (json_plain_end) and
+ * copied with one memcpy.
  */
 static int
 json_escape_body(struct strbuf *out, const unsigned char *u, size_t len)
 {
 	size_t i = 0, start, n;
-	uint64_t word;
 
 	while (i < len) {
 		start = i;
 		for (;;) {
-			if (!json_skip_plain16(u, &i, len)) {
-				while (len - i >= 8) {
-					memcpy(&word, u + i, 8);
-					if (json_word_special(word))
-						break;
-					i += 8;
-				}
-				while (i < len && json_byte_class[u[i]] == 0)
-					i++;
-			}
+			i = json_plain_end(u, i, len);
 			if (i == len || json_byte_class[u[i]] == 1)
 				break;
 			if ((n = utf8_sequence_len(u + i, len - i)) == 0)
@@ -356,22 +374,22 @@ json_writer_init(struct json_writer *w, struct strbuf *out)
 }
 
 /*
- * Start a value: the comma between siblings.  json_key clears need_comma
- * so the value after a key gets none.  Returns false when the writer has
- * failed and nothing must be written.
+ * Start a value that writes at most extra bytes after its comma: the comma
+ * between siblings, and one reservation for both (json_key clears
+ * need_comma so the value after a key gets none).  Returns false when the
+ * writer has failed and nothing must be written.
  */
-static bool
-json_value_start(struct json_writer *w)
+static inline bool
+json_value_start(struct json_writer *w, size_t extra)
 {
 	if (w->failed)
 		return false;
-	if (w->need_comma[w->depth]) {
-		if (strbuf_room(w->out, 1) == -1) {
-			w->failed = true;
-			return false;
-		}
-		w->out->data[w->out->len++] = ',';
+	if (extra > SIZE_MAX - 1 || strbuf_room(w->out, extra + 1) == -1) {
+		w->failed = true;
+		return false;
 	}
+	if (w->need_comma[w->depth])
+		w->out->data[w->out->len++] = ',';
 	w->need_comma[w->depth] = true;
 	return true;
 }
@@ -380,13 +398,9 @@ json_value_start(struct json_writer *w)
 static void
 json_container_begin(struct json_writer *w, char open)
 {
-	if (!json_value_start(w))
+	if (!json_value_start(w, 1))
 		return;
 	if (w->depth >= JSON_WRITER_MAX_DEPTH) {
-		w->failed = true;
-		return;
-	}
-	if (strbuf_room(w->out, 1) == -1) {
 		w->failed = true;
 		return;
 	}
@@ -441,34 +455,43 @@ json_array_end(struct json_writer *w)
 	json_container_end(w, ']');
 }
 
+/* json_value_start for a quoted string of len bytes and a suffix. */
+static inline bool
+json_string_start(struct json_writer *w, size_t len)
+{
+	if (len > SIZE_MAX - 4) {
+		w->failed = true;
+		return false;
+	}
+	return json_value_start(w, len + 3);
+}
+
 /*
  * Quote and escape s[0..len) into the output, and add suffix (':' after a
- * key) when it is not NUL.  One reservation covers the common case.
+ * key) when it is not NUL.  json_value_start reserved len + 3 bytes: the
+ * whole of it when nothing needs escaping.
  */
 static void
 json_quoted(struct json_writer *w, const char *s, size_t len, char suffix)
 {
 	struct strbuf *out = w->out;
 
-	if (len > SIZE_MAX - 3 || strbuf_room(out, len + 3) == -1)
-		goto fail;
 	out->data[out->len++] = '"';
 	if (json_escape_body(out, (const unsigned char *)s, len) == -1 ||
-	    strbuf_room(out, 2) == -1)
-		goto fail;
+	    strbuf_room(out, 2) == -1) {
+		w->failed = true;
+		return;
+	}
 	out->data[out->len++] = '"';
 	if (suffix != '\0')
 		out->data[out->len++] = suffix;
-	return;
-fail:
-	w->failed = true;
 }
 
 /* Write "key": with the key escaped like any string. */
 void
 json_key(struct json_writer *w, const char *key, size_t len)
 {
-	if (!json_value_start(w))
+	if (!json_string_start(w, len))
 		return;
 	json_quoted(w, key, len, ':');
 	w->need_comma[w->depth] = false;
@@ -479,18 +502,16 @@ void
 json_key_ascii(struct json_writer *w, const char *key, size_t len)
 {
 	struct strbuf *out = w->out;
+	char *p;
 
-	if (!json_value_start(w))
+	if (!json_string_start(w, len))
 		return;
-	if (len > SIZE_MAX - 3 || strbuf_room(out, len + 3) == -1) {
-		w->failed = true;
-		return;
-	}
-	out->data[out->len++] = '"';
-	memcpy(out->data + out->len, key, len);
-	out->len += len;
-	out->data[out->len++] = '"';
-	out->data[out->len++] = ':';
+	p = out->data + out->len;
+	p[0] = '"';
+	memcpy(p + 1, key, len);
+	p[len + 1] = '"';
+	p[len + 2] = ':';
+	out->len += len + 3;
 	w->need_comma[w->depth] = false;
 }
 
@@ -498,7 +519,7 @@ json_key_ascii(struct json_writer *w, const char *key, size_t len)
 void
 json_string(struct json_writer *w, const char *s, size_t len)
 {
-	if (!json_value_start(w))
+	if (!json_string_start(w, len))
 		return;
 	json_quoted(w, s, len, '\0');
 }
@@ -514,10 +535,10 @@ json_cstring(struct json_writer *w, const char *s)
 static void
 json_literal(struct json_writer *w, const char *s, size_t len)
 {
-	if (!json_value_start(w))
+	if (!json_value_start(w, len))
 		return;
-	if (strbuf_append(w->out, s, len) == -1)
-		w->failed = true;
+	memcpy(w->out->data + w->out->len, s, len);
+	w->out->len += len;
 }
 
 /* Write a 64-bit integer without printf. */
@@ -528,10 +549,16 @@ json_int(struct json_writer *w, int64_t v)
 	/* the magnitude in unsigned arithmetic: INT64_MIN has no positive */
 	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	do {
-		*--p = (char)('0' + m % 10);
-		m /= 10;
-	} while (m != 0);
+	while (m >= 100) {
+		p -= 2;
+		memcpy(p, json_digit_pairs + 2 * (m % 100), 2);
+		m /= 100;
+	}
+	if (m >= 10) {
+		p -= 2;
+		memcpy(p, json_digit_pairs + 2 * m, 2);
+	} else
+		*--p = (char)('0' + m);
 	if (v < 0)
 		*--p = '-';
 	json_literal(w, p, (size_t)(buf + sizeof(buf) - p));

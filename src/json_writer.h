@@ -87,6 +87,9 @@ void json_null(struct json_writer *w);
  */
 void json_value_fjson(struct json_writer *w, struct json_object *v);
 
+/* "00" "01" ... "99": number formatting two digits at a time (event times too). */
+extern const char json_digit_pairs[201];
+
 /* Append s[0..len) escaped, without quotes.  Exposed for tests and fuzzing. */
 int json_escape_append(struct strbuf *out, const char *s, size_t len);
 
