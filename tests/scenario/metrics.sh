@@ -2,7 +2,9 @@
 # metrics: the counters in GET /metrics equal what the test sent and what
 # logward had to drop: UDP datagrams, TCP octet-counted frames, a frame over
 # max_message_size = 64 (too_long), a bad octet count (bad_frame), a
-# connection over max_connections = 1 (refused), one alert by technique.
+# connection over max_connections = 1 (refused), one alert by technique;
+# then N of each kind (good RFC 5424, good RFC 3164, malformed, oversize
+# frame, bad octet count) and every counter moves by exactly that.
 # GET /healthz is 200 "ok"; other paths are 404 (503 while draining:
 # drain-health.sh).
 TEST_NAME=metrics
@@ -145,6 +147,74 @@ nz=$(counter lan_udp normalized)
 expect 'logward_normalized_messages_total{input="lan_udp"}' "$nz"
 [ "$nz" -ge 1 ] || fail "the useradd line was not normalized (normalized=$nz)"
 
+# --- N of each kind, counted from what the test sends: good RFC 5424, good
+#     RFC 3164, malformed (an invalid PRI: a parse failure) over UDP and over
+#     TCP, and over TCP oversize frames (too_long) and bad octet counts
+#     (bad_frame, read as LF frames).  Every counter moves by exactly that.
+N=5
+fetch /metrics
+cp "$T/http.body" "$T/before.txt"
+before() {
+	v=$(awk -v k="$1" '$1 == k { print $2 }' "$T/before.txt")
+	echo "${v:-0}"
+}
+# delta 'NAME{LABELS}' N: the counter grew by N since before.txt
+delta() {
+	b=$(before "$1")
+	expect "$1" $((b + $2))
+}
+set --
+ub=0
+tb=0
+i=0
+while [ $i -lt $N ]; do
+	g5="<13>1 2026-11-27T10:00:00Z h kinds - - - udp good5424 $i"
+	g3="<13>Nov 27 10:00:00 h kinds: udp good3164 $i"
+	bad="<999>kinds udp malformed $i"
+	set -- "$@" "$g5" "$g3" "$bad"
+	ub=$((ub + ${#g5} + ${#g3} + ${#bad}))
+	i=$((i + 1))
+done
+$PEER udp 127.0.0.1 "$PU" "$@" >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
+set --
+i=0
+while [ $i -lt $N ]; do
+	g5="<13>1 2026-11-27T10:00:00Z h kinds - - - tcp good5424 $i"
+	g3="<13>Nov 27 10:00:00 h kinds: tcp good3164 $i"
+	bad="<999>kinds tcp malformed $i"
+	long=$(printf '<13>1 - h kinds - - - tcp oversize %d %060d' "$i" 0)
+	bc="9x <13>1 - h kinds - - - tcp badcount $i"
+	set -- "$@" "@oc:$g5" "$g3\n" "$bad\n" "@oc:$long" "$bc\n"
+	# an octet-counted frame is "LEN SP MSG"; the others end in LF
+	l5=${#g5} ll=${#long}
+	tb=$((tb + ${#l5} + 1 + l5 + ${#g3} + 1 + ${#bad} + 1 + ${#ll} + 1 + ll + ${#bc} + 1))
+	i=$((i + 1))
+done
+$PEER tcp 127.0.0.1 "$P" "$@" >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
+ev_wait $((8 * N)) 10 "event.original~kinds"
+fetch /metrics
+delta 'logward_received_messages_total{input="lan_udp",transport="udp"}' $((3 * N))
+delta 'logward_received_bytes_total{input="lan_udp",transport="udp"}' "$ub"
+delta 'logward_parse_failures_total{input="lan_udp"}' "$N"
+delta 'logward_dropped_messages_total{input="lan_udp",reason="too_long"}' 0
+delta 'logward_dropped_messages_total{input="lan_udp",reason="kernel_overflow"}' 0
+delta 'logward_received_messages_total{input="lan_tcp",transport="tcp"}' $((5 * N))
+delta 'logward_received_bytes_total{input="lan_tcp",transport="tcp"}' "$tb"
+delta 'logward_parse_failures_total{input="lan_tcp"}' "$N"
+delta 'logward_dropped_messages_total{input="lan_tcp",reason="too_long"}' "$N"
+delta 'logward_dropped_messages_total{input="lan_tcp",reason="bad_frame"}' "$N"
+delta 'logward_dropped_messages_total{input="lan_tcp",reason="refused"}' 0
+delta 'logward_tcp_connections_total{input="lan_tcp"}' 1
+delta 'logward_normalized_messages_total{input="lan_udp"}' 0
+delta 'logward_normalized_messages_total{input="lan_tcp"}' 0
+expect 'logward_tcp_connections_open{input="lan_tcp"}' 0
+[ "$($EV count "$T/archive" "event.original~kinds" "tags[]=_syslog_parse_failure")" -eq $((2 * N)) ] ||
+    fail "not $((2 * N)) events tagged _syslog_parse_failure"
+[ "$($EV count "$T/archive" "event.original~kinds" "tags[]=_frame_truncated")" -eq "$N" ] ||
+    fail "not $N events tagged _frame_truncated"
+[ "$($EV count "$T/archive" "event.original~kinds" "tags[]=_frame_bad_count")" -eq "$N" ] ||
+    fail "not $N events tagged _frame_bad_count"
+
 logward_stop TERM
 [ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS after TERM"
 
@@ -168,8 +238,16 @@ with open(sys.argv[2], "a") as f:
 	NOTIFY_SOCKET="$T/notify.sock" logward_start "$T/logward.conf"
 	wait_for 'grep -qx "READY=1" "$T/notify.log"' 5 || fail "no READY=1 from sd_notify"
 	grep -qx "STOPPING=1" "$T/notify.log" && fail "STOPPING=1 before TERM"
+	# HUP: RELOADING=1 with MONOTONIC_USEC (systemd >= 253), then READY=1 again
+	kill -HUP "$LOGWARD_PID"
+	wait_for '[ "$(grep -cx "READY=1" "$T/notify.log")" -ge 2 ]' 10 || fail "no READY=1 after HUP"
+	grep -q "^RELOADING=1$" "$T/notify.log" || fail "no RELOADING=1 on HUP"
+	grep -q "^MONOTONIC_USEC=[1-9][0-9]*$" "$T/notify.log" || fail "no MONOTONIC_USEC with RELOADING=1"
+	[ "$(grep -n "" "$T/notify.log" | grep -m1 "RELOADING=1" | cut -d: -f1)" -lt \
+	    "$(grep -n "" "$T/notify.log" | grep "READY=1" | tail -n 1 | cut -d: -f1)" ] ||
+	    fail "READY=1 did not follow RELOADING=1"
 	logward_stop TERM
 	wait_for 'grep -qx "STOPPING=1" "$T/notify.log"' 5 || fail "no STOPPING=1 from sd_notify on TERM"
-	note "sd_notify: READY=1 after binding, STOPPING=1 on TERM"
+	note "sd_notify: READY=1 after binding, RELOADING=1 then READY=1 on HUP, STOPPING=1 on TERM"
 fi
-note "counters equal what was sent: udp 3 ($ubytes bytes), tcp 6, too_long 2, bad_frame 1, refused 1, 1 alert"
+note "counters equal what was sent: udp 3 ($ubytes bytes), tcp 6, too_long 2, bad_frame 1, refused 1, 1 alert; then $N of each kind"
