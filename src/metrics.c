@@ -20,6 +20,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "deliver.h"
 #include "detect.h"
 #include "json_writer.h"
 #include "log.h"
@@ -253,6 +254,51 @@ metrics_alerts(struct metrics_writer *w, const struct metrics_source *src)
 	}
 }
 
+/* Webhook deliveries by result, and each spool's length and oldest record. */
+static void
+metrics_webhooks(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char *const results[] = { "delivered", "retried", "failed", "refused" };
+	static const char dname[] = "logward_webhook_deliveries_total";
+	static const char qname[] = "logward_webhook_spool_records";
+	static const char aname[] = "logward_webhook_spool_oldest_age_seconds";
+	size_t i, r, n = deliver_count(src->deliver);
+	struct deliver_stats *st;
+	struct metrics_label l[2];
+
+	if (n == 0)
+		return;
+	if ((st = calloc(n, sizeof(*st))) == NULL) {
+		w->failed = 1;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		deliver_get_stats(src->deliver, i, &st[i]);
+	mw_family(w, dname, "counter",
+	    "Alerts by webhook and result: delivered (2xx), retried (attempts to be "
+	    "repeated), failed (moved to the dead-letter file), refused (not spooled).");
+	for (i = 0; i < n; i++) {
+		const uint64_t v[] = { st[i].delivered, st[i].retries, st[i].failed, st[i].refused };
+
+		l[0] = (struct metrics_label){ "webhook", st[i].name };
+		for (r = 0; r < sizeof(results) / sizeof(results[0]); r++) {
+			l[1] = (struct metrics_label){ "result", results[r] };
+			mw_sample(w, dname, l, 2, v[r]);
+		}
+	}
+	mw_family(w, qname, "gauge", "Alerts in the webhook's spool not yet delivered.");
+	for (i = 0; i < n; i++) {
+		l[0] = (struct metrics_label){ "webhook", st[i].name };
+		mw_sample(w, qname, l, 1, st[i].queued);
+	}
+	mw_family(w, aname, "gauge", "Age of the oldest undelivered alert in the spool; 0 when none.");
+	for (i = 0; i < n; i++) {
+		l[0] = (struct metrics_label){ "webhook", st[i].name };
+		mw_sample(w, aname, l, 1, st[i].oldest_age_ms / 1000);
+	}
+	free(st);
+}
+
 /* Whether the last reload took, and how many did or did not (Prometheus' own names). */
 static void
 metrics_reloads(struct metrics_writer *w, const struct metrics_source *src)
@@ -299,6 +345,7 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	metrics_per_input(&w, src, "logward_tcp_connections_open", "gauge",
 	    "TCP connections open now.", MF_CONNECTIONS_OPEN, false, true);
 	metrics_alerts(&w, src);
+	metrics_webhooks(&w, src);
 	return w.failed ? -1 : 0;
 }
 
