@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "correlate.h"
 #include "detect.h"
 #include "event.h"
 
@@ -110,16 +111,16 @@ redact_needed(const struct detect_set *set, struct strbuf *scratch, const char *
 	return regexec(filter, scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH;
 }
 
-/* Write a string value redacted; scratch is reused. */
+/* Write a string value redacted by set's patterns; scratch is reused. */
 static void
-write_redacted(struct json_writer *w, const struct alert_input *in, struct strbuf *scratch,
+write_redacted_set(struct json_writer *w, const struct detect_set *set, struct strbuf *scratch,
     const char *s, size_t len)
 {
 	const regex_t *re;
 	size_t n;
 
-	re = detect_redactions(in->set, &n);
-	if (n == 0 || !redact_needed(in->set, scratch, s, len)) {
+	re = detect_redactions(set, &n);
+	if (n == 0 || !redact_needed(set, scratch, s, len)) {
 		json_string(w, s, len);
 		return;
 	}
@@ -131,15 +132,52 @@ write_redacted(struct json_writer *w, const struct alert_input *in, struct strbu
 	json_string(w, scratch->data != NULL ? scratch->data : "", scratch->len);
 }
 
-/* A field of the event by path; p NULL when absent. */
-static struct slice
-field_of(const struct detect_event *dev, const char *path, struct detect_value *v)
+static void
+write_redacted(struct json_writer *w, const struct alert_input *in, struct strbuf *scratch,
+    const char *s, size_t len)
 {
-	struct slice none = {NULL, 0};
+	write_redacted_set(w, in->set, scratch, s, len);
+}
 
-	if (path == NULL || !detect_field(dev, path, v))
-		return none;
-	return v->s;
+/* A C string as a slice; p NULL for NULL. */
+static struct slice
+cslice(const char *s)
+{
+	struct slice r = {s, s != NULL ? strlen(s) : 0};
+
+	return r;
+}
+
+/* related.user: the account, and the actor when it is another name. */
+static void
+write_related(struct json_writer *w, const struct detect_set *set, struct strbuf *scratch,
+    struct slice target, struct slice actor)
+{
+	if (target.p == NULL && actor.p == NULL)
+		return;
+	json_key_ascii(w, "related", 7);
+	json_object_begin(w);
+	json_key_ascii(w, "user", 4);
+	json_array_begin(w);
+	if (target.p != NULL)
+		write_redacted_set(w, set, scratch, target.p, target.len);
+	if (actor.p != NULL && (target.p == NULL || actor.len != target.len ||
+	    memcmp(actor.p, target.p, actor.len) != 0))
+		write_redacted_set(w, set, scratch, actor.p, actor.len);
+	json_array_end(w);
+	json_object_end(w);
+}
+
+/* End an alert line: its newline, or out back at start when it failed. */
+static int
+alert_finish(struct json_writer *w, struct strbuf *out, struct strbuf *scratch, size_t start)
+{
+	strbuf_free(scratch);
+	if (w->failed || strbuf_append_char(out, '\n') == -1) {
+		out->len = start;
+		return -1;
+	}
+	return 0;
 }
 
 /* event.type: the event's (a string or an array of strings), else ["info"]. */
@@ -236,13 +274,17 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 	struct json_writer w;
 	size_t start = out->len;
 
-	actor = field_of(&dev, d->actor, &va);
-	domain = field_of(&dev, d->target_domain, &vd);
-	group = field_of(&dev, d->group, &vg);
+	actor = detect_field_slice(&dev, d->actor, &va);
+	if (actor.p == NULL && in->actor != NULL && in->actor[0] != '\0') {
+		actor.p = in->actor;
+		actor.len = strlen(in->actor);
+	}
+	domain = detect_field_slice(&dev, d->target_domain, &vd);
+	group = detect_field_slice(&dev, d->group, &vg);
 	action.p = d->action;
 	action.len = d->action != NULL ? strlen(d->action) : 0;
 	if (action.p == NULL)
-		action = field_of(&dev, "event.action", &vac);
+		action = detect_field_slice(&dev, "event.action", &vac);
 	host = ev->msg->hostname;
 	if (host.p == NULL && ev->source_ip != NULL) {
 		host.p = ev->source_ip;
@@ -314,19 +356,7 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 		json_object_end(&w);
 		json_object_end(&w);
 	}
-	if (target.p != NULL || actor.p != NULL) {
-		json_key_ascii(&w, "related", 7);
-		json_object_begin(&w);
-		json_key_ascii(&w, "user", 4);
-		json_array_begin(&w);
-		if (target.p != NULL)
-			write_redacted(&w, in, &scratch, target.p, target.len);
-		if (actor.p != NULL && (target.p == NULL || actor.len != target.len ||
-		    memcmp(actor.p, target.p, actor.len) != 0))
-			write_redacted(&w, in, &scratch, actor.p, actor.len);
-		json_array_end(&w);
-		json_object_end(&w);
-	}
+	write_related(&w, in->set, &scratch, target, actor);
 	json_key_ascii(&w, "rule", 4);
 	json_object_begin(&w);
 	json_key_ascii(&w, "id", 2);
@@ -383,10 +413,181 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 		json_object_end(&w);
 	}
 	json_object_end(&w);
-	strbuf_free(&scratch);
-	if (w.failed || strbuf_append_char(out, '\n') == -1) {
-		out->len = start;
-		return -1;
+	return alert_finish(&w, out, &scratch, start);
+}
+
+/* A microsecond time as an RFC 3339 string value. */
+static void
+write_time_us(struct json_writer *w, int64_t us)
+{
+	char buf[32];
+	int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+	size_t n = event_format_time(buf, sizeof(buf), sec, (uint32_t)(us - sec * 1000000));
+
+	json_string(w, buf, n);
+}
+
+/* A string member redacted, left out when empty. */
+static void
+write_member(struct json_writer *w, const struct detect_set *set, struct strbuf *scratch,
+    const char *key, const char *value)
+{
+	if (value == NULL || value[0] == '\0')
+		return;
+	json_key_ascii(w, key, strlen(key));
+	write_redacted_set(w, set, scratch, value, strlen(value));
+}
+
+/* threat.technique / threat.tactic: one value as a string, several as an array. */
+static void
+write_technique_part(struct json_writer *w, const struct correlation *r, bool tactic)
+{
+	size_t i;
+
+	json_key_ascii(w, "id", 2);
+	if (r->n_techniques > 1)
+		json_array_begin(w);
+	for (i = 0; i < r->n_techniques; i++)
+		json_cstring(w, tactic ? r->techniques[i].tactic : r->techniques[i].id);
+	if (r->n_techniques > 1)
+		json_array_end(w);
+	json_key_ascii(w, "name", 4);
+	if (r->n_techniques > 1)
+		json_array_begin(w);
+	for (i = 0; i < r->n_techniques; i++)
+		json_cstring(w, tactic ? r->techniques[i].tactic_name : r->techniques[i].name);
+	if (r->n_techniques > 1)
+		json_array_end(w);
+}
+
+/* logward.correlation: the lines that make the alert, oldest first. */
+static void
+write_evidence(struct json_writer *w, const struct correlate_alert *a,
+    const struct detect_set *set, struct strbuf *scratch)
+{
+	size_t i;
+
+	json_key_ascii(w, "logward", 7);
+	json_object_begin(w);
+	json_key_ascii(w, "correlation", 11);
+	json_object_begin(w);
+	if (a->count > 0) {
+		json_key_ascii(w, "admin_count", 11);
+		json_int(w, a->count);
 	}
-	return 0;
+	json_key_ascii(w, "evidence", 8);
+	json_array_begin(w);
+	for (i = 0; i < a->n_evidence; i++) {
+		const struct correlate_evidence *e = &a->evidence[i];
+
+		json_object_begin(w);
+		json_key_ascii(w, "@timestamp", 10);
+		write_time_us(w, e->event_us);
+		json_key_ascii(w, "event", 5);
+		json_object_begin(w);
+		json_key_ascii(w, "original", 8);
+		write_redacted_set(w, set, scratch, e->raw != NULL ? e->raw : "", e->raw_len);
+		json_object_end(w);
+		if (e->rule_id != NULL && e->rule_id[0] != '\0') {
+			json_key_ascii(w, "rule", 4);
+			json_object_begin(w);
+			json_key_ascii(w, "id", 2);
+			json_cstring(w, e->rule_id);
+			json_object_end(w);
+		}
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+	json_object_end(w);
+}
+
+int
+alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
+    const struct detect_set *set)
+{
+	const struct correlation *r = a->rule;
+	struct strbuf scratch;
+	struct json_writer w;
+	size_t start = out->len;
+	int64_t last = a->n_evidence > 0 ? a->evidence[a->n_evidence - 1].event_us : 0;
+	bool actor = a->actor != NULL && a->actor[0] != '\0';
+	bool account = a->account != NULL && a->account[0] != '\0';
+
+	strbuf_init(&scratch);
+	json_writer_init(&w, out);
+	json_object_begin(&w);
+	json_key_ascii(&w, "@timestamp", 10);
+	write_time_us(&w, last);
+	json_key_ascii(&w, "event", 5);
+	json_object_begin(&w);
+	json_key_ascii(&w, "action", 6);
+	json_cstring(&w, r->action);
+	json_key_ascii(&w, "category", 8);
+	json_array_begin(&w);
+	json_cstring(&w, "iam");
+	json_array_end(&w);
+	json_key_ascii(&w, "kind", 4);
+	json_cstring(&w, "alert");
+	json_key_ascii(&w, "severity", 8);
+	json_int(&w, detect_severity_score(r->severity));
+	json_key_ascii(&w, "type", 4);
+	json_array_begin(&w);
+	json_cstring(&w, "info");
+	json_array_end(&w);
+	json_object_end(&w);
+	if (a->group != NULL && a->group[0] != '\0') {
+		json_key_ascii(&w, "group", 5);
+		json_object_begin(&w);
+		write_member(&w, set, &scratch, "name", a->group);
+		json_object_end(&w);
+	}
+	json_key_ascii(&w, "host", 4);
+	json_object_begin(&w);
+	write_member(&w, set, &scratch, "hostname", a->scope);
+	json_object_end(&w);
+	json_key_ascii(&w, "labels", 6);
+	json_object_begin(&w);
+	json_key_ascii(&w, "severity", 8);
+	json_cstring(&w, detect_severity_name(r->severity));
+	json_object_end(&w);
+	write_evidence(&w, a, set, &scratch);
+	json_key_ascii(&w, "message", 7);
+	json_cstring(&w, r->title);
+	write_related(&w, set, &scratch, account ? cslice(a->account) : cslice(NULL),
+	    actor ? cslice(a->actor) : cslice(NULL));
+	json_key_ascii(&w, "rule", 4);
+	json_object_begin(&w);
+	json_key_ascii(&w, "id", 2);
+	json_cstring(&w, r->id);
+	json_key_ascii(&w, "name", 4);
+	json_cstring(&w, r->title);
+	json_object_end(&w);
+	json_key_ascii(&w, "threat", 6);
+	json_object_begin(&w);
+	json_key_ascii(&w, "framework", 9);
+	json_cstring(&w, "MITRE ATT&CK");
+	json_key_ascii(&w, "tactic", 6);
+	json_object_begin(&w);
+	write_technique_part(&w, r, true);
+	json_object_end(&w);
+	json_key_ascii(&w, "technique", 9);
+	json_object_begin(&w);
+	write_technique_part(&w, r, false);
+	json_object_end(&w);
+	json_object_end(&w);
+	if (account || actor) {
+		json_key_ascii(&w, "user", 4);
+		json_object_begin(&w);
+		write_member(&w, set, &scratch, "name", a->actor);
+		if (account) {
+			json_key_ascii(&w, "target", 6);
+			json_object_begin(&w);
+			write_member(&w, set, &scratch, "name", a->account);
+			json_object_end(&w);
+		}
+		json_object_end(&w);
+	}
+	json_object_end(&w);
+	return alert_finish(&w, out, &scratch, start);
 }

@@ -17,6 +17,7 @@
 
 #include "json_writer.h"
 
+struct correlate_alert;
 struct detect_result;
 struct detect_set;
 struct event_input;
@@ -27,6 +28,7 @@ struct alert_input {
 	const struct detect_result *result;  /* from detect_match on that event */
 	const struct detect_set *set;        /* its redact patterns */
 	bool explain;                        /* add logward.explain (--test-rules) */
+	const char *actor;   /* user.name when the event has none (correlate); NULL */
 };
 
 /*
@@ -35,6 +37,17 @@ struct alert_input {
  * is whole and self-contained: a spool can take it as it is.
  */
 int alert_format(struct strbuf *out, const struct alert_input *in);
+
+/*
+ * Append the alert line of a correlation (correlate.h) to out: its rule,
+ * techniques (threat.technique.id etc. as arrays when there are two),
+ * scope as host.hostname, account, group, actor, @timestamp of the last
+ * evidence, and logward.correlation.evidence: each line involved with its
+ * @timestamp, rule.id and event.original (redacted by set's patterns).
+ * Returns 0, or -1 when out of memory (out is then back to its length).
+ */
+int alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
+    const struct detect_set *set);
 
 /*
  * Append s[0..len) to out with the n patterns of re applied in order.

@@ -70,6 +70,10 @@ static const struct conf_range conf_ranges[] = {
     {"stats_interval", 0, 86400, 300},
     {"timeout", 1, 600, 15},
     {"max_spool_bytes", 4096, 1099511627776, 1073741824},
+    {"window", 1, 31536000, 3600},
+    {"session_window", 1, 86400, 300},
+    {"max_entries", 16, 10000000, 10000},
+    {"threshold", 0, 1000000, 0},
 };
 
 /* The state of one conf_load: the caller's error buffer and the include depth. */
@@ -133,6 +137,8 @@ conf_context(cfg_t *sec, char *buf, size_t len)
 		snprintf(buf, len, "alerts: ");
 	else if (strcmp(sec->name, "metrics") == 0)
 		snprintf(buf, len, "metrics: ");
+	else if (strcmp(sec->name, "correlate") == 0)
+		snprintf(buf, len, "correlate: ");
 }
 
 /* Record the first error as "file:line: context message"; later ones add nothing. */
@@ -984,6 +990,8 @@ conf_free(struct conf *c)
 	free(c->rules);
 	free(c->archive_path);
 	free(c->alerts_path);
+	free(c->correlate.state_dir);
+	free(c->correlate.baseline);
 	free(c->metrics_address);
 	free(c->metrics_host);
 	free(c->metrics_port);
@@ -1084,6 +1092,50 @@ conf_default_alerts(const char *archive_path)
 	memcpy(p, archive_path, dir);
 	memcpy(p + dir, CONF_ALERTS_NAME, sizeof(CONF_ALERTS_NAME));
 	return p;
+}
+
+void
+conf_correlate_defaults(struct correlate_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->window = conf_range_find("window")->def;
+	s->session_window = conf_range_find("session_window")->def;
+	s->max_entries = (size_t)conf_range_find("max_entries")->def;
+	s->threshold = (unsigned)conf_range_find("threshold")->def;
+}
+
+/*
+ * The correlate block (or its defaults).  state_dir defaults to the
+ * directory of the alerts file; "" keeps the state in memory only.
+ */
+static int
+conf_take_correlate(cfg_t *sec, struct conf *c)
+{
+	struct correlate_settings *s = &c->correlate;
+	const char *dir = sec != NULL ? cfg_getstr(sec, "state_dir") : NULL;
+	const char *baseline = sec != NULL ? cfg_getstr(sec, "baseline") : NULL;
+
+	conf_correlate_defaults(s);
+	if (sec != NULL) {
+		s->window = cfg_getint(sec, "window");
+		s->session_window = cfg_getint(sec, "session_window");
+		s->max_entries = (size_t)cfg_getint(sec, "max_entries");
+		s->threshold = (unsigned)cfg_getint(sec, "threshold");
+		s->alert_on_unknown = cfg_getbool(sec, "alert_on_unknown");
+	}
+	if (dir != NULL)
+		s->state_dir = strdup(dir);
+	else if (strchr(c->alerts_path, '%') != NULL)
+		s->state_dir = strdup(""); /* no fixed directory: memory only */
+	else {
+		const char *slash = strrchr(c->alerts_path, '/');
+
+		s->state_dir = slash == NULL ? strdup(".") : slash == c->alerts_path ? strdup("/")
+		    : strndup(c->alerts_path, (size_t)(slash - c->alerts_path));
+	}
+	if (baseline != NULL && (s->baseline = strdup(baseline)) == NULL)
+		return -1;
+	return s->state_dir == NULL ? -1 : 0;
 }
 
 /* Copy the metrics block, when there is one; 0 on success. */
@@ -1195,6 +1247,9 @@ conf_build(cfg_t *cfg, const char *path)
 	if (c->path == NULL || c->rules == NULL || c->archive_path == NULL ||
 	    c->alerts_path == NULL)
 		goto fail;
+	if (conf_take_correlate(cfg_size(cfg, "correlate") > 0 ?
+	    cfg_getnsec(cfg, "correlate", 0) : NULL, c) != 0)
+		goto fail;
 	return c;
 fail:
 	conf_free(c);
@@ -1282,6 +1337,17 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
 		CFG_END()
 	};
+	cfg_opt_t correlate_opts[] = {
+		conf_opt_lines(lines_def),
+		conf_opt_int("window"),
+		conf_opt_int("session_window"),
+		conf_opt_str("state_dir", NULL, CFGF_NODEFAULT, NULL),
+		conf_opt_int("max_entries"),
+		conf_opt_str("baseline", NULL, CFGF_NODEFAULT, conf_pathcb),
+		conf_opt_int("threshold"),
+		CFG_BOOL("alert_on_unknown", cfg_false, CFGF_NONE),
+		CFG_END()
+	};
 	cfg_opt_t opts[] = {
 		conf_opt_lines(lines_def),
 		CFG_SEC("input", input_opts,
@@ -1293,6 +1359,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_int("queue_batches"),
 		conf_opt_int("stats_interval"),
 		CFG_SEC("metrics", metrics_opts, CFGF_MULTI),
+		CFG_SEC("correlate", correlate_opts, CFGF_MULTI),
 		CFG_SEC("webhook", webhook_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		conf_opt_str("spool", CONF_DEFAULT_SPOOL, CFGF_NONE, conf_pathcb),
@@ -1311,7 +1378,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	opts[4].validcb = conf_sectioncb;
 	opts[8].validcb = conf_sectioncb;
 	for (i = 0; opts[i].name != NULL; i++)
-		if (strcmp(opts[i].name, "webhook") == 0)
+		if (strcmp(opts[i].name, "webhook") == 0 || strcmp(opts[i].name, "correlate") == 0)
 			opts[i].validcb = conf_sectioncb;
 	for (i = 0; webhook_opts[i].name != NULL; i++)
 		if (webhook_opts[i].validcb == NULL && webhook_opts[i].type != CFGT_SEC &&
@@ -1446,4 +1513,15 @@ conf_dump(const struct conf *c, FILE *fp)
 		conf_print_string(fp, c->metrics_address);
 		fputs("\n}\n", fp);
 	}
+	fprintf(fp, "correlate {\n\twindow = %lld\n\tsession_window = %lld\n\tstate_dir = ",
+	    (long long)c->correlate.window, (long long)c->correlate.session_window);
+	conf_print_string(fp, c->correlate.state_dir);
+	fprintf(fp, "\n\tmax_entries = %zu\n", c->correlate.max_entries);
+	if (c->correlate.baseline != NULL) {
+		fputs("\tbaseline = ", fp);
+		conf_print_string(fp, c->correlate.baseline);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "\tthreshold = %u\n\talert_on_unknown = %s\n}\n", c->correlate.threshold,
+	    c->correlate.alert_on_unknown ? "yes" : "no");
 }

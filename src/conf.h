@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "correlate.h"
 #include "webhook.h"
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP };
@@ -72,6 +73,7 @@ struct conf {
 	char *metrics_address;    /* metrics { address }: as written; NULL = no metrics server */
 	char *metrics_host;       /* parsed: NULL for any address */
 	char *metrics_port;       /* parsed: "9514" */
+	struct correlate_settings correlate; /* correlate { }: strings owned */
 };
 
 /*
@@ -90,6 +92,9 @@ void conf_free(struct conf *c);		/* NULL is fine */
 void conf_dump(const struct conf *c, FILE *fp);
 
 const char *transport_name(enum transport t);
+
+/* The correlate block's defaults, without state_dir and baseline (--test-rules --rules). */
+void conf_correlate_defaults(struct correlate_settings *s);
 
 /*
  * Whether a and b configure the same input: every field but the line it

@@ -20,6 +20,7 @@
 
 #include "archive.h"
 #include "conf.h"
+#include "correlate.h"
 #include "daemon.h"
 #include "deliver.h"
 #include "detect.h"
@@ -47,6 +48,7 @@ struct daemon_ctx {
 	const char *rules_override; /* --rules; NULL: the configuration's */
 	struct event_base *base;
 	struct ruleset *rules; /* the newest; older ones wait in retirements */
+	struct correlate *correlate; /* the daemon's, not a ruleset's: kept across reloads */
 	struct archive *archive;
 	struct archive *alerts;
 	struct pipeline *pipeline;
@@ -142,6 +144,21 @@ input_stats_of(struct input *in)
 	return in->udp != NULL ? listen_udp_stats(in->udp) : listen_tcp_stats(in->tcp);
 }
 
+/* The correlator's drops, when there are any. */
+static void
+daemon_log_correlate(struct correlate *c)
+{
+	struct correlate_stats st;
+
+	if (c == NULL)
+		return;
+	correlate_get_stats(c, &st);
+	if (st.overflow > 0 || st.journal_errors > 0)
+		log_warnx("correlate: %llu entries, %llu facts not kept (max_entries), "
+		    "%llu journal write errors", (unsigned long long)st.entries,
+		    (unsigned long long)st.overflow, (unsigned long long)st.journal_errors);
+}
+
 static void
 daemon_log_stats(struct daemon_ctx *d, int force)
 {
@@ -157,6 +174,7 @@ daemon_log_stats(struct daemon_ctx *d, int force)
 		log_warnx("alerts: %llu bytes could not be written",
 		    (unsigned long long)archive_lost_bytes(d->alerts));
 	deliver_log_summary(d->deliver);
+	daemon_log_correlate(d->correlate);
 }
 
 static void
@@ -690,6 +708,9 @@ daemon_reload(struct daemon_ctx *d)
 		d->metrics_src.reloads_failed++;
 		d->metrics_src.last_reload_failed = true;
 	} else {
+		if (!correlate_settings_equal(&d->conf->correlate, &r.conf->correlate))
+			log_warnx("reload: the correlate block changed: it takes effect at the "
+			    "next start (the correlation state is kept)");
 		reload_commit(d, &r);
 		d->metrics_src.reloads_ok++;
 		d->metrics_src.last_reload_failed = false;
@@ -771,6 +792,7 @@ daemon_free(struct daemon_ctx *d)
 	free(d->inputs);
 	if (d->pipeline != NULL)
 		pipeline_free(d->pipeline);
+	correlate_free(d->correlate); /* after the workers that use it */
 	/* after the workers: what they handed over is spooled before the thread stops */
 	deliver_free(d->deliver);
 	if (d->alerts != NULL)
@@ -801,6 +823,12 @@ daemon_start_pipeline(struct daemon_ctx *d)
 	    ruleset_load(d->conf->rules, pipeline_workers_for(d->conf->workers), err, sizeof(err));
 	if (d->rules == NULL)
 		fatalx("%s", err);
+	if (d->conf->correlate.state_dir[0] == '\0')
+		log_warnx("correlate: no state_dir: correlation state is in memory only "
+		    "(lost at a restart)");
+	d->correlate = correlate_new(&d->conf->correlate, (int64_t)time(NULL), err, sizeof(err));
+	if (d->correlate == NULL)
+		fatalx("%s", err);
 	d->archive = archive_open(d->conf->archive_path, err, sizeof(err));
 	if (d->archive == NULL)
 		fatalx("%s", err);
@@ -820,6 +848,7 @@ daemon_start_pipeline(struct daemon_ctx *d)
 	    daemon_pausecb, d, err, sizeof(err));
 	if (d->pipeline == NULL)
 		fatalx("%s", err);
+	pipeline_set_correlate(d->pipeline, d->correlate);
 }
 
 /* After the loop: join the workers, put the outputs on disk. */

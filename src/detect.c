@@ -448,9 +448,19 @@ detect_field(const struct detect_event *ev, const char *path, struct detect_valu
 	return field_value(ev, &f, out);
 }
 
+struct slice
+detect_field_slice(const struct detect_event *ev, const char *path, struct detect_value *v)
+{
+	struct slice none = {NULL, 0};
+
+	if (path == NULL || !detect_field(ev, path, v))
+		return none;
+	return v->s;
+}
+
 /* A host name up to its first '.', or an IP address whole. */
-static size_t
-host_key_len(const char *p, size_t len)
+size_t
+detect_host_key_len(const char *p, size_t len)
 {
 	size_t i;
 	bool ipv4 = true;
@@ -472,7 +482,7 @@ host_key_len(const char *p, size_t len)
 static bool
 same_host(struct slice a, struct slice b)
 {
-	size_t la = host_key_len(a.p, a.len), lb = host_key_len(b.p, b.len), i;
+	size_t la = detect_host_key_len(a.p, a.len), lb = detect_host_key_len(b.p, b.len), i;
 
 	if (la != lb || la == 0)
 		return false;
@@ -631,6 +641,13 @@ detection_holds(const struct detection *d, const struct detect_event *ev,
 	return detection_target(d, ev, res);
 }
 
+/* Severity order for detect_match: a silent detection ranks below low. */
+static int
+detection_rank(const struct detection *d)
+{
+	return d->silent ? -1 : (int)d->severity;
+}
+
 /* Binary search of the tag index; NULL when no detection lists the tag. */
 static const struct tag_entry *
 tag_find(const struct detect_set *s, const char *tag, size_t len)
@@ -684,8 +701,8 @@ detect_match(const struct detect_set *s, const struct detect_event *ev,
 		for (j = 0; j < e->n; j++) {
 			const struct detection *d = &s->dets[e->dets[j]];
 
-			if (best != NULL && (d->severity < best->severity ||
-			    (d->severity == best->severity && d->index >= best->index)))
+			if (best != NULL && (detection_rank(d) < detection_rank(best) ||
+			    (detection_rank(d) == detection_rank(best) && d->index >= best->index)))
 				continue;
 			if (!detection_holds(d, ev, &cand))
 				continue;
@@ -1023,9 +1040,40 @@ detect_severitycb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 			*(const char **)result = value;
 			return 0;
 		}
+	if (value != NULL && strcmp(value, "none") == 0) {
+		*(const char **)result = value;
+		return 0;
+	}
 	detect_error(cfg->line,
-	    "detection %s: unknown severity \"%s\" (expected low, medium, high or critical)",
+	    "detection %s: unknown severity \"%s\" (expected none, low, medium, high or critical)",
 	    cfg->title, value ? value : "");
+	return -1;
+}
+
+/* Fact words in order of enum detect_fact (the first is none). */
+static const char *const fact_names[] = {"", "account-created", "account-deleted",
+    "admin-member-added", "session"};
+
+const char *
+detect_fact_name(enum detect_fact fact)
+{
+	return (unsigned)fact < sizeof(fact_names) / sizeof(fact_names[0]) ? fact_names[fact] : "";
+}
+
+/* Parse callback of fact: one of the fact words. */
+static int
+detect_factcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	size_t i;
+
+	(void)opt;
+	for (i = 1; value != NULL && i < sizeof(fact_names) / sizeof(fact_names[0]); i++)
+		if (strcmp(value, fact_names[i]) == 0) {
+			*(const char **)result = value;
+			return 0;
+		}
+	detect_error(cfg->line, "detection %s: unknown fact \"%s\" (expected account-created, "
+	    "account-deleted, admin-member-added or session)", cfg->title, value ? value : "");
 	return -1;
 }
 
@@ -1316,6 +1364,8 @@ take_detections(struct detect_set *s, cfg_t *cfg, const char *file)
 		cfg_t *sec = cfg_getnsec(cfg, "detection", i);
 		const char *id = cfg_title(sec), *tech = cfg_getstr(sec, "technique");
 		const char *pattern = cfg_getstr(sec, "target_pattern");
+		const char *sev = cfg_getstr(sec, "severity"), *fact = cfg_getstr(sec, "fact");
+		bool silent = sev != NULL && strcmp(sev, "none") == 0;
 		int line = block_line(sec);
 		struct detection *d;
 		long slot;
@@ -1332,16 +1382,22 @@ take_detections(struct detect_set *s, cfg_t *cfg, const char *file)
 				    s->dets[j].line);
 				return -1;
 			}
-		if (cfg_getstr(sec, "title") == NULL || tech == NULL ||
-		    cfg_getstr(sec, "severity") == NULL || cfg_size(sec, "tags") == 0) {
+		if (cfg_getstr(sec, "title") == NULL || (tech == NULL && !silent) ||
+		    sev == NULL || cfg_size(sec, "tags") == 0) {
 			detect_error(line, "detection %s: missing %s", id,
 			    cfg_getstr(sec, "title") == NULL	  ? "title"
+				: sev == NULL ? "severity (expected none, low, medium, high or critical)"
 				: tech == NULL			  ? "technique (expected technique = \"T1234.567\")"
-				: cfg_getstr(sec, "severity") == NULL ? "severity (expected low, medium, high or critical)"
 								      : "tags (expected at least one rule tag)");
 			return -1;
 		}
-		if ((slot = technique_slot(s, cfg, tech)) < 0) {
+		if (silent && fact == NULL) {
+			detect_error(line, "detection %s: severity none needs a fact (expected fact = "
+			    "account-created, account-deleted, admin-member-added or session)", id);
+			return -1;
+		}
+		slot = -1;
+		if (tech != NULL && (slot = technique_slot(s, cfg, tech)) < 0) {
 			detect_error((int)cfg_getint(sec, OPT_TECHNIQUE_LINE),
 			    "detection %s: unknown technique \"%s\" (expected a technique block "
 			    "for it in this file)", id, tech);
@@ -1353,12 +1409,18 @@ take_detections(struct detect_set *s, cfg_t *cfg, const char *file)
 		d = &s->dets[s->n_dets++];
 		memset(d, 0, sizeof(*d));
 		d->index = s->n_dets - 1;
-		d->technique_slot = (size_t)slot;
+		d->technique_slot = slot >= 0 ? (size_t)slot : SIZE_MAX;
 		d->id = xstrdup(id, &nomem);
 		d->title = xstrdup(cfg_getstr(sec, "title"), &nomem);
 		for (k = 0; k < 4; k++)
-			if (strcmp(cfg_getstr(sec, "severity"), severity_names[k]) == 0)
+			if (strcmp(sev, severity_names[k]) == 0)
 				d->severity = (enum detect_severity)k;
+		d->silent = silent;
+		for (k = 1; fact != NULL && k < sizeof(fact_names) / sizeof(fact_names[0]); k++)
+			if (strcmp(fact, fact_names[k]) == 0)
+				d->fact = (enum detect_fact)k;
+		d->scope = xstrdup(cfg_getstr(sec, "scope"), &nomem);
+		d->account_id = xstrdup(cfg_getstr(sec, "account_id"), &nomem);
 		d->action = xstrdup(cfg_getstr(sec, "action"), &nomem);
 		d->target = xstrdup(cfg_getstr(sec, "target"), &nomem);
 		d->target_domain = xstrdup(cfg_getstr(sec, "target_domain"), &nomem);
@@ -1605,6 +1667,9 @@ load_file(struct detect_set *s, const char *path)
 		CFG_STR_CB("actor", "user.name", CFGF_NONE, detect_pathcb),
 		CFG_STR_CB("group", "group.name", CFGF_NONE, detect_pathcb),
 		CFG_STR("action", NULL, CFGF_NODEFAULT),
+		CFG_STR_CB("fact", NULL, CFGF_NODEFAULT, detect_factcb),
+		CFG_STR_CB("scope", "host.hostname", CFGF_NONE, detect_pathcb),
+		CFG_STR_CB("account_id", "user.target.id", CFGF_NONE, detect_pathcb),
 		CFG_END()
 	};
 	cfg_opt_t opts[] = {
@@ -1820,7 +1885,8 @@ detect_load(const char *rules_path, char *err, size_t errlen)
 		goto fail;
 	}
 	for (len = 0; len < s->n_dets; len++)
-		s->dets[len].technique = &s->techniques[s->dets[len].technique_slot].t;
+		s->dets[len].technique = s->dets[len].technique_slot < s->n_techniques
+		    ? &s->techniques[s->dets[len].technique_slot].t : NULL;
 	redact_filter_build(s);
 	detect_current = NULL;
 	return s;
@@ -1858,6 +1924,8 @@ detect_free(struct detect_set *s)
 		free(d->target_domain);
 		free(d->actor);
 		free(d->group);
+		free(d->scope);
+		free(d->account_id);
 		free(d->file);
 	}
 	free(s->dets);

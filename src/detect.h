@@ -34,6 +34,18 @@ enum detect_severity {
 	DETECT_CRITICAL,
 };
 
+/*
+ * What a detection's event is to the correlator (correlate.h): key "fact"
+ * of a detection.  A detection with severity none only gives its fact.
+ */
+enum detect_fact {
+	DETECT_FACT_NONE = 0,
+	DETECT_FACT_ACCOUNT_CREATED,    /* "account-created" */
+	DETECT_FACT_ACCOUNT_DELETED,    /* "account-deleted" */
+	DETECT_FACT_ADMIN_MEMBER_ADDED, /* "admin-member-added" */
+	DETECT_FACT_SESSION,            /* "session": sudo command, ssh login */
+};
+
 /* An ATT&CK technique block; owned by the set. */
 struct detect_technique {
 	char *id;          /* "T1136.001" */
@@ -46,8 +58,12 @@ struct detect_technique {
 struct detection {
 	char *id;
 	char *title;
-	const struct detect_technique *technique;
+	const struct detect_technique *technique; /* NULL when silent */
 	enum detect_severity severity;
+	bool silent;         /* severity none: gives its fact, never an alert */
+	enum detect_fact fact;
+	char *scope;         /* field paths of the fact's scope and account id */
+	char *account_id;
 	char *action;        /* event.action of the alert; NULL: the event's */
 	char *target;        /* field paths of the alert's accounts and group */
 	char *target_domain;
@@ -108,7 +124,8 @@ const struct detection *detect_at(const struct detect_set *s, size_t i);
  * The best detection for an event: among the detections listed under any
  * of the event's rule tags whose "when" conditions all hold, whose
  * "unless" conditions all fail and whose target_pattern (if any) matches,
- * the highest severity, the lowest load index on a tie.  Returns 1 with
+ * the highest severity (silent ones below low), the lowest load index on
+ * a tie.  Returns 1 with
  * *res filled, or 0.  Thread-safe on a shared set.
  */
 int detect_match(const struct detect_set *s, const struct detect_event *ev,
@@ -121,6 +138,10 @@ int detect_match(const struct detect_set *s, const struct detect_event *ev,
  * out->s set, 0 when absent.
  */
 int detect_field(const struct detect_event *ev, const char *path, struct detect_value *out);
+
+/* detect_field as a slice of v: p NULL when path is NULL or the field absent. */
+struct slice detect_field_slice(const struct detect_event *ev, const char *path,
+    struct detect_value *v);
 
 /* The text of when (unless == false) or unless condition i of d. */
 const char *detection_condition_text(const struct detection *d, bool unless, size_t i);
@@ -137,6 +158,16 @@ const regex_t *detect_redactions(const struct detect_set *s, size_t *n);
  * without changing its meaning (an unmatched ')', a back-reference).
  */
 const regex_t *detect_redaction_filter(const struct detect_set *s);
+
+/* The word of a fact ("account-created"), "" for none. */
+const char *detect_fact_name(enum detect_fact fact);
+
+/*
+ * The length of a host name's key: up to its first '.', or all of it for
+ * an IP address (all digits and dots, or any ':').  samehost compares
+ * these; the correlator keys its scopes by them.
+ */
+size_t detect_host_key_len(const char *p, size_t len);
 
 /* ECS event.severity of a severity (21, 47, 73, 99) and its word. */
 int detect_severity_score(enum detect_severity sev);

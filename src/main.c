@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "correlate.h"
 #include "daemon.h"
 #include "detect.h"
 #include "framing.h"
@@ -52,6 +53,7 @@ usage(FILE *fp)
 struct test_rules_ctx {
 	struct processor proc;
 	struct detect_set *detect;
+	struct correlate *correlate;  /* in memory only */
 	struct frame_meta meta;
 	struct strbuf out;
 	struct strbuf alerts;
@@ -86,11 +88,13 @@ test_rules_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
  * message a line, or octet-counted frames ("LEN MSG") for messages that
  * hold line feeds.  One JSON event per message, exactly as the daemon
  * archives it, followed by the message's alert (event.kind "alert") when a
- * detection holds, with logward.explain saying why.
+ * detection holds, with logward.explain saying why, then the alerts of
+ * the correlations it completes (state in memory, for this input only).
  */
 static int
-test_rules(const char *rules, const char *path)
+test_rules(const char *rules, const char *path, const struct correlate_settings *cs)
 {
+	struct correlate_settings mem = *cs;
 	struct test_rules_ctx t;
 	struct framer framer;
 	char err[1024], *buf;
@@ -104,15 +108,19 @@ test_rules(const char *rules, const char *path)
 		return 1;
 	}
 	memset(&t, 0, sizeof(t));
+	mem.state_dir = NULL;
 	if (processor_init(&t.proc, rules, err, sizeof(err)) == -1 ||
-	    (t.detect = detect_load(rules, err, sizeof(err))) == NULL) {
+	    (t.detect = detect_load(rules, err, sizeof(err))) == NULL ||
+	    (t.correlate = correlate_new(&mem, (int64_t)time(NULL), err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		processor_fini(&t.proc);
+		detect_free(t.detect);
 		if (fd != STDIN_FILENO)
 			close(fd);
 		return 1;
 	}
 	processor_set_detect(&t.proc, t.detect, true);
+	processor_set_correlate(&t.proc, t.correlate);
 	strbuf_init(&t.out);
 	strbuf_init(&t.alerts);
 	t.meta.input_name = "test-rules";
@@ -143,6 +151,7 @@ test_rules(const char *rules, const char *path)
 	strbuf_free(&t.alerts);
 	processor_fini(&t.proc);
 	detect_free(t.detect);
+	correlate_free(t.correlate);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return t.rc;
@@ -213,8 +222,13 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	tzset();
 
-	if (testing && rules != NULL)
-		return test_rules(rules, test_file);
+	if (testing && rules != NULL) {
+		/* no configuration: the correlate block's defaults */
+		struct correlate_settings cs;
+
+		conf_correlate_defaults(&cs);
+		return test_rules(rules, test_file, &cs);
+	}
 	conf = conf_load(config, err, sizeof(err));
 	if (conf == NULL) {
 		log_warnx("%s", err);
@@ -227,7 +241,7 @@ main(int argc, char *argv[])
 			fatalx("out of memory");
 	}
 	if (testing) {
-		rc = test_rules(conf->rules, test_file);
+		rc = test_rules(conf->rules, test_file, &conf->correlate);
 		conf_free(conf);
 		return rc;
 	}

@@ -311,8 +311,8 @@ worker_process_batch(struct worker *w, struct batch *b)
 			stats_add(&it->input->stats->parse_failures, 1);
 		if (res.normalized)
 			stats_add(&it->input->stats->normalized, 1);
-		if (res.alerted)
-			stats_add(&it->input->stats->alerts, 1);
+		if (res.alerted || res.correlated > 0)
+			stats_add(&it->input->stats->alerts, (res.alerted ? 1 : 0) + res.correlated);
 		if (w->out.len >= WORKER_WRITE_THRESHOLD)
 			worker_write(w, out);
 	}
@@ -451,6 +451,18 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 		p->flush_scheduled = true;
 		event_active(p->flush_ev, 0, 0);
 	}
+}
+
+void
+pipeline_set_correlate(struct pipeline *p, struct correlate *c)
+{
+	unsigned i;
+
+	/* under the lock the workers take for each batch: they see it before any */
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->n_workers; i++)
+		processor_set_correlate(&p->workers[i].proc, c);
+	pthread_mutex_unlock(&p->lock);
 }
 
 bool

@@ -102,6 +102,14 @@ void pipeline_add(struct pipeline *p, const struct input_ident *input,
     const char *frame, size_t len, unsigned frame_flags,
     const struct peer_addr *peer, const struct timespec *received);
 
+/*
+ * Give every worker the correlator c (not owned: the daemon owns it, so it
+ * outlives any rule set; keep it alive until pipeline_free).  Call before
+ * the inputs open.
+ */
+struct correlate;
+void pipeline_set_correlate(struct pipeline *p, struct correlate *c);
+
 /* True while intake must not read (no free batch). */
 bool pipeline_paused(const struct pipeline *p);
 

@@ -9,6 +9,7 @@
 #include <json.h>
 
 #include "alert.h"
+#include "correlate.h"
 #include "detect.h"
 #include "event.h"
 #include "log.h"
@@ -66,6 +67,51 @@ processor_set_detect(struct processor *p, const struct detect_set *set, bool exp
 	p->explain = explain;
 }
 
+/* Attach the shared correlator. */
+void
+processor_set_correlate(struct processor *p, struct correlate *c)
+{
+	p->correlate = c;
+}
+
+/*
+ * Give the detected event's fact to the correlator; res gets what it
+ * completes.  The scope falls back to the syslog host, then the sender.
+ */
+static void
+processor_correlate(struct processor *p, const struct event_input *in,
+    const struct detect_event *dev, const struct detect_result *dres,
+    struct correlate_result *res)
+{
+	const struct detection *d = dres->detection;
+	struct detect_value vs, vi, vg, va;
+	struct correlate_fact f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = d->fact;
+	f.scope = detect_field_slice(dev, d->scope, &vs);
+	if (f.scope.p == NULL || f.scope.len == 0)
+		f.scope = in->msg->hostname;
+	if ((f.scope.p == NULL || f.scope.len == 0) && in->source_ip != NULL) {
+		f.scope.p = in->source_ip;
+		f.scope.len = strlen(in->source_ip);
+	}
+	f.account = dres->target;
+	f.account_id = detect_field_slice(dev, d->account_id, &vi);
+	f.group = detect_field_slice(dev, d->group, &vg);
+	f.actor = detect_field_slice(dev, d->actor, &va);
+	f.raw.p = in->raw;
+	f.raw.len = in->raw_len;
+	f.rule_id = d->id;
+	f.received = (int64_t)in->received.tv_sec;
+	if (in->msg->time.present)
+		f.event_us = in->msg->time.epoch * 1000000 + (int64_t)in->msg->time.usec;
+	else
+		f.event_us = (int64_t)in->received.tv_sec * 1000000 +
+		    in->received.tv_nsec / 1000;
+	correlate_observe(p->correlate, &f, res);
+}
+
 /* One message: the event line, then the alert line when a detection holds. */
 int
 processor_run(struct processor *p, const char *frame, size_t len,
@@ -80,6 +126,7 @@ processor_run(struct processor *p, const char *frame, size_t len,
 	parse_message(frame, len, meta->received.tv_sec, &msg);
 	res->parse_failed = msg.format == MSG_FORMAT_UNPARSED;
 	res->alerted = false;
+	res->correlated = 0;
 	/*
 	 * Rulebases match the MSG part.  A frame we could not parse is still
 	 * offered whole: a device with a broken header must not hide an
@@ -106,13 +153,27 @@ processor_run(struct processor *p, const char *frame, size_t len,
 		struct detect_result dres;
 
 		if (detect_match(p->detect, &dev, &dres)) {
-			struct alert_input ai = {&in, &dres, p->detect, p->explain};
+			struct alert_input ai = {&in, &dres, p->detect, p->explain, NULL};
+			struct correlate_result cres;
+			size_t i;
 
-			if (alert_format(alerts, &ai) == 0) {
+			memset(&cres, 0, sizeof(cres));
+			if (p->correlate != NULL && dres.detection->fact != DETECT_FACT_NONE)
+				processor_correlate(p, &in, &dev, &dres, &cres);
+			ai.actor = cres.actor;
+			/* a silent detection only gives its fact */
+			if (!dres.detection->silent && alert_format(alerts, &ai) == 0) {
 				res->alerted = true;
 				detect_count_alert(p->detect, dres.detection);
-			} else
+			} else if (!dres.detection->silent)
 				log_warnx("out of memory: alert %s lost", dres.detection->id);
+			for (i = 0; i < cres.n_alerts; i++) {
+				if (alert_format_correlated(alerts, &cres.alerts[i], p->detect) == 0)
+					res->correlated++;
+				else
+					log_warnx("out of memory: alert %s lost", cres.alerts[i].rule->id);
+			}
+			correlate_result_clear(&cres);
 		}
 	}
 	if (norm != NULL)

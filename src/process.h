@@ -14,6 +14,7 @@
 
 #include "json_writer.h"
 
+struct correlate;
 struct detect_set;
 struct normalizer;
 
@@ -24,6 +25,7 @@ struct processor {
 	struct strbuf scratch;
 	const struct detect_set *detect; /* shared, not owned; NULL: no detection */
 	bool explain;            /* alerts carry logward.explain (--test-rules) */
+	struct correlate *correlate; /* shared, not owned; NULL: no correlation */
 };
 
 /* Where and when a frame arrived. */
@@ -40,6 +42,7 @@ struct process_result {
 	bool parse_failed;
 	bool normalized;
 	bool alerted;            /* an alert line was appended */
+	unsigned correlated;     /* correlated alert lines appended after it */
 };
 
 /* Load rulebases into a new processor; -1 with err on failure (call processor_fini). */
@@ -62,8 +65,15 @@ void processor_use(struct processor *p, struct normalizer *norm, const struct de
 void processor_set_detect(struct processor *p, const struct detect_set *set, bool explain);
 
 /*
+ * Give the facts of detected events to c (shared by every processor and
+ * thread-safe; the caller keeps it alive until processor_fini).  NULL: none.
+ */
+void processor_set_correlate(struct processor *p, struct correlate *c);
+
+/*
  * Append the event for frame[0..len) (one JSON line) to out and, when a
- * detection holds, its alert line to alerts (NULL: no detection).  Returns
+ * detection holds, its alert line to alerts (NULL: no detection), then
+ * the alert lines of the correlations its fact completes.  Returns
  * 0, or -1 when out of memory (the event is then not appended; an alert
  * that could not be formatted is logged and dropped).
  */

@@ -111,12 +111,16 @@ alert_get(struct json_object *o, const char *path)
 	return o;
 }
 
-/* The string at path, or NULL when missing or not a string. */
+/* The string at path (the first of an array), or NULL when missing or not a string. */
 static const char *
 alert_str(struct json_object *o, const char *path)
 {
 	struct json_object *v = alert_get(o, path);
 
+	/* a correlation's two techniques are an array: the first stands for it */
+	if (v != NULL && json_object_is_type(v, json_type_array) &&
+	    json_object_array_length(v) > 0)
+		v = json_object_array_get_idx(v, 0);
 	if (v == NULL || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);

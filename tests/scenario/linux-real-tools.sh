@@ -26,6 +26,12 @@
 # useradd -G write each group change twice (the group and the "shadow
 # group" line: each alerts, storm control folds them); adduser USER GROUP
 # runs usermod -aG.
+#
+# The same run is the real-tools case of the correlations (correlate.h):
+# lwrt1 created then put into sudo, lwrt4 created, put into sudo and
+# deleted, each gives its correlated alert; and with a baseline naming root
+# and lwrt4 as sudo members and threshold 2, lwrt1 takes sudo over the
+# threshold (3 known members) while lwrt4, a baseline member, does not.
 TEST_NAME=linux-real-tools
 . "$(dirname "$0")/lib.sh"
 
@@ -54,7 +60,13 @@ archive { path = "$T/archive/events-%Y%m%d.jsonl" }
 alerts { path = "$T/alerts.jsonl" }
 workers = 2
 stats_interval = 0
+correlate {
+	state_dir = "$T/state"
+	baseline = "$T/admins.baseline"
+	threshold = 2
+}
 CONF
+printf '# SCOPE GROUP MEMBER\n* sudo root\n* sudo lwrt4\n' >"$T/admins.baseline"
 logward_start "$T/logward.conf"
 
 mkdir -p "$T/rsyslog-work"
@@ -136,7 +148,8 @@ ev_wait 1 10 "message~new user: name=lwrt4," "tags[]=iam.user.create"
 ev_wait 1 10 "message=add 'lwrt4' to group 'sudo'" "tags[]=iam.group.member.add"
 ev_wait 1 10 "message~delete user 'lwrt4'"
 
-# One alert per account created or admin grant, each with its account.
+# One alert per account created or admin grant, each with its account;
+# correlated alerts by rule.id, account and group.
 expect="T1098 lwrt1
 T1098 lwrt1
 T1098 lwrt1
@@ -144,7 +157,11 @@ T1098 lwrt4
 T1098 lwrt4
 T1136.001 lwrt1
 T1136.001 lwrt3
-T1136.001 lwrt4"
+T1136.001 lwrt4
+correlate-admin-threshold lwrt1 sudo
+correlate-created-then-admin lwrt1 sudo
+correlate-created-then-admin lwrt4 sudo
+correlate-short-lived-account lwrt4 -"
 n_expect=$(printf '%s\n' "$expect" | wc -l)
 wait_for '[ -s "$T/alerts.jsonl" ] && [ "$(wc -l <"$T/alerts.jsonl")" -ge '"$n_expect"' ]' 15 ||
     fail "$(wc -l <"$T/alerts.jsonl" 2>/dev/null || echo no) alerts within 15 s, expected $n_expect"
@@ -154,7 +171,10 @@ got=$($PY - "$T/alerts.jsonl" <<'PY'
 import json, sys
 for line in open(sys.argv[1], encoding="utf-8"):
     a = json.loads(line)
-    print(a["threat"]["technique"]["id"], a["user"]["target"]["name"])
+    if a["rule"]["id"].startswith("correlate-"):
+        print(a["rule"]["id"], a["user"]["target"]["name"], a.get("group", {}).get("name", "-"))
+    else:
+        print(a["threat"]["technique"]["id"], a["user"]["target"]["name"])
 PY
 ) || fail "alerts file is not JSON lines"
 got=$(printf '%s\n' "$got" | LC_ALL=C sort)

@@ -149,7 +149,7 @@ alert_of(const char *line, const char *norm_json, bool explain, struct strbuf *o
 	ck_assert_int_eq(detect_match(s, &de, &res), 1);
 	ck_assert_str_eq(res.detection->id, expect_id);
 	{
-		struct alert_input ai = {&in, &res, s, explain};
+		struct alert_input ai = {&in, &res, s, explain, NULL};
 
 		strbuf_reset(out);
 		ck_assert_int_eq(alert_format(out, &ai), 0);

@@ -462,6 +462,18 @@ static const struct error_case {
     {"input a { transport = udp address = \":1\" }\n"
      "\"archive|path\" = \"x\"\n",
 	2, "archive", NULL},
+    {"input a { transport = udp address = \":1\" }\ncorrelate {\n window = 0\n}\n", 3,
+	"correlate: window 0 out of range (expected 1..31536000)", NULL},
+    {"input a { transport = udp address = \":1\" }\ncorrelate { max_entries = 2 }\n", 2,
+	"correlate: max_entries 2 out of range", NULL},
+    {"input a { transport = udp address = \":1\" }\ncorrelate {\n\n baseline = \"\"\n}\n", 4,
+	"correlate: baseline is empty", NULL},
+    {"input a { transport = udp address = \":1\" }\ncorrelate { thresold = 3 }\n", 2,
+	"correlate: unknown key \"thresold\"", "threshold"},
+    {"input a { transport = udp address = \":1\" }\ncorrelate { alert_on_unknown = maybe }\n", 2,
+	"correlate", NULL},
+    {"input a { transport = udp address = \":1\" }\ncorrelate { }\ncorrelate { }\n", 3,
+	"second correlate block", NULL},
 };
 
 START_TEST(test_errors)
@@ -727,6 +739,65 @@ START_TEST(test_webhooks_same)
 }
 END_TEST
 
+/* The correlate block: defaults (state next to the alerts file), every key, -T round trip. */
+START_TEST(test_correlate)
+{
+	char err[512], *d;
+	struct conf *c, *again;
+
+	c = load_text("input a { transport = udp address = \":1\" }\n"
+		      "alerts { path = \"/var/log/lw/alerts.jsonl\" }\n", err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->correlate.window, 3600);
+	ck_assert_int_eq(c->correlate.session_window, 300);
+	ck_assert_str_eq(c->correlate.state_dir, "/var/log/lw");
+	ck_assert_uint_eq(c->correlate.max_entries, 10000);
+	ck_assert_ptr_null(c->correlate.baseline);
+	ck_assert_uint_eq(c->correlate.threshold, 0);
+	ck_assert(!c->correlate.alert_on_unknown);
+	conf_free(c);
+	/* an alerts path with a template has no fixed directory: memory only */
+	c = load_text("input a { transport = udp address = \":1\" }\n"
+		      "alerts { path = \"/var/log/lw/%Y/alerts.jsonl\" }\n", err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->correlate.state_dir, "");
+	conf_free(c);
+
+	c = load_text("input a { transport = udp address = \":1\" }\n"
+		      "correlate {\n window = 600\n session_window = 30\n state_dir = \"/s t\"\n"
+		      " max_entries = 16\n baseline = \"/etc/lw/admins\"\n threshold = 3\n"
+		      " alert_on_unknown = yes\n}\n", err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	d = dump_string(c);
+	ck_assert_ptr_nonnull(strstr(d, "correlate {\n\twindow = 600\n\tsession_window = 30\n"
+	    "\tstate_dir = \"/s t\"\n\tmax_entries = 16\n\tbaseline = \"/etc/lw/admins\"\n"
+	    "\tthreshold = 3\n\talert_on_unknown = yes\n}\n"));
+	again = load_text(d, err, sizeof(err), NULL, 0);
+	ck_assert_msg(again != NULL, "%s", err);
+	ck_assert_int_eq(again->correlate.window, 600);
+	ck_assert_int_eq(again->correlate.session_window, 30);
+	ck_assert_str_eq(again->correlate.state_dir, "/s t");
+	ck_assert_uint_eq(again->correlate.max_entries, 16);
+	ck_assert_str_eq(again->correlate.baseline, "/etc/lw/admins");
+	ck_assert_uint_eq(again->correlate.threshold, 3);
+	ck_assert(again->correlate.alert_on_unknown);
+	free(d);
+	conf_free(again);
+	conf_free(c);
+	/* state_dir = "" (memory only) round-trips too */
+	c = load_text("input a { transport = udp address = \":1\" }\ncorrelate { state_dir = \"\" }\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	d = dump_string(c);
+	again = load_text(d, err, sizeof(err), NULL, 0);
+	ck_assert_msg(again != NULL, "%s", err);
+	ck_assert_str_eq(again->correlate.state_dir, "");
+	free(d);
+	conf_free(again);
+	conf_free(c);
+}
+END_TEST
+
 /* Addresses: accepted forms and what they split into. */
 static const struct address_case {
 	const char *address;
@@ -951,6 +1022,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_short_err_buffer);
 	tcase_add_test(tc, test_input_conf_same);
 	tcase_add_test(tc, test_webhooks_same);
+	tcase_add_test(tc, test_correlate);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

@@ -362,6 +362,51 @@ START_TEST(test_select)
 }
 END_TEST
 
+/*
+ * A silent detection (severity none) gives its fact and ranks below low:
+ * chosen only when no alerting detection holds; its technique may be left
+ * out; scope and account_id default to host.hostname and user.target.id.
+ */
+START_TEST(test_silent_fact)
+{
+	struct test_event e;
+	struct detect_result res;
+	struct detect_set *s;
+	char err[1024];
+
+	write_file("facts.detections",
+	    "technique T1098 { name = \"Account Manipulation\" tactic = \"TA0003\" "
+	    "tactic_name = \"Persistence\" }\n"
+	    "detection quiet {\n title = \"q\"\n severity = none\n tags = { \"t\" }\n"
+	    " fact = session\n}\n"
+	    "detection loud {\n title = \"l\"\n technique = \"T1098\"\n severity = low\n"
+	    " tags = { \"t\" }\n when = { \"group.name == sudo\" }\n"
+	    " fact = admin-member-added\n scope = \"x.host\"\n}\n");
+	s = detect_load(tmpdir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x",
+	    "{\"event.tags\":[\"t\"],\"group.name\":\"sudo\"}", NULL);
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	ck_assert_str_eq(res.detection->id, "loud");
+	ck_assert(!res.detection->silent);
+	ck_assert_int_eq(res.detection->fact, DETECT_FACT_ADMIN_MEMBER_ADDED);
+	ck_assert_str_eq(res.detection->scope, "x.host");
+	event_done(&e);
+	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x",
+	    "{\"event.tags\":[\"t\"],\"group.name\":\"users\"}", NULL);
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	ck_assert_str_eq(res.detection->id, "quiet");
+	ck_assert(res.detection->silent);
+	ck_assert_ptr_null(res.detection->technique);
+	ck_assert_int_eq(res.detection->fact, DETECT_FACT_SESSION);
+	ck_assert_str_eq(res.detection->scope, "host.hostname");
+	ck_assert_str_eq(res.detection->account_id, "user.target.id");
+	ck_assert_str_eq(detect_fact_name(res.detection->fact), "session");
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
 /* What loading basic.detections and single.detections gives. */
 START_TEST(test_load_contents)
 {
@@ -482,6 +527,12 @@ static const struct {
     {TECH "detection d {\n\ttitle = \"t\"\n\ttechnique = \"T1136\"\n\tseverity = severe\n"
 	  "\ttags = { \"x\" }\n}\n",
 	"9: detection d: unknown severity \"severe\""},
+    {TECH "detection d {\n\ttitle = \"t\"\n\tseverity = none\n\ttags = { \"x\" }\n}\n",
+	"6: detection d: severity none needs a fact"},
+    {TECH DET_HEAD "\ttags = { \"x\" }\n\tfact = user-gone\n}\n",
+	"11: detection d: unknown fact \"user-gone\""},
+    {TECH "detection d {\n\ttitle = \"t\"\n\tseverity = low\n\ttags = { \"x\" }\n}\n",
+	"6: detection d: missing technique"},
     {TECH DET_HEAD "\ttags = { \"x\" }\n\twhen = { \"user.name ~= x\" }\n}\n",
 	"11: detection d: when \"user.name ~= x\": unknown operator \"~=\""},
     {TECH DET_HEAD "\ttags = { \"x\" }\n\twhen = { \"user.name ==\" }\n}\n",
@@ -752,6 +803,7 @@ detect_suite(void)
 	tcase_add_loop_test(tc, test_select, 0,
 	    (int)(sizeof(select_cases) / sizeof(select_cases[0])));
 	tcase_add_test(tc, test_load_contents);
+	tcase_add_test(tc, test_silent_fact);
 	tcase_add_test(tc, test_load_single_rulebase);
 	tcase_add_test(tc, test_load_two_files);
 	tcase_add_loop_test(tc, test_load_error, 0,

@@ -129,8 +129,12 @@ START_TEST(test_shadow_fields)
 	ck_assert_str_eq(field(out, "event.type"), "creation");
 	ck_assert_str_eq(field(out, "event.action"), "user-created");
 	json_object_put(out);
+	ck_assert_int_eq(run_exact(shadow, "delete user 'bob'", &out), 1);
+	ck_assert_str_eq(field(out, "user.target.name"), "bob");
+	ck_assert_str_eq(field(out, "event.action"), "user-deleted");
+	json_object_put(out);
 	out = (struct json_object *)1;
-	ck_assert_int_eq(run_exact(shadow, "delete user 'bob'", &out), 0);
+	ck_assert_int_eq(run_exact(shadow, "delete 'bob' from group 'sudo'", &out), 0);
 	ck_assert_ptr_null(out);
 	ck_assert_int_eq(run_exact(shadow, "", &out), 0);
 	ck_assert_ptr_null(out);
@@ -414,7 +418,7 @@ normalize_worker(void *arg)
 				w->matched++;
 			json_object_put(out);
 		}
-		if (normalizer_run(n, "delete user 'x'", 15, &out) != 0)
+		if (normalizer_run(n, "remove group 'x'", 16, &out) != 0)
 			w->failed = 1;
 	}
 	normalizer_free(n);

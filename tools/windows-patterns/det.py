@@ -15,23 +15,23 @@ def q(s): return "'" + s.replace("'", "\\'") + "'"
 # shape: id, title, tags, base conditions, field map
 SHAPES = [
  ("nxlog", "NXLog JSON", ["json"], ["json.SourceName == Microsoft-Windows-Security-Auditing"],
-  dict(eid="json.EventID", tname="json.TargetUserName", tdom="json.TargetDomainName", host="json.Hostname",
+  dict(eid="json.EventID", tname="json.TargetUserName", tsid="json.TargetSid", tdom="json.TargetDomainName", host="json.Hostname",
        sname="json.SubjectUserName", sdom="json.SubjectDomainName", ssid="json.SubjectUserSid",
        mname="json.MemberName", msid="json.MemberSid")),
  ("winlogbeat", "Winlogbeat JSON", ["json"], ["json.winlog.provider_name == Microsoft-Windows-Security-Auditing"],
-  dict(eid="json.winlog.event_id", tname="json.winlog.event_data.TargetUserName", tdom="json.winlog.event_data.TargetDomainName",
+  dict(eid="json.winlog.event_id", tname="json.winlog.event_data.TargetUserName", tsid="json.winlog.event_data.TargetSid", tdom="json.winlog.event_data.TargetDomainName",
        host="json.winlog.computer_name", sname="json.winlog.event_data.SubjectUserName", sdom="json.winlog.event_data.SubjectDomainName",
        ssid="json.winlog.event_data.SubjectUserSid", mname="json.winlog.event_data.MemberName", msid="json.winlog.event_data.MemberSid")),
  ("wazuh", "Wazuh eventchannel JSON", ["json"], ["json.win.system.providerName == Microsoft-Windows-Security-Auditing"],
-  dict(eid="json.win.system.eventID", tname="json.win.eventdata.targetUserName", tdom="json.win.eventdata.targetDomainName",
+  dict(eid="json.win.system.eventID", tname="json.win.eventdata.targetUserName", tsid="json.win.eventdata.targetSid", tdom="json.win.eventdata.targetDomainName",
        host="json.win.system.computer", sname="json.win.eventdata.subjectUserName", sdom="json.win.eventdata.subjectDomainName",
        ssid="json.win.eventdata.subjectUserSid", mname="json.win.eventdata.memberName", msid="json.win.eventdata.memberSid")),
  ("wazuh-alert", "Wazuh alert JSON", ["json"], ["json.data.win.system.providerName == Microsoft-Windows-Security-Auditing"],
-  dict(eid="json.data.win.system.eventID", tname="json.data.win.eventdata.targetUserName", tdom="json.data.win.eventdata.targetDomainName",
+  dict(eid="json.data.win.system.eventID", tname="json.data.win.eventdata.targetUserName", tsid="json.data.win.eventdata.targetSid", tdom="json.data.win.eventdata.targetDomainName",
        host="json.data.win.system.computer", sname="json.data.win.eventdata.subjectUserName", sdom="json.data.win.eventdata.subjectDomainName",
        ssid="json.data.win.eventdata.subjectUserSid", mname="json.data.win.eventdata.memberName", msid="json.data.win.eventdata.memberSid")),
  ("harfanglab", "HarfangLab EDR JSON", ["json"], ["json.source_name == Microsoft-Windows-Security-Auditing"],
-  dict(eid="json.event_id", tname="json.event_data.TargetUserName", tdom="json.event_data.TargetDomainName",
+  dict(eid="json.event_id", tname="json.event_data.TargetUserName", tsid="json.event_data.TargetSid", tdom="json.event_data.TargetDomainName",
        host="json.computer_name", sname="json.event_data.SubjectUserName", sdom="json.event_data.SubjectDomainName",
        ssid="json.event_data.SubjectUserSid", mname="json.event_data.MemberName", msid="json.event_data.MemberSid")),
 ]
@@ -79,13 +79,18 @@ technique T1098 {
 }
 ''')
 
-def det(id_, title, tech, sev, tags, when, unless=(), target=None, pattern=None, tdom=None, actor=None, group=None, action=None):
-    s = ["detection %s {" % id_, '\ttitle = "%s"' % title, '\ttechnique = "%s"' % tech, "\tseverity = %s" % sev,
-         "\ttags = { %s }" % ", ".join('"%s"' % t for t in tags),
-         "\twhen = {\n%s\n\t}" % ",\n".join('\t\t"%s"' % w.replace('\\', '\\\\').replace('"', '\\"') for w in when)]
+def det(id_, title, tech, sev, tags, when, unless=(), target=None, pattern=None, tdom=None, actor=None, group=None, action=None,
+        fact=None, scope=None, account_id=None):
+    s = ["detection %s {" % id_, '\ttitle = "%s"' % title]
+    if tech is not None:
+        s.append('\ttechnique = "%s"' % tech)
+    s += ["\tseverity = %s" % sev, "\ttags = { %s }" % ", ".join('"%s"' % t for t in tags)]
+    if when:
+        s.append("\twhen = {\n%s\n\t}" % ",\n".join('\t\t"%s"' % w.replace('\\', '\\\\').replace('"', '\\"') for w in when))
     if unless:
         s.append("\tunless = {\n%s\n\t}" % ",\n".join('\t\t"%s"' % w.replace('\\', '\\\\').replace('"', '\\"') for w in unless))
-    for k, v in (("target", target), ("target_pattern", pattern), ("target_domain", tdom), ("actor", actor), ("group", group), ("action", action)):
+    for k, v in (("target", target), ("target_pattern", pattern), ("target_domain", tdom), ("actor", actor), ("group", group), ("action", action),
+                 ("fact", fact), ("scope", scope), ("account_id", account_id)):
         if v is not None:
             s.append('\t%s = "%s"' % (k, v.replace('\\', '\\\\').replace('"', '\\"')))
     s.append("}\n")
@@ -94,7 +99,8 @@ def det(id_, title, tech, sev, tags, when, unless=(), target=None, pattern=None,
 def account_rules(pfx, title, tags, base, f):
     local = [f["tdom"] + " samehost " + f["host"]]
     setup = [f["ssid"] + " == S-1-5-18", f["tdom"] + " !samehost " + f["sdom"]]
-    common = dict(target=f["tname"], tdom=f["tdom"], actor=f["sname"])
+    # correlations (correlate.h): scope is the computer that logged the event
+    common = dict(target=f["tname"], tdom=f["tdom"], actor=f["sname"], fact="account-created", scope=f["host"], account_id=f["tsid"])
     det(pfx + "-4720-local", "Local user account created (%s 4720)" % title, "T1136.001", "medium", tags,
         base + [f["eid"] + " == 4720"] + local, action="added-user-account", **common)
     if f.get("text"):
@@ -109,26 +115,33 @@ def account_rules(pfx, title, tags, base, f):
         base + [f["eid"] + " == 4720", f["tdom"] + " exists"] if False else base + ["event.action == added-user-account", f["tdom"] + " exists"],
         unless=local + [f["tdom"] + " samehost log.syslog.hostname"], action="added-user-account", **common)
     det(pfx + "-4741", "Computer account created (%s 4741)" % title, "T1136.002", "low", tags,
-        base + [f["eid"] + " == 4741"], action="added-computer-account", **common)
-    g = dict(tdom=f.get("gdom", f["tdom"]), actor=f["sname"], group=f.get("gname", f["tname"]), action="added-member-to-group")
+        base + [f["eid"] + " == 4741"], action="added-computer-account", **dict(common, fact=None, scope=None, account_id=None))
+    # 4726 alerts on nothing; it is the end of a short-lived account
+    det(pfx + "-4726", "User account deleted (%s 4726; a fact for correlations, no alert)" % title, None, "none",
+        tags if not f.get("text") else ["windows.user.delete"], (base + [f["eid"] + " == 4726"]) if not f.get("text") else [],
+        target=f["tname"], tdom=f["tdom"], actor=f["sname"], fact="account-deleted", scope=f["host"], account_id=f["tsid"])
+    g = dict(tdom=f.get("gdom", f["tdom"]), actor=f["sname"], group=f.get("gname", f["tname"]), action="added-member-to-group",
+             fact="admin-member-added", scope=f["host"], account_id=f["msid"])
     gname = f.get("gname", f["tname"])
     det(pfx + "-group-privileged", "Member added to a privileged group (%s 4728/4732/4756)" % title, "T1098", "high", tags,
         base + [f["eid"] + " in (4728, 4732, 4756)", gname + " regex " + q(PRIV_RE), f["mname"] + " exists", f["mname"] + " != '-'"],
         target=f["mname"], pattern=f.get("mpat"), **g)
     det(pfx + "-group-privileged-sid", "Member (SID only) added to a privileged group (%s 4728/4732/4756)" % title, "T1098", "high", tags,
         base + [f["eid"] + " in (4728, 4732, 4756)", gname + " regex " + q(PRIV_RE), f["msid"] + " exists"],
-        unless=[f["mname"] + " exists" if "mpat" not in f else f["mname"] + " regex '^[^-[:space:]]'"] if "mpat" not in f else [f["mname"] + " regex '^[^-[:space:]]'"],
+        # a member named "-" (local accounts in 4732) is known by its SID only
+        unless=[f["mname"] + " regex '^[^-[:space:]]'"],
         target=f["msid"], **g)
     det(pfx + "-group-local-other", "Member added to a local group (%s 4732)" % title, "T1098", "medium", tags,
         base + [f["eid"] + " == 4732", f["mname"] + " exists", f["mname"] + " regex '^[^-[:space:]]'"],
-        unless=[gname + " regex " + q(PRIV_RE), gname + " regex " + q(BENIGN_RE)], target=f["mname"], pattern=f.get("mpat"), **g)
+        unless=[gname + " regex " + q(PRIV_RE), gname + " regex " + q(BENIGN_RE)], target=f["mname"], pattern=f.get("mpat"),
+        **dict(g, fact=None, scope=None, account_id=None))
 
 for pfx, title, tags, base, f in SHAPES:
     out.append("# ---- %s ----\n" % title)
     account_rules("windows-" + pfx, title, tags, base, f)
 
 # Text renderings: ECS fields from the rulebase.
-TF = dict(eid="winlog.event_id", tname="user.target.name", tdom="user.target.domain", host="winlog.computer_name",
+TF = dict(eid="winlog.event_id", tname="user.target.name", tsid="user.target.id", tdom="user.target.domain", host="winlog.computer_name",
           sname="user.name", sdom="user.domain", ssid="user.id", mname="user.target.name", msid="user.target.id",
           gname="group.name", gdom="group.domain", mpat="^(.*[^[:space:]])", text=True)
 out.append("# ---- text renderings (Snare, OSSEC, Eventlog-to-Syslog, Event Viewer, NXLog text) ----\n")

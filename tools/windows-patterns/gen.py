@@ -39,6 +39,8 @@ def member():
 DESC = [
     ('windows.user.create', 'A user account was created.', targets('New Account:')),
     ('windows.computer.create', 'A computer account was created.', targets('New Computer Account:')),
+    # 4726: no alert; the end of a short-lived account for the correlations
+    ('windows.user.delete', 'A user account was deleted.', targets('Target Account:')),
     ('windows.group.member.add', 'A member was added to a security-enabled global group.', [member()]),
     ('windows.group.member.add', 'A member was added to a security-enabled local group.', [member()]),
     ('windows.group.member.add', 'A member was added to a security-enabled universal group.', [member()]),
@@ -88,7 +90,7 @@ rb.append('''version=2
 #   name the vendor's own keys, json.TargetUserName and so on).
 # - Text renderings (Snare, OSSEC WinEvtLog, Eventlog-to-Syslog, Event
 #   Viewer text, NXLog plain text): a per-forwarder header (prefix=) and the
-#   description of events 4720, 4741, 4728, 4732, 4756 parsed into ECS
+#   description of events 4720, 4741, 4726, 4728, 4732, 4756 parsed into ECS
 #   fields: user.* the subject (actor), user.target.* the account created
 #   or added, group.* the group, winlog.* the event header (Winlogbeat
 #   names: winlog.event_id, winlog.computer_name, winlog.channel).
@@ -121,6 +123,9 @@ annotate=windows.user.create:+event.action="added-user-account"
 annotate=windows.computer.create:+event.category="iam"
 annotate=windows.computer.create:+event.type="creation"
 annotate=windows.computer.create:+event.action="added-computer-account"
+annotate=windows.user.delete:+event.category="iam"
+annotate=windows.user.delete:+event.type="deletion"
+annotate=windows.user.delete:+event.action="deleted-user-account"
 annotate=windows.group.member.add:+event.category="iam"
 annotate=windows.group.member.add:+event.type="change"
 annotate=windows.group.member.add:+event.action="added-member-to-group"

@@ -1,0 +1,1194 @@
+/*
+ * correlate.c: the correlator's state, its journal and baseline, and the
+ * correlations (correlate.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "correlate.h"
+#include "json_writer.h"
+#include "log.h"
+
+/* Longest field kept (account, group, ...) and evidence line, in bytes. */
+#define FIELD_MAX 255
+#define RAW_MAX 4096
+/* Sessions kept per scope: the newest; older ones only matter less. */
+#define SESSIONS_PER_SCOPE 16
+/* A journal record longer than this is damaged. */
+#define RECORD_MAX (16 * 1024)
+#define N_BUCKETS 1024
+#define JOURNAL_NAME "correlate.journal"
+
+static const struct correlation corr_created_admin = {
+	"correlate-created-then-admin",
+	"Account created, then added to an admin group within the window",
+	DETECT_HIGH, "created-then-added-to-admin-group",
+	{{"T1136.001", "Create Account: Local Account", "TA0003", "Persistence"},
+	 {"T1098", "Account Manipulation", "TA0003", "Persistence"}}, 2,
+};
+static const struct correlation corr_short_lived = {
+	"correlate-short-lived-account",
+	"Account created and deleted within the window (short-lived account)",
+	DETECT_HIGH, "short-lived-account",
+	{{"T1136", "Create Account", "TA0003", "Persistence"},
+	 {"T1070", "Indicator Removal", "TA0005", "Defense Evasion"}}, 2,
+};
+static const struct correlation corr_threshold = {
+	"correlate-admin-threshold",
+	"Admin group grew past the threshold of known admins",
+	DETECT_HIGH, "admin-threshold-exceeded",
+	{{"T1098", "Account Manipulation", "TA0003", "Persistence"}, {NULL, NULL, NULL, NULL}}, 1,
+};
+static const struct correlation corr_unknown = {
+	"correlate-admin-unknown",
+	"Account outside the admin baseline added to an admin group",
+	DETECT_HIGH, "unknown-admin-added",
+	{{"T1098", "Account Manipulation", "TA0003", "Persistence"}, {NULL, NULL, NULL, NULL}}, 1,
+};
+
+enum entry_kind { ENTRY_CREATED, ENTRY_MEMBER, ENTRY_SESSION };
+
+/* One remembered fact.  Its strings live in one allocation with it. */
+struct entry {
+	struct entry *next;   /* in its scope's list, newest first */
+	enum entry_kind kind;
+	bool done;            /* created: its admin correlation was given */
+	int64_t received;     /* receipt clock of the fact, seconds */
+	int64_t expires;      /* receipt clock; 0: never (memberships) */
+	int64_t event_us;
+	char *account, *account_id, *group, *actor, *rule_id, *raw;
+	size_t raw_len;
+};
+
+struct scope {
+	struct scope *next;   /* bucket chain */
+	char *name;           /* the key: lower case, cut at the first '.' */
+	struct entry *entries;
+	size_t n_sessions;
+};
+
+/* One line of the baseline file. */
+struct baseline_entry {
+	char *scope;          /* "*": every scope */
+	char *group;
+	char *member;
+};
+
+struct correlate {
+	pthread_mutex_t lock;
+	struct correlate_settings set; /* strings owned */
+	struct scope *buckets[N_BUCKETS];
+	size_t n_entries;
+	struct baseline_entry *baseline;
+	size_t n_baseline;
+	int journal_fd;       /* -1: memory only */
+	char *journal_path, *journal_tmp;
+	size_t journal_records;
+	bool replaying;
+	struct correlate_stats st;
+};
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+slice_empty(struct slice s)
+{
+	return s.p == NULL || s.len == 0 || (s.len == 1 && s.p[0] == '-');
+}
+
+static bool
+str_eq_slice(const char *a, struct slice b)
+{
+	size_t n = b.len > FIELD_MAX ? FIELD_MAX : b.len;
+
+	return a != NULL && a[0] != '\0' && strlen(a) == n && memcmp(a, b.p, n) == 0;
+}
+
+static bool
+str_eq_fold(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+/* FNV-1a of the scope key. */
+static size_t
+hash_key(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h % N_BUCKETS;
+}
+
+/* The scope key of a host name: cut at its first '.', lower case. */
+static void
+scope_key(struct slice s, char *out, size_t cap)
+{
+	size_t n = 0, i, len;
+
+	if (s.p == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	len = detect_host_key_len(s.p, s.len);
+	for (i = 0; i < len && n + 1 < cap; i++) {
+		char c = s.p[i];
+
+		out[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	out[n] = '\0';
+}
+
+/* ---- the state --------------------------------------------------------- */
+
+static struct scope *
+scope_find(struct correlate *c, const char *key, bool create)
+{
+	size_t h = hash_key(key);
+	struct scope *sc;
+
+	for (sc = c->buckets[h]; sc != NULL; sc = sc->next)
+		if (strcmp(sc->name, key) == 0)
+			return sc;
+	if (!create || (sc = calloc(1, sizeof(*sc))) == NULL)
+		return NULL;
+	if ((sc->name = strdup(key)) == NULL) {
+		free(sc);
+		return NULL;
+	}
+	sc->next = c->buckets[h];
+	c->buckets[h] = sc;
+	return sc;
+}
+
+/* Copy at most max bytes of a slice, NUL-terminated, to buf + *pos. */
+static char *
+pack(char *buf, size_t *pos, struct slice s, size_t max)
+{
+	char *p = buf + *pos;
+	size_t n = s.p == NULL ? 0 : s.len > max ? max : s.len;
+
+	if (n > 0)
+		memcpy(p, s.p, n);
+	p[n] = '\0';
+	*pos += n + 1;
+	return p;
+}
+
+static struct slice
+cslice(const char *s)
+{
+	struct slice r = {s, s != NULL ? strlen(s) : 0};
+
+	return r;
+}
+
+/* The bytes pack takes for a slice cut at max. */
+static size_t
+packed_size(struct slice s, size_t max)
+{
+	return (s.p == NULL ? 0 : s.len > max ? max : s.len) + 1;
+}
+
+/* A new entry holding copies of the fact's strings; NULL when out of memory. */
+static struct entry *
+entry_new(enum entry_kind kind, const struct correlate_fact *f, struct slice actor)
+{
+	struct slice none = {NULL, 0}, rule = cslice(f->rule_id);
+	struct slice account = slice_empty(f->account) ? none : f->account;
+	size_t pos = 0, size;
+	struct entry *e;
+	char *buf;
+
+	size = sizeof(struct entry) + packed_size(account, FIELD_MAX) +
+	    packed_size(f->account_id, FIELD_MAX) + packed_size(f->group, FIELD_MAX) +
+	    packed_size(actor, FIELD_MAX) + packed_size(rule, FIELD_MAX) +
+	    packed_size(f->raw, RAW_MAX);
+	if ((e = calloc(1, size)) == NULL)
+		return NULL;
+	buf = (char *)(e + 1);
+	e->kind = kind;
+	e->received = f->received;
+	e->event_us = f->event_us;
+	e->account = pack(buf, &pos, account, FIELD_MAX);
+	e->account_id = pack(buf, &pos, f->account_id, FIELD_MAX);
+	e->group = pack(buf, &pos, f->group, FIELD_MAX);
+	e->actor = pack(buf, &pos, actor, FIELD_MAX);
+	e->rule_id = pack(buf, &pos, rule, FIELD_MAX);
+	e->raw = pack(buf, &pos, f->raw, RAW_MAX);
+	e->raw_len = packed_size(f->raw, RAW_MAX) - 1;
+	return e;
+}
+
+static void
+entry_unlink(struct correlate *c, struct scope *sc, struct entry **pp)
+{
+	struct entry *e = *pp;
+
+	*pp = e->next;
+	if (e->kind == ENTRY_SESSION)
+		sc->n_sessions--;
+	c->n_entries--;
+	free(e);
+}
+
+/* Drop the expired entries of a scope (now: the receipt clock). */
+static void
+scope_sweep(struct correlate *c, struct scope *sc, int64_t now)
+{
+	struct entry **pp = &sc->entries;
+
+	while (*pp != NULL) {
+		if ((*pp)->expires != 0 && (*pp)->expires < now)
+			entry_unlink(c, sc, pp);
+		else
+			pp = &(*pp)->next;
+	}
+}
+
+static void
+sweep_all(struct correlate *c, int64_t now)
+{
+	size_t i;
+	struct scope *sc;
+
+	for (i = 0; i < N_BUCKETS; i++)
+		for (sc = c->buckets[i]; sc != NULL; sc = sc->next)
+			scope_sweep(c, sc, now);
+}
+
+/* Keep e in sc, or drop it (counted) when the state is full. */
+static bool
+entry_keep(struct correlate *c, struct scope *sc, struct entry *e, int64_t now)
+{
+	if (c->n_entries >= c->set.max_entries)
+		sweep_all(c, now);
+	if (c->n_entries >= c->set.max_entries) {
+		c->st.overflow++;
+		free(e);
+		return false;
+	}
+	if (e->kind == ENTRY_SESSION && sc->n_sessions >= SESSIONS_PER_SCOPE) {
+		struct entry **pp, **oldest = NULL;
+
+		for (pp = &sc->entries; *pp != NULL; pp = &(*pp)->next)
+			if ((*pp)->kind == ENTRY_SESSION)
+				oldest = pp;
+		if (oldest != NULL)
+			entry_unlink(c, sc, oldest);
+	}
+	e->next = sc->entries;
+	sc->entries = e;
+	c->n_entries++;
+	if (e->kind == ENTRY_SESSION)
+		sc->n_sessions++;
+	return true;
+}
+
+/*
+ * The same account: by id when both sides have one (a Windows 4728 names
+ * its member by SID only), else by name.
+ */
+static bool
+same_account(const struct entry *e, const struct correlate_fact *f)
+{
+	if (e->account_id[0] != '\0' && !slice_empty(f->account_id))
+		return str_eq_slice(e->account_id, f->account_id);
+	return !slice_empty(f->account) && str_eq_slice(e->account, f->account);
+}
+
+/* The name a member is counted and compared by: its name, else its id. */
+static const char *
+member_name(const struct entry *e)
+{
+	return e->account[0] != '\0' ? e->account : e->account_id;
+}
+
+static int64_t
+span_us(int64_t a, int64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* ---- alerts ------------------------------------------------------------ */
+
+static char *
+dup_slice(struct slice s, size_t max)
+{
+	size_t n = s.p == NULL ? 0 : s.len > max ? max : s.len;
+	char *p = malloc(n + 1);
+
+	if (p != NULL) {
+		if (n > 0)
+			memcpy(p, s.p, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static void
+evidence_from_entry(struct correlate_evidence *ev, const struct entry *e)
+{
+	ev->event_us = e->event_us;
+	ev->rule_id = strdup(e->rule_id);
+	ev->raw = dup_slice((struct slice){e->raw, e->raw_len}, RAW_MAX);
+	ev->raw_len = ev->raw != NULL ? e->raw_len : 0;
+}
+
+static void
+evidence_from_fact(struct correlate_evidence *ev, const struct correlate_fact *f)
+{
+	ev->event_us = f->event_us;
+	ev->rule_id = strdup(f->rule_id != NULL ? f->rule_id : "");
+	ev->raw = dup_slice(f->raw, RAW_MAX);
+	ev->raw_len = ev->raw != NULL ? (f->raw.len > RAW_MAX ? RAW_MAX : f->raw.len) : 0;
+}
+
+/*
+ * A new alert of rule in res (none while replaying the journal: those
+ * were given before the restart).  earlier: the entry that the fact
+ * completes, or NULL.
+ */
+static struct correlate_alert *
+alert_add(struct correlate *c, struct correlate_result *res, const struct correlation *rule,
+    const char *scope, const struct correlate_fact *f, const struct entry *earlier)
+{
+	struct correlate_alert *a;
+
+	if (c->replaying || res->n_alerts >= CORRELATE_MAX_ALERTS)
+		return NULL;
+	a = &res->alerts[res->n_alerts++];
+	memset(a, 0, sizeof(*a));
+	a->rule = rule;
+	a->scope = strdup(scope);
+	/* the creation names the account best (a 4732 may give only its SID) */
+	if (earlier != NULL && earlier->kind == ENTRY_CREATED && earlier->account[0] != '\0')
+		a->account = strdup(earlier->account);
+	else
+		a->account = dup_slice(slice_empty(f->account) ? f->account_id : f->account, FIELD_MAX);
+	a->group = dup_slice(f->group, FIELD_MAX);
+	a->actor = dup_slice(f->actor, FIELD_MAX);
+	if (earlier != NULL && earlier->actor[0] != '\0' && (a->actor == NULL || a->actor[0] == '\0')) {
+		free(a->actor);
+		a->actor = strdup(earlier->actor);
+	}
+	if (earlier != NULL && earlier->kind == ENTRY_MEMBER && (a->group == NULL || a->group[0] == '\0')) {
+		free(a->group);
+		a->group = strdup(earlier->group);
+	}
+	if (earlier != NULL && earlier->event_us <= f->event_us) {
+		evidence_from_entry(&a->evidence[a->n_evidence++], earlier);
+		evidence_from_fact(&a->evidence[a->n_evidence++], f);
+	} else {
+		evidence_from_fact(&a->evidence[a->n_evidence++], f);
+		if (earlier != NULL)
+			evidence_from_entry(&a->evidence[a->n_evidence++], earlier);
+	}
+	c->st.alerts++;
+	return a;
+}
+
+void
+correlate_result_clear(struct correlate_result *res)
+{
+	size_t i, j;
+
+	for (i = 0; i < res->n_alerts; i++) {
+		struct correlate_alert *a = &res->alerts[i];
+
+		free(a->scope);
+		free(a->account);
+		free(a->group);
+		free(a->actor);
+		for (j = 0; j < a->n_evidence; j++) {
+			free(a->evidence[j].rule_id);
+			free(a->evidence[j].raw);
+		}
+	}
+	memset(res, 0, sizeof(*res));
+}
+
+/* ---- baseline ---------------------------------------------------------- */
+
+/* Is member a baseline member of group in scope? */
+static bool
+in_baseline(const struct correlate *c, const char *scope, const char *group, const char *member)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_baseline; i++) {
+		const struct baseline_entry *b = &c->baseline[i];
+
+		if ((strcmp(b->scope, "*") == 0 || str_eq_fold(b->scope, scope)) &&
+		    str_eq_fold(b->group, group) && strcmp(b->member, member) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Members of group in scope: the baseline's and those learned (not in it). */
+static unsigned
+admin_count(const struct correlate *c, const struct scope *sc, const char *group)
+{
+	const struct entry *e;
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < c->n_baseline; i++) {
+		const struct baseline_entry *b = &c->baseline[i];
+		size_t j;
+		bool dup = false;
+
+		if (!(strcmp(b->scope, "*") == 0 || str_eq_fold(b->scope, sc->name)) ||
+		    !str_eq_fold(b->group, group))
+			continue;
+		/* a member listed for "*" and for this scope counts once */
+		for (j = 0; j < i && !dup; j++)
+			dup = (strcmp(c->baseline[j].scope, "*") == 0 ||
+			    str_eq_fold(c->baseline[j].scope, sc->name)) &&
+			    str_eq_fold(c->baseline[j].group, group) &&
+			    strcmp(c->baseline[j].member, b->member) == 0;
+		if (!dup)
+			n++;
+	}
+	for (e = sc->entries; e != NULL; e = e->next)
+		if (e->kind == ENTRY_MEMBER && str_eq_fold(e->group, group) &&
+		    !in_baseline(c, sc->name, group, member_name(e)))
+			n++;
+	return n;
+}
+
+/* Cut a "#" comment that is not inside double quotes. */
+static void
+strip_comment(char *s)
+{
+	bool quoted = false;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else if (*s == '#' && !quoted) {
+			*s = '\0';
+			return;
+		}
+	}
+}
+
+/*
+ * Next field of a baseline line: blank-separated, or in double quotes.
+ * Returns 1 with *out set, 0 at the end of the line, -1 when malformed.
+ */
+static int
+baseline_field(char **pp, char **out)
+{
+	char *p = *pp, *end;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return 0;
+	if (*p == '"') {
+		if ((end = strchr(p + 1, '"')) == NULL || end == p + 1 ||
+		    (end[1] != '\0' && end[1] != ' ' && end[1] != '\t'))
+			return -1;
+		*end = '\0';
+		*out = p + 1;
+		*pp = end + 1;
+		return 1;
+	}
+	*out = p;
+	end = p + strcspn(p, " \t\"");
+	if (*end == '"')
+		return -1;
+	if (*end != '\0')
+		*end++ = '\0';
+	*pp = end;
+	return 1;
+}
+
+int
+correlate_load_baseline(struct correlate *c, const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	char line[1024];
+	int lineno = 0, rc = -1;
+
+	if (fp == NULL) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line) - 1, fp) != NULL) {
+		char *p = line, *f[3], *extra;
+		struct baseline_entry *b;
+		int i, r = 1;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			set_err(err, errlen, "%s:%d: line too long (at most %zu bytes)", path,
+			    lineno, sizeof(line) - 2);
+			goto done;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		strip_comment(line);
+		for (i = 0; i < 3 && (r = baseline_field(&p, &f[i])) == 1; i++)
+			;
+		if (i == 0 && r == 0)
+			continue; /* blank or comment */
+		if (r == -1 || i < 3 || baseline_field(&p, &extra) != 0) {
+			set_err(err, errlen, "%s:%d: expected SCOPE GROUP MEMBER (a field with blanks "
+			    "in double quotes, SCOPE * for every scope)", path, lineno);
+			goto done;
+		}
+		b = realloc(c->baseline, (c->n_baseline + 1) * sizeof(*b));
+		if (b == NULL)
+			goto nomem;
+		c->baseline = b;
+		b = &c->baseline[c->n_baseline];
+		b->scope = strdup(f[0]);
+		b->group = strdup(f[1]);
+		b->member = strdup(f[2]);
+		if (b->scope == NULL || b->group == NULL || b->member == NULL) {
+			free(b->scope);
+			free(b->group);
+			free(b->member);
+			goto nomem;
+		}
+		if (strcmp(b->scope, "*") != 0) {
+			char key[FIELD_MAX + 1];
+
+			scope_key(cslice(b->scope), key, sizeof(key));
+			strcpy(b->scope, key); /* never longer */
+		}
+		c->n_baseline++;
+	}
+	if (ferror(fp)) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+	goto done;
+nomem:
+	set_err(err, errlen, "%s:%d: out of memory", path, lineno);
+done:
+	fclose(fp);
+	return rc;
+}
+
+/* ---- the correlations -------------------------------------------------- */
+
+/* The creation of the fact's account in sc within the window of t, not yet used. */
+static struct entry **
+find_created(struct correlate *c, struct scope *sc, const struct correlate_fact *f)
+{
+	struct entry **pp;
+
+	for (pp = &sc->entries; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->kind == ENTRY_CREATED && same_account(*pp, f) &&
+		    span_us((*pp)->event_us, f->event_us) <= c->set.window * 1000000)
+			return pp;
+	return NULL;
+}
+
+/* The newest session of sc within session_window before t, for account. */
+static const struct entry *
+find_session(const struct correlate *c, const struct scope *sc, const struct correlate_fact *f)
+{
+	const struct entry *e, *best = NULL;
+	bool best_names = false;
+	int64_t w = c->set.session_window * 1000000;
+
+	for (e = sc->entries; e != NULL; e = e->next) {
+		bool names;
+
+		if (e->kind != ENTRY_SESSION || e->event_us > f->event_us + 1000000 ||
+		    f->event_us - e->event_us > w)
+			continue;
+		/* a sudo command line that names the account is the best witness */
+		names = !slice_empty(f->account) && f->account.len <= FIELD_MAX &&
+		    memmem(e->raw, e->raw_len, f->account.p, f->account.len) != NULL;
+		if (best == NULL || (names && !best_names) ||
+		    (names == best_names && e->event_us > best->event_us)) {
+			best = e;
+			best_names = names;
+		}
+	}
+	return best;
+}
+
+static void
+on_created(struct correlate *c, struct scope *sc, const struct correlate_fact *f,
+    struct correlate_result *res)
+{
+	struct slice actor = f->actor;
+	const struct entry *session;
+	struct entry *e, *m;
+
+	if (slice_empty(actor) && (session = find_session(c, sc, f)) != NULL) {
+		actor = cslice(session->actor);
+		snprintf(res->actor, sizeof(res->actor), "%s", session->actor);
+		snprintf(res->actor_rule, sizeof(res->actor_rule), "%s", session->rule_id);
+	}
+	if ((e = entry_new(ENTRY_CREATED, f, actor)) == NULL) {
+		c->st.overflow++;
+		return;
+	}
+	e->expires = f->received + c->set.window;
+	/* the admin add may have been processed first (another worker) */
+	for (m = sc->entries; m != NULL; m = m->next)
+		if (m->kind == ENTRY_MEMBER && same_account(m, f) &&
+		    m->event_us >= f->event_us &&
+		    m->event_us - f->event_us <= c->set.window * 1000000) {
+			struct correlate_fact g = *f;
+
+			g.actor = actor;
+			alert_add(c, res, &corr_created_admin, sc->name, &g, m);
+			e->done = true;
+			break;
+		}
+	entry_keep(c, sc, e, f->received);
+}
+
+static void
+on_deleted(struct correlate *c, struct scope *sc, const struct correlate_fact *f,
+    struct correlate_result *res)
+{
+	struct entry **pp;
+
+	if ((pp = find_created(c, sc, f)) != NULL && (*pp)->event_us <= f->event_us) {
+		alert_add(c, res, &corr_short_lived, sc->name, f, *pp);
+		entry_unlink(c, sc, pp);
+	}
+	/* a deleted account is no longer an admin anywhere in the scope */
+	for (pp = &sc->entries; *pp != NULL;) {
+		if ((*pp)->kind == ENTRY_MEMBER && same_account(*pp, f))
+			entry_unlink(c, sc, pp);
+		else
+			pp = &(*pp)->next;
+	}
+}
+
+static void
+on_admin_added(struct correlate *c, struct scope *sc, const struct correlate_fact *f,
+    struct correlate_result *res)
+{
+	char group[FIELD_MAX + 1], member[FIELD_MAX + 1];
+	struct entry **pp, *e;
+	bool known = false;
+	unsigned count;
+
+	if (slice_empty(f->group) || (slice_empty(f->account) && slice_empty(f->account_id)))
+		return;
+	snprintf(group, sizeof(group), "%.*s", (int)(f->group.len > FIELD_MAX ? FIELD_MAX :
+	    f->group.len), f->group.p);
+	if (!slice_empty(f->account))
+		snprintf(member, sizeof(member), "%.*s", (int)(f->account.len > FIELD_MAX ?
+		    FIELD_MAX : f->account.len), f->account.p);
+	else
+		snprintf(member, sizeof(member), "%.*s", (int)(f->account_id.len > FIELD_MAX ?
+		    FIELD_MAX : f->account_id.len), f->account_id.p);
+
+	if ((pp = find_created(c, sc, f)) != NULL && !(*pp)->done &&
+	    (*pp)->event_us <= f->event_us) {
+		alert_add(c, res, &corr_created_admin, sc->name, f, *pp);
+		(*pp)->done = true;
+	}
+	for (e = sc->entries; e != NULL && !known; e = e->next)
+		known = e->kind == ENTRY_MEMBER && str_eq_fold(e->group, group) &&
+		    same_account(e, f);
+	if (known || in_baseline(c, sc->name, group, member))
+		return;
+	count = admin_count(c, sc, group) + 1;
+	if (c->set.threshold > 0 && count > c->set.threshold) {
+		struct correlate_alert *a = alert_add(c, res, &corr_threshold, sc->name, f, NULL);
+
+		if (a != NULL)
+			a->count = count;
+	} else if (c->set.alert_on_unknown)
+		alert_add(c, res, &corr_unknown, sc->name, f, NULL);
+	if ((e = entry_new(ENTRY_MEMBER, f, f->actor)) == NULL) {
+		c->st.overflow++;
+		return;
+	}
+	e->expires = 0;
+	entry_keep(c, sc, e, f->received);
+}
+
+static void
+on_session(struct correlate *c, struct scope *sc, const struct correlate_fact *f)
+{
+	struct entry *e;
+
+	if (slice_empty(f->actor))
+		return;
+	if ((e = entry_new(ENTRY_SESSION, f, f->actor)) == NULL) {
+		c->st.overflow++;
+		return;
+	}
+	e->expires = f->received + c->set.session_window;
+	entry_keep(c, sc, e, f->received);
+}
+
+/* Apply a fact to the state (the lock is held). */
+static void
+apply_fact(struct correlate *c, const struct correlate_fact *f, struct correlate_result *res)
+{
+	char key[FIELD_MAX + 1];
+	struct scope *sc;
+
+	scope_key(f->scope, key, sizeof(key));
+	if ((sc = scope_find(c, key, true)) == NULL) {
+		c->st.overflow++;
+		return;
+	}
+	scope_sweep(c, sc, f->received);
+	c->st.facts++;
+	switch (f->kind) {
+	case DETECT_FACT_ACCOUNT_CREATED:
+		on_created(c, sc, f, res);
+		break;
+	case DETECT_FACT_ACCOUNT_DELETED:
+		on_deleted(c, sc, f, res);
+		break;
+	case DETECT_FACT_ADMIN_MEMBER_ADDED:
+		on_admin_added(c, sc, f, res);
+		break;
+	case DETECT_FACT_SESSION:
+		on_session(c, sc, f);
+		break;
+	case DETECT_FACT_NONE:
+		break;
+	}
+}
+
+/* ---- the journal ------------------------------------------------------- */
+
+/*
+ * A record is one line of 12 TAB-separated fields, each with "\\", TAB,
+ * LF and CR escaped as \\ \t \n \r:
+ *   F|E kind flags received expires event_us scope account account_id group actor rule_id raw
+ * F: a fact, replayed through the correlations; E: an entry of a
+ * snapshot, restored as it is.
+ */
+#define RECORD_FIELDS 13
+
+static int
+put_escaped(struct strbuf *sb, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		const char *esc = s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n"
+		    : s[i] == '\r' ? "\\r" : NULL;
+
+		if ((esc != NULL ? strbuf_append(sb, esc, 2) : strbuf_append_char(sb, s[i])) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+put_head(struct strbuf *sb, char type, int kind, int flags, int64_t received, int64_t expires,
+    int64_t event_us)
+{
+	char head[128];
+
+	snprintf(head, sizeof(head), "%c\t%d\t%d\t%lld\t%lld\t%lld", type, kind, flags,
+	    (long long)received, (long long)expires, (long long)event_us);
+	return strbuf_append_str(sb, head);
+}
+
+static int
+put_field(struct strbuf *sb, struct slice s)
+{
+	if (strbuf_append_char(sb, '\t') == -1)
+		return -1;
+	return s.p != NULL ? put_escaped(sb, s.p, s.len) : 0;
+}
+
+static int
+record_fact(struct strbuf *sb, const struct correlate_fact *f)
+{
+	struct slice rule = cslice(f->rule_id), scope = f->scope;
+	struct slice raw = {f->raw.p, f->raw.len > RAW_MAX ? RAW_MAX : f->raw.len};
+	struct slice fields[7] = {scope, f->account, f->account_id, f->group, f->actor, rule, raw};
+	size_t i;
+
+	if (put_head(sb, 'F', (int)f->kind, 0, f->received, 0, f->event_us) == -1)
+		return -1;
+	for (i = 0; i < 7; i++) {
+		struct slice s = fields[i];
+
+		if (s.p != NULL && s.len > (i == 6 ? RAW_MAX : FIELD_MAX))
+			s.len = i == 6 ? RAW_MAX : FIELD_MAX;
+		if (put_field(sb, s) == -1)
+			return -1;
+	}
+	return strbuf_append_char(sb, '\n');
+}
+
+static int
+record_entry(struct strbuf *sb, const struct scope *sc, const struct entry *e)
+{
+	struct slice fields[7] = {cslice(sc->name), cslice(e->account), cslice(e->account_id),
+	    cslice(e->group), cslice(e->actor), cslice(e->rule_id), {e->raw, e->raw_len}};
+	size_t i;
+
+	if (put_head(sb, 'E', (int)e->kind + 1, e->done ? 1 : 0, e->received, e->expires,
+	    e->event_us) == -1)
+		return -1;
+	for (i = 0; i < 7; i++)
+		if (put_field(sb, fields[i]) == -1)
+			return -1;
+	return strbuf_append_char(sb, '\n');
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Rewrite the journal as a snapshot of the live entries: a temporary file,
+ * fsync'd, renamed over the journal.  On failure the old journal stays.
+ */
+static int
+journal_compact(struct correlate *c)
+{
+	struct strbuf sb;
+	size_t i, n = 0;
+	struct scope *sc;
+	const struct entry *e;
+	int fd, rc = -1;
+
+	if (c->journal_path == NULL)
+		return 0;
+	strbuf_init(&sb);
+	for (i = 0; i < N_BUCKETS; i++)
+		for (sc = c->buckets[i]; sc != NULL; sc = sc->next)
+			for (e = sc->entries; e != NULL; e = e->next, n++)
+				if (record_entry(&sb, sc, e) == -1)
+					goto out;
+	fd = open(c->journal_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
+		goto out;
+	if (write_all(fd, sb.data != NULL ? sb.data : "", sb.len) == -1 || fsync(fd) == -1 ||
+	    rename(c->journal_tmp, c->journal_path) == -1) {
+		close(fd);
+		unlink(c->journal_tmp);
+		goto out;
+	}
+	close(fd);
+	if (c->journal_fd != -1)
+		close(c->journal_fd);
+	c->journal_fd = open(c->journal_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	c->journal_records = n;
+	rc = c->journal_fd == -1 ? -1 : 0;
+out:
+	if (rc == -1) {
+		log_warn("correlate: cannot rewrite %s", c->journal_path);
+		c->st.journal_errors++;
+	}
+	strbuf_free(&sb);
+	return rc;
+}
+
+static void
+journal_append(struct correlate *c, const struct correlate_fact *f)
+{
+	struct strbuf sb;
+
+	if (c->journal_fd == -1 || c->replaying)
+		return;
+	strbuf_init(&sb);
+	if (record_fact(&sb, f) == -1 || write_all(c->journal_fd, sb.data, sb.len) == -1) {
+		if (c->st.journal_errors++ == 0)
+			log_warn("correlate: cannot append to %s", c->journal_path);
+	} else
+		c->journal_records++;
+	strbuf_free(&sb);
+	if (c->journal_records > 1024 && c->journal_records > 2 * c->n_entries)
+		journal_compact(c);
+}
+
+/* Undo put_escaped in place; returns the new length. */
+static size_t
+unescape(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r != '\0') {
+		if (*r == '\\' && r[1] != '\0') {
+			r++;
+			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r == 'r' ? '\r' : *r;
+			r++;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* Replay one record line (without its '\n'); -1 when it is damaged. */
+static int
+replay_record(struct correlate *c, char *line)
+{
+	char *f[RECORD_FIELDS], *p = line, *end;
+	size_t len[RECORD_FIELDS];
+	struct correlate_fact fact;
+	struct correlate_result res;
+	long long v[5];
+	int i;
+
+	for (i = 0; i < RECORD_FIELDS; i++) {
+		f[i] = p;
+		p = strchr(p, '\t');
+		if ((p == NULL) != (i == RECORD_FIELDS - 1))
+			return -1;
+		if (p != NULL)
+			*p++ = '\0';
+	}
+	for (i = 0; i < 5; i++) {
+		errno = 0;
+		v[i] = strtoll(f[i + 1], &end, 10);
+		if (errno != 0 || *end != '\0' || end == f[i + 1])
+			return -1;
+	}
+	if ((f[0][0] != 'F' && f[0][0] != 'E') || f[0][1] != '\0' || v[0] < 1 ||
+	    v[0] > DETECT_FACT_SESSION)
+		return -1;
+	for (i = 6; i < RECORD_FIELDS; i++)
+		len[i] = unescape(f[i]);
+	memset(&fact, 0, sizeof(fact));
+	memset(&res, 0, sizeof(res));
+	fact.scope = (struct slice){f[6], len[6]};
+	fact.account = (struct slice){f[7], len[7]};
+	fact.account_id = (struct slice){f[8], len[8]};
+	fact.group = (struct slice){f[9], len[9]};
+	fact.actor = (struct slice){f[10], len[10]};
+	fact.rule_id = f[11];
+	fact.raw = (struct slice){f[12], len[12]};
+	fact.received = v[2];
+	fact.event_us = v[4];
+	if (f[0][0] == 'F') {
+		fact.kind = (enum detect_fact)v[0];
+		apply_fact(c, &fact, &res);
+		correlate_result_clear(&res);
+	} else {
+		/* E: kind is an entry kind + 1 */
+		char key[FIELD_MAX + 1];
+		struct scope *sc;
+		struct entry *e;
+
+		if (v[0] > ENTRY_SESSION + 1)
+			return -1;
+		scope_key(fact.scope, key, sizeof(key));
+		if ((sc = scope_find(c, key, true)) == NULL ||
+		    (e = entry_new((enum entry_kind)(v[0] - 1), &fact, fact.actor)) == NULL)
+			return -1;
+		e->done = v[1] != 0;
+		e->expires = v[3];
+		entry_keep(c, sc, e, fact.received);
+	}
+	return 0;
+}
+
+/* Read the journal back; damaged records are counted and skipped. */
+static int
+journal_replay(struct correlate *c, char *err, size_t errlen)
+{
+	FILE *fp = fopen(c->journal_path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (fp == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		set_err(err, errlen, "%s: %s", c->journal_path, strerror(errno));
+		return -1;
+	}
+	c->replaying = true;
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		if (line[n - 1] != '\n' || n > RECORD_MAX || (line[n - 1] = '\0',
+		    replay_record(c, line) == -1))
+			c->st.bad_records++; /* a torn last record, or damage */
+	}
+	c->replaying = false;
+	free(line);
+	fclose(fp);
+	if (c->st.bad_records > 0)
+		log_warnx("correlate: %s: %llu damaged records skipped", c->journal_path,
+		    (unsigned long long)c->st.bad_records);
+	return 0;
+}
+
+/* Replay the journal of state_dir, then start it afresh as a snapshot. */
+static int
+journal_open(struct correlate *c, int64_t now, char *err, size_t errlen)
+{
+	const char *dir = c->set.state_dir;
+	size_t n = strlen(dir) + sizeof(JOURNAL_NAME) + 8;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		set_err(err, errlen, "correlate state_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((c->journal_path = malloc(n)) == NULL || (c->journal_tmp = malloc(n)) == NULL) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(c->journal_path, n, "%s/%s", dir, JOURNAL_NAME);
+	snprintf(c->journal_tmp, n, "%s/%s.tmp", dir, JOURNAL_NAME);
+	if (journal_replay(c, err, errlen) == -1)
+		return -1;
+	sweep_all(c, now);
+	if (journal_compact(c) == -1) {
+		set_err(err, errlen, "correlate state_dir %s: cannot write %s: %s", dir,
+		    c->journal_tmp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+struct correlate *
+correlate_new(const struct correlate_settings *s, int64_t now, char *err, size_t errlen)
+{
+	struct correlate *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	c->journal_fd = -1;
+	c->set = *s;
+	c->set.state_dir = NULL;
+	c->set.baseline = NULL;
+	if (c->set.max_entries == 0)
+		c->set.max_entries = 1;
+	if ((s->state_dir != NULL && (c->set.state_dir = strdup(s->state_dir)) == NULL) ||
+	    (s->baseline != NULL && (c->set.baseline = strdup(s->baseline)) == NULL)) {
+		set_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (c->set.baseline != NULL && c->set.baseline[0] != '\0' &&
+	    correlate_load_baseline(c, c->set.baseline, err, errlen) == -1)
+		goto fail;
+	if (c->set.state_dir != NULL && c->set.state_dir[0] != '\0' &&
+	    journal_open(c, now, err, errlen) == -1)
+		goto fail;
+	return c;
+fail:
+	correlate_free(c);
+	return NULL;
+}
+
+void
+correlate_free(struct correlate *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < N_BUCKETS; i++) {
+		while (c->buckets[i] != NULL) {
+			struct scope *sc = c->buckets[i];
+
+			while (sc->entries != NULL)
+				entry_unlink(c, sc, &sc->entries);
+			c->buckets[i] = sc->next;
+			free(sc->name);
+			free(sc);
+		}
+	}
+	for (i = 0; i < c->n_baseline; i++) {
+		free(c->baseline[i].scope);
+		free(c->baseline[i].group);
+		free(c->baseline[i].member);
+	}
+	free(c->baseline);
+	if (c->journal_fd != -1)
+		close(c->journal_fd);
+	free(c->journal_path);
+	free(c->journal_tmp);
+	free(c->set.state_dir);
+	free(c->set.baseline);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void
+correlate_observe(struct correlate *c, const struct correlate_fact *f,
+    struct correlate_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (c == NULL || f->kind == DETECT_FACT_NONE)
+		return;
+	pthread_mutex_lock(&c->lock);
+	/* journal first: a fact applied but not written would be lost at a restart */
+	journal_append(c, f);
+	apply_fact(c, f, res);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+correlate_get_stats(struct correlate *c, struct correlate_stats *st)
+{
+	pthread_mutex_lock(&c->lock);
+	*st = c->st;
+	st->entries = c->n_entries;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* NULL and "" are the same setting. */
+static bool
+same_str(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+bool
+correlate_settings_equal(const struct correlate_settings *a, const struct correlate_settings *b)
+{
+	return a->window == b->window && a->session_window == b->session_window &&
+	    same_str(a->state_dir, b->state_dir) && a->max_entries == b->max_entries &&
+	    same_str(a->baseline, b->baseline) && a->threshold == b->threshold &&
+	    a->alert_on_unknown == b->alert_on_unknown;
+}

@@ -1,0 +1,577 @@
+/*
+ * check_correlate.c: the correlator: each correlation and what must not
+ * fire it, window expiry, the bound on entries, the journal (restart in the
+ * middle of a window, a torn record, compaction), the baseline file and
+ * its file:line errors, the admin threshold and unknown admins, the actor
+ * of a creation from a session, and several threads at once.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "correlate.h"
+
+#define T0 1700000000LL /* receipt clock of the tests, seconds */
+#define US(s) ((int64_t)(s) * 1000000)
+
+static char dir[64];
+
+static void
+dir_setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_correlate.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+dir_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static struct slice
+sl(const char *s)
+{
+	struct slice r = {s, s != NULL ? strlen(s) : 0};
+
+	return r;
+}
+
+/* Default settings: window 3600, session 300, memory only. */
+static struct correlate_settings
+settings(void)
+{
+	struct correlate_settings s = {3600, 300, NULL, 1000, NULL, 0, false};
+
+	return s;
+}
+
+static struct correlate *
+new_correlate(const struct correlate_settings *s)
+{
+	char err[512] = "";
+	struct correlate *c = correlate_new(s, T0, err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "correlate_new: %s", err);
+	return c;
+}
+
+/* Observe one fact at second t (event and receipt clock alike). */
+static size_t
+observe(struct correlate *c, enum detect_fact kind, const char *scope, const char *account,
+    const char *group, const char *actor, int64_t t, struct correlate_result *res)
+{
+	struct correlate_fact f;
+	char raw[256];
+
+	snprintf(raw, sizeof(raw), "line of %s %s %s at %lld", scope,
+	    account != NULL ? account : "-", group != NULL ? group : "-", (long long)t);
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.scope = sl(scope);
+	f.account = sl(account);
+	f.group = sl(group);
+	f.actor = sl(actor);
+	f.raw = sl(raw);
+	f.rule_id = "test-rule";
+	f.event_us = US(T0 + t);
+	f.received = T0 + t;
+	correlate_observe(c, &f, res);
+	return res->n_alerts;
+}
+
+/* Observe and give only the number of alerts. */
+static size_t
+count(struct correlate *c, enum detect_fact kind, const char *scope, const char *account,
+    const char *group, int64_t t)
+{
+	struct correlate_result res;
+	size_t n = observe(c, kind, scope, account, group, NULL, t, &res);
+
+	correlate_result_clear(&res);
+	return n;
+}
+
+START_TEST(test_created_then_admin)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+	struct correlate_result res;
+
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "web1.corp", "mallory", NULL, 0), 0);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "WEB1", "mallory", "sudo", "root",
+	    5, &res), 1);
+	ck_assert_str_eq(res.alerts[0].rule->id, "correlate-created-then-admin");
+	ck_assert_str_eq(res.alerts[0].scope, "web1");
+	ck_assert_str_eq(res.alerts[0].account, "mallory");
+	ck_assert_str_eq(res.alerts[0].group, "sudo");
+	ck_assert_str_eq(res.alerts[0].actor, "root");
+	ck_assert_uint_eq(res.alerts[0].n_evidence, 2);
+	ck_assert_ptr_nonnull(strstr(res.alerts[0].evidence[0].raw, "at 0"));
+	ck_assert_ptr_nonnull(strstr(res.alerts[0].evidence[1].raw, "sudo"));
+	ck_assert_uint_eq(res.alerts[0].rule->n_techniques, 2);
+	ck_assert_str_eq(res.alerts[0].rule->techniques[0].id, "T1136.001");
+	ck_assert_str_eq(res.alerts[0].rule->techniques[1].id, "T1098");
+	correlate_result_clear(&res);
+	/* the shadow-group line of the same change: no second alert */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web1", "mallory", "sudo", 5), 0);
+	/* another host, another account */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "web2", "eve", NULL, 10), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web3", "eve", "sudo", 11), 0);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_admin_before_created)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+
+	/* workers may process the add first: the event times decide */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "bob", "wheel", 20), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "bob", NULL, 10), 1);
+	/* an add before the creation (an older account of that name) is no pair */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "carl", "wheel", 10), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "carl", NULL, 20), 0);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_window_expiry)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+	struct correlate_stats st;
+
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "a", NULL, 0), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "b", NULL, 0), 0);
+	/* one second past the window */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "a", "sudo", 3601), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "h", "b", NULL, 3601), 0);
+	correlate_get_stats(c, &st);
+	/* the two creations expired; the membership stays (no expiry) */
+	ck_assert_uint_eq(st.entries, 1);
+	/* at the edge of the window it still correlates */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "c", NULL, 4000), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "h", "c", NULL, 7600), 1);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_short_lived)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+	struct correlate_result res;
+
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "tmp1", NULL, 0), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "tmp1", "sudo", 1), 1);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_DELETED, "h", "tmp1", NULL, "root", 60,
+	    &res), 1);
+	ck_assert_str_eq(res.alerts[0].rule->id, "correlate-short-lived-account");
+	ck_assert_str_eq(res.alerts[0].rule->techniques[1].id, "T1070");
+	ck_assert_uint_eq(res.alerts[0].n_evidence, 2);
+	correlate_result_clear(&res);
+	/* deleted once: a second userdel line finds nothing */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "h", "tmp1", NULL, 61), 0);
+	/* a deletion without a creation in the window is nothing */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "h", "never-created", NULL, 62), 0);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_account_by_id)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+	struct correlate_fact f;
+	struct correlate_result res;
+
+	/* 4720 names the account and its SID; 4732 gives the SID only */
+	memset(&f, 0, sizeof(f));
+	f.kind = DETECT_FACT_ACCOUNT_CREATED;
+	f.scope = sl("WKS6.corp.local");
+	f.account = sl("backdoor");
+	f.account_id = sl("S-1-5-21-1-2-3-1000");
+	f.raw = sl("4720");
+	f.event_us = US(T0);
+	f.received = T0;
+	correlate_observe(c, &f, &res);
+	ck_assert_uint_eq(res.n_alerts, 0);
+	f.kind = DETECT_FACT_ADMIN_MEMBER_ADDED;
+	f.account = sl("-");
+	f.group = sl("Administrators");
+	f.raw = sl("4732");
+	correlate_observe(c, &f, &res);
+	ck_assert_uint_eq(res.n_alerts, 1);
+	ck_assert_str_eq(res.alerts[0].account, "backdoor");
+	ck_assert_str_eq(res.alerts[0].scope, "wks6");
+	correlate_result_clear(&res);
+	/* another SID with the same name is another account */
+	f.kind = DETECT_FACT_ACCOUNT_DELETED;
+	f.account = sl("backdoor");
+	f.account_id = sl("S-1-5-21-9-9-9-1000");
+	correlate_observe(c, &f, &res);
+	ck_assert_uint_eq(res.n_alerts, 0);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_bounds)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c;
+	struct correlate_stats st;
+	char name[32];
+	int i;
+
+	s.max_entries = 16;
+	c = new_correlate(&s);
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", name, "sudo", i), 0);
+	}
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 16);
+	ck_assert_uint_eq(st.overflow, 24);
+	correlate_free(c);
+
+	/* sessions: the newest SESSIONS_PER_SCOPE of a host, more are not kept */
+	s.max_entries = 1000;
+	c = new_correlate(&s);
+	for (i = 0; i < 100; i++) {
+		struct correlate_result res;
+
+		snprintf(name, sizeof(name), "s%d", i);
+		observe(c, DETECT_FACT_SESSION, "h", NULL, NULL, name, i, &res);
+		correlate_result_clear(&res);
+	}
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 16);
+	ck_assert_uint_eq(st.overflow, 0);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_actor_from_session)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+	struct correlate_result res;
+	struct correlate_fact f;
+
+	observe(c, DETECT_FACT_SESSION, "h", NULL, NULL, "bob", 0, &res);
+	correlate_result_clear(&res);
+	observe(c, DETECT_FACT_SESSION, "h", NULL, NULL, "alice", 10, &res);
+	correlate_result_clear(&res);
+	/* the newest session before the creation names its actor */
+	observe(c, DETECT_FACT_ACCOUNT_CREATED, "h", "x1", NULL, NULL, 20, &res);
+	ck_assert_str_eq(res.actor, "alice");
+	ck_assert_str_eq(res.actor_rule, "test-rule");
+	correlate_result_clear(&res);
+	/* a sudo line naming the account wins over a newer session */
+	memset(&f, 0, sizeof(f));
+	f.kind = DETECT_FACT_SESSION;
+	f.scope = sl("h");
+	f.actor = sl("carol");
+	f.raw = sl("sudo: carol : COMMAND=/usr/sbin/useradd x2");
+	f.event_us = US(T0 + 30);
+	f.received = T0 + 30;
+	correlate_observe(c, &f, &res);
+	observe(c, DETECT_FACT_SESSION, "h", NULL, NULL, "dave", 31, &res);
+	correlate_result_clear(&res);
+	observe(c, DETECT_FACT_ACCOUNT_CREATED, "h", "x2", NULL, NULL, 32, &res);
+	ck_assert_str_eq(res.actor, "carol");
+	correlate_result_clear(&res);
+	/* an actor of its own is kept; a session too old or on another host is none */
+	observe(c, DETECT_FACT_ACCOUNT_CREATED, "h", "x3", NULL, "root", 33, &res);
+	ck_assert_str_eq(res.actor, "");
+	correlate_result_clear(&res);
+	observe(c, DETECT_FACT_ACCOUNT_CREATED, "h", "x4", NULL, NULL, 400, &res);
+	ck_assert_str_eq(res.actor, "");
+	correlate_result_clear(&res);
+	observe(c, DETECT_FACT_ACCOUNT_CREATED, "other", "x5", NULL, NULL, 34, &res);
+	ck_assert_str_eq(res.actor, "");
+	correlate_result_clear(&res);
+	correlate_free(c);
+}
+END_TEST
+
+/* Write a baseline file in the test directory; its path in path. */
+static void
+write_file(char *path, size_t cap, const char *name, const char *text)
+{
+	FILE *fp;
+
+	snprintf(path, cap, "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+START_TEST(test_threshold_and_unknown)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c;
+	struct correlate_result res;
+	char path[128];
+
+	write_file(path, sizeof(path), "admins", "# SCOPE GROUP MEMBER\n"
+	    "*  sudo  root\n"
+	    "web1\tsudo\talice   # inline comment\n"
+	    "\n"
+	    "WEB1.example.com \"Domain Admins\" \"bob smith\"\n");
+	s.baseline = path;
+	s.threshold = 2;
+	c = new_correlate(&s);
+	/* a baseline member: nothing */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web1", "alice", "sudo", 0), 0);
+	/* web1 sudo: root + alice = 2; carol makes 3 > 2 */
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web1", "carol", "sudo", NULL, 1,
+	    &res), 1);
+	ck_assert_str_eq(res.alerts[0].rule->id, "correlate-admin-threshold");
+	ck_assert_uint_eq(res.alerts[0].count, 3);
+	ck_assert_uint_eq(res.alerts[0].n_evidence, 1);
+	correlate_result_clear(&res);
+	/* known now: the same add again is nothing */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web1", "carol", "sudo", 2), 0);
+	/* web2 sudo: root + dave = 2, not over; alert_on_unknown is off */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web2", "dave", "sudo", 3), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web2", "erin", "sudo", 4), 1);
+	/* group names compare without case, quoted fields keep their blanks */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web1", "bob smith",
+	    "domain admins", 5), 0);
+	/* deleting an account takes it out: adding it again is a new member again */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "web2", "erin", NULL, 6), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web2", "erin", "sudo", 7), 1);
+	correlate_free(c);
+
+	s.threshold = 0;
+	s.alert_on_unknown = true;
+	c = new_correlate(&s);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web9", "root", "sudo", 0), 0);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "web9", "zed", "sudo", NULL, 1,
+	    &res), 1);
+	ck_assert_str_eq(res.alerts[0].rule->id, "correlate-admin-unknown");
+	correlate_result_clear(&res);
+	correlate_free(c);
+}
+END_TEST
+
+/* A baseline that must fail to load with want in the error. */
+static void
+baseline_error(const char *text, const char *want)
+{
+	struct correlate_settings s = settings();
+	char path[128], err[512] = "", expect[256];
+
+	write_file(path, sizeof(path), "bad", text);
+	s.baseline = path;
+	ck_assert_ptr_null(correlate_new(&s, T0, err, sizeof(err)));
+	snprintf(expect, sizeof(expect), "%s:%s", path, want);
+	ck_assert_msg(strncmp(err, expect, strlen(expect)) == 0, "error \"%s\", expected \"%s...\"",
+	    err, expect);
+}
+
+START_TEST(test_baseline_errors)
+{
+	struct correlate_settings s = settings();
+	char err[512] = "", missing[] = "/nonexistent/admins";
+
+	baseline_error("* sudo root\nweb1 sudo\n", "2: expected SCOPE GROUP MEMBER");
+	baseline_error("# c\n\n* sudo root extra\n", "3: expected SCOPE GROUP MEMBER");
+	baseline_error("* \"Domain Admins sudo root\n", "1: expected SCOPE GROUP MEMBER");
+	baseline_error("* \"\" root\n", "1: expected SCOPE GROUP MEMBER");
+	baseline_error("* sudo ro\"ot\n", "1: expected SCOPE GROUP MEMBER");
+	s.baseline = missing;
+	ck_assert_ptr_null(correlate_new(&s, T0, err, sizeof(err)));
+	ck_assert_str_eq(err, "/nonexistent/admins: No such file or directory");
+}
+END_TEST
+
+START_TEST(test_journal_restart)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c;
+	struct correlate_result res;
+
+	s.state_dir = dir;
+	c = new_correlate(&s);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "a", NULL, 0), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "b", NULL, 1), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "b", "sudo", 2), 1);
+	observe(c, DETECT_FACT_SESSION, "h", NULL, NULL, "alice", 3, &res);
+	correlate_result_clear(&res);
+	/* freeing writes nothing: what is on disk is what a SIGKILL leaves */
+	correlate_free(c);
+
+	c = new_correlate(&s);
+	/* a still in its window, b already correlated, alice's session remembered */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "a", "sudo", 100), 1);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "b", "sudo", 101), 0);
+	observe(c, DETECT_FACT_ACCOUNT_CREATED, "h", "c", NULL, NULL, 102, &res);
+	ck_assert_str_eq(res.actor, "alice");
+	correlate_result_clear(&res);
+	correlate_free(c);
+
+	/* and once more, from the snapshot written at the last start */
+	c = new_correlate(&s);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "h", "c", NULL, 200), 1);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "a", "sudo", 201), 0);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_journal_damage)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c;
+	struct correlate_stats st;
+	char path[160];
+	FILE *fp;
+
+	s.state_dir = dir;
+	c = new_correlate(&s);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "a", NULL, 0), 0);
+	correlate_free(c);
+	snprintf(path, sizeof(path), "%s/correlate.journal", dir);
+	fp = fopen(path, "a");
+	ck_assert_ptr_nonnull(fp);
+	fputs("F\t9\t0\t1\t0\t1\th\tx\t\t\t\tr\traw\n", fp);   /* unknown kind */
+	fputs("garbage\n", fp);
+	fputs("F\t1\t0\t1700000001\t0\t1700000001000000\th\tz", fp); /* torn: no LF */
+	fclose(fp);
+	c = new_correlate(&s);
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.bad_records, 3);
+	ck_assert_uint_eq(st.entries, 1);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "h", "a", NULL, 10), 1);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_journal_compaction)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c;
+	struct correlate_stats st;
+	char path[160];
+	long size;
+	FILE *fp;
+	int i;
+
+	s.state_dir = dir;
+	s.session_window = 1;
+	c = new_correlate(&s);
+	/* 5000 sessions, each expired by the next second: the journal stays small */
+	for (i = 0; i < 5000; i++) {
+		struct correlate_result res;
+
+		observe(c, DETECT_FACT_SESSION, "h", NULL, NULL, "u", i * 2, &res);
+		correlate_result_clear(&res);
+	}
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.journal_errors, 0);
+	correlate_free(c);
+	snprintf(path, sizeof(path), "%s/correlate.journal", dir);
+	fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	fclose(fp);
+	ck_assert_int_lt(size, 2100 * 100);
+}
+END_TEST
+
+struct thread_arg {
+	struct correlate *c;
+	int id;
+	size_t alerts;
+};
+
+static void *
+thread_main(void *p)
+{
+	struct thread_arg *a = p;
+	char name[32];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "t%d-%d", a->id, i);
+		a->alerts += count(a->c, DETECT_FACT_ACCOUNT_CREATED, "h", name, NULL, i);
+		a->alerts += count(a->c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", name, "sudo", i);
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	struct correlate_settings s = settings();
+	struct thread_arg args[4];
+	pthread_t th[4];
+	struct correlate *c;
+	int i;
+
+	s.state_dir = dir;
+	s.max_entries = 100000;
+	c = new_correlate(&s);
+	for (i = 0; i < 4; i++) {
+		args[i].c = c;
+		args[i].id = i;
+		args[i].alerts = 0;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, thread_main, &args[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_uint_eq(args[i].alerts, 500);
+	}
+	correlate_free(c);
+}
+END_TEST
+
+static Suite *
+correlate_suite(void)
+{
+	Suite *s = suite_create("correlate");
+	TCase *tc = tcase_create("correlate");
+
+	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_created_then_admin);
+	tcase_add_test(tc, test_admin_before_created);
+	tcase_add_test(tc, test_window_expiry);
+	tcase_add_test(tc, test_short_lived);
+	tcase_add_test(tc, test_account_by_id);
+	tcase_add_test(tc, test_bounds);
+	tcase_add_test(tc, test_actor_from_session);
+	tcase_add_test(tc, test_threshold_and_unknown);
+	tcase_add_test(tc, test_baseline_errors);
+	tcase_add_test(tc, test_journal_restart);
+	tcase_add_test(tc, test_journal_damage);
+	tcase_add_test(tc, test_journal_compaction);
+	tcase_add_test(tc, test_threads);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(correlate_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
