@@ -18,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "activation.h"
 #include "archive.h"
 #include "conf.h"
 #include "correlate.h"
@@ -877,8 +878,10 @@ daemon_run(struct conf *conf, const char *rules_override)
 	if (d.base == NULL || event_base_priority_init(d.base, 3) == -1)
 		fatalx("libevent: cannot create the event loop");
 	daemon_start_pipeline(&d);
+	activation_init();
 	if (daemon_open_inputs(&d, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	activation_finish();
 	d.metrics_src.version = PACKAGE_VERSION;
 	d.metrics_src.last_reload = time(NULL);
 	if (daemon_metrics_sync(&d) == -1)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "conf.h"
+#include "log.h"
 #include "netaddr.h"
 
 int
@@ -42,6 +45,19 @@ netaddr_bind(const struct input_conf *ic, const struct addrinfo *ai, char *err,
 {
 	int fd, on = 1;
 
+	/* a socket systemd bound for us (logward.socket): no bind, no privilege */
+	if ((fd = activation_take(ai->ai_socktype, ai->ai_addr, ai->ai_addrlen)) != -1) {
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+			snprintf(err, errlen, "input %s: socket from systemd: %s", ic->name,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		log_info("input %s: using the %s socket systemd passed for %s", ic->name,
+		    transport_name(ic->transport), ic->address);
+		return fd;
+	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    ai->ai_protocol);
 	if (fd == -1) {

@@ -51,7 +51,7 @@ reload() {
 conf "$T/rules-good"
 start_time=$(date +%s)
 logward_start "$T/logward.conf"
-bg_start tcpsender $PEER --timeout 120 stream 127.0.0.1 "$P" tcpstream "$T/stop"
+bg_start tcpsender $PEER --timeout 120 --pause 0.01 stream 127.0.0.1 "$P" tcpstream "$T/stop"
 tcp_pid=$BG_LAST
 bg_start udpsender $PEER --timeout 120 --pause 0.01 udpstream 127.0.0.1 "$PU" udpstream "$T/stop"
 udp_pid=$BG_LAST

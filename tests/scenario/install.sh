@@ -1,7 +1,7 @@
 #!/bin/sh
 # install: "make install DESTDIR=$T/stage" puts the daemon, the man pages,
-# the sample configuration, the patterns, the systemd unit and the logrotate
-# stanza in place; the installed daemon checks the installed configuration
+# the sample configuration, the patterns, the systemd unit (and with
+# libsystemd the socket unit) and the logrotate stanza in place; the installed daemon checks the installed configuration
 # (-t) and raises one alert for a useradd line (--test-rules).  Everything
 # is written under $T: make distcheck runs this in a read-only source tree.
 TEST_NAME=install
@@ -41,6 +41,16 @@ grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$unit" || fail "unit has no HUP
 grep -q 'Documentation=man:logward(8) man:logward.conf(5)' "$unit" || fail "unit Documentation"
 grep -q 'systemctl kill -s USR1 logward.service' "$rotate" || fail "logrotate does not signal USR1"
 grep -q "${patterns#$S}" "$conf" || fail "sample configuration does not name ${patterns#$S}"
+# the socket unit comes with socket activation, that is with libsystemd only
+sockets=$(find "$S" -name logward.socket -type f)
+if grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h" 2>/dev/null; then
+	[ "$sockets" = "$(dirname "$unit")/logward.socket" ] ||
+	    fail "socket unit: '$sockets', expected next to $unit"
+	grep -q '^ListenDatagram=0.0.0.0:514$' "$sockets" || fail "socket unit: no 514/udp"
+	grep -q '^ListenStream=\[::\]:6514$' "$sockets" || fail "socket unit: no [::]:6514"
+else
+	[ -z "$sockets" ] || fail "socket unit installed without libsystemd: $sockets"
+fi
 
 # the installed daemon on the installed configuration
 "$bin" -V >"$T/v.out" 2>&1 || fail "$bin -V: $(cat "$T/v.out")"

@@ -264,3 +264,15 @@ print(status)' "$1" "$2"
 prom() {
 	awk -v k="$2" '$1 == k { print $2 }' "$1"
 }
+
+# tcp_refused HOST PORT: succeeds when a TCP connection there is refused
+tcp_refused() {
+	$PY -c 'import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.settimeout(5)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+except ConnectionRefusedError:
+    sys.exit(0)
+sys.exit(1)' "$1" "$2"
+}

@@ -36,7 +36,8 @@ bounded by --timeout (default 10 s).
                                 LF, CR and NUL are removed
   random SEED SIZE FILE         write SIZE pseudo-random bytes (fixed seed)
   stream HOST PORT TEXT STOP    one connection, octet-counted RFC 5424 frames
-                                "TEXT i" in bursts of 20 a few ms apart until
+                                "TEXT i" in bursts of 20, --pause seconds
+                                (default 0.003) apart, until
                                 the file STOP exists (or --timeout passes);
                                 then closes gracefully and prints "sent=N
                                 port=LOCALPORT closed=0|1" (1: the server
@@ -319,7 +320,7 @@ def cmd_stream(args):
         while not os.path.exists(stop) and time.monotonic() < deadline:
             s.sendall(b"".join(stream_frame(text, sent + k) for k in range(20)))
             sent += 20
-            time.sleep(0.003)
+            time.sleep(PAUSE or 0.003)
         # a server that closed the connection makes it readable with EOF
         s.setblocking(False)
         try:
