@@ -350,6 +350,14 @@ archive_write(struct archive *a, const char *data, size_t len)
 	return archive_write_at(a, data, len, time(NULL));
 }
 
+void
+archive_current_path(struct archive *a, char *buf, size_t len)
+{
+	pthread_mutex_lock(&a->lock);
+	snprintf(buf, len, "%s", a->path);
+	pthread_mutex_unlock(&a->lock);
+}
+
 /* Flag only: the writer that holds the lock does the reopening. */
 void
 archive_reopen(struct archive *a)

@@ -36,6 +36,9 @@ int archive_write(struct archive *a, const char *data, size_t len);
 /* archive_write as if the time were now.  For tests. */
 int archive_write_at(struct archive *a, const char *data, size_t len, time_t now);
 
+/* The name of the file written now, into buf (for handing it to the run-as user). */
+void archive_current_path(struct archive *a, char *buf, size_t len);
+
 /* Ask the next write to reopen the file.  Safe from any thread. */
 void archive_reopen(struct archive *a);
 

@@ -31,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "conf.h"
+#include "tls.h"
 
 #ifndef LOGWARD_DATADIR
 #define LOGWARD_DATADIR "/usr/local/share/logward"
@@ -74,6 +76,10 @@ static const struct conf_range conf_ranges[] = {
     {"session_window", 1, 86400, 300},
     {"max_entries", 16, 10000000, 10000},
     {"threshold", 0, 1000000, 0},
+    {"max_connections_per_address", 0, 1000000, 0},
+    {"ratelimit_interval", 0, 86400, 0},
+    {"ratelimit_burst", 1, 100000000, 10000},
+    {"handshake_timeout", 1, 3600, 10},
 };
 
 /* The state of one conf_load: the caller's error buffer and the include depth. */
@@ -104,8 +110,43 @@ transport_name(enum transport t)
 		return "udp";
 	case TRANSPORT_TCP:
 		return "tcp";
+	case TRANSPORT_TLS:
+		return "tls";
 	}
 	return "unknown";
+}
+
+/* The keyword of a verify mode, as written in the file. */
+const char *
+tls_verify_name(enum tls_verify v)
+{
+	switch (v) {
+	case TLS_VERIFY_NONE:
+		return "none";
+	case TLS_VERIFY_PEER:
+		return "peer";
+	case TLS_VERIFY_NAME:
+		return "name";
+	case TLS_VERIFY_FINGERPRINT:
+		return "fingerprint";
+	}
+	return "unknown";
+}
+
+/* Parse a verify keyword; -1 when it is none of them. */
+static int
+conf_verify_parse(const char *s, enum tls_verify *out)
+{
+	static const enum tls_verify all[] = { TLS_VERIFY_NONE, TLS_VERIFY_PEER,
+		TLS_VERIFY_NAME, TLS_VERIFY_FINGERPRINT };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (s != NULL && strcmp(s, tls_verify_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
 }
 
 /* Find the range entry of a numeric option. */
@@ -400,21 +441,49 @@ conf_intcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
-/* Parse callback of transport: udp or tcp; tls comes with its own module. */
+/* Parse callback of transport: udp, tcp or tls. */
 static int
 conf_transportcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	if (value != NULL && (strcmp(value, "udp") == 0 || strcmp(value, "tcp") == 0)) {
+	if (value != NULL && (strcmp(value, "udp") == 0 || strcmp(value, "tcp") == 0 ||
+	    strcmp(value, "tls") == 0)) {
 		*(const char **)result = value;
 		return 0;
 	}
-	if (value != NULL && strcmp(value, "tls") == 0)
-		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "transport tls is not supported yet (expected udp or tcp)");
-	else
-		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "%s \"%s\" is invalid (expected udp or tcp)", opt->name, value ? value : "");
+	conf_error_at(cfg->filename, cfg->line, cfg,
+	    "%s \"%s\" is invalid (expected udp, tcp or tls)", opt->name, value ? value : "");
 	return -1;
+}
+
+/* Parse callback of verify: none, peer, name or fingerprint. */
+static int
+conf_verifycb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	enum tls_verify v;
+
+	if (conf_verify_parse(value, &v) != 0) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "verify \"%s\" is invalid (expected none, peer, name or fingerprint)",
+		    value ? value : "");
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
+}
+
+/* Parse callback of user and group: a name (or number) without blanks. */
+static int
+conf_accountcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	if (value == NULL || value[0] == '\0' || strlen(value) > 64 ||
+	    strpbrk(value, " \t\r\n:") != NULL) {
+		conf_error_at(cfg->filename, cfg->line, cfg,
+		    "%s \"%s\" is invalid (expected a %s name such as \"nobody\")", opt->name,
+		    value ? value : "", opt->name);
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
 }
 
 /* Check the port part of an address: 1..65535, digits only. */
@@ -539,17 +608,145 @@ conf_same_address(const struct conf_address *a, const struct conf_address *b)
 	return a->port == b->port && a->any == b->any && strcmp(a->host, b->host) == 0;
 }
 
-/* An option that only one transport uses may not be set on the other. */
+/*
+ * An option that only some transports use may not be set on the others.
+ * only is "udp", "tls", or "tcp" (which means TCP and TLS: a TLS input is
+ * a TCP input).
+ */
 static int
 conf_check_only(cfg_t *sec, const char *key, const char *transport, const char *only)
 {
 	int line;
 
-	if (strcmp(transport, only) == 0 || (line = conf_line_of(sec, key)) == 0)
+	if (strcmp(transport, only) == 0 ||
+	    (strcmp(only, "tcp") == 0 && strcmp(transport, "tls") == 0) ||
+	    (line = conf_line_of(sec, key)) == 0)
 		return 0;
 	conf_error_at(sec->filename, line, sec, "%s applies to %s inputs only (this input is %s)",
-	    key, only, transport);
+	    key, strcmp(only, "tcp") == 0 ? "tcp and tls" : only, transport);
 	return -1;
+}
+
+/* udp, or stream for tcp and tls (they bind the same kind of socket). */
+static const char *
+conf_socket_kind(const char *transport)
+{
+	return strcmp(transport, "udp") == 0 ? "udp" : "stream";
+}
+
+/* The line of a list option, else the block's first line. */
+static int
+conf_list_line(cfg_t *sec, const char *key)
+{
+	int line = conf_line_of(sec, key);
+
+	return line > 0 ? line : conf_first_line(sec);
+}
+
+/* Check every entry of the allow, permitted_peers and fingerprints lists. */
+static int
+conf_check_lists(cfg_t *sec)
+{
+	unsigned char fp[TLS_SHA256_LEN];
+	struct acl_entry entry;
+	const char *v, *why;
+	unsigned i;
+
+	for (i = 0; i < cfg_size(sec, "allow"); i++) {
+		v = cfg_getnstr(sec, "allow", i);
+		if ((why = acl_entry_parse(v, &entry)) != NULL) {
+			conf_error_at(sec->filename, conf_list_line(sec, "allow"), sec,
+			    "allow \"%s\" %s (expected \"ADDRESS\" or \"ADDRESS/PREFIX\", "
+			    "IPv4 or IPv6)", v, why);
+			return -1;
+		}
+	}
+	for (i = 0; i < cfg_size(sec, "permitted_peers"); i++) {
+		v = cfg_getnstr(sec, "permitted_peers", i);
+		if (!tls_peer_pattern_valid(v)) {
+			conf_error_at(sec->filename, conf_list_line(sec, "permitted_peers"), sec,
+			    "permitted_peers \"%s\" is invalid (expected a DNS name, where a "
+			    "label may be \"*\" or start or end with \"*\")", v);
+			return -1;
+		}
+	}
+	for (i = 0; i < cfg_size(sec, "fingerprints"); i++) {
+		v = cfg_getnstr(sec, "fingerprints", i);
+		if ((why = tls_fingerprint_parse(v, fp)) != NULL) {
+			conf_error_at(sec->filename, conf_list_line(sec, "fingerprints"), sec,
+			    "fingerprint \"%s\" %s (expected \"sha256:\" and 32 hex byte pairs, "
+			    "as openssl x509 -noout -fingerprint -sha256 prints them)", v, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What a verify mode needs: ca, permitted_peers or fingerprints, and only its own list. */
+static int
+conf_check_tls(cfg_t *sec)
+{
+	enum tls_verify v = TLS_VERIFY_PEER;
+	int first = conf_first_line(sec);
+
+	if (cfg_getstr(sec, "certificate") == NULL || cfg_getstr(sec, "key") == NULL) {
+		conf_error_at(sec->filename, first, sec,
+		    "missing %s (expected certificate = \"/etc/logward/server.crt\" and "
+		    "key = \"/etc/logward/server.key\")",
+		    cfg_getstr(sec, "certificate") == NULL ? "certificate" : "key");
+		return -1;
+	}
+	conf_verify_parse(cfg_getstr(sec, "verify"), &v);
+	if ((v == TLS_VERIFY_PEER || v == TLS_VERIFY_NAME) && cfg_getstr(sec, "ca") == NULL) {
+		conf_error_at(sec->filename, first, sec,
+		    "verify = %s needs ca (expected ca = \"/etc/logward/ca.crt\", or verify = "
+		    "none or fingerprint)", tls_verify_name(v));
+		return -1;
+	}
+	if (v == TLS_VERIFY_NAME && cfg_size(sec, "permitted_peers") == 0) {
+		conf_error_at(sec->filename, first, sec,
+		    "verify = name needs permitted_peers (expected permitted_peers = "
+		    "{ \"*.example.net\" })");
+		return -1;
+	}
+	if (v == TLS_VERIFY_FINGERPRINT && cfg_size(sec, "fingerprints") == 0) {
+		conf_error_at(sec->filename, first, sec,
+		    "verify = fingerprint needs fingerprints (expected fingerprints = "
+		    "{ \"sha256:AB:CD:...\" })");
+		return -1;
+	}
+	if (v != TLS_VERIFY_NAME && cfg_size(sec, "permitted_peers") > 0) {
+		conf_error_at(sec->filename, conf_list_line(sec, "permitted_peers"), sec,
+		    "permitted_peers applies to verify = name only (this input has verify = %s)",
+		    tls_verify_name(v));
+		return -1;
+	}
+	if (v != TLS_VERIFY_FINGERPRINT && cfg_size(sec, "fingerprints") > 0) {
+		conf_error_at(sec->filename, conf_list_line(sec, "fingerprints"), sec,
+		    "fingerprints applies to verify = fingerprint only (this input has verify = %s)",
+		    tls_verify_name(v));
+		return -1;
+	}
+	return 0;
+}
+
+/* The options that apply to some transports only. */
+static int
+conf_check_transport_keys(cfg_t *sec, const char *transport)
+{
+	static const char *const stream[] = { "max_connections", "idle_timeout",
+		"max_connections_per_address", NULL };
+	static const char *const tls[] = { "certificate", "key", "ca", "verify",
+		"permitted_peers", "fingerprints", "handshake_timeout", NULL };
+	size_t i;
+
+	for (i = 0; stream[i] != NULL; i++)
+		if (conf_check_only(sec, stream[i], transport, "tcp"))
+			return -1;
+	for (i = 0; tls[i] != NULL; i++)
+		if (conf_check_only(sec, tls[i], transport, "tls"))
+			return -1;
+	return conf_check_only(sec, "recv_buffer", transport, "udp");
 }
 
 /* Checks made when an input block closes: its name, required keys, transport fit. */
@@ -573,7 +770,7 @@ conf_check_input(cfg_opt_t *opt)
 	address = cfg_getstr(sec, "address");
 	if (transport == NULL) {
 		conf_error_at(sec->filename, first, sec,
-		    "missing transport (expected transport = udp or tcp)");
+		    "missing transport (expected transport = udp, tcp or tls)");
 		return -1;
 	}
 	if (address == NULL) {
@@ -581,21 +778,23 @@ conf_check_input(cfg_opt_t *opt)
 		    "missing address (expected address = \"host:port\")");
 		return -1;
 	}
-	if (conf_check_only(sec, "max_connections", transport, "tcp") ||
-	    conf_check_only(sec, "idle_timeout", transport, "tcp") ||
-	    conf_check_only(sec, "recv_buffer", transport, "udp"))
+	if (conf_check_transport_keys(sec, transport) != 0 || conf_check_lists(sec) != 0)
+		return -1;
+	if (strcmp(transport, "tls") == 0 && conf_check_tls(sec) != 0)
 		return -1;
 	if (conf_parse_address(address, &a) != NULL)
 		return -1; /* conf_addresscb said why */
 	for (i = 0; i + 1 < opt->nvalues; i++) {
 		cfg_t *other = opt->values[i]->section;
 
-		if (strcmp(cfg_getstr(other, "transport"), transport) != 0 ||
+		if (strcmp(conf_socket_kind(cfg_getstr(other, "transport")),
+			conf_socket_kind(transport)) != 0 ||
 		    conf_parse_address(cfg_getstr(other, "address"), &b) != NULL ||
 		    !conf_same_address(&a, &b))
 			continue;
 		conf_error_at(sec->filename, conf_line_of(sec, "address"), sec,
-		    "%s address \"%s\" is already used by input \"%s\" (%s:%d)", transport, address,
+		    "%s address \"%s\" is already used by input \"%s\" (%s:%d)",
+		    strcmp(transport, "udp") == 0 ? "udp" : "tcp", address,
 		    other->title, other->filename, conf_first_line(other));
 		return -1;
 	}
@@ -946,6 +1145,17 @@ conf_includecb(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
 	return rc;
 }
 
+/* Free a list of strings. */
+static void
+conf_free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
 /* Free an input's strings. */
 static void
 conf_free_input(struct input_conf *in)
@@ -954,6 +1164,12 @@ conf_free_input(struct input_conf *in)
 	free(in->address);
 	free(in->host);
 	free(in->port);
+	conf_free_list(in->allow, in->n_allow);
+	free(in->certificate);
+	free(in->key);
+	free(in->ca);
+	conf_free_list(in->permitted_peers, in->n_permitted_peers);
+	conf_free_list(in->fingerprints, in->n_fingerprints);
 }
 
 /* Free a webhook's strings. */
@@ -995,6 +1211,8 @@ conf_free(struct conf *c)
 	free(c->metrics_address);
 	free(c->metrics_host);
 	free(c->metrics_port);
+	free(c->user);
+	free(c->group);
 	free(c);
 }
 
@@ -1005,7 +1223,25 @@ conf_str_same(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Every field but the line it was written on (a reload may move a block). */
+/* Two string lists with the same strings in the same order. */
+static bool
+conf_list_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Every field but the line it was written on (a reload may move a block).
+ * TLS files are compared by name: a certificate renewed in place is not
+ * seen (logward.conf(5) says to restart for that).
+ */
 bool
 input_conf_same(const struct input_conf *a, const struct input_conf *b)
 {
@@ -1013,25 +1249,31 @@ input_conf_same(const struct input_conf *a, const struct input_conf *b)
 	    conf_str_same(a->address, b->address) && conf_str_same(a->host, b->host) &&
 	    conf_str_same(a->port, b->port) && a->max_message_size == b->max_message_size &&
 	    a->max_connections == b->max_connections && a->idle_timeout == b->idle_timeout &&
-	    a->recv_buffer == b->recv_buffer;
+	    a->recv_buffer == b->recv_buffer &&
+	    a->max_connections_per_address == b->max_connections_per_address &&
+	    conf_list_same(a->allow, a->n_allow, b->allow, b->n_allow) &&
+	    a->ratelimit_interval == b->ratelimit_interval &&
+	    a->ratelimit_burst == b->ratelimit_burst &&
+	    conf_str_same(a->certificate, b->certificate) && conf_str_same(a->key, b->key) &&
+	    conf_str_same(a->ca, b->ca) && a->verify == b->verify &&
+	    conf_list_same(a->permitted_peers, a->n_permitted_peers, b->permitted_peers,
+		b->n_permitted_peers) &&
+	    conf_list_same(a->fingerprints, a->n_fingerprints, b->fingerprints,
+		b->n_fingerprints) &&
+	    a->handshake_timeout == b->handshake_timeout;
 }
 
 /* One webhook, every field but its line. */
 static bool
 webhook_conf_same(const struct webhook_conf *a, const struct webhook_conf *b)
 {
-	size_t i;
-
 	if (!conf_str_same(a->name, b->name) || !conf_str_same(a->url, b->url) ||
 	    a->format != b->format || !conf_str_same(a->secret_file, b->secret_file) ||
 	    !conf_str_same(a->ca_file, b->ca_file) || a->timeout != b->timeout ||
 	    a->min_severity != b->min_severity || a->n_headers != b->n_headers ||
 	    a->retry_min != b->retry_min || a->retry_max != b->retry_max)
 		return false;
-	for (i = 0; i < a->n_headers; i++)
-		if (strcmp(a->headers[i], b->headers[i]) != 0)
-			return false;
-	return true;
+	return conf_list_same(a->headers, a->n_headers, b->headers, b->n_headers);
 }
 
 bool
@@ -1048,18 +1290,65 @@ conf_webhooks_same(const struct conf *a, const struct conf *b)
 	return true;
 }
 
+/* Copy a string list option; -1 when out of memory. */
+static int
+conf_take_list(cfg_t *sec, const char *name, char ***list, size_t *n)
+{
+	unsigned i, size = cfg_size(sec, name);
+
+	*list = NULL;
+	*n = 0;
+	if (size == 0)
+		return 0;
+	if ((*list = calloc(size, sizeof(**list))) == NULL)
+		return -1;
+	for (i = 0; i < size; i++) {
+		if (((*list)[i] = strdup(cfg_getnstr(sec, name, i))) == NULL)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* strdup of a string option that may be unset. */
+static char *conf_dup_opt(cfg_t *sec, const char *name, int *failed);
+
+/* Copy the limits and TLS settings of an input block; 0 on success. */
+static int
+conf_take_input_extras(cfg_t *sec, struct input_conf *in)
+{
+	int failed = 0;
+
+	in->max_connections_per_address = (unsigned)cfg_getint(sec, "max_connections_per_address");
+	in->ratelimit_interval = (unsigned)cfg_getint(sec, "ratelimit_interval");
+	in->ratelimit_burst = (unsigned)cfg_getint(sec, "ratelimit_burst");
+	in->handshake_timeout = (unsigned)cfg_getint(sec, "handshake_timeout");
+	in->verify = TLS_VERIFY_PEER;
+	conf_verify_parse(cfg_getstr(sec, "verify"), &in->verify);
+	in->certificate = conf_dup_opt(sec, "certificate", &failed);
+	in->key = conf_dup_opt(sec, "key", &failed);
+	in->ca = conf_dup_opt(sec, "ca", &failed);
+	if (failed || conf_take_list(sec, "allow", &in->allow, &in->n_allow) != 0 ||
+	    conf_take_list(sec, "permitted_peers", &in->permitted_peers,
+		&in->n_permitted_peers) != 0 ||
+	    conf_take_list(sec, "fingerprints", &in->fingerprints, &in->n_fingerprints) != 0)
+		return -1;
+	return 0;
+}
+
 /* Copy one parsed input block into its struct; 0 on success. */
 static int
 conf_take_input(cfg_t *sec, struct input_conf *in)
 {
 	struct conf_address a;
+	const char *transport = cfg_getstr(sec, "transport");
 	char port[8];
 
 	if (conf_parse_address(cfg_getstr(sec, "address"), &a) != NULL)
 		return -1;
 	snprintf(port, sizeof(port), "%lu", a.port);
-	in->transport =
-	    strcmp(cfg_getstr(sec, "transport"), "tcp") == 0 ? TRANSPORT_TCP : TRANSPORT_UDP;
+	in->transport = strcmp(transport, "tcp") == 0 ? TRANSPORT_TCP :
+	    strcmp(transport, "tls") == 0 ? TRANSPORT_TLS : TRANSPORT_UDP;
 	in->name = strdup(cfg_title(sec));
 	in->address = strdup(cfg_getstr(sec, "address"));
 	in->host = a.any ? NULL : strdup(a.host);
@@ -1072,7 +1361,7 @@ conf_take_input(cfg_t *sec, struct input_conf *in)
 	if (in->name == NULL || in->address == NULL || in->port == NULL ||
 	    (!a.any && in->host == NULL))
 		return -1;
-	return 0;
+	return conf_take_input_extras(sec, in);
 }
 
 /*
@@ -1233,6 +1522,12 @@ conf_build(cfg_t *cfg, const char *path)
 	c->max_spool_bytes = (uint64_t)cfg_getint(cfg, "max_spool_bytes");
 	if (c->spool_dir == NULL)
 		goto fail;
+	if (cfg_getstr(cfg, "user") != NULL && (c->user = strdup(cfg_getstr(cfg, "user"))) == NULL)
+		goto fail;
+	if (cfg_getstr(cfg, "group") != NULL &&
+	    (c->group = strdup(cfg_getstr(cfg, "group"))) == NULL)
+		goto fail;
+	c->run_as_root = cfg_getbool(cfg, "run_as_root") ? 1 : 0;
 	if (cfg_size(cfg, "webhook") > 0 &&
 	    (c->webhooks = calloc(cfg_size(cfg, "webhook"), sizeof(*c->webhooks))) == NULL)
 		goto fail;
@@ -1279,6 +1574,44 @@ conf_opt_str(const char *name, const char *def, cfg_flag_t flags, cfg_callback_t
 	return o;
 }
 
+/*
+ * Validate callback of a list: remember where it was first set, for
+ * messages.  libConfuse calls it after each value and again at the closing
+ * brace, with nothing that tells a second assignment from the rest of the
+ * first, so a list given twice is not caught here (the last one wins).
+ */
+static int
+conf_listseencb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_opt_t *lines = conf_lines(cfg);
+	long idx = conf_opt_index(cfg, opt);
+
+	if (lines != NULL && idx >= 0 && (unsigned long)idx < lines->nvalues &&
+	    lines->values[idx]->number == 0)
+		lines->values[idx]->number = cfg->line;
+	return 0;
+}
+
+/* A list of strings; set once per block like any key. */
+static cfg_opt_t
+conf_opt_list(const char *name)
+{
+	cfg_opt_t o = CFG_STR_LIST(name, NULL, CFGF_NODEFAULT);
+
+	o.validcb = conf_listseencb;
+	return o;
+}
+
+/* A yes/no option, default no. */
+static cfg_opt_t
+conf_opt_bool(const char *name)
+{
+	cfg_opt_t o = CFG_BOOL(name, cfg_false, CFGF_NONE);
+
+	o.validcb = conf_seencb;
+	return o;
+}
+
 /* The hidden lines list; its default is parsed when the section opens. */
 static cfg_opt_t
 conf_opt_lines(char *def)
@@ -1307,6 +1640,17 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_int("max_connections"),
 		conf_opt_int("idle_timeout"),
 		conf_opt_int("recv_buffer"),
+		conf_opt_int("max_connections_per_address"),
+		conf_opt_list("allow"),
+		conf_opt_int("ratelimit_interval"),
+		conf_opt_int("ratelimit_burst"),
+		conf_opt_str("certificate", NULL, CFGF_NODEFAULT, conf_pathcb),
+		conf_opt_str("key", NULL, CFGF_NODEFAULT, conf_pathcb),
+		conf_opt_str("ca", NULL, CFGF_NODEFAULT, conf_pathcb),
+		conf_opt_str("verify", "peer", CFGF_NONE, conf_verifycb),
+		conf_opt_list("permitted_peers"),
+		conf_opt_list("fingerprints"),
+		conf_opt_int("handshake_timeout"),
 		CFG_END()
 	};
 	cfg_opt_t webhook_opts[] = {
@@ -1364,6 +1708,9 @@ conf_load(const char *path, char *err, size_t errlen)
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		conf_opt_str("spool", CONF_DEFAULT_SPOOL, CFGF_NONE, conf_pathcb),
 		conf_opt_int("max_spool_bytes"),
+		conf_opt_str("user", NULL, CFGF_NODEFAULT, conf_accountcb),
+		conf_opt_str("group", NULL, CFGF_NODEFAULT, conf_accountcb),
+		conf_opt_bool("run_as_root"),
 		CFG_FUNC("include", conf_includecb),
 		CFG_END()
 	};
@@ -1397,7 +1744,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	if (cfg_size(cfg, "input") == 0) {
 		conf_error_at(path, parse.last_line, NULL,
 		    "no input defined (expected at least one "
-		    "input NAME { transport = udp|tcp address = \"host:port\" })");
+		    "input NAME { transport = udp|tcp|tls address = \"host:port\" })");
 		goto done;
 	}
 	if ((c = conf_build(cfg, path)) == NULL)
@@ -1443,6 +1790,46 @@ conf_print_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* "\tname = { "a", "b" }" for a non-empty list. */
+static void
+conf_dump_list(FILE *fp, const char *name, char *const *list, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	fprintf(fp, "\t%s = {", name);
+	for (i = 0; i < n; i++) {
+		fputs(i > 0 ? ", " : " ", fp);
+		conf_print_string(fp, list[i]);
+	}
+	fputs(" }\n", fp);
+}
+
+/* A string setting on its own line, when set. */
+static void
+conf_dump_str(FILE *fp, const char *name, const char *value)
+{
+	if (value == NULL)
+		return;
+	fprintf(fp, "\t%s = ", name);
+	conf_print_string(fp, value);
+	fputc('\n', fp);
+}
+
+/* The TLS settings of an input. */
+static void
+conf_dump_tls(FILE *fp, const struct input_conf *in)
+{
+	conf_dump_str(fp, "certificate", in->certificate);
+	conf_dump_str(fp, "key", in->key);
+	conf_dump_str(fp, "ca", in->ca);
+	fprintf(fp, "\tverify = %s\n", tls_verify_name(in->verify));
+	conf_dump_list(fp, "permitted_peers", in->permitted_peers, in->n_permitted_peers);
+	conf_dump_list(fp, "fingerprints", in->fingerprints, in->n_fingerprints);
+	fprintf(fp, "\thandshake_timeout = %u\n", in->handshake_timeout);
+}
+
 /* Print every setting, defaults included, so that conf_load reads it back unchanged. */
 void
 conf_dump(const struct conf *c, FILE *fp)
@@ -1458,13 +1845,20 @@ conf_dump(const struct conf *c, FILE *fp)
 		fputs("\taddress = ", fp);
 		conf_print_string(fp, in->address);
 		fprintf(fp, "\n\tmax_message_size = %zu\n", in->max_message_size);
-		if (in->transport == TRANSPORT_TCP)
+		if (in->transport != TRANSPORT_UDP)
 			fprintf(fp,
 			    "\tmax_connections = %u\n"
+			    "\tmax_connections_per_address = %u\n"
 			    "\tidle_timeout = %u\n",
-			    in->max_connections, in->idle_timeout);
+			    in->max_connections, in->max_connections_per_address,
+			    in->idle_timeout);
 		else
 			fprintf(fp, "\trecv_buffer = %zu\n", in->recv_buffer);
+		conf_dump_list(fp, "allow", in->allow, in->n_allow);
+		fprintf(fp, "\tratelimit_interval = %u\n\tratelimit_burst = %u\n",
+		    in->ratelimit_interval, in->ratelimit_burst);
+		if (in->transport == TRANSPORT_TLS)
+			conf_dump_tls(fp, in);
 		fputs("}\n", fp);
 	}
 	fputs("rules = ", fp);
@@ -1524,4 +1918,15 @@ conf_dump(const struct conf *c, FILE *fp)
 	}
 	fprintf(fp, "\tthreshold = %u\n\talert_on_unknown = %s\n}\n", c->correlate.threshold,
 	    c->correlate.alert_on_unknown ? "yes" : "no");
+	if (c->user != NULL) {
+		fputs("user = ", fp);
+		conf_print_string(fp, c->user);
+		fputc('\n', fp);
+	}
+	if (c->group != NULL) {
+		fputs("group = ", fp);
+		conf_print_string(fp, c->group);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "run_as_root = %s\n", c->run_as_root ? "yes" : "no");
 }

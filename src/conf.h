@@ -25,8 +25,15 @@
 #include "correlate.h"
 #include "webhook.h"
 
-enum transport { TRANSPORT_UDP, TRANSPORT_TCP };
+enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS };
 
+/* TLS client authentication (tls.h says what each checks). */
+enum tls_verify { TLS_VERIFY_NONE, TLS_VERIFY_PEER, TLS_VERIFY_NAME, TLS_VERIFY_FINGERPRINT };
+
+/*
+ * One input block.  TLS inputs are TCP inputs (the same listener) whose
+ * connections are wrapped in TLS: every "TCP" limit below applies to them.
+ */
 struct input_conf {
 	char *name;              /* the block title: observer.ingress.name */
 	enum transport transport;
@@ -37,6 +44,21 @@ struct input_conf {
 	unsigned max_connections; /* TCP: open connections; more are refused and counted */
 	unsigned idle_timeout;    /* TCP: seconds without data before closing; 0 = never */
 	size_t recv_buffer;       /* UDP: SO_RCVBUF bytes; 0 = kernel default */
+	unsigned max_connections_per_address; /* TCP: 0 = no limit but max_connections */
+	char **allow;             /* CIDRs as written (acl.h); none = everyone */
+	size_t n_allow;
+	unsigned ratelimit_interval; /* seconds; 0 = no rate limit */
+	unsigned ratelimit_burst;    /* messages per interval and source address */
+	/* TLS only */
+	char *certificate;        /* PEM: server certificate (chain) */
+	char *key;                /* PEM: its private key */
+	char *ca;                 /* PEM: CAs that client certificates chain to; may be NULL */
+	enum tls_verify verify;
+	char **permitted_peers;   /* verify = name: name patterns */
+	size_t n_permitted_peers;
+	char **fingerprints;      /* verify = fingerprint: "sha256:..." as written */
+	size_t n_fingerprints;
+	unsigned handshake_timeout; /* seconds to finish the TLS handshake */
 	int line;                 /* where the block starts, for messages */
 };
 
@@ -74,6 +96,9 @@ struct conf {
 	char *metrics_host;       /* parsed: NULL for any address */
 	char *metrics_port;       /* parsed: "9514" */
 	struct correlate_settings correlate; /* correlate { }: strings owned */
+	char *user;               /* run as this user once inputs and files are open; NULL = stay */
+	char *group;              /* ... and group; NULL = the user's primary group */
+	int run_as_root;          /* started as root without user: 1 = allowed, 0 = refuse */
 };
 
 /*
@@ -92,6 +117,7 @@ void conf_free(struct conf *c);		/* NULL is fine */
 void conf_dump(const struct conf *c, FILE *fp);
 
 const char *transport_name(enum transport t);
+const char *tls_verify_name(enum tls_verify v);
 
 /* The correlate block's defaults, without state_dir and baseline (--test-rules --rules). */
 void conf_correlate_defaults(struct correlate_settings *s);

@@ -5,11 +5,13 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -30,6 +32,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "privilege.h"
 #include "ruleset.h"
 #include "stats.h"
 
@@ -357,6 +360,10 @@ reload_keep_restart_only(const struct conf *old, struct conf *c)
 		    old->queue_batches, c->queue_batches, old->queue_batches);
 		c->queue_batches = old->queue_batches;
 	}
+	/* root is gone (or was kept) for good at start-up */
+	if (!same_str(c->user, old->user) || !same_str(c->group, old->group) ||
+	    c->run_as_root != old->run_as_root)
+		log_warnx("%s: user, group and run_as_root take effect at the next start", c->path);
 }
 
 /* The running input named name, or -1. */
@@ -408,7 +415,9 @@ reload_port_taken(const struct daemon_ctx *d, const struct reload *r, const stru
 	for (i = 0; i < d->n_inputs; i++) {
 		const struct input_conf *old = d->inputs[i].conf;
 
-		if (!reload_keeps(r, i) && old->transport == ic->transport &&
+		/* TCP and TLS bind the same kind of socket */
+		if (!reload_keeps(r, i) &&
+		    (old->transport == TRANSPORT_UDP) == (ic->transport == TRANSPORT_UDP) &&
 		    strcmp(old->port, ic->port) == 0)
 			return true;
 	}
@@ -852,6 +861,65 @@ daemon_start_pipeline(struct daemon_ctx *d)
 	pipeline_set_correlate(d->pipeline, d->correlate);
 }
 
+/*
+ * Every connection the inputs allow needs a file descriptor: raise the soft
+ * RLIMIT_NOFILE toward that (up to the hard limit) and say so when it
+ * cannot reach it.  Past the limit, accept fails with EMFILE: the
+ * listener then sheds its backlog and backs off instead of spinning.
+ */
+static void
+daemon_fd_limit(const struct conf *c)
+{
+	/* files, listeners, metrics, webhooks, libraries: a generous allowance */
+	rlim_t want = 256;
+	struct rlimit rl;
+	size_t i;
+
+	for (i = 0; i < c->n_inputs; i++)
+		if (c->inputs[i].transport != TRANSPORT_UDP)
+			want += c->inputs[i].max_connections + 2;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < want)
+		log_warnx("open files limit (RLIMIT_NOFILE) %llu is below the %llu that "
+		    "max_connections allows: connections past it are refused",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+}
+
+/*
+ * Hand the output files and directories to the run-as user, drop root,
+ * and check that the files can still be reopened (USR1) and rotated.
+ */
+static void
+daemon_drop_privileges(struct daemon_ctx *d, const struct privilege *priv)
+{
+	char err[1024], archive_file[PATH_MAX], alerts_file[PATH_MAX];
+	const struct conf *c = d->conf;
+
+	if (!priv->drop)
+		return;
+	archive_current_path(d->archive, archive_file, sizeof(archive_file));
+	archive_current_path(d->alerts, alerts_file, sizeof(alerts_file));
+	/* the correlation journal is rewritten (compacted) in its directory */
+	bool journal = c->correlate.state_dir != NULL && c->correlate.state_dir[0] != '\0';
+
+	if (privilege_give(priv, archive_file, err, sizeof(err)) == -1 ||
+	    privilege_give(priv, alerts_file, err, sizeof(err)) == -1 ||
+	    (c->n_webhooks > 0 &&
+		privilege_give_dir(priv, c->spool_dir, true, err, sizeof(err)) == -1) ||
+	    (journal &&
+		privilege_give_dir(priv, c->correlate.state_dir, true, err, sizeof(err)) == -1) ||
+	    privilege_drop(priv, err, sizeof(err)) == -1 ||
+	    privilege_check_file(priv, "archive", archive_file, err, sizeof(err)) == -1 ||
+	    privilege_check_file(priv, "alerts", alerts_file, err, sizeof(err)) == -1 ||
+	    (c->n_webhooks > 0 &&
+		privilege_check_dir(priv, "spool", c->spool_dir, err, sizeof(err)) == -1) ||
+	    (journal && privilege_check_dir(priv, "correlate state", c->correlate.state_dir, err,
+		sizeof(err)) == -1))
+		fatalx("%s", err);
+}
+
 /* After the loop: join the workers, put the outputs on disk. */
 static void
 daemon_drain(struct daemon_ctx *d)
@@ -866,11 +934,15 @@ int
 daemon_run(struct conf *conf, const char *rules_override)
 {
 	struct daemon_ctx d;
+	struct privilege priv;
 	char err[1024];
 
 	memset(&d, 0, sizeof(d));
 	d.conf = conf;
 	d.deliver_conf = conf;
+	if (privilege_plan(conf, &priv, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	daemon_fd_limit(conf);
 	d.rules_override = rules_override;
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent: no pthreads support");
@@ -889,6 +961,7 @@ daemon_run(struct conf *conf, const char *rules_override)
 	err[0] = '\0';
 	if ((d.metrics = daemon_metrics_new(&d, conf, err, sizeof(err))) == NULL && err[0] != '\0')
 		fatalx("%s", err);
+	daemon_drop_privileges(&d, &priv);
 	if (daemon_add_signals(&d) == -1)
 		fatalx("libevent: cannot watch signals");
 	if (daemon_set_stats_timer(&d) == -1)

@@ -18,6 +18,7 @@
 
 #include "event.h"
 #include "framing.h"
+#include "pipeline.h"
 
 /* Bounds on what liblognorm and the sender control (see event.h). */
 #define EVENT_NORM_MAX         256
@@ -510,6 +511,17 @@ event_collect_header(struct event_ctx *ctx)
 		event_header_int(ctx, KEY2("source", "port"), in->source_port);
 	}
 	event_header_add(ctx, KEY1("tags"), FIELD_TAGS);
+	if (in->tls != NULL) {
+		event_header_cstring(ctx, KEY2("tls", "cipher"), in->tls->cipher);
+		if (in->tls->sha256[0] != '\0')
+			event_header_cstring(ctx, KEY2("tls.client.hash", "sha256"),
+			    in->tls->sha256);
+		if (in->tls->subject[0] != '\0')
+			event_header_cstring(ctx, KEY2("tls.client", "subject"),
+			    in->tls->subject);
+		event_header_cstring(ctx, KEY2("tls", "version"), in->tls->version);
+		event_header_cstring(ctx, KEY2("tls", "version_protocol"), "tls");
+	}
 }
 
 /*

@@ -29,6 +29,11 @@
  *                        the SD text when it was malformed (not parsed)
  *   host.hostname        log.syslog.hostname, else the source address
  *   source.ip, source.port, network.transport, observer.ingress.name
+ *   tls.version, tls.version_protocol ("tls"), tls.cipher
+ *                        TLS inputs: the negotiated protocol and cipher
+ *   tls.client.subject   the client certificate's subject (RFC 2253), and
+ *   tls.client.hash.sha256  its SHA-256 (upper-case hex, as ECS has it);
+ *                        only when the sender showed a certificate
  *   message              the MSG part (the whole frame when UNPARSED)
  *   tags                 array, left out when empty, in this order:
  *     "_syslog_parse_failure"     format UNPARSED
@@ -77,6 +82,7 @@
 #include "parse.h"
 
 struct json_object;
+struct peer_tls;
 
 struct event_input {
 	const char *raw;          /* the frame as received */
@@ -87,6 +93,7 @@ struct event_input {
 	const char *transport;     /* "udp" | "tcp" | "tls" (network.transport) */
 	const char *source_ip;     /* text form, or NULL */
 	uint16_t source_port;
+	const struct peer_tls *tls; /* tls.*: TLS senders only, else NULL */
 	struct timespec received;  /* event.created */
 	unsigned frame_flags;      /* FRAME_* from framing.h (truncated, bad count) */
 };

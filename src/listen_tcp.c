@@ -1,10 +1,22 @@
 /*
- * listen_tcp.c: TCP intake.  Accept, read, frame, hand frames to the
- * pipeline; nothing else happens on this loop.
+ * listen_tcp.c: TCP and TLS intake.  Accept, read, frame, hand frames to
+ * the pipeline; nothing else happens on this loop.  A TLS input is a TCP
+ * input whose connections are wrapped by OpenSSL (libevent's
+ * bufferevent_openssl, contexts from tls.c) before the first byte: the
+ * framing (RFC 5425 4.3 is RFC 6587's octet counting), limits and
+ * backpressure below are the same for both.
+ *
+ * What a hostile sender meets, in order: allow (before any byte is read),
+ * max_connections, max_connections_per_address, the TLS handshake within
+ * handshake_timeout, idle_timeout, max_message_size, and the per-address
+ * rate limit, which stops reading the sender's connections until its
+ * window ends (nothing read is dropped).  Every refusal is counted and
+ * logged as a throttled summary.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -17,16 +29,22 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
+#include "acl.h"
 #include "conf.h"
 #include "framing.h"
 #include "listen_tcp.h"
 #include "log.h"
 #include "netaddr.h"
+#include "peer_table.h"
 #include "pipeline.h"
 #include "stats.h"
+#include "tls.h"
 
 /* Bytes read from a connection in one go, on top of a pending partial frame. */
 #define TCP_READ_CHUNK (64 * 1024)
@@ -34,6 +52,10 @@
 #define TCP_SHUTDOWN_READ_MAX (256 * 1024 * 1024)
 /* How long to stop accepting after EMFILE/ENFILE. */
 #define ACCEPT_BACKOFF_MS 200
+/* Seconds between two log lines about the same kind of refusal. */
+#define TCP_LOG_INTERVAL 60
+/* Slots of the per-address table: at least this, and 4 per allowed connection. */
+#define TCP_PEER_SLOTS_MIN 4096
 
 struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn) entry;
@@ -41,7 +63,15 @@ struct tcp_conn {
 	struct bufferevent *bev;
 	struct framer framer;
 	struct peer_addr peer;
-	struct timespec now;       /* receipt time of the current read */
+	struct peer_entry *per_address; /* in listener->peers; NULL: none or table full */
+	struct peer_tls *tls;           /* TLS: what the handshake showed (a reference) */
+	struct tls_verdict verdict;     /* TLS: why our certificate checks refused */
+	struct event *rate_ev;          /* ends a rate-limit pause; made on first use */
+	uint64_t rate_until_ms;         /* over the rate: pause until then (0: not over) */
+	bool handshaking;               /* TLS: handshake not finished */
+	bool rate_paused;
+	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
+	struct timespec now;            /* receipt time of the current read */
 };
 TAILQ_HEAD(tcp_conn_list, tcp_conn);
 
@@ -58,8 +88,29 @@ struct listen_tcp {
 	size_t n_conns;
 	bool paused;
 	bool shutting_down;
-	uint64_t accept_errors_logged;
+	struct tls_server *tls;         /* TLS inputs; NULL for plain TCP */
+	struct acl acl;
+	struct peer_table *peers;       /* NULL without per-address limits */
+	struct peer_entry overflow;     /* the rate window of addresses the table cannot hold */
+	struct ratelimit rate;
+	int spare_fd;                   /* given up to accept-and-close when out of descriptors */
+	struct log_throttle refused_log, tls_log, accept_log;
 };
+
+/* Log one refusal of a kind through its throttle. */
+static void
+tcp_log_refusal(struct listen_tcp *l, struct log_throttle *t, const struct peer_addr *pa,
+    const char *what, const char *why)
+{
+	char ip[INET6_ADDRSTRLEN];
+	uint64_t held;
+
+	if (!log_throttle_due(t, TCP_LOG_INTERVAL, &held))
+		return;
+	log_warnx("input %s: %s from %s: %s (%llu more such since the last report; counted in "
+	    "the statistics)", l->conf->name, what, netaddr_peer_text(pa, ip, sizeof(ip)), why,
+	    (unsigned long long)held);
+}
 
 /* Framer callback: one frame of this connection to the pipeline. */
 static void
@@ -67,12 +118,51 @@ tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 {
 	struct tcp_conn *c = arg;
 	struct listen_tcp *l = c->listener;
+	uint64_t until;
 
 	if (flags & FRAME_TRUNCATED)
 		stats_add(&l->stats.truncated, 1);
 	if (flags & FRAME_BAD_COUNT)
 		stats_add(&l->stats.bad_frames, 1);
-	pipeline_add(l->pipeline, &l->ident, frame, len, flags, &c->peer, &c->now);
+	pipeline_add(l->pipeline, &l->ident, frame, len, flags, &c->peer, c->tls, &c->now);
+	/* Already read, so delivered; the connection pauses after this read. */
+	if (l->rate.interval_ms > 0 && c->rate_until_ms == 0 &&
+	    !ratelimit_take(c->per_address != NULL ? c->per_address : &l->overflow, &l->rate,
+		peer_table_now_ms(), &until))
+		c->rate_until_ms = until;
+}
+
+/* Read from this connection only when neither the pipeline nor its rate stops it. */
+static void
+tcp_conn_update_reading(struct tcp_conn *c)
+{
+	if (c->listener->paused || c->rate_paused)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
+tcp_rate_resumecb(evutil_socket_t fd, short what, void *arg);
+
+/* Over its rate: stop reading until the window ends (TCP slows the sender down). */
+static void
+tcp_rate_pause(struct tcp_conn *c)
+{
+	uint64_t now = peer_table_now_ms(), wait_ms;
+	struct timeval tv;
+
+	wait_ms = c->rate_until_ms > now ? c->rate_until_ms - now : 1;
+	c->rate_until_ms = 0;
+	if (c->rate_ev == NULL &&
+	    (c->rate_ev = evtimer_new(c->listener->base, tcp_rate_resumecb, c)) == NULL)
+		return;	/* out of memory: keep reading rather than stall forever */
+	c->rate_paused = true;
+	stats_add(&c->listener->stats.rate_limited, 1);
+	tv.tv_sec = (time_t)(wait_ms / 1000);
+	tv.tv_usec = (suseconds_t)(wait_ms % 1000) * 1000;
+	evtimer_add(c->rate_ev, &tv);
+	tcp_conn_update_reading(c);
 }
 
 /* Frame what is buffered; with eof, deliver the rest too. */
@@ -93,6 +183,19 @@ tcp_frame_input(struct tcp_conn *c, bool eof)
 	clock_gettime(CLOCK_REALTIME, &c->now);
 	used = framing_feed(&c->framer, data, len, eof, tcp_emitcb, c);
 	evbuffer_drain(in, used);
+	if (c->rate_until_ms != 0 && !eof)
+		tcp_rate_pause(c);
+}
+
+static void
+tcp_rate_resumecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	c->rate_paused = false;
+	tcp_conn_update_reading(c);
+	if (!c->listener->paused)
+		tcp_frame_input(c, false);
 }
 
 /* The one destructor of a connection. */
@@ -104,8 +207,37 @@ tcp_conn_free(struct tcp_conn *c)
 	TAILQ_REMOVE(&l->conns, c, entry);
 	l->n_conns--;
 	stats_sub(&l->stats.connections_open, 1);
+	if (c->per_address != NULL)
+		c->per_address->conns--;
+	if (c->rate_ev != NULL)
+		event_free(c->rate_ev);
 	bufferevent_free(c->bev);
+	peer_tls_release(c->tls);
 	free(c);
+}
+
+/*
+ * Plain TCP: a TLS ClientHello (record type 22, version 3.x) is never
+ * syslog.  Close such a connection at once and say why, instead of
+ * archiving a binary handshake as a message.  True when closed.
+ */
+static bool
+tcp_refuse_tls_hello(struct tcp_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	unsigned char head[2];
+
+	if (evbuffer_get_length(in) < sizeof(head))
+		return false;
+	c->sniffed = true;
+	evbuffer_copyout(in, head, sizeof(head));
+	if (head[0] != 0x16 || head[1] != 0x03)
+		return false;
+	stats_add(&c->listener->stats.tls_on_plain, 1);
+	tcp_log_refusal(c->listener, &c->listener->refused_log, &c->peer, "TLS handshake",
+	    "this input is plain TCP (transport = tcp); closed");
+	tcp_conn_free(c);
+	return true;
 }
 
 static void
@@ -113,10 +245,60 @@ tcp_readcb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
 
+	if (!c->sniffed && c->listener->tls == NULL && tcp_refuse_tls_hello(c))
+		return;
 	/* Paused in this pass: the bytes wait in the buffer until resume frames them. */
-	if (c->listener->paused)
+	if (c->listener->paused || c->rate_paused)
 		return;
 	tcp_frame_input(c, false);
+}
+
+/* TLS handshake done: note what the sender showed; from now on the idle timeout holds. */
+static void
+tcp_tls_established(struct tcp_conn *c)
+{
+	struct listen_tcp *l = c->listener;
+	struct timeval idle = { (time_t)l->conf->idle_timeout, 0 };
+
+	c->handshaking = false;
+	c->tls = tls_peer_info(bufferevent_openssl_get_ssl(c->bev));
+	stats_add(&l->stats.tls_handshakes, 1);
+	bufferevent_set_timeouts(c->bev, l->conf->idle_timeout > 0 ? &idle : NULL, NULL);
+	if (c->tls != NULL && log_get_level() >= LOG_LEVEL_DEBUG) {
+		char ip[INET6_ADDRSTRLEN];
+
+		log_debug("input %s: TLS %s from %s, subject \"%s\"", l->conf->name,
+		    c->tls->version, netaddr_peer_text(&c->peer, ip, sizeof(ip)), c->tls->subject);
+	}
+}
+
+/* TLS handshake failed (what: the bufferevent's event): count and log why. */
+static void
+tcp_tls_failed(struct tcp_conn *c, short what)
+{
+	struct listen_tcp *l = c->listener;
+	enum tls_failure reason = c->verdict.reason;
+	const char *detail = c->verdict.detail;
+	unsigned long e;
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		reason = TLS_FAIL_TIMEOUT;
+		detail = "not completed within handshake_timeout";
+	} else if (detail == NULL) {
+		reason = TLS_FAIL_PROTOCOL;
+		e = bufferevent_get_openssl_error(c->bev);
+		detail = e != 0 ? ERR_reason_error_string(e) : NULL;
+		/* verify != none and no certificate: the verify callback never ran */
+		if (e != 0 && ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+			reason = TLS_FAIL_UNTRUSTED;
+		if (detail == NULL)
+			detail = (what & BEV_EVENT_EOF) ? "closed by the peer" : "connection error";
+	}
+	while (bufferevent_get_openssl_error(c->bev) != 0)
+		;	/* the rest of this connection's error queue says nothing more */
+	ERR_clear_error();
+	stats_add(&l->stats.tls_failures[reason], 1);
+	tcp_log_refusal(l, &l->tls_log, &c->peer, "TLS handshake failed", detail);
 }
 
 static void
@@ -124,6 +306,15 @@ tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
 
+	if (what & BEV_EVENT_CONNECTED) {
+		tcp_tls_established(c);
+		return;
+	}
+	if (c->handshaking) {
+		tcp_tls_failed(c, what);
+		tcp_conn_free(c);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
 		stats_add(&c->listener->stats.idle_closed, 1);
 	else if (what & BEV_EVENT_ERROR)
@@ -144,51 +335,116 @@ tcp_input_countcb(struct evbuffer *buf, const struct evbuffer_cb_info *info, voi
 		stats_add(&c->listener->stats.bytes, info->n_added);
 }
 
+/*
+ * The checks made before a connection gets any resource: allow, the total
+ * and the per-address limits.  Returns the address's table entry (NULL
+ * when there is no table or no room) through *entry, or false to refuse.
+ */
+static bool
+tcp_admit(struct listen_tcp *l, const struct peer_addr *pa, struct peer_entry **entry)
+{
+	unsigned per_address = l->conf->max_connections_per_address;
+
+	*entry = NULL;
+	if (l->shutting_down)
+		return false;
+	if (!acl_allows(&l->acl, pa)) {
+		stats_add(&l->stats.refused_acl, 1);
+		tcp_log_refusal(l, &l->refused_log, pa, "connection refused", "not in allow");
+		return false;
+	}
+	if (l->n_conns >= l->conf->max_connections) {
+		stats_add(&l->stats.refused, 1);
+		tcp_log_refusal(l, &l->refused_log, pa, "connection refused",
+		    "max_connections reached");
+		return false;
+	}
+	if (l->peers == NULL)
+		return true;
+	*entry = peer_table_get(l->peers, pa, peer_table_now_ms());
+	if (*entry == NULL) {
+		stats_add(&l->stats.peer_table_full, 1);
+		if (per_address == 0)
+			return true;	/* the rate limit uses the shared overflow window */
+		stats_add(&l->stats.refused_per_address, 1);
+		tcp_log_refusal(l, &l->refused_log, pa, "connection refused",
+		    "per-address table full (too many sender addresses at once)");
+		return false;
+	}
+	if (per_address > 0 && (*entry)->conns >= per_address) {
+		stats_add(&l->stats.refused_per_address, 1);
+		tcp_log_refusal(l, &l->refused_log, pa, "connection refused",
+		    "max_connections_per_address reached");
+		return false;
+	}
+	return true;
+}
+
+/* The bufferevent of a new connection: plain, or TLS in accepting state. */
+static struct bufferevent *
+tcp_conn_bev(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
+{
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (l->tls == NULL)
+		return bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->verdict.reason = TLS_FAIL_PROTOCOL;
+	c->verdict.detail = NULL;
+	if ((ssl = tls_server_ssl_new(l->tls, &c->verdict)) == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(l->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* Senders (rsyslog among them) often close without close_notify: that is EOF. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	c->handshaking = true;
+	return bev;
+}
+
 static void
 tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct listen_tcp *l = arg;
+	struct peer_entry *entry;
+	struct peer_addr pa;
 	struct tcp_conn *c;
-	struct timeval idle;
+	struct timeval tv = { 0, 0 };
 
-	if (l->n_conns >= l->conf->max_connections || l->shutting_down) {
-		stats_add(&l->stats.refused, 1);
-		evutil_closesocket(fd);
-		return;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
+	peer_addr_from_sockaddr(&pa, sa);
+	if (!tcp_admit(l, &pa, &entry) || (c = calloc(1, sizeof(*c))) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
 	c->listener = l;
-	peer_addr_from_sockaddr(&c->peer, sa);
+	c->peer = pa;
 	framer_init(&c->framer, l->conf->max_message_size);
-	c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = tcp_conn_bev(l, c, fd);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);
 		free(c);
 		return;
 	}
+	c->per_address = entry;
+	if (entry != NULL)
+		entry->conns++;
 	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
 	/* Bounded buffering: stop reading once a partial frame and one read are held. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    framing_max_pending(&c->framer) + TCP_READ_CHUNK);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_countcb, c);
-	if (l->conf->idle_timeout > 0) {
-		idle.tv_sec = l->conf->idle_timeout;
-		idle.tv_usec = 0;
-		bufferevent_set_timeouts(c->bev, &idle, NULL);
-	}
+	tv.tv_sec = (time_t)(c->handshaking ? l->conf->handshake_timeout : l->conf->idle_timeout);
+	if (tv.tv_sec > 0)
+		bufferevent_set_timeouts(c->bev, &tv, NULL);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->n_conns++;
 	stats_add(&l->stats.connections, 1);
 	stats_add(&l->stats.connections_open, 1);
-	if (!l->paused)
-		bufferevent_enable(c->bev, EV_READ);
-	else
-		bufferevent_disable(c->bev, EV_READ);
+	tcp_conn_update_reading(c);
 }
 
 static void
@@ -201,6 +457,30 @@ tcp_backoffcb(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(l->listeners[i]);
 }
 
+/*
+ * Out of descriptors: give up the spare one, accept what waits and close
+ * it, so that those senders learn at once instead of hanging in the
+ * backlog; then take the spare back.
+ */
+static void
+tcp_shed_backlog(struct listen_tcp *l)
+{
+	size_t i;
+	int fd;
+
+	if (l->spare_fd == -1)
+		return;
+	close(l->spare_fd);
+	for (i = 0; i < l->n_listeners; i++) {
+		fd = accept4(evconnlistener_get_fd(l->listeners[i]), NULL, NULL, SOCK_CLOEXEC);
+		if (fd != -1) {
+			close(fd);
+			stats_add(&l->stats.refused, 1);
+		}
+	}
+	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 /* accept() failed: out of descriptors must not become a busy loop. */
 static void
 tcp_accept_errorcb(struct evconnlistener *el, void *arg)
@@ -208,17 +488,44 @@ tcp_accept_errorcb(struct evconnlistener *el, void *arg)
 	struct listen_tcp *l = arg;
 	struct timeval tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
 	int err = EVUTIL_SOCKET_ERROR();
+	uint64_t held;
 	size_t i;
 
-	if (l->accept_errors_logged++ % 1000 == 0)
-		log_warnx("input %s: accept: %s (%llu times so far)", l->conf->name,
-		    evutil_socket_error_to_string(err),
-		    (unsigned long long)l->accept_errors_logged);
+	stats_add(&l->stats.accept_errors, 1);
+	if (log_throttle_due(&l->accept_log, TCP_LOG_INTERVAL, &held))
+		log_warnx("input %s: accept: %s (%llu more since the last report)", l->conf->name,
+		    evutil_socket_error_to_string(err), (unsigned long long)held);
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		if (err == EMFILE || err == ENFILE)
+			tcp_shed_backlog(l);
 		for (i = 0; i < l->n_listeners; i++)
 			evconnlistener_disable(l->listeners[i]);
 		evtimer_add(l->backoff_ev, &tv);
 	}
+}
+
+/* The policies of ic: allow, TLS context, per-address table; -1 with err set. */
+static int
+listen_tcp_policies(struct listen_tcp *l, const struct input_conf *ic, char *err,
+    size_t errlen)
+{
+	size_t slots = (size_t)ic->max_connections * 4;
+
+	if (acl_init(&l->acl, ic->allow, ic->n_allow, err, errlen) == -1)
+		return -1;
+	if (ic->transport == TRANSPORT_TLS &&
+	    (l->tls = tls_server_new(ic, err, errlen)) == NULL)
+		return -1;
+	l->rate.interval_ms = (uint64_t)ic->ratelimit_interval * 1000;
+	l->rate.burst = ic->ratelimit_burst;
+	if (ic->max_connections_per_address == 0 && ic->ratelimit_interval == 0)
+		return 0;
+	if ((l->peers = peer_table_new(slots > TCP_PEER_SLOTS_MIN ? slots :
+	    TCP_PEER_SLOTS_MIN)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 struct listen_tcp *
@@ -238,14 +545,17 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->pipeline = pipeline;
 	l->base = base;
 	l->ident.name = strdup(ic->name);
-	l->ident.transport = "tcp";
+	l->ident.transport = transport_name(ic->transport);
 	l->ident.stats = &l->stats;
+	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	TAILQ_INIT(&l->conns);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
 	if (l->ident.name == NULL || l->backoff_ev == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (listen_tcp_policies(l, ic, err, errlen) == -1)
+		goto fail;
 
 	n = netaddr_resolve(ic, SOCK_STREAM, &res, err, errlen);
 	if (n == -1)
@@ -292,14 +602,33 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 	if (paused)
 		stats_add(&l->stats.paused, 1);
 	TAILQ_FOREACH(c, &l->conns, entry) {
-		if (paused) {
-			bufferevent_disable(c->bev, EV_READ);
-		} else {
-			bufferevent_enable(c->bev, EV_READ);
-			/* Frames already buffered would wait for the next byte otherwise. */
+		tcp_conn_update_reading(c);
+		/* Frames already buffered would wait for the next byte otherwise. */
+		if (!paused && !c->rate_paused)
 			tcp_frame_input(c, false);
-		}
 	}
+}
+
+/* Read up to TCP_READ_CHUNK bytes of what the sender already sent; <= 0 when none. */
+static int
+tcp_read_now(struct tcp_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	char buf[16384];
+	SSL *ssl;
+	int n;
+
+	if (c->listener->tls == NULL)
+		return fd == -1 ? -1 : evbuffer_read(in, fd, TCP_READ_CHUNK);
+	if (c->handshaking || (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
+		return -1;
+	n = SSL_read(ssl, buf, sizeof(buf));
+	if (n <= 0) {
+		ERR_clear_error();
+		return -1;
+	}
+	return evbuffer_add(in, buf, (size_t)n) == 0 ? n : -1;
 }
 
 /*
@@ -311,14 +640,10 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 static void
 tcp_drain_socket(struct tcp_conn *c, size_t *budget)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	evutil_socket_t fd = bufferevent_getfd(c->bev);
 	int n;
 
-	if (fd == -1)
-		return;
 	while (*budget >= TCP_READ_CHUNK) {
-		n = evbuffer_read(in, fd, TCP_READ_CHUNK);
+		n = tcp_read_now(c);
 		if (n <= 0)
 			break;	/* EOF, EAGAIN or an error: nothing more to take */
 		*budget -= (size_t)n;
@@ -334,11 +659,13 @@ listen_tcp_shutdown(struct listen_tcp *l)
 
 	l->shutting_down = true;
 	/* closed now: a reload may bind the same address again at once */
+	l->rate.interval_ms = 0;	/* at exit what was sent is kept, however fast */
 	for (i = 0; i < l->n_listeners; i++)
 		evconnlistener_free(l->listeners[i]);
 	l->n_listeners = 0;
 	event_del(l->backoff_ev);
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL) {
+		c->rate_paused = false;
 		tcp_drain_socket(c, &budget);
 		tcp_frame_input(c, true);
 		tcp_conn_free(c);
@@ -373,5 +700,10 @@ listen_tcp_free(struct listen_tcp *l)
 	if (l->backoff_ev != NULL)
 		event_free(l->backoff_ev);
 	free((char *)l->ident.name);
+	tls_server_free(l->tls);
+	acl_free(&l->acl);
+	peer_table_free(l->peers);
+	if (l->spare_fd != -1)
+		close(l->spare_fd);
 	free(l);
 }

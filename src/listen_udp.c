@@ -17,11 +17,13 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "acl.h"
 #include "conf.h"
 #include "framing.h"
 #include "listen_udp.h"
 #include "log.h"
 #include "netaddr.h"
+#include "peer_table.h"
 #include "pipeline.h"
 #include "stats.h"
 
@@ -34,6 +36,10 @@
 #define UDP_CALLS_PER_WAKEUP 16
 /* Largest UDP payload, plus one byte to notice anything larger. */
 #define UDP_DATAGRAM_MAX 65536
+/* Slots of the per-address rate table (UDP sources are easy to forge: bounded). */
+#define UDP_PEER_SLOTS 16384
+/* Seconds between two log lines about refused or rate-limited datagrams. */
+#define UDP_LOG_INTERVAL 60
 
 struct udp_socket {
 	struct listen_udp *listener;
@@ -49,6 +55,11 @@ struct listen_udp {
 	struct input_stats stats;
 	struct udp_socket *sockets;
 	size_t n_sockets;
+	struct acl acl;
+	struct peer_table *peers;	/* NULL without a rate limit */
+	struct peer_entry overflow;	/* the rate window of addresses the table cannot hold */
+	struct ratelimit rate;
+	struct log_throttle refused_log, rate_log;
 	/* Receive buffers shared by this input's sockets: one loop thread. */
 	char *bufs;                     /* UDP_BATCH * (UDP_DATAGRAM_MAX + 1) */
 	struct mmsghdr msgs[UDP_BATCH];
@@ -77,15 +88,57 @@ udp_note_overflow(struct udp_socket *us, struct msghdr *mh)
 	}
 }
 
+/* Log a dropped datagram through its throttle. */
+static void
+udp_log_drop(struct listen_udp *l, struct log_throttle *t, const struct peer_addr *pa,
+    const char *why)
+{
+	char ip[INET6_ADDRSTRLEN];
+	uint64_t held;
+
+	if (log_throttle_due(t, UDP_LOG_INTERVAL, &held))
+		log_warnx("input %s: datagram from %s dropped: %s (%llu more such since the last "
+		    "report; counted in the statistics)", l->conf->name,
+		    netaddr_peer_text(pa, ip, sizeof(ip)), why, (unsigned long long)held);
+}
+
+/* allow and the per-address rate: false when the datagram is to be dropped. */
+static bool
+udp_admit(struct listen_udp *l, const struct peer_addr *pa, uint64_t now_ms)
+{
+	struct peer_entry *e;
+	uint64_t until;
+
+	if (!acl_allows(&l->acl, pa)) {
+		stats_add(&l->stats.refused_acl, 1);
+		udp_log_drop(l, &l->refused_log, pa, "not in allow");
+		return false;
+	}
+	if (l->peers == NULL)
+		return true;
+	if ((e = peer_table_get(l->peers, pa, now_ms)) == NULL) {
+		stats_add(&l->stats.peer_table_full, 1);
+		e = &l->overflow;
+	}
+	if (ratelimit_take(e, &l->rate, now_ms, &until))
+		return true;
+	stats_add(&l->stats.rate_limited, 1);
+	udp_log_drop(l, &l->rate_log, pa, "over ratelimit_burst in ratelimit_interval");
+	return false;
+}
+
 /* Hand one datagram to the pipeline, minus trailing LF/CR/NUL. */
 static void
 udp_deliver(struct listen_udp *l, const char *data, size_t len, bool cut,
-    const struct sockaddr *sa, const struct timespec *now)
+    const struct sockaddr *sa, const struct timespec *now, uint64_t now_ms)
 {
 	struct peer_addr peer;
 	unsigned flags = 0;
 
 	stats_add(&l->stats.bytes, len);
+	peer_addr_from_sockaddr(&peer, sa);
+	if (!udp_admit(l, &peer, now_ms))
+		return;
 	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' ||
 	    data[len - 1] == '\0'))
 		len--;
@@ -97,8 +150,7 @@ udp_deliver(struct listen_udp *l, const char *data, size_t len, bool cut,
 		flags |= FRAME_TRUNCATED;
 		stats_add(&l->stats.truncated, 1);
 	}
-	peer_addr_from_sockaddr(&peer, sa);
-	pipeline_add(l->pipeline, &l->ident, data, len, flags, &peer, now);
+	pipeline_add(l->pipeline, &l->ident, data, len, flags, &peer, NULL, now);
 }
 
 static void
@@ -107,6 +159,7 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 	struct udp_socket *us = arg;
 	struct listen_udp *l = us->listener;
 	struct timespec now;
+	uint64_t now_ms;
 	int calls, n, i;
 
 	for (calls = 0; calls < UDP_CALLS_PER_WAKEUP; calls++) {
@@ -131,6 +184,7 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		clock_gettime(CLOCK_REALTIME, &now);
+		now_ms = l->peers != NULL ? peer_table_now_ms() : 0;
 		for (i = 0; i < n; i++) {
 			struct msghdr *mh = &l->msgs[i].msg_hdr;
 			size_t len = l->msgs[i].msg_len;
@@ -140,7 +194,7 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 			if (len > UDP_DATAGRAM_MAX)
 				len = UDP_DATAGRAM_MAX;
 			udp_deliver(l, l->iov[i].iov_base, len, cut,
-			    (struct sockaddr *)&l->addrs[i], &now);
+			    (struct sockaddr *)&l->addrs[i], &now, now_ms);
 		}
 		if (n < UDP_BATCH)
 			return;
@@ -189,6 +243,14 @@ listen_udp_new(struct event_base *base, const struct input_conf *ic,
 	l->ident.stats = &l->stats;
 	l->bufs = malloc((size_t)UDP_BATCH * (UDP_DATAGRAM_MAX + 1));
 	if (l->ident.name == NULL || l->bufs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (acl_init(&l->acl, ic->allow, ic->n_allow, err, errlen) == -1)
+		goto fail;
+	l->rate.interval_ms = (uint64_t)ic->ratelimit_interval * 1000;
+	l->rate.burst = ic->ratelimit_burst;
+	if (ic->ratelimit_interval > 0 && (l->peers = peer_table_new(UDP_PEER_SLOTS)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -284,5 +346,7 @@ listen_udp_free(struct listen_udp *l)
 	free(l->sockets);
 	free(l->bufs);
 	free((char *)l->ident.name);
+	acl_free(&l->acl);
+	peer_table_free(l->peers);
 	free(l);
 }

@@ -116,3 +116,19 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+bool
+log_throttle_due(struct log_throttle *t, unsigned interval, uint64_t *held)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (ts.tv_sec < t->next) {
+		t->held++;
+		return false;
+	}
+	*held = t->held;
+	t->held = 0;
+	t->next = ts.tv_sec + (time_t)interval;
+	return true;
+}

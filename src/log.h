@@ -7,6 +7,9 @@
 #define LOGWARD_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
 enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
@@ -20,5 +23,21 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A message that a flood would repeat (refused peers, failed handshakes):
+ * at most one line per interval; the ones held back in between are
+ * counted, and the next line says how many.  One per kind and listener.
+ */
+struct log_throttle {
+	time_t next;		/* CLOCK_MONOTONIC seconds: when a line may go again */
+	uint64_t held;		/* occurrences not logged since the last line */
+};
+
+/*
+ * Note one occurrence.  True when it may be logged now, with *held set to
+ * the occurrences not logged since the previous line (then reset).
+ */
+bool log_throttle_due(struct log_throttle *t, unsigned interval, uint64_t *held);
 
 #endif

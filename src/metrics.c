@@ -164,11 +164,19 @@ metrics_field_value(const struct input_stats *s, enum metrics_field f)
 		return mw_load(&s->connections);
 	case MF_CONNECTIONS_OPEN:
 		return mw_load(&s->connections_open);
+
 	}
 	return 0;
 }
 
-/* A per-input family: one sample per input (TCP inputs only when tcp_only). */
+/* TCP and TLS inputs: the ones with connections. */
+static bool
+metrics_stream(const struct metrics_input *in)
+{
+	return strcmp(in->transport, "tcp") == 0 || strcmp(in->transport, "tls") == 0;
+}
+
+/* A per-input family: one sample per input (TCP and TLS inputs only when tcp_only). */
 static void
 metrics_per_input(struct metrics_writer *w, const struct metrics_source *src, const char *name,
     const char *type, const char *help, enum metrics_field f, bool with_transport,
@@ -179,7 +187,7 @@ metrics_per_input(struct metrics_writer *w, const struct metrics_source *src, co
 	bool any = false;
 
 	for (i = 0; i < src->n_inputs; i++)
-		if (!tcp_only || strcmp(src->inputs[i].transport, "tcp") == 0)
+		if (!tcp_only || metrics_stream(&src->inputs[i]))
 			any = true;
 	if (!any)
 		return;
@@ -187,7 +195,7 @@ metrics_per_input(struct metrics_writer *w, const struct metrics_source *src, co
 	for (i = 0; i < src->n_inputs; i++) {
 		const struct metrics_input *in = &src->inputs[i];
 
-		if (tcp_only && strcmp(in->transport, "tcp") != 0)
+		if (tcp_only && !metrics_stream(in))
 			continue;
 		l[0] = (struct metrics_label){ "input", in->name };
 		l[1] = (struct metrics_label){ "transport", in->transport };
@@ -211,11 +219,13 @@ metrics_dropped(struct metrics_writer *w, const struct metrics_source *src)
 	mw_family(w, name, "counter",
 	    "Messages lost or cut by reason: too_long (truncated at max_message_size), "
 	    "bad_frame (invalid octet count), kernel_overflow (UDP receive buffer), "
-	    "refused (TCP connections over max_connections).");
+	    "refused (TCP connections over max_connections or max_connections_per_address), "
+	    "refused_acl (senders not in allow: TCP connections, UDP datagrams), "
+	    "rate_limited (UDP datagrams over the per-address rate).");
 	for (i = 0; i < src->n_inputs; i++) {
 		const struct metrics_input *in = &src->inputs[i];
 		const struct input_stats *s = in->stats;
-		bool tcp = strcmp(in->transport, "tcp") == 0;
+		bool tcp = metrics_stream(in);
 
 		l[0] = (struct metrics_label){ "input", in->name };
 		l[1] = (struct metrics_label){ "reason", "too_long" };
@@ -224,11 +234,68 @@ metrics_dropped(struct metrics_writer *w, const struct metrics_source *src)
 			l[1].value = "bad_frame";
 			mw_sample(w, name, l, 2, mw_load(&s->bad_frames));
 			l[1].value = "refused";
-			mw_sample(w, name, l, 2, mw_load(&s->refused));
+			mw_sample(w, name, l, 2,
+			    mw_load(&s->refused) + mw_load(&s->refused_per_address));
 		} else {
 			l[1].value = "kernel_overflow";
 			mw_sample(w, name, l, 2, mw_load(&s->kernel_drops));
+			l[1].value = "rate_limited";
+			mw_sample(w, name, l, 2, mw_load(&s->rate_limited));
 		}
+		l[1].value = "refused_acl";
+		mw_sample(w, name, l, 2, mw_load(&s->refused_acl));
+	}
+}
+
+/* TCP rate-limit pauses (nothing lost) and TLS handshakes by outcome. */
+static void
+metrics_limits(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char paused[] = "logward_rate_limit_pauses_total";
+	static const char done[] = "logward_tls_handshakes_total";
+	static const char failed[] = "logward_tls_handshake_failures_total";
+	struct metrics_label l[2];
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < src->n_inputs; i++)
+		if (strcmp(src->inputs[i].transport, "tls") == 0)
+			n++;
+	if (n == 0)
+		goto pauses;
+	mw_family(w, done, "counter", "TLS handshakes completed.");
+	for (i = 0; i < src->n_inputs; i++)
+		if (strcmp(src->inputs[i].transport, "tls") == 0) {
+			l[0] = (struct metrics_label){ "input", src->inputs[i].name };
+			mw_sample(w, done, l, 1, mw_load(&src->inputs[i].stats->tls_handshakes));
+		}
+	mw_family(w, failed, "counter",
+	    "TLS handshakes refused or failed, by reason: protocol (not TLS 1.2/1.3), untrusted "
+	    "(no or unverifiable client certificate), name (certificate names not allowed), "
+	    "fingerprint (certificate not listed), timeout (handshake_timeout).");
+	for (i = 0; i < src->n_inputs; i++) {
+		if (strcmp(src->inputs[i].transport, "tls") != 0)
+			continue;
+		l[0] = (struct metrics_label){ "input", src->inputs[i].name };
+		for (r = 0; r < TLS_FAIL_COUNT; r++) {
+			l[1] = (struct metrics_label){ "reason", tls_failure_name(r) };
+			mw_sample(w, failed, l, 2, mw_load(&src->inputs[i].stats->tls_failures[r]));
+		}
+	}
+pauses:
+	for (i = 0, n = 0; i < src->n_inputs; i++)
+		if (metrics_stream(&src->inputs[i]))
+			n++;
+	if (n == 0)
+		return;
+	mw_family(w, paused, "counter",
+	    "Times a TCP or TLS connection stopped being read until its address's rate window "
+	    "ended (ratelimit_interval, ratelimit_burst); nothing is dropped.");
+	for (i = 0; i < src->n_inputs; i++) {
+		if (!metrics_stream(&src->inputs[i]))
+			continue;
+		l[0] = (struct metrics_label){ "input", src->inputs[i].name };
+		mw_sample(w, paused, l, 1, mw_load(&src->inputs[i].stats->rate_limited));
 	}
 }
 
@@ -344,6 +411,7 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	    "TCP connections accepted.", MF_CONNECTIONS, false, true);
 	metrics_per_input(&w, src, "logward_tcp_connections_open", "gauge",
 	    "TCP connections open now.", MF_CONNECTIONS_OPEN, false, true);
+	metrics_limits(&w, src);
 	metrics_alerts(&w, src);
 	metrics_webhooks(&w, src);
 	return w.failed ? -1 : 0;

@@ -26,7 +26,7 @@ struct strbuf;
 /* One input as metrics sees it; nothing here is owned. */
 struct metrics_input {
 	const char *name;                /* the input block title */
-	const char *transport;           /* "udp" or "tcp" */
+	const char *transport;           /* "udp", "tcp" or "tls" */
 	const struct input_stats *stats; /* updated by the listener and workers */
 };
 

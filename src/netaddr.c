@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -16,6 +17,7 @@
 #include "conf.h"
 #include "log.h"
 #include "netaddr.h"
+#include "pipeline.h"
 
 int
 netaddr_resolve(const struct input_conf *ic, int socktype, struct addrinfo **res,
@@ -74,4 +76,12 @@ netaddr_bind(const struct input_conf *ic, const struct addrinfo *ai, char *err,
 		return -1;
 	}
 	return fd;
+}
+
+const char *
+netaddr_peer_text(const struct peer_addr *pa, char *buf, size_t len)
+{
+	if (pa->family == 0 || inet_ntop(pa->family, pa->addr, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
 }

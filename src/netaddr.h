@@ -10,6 +10,7 @@
 
 struct addrinfo;
 struct input_conf;
+struct peer_addr;
 
 /*
  * Resolve ic's address for socktype (SOCK_DGRAM or SOCK_STREAM).  Returns
@@ -26,5 +27,8 @@ int netaddr_resolve(const struct input_conf *ic, int socktype, struct addrinfo *
  */
 int netaddr_bind(const struct input_conf *ic, const struct addrinfo *ai, char *err,
     size_t errlen);
+
+/* "192.0.2.1" / "2001:db8::1" into buf (at least 46 bytes); "?" when unknown. */
+const char *netaddr_peer_text(const struct peer_addr *pa, char *buf, size_t len);
 
 #endif

@@ -43,6 +43,7 @@ struct batch_item {
 	uint32_t len;
 	unsigned flags;
 	struct peer_addr peer;
+	struct peer_tls *tls;      /* a reference, or NULL */
 	struct timespec received;
 	const struct input_ident *input;
 };
@@ -131,6 +132,19 @@ peer_addr_from_sockaddr(struct peer_addr *pa, const struct sockaddr *sa)
 	}
 }
 
+void
+peer_tls_hold(struct peer_tls *t)
+{
+	atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
+
+void
+peer_tls_release(struct peer_tls *t)
+{
+	if (t != NULL && atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+		free(t);
+}
+
 /* Allocate an empty batch; NULL when out of memory. */
 static struct batch *
 batch_new(void)
@@ -152,11 +166,24 @@ batch_new(void)
 	return b;
 }
 
+/* Drop the TLS references of a batch's items and empty it. */
+static void
+batch_clear(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		peer_tls_release(b->items[i].tls);
+	b->n = 0;
+	b->used = 0;
+}
+
 static void
 batch_free(struct batch *b)
 {
 	if (b == NULL)
 		return;
+	batch_clear(b);
 	free(b->data);
 	free(b->items);
 	free(b);
@@ -221,8 +248,7 @@ batch_release(struct pipeline *p, struct batch *b)
 	struct generation *g = b->gen;
 	bool reclaim;
 
-	b->n = 0;
-	b->used = 0;
+	batch_clear(b);
 	b->gen = NULL;
 	pthread_mutex_lock(&p->lock);
 	reclaim = --g->batches == 0 && g->retired && g == p->gen_oldest;
@@ -299,6 +325,7 @@ worker_process_batch(struct worker *w, struct batch *b)
 		if (it->peer.family != 0 && ip_ok)
 			meta.source_ip = ip;
 		meta.source_port = it->peer.port;
+		meta.tls = it->tls;
 		meta.received = it->received;
 		meta.frame_flags = it->flags;
 		if (processor_run(&w->proc, b->data + it->off, it->len, &meta, &w->out,
@@ -407,7 +434,7 @@ pipeline_resumecb(evutil_socket_t fd, short what, void *arg)
 void
 pipeline_add(struct pipeline *p, const struct input_ident *input,
     const char *frame, size_t len, unsigned frame_flags,
-    const struct peer_addr *peer, const struct timespec *received)
+    const struct peer_addr *peer, struct peer_tls *tls, const struct timespec *received)
 {
 	struct batch_item *it;
 	struct batch *b;
@@ -439,6 +466,9 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 		it->peer = *peer;
 	else
 		memset(&it->peer, 0, sizeof(it->peer));
+	it->tls = tls;
+	if (tls != NULL)
+		peer_tls_hold(tls);
 	memcpy(b->data + b->used, frame, len);
 	b->used += len;
 	stats_add(&input->stats->messages, 1);

@@ -19,6 +19,7 @@
 #ifndef LOGWARD_PIPELINE_H
 #define LOGWARD_PIPELINE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,7 +37,7 @@ struct ruleset;
 /* What events name an input by; owned by the listener, outlives batches. */
 struct input_ident {
 	const char *name;
-	const char *transport;     /* "udp" | "tcp" */
+	const char *transport;     /* "udp" | "tcp" | "tls" */
 	struct input_stats *stats;
 };
 
@@ -48,6 +49,24 @@ struct peer_addr {
 };
 
 void peer_addr_from_sockaddr(struct peer_addr *pa, const struct sockaddr *sa);
+
+/*
+ * What a TLS sender showed in its handshake (the event's tls.* fields).
+ * Made once per connection by tls.c, immutable afterwards, and shared by
+ * the connection and every message it sent that is still in a batch: each
+ * holder has a reference, and the last peer_tls_release frees it (on
+ * whichever thread that is).
+ */
+struct peer_tls {
+	atomic_uint refs;
+	const char *version;       /* "1.2" | "1.3"; static */
+	const char *cipher;        /* OpenSSL's name; static */
+	char sha256[65];           /* client certificate hash, upper-case hex; "" without one */
+	char subject[];            /* RFC 2253 subject; "" without a client certificate */
+};
+
+void peer_tls_hold(struct peer_tls *t);
+void peer_tls_release(struct peer_tls *t);	/* NULL is fine */
 
 /* Pause and resume callbacks: the intake side stops or restarts reading. */
 typedef void pipeline_pause_fn(void *arg, bool paused);
@@ -96,11 +115,12 @@ void pipeline_swap(struct pipeline *p, const struct pipeline_outputs *out,
 /*
  * Add one framed message to the current batch (copied).  Call from the
  * intake loop only.  Always succeeds: batches grow to fit; the pool bounds
- * how many exist.
+ * how many exist.  tls (NULL for UDP and TCP) gains a reference held until
+ * the message is processed.
  */
 void pipeline_add(struct pipeline *p, const struct input_ident *input,
     const char *frame, size_t len, unsigned frame_flags,
-    const struct peer_addr *peer, const struct timespec *received);
+    const struct peer_addr *peer, struct peer_tls *tls, const struct timespec *received);
 
 /*
  * Give every worker the correlator c (not owned: the daemon owns it, so it

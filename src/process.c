@@ -144,6 +144,7 @@ processor_run(struct processor *p, const char *frame, size_t len,
 	in.transport = meta->transport;
 	in.source_ip = meta->source_ip;
 	in.source_port = meta->source_port;
+	in.tls = meta->tls;
 	in.received = meta->received;
 	in.frame_flags = meta->frame_flags;
 	rc = event_format(out, &p->scratch, &in);

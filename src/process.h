@@ -17,6 +17,7 @@
 struct correlate;
 struct detect_set;
 struct normalizer;
+struct peer_tls;
 
 /* Per-thread processing state; owns its scratch buffer. */
 struct processor {
@@ -34,6 +35,7 @@ struct frame_meta {
 	const char *transport;
 	const char *source_ip;   /* text, or NULL */
 	uint16_t source_port;
+	const struct peer_tls *tls; /* TLS senders: what the handshake showed; else NULL */
 	struct timespec received;
 	unsigned frame_flags;    /* FRAME_* */
 };

@@ -27,6 +27,16 @@ stats_snapshot(const struct input_stats *s, struct input_stats_snapshot *out)
 	out->idle_closed = LOAD(idle_closed);
 	out->paused = LOAD(paused);
 	out->alerts = LOAD(alerts);
+	out->refused_acl = LOAD(refused_acl);
+	out->refused_per_address = LOAD(refused_per_address);
+	out->rate_limited = LOAD(rate_limited);
+	out->peer_table_full = LOAD(peer_table_full);
+	out->accept_errors = LOAD(accept_errors);
+	out->tls_on_plain = LOAD(tls_on_plain);
+	out->tls_handshakes = LOAD(tls_handshakes);
+	out->tls_failures = 0;
+	for (size_t i = 0; i < sizeof(s->tls_failures) / sizeof(s->tls_failures[0]); i++)
+		out->tls_failures += LOAD(tls_failures[i]);
 }
 
 void
@@ -43,9 +53,14 @@ stats_log_summary(const char *name, const struct input_stats *s,
 	    " truncated=%" PRIu64 " bad_frames=%" PRIu64
 	    " kernel_drops=%" PRIu64 " connections=%" PRIu64
 	    " open=%" PRIu64 " refused=%" PRIu64 " idle_closed=%" PRIu64
-	    " paused=%" PRIu64 " alerts=%" PRIu64,
+	    " paused=%" PRIu64 " alerts=%" PRIu64 " refused_acl=%" PRIu64
+	    " refused_per_address=%" PRIu64 " rate_limited=%" PRIu64 " table_full=%" PRIu64
+	    " accept_errors=%" PRIu64 " tls_on_plain=%" PRIu64 " tls_handshakes=%" PRIu64
+	    " tls_failures=%" PRIu64,
 	    name, now.messages, now.bytes, now.parse_failures, now.normalized,
 	    now.truncated, now.bad_frames, now.kernel_drops, now.connections,
-	    now.connections_open, now.refused, now.idle_closed, now.paused, now.alerts);
+	    now.connections_open, now.refused, now.idle_closed, now.paused, now.alerts,
+	    now.refused_acl, now.refused_per_address, now.rate_limited, now.peer_table_full,
+	    now.accept_errors, now.tls_on_plain, now.tls_handshakes, now.tls_failures);
 	*last = now;
 }

@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "tls.h"
+
 struct input_stats {
 	atomic_uint_fast64_t messages;       /* frames handed to processing */
 	atomic_uint_fast64_t bytes;          /* bytes received */
@@ -24,12 +26,22 @@ struct input_stats {
 	atomic_uint_fast64_t idle_closed;    /* TCP: closed for idle_timeout */
 	atomic_uint_fast64_t paused;         /* times intake stopped reading (backpressure) */
 	atomic_uint_fast64_t alerts;         /* alerts written for this input's messages */
+	atomic_uint_fast64_t refused_acl;    /* peers not in allow: connections (TCP) or datagrams (UDP) */
+	atomic_uint_fast64_t refused_per_address; /* TCP: over max_connections_per_address */
+	atomic_uint_fast64_t rate_limited;   /* UDP: datagrams dropped; TCP: times a connection was paused */
+	atomic_uint_fast64_t peer_table_full; /* new addresses the per-address table had no room for */
+	atomic_uint_fast64_t accept_errors;  /* TCP: accept failed (EMFILE, ...) */
+	atomic_uint_fast64_t tls_on_plain;   /* TCP: a TLS handshake arrived on a plain input: closed */
+	atomic_uint_fast64_t tls_handshakes; /* TLS: completed */
+	atomic_uint_fast64_t tls_failures[TLS_FAIL_COUNT]; /* TLS: failed, by enum tls_failure */
 };
 
 /* A plain copy for comparing and printing. */
 struct input_stats_snapshot {
 	uint64_t messages, bytes, parse_failures, normalized, truncated, bad_frames,
-	    kernel_drops, connections, connections_open, refused, idle_closed, paused, alerts;
+	    kernel_drops, connections, connections_open, refused, idle_closed, paused, alerts,
+	    refused_acl, refused_per_address, rate_limited, peer_table_full, accept_errors,
+	    tls_on_plain, tls_handshakes, tls_failures;	/* all reasons */
 };
 
 static inline void

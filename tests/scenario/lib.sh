@@ -6,7 +6,9 @@
 #   $PY, $EV, $PEER  python3, the event query helper, the byte-exact peer
 #   fail MSG      print "FAIL: ..." with the daemon's log tail, exit 1
 #   ports N       PORTS= N free loopback ports (TCP and UDP, IPv4 and IPv6)
-#   logward_start CONF / logward_stop [SIG]  the daemon under test
+#   logward_start CONF / logward_stop [SIG]  the daemon under test (run as
+#                 root, so a CONF that sets neither user nor run_as_root gets
+#                 "run_as_root = yes" appended: logward refuses root otherwise)
 #   counter INPUT FIELD   the field of the last counter summary of INPUT
 #   bg_start NAME CMD...  start a helper process that cleanup will end
 # Every process a test starts is ended at exit: TERM, then KILL after 5 s.
@@ -106,6 +108,9 @@ bg_start() {
 # Start the daemon on CONF; wait (10 s) until it says it started.
 logward_start() {
 	[ -x "$LOGWARD" ] || fail "no daemon at LOGWARD=$LOGWARD"
+	if [ "$(id -u)" -eq 0 ] && ! grep -Eq '^[[:space:]]*(user|run_as_root)[[:space:]]*=' "$1"; then
+		echo "run_as_root = yes" >>"$1"
+	fi
 	: >"$T/logward.err"
 	"$LOGWARD" -f "$1" >"$T/logward.out" 2>>"$T/logward.err" &
 	LOGWARD_PID=$!

@@ -4,7 +4,8 @@
 CHUNK arguments are Python byte escapes (\\n \\r \\0 \\x00 \\\\), so a test
 can write any byte stream on its command line; a CHUNK "@oc:TEXT" is TEXT
 as one RFC 6587 octet-counted frame ("LEN TEXT").  Every operation is
-bounded by --timeout (default 10 s).
+bounded by --timeout (default 10 s); --source ADDR sends from that local
+address (127.0.0.2 is a second IPv4 source on loopback).
 
   ports N                       print N ports free for TCP and UDP on both
                                 127.0.0.1 and ::1
@@ -45,16 +46,28 @@ bounded by --timeout (default 10 s).
   udpstream HOST PORT TEXT STOP datagrams "TEXT i", one every --pause
                                 seconds (default 0.005), until STOP exists;
                                 prints how many were sent
+  tls HOST PORT CA CERT KEY TEXT  one TLS connection (CERT and KEY may be "-":
+                                no client certificate) that sends TEXT as one
+                                LF-framed line, then closes; prints "sent", or
+                                "failed: why" when the server refused it
+  halfopen HOST PORT            connect, send nothing; print "closed" when the
+                                server closes (exit 0), "open" after --timeout
+  slowloris HOST PORT N SECS    N connections that each send "<13>slow" one
+                                byte at a time, one byte a second, never a LF,
+                                for SECS seconds; prints how many the server
+                                let connect and how many it closed meanwhile
 """
 import codecs
 import os
 import random
 import socket
+import ssl
 import sys
 import time
 
 TIMEOUT = 10.0
 PAUSE = 0.0
+SOURCE = None
 
 
 def family(host):
@@ -101,8 +114,14 @@ def cmd_ports(args):
     return 0
 
 
+def bind_source(s):
+    if SOURCE is not None:
+        s.bind((SOURCE, 0))
+
+
 def connect(host, port):
     s = socket.socket(family(host), socket.SOCK_STREAM)
+    bind_source(s)
     s.settimeout(TIMEOUT)
     s.connect((host, int(port)))
     return s
@@ -157,6 +176,7 @@ def cmd_tcpfile(args):
 
 def cmd_udp(args):
     s = socket.socket(family(args[0]), socket.SOCK_DGRAM)
+    bind_source(s)
     for i, c in enumerate(args[2:]):
         if i > 0 and PAUSE > 0:
             time.sleep(PAUSE)
@@ -195,6 +215,7 @@ def cmd_tcpmany(args):
 def cmd_udpflood(args):
     host, port, n, text = args[0], int(args[1]), int(args[2]), args[3]
     s = socket.socket(family(host), socket.SOCK_DGRAM)
+    bind_source(s)
     sent = 0
     deadline = time.monotonic() + TIMEOUT
     for i in range(n):
@@ -351,6 +372,77 @@ def cmd_udpstream(args):
     return 0
 
 
+def cmd_tls(args):
+    host, port, ca, cert, key, text = args[0], int(args[1]), args[2], args[3], args[4], args[5]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_verify_locations(ca)
+    if cert != "-":
+        ctx.load_cert_chain(cert, key)
+    raw = connect(host, port)
+    try:
+        s = ctx.wrap_socket(raw, server_hostname="localhost")
+        s.sendall(text.encode() + b"\n")
+        # TLS 1.3: a refused client certificate shows as an alert on the
+        # next read; an accepted one as the server's close after ours.
+        s.settimeout(2)
+        try:
+            s.unwrap()
+        except (socket.timeout, ssl.SSLEOFError, ConnectionResetError):
+            pass
+        except ssl.SSLError as e:
+            if "EOF" not in str(e):
+                raise
+        print("sent")
+    except (ssl.SSLError, OSError) as e:
+        print("failed: %s" % e)
+    raw.close()
+    return 0
+
+
+def cmd_halfopen(args):
+    s = connect(args[0], args[1])
+    try:
+        data = s.recv(1)
+    except socket.timeout:
+        print("open")
+        return 1
+    except OSError:
+        data = b""
+    s.close()
+    print("closed" if not data else "data")
+    return 0 if not data else 1
+
+
+def cmd_slowloris(args):
+    host, port, n, secs = args[0], int(args[1]), int(args[2]), float(args[3])
+    socks = []
+    for _ in range(n):
+        try:
+            socks.append(connect(host, port))
+        except OSError:
+            pass
+    connected = len(socks)
+    payload = b"<13>slow"
+    closed = set()
+    end = time.monotonic() + secs
+    i = 0
+    while time.monotonic() < end and len(closed) < connected:
+        for k, s in enumerate(socks):
+            if k in closed:
+                continue
+            try:
+                s.send(payload[i % len(payload):i % len(payload) + 1])
+            except OSError:
+                closed.add(k)
+        i += 1
+        time.sleep(1.0)
+    for s in socks:
+        s.close()
+    print(connected, len(closed))
+    return 0
+
+
 def cmd_random(args):
     rnd = random.Random(int(args[0]))
     with open(args[2], "wb") as fp:
@@ -359,13 +451,15 @@ def cmd_random(args):
 
 
 def main():
-    global TIMEOUT, PAUSE
+    global TIMEOUT, PAUSE, SOURCE
     args = sys.argv[1:]
     while args and args[0].startswith("--"):
         if args[0] == "--timeout":
             TIMEOUT = float(args[1])
         elif args[0] == "--pause":
             PAUSE = float(args[1])
+        elif args[0] == "--source":
+            SOURCE = args[1]
         else:
             sys.exit("peer.py: unknown option " + args[0])
         args = args[2:]
@@ -373,7 +467,8 @@ def main():
             "tcpmany": cmd_tcpmany, "udpflood": cmd_udpflood,
             "connburst": cmd_connburst, "udprandom": cmd_udprandom, "listening": cmd_listening,
             "hold": cmd_hold,
-            "random": cmd_random, "stream": cmd_stream, "udpstream": cmd_udpstream}
+            "random": cmd_random, "stream": cmd_stream, "udpstream": cmd_udpstream,
+            "halfopen": cmd_halfopen, "tls": cmd_tls, "slowloris": cmd_slowloris}
     if not args or args[0] not in cmds:
         sys.exit(__doc__)
     return cmds[args[0]](args[1:])

@@ -242,7 +242,7 @@ START_TEST(test_all_options)
 	snprintf(path, sizeof(path), "%s/tests/data/conf/all-options.conf", srcdir);
 	c = conf_load(path, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
-	ck_assert_uint_eq(c->n_inputs, 2);
+	ck_assert_uint_eq(c->n_inputs, 4);
 	ck_assert_str_eq(c->inputs[0].name, "udp_all");
 	ck_assert_str_eq(c->inputs[0].host, "::1");
 	ck_assert_str_eq(c->inputs[0].port, "6514");
@@ -256,6 +256,25 @@ START_TEST(test_all_options)
 	ck_assert_uint_eq(c->inputs[1].max_connections, 1);
 	ck_assert_uint_eq(c->inputs[1].idle_timeout, 0);
 	ck_assert_int_eq(c->inputs[1].line, 10);
+	ck_assert_int_eq(c->inputs[2].transport, TRANSPORT_TLS);
+	ck_assert_uint_eq(c->inputs[2].max_connections_per_address, 3);
+	ck_assert_uint_eq(c->inputs[2].n_allow, 3);
+	ck_assert_str_eq(c->inputs[2].allow[1], "::1");
+	ck_assert_uint_eq(c->inputs[2].ratelimit_interval, 5);
+	ck_assert_uint_eq(c->inputs[2].ratelimit_burst, 200);
+	ck_assert_str_eq(c->inputs[2].certificate, "/etc/logward/server.crt");
+	ck_assert_str_eq(c->inputs[2].key, "/etc/logward/server.key");
+	ck_assert_str_eq(c->inputs[2].ca, "/etc/logward/ca.crt");
+	ck_assert_int_eq(c->inputs[2].verify, TLS_VERIFY_NAME);
+	ck_assert_uint_eq(c->inputs[2].n_permitted_peers, 2);
+	ck_assert_str_eq(c->inputs[2].permitted_peers[1], "relay*.example.org");
+	ck_assert_uint_eq(c->inputs[2].handshake_timeout, 7);
+	ck_assert_int_eq(c->inputs[3].verify, TLS_VERIFY_FINGERPRINT);
+	ck_assert_ptr_null(c->inputs[3].ca);
+	ck_assert_uint_eq(c->inputs[3].n_fingerprints, 1);
+	ck_assert_str_eq(c->user, "nobody");
+	ck_assert_str_eq(c->group, "nogroup");
+	ck_assert_int_eq(c->run_as_root, 1);
 	ck_assert_str_eq(c->rules, "/srv/logward/rules dir");
 	ck_assert_str_eq(c->archive_path, "events.jsonl");
 	ck_assert_uint_eq(c->workers, 256);
@@ -299,6 +318,11 @@ static const struct range_case {
     {"workers", "root", 0, 256},
     {"queue_batches", "root", 2, 65536},
     {"stats_interval", "root", 0, 86400},
+    {"max_connections_per_address", "tcp", 0, 1000000},
+    {"max_connections_per_address", "tls", 0, 1000000},
+    {"ratelimit_interval", "udp", 0, 86400},
+    {"ratelimit_burst", "tcp", 1, 100000000},
+    {"handshake_timeout", "tls", 1, 3600},
 };
 
 /* The value the struct holds for a range case's key. */
@@ -315,6 +339,14 @@ range_value(const struct conf *c, const struct range_case *rc)
 		return in->idle_timeout;
 	if (strcmp(rc->key, "recv_buffer") == 0)
 		return (long)in->recv_buffer;
+	if (strcmp(rc->key, "max_connections_per_address") == 0)
+		return in->max_connections_per_address;
+	if (strcmp(rc->key, "ratelimit_interval") == 0)
+		return in->ratelimit_interval;
+	if (strcmp(rc->key, "ratelimit_burst") == 0)
+		return in->ratelimit_burst;
+	if (strcmp(rc->key, "handshake_timeout") == 0)
+		return in->handshake_timeout;
 	if (strcmp(rc->key, "workers") == 0)
 		return c->workers;
 	if (strcmp(rc->key, "queue_batches") == 0)
@@ -341,8 +373,9 @@ START_TEST(test_ranges)
 	} else {
 		snprintf(text, sizeof(text),
 		    "# %s\ninput a {\n"
-		    "\ttransport = %s\n\taddress = \":514\"\n\t%s = %ld\n}\n",
-		    rc->key, rc->scope, rc->key, v);
+		    "\ttransport = %s\n\taddress = \":514\"\n\t%s = %ld\n%s}\n",
+		    rc->key, rc->scope, rc->key, v,
+		    strcmp(rc->scope, "tls") == 0 ? "certificate = c key = k verify = none\n" : "");
 		line = 5;
 	}
 	c = load_text(text, err, sizeof(err), path, sizeof(path));
@@ -382,10 +415,40 @@ static const struct error_case {
 	"unknown directive \"filter\"", NULL},
     {"input a { transport = udp address = \":1\" }\narchive { pth = x }\n", 2,
 	"archive: unknown key \"pth\"", "path"},
-    {"input w {\n transport = tls\n address = \"[::]:6514\"\n}\n", 2,
-	"transport tls is not supported yet", "udp or tcp"},
+    {"\ninput w {\n transport = tls\n address = \"[::]:6514\"\n}\n", 2,
+	"input \"w\": missing certificate", "key ="},
     {"input w { transport = sctp address = \":1\" }\n", 1, "transport \"sctp\" is invalid",
-	"udp or tcp"},
+	"udp, tcp or tls"},
+    {"input w {\n transport = tls\n address = \":1\"\n certificate = c key = k\n}\n", 1,
+	"verify = peer needs ca", NULL},
+    {"input w {\n transport = tls\n address = \":1\"\n certificate = c key = k ca = a\n"
+     " verify = name\n}\n", 1, "verify = name needs permitted_peers", NULL},
+    {"input w {\n transport = tls\n address = \":1\"\n certificate = c key = k\n"
+     " verify = fingerprint\n}\n", 1, "verify = fingerprint needs fingerprints", NULL},
+    {"input w {\n transport = tls\n address = \":1\"\n certificate = c key = k ca = a\n"
+     " permitted_peers = { \"a.b\" }\n}\n", 5, "permitted_peers applies to verify = name",
+	"verify = peer"},
+    {"input w {\n transport = tls\n address = \":1\"\n certificate = c key = k\n"
+     " verify = none\n fingerprints = { \"sha256:00\" }\n}\n", 6, "fingerprint \"sha256:00\"",
+	"shorter than 32 bytes"},
+    {"input w {\n transport = tls\n address = \":1\"\n verify = maybe\n}\n", 4,
+	"verify \"maybe\" is invalid", "none, peer, name or fingerprint"},
+    {"input w {\n transport = tls\n address = \":1\"\n certificate = c key = k ca = a\n"
+     " verify = name permitted_peers = { \"a*b.example\" }\n}\n", 5,
+	"permitted_peers \"a*b.example\" is invalid", NULL},
+    {"input w {\n transport = tcp\n address = \":1\"\n certificate = c\n}\n", 4,
+	"certificate applies to tls inputs only", "this input is tcp"},
+    {"input w {\n transport = udp\n address = \":1\"\n\n allow = { \"10.0.0.0/8\", "
+     "\"10.1/8\" }\n}\n", 5, "allow \"10.1/8\" is not a numeric", "ADDRESS/PREFIX"},
+    {"input w {\n transport = udp\n address = \":1\"\n allow = { \"::1/129\" }\n}\n", 4,
+	"allow \"::1/129\" has a prefix length out of range", NULL},
+    {"input a { transport = tcp address = \":514\" }\n"
+     "input b { transport = tls address = \"*:514\" certificate = c key = k verify = none }\n",
+	2, "already used by input \"a\"", NULL},
+    {"input a { transport = udp address = \":1\" }\nuser = \"a b\"\n", 2,
+	"user \"a b\" is invalid", NULL},
+    {"input a { transport = udp address = \":1\" }\nrun_as_root = perhaps\n", 2,
+	"run_as_root", NULL},
     {"\n\ninput a {\n transport = udp\n}\n", 3, "input \"a\": missing address", NULL},
     {"input a {\n address = \":1\"\n}\n", 1, "input \"a\": missing transport", NULL},
     {"input a { transport = udp address = \":1\" }\n"
@@ -402,10 +465,10 @@ static const struct error_case {
     {"input { transport = udp address = \":1\" }\n", 1, "input needs a name", NULL},
     {"input a {\n transport = udp\n address = \":1\"\n"
      " max_connections = 10\n}\n",
-	4, "max_connections applies to tcp inputs only", NULL},
+	4, "max_connections applies to tcp and tls inputs only", NULL},
     {"input a {\n transport = udp\n address = \":1\"\n"
      " idle_timeout = 10\n}\n",
-	4, "idle_timeout applies to tcp inputs only", NULL},
+	4, "idle_timeout applies to tcp and tls inputs only", NULL},
     {"input a {\n transport = tcp\n address = \":1\"\n"
      " recv_buffer = 10\n}\n",
 	4, "recv_buffer applies to udp inputs only", NULL},

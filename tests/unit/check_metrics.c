@@ -43,6 +43,12 @@ fill_stats(struct input_stats *s, uint64_t base)
 	stats_add(&s->connections, base + 8);
 	stats_add(&s->connections_open, base + 9);
 	stats_add(&s->refused, base + 10);
+	stats_add(&s->refused_acl, base + 11);
+	stats_add(&s->refused_per_address, base + 12);
+	stats_add(&s->rate_limited, base + 13);
+	stats_add(&s->tls_handshakes, base + 14);
+	for (int r = 0; r < TLS_FAIL_COUNT; r++)
+		stats_add(&s->tls_failures[r], base + 15 + (uint64_t)r);
 }
 
 /* Render src into a NUL-terminated string the caller frees. */
@@ -86,13 +92,18 @@ static const char expected_text[] =
     "logward_received_bytes_total{input=\"lan_tcp\",transport=\"tcp\"} 202\n"
     "# HELP logward_dropped_messages_total Messages lost or cut by reason: too_long "
     "(truncated at max_message_size), bad_frame (invalid octet count), kernel_overflow "
-    "(UDP receive buffer), refused (TCP connections over max_connections).\n"
+    "(UDP receive buffer), refused (TCP connections over max_connections or "
+    "max_connections_per_address), refused_acl (senders not in allow: TCP connections, UDP "
+    "datagrams), rate_limited (UDP datagrams over the per-address rate).\n"
     "# TYPE logward_dropped_messages_total counter\n"
     "logward_dropped_messages_total{input=\"lan_udp\",reason=\"too_long\"} 105\n"
     "logward_dropped_messages_total{input=\"lan_udp\",reason=\"kernel_overflow\"} 107\n"
+    "logward_dropped_messages_total{input=\"lan_udp\",reason=\"rate_limited\"} 113\n"
+    "logward_dropped_messages_total{input=\"lan_udp\",reason=\"refused_acl\"} 111\n"
     "logward_dropped_messages_total{input=\"lan_tcp\",reason=\"too_long\"} 205\n"
     "logward_dropped_messages_total{input=\"lan_tcp\",reason=\"bad_frame\"} 206\n"
-    "logward_dropped_messages_total{input=\"lan_tcp\",reason=\"refused\"} 210\n"
+    "logward_dropped_messages_total{input=\"lan_tcp\",reason=\"refused\"} 422\n"
+    "logward_dropped_messages_total{input=\"lan_tcp\",reason=\"refused_acl\"} 211\n"
     "# HELP logward_parse_failures_total Messages archived with _syslog_parse_failure.\n"
     "# TYPE logward_parse_failures_total counter\n"
     "logward_parse_failures_total{input=\"lan_udp\"} 103\n"
@@ -106,7 +117,12 @@ static const char expected_text[] =
     "logward_tcp_connections_total{input=\"lan_tcp\"} 208\n"
     "# HELP logward_tcp_connections_open TCP connections open now.\n"
     "# TYPE logward_tcp_connections_open gauge\n"
-    "logward_tcp_connections_open{input=\"lan_tcp\"} 209\n";
+    "logward_tcp_connections_open{input=\"lan_tcp\"} 209\n"
+    "# HELP logward_rate_limit_pauses_total Times a TCP or TLS connection stopped being read "
+    "until its address's rate window ended (ratelimit_interval, ratelimit_burst); nothing is "
+    "dropped.\n"
+    "# TYPE logward_rate_limit_pauses_total counter\n"
+    "logward_rate_limit_pauses_total{input=\"lan_tcp\"} 213\n";
 
 /* Two inputs with known counters: the whole text, line for line. */
 START_TEST(test_exposition_exact)
@@ -141,6 +157,30 @@ START_TEST(test_udp_only)
 	ck_assert_ptr_null(strstr(text, "reason=\"refused\""));
 	ck_assert_ptr_nonnull(strstr(text, "\nlogward_config_last_reload_success_timestamp_seconds 0\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nlogward_received_messages_total{input=\"u\",transport=\"udp\"} 1\n"));
+	free(text);
+}
+END_TEST
+
+/* A TLS input: connection families, handshakes and failures by reason. */
+START_TEST(test_tls_input)
+{
+	struct input_stats st;
+	struct metrics_input in = { "wan", "tls", &st };
+	struct metrics_source src = { .inputs = &in, .n_inputs = 1, .detect = NULL, .version = "x", .last_reload = 0 };
+	char *text;
+
+	fill_stats(&st, 0);
+	text = render(&src);
+	ck_assert_ptr_nonnull(strstr(text, "\nlogward_tcp_connections_open{input=\"wan\"} 9\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlogward_dropped_messages_total{input=\"wan\",reason=\"refused\"} 22\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlogward_dropped_messages_total{input=\"wan\",reason=\"refused_acl\"} 11\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlogward_tls_handshakes_total{input=\"wan\"} 14\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\nlogward_tls_handshake_failures_total{input=\"wan\",reason=\"protocol\"} 15\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\nlogward_tls_handshake_failures_total{input=\"wan\",reason=\"timeout\"} 19\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nlogward_rate_limit_pauses_total{input=\"wan\"} 13\n"));
+	ck_assert_ptr_null(strstr(text, "reason=\"rate_limited\""));	/* TCP/TLS: paused, not dropped */
 	free(text);
 }
 END_TEST
@@ -182,7 +222,7 @@ START_TEST(test_input_name_escaped)
 	fill_stats(&st, 0);
 	text = render(&src);
 	ck_assert_ptr_nonnull(strstr(text,
-	    "\nlogward_dropped_messages_total{input=\"x\\\"y\\\\z\\nw\",reason=\"refused\"} 10\n"));
+	    "\nlogward_dropped_messages_total{input=\"x\\\"y\\\\z\\nw\",reason=\"refused\"} 22\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(text, "\nlogward_tcp_connections_open{input=\"x\\\"y\\\\z\\nw\"} 9\n"));
 	ck_assert_ptr_null(strstr(text, "y\\z")); /* never raw */
@@ -356,6 +396,7 @@ metrics_suite(void)
 	tcase_add_test(tc, test_exposition_exact);
 	tcase_add_test(tc, test_reload_series);
 	tcase_add_test(tc, test_udp_only);
+	tcase_add_test(tc, test_tls_input);
 	tcase_add_loop_test(
 	    tc, test_label_escaping, 0, (int)(sizeof(escape_cases) / sizeof(escape_cases[0])));
 	tcase_add_test(tc, test_input_name_escaped);
