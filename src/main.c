@@ -23,6 +23,7 @@
 #include "log.h"
 #include "normalize.h"
 #include "process.h"
+#include "tls.h"
 
 #define DEFAULT_CONFIG LOGWARD_SYSCONFDIR "/logward.conf"
 /* Longest message --test-rules accepts; longer ones are cut and flagged. */
@@ -157,6 +158,23 @@ test_rules(const char *rules, const char *path, const struct correlate_settings 
 	return t.rc;
 }
 
+/* -t: load every TLS input's certificate, key and ca as the daemon will. */
+static int
+check_tls_files(const struct conf *c, char *err, size_t errlen)
+{
+	struct tls_server *t;
+	size_t i;
+
+	for (i = 0; i < c->n_inputs; i++) {
+		if (c->inputs[i].transport != TRANSPORT_TLS)
+			continue;
+		if ((t = tls_server_new(&c->inputs[i], err, errlen)) == NULL)
+			return -1;
+		tls_server_free(t);
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -251,7 +269,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (check) {
-		rc = processor_init(&proc, conf->rules, err, sizeof(err));
+		memset(&proc, 0, sizeof(proc));
+		rc = check_tls_files(conf, err, sizeof(err));
+		if (rc == 0)
+			rc = processor_init(&proc, conf->rules, err, sizeof(err));
 		detect = NULL;
 		if (rc == 0 && (detect = detect_load(conf->rules, err, sizeof(err))) == NULL)
 			rc = -1;

@@ -73,6 +73,14 @@ workers = 2
 stats_interval = 0
 run_as_root = yes
 CONF
+# -t loads the certificates and keys as the daemon will
+"$LOGWARD" -t -f "$T/logward.conf" >"$T/check.out" 2>&1 || fail "-t: $(cat "$T/check.out")"
+sed "s|$K/server.key|$K/client1.key|" "$T/logward.conf" >"$T/badkey.conf"
+if "$LOGWARD" -t -f "$T/badkey.conf" >"$T/check.out" 2>&1; then
+	fail "-t accepts a key that does not belong to the certificate"
+fi
+grep -q "input tls_name: key $K/client1.key" "$T/check.out" ||
+    fail "-t with a wrong key: $(cat "$T/check.out")"
 logward_start "$T/logward.conf"
 
 # --- rsyslogd forwards over TLS with client1's certificate
