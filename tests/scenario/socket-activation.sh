@@ -23,6 +23,8 @@ rules = "$top_srcdir/patterns"
 archive { path = "$T/archive/events.jsonl" }
 alerts { path = "$T/alerts.jsonl" }
 stats_interval = 0
+# started directly as root (not through logward_start): say so
+run_as_root = yes
 CONF
 
 # -d applies to every socket of one invocation: the UDP one passes its
