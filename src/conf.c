@@ -80,6 +80,7 @@ static const struct conf_range conf_ranges[] = {
     {"ratelimit_interval", 0, 86400, 0},
     {"ratelimit_burst", 1, 100000000, 10000},
     {"handshake_timeout", 1, 3600, 10},
+    {"storm_window", 0, 86400, 300},
 };
 
 /* The state of one conf_load: the caller's error buffer and the include depth. */
@@ -809,7 +810,7 @@ conf_formatcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 
 	if (value == NULL || webhook_format_parse(value, &f) != 0) {
 		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "format \"%s\" is invalid (expected standard, slack or alertmanager)",
+		    "format \"%s\" is invalid (expected standard, slack, alertmanager or teams)",
 		    value ? value : "");
 		return -1;
 	}
@@ -1182,6 +1183,7 @@ conf_free_webhook(struct webhook_conf *w)
 	free(w->url);
 	free(w->secret_file);
 	free(w->ca_file);
+	free(w->file);
 	for (i = 0; i < w->n_headers; i++)
 		free(w->headers[i]);
 	free(w->headers);
@@ -1271,7 +1273,8 @@ webhook_conf_same(const struct webhook_conf *a, const struct webhook_conf *b)
 	    a->format != b->format || !conf_str_same(a->secret_file, b->secret_file) ||
 	    !conf_str_same(a->ca_file, b->ca_file) || a->timeout != b->timeout ||
 	    a->min_severity != b->min_severity || a->n_headers != b->n_headers ||
-	    a->retry_min != b->retry_min || a->retry_max != b->retry_max)
+	    a->retry_min != b->retry_min || a->retry_max != b->retry_max ||
+	    a->storm_window != b->storm_window)
 		return false;
 	return conf_list_same(a->headers, a->n_headers, b->headers, b->n_headers);
 }
@@ -1462,7 +1465,7 @@ conf_dup_opt(cfg_t *sec, const char *name, int *failed)
 
 /* Copy one parsed webhook block into its struct; 0 on success. */
 static int
-conf_take_webhook(cfg_t *sec, struct webhook_conf *w)
+conf_take_webhook(cfg_t *sec, struct webhook_conf *w, unsigned storm_window)
 {
 	const char *sev = cfg_getstr(sec, "min_severity");
 	int failed = 0;
@@ -1477,7 +1480,13 @@ conf_take_webhook(cfg_t *sec, struct webhook_conf *w)
 	w->min_severity = sev != NULL ? webhook_severity_parse(sev) : 0;
 	w->retry_min = cfg_getfloat(sec, "retry_min");
 	w->retry_max = cfg_getfloat(sec, "retry_max");
+	/* unset in the block: the top-level storm_window */
+	w->storm_window = cfg_size(sec, "storm_window") > 0 ?
+	    (unsigned)cfg_getint(sec, "storm_window") : storm_window;
 	w->line = conf_first_line(sec);
+	w->file = strdup(sec->filename != NULL ? sec->filename : "");
+	if (w->file == NULL)
+		return -1;
 	if (cfg_size(sec, "headers") > 0 &&
 	    (w->headers = calloc(cfg_size(sec, "headers"), sizeof(*w->headers))) == NULL)
 		return -1;
@@ -1520,6 +1529,7 @@ conf_build(cfg_t *cfg, const char *path)
 	c->stats_interval = (unsigned)cfg_getint(cfg, "stats_interval");
 	c->spool_dir = strdup(cfg_getstr(cfg, "spool"));
 	c->max_spool_bytes = (uint64_t)cfg_getint(cfg, "max_spool_bytes");
+	c->storm_window = (unsigned)cfg_getint(cfg, "storm_window");
 	if (c->spool_dir == NULL)
 		goto fail;
 	if (cfg_getstr(cfg, "user") != NULL && (c->user = strdup(cfg_getstr(cfg, "user"))) == NULL)
@@ -1533,7 +1543,8 @@ conf_build(cfg_t *cfg, const char *path)
 		goto fail;
 	for (i = 0; i < cfg_size(cfg, "webhook"); i++) {
 		c->n_webhooks++;
-		if (conf_take_webhook(cfg_getnsec(cfg, "webhook", i), &c->webhooks[i]) != 0)
+		if (conf_take_webhook(cfg_getnsec(cfg, "webhook", i), &c->webhooks[i],
+		    c->storm_window) != 0)
 			goto fail;
 	}
 	if (cfg_size(cfg, "metrics") > 0 &&
@@ -1560,6 +1571,16 @@ conf_opt_int(const char *name)
 
 	o.parsecb = conf_intcb;
 	o.validcb = conf_seencb;
+	return o;
+}
+
+/* conf_opt_int without a default: cfg_size tells whether it was set. */
+static cfg_opt_t
+conf_opt_int_unset(const char *name)
+{
+	cfg_opt_t o = conf_opt_int(name);
+
+	o.flags |= CFGF_NODEFAULT;
 	return o;
 }
 
@@ -1664,6 +1685,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		CFG_STR_LIST("headers", NULL, CFGF_NODEFAULT),
 		CFG_FLOAT("retry_min", 5.0, CFGF_NONE),
 		CFG_FLOAT("retry_max", 600.0, CFGF_NONE),
+		conf_opt_int_unset("storm_window"),
 		CFG_END()
 	};
 	cfg_opt_t archive_opts[] = {
@@ -1711,6 +1733,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_str("user", NULL, CFGF_NODEFAULT, conf_accountcb),
 		conf_opt_str("group", NULL, CFGF_NODEFAULT, conf_accountcb),
 		conf_opt_bool("run_as_root"),
+		conf_opt_int("storm_window"),
 		CFG_FUNC("include", conf_includecb),
 		CFG_END()
 	};
@@ -1871,7 +1894,8 @@ conf_dump(const struct conf *c, FILE *fp)
 	    c->queue_batches, c->stats_interval);
 	fputs("spool = ", fp);
 	conf_print_string(fp, c->spool_dir);
-	fprintf(fp, "\nmax_spool_bytes = %llu\n", (unsigned long long)c->max_spool_bytes);
+	fprintf(fp, "\nmax_spool_bytes = %llu\nstorm_window = %u\n",
+	    (unsigned long long)c->max_spool_bytes, c->storm_window);
 	for (i = 0; i < c->n_webhooks; i++) {
 		const struct webhook_conf *w = &c->webhooks[i];
 		size_t k;
@@ -1900,7 +1924,8 @@ conf_dump(const struct conf *c, FILE *fp)
 			}
 			fputs(" }\n", fp);
 		}
-		fprintf(fp, "\tretry_min = %g\n\tretry_max = %g\n}\n", w->retry_min, w->retry_max);
+		fprintf(fp, "\tretry_min = %g\n\tretry_max = %g\n\tstorm_window = %u\n}\n",
+		    w->retry_min, w->retry_max, w->storm_window);
 	}
 	if (c->metrics_address != NULL) {
 		fputs("metrics {\n\taddress = ", fp);

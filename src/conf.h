@@ -75,6 +75,8 @@ struct webhook_conf {
 	size_t n_headers;
 	double retry_min;         /* seconds: first backoff step */
 	double retry_max;         /* seconds: backoff cap */
+	unsigned storm_window;    /* seconds; 0: every alert delivered on its own (storm.h) */
+	char *file;               /* where the block is (an include, maybe), for messages */
 	int line;
 };
 
@@ -92,6 +94,7 @@ struct conf {
 	size_t n_webhooks;
 	char *spool_dir;          /* the webhooks' spools and dead-letter files */
 	uint64_t max_spool_bytes; /* bound of each webhook's spool file */
+	unsigned storm_window;    /* default of the webhooks' storm_window */
 	char *metrics_address;    /* metrics { address }: as written; NULL = no metrics server */
 	char *metrics_host;       /* parsed: NULL for any address */
 	char *metrics_port;       /* parsed: "9514" */

@@ -8,10 +8,23 @@
  * a time.  A retryable failure holds the whole webhook back until the
  * backoff (or Retry-After) has passed, then the oldest record goes first:
  * a dead receiver gets one probe per backoff step, not one per alert.
+ *
+ * Storm control (storm.h), when a webhook's storm_window is not 0: an
+ * alert folded into an open window is not spooled for delivery; instead
+ * the window's summary so far (the alert line with logward.storm.count)
+ * is appended to a second spool, NAME+storm ("+" cannot be in a webhook
+ * name), superseding the previous one, which is acknowledged once the new
+ * one is fsync'd.  When the window closes, its summary moves to the
+ * delivery spool.  So a folded count survives a crash or a restart: at
+ * start-up every summary left in NAME+storm is delivered at once (its
+ * window closes early).
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -33,15 +46,24 @@
 #include "json_writer.h"
 #include "log.h"
 #include "spool.h"
+#include "storm.h"
 #include "webhook.h"
 
 #define DELIVER_IN_FLIGHT 4
 #define DELIVER_PENDING_MAX (64u * 1024 * 1024)
 #define DELIVER_RESPONSE_KEEP 1024
 #define DELIVER_RETRY_AFTER_MAX 3600
+#define DELIVER_STORM_KEYS 4096          /* open storm windows a webhook */
 
 struct hook_counters {
 	atomic_uint_fast64_t delivered, retries, failed, refused, queued, oldest_ms;
+	atomic_uint_fast64_t folded, unfolded;
+};
+
+/* Storm spool records to acknowledge once what supersedes them is fsync'd. */
+struct seq_list {
+	uint64_t *seq;                   /* owned */
+	size_t n, cap;
 };
 
 /* One webhook at run time. */
@@ -60,6 +82,12 @@ struct hook {
 	bool full;                       /* in a streak of spool-full refusals */
 	bool dead_logged;
 	char dead_path[PATH_MAX];
+	struct storm *storm;             /* owned; NULL: storm_window 0 */
+	struct spool *storm_spool;       /* owned: NAME+storm, one summary an open window */
+	struct event *storm_ev;          /* closes windows, once a second */
+	struct seq_list storm_acks;
+	bool storm_appended;             /* storm_spool needs an fsync */
+	bool storm_overflowing;          /* in a streak of unfolded alerts (logged once) */
 	struct hook_counters c;
 };
 
@@ -552,13 +580,100 @@ deliver_curl_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sock
 	return 0;
 }
 
+/* Remember a storm spool record to acknowledge after the next fsync. */
+static void
+seq_list_push(struct seq_list *l, uint64_t seq)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap > 0 ? 2 * l->cap : 64;
+		uint64_t *n = realloc(l->seq, cap * sizeof(*n));
+
+		/* out of memory: the record stays and is delivered at the next start */
+		if (n == NULL)
+			return;
+		l->seq = n;
+		l->cap = cap;
+	}
+	l->seq[l->n++] = seq;
+}
+
+/* Acknowledge the superseded or moved storm records; their successors are durable. */
+static void
+hook_storm_ack(struct hook *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->storm_acks.n; i++)
+		spool_ack(h->storm_spool, h->storm_acks.seq[i]);
+	h->storm_acks.n = 0;
+}
+
+/*
+ * Fold one alert into window w: its summary so far replaces the window's
+ * previous one in the storm spool.  -1 when that cannot be written: the
+ * caller delivers the alert on its own (the fold is undone).
+ */
+static int
+hook_fold(struct hook *h, struct storm_window *w, const char *line, size_t len, int64_t now)
+{
+	struct strbuf sb;
+	int rc = -1;
+
+	strbuf_init(&sb);
+	if (webhook_storm_summary(line, len, w->folded, w->first, w->last, h->conf->storm_window,
+	    &sb) == 0 && spool_append(h->storm_spool, sb.data, sb.len, now) == SPOOL_OK) {
+		struct spool_record *r = spool_at(h->storm_spool, spool_count(h->storm_spool) - 1);
+
+		if (w->has_summary)
+			seq_list_push(&h->storm_acks, w->summary_seq);
+		w->summary_seq = r->seq;
+		w->has_summary = true;
+		h->storm_appended = true;
+		atomic_fetch_add_explicit(&h->c.folded, 1, memory_order_relaxed);
+		rc = 0;
+	} else
+		w->folded--;
+	strbuf_free(&sb);
+	return rc;
+}
+
+/* Storm control for one alert: 1 when it was folded (not to be spooled). */
+static int
+hook_storm_offer(struct hook *h, const struct strbuf *key, const char *ts, const char *line,
+    size_t len, int64_t now)
+{
+	struct storm_window *w;
+
+	switch (storm_offer(h->storm, key->data, key->len, ts, now,
+	    (int64_t)h->conf->storm_window * 1000, &w)) {
+	case STORM_FIRST:
+		return 0;
+	case STORM_FOLD:
+		if (hook_fold(h, w, line, len, now) == 0)
+			return 1;
+		break;
+	case STORM_OVERFLOW:
+		break;
+	}
+	atomic_fetch_add_explicit(&h->c.unfolded, 1, memory_order_relaxed);
+	if (!h->storm_overflowing)
+		log_warnx("webhook %s: storm control is full (%u open windows) or cannot write "
+		    "its spool: alerts are delivered unfolded (counted, not logged)",
+		    h->conf->name, DELIVER_STORM_KEYS);
+	h->storm_overflowing = true;
+	return 0;
+}
+
 /* Spool one alert line for every webhook whose severity filter it passes. */
 static void
 deliver_spool_line(struct deliver *d, const char *line, size_t len, bool *appended, int64_t now)
 {
-	int sev = -1;
+	struct strbuf key;
+	char ts[STORM_TIME_MAX];
+	int sev = -1, keyed = 0;
 	size_t i;
 
+	strbuf_init(&key);
 	for (i = 0; i < d->n_hooks; i++) {
 		struct hook *h = &d->hooks[i];
 		enum spool_status st;
@@ -567,6 +682,12 @@ deliver_spool_line(struct deliver *d, const char *line, size_t len, bool *append
 			if (sev == -1)
 				sev = webhook_alert_severity(line, len);
 			if (sev < h->conf->min_severity)
+				continue;
+		}
+		if (h->storm != NULL) {
+			if (keyed == 0)
+				keyed = webhook_storm_key(line, len, &key, ts, sizeof(ts)) == 0 ? 1 : -1;
+			if (keyed == 1 && hook_storm_offer(h, &key, ts, line, len, now) == 1)
 				continue;
 		}
 		st = spool_append(h->spool, line, len, now);
@@ -583,6 +704,59 @@ deliver_spool_line(struct deliver *d, const char *line, size_t len, bool *append
 			    "spool write failed");
 		h->full = true;
 	}
+	strbuf_free(&key);
+}
+
+/*
+ * Move storm summary r into the delivery spool (a window closed, or one
+ * was left from before a restart).  Its storm record is acknowledged
+ * after the delivery spool's fsync.  -1: not moved (logged; it stays).
+ */
+static int
+hook_storm_move(struct hook *h, const struct spool_record *r, int64_t now)
+{
+	struct strbuf line;
+	enum spool_status st = SPOOL_ERROR;
+
+	strbuf_init(&line);
+	if (spool_read(h->storm_spool, r, &line) == 0)
+		st = spool_append(h->spool, line.data, line.len, now);
+	strbuf_free(&line);
+	if (st != SPOOL_OK) {
+		if (!h->full)
+			log_warnx("webhook %s: a storm summary cannot be queued (%s); it stays in "
+			    "%s+storm.spool until the next start", h->conf->name,
+			    st == SPOOL_FULL ? "spool full" : "spool error", h->conf->name);
+		h->full = true;
+		return -1;
+	}
+	seq_list_push(&h->storm_acks, r->seq);
+	return 0;
+}
+
+/* storm_expire's callback: a window with folded alerts hands its summary over. */
+static void
+hook_storm_closedcb(void *arg, struct storm_window *w)
+{
+	struct hook *h = arg;
+	struct spool_record *r;
+
+	if (w->has_summary && (r = spool_find(h->storm_spool, w->summary_seq)) != NULL)
+		hook_storm_move(h, r, now_ms());
+}
+
+/* Once a second: close the windows whose time has come and send their summaries. */
+static void
+hook_stormcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h = arg;
+
+	if (storm_expire(h->storm, now_ms(), hook_storm_closedcb, h) == 0 || h->storm_acks.n == 0)
+		return;
+	spool_sync(h->spool);
+	hook_storm_ack(h);
+	hook_publish(h);
+	hook_schedule(h);
 }
 
 /* Workers handed over lines (or we are stopping): spool, sync, send. */
@@ -613,6 +787,14 @@ deliver_wakecb(evutil_socket_t fd, short what, void *arg)
 	}
 	strbuf_free(&batch);
 	for (i = 0; i < d->n_hooks; i++) {
+		struct hook *h = &d->hooks[i];
+
+		if (h->storm_appended) {
+			/* the new summaries durable before the ones they replace go */
+			spool_sync(h->storm_spool);
+			hook_storm_ack(h);
+			h->storm_appended = false;
+		}
 		if (!appended[i])
 			continue;
 		/* durable before the first attempt */
@@ -661,6 +843,45 @@ deliver_main(void *arg)
 		hook_schedule(&d->hooks[i]);
 	event_base_loop(d->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
+}
+
+/*
+ * Open NAME+storm and move what a previous run left there (summaries of
+ * windows open at its end) to the delivery spool; start the window timer.
+ */
+static int
+hook_storm_init(struct hook *h, char *err, size_t errlen)
+{
+	const struct conf *c = h->d->conf;
+	char name[128];
+	struct spool_record *r = NULL;
+	struct timeval sec = { 1, 0 };
+	int64_t now = now_ms();
+	size_t left = 0;
+
+	snprintf(name, sizeof(name), "%s+storm", h->conf->name);
+	if ((h->storm_spool = spool_open(c->spool_dir, name, c->max_spool_bytes, err, errlen)) == NULL)
+		return -1;
+	while ((r = spool_next(h->storm_spool, r)) != NULL)
+		left += hook_storm_move(h, r, now) == 0;
+	if (left > 0) {
+		log_info("webhook %s: %zu storm summaries of windows open at the last stop, "
+		    "delivering them", h->conf->name, left);
+		if (spool_sync(h->spool) == -1) {
+			snprintf(err, errlen, "cannot sync the spool");
+			return -1;
+		}
+		hook_storm_ack(h);
+	}
+	if (h->conf->storm_window == 0)
+		return 0;
+	if ((h->storm = storm_new(DELIVER_STORM_KEYS)) == NULL ||
+	    (h->storm_ev = event_new(h->d->base, -1, EV_PERSIST, hook_stormcb, h)) == NULL ||
+	    event_add(h->storm_ev, &sec) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* Set up one webhook: secret, headers, dead-letter path (the spool: hook_open_spool). */
@@ -714,7 +935,63 @@ hook_open_spool(struct hook *h, char *err, size_t errlen)
 	if (spool_count(h->spool) > 0)
 		log_info("webhook %s: %zu undelivered alerts in the spool, delivering them",
 		    h->conf->name, spool_count(h->spool));
+	if (hook_storm_init(h, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "webhook %s: storm spool: %s", h->conf->name, e);
+		return -1;
+	}
 	hook_publish(h);
+	return 0;
+}
+
+/* NULL when path is a regular file we can open for reading, else why not. */
+static const char *
+readable_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *why = NULL;
+
+	if (fd == -1)
+		return strerror(errno);
+	if (fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size == 0)
+		why = "empty";
+	close(fd);
+	return why;
+}
+
+int
+deliver_check_files(const struct conf *c, char *err, size_t errlen)
+{
+	char e[512];
+	size_t i;
+
+	for (i = 0; i < c->n_webhooks; i++) {
+		const struct webhook_conf *wc = &c->webhooks[i];
+		unsigned char *key = NULL;
+		size_t keylen = 0;
+		const char *why;
+
+		if (wc->secret_file != NULL &&
+		    webhook_load_secret(wc->secret_file, &key, &keylen, e, sizeof(e)) == -1) {
+			snprintf(err, errlen, "%s:%d: webhook %s: secret_file %s", wc->file, wc->line,
+			    wc->name, e);
+			return -1;
+		}
+		if (key != NULL) {
+			explicit_bzero(key, keylen);
+			free(key);
+		}
+		/* curl would only find out at the first request, and retry forever */
+		if (wc->ca_file != NULL && (why = readable_file(wc->ca_file)) != NULL) {
+			snprintf(err, errlen, "%s:%d: webhook %s: ca_file %s: %s", wc->file, wc->line,
+			    wc->name, wc->ca_file, why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -725,7 +1002,7 @@ deliver_new(const struct conf *c, char *err, size_t errlen)
 	size_t i;
 
 	err[0] = '\0';
-	if (c->n_webhooks == 0)
+	if (c->n_webhooks == 0 || deliver_check_files(c, err, errlen) == -1)
 		return NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "libcurl initialisation failed");
@@ -797,6 +1074,8 @@ deliver_get_stats(const struct deliver *d, size_t i, struct deliver_stats *out)
 	out->refused = atomic_load_explicit(&h->c.refused, memory_order_relaxed) +
 	    atomic_load_explicit(&d->overflow, memory_order_relaxed);
 	out->queued = atomic_load_explicit(&h->c.queued, memory_order_relaxed);
+	out->folded = atomic_load_explicit(&h->c.folded, memory_order_relaxed);
+	out->unfolded = atomic_load_explicit(&h->c.unfolded, memory_order_relaxed);
 	out->oldest_age_ms = oldest != 0 && now > (int64_t)oldest ? (uint64_t)(now - (int64_t)oldest) : 0;
 }
 
@@ -809,8 +1088,9 @@ deliver_log_summary(const struct deliver *d)
 	for (i = 0; i < deliver_count(d); i++) {
 		deliver_get_stats(d, i, &st);
 		log_info("webhook %s: delivered=%" PRIu64 " retries=%" PRIu64 " failed=%" PRIu64
-		    " refused=%" PRIu64 " queued=%" PRIu64 " oldest_age=%.1fs", st.name, st.delivered,
-		    st.retries, st.failed, st.refused, st.queued, (double)st.oldest_age_ms / 1000);
+		    " refused=%" PRIu64 " queued=%" PRIu64 " oldest_age=%.1fs folded=%" PRIu64
+		    " unfolded=%" PRIu64, st.name, st.delivered, st.retries, st.failed, st.refused,
+		    st.queued, (double)st.oldest_age_ms / 1000, st.folded, st.unfolded);
 	}
 }
 
@@ -836,6 +1116,11 @@ deliver_free(struct deliver *d)
 
 		if (h->retry_ev != NULL)
 			event_free(h->retry_ev);
+		if (h->storm_ev != NULL)
+			event_free(h->storm_ev);
+		storm_free(h->storm);
+		spool_close(h->storm_spool);
+		free(h->storm_acks.seq);
 		spool_close(h->spool);
 		curl_slist_free_all(h->extra);
 		if (h->key != NULL) {

@@ -11,6 +11,8 @@
  * 408/429) moves it to NAME.dead in the spool directory.  Timeouts,
  * connection and TLS errors, 408, 429 and 5xx are retried with capped
  * exponential backoff and jitter, honouring Retry-After (seconds).
+ * Alerts of one host, account and technique within storm_window are
+ * folded into one summary delivery (storm.h, deliver.c).
  *
  * Counters are relaxed atomics, readable from any thread.
  */
@@ -32,7 +34,17 @@ struct deliver_stats {
 	uint64_t refused;          /* alerts not spooled: spool full (still in the alerts file) */
 	uint64_t queued;           /* records in the spool not yet delivered */
 	uint64_t oldest_age_ms;    /* age of the oldest of them; 0 when none */
+	uint64_t folded;           /* alerts folded into storm summaries (storm.h) */
+	uint64_t unfolded;         /* alerts storm control could not fold: table full */
 };
+
+/*
+ * Check what the webhooks read at start-up (-t and deliver_new): each
+ * secret_file loads (readable, not empty, not open to others) and each
+ * ca_file is a readable file.  Returns 0, or -1 with err set to
+ * "file:line: webhook NAME: ..." (the block's place).
+ */
+int deliver_check_files(const struct conf *c, char *err, size_t errlen);
 
 /*
  * Load every webhook's secret and headers.  Returns NULL with err set on

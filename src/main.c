@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "correlate.h"
 #include "daemon.h"
+#include "deliver.h"
 #include "detect.h"
 #include "framing.h"
 #include "json_writer.h"
@@ -276,6 +277,8 @@ main(int argc, char *argv[])
 		detect = NULL;
 		if (rc == 0 && (detect = detect_load(conf->rules, err, sizeof(err))) == NULL)
 			rc = -1;
+		if (rc == 0)
+			rc = deliver_check_files(conf, err, sizeof(err));
 		if (rc == -1) {
 			log_warnx("%s", err);
 			processor_fini(&proc);

@@ -321,7 +321,7 @@ metrics_alerts(struct metrics_writer *w, const struct metrics_source *src)
 	}
 }
 
-/* Webhook deliveries by result, and each spool's length and oldest record. */
+/* Webhook deliveries by result, each spool's length and oldest record, storm control. */
 static void
 metrics_webhooks(struct metrics_writer *w, const struct metrics_source *src)
 {
@@ -329,6 +329,8 @@ metrics_webhooks(struct metrics_writer *w, const struct metrics_source *src)
 	static const char dname[] = "logward_webhook_deliveries_total";
 	static const char qname[] = "logward_webhook_spool_records";
 	static const char aname[] = "logward_webhook_spool_oldest_age_seconds";
+	static const char fname[] = "logward_webhook_storm_folded_total";
+	static const char uname[] = "logward_webhook_storm_unfolded_total";
 	size_t i, r, n = deliver_count(src->deliver);
 	struct deliver_stats *st;
 	struct metrics_label l[2];
@@ -362,6 +364,18 @@ metrics_webhooks(struct metrics_writer *w, const struct metrics_source *src)
 	for (i = 0; i < n; i++) {
 		l[0] = (struct metrics_label){ "webhook", st[i].name };
 		mw_sample(w, aname, l, 1, st[i].oldest_age_ms / 1000);
+	}
+	mw_family(w, fname, "counter",
+	    "Alerts folded into a storm summary instead of delivered one by one.");
+	for (i = 0; i < n; i++) {
+		l[0] = (struct metrics_label){ "webhook", st[i].name };
+		mw_sample(w, fname, l, 1, st[i].folded);
+	}
+	mw_family(w, uname, "counter",
+	    "Alerts storm control had no room to fold (4096 open windows): delivered one by one.");
+	for (i = 0; i < n; i++) {
+		l[0] = (struct metrics_label){ "webhook", st[i].name };
+		mw_sample(w, uname, l, 1, st[i].unfolded);
 	}
 	free(st);
 }

@@ -36,6 +36,8 @@ webhook_format_parse(const char *s, enum webhook_format *f)
 		*f = WEBHOOK_SLACK;
 	else if (strcmp(s, "alertmanager") == 0)
 		*f = WEBHOOK_ALERTMANAGER;
+	else if (strcmp(s, "teams") == 0)
+		*f = WEBHOOK_TEAMS;
 	else
 		return -1;
 	return 0;
@@ -51,6 +53,8 @@ webhook_format_name(enum webhook_format f)
 		return "slack";
 	case WEBHOOK_ALERTMANAGER:
 		return "alertmanager";
+	case WEBHOOK_TEAMS:
+		return "teams";
 	}
 	return "?";
 }
@@ -187,6 +191,70 @@ alert_time(struct json_object *o, char *buf, size_t size)
 	return buf;
 }
 
+/* A member whose key and value are literals. */
+static void
+put_str(struct json_writer *w, const char *key, const char *value)
+{
+	json_key_ascii(w, key, strlen(key));
+	json_cstring(w, value);
+}
+
+/* The folded count of a storm summary (logward.storm.count), 0 for a plain alert. */
+static int64_t
+alert_storm_count(struct json_object *o)
+{
+	struct json_object *v = alert_get(o, "logward.storm.count");
+
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+typedef int (*text_escape_fn)(struct strbuf *, const char *, size_t);
+
+/* Append an escaped string, or a dash when it is missing or empty. */
+static void
+append_field(struct strbuf *t, const char *v, text_escape_fn esc)
+{
+	if (v == NULL || *v == '\0')
+		strbuf_append_str(t, "-");
+	else
+		esc(t, v, strlen(v));
+}
+
+/* The field at path, then the one at path2 when the alert has it. */
+static void
+append_fields(struct strbuf *t, struct json_object *o, const char *path, const char *path2,
+    text_escape_fn esc)
+{
+	append_field(t, alert_str(o, path), esc);
+	if (path2 != NULL && alert_str(o, path2) != NULL) {
+		strbuf_append_str(t, " ");
+		append_field(t, alert_str(o, path2), esc);
+	}
+}
+
+/* "N more alerts like this between FIRST and LAST (window W s)". */
+static void
+storm_text(struct strbuf *t, struct json_object *o, text_escape_fn esc)
+{
+	struct json_object *win = alert_get(o, "logward.storm.window");
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", (long long)alert_storm_count(o));
+	strbuf_append_str(t, num);
+	strbuf_append_str(t, " more alerts like this between ");
+	append_field(t, alert_str(o, "logward.storm.first"), esc);
+	strbuf_append_str(t, " and ");
+	append_field(t, alert_str(o, "logward.storm.last"), esc);
+	if (win != NULL && json_object_is_type(win, json_type_int)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_object_get_int64(win));
+		strbuf_append_str(t, " (storm window ");
+		strbuf_append_str(t, num);
+		strbuf_append_str(t, " s)");
+	}
+}
+
 /* Standard Webhooks payload: the alert object under "data". */
 static void
 body_standard(struct json_writer *w, struct json_object *o)
@@ -244,16 +312,22 @@ webhook_slack_escape(struct strbuf *out, const char *s, size_t len)
 	return 0;
 }
 
-/* Append an escaped alert field, or a dash when it is missing. */
+/* Append an escaped alert field for Slack, or a dash when it is missing. */
 static void
 slack_field(struct strbuf *t, struct json_object *o, const char *path)
 {
-	const char *v = alert_str(o, path);
+	append_field(t, alert_str(o, path), webhook_slack_escape);
+}
 
-	if (v == NULL || *v == '\0')
-		strbuf_append_str(t, "-");
-	else
-		webhook_slack_escape(t, v, strlen(v));
+/* A Slack text object {"type":"mrkdwn","text":t} (t already escaped). */
+static void
+slack_mrkdwn(struct json_writer *w, const struct strbuf *t)
+{
+	json_object_begin(w);
+	put_str(w, "type", "mrkdwn");
+	json_key_ascii(w, "text", 4);
+	json_string(w, t->data, t->len);
+	json_object_end(w);
 }
 
 /* One mrkdwn "fields" entry: *label*\nvalue. */
@@ -265,17 +339,8 @@ slack_block_field(struct json_writer *w, struct strbuf *t, const char *label,
 	strbuf_append_str(t, "*");
 	strbuf_append_str(t, label);
 	strbuf_append_str(t, "*\n");
-	slack_field(t, o, path);
-	if (path2 != NULL && alert_str(o, path2) != NULL) {
-		strbuf_append_str(t, " ");
-		slack_field(t, o, path2);
-	}
-	json_object_begin(w);
-	json_key_ascii(w, "type", 4);
-	json_cstring(w, "mrkdwn");
-	json_key_ascii(w, "text", 4);
-	json_string(w, t->data, t->len);
-	json_object_end(w);
+	append_fields(t, o, path, path2, webhook_slack_escape);
+	slack_mrkdwn(w, t);
 }
 
 /*
@@ -300,6 +365,10 @@ body_slack(struct json_writer *w, struct json_object *o)
 	slack_field(&t, o, "host.hostname");
 	strbuf_append_str(&t, " by ");
 	slack_field(&t, o, "user.name");
+	if (alert_storm_count(o) > 0) {
+		strbuf_append_str(&t, "; ");
+		storm_text(&t, o, webhook_slack_escape);
+	}
 	json_object_begin(w);
 	json_key_ascii(w, "text", 4);
 	json_string(w, t.data, t.len);
@@ -307,12 +376,10 @@ body_slack(struct json_writer *w, struct json_object *o)
 	json_array_begin(w);
 
 	json_object_begin(w);
-	json_key_ascii(w, "type", 4);
-	json_cstring(w, "section");
+	put_str(w, "type", "section");
 	json_key_ascii(w, "text", 4);
 	json_object_begin(w);
-	json_key_ascii(w, "type", 4);
-	json_cstring(w, "mrkdwn");
+	put_str(w, "type", "mrkdwn");
 	json_key_ascii(w, "text", 4);
 	strbuf_reset(&t);
 	strbuf_append_str(&t, ":rotating_light: *");
@@ -325,8 +392,7 @@ body_slack(struct json_writer *w, struct json_object *o)
 	json_object_end(w);
 
 	json_object_begin(w);
-	json_key_ascii(w, "type", 4);
-	json_cstring(w, "section");
+	put_str(w, "type", "section");
 	json_key_ascii(w, "fields", 6);
 	json_array_begin(w);
 	slack_block_field(w, &t, "Account", o, "user.target.name", "user.target.domain");
@@ -335,17 +401,21 @@ body_slack(struct json_writer *w, struct json_object *o)
 	slack_block_field(w, &t, "Group", o, "group.name", NULL);
 	slack_block_field(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
 	slack_block_field(w, &t, "Source", o, "source.ip", "observer.ingress.name");
+	if (alert_storm_count(o) > 0) {
+		strbuf_reset(&t);
+		strbuf_append_str(&t, "*Repeated*\n");
+		storm_text(&t, o, webhook_slack_escape);
+		slack_mrkdwn(w, &t);
+	}
 	json_array_end(w);
 	json_object_end(w);
 
 	json_object_begin(w);
-	json_key_ascii(w, "type", 4);
-	json_cstring(w, "context");
+	put_str(w, "type", "context");
 	json_key_ascii(w, "elements", 8);
 	json_array_begin(w);
 	json_object_begin(w);
-	json_key_ascii(w, "type", 4);
-	json_cstring(w, "mrkdwn");
+	put_str(w, "type", "mrkdwn");
 	json_key_ascii(w, "text", 4);
 	strbuf_reset(&t);
 	strbuf_append_str(&t, "logward rule ");
@@ -418,14 +488,12 @@ body_alertmanager(struct json_writer *w, struct json_object *o, const char *rece
 	strbuf_free(&lab);
 
 	json_object_begin(w);
-	json_key_ascii(w, "version", 7);
-	json_cstring(w, "4");
+	put_str(w, "version", "4");
 	json_key_ascii(w, "groupKey", 8);
 	json_cstring(w, fp);
 	json_key_ascii(w, "truncatedAlerts", 15);
 	json_int(w, 0);
-	json_key_ascii(w, "status", 6);
-	json_cstring(w, "firing");
+	put_str(w, "status", "firing");
 	json_key_ascii(w, "receiver", 8);
 	json_cstring(w, receiver);
 	json_key_ascii(w, "groupLabels", 11);
@@ -435,13 +503,11 @@ body_alertmanager(struct json_writer *w, struct json_object *o, const char *rece
 	json_key_ascii(w, "commonAnnotations", 17);
 	json_object_begin(w);
 	json_object_end(w);
-	json_key_ascii(w, "externalURL", 11);
-	json_cstring(w, "");
+	put_str(w, "externalURL", "");
 	json_key_ascii(w, "alerts", 6);
 	json_array_begin(w);
 	json_object_begin(w);
-	json_key_ascii(w, "status", 6);
-	json_cstring(w, "firing");
+	put_str(w, "status", "firing");
 	json_key_ascii(w, "labels", 6);
 	alertmanager_labels(w, o);
 	json_key_ascii(w, "annotations", 11);
@@ -465,18 +531,168 @@ body_alertmanager(struct json_writer *w, struct json_object *o, const char *rece
 	json_string(w, t.data, t.len);
 	strbuf_free(&t);
 	write_str_member(w, "description", o, "message");
+	if (alert_storm_count(o) > 0) {
+		char num[24];
+
+		/* annotations are strings (Alertmanager's template.KV) */
+		snprintf(num, sizeof(num), "%lld", (long long)alert_storm_count(o));
+		json_key_ascii(w, "count", 5);
+		json_cstring(w, num);
+		write_str_member(w, "storm_first", o, "logward.storm.first");
+		write_str_member(w, "storm_last", o, "logward.storm.last");
+	}
 	json_object_end(w);
 	json_key_ascii(w, "startsAt", 8);
 	json_cstring(w, alert_time(o, tbuf, sizeof(tbuf)));
-	json_key_ascii(w, "endsAt", 6);
-	json_cstring(w, "0001-01-01T00:00:00Z");
-	json_key_ascii(w, "generatorURL", 12);
-	json_cstring(w, "");
+	put_str(w, "endsAt", "0001-01-01T00:00:00Z");
+	put_str(w, "generatorURL", "");
 	json_key_ascii(w, "fingerprint", 11);
 	json_cstring(w, fp);
 	json_object_end(w);
 	json_array_end(w);
 	json_object_end(w);
+	return 0;
+}
+
+/* Append s escaped with \ before c (CommonMark: any ASCII punctuation may be). */
+int
+webhook_teams_escape(struct strbuf *out, const char *s, size_t len)
+{
+	size_t i, start = out->len;
+	bool digits_only = true;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool esc = strchr("\\*_[]()~`<>#{}!|", c) != NULL && c != '\0';
+		int rc = 0;
+
+		/* a list marker only counts at the start: "- x", "+ x", "12. x" */
+		if (i == 0 && (c == '-' || c == '+'))
+			esc = true;
+		if (c == '.' && digits_only && i > 0)
+			esc = true;
+		if (!isdigit(c))
+			digits_only = false;
+		if (c < 0x20 || c == 0x7f)
+			rc = strbuf_append_char(out, ' ');
+		else if (esc)
+			rc = strbuf_append_char(out, '\\') == -1 ? -1 : strbuf_append_char(out, (char)c);
+		else
+			rc = strbuf_append_char(out, (char)c);
+		if (rc == -1) {
+			out->len = start;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One FactSet fact: a literal title, the escaped alert field(s) as value. */
+static void
+teams_fact(struct json_writer *w, struct strbuf *t, const char *title, struct json_object *o,
+    const char *path, const char *path2)
+{
+	strbuf_reset(t);
+	append_fields(t, o, path, path2, webhook_teams_escape);
+	json_object_begin(w);
+	json_key_ascii(w, "title", 5);
+	json_cstring(w, title);
+	json_key_ascii(w, "value", 5);
+	json_string(w, t->data, t->len);
+	json_object_end(w);
+}
+
+/* A wrapped TextBlock with optional emphasis (literal attribute values). */
+static void
+teams_text(struct json_writer *w, const struct strbuf *t, const char *weight, const char *color,
+    bool subtle)
+{
+	json_object_begin(w);
+	put_str(w, "type", "TextBlock");
+	json_key_ascii(w, "text", 4);
+	json_string(w, t->data, t->len);
+	json_key_ascii(w, "wrap", 4);
+	json_bool(w, true);
+	if (weight != NULL) {
+		json_key_ascii(w, "weight", 6);
+		json_cstring(w, weight);
+		put_str(w, "size", "Medium");
+	}
+	if (color != NULL) {
+		json_key_ascii(w, "color", 5);
+		json_cstring(w, color);
+	}
+	if (subtle) {
+		json_key_ascii(w, "isSubtle", 8);
+		json_bool(w, true);
+		put_str(w, "size", "Small");
+	}
+	json_object_end(w);
+}
+
+/*
+ * Microsoft Teams (incoming webhook or Workflows "post to a channel when a
+ * webhook request is received"): a message with one Adaptive Card 1.4:
+ * title, the storm count when folded, the facts, the rule and time.
+ */
+static int
+body_teams(struct json_writer *w, struct json_object *o)
+{
+	struct strbuf t;
+	const char *sev = webhook_severity_name(alert_severity(o));
+
+	strbuf_init(&t);
+	json_object_begin(w);
+	put_str(w, "type", "message");
+	json_key_ascii(w, "attachments", 11);
+	json_array_begin(w);
+	json_object_begin(w);
+	put_str(w, "contentType", "application/vnd.microsoft.card.adaptive");
+	json_key_ascii(w, "content", 7);
+	json_object_begin(w);
+	put_str(w, "$schema", "http://adaptivecards.io/schemas/adaptive-card.json");
+	put_str(w, "type", "AdaptiveCard");
+	put_str(w, "version", "1.4");
+	json_key_ascii(w, "body", 4);
+	json_array_begin(w);
+
+	append_field(&t, alert_str(o, "rule.name"), webhook_teams_escape);
+	strbuf_append_str(&t, " (");
+	strbuf_append_str(&t, sev);
+	strbuf_append_str(&t, ")");
+	teams_text(w, &t, "Bolder", "Attention", false);
+	if (alert_storm_count(o) > 0) {
+		strbuf_reset(&t);
+		storm_text(&t, o, webhook_teams_escape);
+		teams_text(w, &t, NULL, "Warning", false);
+	}
+
+	json_object_begin(w);
+	put_str(w, "type", "FactSet");
+	json_key_ascii(w, "facts", 5);
+	json_array_begin(w);
+	teams_fact(w, &t, "Account", o, "user.target.name", "user.target.domain");
+	teams_fact(w, &t, "Host", o, "host.hostname", NULL);
+	teams_fact(w, &t, "By", o, "user.name", NULL);
+	teams_fact(w, &t, "Group", o, "group.name", NULL);
+	teams_fact(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
+	teams_fact(w, &t, "Source", o, "source.ip", "observer.ingress.name");
+	json_array_end(w);
+	json_object_end(w);
+
+	strbuf_reset(&t);
+	strbuf_append_str(&t, "logward rule ");
+	append_field(&t, alert_str(o, "rule.id"), webhook_teams_escape);
+	strbuf_append_str(&t, " at ");
+	append_field(&t, alert_str(o, "@timestamp"), webhook_teams_escape);
+	teams_text(w, &t, NULL, NULL, true);
+
+	json_array_end(w);
+	json_object_end(w);
+	json_object_end(w);
+	json_array_end(w);
+	json_object_end(w);
+	strbuf_free(&t);
 	return 0;
 }
 
@@ -503,9 +719,79 @@ webhook_format_body(enum webhook_format f, const char *line, size_t len,
 	case WEBHOOK_ALERTMANAGER:
 		rc = body_alertmanager(&w, o, receiver);
 		break;
+	case WEBHOOK_TEAMS:
+		rc = body_teams(&w, o);
+		break;
 	}
 	json_object_put(o);
 	if (rc == -1 || w.failed) {
+		out->len = start;
+		return -1;
+	}
+	return 0;
+}
+
+int
+webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, size_t tslen)
+{
+	struct json_object *o = alert_parse(line, len);
+	const char *host, *account, *technique, *t;
+	int rc = -1;
+
+	if (tslen > 0)
+		ts[0] = '\0';
+	if (o == NULL)
+		return -1;
+	technique = alert_str(o, "threat.technique.id");
+	if (technique != NULL) {
+		host = alert_str(o, "host.hostname");
+		account = alert_str(o, "user.target.name");
+		strbuf_reset(key);
+		/* NUL-separated: no field value can contain NUL, so no two keys collide */
+		if (strbuf_append_str(key, host != NULL ? host : "") == 0 &&
+		    strbuf_append_char(key, '\0') == 0 &&
+		    strbuf_append_str(key, account != NULL ? account : "") == 0 &&
+		    strbuf_append_char(key, '\0') == 0 && strbuf_append_str(key, technique) == 0)
+			rc = 0;
+		if ((t = alert_str(o, "@timestamp")) != NULL && tslen > 0)
+			snprintf(ts, tslen, "%s", t);
+	}
+	json_object_put(o);
+	return rc;
+}
+
+int
+webhook_storm_summary(const char *line, size_t len, uint64_t folded, const char *first,
+    const char *last, unsigned window_s, struct strbuf *out)
+{
+	struct json_object *o = alert_parse(line, len);
+	struct json_object *lw, *storm;
+	struct json_writer w;
+	size_t start = out->len;
+
+	if (o == NULL)
+		return -1;
+	/* logward may hold logward.explain already: add to it */
+	if (!json_object_object_get_ex(o, "logward", &lw) || !json_object_is_type(lw, json_type_object)) {
+		if ((lw = json_object_new_object()) == NULL) {
+			json_object_put(o);
+			return -1;
+		}
+		json_object_object_add(o, "logward", lw);
+	}
+	if ((storm = json_object_new_object()) == NULL) {
+		json_object_put(o);
+		return -1;
+	}
+	json_object_object_add(storm, "count", json_object_new_int64((int64_t)folded));
+	json_object_object_add(storm, "first", json_object_new_string(first));
+	json_object_object_add(storm, "last", json_object_new_string(last));
+	json_object_object_add(storm, "window", json_object_new_int64(window_s));
+	json_object_object_add(lw, "storm", storm);
+	json_writer_init(&w, out);
+	json_value_fjson(&w, o);
+	json_object_put(o);
+	if (w.failed) {
 		out->len = start;
 		return -1;
 	}

@@ -8,6 +8,11 @@
  *   slack         {"text": fallback, "blocks": [...]}, user strings
  *                 escaped for mrkdwn (& < > and @channel/@here/@everyone)
  *   alertmanager  the Alertmanager webhook v4 message, one alert
+ *   teams         a Microsoft Teams message with one Adaptive Card 1.4,
+ *                 user strings escaped for its CommonMark subset
+ *
+ * A storm summary (storm.h) is an alert line with logward.storm
+ * {count, first, last, window}: every format shows the count.
  *
  * Pure functions: no I/O but webhook_load_secret.
  */
@@ -20,9 +25,9 @@
 
 #include "json_writer.h"
 
-enum webhook_format { WEBHOOK_STANDARD, WEBHOOK_SLACK, WEBHOOK_ALERTMANAGER };
+enum webhook_format { WEBHOOK_STANDARD, WEBHOOK_SLACK, WEBHOOK_ALERTMANAGER, WEBHOOK_TEAMS };
 
-/* "standard" | "slack" | "alertmanager"; -1 when unknown. */
+/* "standard" | "slack" | "alertmanager" | "teams"; -1 when unknown. */
 int webhook_format_parse(const char *s, enum webhook_format *f);
 const char *webhook_format_name(enum webhook_format f);
 
@@ -67,5 +72,31 @@ int webhook_load_secret(const char *path, unsigned char **key, size_t *keylen,
  * characters as spaces.  Returns 0 or -1 (out of memory).
  */
 int webhook_slack_escape(struct strbuf *out, const char *s, size_t len);
+
+/*
+ * Append s[0..len) made inert for Adaptive Card markdown (a CommonMark
+ * subset): markdown punctuation backslash-escaped (no link, emphasis,
+ * <at> mention or {{DATE()}} can form), a leading list marker escaped,
+ * control characters as spaces.  Returns 0 or -1 (out of memory).
+ */
+int webhook_teams_escape(struct strbuf *out, const char *s, size_t len);
+
+/*
+ * The storm control key of an alert line: host.hostname NUL
+ * user.target.name NUL threat.technique.id (a missing host or account is
+ * empty) into key, and its @timestamp into ts (cut to tslen - 1; "" when
+ * none).  Returns 0, or -1 when the line is not an object or has no
+ * technique (such an alert is never folded).
+ */
+int webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, size_t tslen);
+
+/*
+ * Append to out the alert line with logward.storm = {"count": folded,
+ * "first", "last", "window": window_s} added: the summary of a storm
+ * window.  Returns 0, or -1 when the line is not an object or memory ran
+ * out (out restored).
+ */
+int webhook_storm_summary(const char *line, size_t len, uint64_t folded, const char *first,
+    const char *last, unsigned window_s, struct strbuf *out);
 
 #endif

@@ -88,6 +88,35 @@ sed "s|^rules = .*|rules = \"$T/no-such-rules\"|" "$T/good.conf" >"$T/norules.co
 run -t -f "$T/norules.conf"
 [ $RC -eq 1 ] || fail "-t with a missing rules directory: exit $RC, $(show)"
 
+# -t checks each webhook's secret_file and ca_file, at the webhook block's file:line
+n=$(($(wc -l <"$T/good.conf") + 2))
+: >"$T/empty.secret"
+chmod 600 "$T/empty.secret"
+printf 'a-secret-of-sixteen-bytes-or-more\n' >"$T/good.secret"
+chmod 600 "$T/good.secret"
+cp "$T/good.secret" "$T/open.secret"
+chmod 644 "$T/open.secret"
+printf 'not really a CA\n' >"$T/ca.crt"
+hook() {
+	# hook NAME WANT ATTRIBUTES: -t fails at the block's line and stderr says WANT
+	{ cat "$T/good.conf"; printf '\nwebhook soc {\n url = "https://h.example/"\n %s }\n' "$3"; } \
+	    >"$T/$1.conf"
+	run -t -f "$T/$1.conf"
+	[ $RC -eq 1 ] || fail "-t on $1.conf: exit $RC (expected 1), $(show)"
+	grep -q "$T/$1.conf:$n: webhook soc: .*$2" "$T/err" ||
+	    fail "-t on $1.conf: stderr does not say $1.conf:$n: ... $2: $(show)"
+	note "$1.conf: $(head -n 1 "$T/err")"
+}
+hook secret-missing "No such file" "secret_file = \"$T/nope.secret\""
+hook secret-empty "empty secret" "secret_file = \"$T/empty.secret\""
+hook secret-open "not be accessible to others" "secret_file = \"$T/open.secret\""
+hook ca-missing "ca_file $T/nope.crt: No such file" "ca_file = \"$T/nope.crt\""
+hook ca-directory "not a regular file" "ca_file = \"$T\""
+{ cat "$T/good.conf"; printf 'webhook soc { url = "https://h.example/"\n secret_file = "%s"  ca_file = "%s" }\n' \
+    "$T/good.secret" "$T/ca.crt"; } >"$T/hook-ok.conf"
+run -t -f "$T/hook-ok.conf"
+[ $RC -eq 0 ] || fail "-t with readable webhook files: exit $RC, $(show)"
+
 # -T prints the effective configuration; it loads again and dumps the same
 run -T -f "$T/good.conf"
 [ $RC -eq 0 ] || fail "-T: exit $RC, $(show)"

@@ -14,6 +14,9 @@ per request to --out: {"id", "timestamp", "signature_ok", "status",
                               names (user.target.name of each distinct id),
                               latency_ms (median, p99, max: event.created of
                               the alert to the first 2xx receipt)
+  receiver.py metric URL NAME [LABEL=VALUE ...]
+                              the value of one sample of a Prometheus
+                              scrape of URL (prints "absent" when missing)
 
 --fail N answers --fail-status (with Retry-After when given) to the first
 N requests.  Exits after --max-seconds (default 600) whatever happens.
@@ -80,9 +83,35 @@ def summary(path):
                                      "max": round(lat[-1], 1) if lat else None}}))
 
 
+def metric(url, name, labels):
+    import urllib.request
+    text = urllib.request.urlopen(url, timeout=5).read().decode()
+    want = dict(l.split("=", 1) for l in labels)
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        series, _, value = line.rpartition(" ")
+        got = {}
+        if "{" in series:
+            if series[:series.index("{")] != name:
+                continue
+            for pair in series[series.index("{") + 1:-1].split(","):
+                k, _, v = pair.partition("=")
+                got[k] = v.strip('"')
+        elif series != name:
+            continue
+        if all(got.get(k) == v for k, v in want.items()):
+            print(value)
+            return 0
+    print("absent")
+    return 0
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "summary":
         return summary(sys.argv[2])
+    if len(sys.argv) >= 4 and sys.argv[1] == "metric":
+        return metric(sys.argv[2], sys.argv[3], sys.argv[4:])
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
         del sys.argv[1]
     ap = argparse.ArgumentParser()

@@ -597,7 +597,10 @@ START_TEST(test_webhooks)
 	} bad[] = {
 		{ "webhook w { format = standard }\n", 2, "missing url" },
 		{ "webhook w { url = \"ftp://x\" }\n", 2, "url \"ftp://x\" is invalid" },
-		{ "webhook w { url = \"http://x\"\n format = teams }\n", 3, "format \"teams\" is invalid" },
+		{ "webhook w { url = \"http://x\"\n format = pagerduty }\n", 3,
+		    "format \"pagerduty\" is invalid (expected standard, slack, alertmanager or teams)" },
+		{ "webhook w { url = \"http://x\"\n storm_window = -1 }\n", 3, "storm_window -1 out of range" },
+		{ "storm_window = 86401\n", 2, "storm_window 86401 out of range" },
 		{ "webhook w { url = \"http://x\" min_severity = huge }\n", 2, "min_severity \"huge\"" },
 		{ "webhook w { url = \"http://x\" timeout = 0 }\n", 2, "timeout 0 out of range" },
 		{ "webhook w { url = \"http://x\" headers = { \"NoColon\" } }\n", 2, "header \"NoColon\"" },
@@ -615,20 +618,27 @@ START_TEST(test_webhooks)
 	ck_assert_uint_eq(c->n_webhooks, 0);
 	ck_assert_str_eq(c->spool_dir, "/var/lib/logward");
 	ck_assert_uint_eq(c->max_spool_bytes, 1073741824ull);
+	ck_assert_uint_eq(c->storm_window, 300);
 	conf_free(c);
 
 	c = load_text("input a { transport = udp address = \":1\" }\n"
-		      "spool = \"/tmp/sp\"  max_spool_bytes = 65536\n"
+		      "spool = \"/tmp/sp\"  max_spool_bytes = 65536  storm_window = 60\n"
 		      "webhook soc { url = \"https://h.example/x\" secret_file = \"/etc/s\" }\n"
 		      "webhook chat { url = \"http://127.0.0.1:9/\" format = slack ca_file = \"/etc/ca\"\n"
 		      "  timeout = 3 min_severity = high headers = { \"X-A: 1\", \"X-B: two\" }\n"
-		      "  retry_min = 0.5 retry_max = 30 }\n",
+		      "  retry_min = 0.5 retry_max = 30 storm_window = 0 }\n"
+		      "webhook ms { url = \"https://t.example/\" format = teams }\n",
 	    err, sizeof(err), NULL, 0);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->spool_dir, "/tmp/sp");
 	ck_assert_uint_eq(c->max_spool_bytes, 65536);
-	ck_assert_uint_eq(c->n_webhooks, 2);
+	ck_assert_uint_eq(c->n_webhooks, 3);
 	ck_assert_str_eq(c->webhooks[0].name, "soc");
+	/* storm_window: the top-level one unless the block sets its own */
+	ck_assert_uint_eq(c->storm_window, 60);
+	ck_assert_uint_eq(c->webhooks[0].storm_window, 60);
+	ck_assert_uint_eq(c->webhooks[1].storm_window, 0);
+	ck_assert_int_eq(c->webhooks[2].format, WEBHOOK_TEAMS);
 	ck_assert_int_eq(c->webhooks[0].format, WEBHOOK_STANDARD);
 	ck_assert_str_eq(c->webhooks[0].secret_file, "/etc/s");
 	ck_assert_ptr_null(c->webhooks[0].ca_file);
@@ -646,7 +656,11 @@ START_TEST(test_webhooks)
 	d = dump_string(c);
 	again = load_text(d, err, sizeof(err), NULL, 0);
 	ck_assert_msg(again != NULL, "%s\n%s", err, d);
-	ck_assert_uint_eq(again->n_webhooks, 2);
+	ck_assert_uint_eq(again->n_webhooks, 3);
+	ck_assert_uint_eq(again->storm_window, 60);
+	ck_assert_uint_eq(again->webhooks[0].storm_window, 60);
+	ck_assert_uint_eq(again->webhooks[1].storm_window, 0);
+	ck_assert_int_eq(again->webhooks[2].format, WEBHOOK_TEAMS);
 	ck_assert_str_eq(again->webhooks[1].headers[0], "X-A: 1");
 	ck_assert_int_eq(again->webhooks[1].min_severity, 3);
 	ck_assert_str_eq(again->webhooks[0].url, "https://h.example/x");

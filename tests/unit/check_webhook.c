@@ -1,6 +1,7 @@
 /*
- * check_webhook.c: the webhook bodies (standard, slack, alertmanager) from
- * a real alert line, Slack escaping, the Standard Webhooks signature
+ * check_webhook.c: the webhook bodies (standard, slack, alertmanager,
+ * teams) from a real alert line and from a storm summary of it, Slack and
+ * Teams escaping, the storm key, the Standard Webhooks signature
  * against the spec's published example, and secret files.
  */
 #include "config.h"
@@ -126,6 +127,169 @@ START_TEST(test_alertmanager)
 }
 END_TEST
 
+START_TEST(test_teams)
+{
+	struct strbuf out;
+	struct json_object *o = body_of(WEBHOOK_TEAMS, &out);
+
+	ck_assert_str_eq(GET(o, "type"), "message");
+	ck_assert_str_eq(GET(o, "attachments", "0", "contentType"),
+	    "application/vnd.microsoft.card.adaptive");
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "type"), "AdaptiveCard");
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "version"), "1.4");
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "0", "text"),
+	    "Local account created \\(useradd\\) (medium)");
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "1", "type"), "FactSet");
+	/* the crafted account cannot open a tag or mention */
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "1", "facts", "0", "value"),
+	    "evil\\<\\!channel\\>@here");
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "1", "facts", "1", "value"),
+	    "web1");
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "1", "facts", "4", "value"),
+	    "T1136.001 Create Account: Local Account");
+	ck_assert_ptr_nonnull(strstr(GET(o, "attachments", "0", "content", "body", "2", "text"),
+	    "logward rule linux-useradd at 2026"));
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+static const struct {
+	const char *in, *want;
+} teams_cases[] = {
+	{ "eve", "eve" },
+	{ "[click](http://evil.example)", "\\[click\\]\\(http://evil.example\\)" },
+	{ "**bold** _it_ ~x~ `c`", "\\*\\*bold\\*\\* \\_it\\_ \\~x\\~ \\`c\\`" },
+	{ "<at>Admin</at>", "\\<at\\>Admin\\</at\\>" },
+	{ "- item", "\\- item" },
+	{ "+ item", "\\+ item" },
+	{ "12. item", "12\\. item" },
+	{ "web-1.example", "web-1.example" },
+	/* no line breaks, so a marker after one cannot start a list */
+	{ "a\nb\r- c", "a b - c" },
+	{ "{{DATE(2017-02-14T06:00:00Z)}}", "\\{\\{DATE\\(2017-02-14T06:00:00Z\\)\\}\\}" },
+	{ "back\\slash # h", "back\\\\slash \\# h" },
+	{ "![img](x)", "\\!\\[img\\]\\(x\\)" },
+};
+
+START_TEST(test_teams_escape)
+{
+	struct strbuf out;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(webhook_teams_escape(&out, teams_cases[_i].in,
+	    strlen(teams_cases[_i].in)), 0);
+	ck_assert_ptr_nonnull(strbuf_cstr(&out));
+	ck_assert_str_eq(out.data, teams_cases[_i].want);
+	strbuf_free(&out);
+}
+END_TEST
+
+START_TEST(test_storm_key)
+{
+	struct strbuf key;
+	char ts[40];
+	static const char want[] = "web1\0evil<!channel>@here\0T1136.001";
+	static const char nokey[] = "{\"host\":{\"hostname\":\"h\"}}";
+
+	strbuf_init(&key);
+	ck_assert_int_eq(webhook_storm_key(alert, alert_len, &key, ts, sizeof(ts)), 0);
+	ck_assert_uint_eq(key.len, sizeof(want) - 1);
+	ck_assert(memcmp(key.data, want, key.len) == 0);
+	ck_assert_str_eq(ts, "2026-11-27T10:00:00.000000Z");
+	/* no technique: never folded */
+	ck_assert_int_eq(webhook_storm_key(nokey, sizeof(nokey) - 1, &key, ts, sizeof(ts)), -1);
+	ck_assert_int_eq(webhook_storm_key("[]", 2, &key, ts, sizeof(ts)), -1);
+	strbuf_free(&key);
+}
+END_TEST
+
+/* A storm summary of the alert, formatted; caller puts. */
+static struct json_object *
+summary_body(enum webhook_format f, struct strbuf *out)
+{
+	struct strbuf line;
+	struct json_object *o;
+
+	strbuf_init(&line);
+	ck_assert_int_eq(webhook_storm_summary(alert, alert_len, 41, "2026-11-27T10:00:01Z",
+	    "2026-11-27T10:04:59Z", 300, &line), 0);
+	strbuf_init(out);
+	ck_assert_int_eq(webhook_format_body(f, line.data, line.len, "id0", "soc", out), 0);
+	strbuf_free(&line);
+	ck_assert_ptr_nonnull(strbuf_cstr(out));
+	o = json_tokener_parse(out->data);
+	ck_assert_msg(o != NULL, "not JSON: %s", out->data);
+	return o;
+}
+
+START_TEST(test_storm_every_format)
+{
+	static const char note[] = "41 more alerts like this between 2026-11-27T10:00:01Z and "
+	    "2026-11-27T10:04:59Z (storm window 300 s)";
+	struct strbuf out;
+	struct json_object *o;
+
+	o = summary_body(WEBHOOK_STANDARD, &out);
+	ck_assert_str_eq(GET(o, "data", "logward", "storm", "count"), "41");
+	ck_assert_str_eq(GET(o, "data", "logward", "storm", "first"), "2026-11-27T10:00:01Z");
+	ck_assert_str_eq(GET(o, "data", "logward", "storm", "last"), "2026-11-27T10:04:59Z");
+	ck_assert_str_eq(GET(o, "data", "logward", "storm", "window"), "300");
+	ck_assert_str_eq(GET(o, "data", "user", "target", "name"), "evil<!channel>@here");
+	json_object_put(o);
+	strbuf_free(&out);
+
+	o = summary_body(WEBHOOK_SLACK, &out);
+	ck_assert_ptr_nonnull(strstr(GET(o, "text"), note));
+	ck_assert_str_eq(GET(o, "blocks", "1", "fields", "6", "text"), "*Repeated*\n41 more alerts "
+	    "like this between 2026-11-27T10:00:01Z and 2026-11-27T10:04:59Z (storm window 300 s)");
+	json_object_put(o);
+	strbuf_free(&out);
+
+	o = summary_body(WEBHOOK_ALERTMANAGER, &out);
+	ck_assert_str_eq(GET(o, "alerts", "0", "annotations", "count"), "41");
+	ck_assert_str_eq(GET(o, "alerts", "0", "annotations", "storm_first"), "2026-11-27T10:00:01Z");
+	ck_assert_str_eq(GET(o, "alerts", "0", "annotations", "storm_last"), "2026-11-27T10:04:59Z");
+	json_object_put(o);
+	strbuf_free(&out);
+
+	o = summary_body(WEBHOOK_TEAMS, &out);
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "1", "text"),
+	    "41 more alerts like this between 2026-11-27T10:00:01Z and 2026-11-27T10:04:59Z "
+	    "(storm window 300 s)");
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "2", "type"), "FactSet");
+	json_object_put(o);
+	strbuf_free(&out);
+
+	/* a plain alert carries no count */
+	o = body_of(WEBHOOK_ALERTMANAGER, &out);
+	ck_assert_ptr_null(GET(o, "alerts", "0", "annotations", "count"));
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+START_TEST(test_storm_summary_keeps_explain)
+{
+	static const char line[] = "{\"a\":1,\"logward\":{\"explain\":[\"tag x\"]}}";
+	struct strbuf out;
+	struct json_object *o;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(webhook_storm_summary(line, sizeof(line) - 1, 2, "f", "l", 60, &out), 0);
+	ck_assert_ptr_nonnull(strbuf_cstr(&out));
+	o = json_tokener_parse(out.data);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(GET(o, "logward", "explain", "0"), "tag x");
+	ck_assert_str_eq(GET(o, "logward", "storm", "count"), "2");
+	json_object_put(o);
+	strbuf_reset(&out);
+	ck_assert_int_eq(webhook_storm_summary("[1]", 3, 2, "f", "l", 60, &out), -1);
+	ck_assert_uint_eq(out.len, 0);
+	strbuf_free(&out);
+}
+END_TEST
+
 START_TEST(test_not_json)
 {
 	struct strbuf out;
@@ -237,7 +401,10 @@ START_TEST(test_names)
 	ck_assert_int_eq(webhook_format_parse("slack", &f), 0);
 	ck_assert_int_eq(f, WEBHOOK_SLACK);
 	ck_assert_str_eq(webhook_format_name(WEBHOOK_ALERTMANAGER), "alertmanager");
-	ck_assert_int_eq(webhook_format_parse("teams", &f), -1);
+	ck_assert_int_eq(webhook_format_parse("teams", &f), 0);
+	ck_assert_int_eq(f, WEBHOOK_TEAMS);
+	ck_assert_str_eq(webhook_format_name(WEBHOOK_TEAMS), "teams");
+	ck_assert_int_eq(webhook_format_parse("pagerduty", &f), -1);
 	ck_assert_int_eq(webhook_severity_parse("high"), 3);
 	ck_assert_int_eq(webhook_severity_parse("severe"), -1);
 	ck_assert_str_eq(webhook_severity_name(4), "critical");
@@ -255,6 +422,11 @@ webhook_suite(void)
 	tcase_add_test(tc, test_standard);
 	tcase_add_test(tc, test_slack);
 	tcase_add_test(tc, test_alertmanager);
+	tcase_add_test(tc, test_teams);
+	tcase_add_loop_test(tc, test_teams_escape, 0, sizeof(teams_cases) / sizeof(teams_cases[0]));
+	tcase_add_test(tc, test_storm_key);
+	tcase_add_test(tc, test_storm_every_format);
+	tcase_add_test(tc, test_storm_summary_keeps_explain);
 	tcase_add_test(tc, test_not_json);
 	tcase_add_loop_test(tc, test_slack_escape, 0, sizeof(escape_cases) / sizeof(escape_cases[0]));
 	tcase_add_test(tc, test_sign_spec_example);
