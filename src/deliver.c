@@ -526,9 +526,14 @@ deliver_sockcb(evutil_socket_t fd, short what, void *arg)
 	int running;
 
 	curl_multi_socket_action(d->multi, fd, action, &running);
+	/*
+	 * No evtimer_del when nothing is running (hiperfifo does it): the
+	 * finished transfers start new ones in deliver_check_done, and curl
+	 * asked for a timer to start them; deleting it stalled delivery with
+	 * requests added and nothing to drive them.  curl cancels its timer
+	 * itself (deliver_curl_settimer with -1).
+	 */
 	deliver_check_done(d);
-	if (running <= 0)
-		evtimer_del(d->curl_timer);
 }
 
 /* Stop watching a socket and forget it. */
