@@ -8,7 +8,7 @@
 # Prints the delivery latency (event.created -> receiver) of N alerts.
 TEST_NAME=webhook-http
 . "$(dirname "$0")/lib.sh"
-RECV="$PY $SCENARIO_DIR/receiver.py"
+. "$SCENARIO_DIR/webhook-lib.sh"
 N=${WEBHOOK_N:-200}
 
 ports 1
@@ -39,13 +39,7 @@ bg_start recv_wrong $RECV serve --port-file "$T/wrong.port" --out "$T/wrong.json
 wait_for '[ -s "$T/http.port" ] && [ -s "$T/https.port" ] && [ -s "$T/wrong.port" ]' 10 ||
 	fail "receivers did not start"
 
-cat >"$T/logward.conf" <<CONF
-input tcp4 { transport = tcp  address = "127.0.0.1:$P" }
-rules = "$top_srcdir/patterns"
-archive { path = "$T/archive/events.jsonl" }
-alerts { path = "$T/alerts.jsonl" }
-spool = "$T/spool"
-stats_interval = 0
+{ webhook_conf "$P"; cat <<CONF
 webhook plain { url = "http://127.0.0.1:$(cat "$T/http.port")/hook"
 	secret_file = "$T/secret"  retry_min = 0.2  retry_max = 1 }
 webhook tls { url = "https://localhost:$(cat "$T/https.port")/hook"  format = standard
@@ -54,6 +48,7 @@ webhook tls { url = "https://localhost:$(cat "$T/https.port")/hook"  format = st
 webhook wrongname { url = "https://127.0.0.1:$(cat "$T/wrong.port")/hook"
 	ca_file = "$T/ca.crt"  retry_min = 0.2  retry_max = 0.5 }
 CONF
+} >"$T/logward.conf"
 logward_start "$T/logward.conf"
 
 # N alerts, 10 ms apart, each a different account.

@@ -11,23 +11,18 @@
 #     id); at most DELIVER_IN_FLIGHT (4) such duplicates.
 TEST_NAME=webhook-retry
 . "$(dirname "$0")/lib.sh"
-RECV="$PY $SCENARIO_DIR/receiver.py"
+. "$SCENARIO_DIR/webhook-lib.sh"
 
 ports 2
 set -- $PORTS
 P=$1 RP=$2
 printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" >"$T/secret"
 chmod 600 "$T/secret"
-cat >"$T/logward.conf" <<CONF
-input tcp4 { transport = tcp  address = "127.0.0.1:$P" }
-rules = "$top_srcdir/patterns"
-archive { path = "$T/archive/events.jsonl" }
-alerts { path = "$T/alerts.jsonl" }
-spool = "$T/spool"
-stats_interval = 0
+{ webhook_conf "$P"; cat <<CONF
 webhook soc { url = "http://127.0.0.1:$RP/hook"  secret_file = "$T/secret"
 	retry_min = 0.2  retry_max = 1 }
 CONF
+} >"$T/logward.conf"
 
 # send PREFIX N: N useradd lines for accounts PREFIX0..PREFIX(N-1), at once
 send() {

@@ -8,7 +8,7 @@
 # is SIGKILLed: after the restart its summary (count 20) is delivered.
 TEST_NAME=webhook-storm
 . "$(dirname "$0")/lib.sh"
-RECV="$PY $SCENARIO_DIR/receiver.py"
+. "$SCENARIO_DIR/webhook-lib.sh"
 
 ports 3
 set -- $PORTS
@@ -17,18 +17,13 @@ bg_start recv $RECV serve --port "$RP" --port-file "$T/recv.port" --out "$T/recv
     --max-seconds 120
 wait_for '[ -s "$T/recv.port" ]' 10 || fail "receiver did not start"
 conf() {
-	cat >"$T/logward.conf" <<CONF
-input tcp4 { transport = tcp  address = "127.0.0.1:$P" }
-rules = "$top_srcdir/patterns"
-archive { path = "$T/archive/events.jsonl" }
-alerts { path = "$T/alerts.jsonl" }
-spool = "$T/spool"
-stats_interval = 0
+	{ webhook_conf "$P"; cat <<CONF
 storm_window = 600
 metrics { address = "127.0.0.1:$MP" }
 webhook soc { url = "http://127.0.0.1:$RP/hook"  retry_min = 0.2  retry_max = 1
 	storm_window = $1 }
 CONF
+	} >"$T/logward.conf"
 }
 # send ACCOUNT N: N useradd lines for ACCOUNT on web1, seconds 1..N of 10:00
 send() {
@@ -41,9 +36,6 @@ s.sendall(b"".join(b"<86>Nov 27 10:%02d:%02d web1 useradd[1]: new user: name=%s,
                    for i in range(1, int(sys.argv[3]) + 1)))
 s.close()
 PYEOF
-}
-metric() {
-	$RECV metric "http://127.0.0.1:$MP/metrics" "$@"
 }
 # what the receiver got for ACCOUNT: "plain=N summaries=C1,C2 first=.. last=.."
 got() {
