@@ -851,6 +851,47 @@ deliver_main(void *arg)
 }
 
 /*
+ * Move the summaries a previous run left in NAME+storm to the delivery
+ * spool, one a window: a crash between the fsync of a summary and the ack
+ * of the one it supersedes leaves both, and only the later (its count
+ * includes the other's) may go.  Returns the windows handed over.
+ */
+static size_t
+hook_storm_replay(struct hook *h)
+{
+	struct storm *seen = storm_new(DELIVER_STORM_KEYS);
+	struct spool_record *r = NULL;
+	struct strbuf line, key;
+	char ts[STORM_TIME_MAX];
+	size_t n = 0;
+
+	strbuf_init(&line);
+	strbuf_init(&key);
+	while ((r = spool_next(h->storm_spool, r)) != NULL) {
+		struct storm_window *w;
+
+		strbuf_reset(&line);
+		if (seen != NULL && spool_read(h->storm_spool, r, &line) == 0 &&
+		    webhook_storm_key(line.data, line.len, &key, ts, sizeof(ts)) == 0 &&
+		    storm_offer(seen, key.data, key.len, NULL, 0, 0, &w) != STORM_OVERFLOW) {
+			if (w->has_summary)
+				seq_list_push(&h->storm_acks, w->summary_seq);
+			w->summary_seq = r->seq;
+			w->has_summary = true;
+			continue;
+		}
+		/* no room or no key: deliver it as it is */
+		n += hook_storm_move(h, r, now_ms()) == 0;
+	}
+	if (seen != NULL)
+		n += storm_expire(seen, INT64_MAX, hook_storm_closedcb, h);
+	storm_free(seen);
+	strbuf_free(&line);
+	strbuf_free(&key);
+	return n;
+}
+
+/*
  * Open NAME+storm and move what a previous run left there (summaries of
  * windows open at its end) to the delivery spool; start the window timer.
  */
@@ -859,17 +900,13 @@ hook_storm_init(struct hook *h, char *err, size_t errlen)
 {
 	const struct conf *c = h->d->conf;
 	char name[128];
-	struct spool_record *r = NULL;
 	struct timeval sec = { 1, 0 };
-	int64_t now = now_ms();
-	size_t left = 0;
+	size_t left;
 
 	snprintf(name, sizeof(name), "%s+storm", h->conf->name);
 	if ((h->storm_spool = spool_open(c->spool_dir, name, c->max_spool_bytes, err, errlen)) == NULL)
 		return -1;
-	while ((r = spool_next(h->storm_spool, r)) != NULL)
-		left += hook_storm_move(h, r, now) == 0;
-	if (left > 0) {
+	if ((left = hook_storm_replay(h)) > 0) {
 		log_info("webhook %s: %zu storm summaries of windows open at the last stop, "
 		    "delivering them", h->conf->name, left);
 		if (spool_sync(h->spool) == -1) {
