@@ -669,7 +669,8 @@ START_TEST(test_threads)
 }
 END_TEST
 
-/* Cost of detect_match per event (printed; asserted only loosely). */
+/* Cost of detect_match per event: printed for whoever profiles, never asserted
+ * (timings belong to bench/, not to tests). */
 static double
 cpu_now(void)
 {
@@ -706,8 +707,6 @@ START_TEST(test_cost)
 	ck_assert_int_eq(hits, n);
 	fprintf(stderr, "detect_match: untagged %.0f ns, tagged (3 candidates, 2 alerts "
 	    "possible) %.0f ns per event\n", untagged_ns, tagged_ns);
-	ck_assert(untagged_ns < 2000);
-	ck_assert(tagged_ns < 20000);
 	event_done(&plain);
 	event_done(&tagged);
 	detect_free(s);
