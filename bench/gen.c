@@ -182,9 +182,9 @@ gen_nomatch(struct out *o, struct rng *r, uint64_t seq, int which)
 	switch (which) {
 	case 0:
 		out_header(o, r, seq, 86, p.host, "sshd", "-");
-		out_add(o, "[meta sequenceId=\"%u\"] Accepted publickey for %s from %u.%u.%u.%u port %u ssh2: ED25519 SHA256:%016llx",
+		out_add(o, "[meta sequenceId=\"%u\"] Connection closed by authenticating user %s %u.%u.%u.%u port %u [preauth] ED25519 SHA256:%016llx",
 		    p.seqid, p.user, p.a, p.b, p.c, p.d, p.port, p.hash);
-		return "sshd-accepted";
+		return "sshd-closed";
 	case 1:
 		out_header(o, r, seq, 38, p.host, "sshd", "-");
 		out_add(o, "[meta sequenceId=\"%u\"] Failed password for invalid user %s from %u.%u.%u.%u port %u ssh2",

@@ -433,6 +433,12 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	if (entry != NULL)
 		entry->conns++;
 	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
+	/*
+	 * libevent reads 16 KB a wake-up by default: about 100 messages, so a
+	 * lone busy sender would make batches of 100 and a worker hand-off
+	 * each.  A larger read fills a batch in a few passes.
+	 */
+	bufferevent_set_max_single_read(c->bev, TCP_READ_CHUNK);
 	/* Bounded buffering: stop reading once a partial frame and one read are held. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    framing_max_pending(&c->framer) + TCP_READ_CHUNK);

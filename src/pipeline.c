@@ -98,6 +98,7 @@ struct pipeline {
 	struct batch *free_list;
 	bool stopping;
 	bool resume_wanted;           /* intake is paused, waiting for a free batch */
+	bool flush_deferred;          /* intake holds a partial batch until the queue runs dry */
 	unsigned n_live;              /* batches in existence */
 	unsigned n_running;           /* workers not yet exited */
 	struct generation *gen_oldest, *gen_newest; /* list; newest is the current one */
@@ -219,15 +220,29 @@ batch_reserve(struct batch *b, size_t len)
 	return 0;
 }
 
-/* Worker side: take the next batch, or NULL when stopping and the queue is empty. */
+/*
+ * Worker side: take the next batch, or NULL when stopping and the queue is
+ * empty.  Taking the last queued batch asks intake for the partial batch it
+ * held back (pipeline_flushcb), so the queue is refilled before it runs dry.
+ */
 static struct batch *
 queue_pop(struct pipeline *p)
 {
 	struct batch *b;
+	bool want_flush = false;
 
 	pthread_mutex_lock(&p->lock);
-	while (p->queue_head == NULL && !p->stopping)
+	while (p->queue_head == NULL && !p->stopping) {
+		if (p->flush_deferred) {
+			/* never call into libevent under our lock */
+			p->flush_deferred = false;
+			pthread_mutex_unlock(&p->lock);
+			event_active(p->flush_ev, 0, 0);
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
 		pthread_cond_wait(&p->work_cv, &p->lock);
+	}
 	b = p->queue_head;
 	if (b != NULL) {
 		p->queue_head = b->next;
@@ -235,7 +250,13 @@ queue_pop(struct pipeline *p)
 			p->queue_tail = NULL;
 		b->next = NULL;
 	}
+	if (p->queue_head == NULL && p->flush_deferred) {
+		p->flush_deferred = false;
+		want_flush = true;
+	}
 	pthread_mutex_unlock(&p->lock);
+	if (want_flush)
+		event_active(p->flush_ev, 0, 0);
 	return b;
 }
 
@@ -401,13 +422,29 @@ pipeline_submit(struct pipeline *p)
 	}
 }
 
+/*
+ * End of a loop pass: hand the partial batch over at once when the
+ * workers have nothing queued (low latency when traffic is light).  When
+ * batches are still queued the workers cannot get to it sooner anyway:
+ * keep filling it, and let the worker that takes the last queued batch ask
+ * for it (queue_pop).  Under load, batches are full; a lone fast sender
+ * does not turn into one hand-off (and one archive write) per read.
+ */
 static void
 pipeline_flushcb(evutil_socket_t fd, short what, void *arg)
 {
 	struct pipeline *p = arg;
+	bool defer;
 
 	p->flush_scheduled = false;
-	pipeline_submit(p);
+	if (p->current == NULL || p->current->n == 0)
+		return;
+	pthread_mutex_lock(&p->lock);
+	defer = p->queue_head != NULL && !p->stopping;
+	p->flush_deferred = defer;
+	pthread_mutex_unlock(&p->lock);
+	if (!defer)
+		pipeline_submit(p);
 }
 
 static void
