@@ -28,6 +28,13 @@
 
 #define ARCHIVE_FILE_MODE 0640
 #define ARCHIVE_DIR_MODE 0750
+/*
+ * Least time from one fsync of a durable archive to the next.  On a burst
+ * of alerts this turns thousands of fsyncs a second (each a device flush,
+ * and a costly exit on a virtual machine) into at most 100 covering the
+ * same writes; an alert after a quiet spell is synced at once.
+ */
+#define ARCHIVE_SYNC_GAP_NS (10 * 1000 * 1000LL)
 
 struct archive {
 	pthread_mutex_t lock;      /* guards everything but reopen and lost */
@@ -261,16 +268,42 @@ archive_write_at(struct archive *a, const char *data, size_t len, time_t now)
 	return 0;
 }
 
+static int64_t
+archive_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Sleep out what is left of ARCHIVE_SYNC_GAP_NS since last (sync_lock held). */
+static void
+archive_sync_gap(struct archive *a, int64_t last)
+{
+	int64_t left = last + ARCHIVE_SYNC_GAP_NS - archive_monotonic_ns();
+	struct timespec ts;
+
+	if (left <= 0 || a->stopping)
+		return;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)left;
+	pthread_mutex_unlock(&a->sync_lock);
+	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&a->sync_lock);
+}
+
 /*
  * The syncer of a durable archive: fsync whatever was written since the
- * last fsync, as often as the disk allows.  One fsync covers every write
- * before it (group commit), so writers never wait for the disk.
+ * last fsync, at most once every ARCHIVE_SYNC_GAP_NS.  One fsync covers
+ * every write before it (group commit), so writers never wait for the disk.
  */
 static void *
 archive_syncer(void *arg)
 {
 	struct archive *a = arg;
 	uint64_t target;
+	int64_t last = archive_monotonic_ns() - ARCHIVE_SYNC_GAP_NS;
 	int fd;
 
 	pthread_mutex_lock(&a->sync_lock);
@@ -279,6 +312,8 @@ archive_syncer(void *arg)
 			pthread_cond_wait(&a->sync_cv, &a->sync_lock);
 		if (a->synced == a->written)
 			break;
+		archive_sync_gap(a, last);
+		last = archive_monotonic_ns();
 		target = a->written;
 		pthread_mutex_unlock(&a->sync_lock);
 		/* A duplicate, so a rotation cannot close it under the fsync. */

@@ -96,6 +96,7 @@ struct pipeline {
 	pthread_cond_t work_cv;
 	struct batch *queue_head, *queue_tail;
 	struct batch *free_list;
+	unsigned n_free;              /* batches on free_list */
 	bool stopping;
 	bool resume_wanted;           /* intake is paused, waiting for a free batch */
 	bool flush_deferred;          /* intake holds a partial batch until the queue runs dry */
@@ -260,6 +261,13 @@ queue_pop(struct pipeline *p)
 	return b;
 }
 
+/* Free batches that let a paused intake resume. */
+static unsigned
+resume_threshold(const struct pipeline *p)
+{
+	return p->pool_size / 4 > 0 ? p->pool_size / 4 : 1;
+}
+
 /* Worker side: give a processed batch back, waking intake if it waits for one. */
 static void
 batch_release(struct pipeline *p, struct batch *b)
@@ -280,8 +288,15 @@ batch_release(struct pipeline *p, struct batch *b)
 	} else {
 		b->next = p->free_list;
 		p->free_list = b;
+		p->n_free++;
 	}
-	if (p->resume_wanted) {
+	/*
+	 * Resume a paused intake once a quarter of the pool is free, not at the
+	 * first free batch: each resume re-enables every connection (an
+	 * epoll_ctl each), and a pool refilled one batch at a time would pause
+	 * and resume once a batch.
+	 */
+	if (p->resume_wanted && p->n_free >= resume_threshold(p)) {
 		p->resume_wanted = false;
 		wake = true;
 	}
@@ -408,6 +423,7 @@ pipeline_submit(struct pipeline *p)
 	pthread_cond_signal(&p->work_cv);
 	p->current = p->free_list;
 	if (p->current != NULL) {
+		p->n_free--;
 		p->free_list = p->current->next;
 		p->current->next = NULL;
 	} else if (!p->stopping) {
@@ -454,6 +470,7 @@ pipeline_resumecb(evutil_socket_t fd, short what, void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	if (p->current == NULL && p->free_list != NULL) {
+		p->n_free--;
 		p->current = p->free_list;
 		p->free_list = p->current->next;
 		p->current->next = NULL;
@@ -666,6 +683,7 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 		p->free_list = b;
 		p->n_live++;
 	}
+	p->n_free = p->pool_size - 1;
 	p->current = p->free_list;
 	p->free_list = p->current->next;
 	p->current->next = NULL;
