@@ -7,11 +7,14 @@
  * below every other byte, all keys under one path are adjacent), and the
  * result is streamed with a stack of open path segments: "user.target.name"
  * opens "user" and "target" once for all their leaves.  No object tree,
- * no allocation beyond the caller's buffers.
+ * no allocation beyond the caller's buffers (and, once per process, the
+ * text of the moves between header fields: header_moves).
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,7 @@ struct field {
 	size_t key_len;
 	size_t dir;   /* length of the path before the leaf name; 0: top level */
 	bool trusted; /* key is ours: plain ASCII, no escaping needed */
+	int hk;       /* its enum header_key, or -1 (liblognorm's) */
 	enum field_kind kind;
 	union {
 		struct slice str;
@@ -57,9 +61,73 @@ struct field_key {
 	size_t len;
 	size_t dir;
 };
-#define KEY1(leaf) ((struct field_key){ leaf, sizeof(leaf) - 1, 0 })
-#define KEY2(dir, leaf) \
-	((struct field_key){ dir "." leaf, sizeof(dir "." leaf) - 1, sizeof(dir) - 1 })
+#define KEY1(leaf) { leaf, sizeof(leaf) - 1, 0 }
+#define KEY2(dir, leaf) { dir "." leaf, sizeof(dir "." leaf) - 1, sizeof(dir) - 1 }
+
+/* The header keys, in event_key_cmp order (event_collect_header adds them so). */
+enum header_key {
+	HK_TIMESTAMP,
+	HK_ERROR_MESSAGE,
+	HK_EVENT_CREATED,
+	HK_EVENT_KIND,
+	HK_EVENT_ORIGINAL,
+	HK_HOST_HOSTNAME,
+	HK_SYSLOG_APPNAME,
+	HK_FACILITY_CODE,
+	HK_FACILITY_NAME,
+	HK_SYSLOG_HOSTNAME,
+	HK_SYSLOG_MSGID,
+	HK_SYSLOG_PRIORITY,
+	HK_SYSLOG_PROCID,
+	HK_SEVERITY_CODE,
+	HK_SEVERITY_NAME,
+	HK_SYSLOG_SD,
+	HK_SYSLOG_SD_RAW,
+	HK_SYSLOG_VERSION,
+	HK_MESSAGE,
+	HK_NETWORK_TRANSPORT,
+	HK_INGRESS_NAME,
+	HK_SOURCE_IP,
+	HK_SOURCE_PORT,
+	HK_TAGS,
+	HK_TLS_CIPHER,
+	HK_TLS_HASH_SHA256,
+	HK_TLS_SUBJECT,
+	HK_TLS_VERSION,
+	HK_TLS_VERSION_PROTOCOL,
+	HK_COUNT
+};
+static const struct field_key header_keys[HK_COUNT] = {
+	[HK_TIMESTAMP] = KEY1("@timestamp"),
+	[HK_ERROR_MESSAGE] = KEY2("error", "message"),
+	[HK_EVENT_CREATED] = KEY2("event", "created"),
+	[HK_EVENT_KIND] = KEY2("event", "kind"),
+	[HK_EVENT_ORIGINAL] = KEY2("event", "original"),
+	[HK_HOST_HOSTNAME] = KEY2("host", "hostname"),
+	[HK_SYSLOG_APPNAME] = KEY2("log.syslog", "appname"),
+	[HK_FACILITY_CODE] = KEY2("log.syslog.facility", "code"),
+	[HK_FACILITY_NAME] = KEY2("log.syslog.facility", "name"),
+	[HK_SYSLOG_HOSTNAME] = KEY2("log.syslog", "hostname"),
+	[HK_SYSLOG_MSGID] = KEY2("log.syslog", "msgid"),
+	[HK_SYSLOG_PRIORITY] = KEY2("log.syslog", "priority"),
+	[HK_SYSLOG_PROCID] = KEY2("log.syslog", "procid"),
+	[HK_SEVERITY_CODE] = KEY2("log.syslog.severity", "code"),
+	[HK_SEVERITY_NAME] = KEY2("log.syslog.severity", "name"),
+	[HK_SYSLOG_SD] = KEY2("log.syslog", "structured_data"),
+	[HK_SYSLOG_SD_RAW] = KEY2("log.syslog", "structured_data_raw"),
+	[HK_SYSLOG_VERSION] = KEY2("log.syslog", "version"),
+	[HK_MESSAGE] = KEY1("message"),
+	[HK_NETWORK_TRANSPORT] = KEY2("network", "transport"),
+	[HK_INGRESS_NAME] = KEY2("observer.ingress", "name"),
+	[HK_SOURCE_IP] = KEY2("source", "ip"),
+	[HK_SOURCE_PORT] = KEY2("source", "port"),
+	[HK_TAGS] = KEY1("tags"),
+	[HK_TLS_CIPHER] = KEY2("tls", "cipher"),
+	[HK_TLS_HASH_SHA256] = KEY2("tls.client.hash", "sha256"),
+	[HK_TLS_SUBJECT] = KEY2("tls.client", "subject"),
+	[HK_TLS_VERSION] = KEY2("tls", "version"),
+	[HK_TLS_VERSION_PROTOCOL] = KEY2("tls", "version_protocol"),
+};
 
 /* One SD element (name.p == NULL) or param, SD escapes undone in value. */
 struct sd_param {
@@ -259,21 +327,22 @@ event_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const voi
 
 /* Append a header field; the caller adds them in event_key_cmp order. */
 static struct field *
-event_header_add(struct event_ctx *ctx, struct field_key k, enum field_kind kind)
+event_header_add(struct event_ctx *ctx, enum header_key hk, enum field_kind kind)
 {
 	struct field *f = &ctx->header[ctx->nheader++];
 
-	f->key = k.key;
-	f->key_len = k.len;
-	f->dir = k.dir;
+	f->key = header_keys[hk].key;
+	f->key_len = header_keys[hk].len;
+	f->dir = header_keys[hk].dir;
 	f->trusted = true;
+	f->hk = (int)hk;
 	f->kind = kind;
 	return f;
 }
 
 /* A string header field; s must outlive the call to event_format. */
 static void
-event_header_string(struct event_ctx *ctx, struct field_key key, const char *s, size_t len)
+event_header_string(struct event_ctx *ctx, enum header_key key, const char *s, size_t len)
 {
 	struct field *f = event_header_add(ctx, key, FIELD_STRING);
 
@@ -283,7 +352,7 @@ event_header_string(struct event_ctx *ctx, struct field_key key, const char *s, 
 
 /* A string header field from a parser slice, when present. */
 static void
-event_header_slice(struct event_ctx *ctx, struct field_key key, struct slice s)
+event_header_slice(struct event_ctx *ctx, enum header_key key, struct slice s)
 {
 	if (s.p != NULL)
 		event_header_string(ctx, key, s.p, s.len);
@@ -291,7 +360,7 @@ event_header_slice(struct event_ctx *ctx, struct field_key key, struct slice s)
 
 /* A NUL-terminated string header field, when not NULL. */
 static void
-event_header_cstring(struct event_ctx *ctx, struct field_key key, const char *s)
+event_header_cstring(struct event_ctx *ctx, enum header_key key, const char *s)
 {
 	if (s != NULL)
 		event_header_string(ctx, key, s, strlen(s));
@@ -299,7 +368,7 @@ event_header_cstring(struct event_ctx *ctx, struct field_key key, const char *s)
 
 /* A number header field. */
 static void
-event_header_int(struct event_ctx *ctx, struct field_key key, int64_t v)
+event_header_int(struct event_ctx *ctx, enum header_key key, int64_t v)
 {
 	event_header_add(ctx, key, FIELD_INT)->v.num = v;
 }
@@ -436,6 +505,7 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 		for (f->dir = len - 1; f->dir > 0 && key[f->dir] != '.'; f->dir--)
 			;
 		f->trusted = false;
+		f->hk = -1;
 		f->kind = FIELD_FJSON;
 		f->v.fjson = v;
 	}
@@ -465,62 +535,62 @@ event_collect_header(struct event_ctx *ctx)
 	} else
 		memcpy(ctx->timestamp, ctx->created, sizeof(ctx->created));
 
-	event_header_cstring(ctx, KEY1("@timestamp"), ctx->timestamp);
+	event_header_cstring(ctx, HK_TIMESTAMP, ctx->timestamp);
 	if (msg->format == MSG_FORMAT_UNPARSED) {
 		snprintf(ctx->error, sizeof(ctx->error), "%s at column %zu",
 		    msg->error != NULL ? msg->error : "unparsable message",
 		    msg->error_col);
-		event_header_cstring(ctx, KEY2("error", "message"), ctx->error);
+		event_header_cstring(ctx, HK_ERROR_MESSAGE, ctx->error);
 	}
-	event_header_cstring(ctx, KEY2("event", "created"), ctx->created);
-	event_header_cstring(ctx, KEY2("event", "kind"), "event");
+	event_header_cstring(ctx, HK_EVENT_CREATED, ctx->created);
+	event_header_cstring(ctx, HK_EVENT_KIND, "event");
 	if (in->raw != NULL)
-		event_header_string(ctx, KEY2("event", "original"), in->raw, in->raw_len);
+		event_header_string(ctx, HK_EVENT_ORIGINAL, in->raw, in->raw_len);
 	if (msg->hostname.p != NULL)
-		event_header_slice(ctx, KEY2("host", "hostname"), msg->hostname);
+		event_header_slice(ctx, HK_HOST_HOSTNAME, msg->hostname);
 	else
-		event_header_cstring(ctx, KEY2("host", "hostname"), in->source_ip);
-	event_header_slice(ctx, KEY2("log.syslog", "appname"), msg->appname);
+		event_header_cstring(ctx, HK_HOST_HOSTNAME, in->source_ip);
+	event_header_slice(ctx, HK_SYSLOG_APPNAME, msg->appname);
 	if (msg->pri >= 0 && msg->pri <= 191) {
-		event_header_int(ctx, KEY2("log.syslog.facility", "code"), msg->pri >> 3);
-		event_header_cstring(ctx, KEY2("log.syslog.facility", "name"),
+		event_header_int(ctx, HK_FACILITY_CODE, msg->pri >> 3);
+		event_header_cstring(ctx, HK_FACILITY_NAME,
 		    syslog_facility_name(msg->pri >> 3));
 	}
-	event_header_slice(ctx, KEY2("log.syslog", "hostname"), msg->hostname);
-	event_header_slice(ctx, KEY2("log.syslog", "msgid"), msg->msgid);
+	event_header_slice(ctx, HK_SYSLOG_HOSTNAME, msg->hostname);
+	event_header_slice(ctx, HK_SYSLOG_MSGID, msg->msgid);
 	if (msg->pri >= 0 && msg->pri <= 191)
-		event_header_int(ctx, KEY2("log.syslog", "priority"), msg->pri);
-	event_header_slice(ctx, KEY2("log.syslog", "procid"), msg->procid);
+		event_header_int(ctx, HK_SYSLOG_PRIORITY, msg->pri);
+	event_header_slice(ctx, HK_SYSLOG_PROCID, msg->procid);
 	if (msg->pri >= 0 && msg->pri <= 191) {
-		event_header_int(ctx, KEY2("log.syslog.severity", "code"), msg->pri & 7);
-		event_header_cstring(ctx, KEY2("log.syslog.severity", "name"),
+		event_header_int(ctx, HK_SEVERITY_CODE, msg->pri & 7);
+		event_header_cstring(ctx, HK_SEVERITY_NAME,
 		    syslog_severity_name(msg->pri & 7));
 	}
 	if (ctx->nsd > 0)
-		event_header_add(ctx, KEY2("log.syslog", "structured_data"), FIELD_SD);
+		event_header_add(ctx, HK_SYSLOG_SD, FIELD_SD);
 	if (msg->flags & MSG_FLAG_SD_MALFORMED)
-		event_header_slice(ctx, KEY2("log.syslog", "structured_data_raw"),
+		event_header_slice(ctx, HK_SYSLOG_SD_RAW,
 		    msg->sd_raw);
 	if (msg->format == MSG_FORMAT_RFC5424)
-		event_header_int(ctx, KEY2("log.syslog", "version"), msg->version);
-	event_header_slice(ctx, KEY1("message"), msg->msg);
-	event_header_cstring(ctx, KEY2("network", "transport"), in->transport);
-	event_header_cstring(ctx, KEY2("observer.ingress", "name"), in->input_name);
+		event_header_int(ctx, HK_SYSLOG_VERSION, msg->version);
+	event_header_slice(ctx, HK_MESSAGE, msg->msg);
+	event_header_cstring(ctx, HK_NETWORK_TRANSPORT, in->transport);
+	event_header_cstring(ctx, HK_INGRESS_NAME, in->input_name);
 	if (in->source_ip != NULL) {
-		event_header_cstring(ctx, KEY2("source", "ip"), in->source_ip);
-		event_header_int(ctx, KEY2("source", "port"), in->source_port);
+		event_header_cstring(ctx, HK_SOURCE_IP, in->source_ip);
+		event_header_int(ctx, HK_SOURCE_PORT, in->source_port);
 	}
-	event_header_add(ctx, KEY1("tags"), FIELD_TAGS);
+	event_header_add(ctx, HK_TAGS, FIELD_TAGS);
 	if (in->tls != NULL) {
-		event_header_cstring(ctx, KEY2("tls", "cipher"), in->tls->cipher);
+		event_header_cstring(ctx, HK_TLS_CIPHER, in->tls->cipher);
 		if (in->tls->sha256[0] != '\0')
-			event_header_cstring(ctx, KEY2("tls.client.hash", "sha256"),
+			event_header_cstring(ctx, HK_TLS_HASH_SHA256,
 			    in->tls->sha256);
 		if (in->tls->subject[0] != '\0')
-			event_header_cstring(ctx, KEY2("tls.client", "subject"),
+			event_header_cstring(ctx, HK_TLS_SUBJECT,
 			    in->tls->subject);
-		event_header_cstring(ctx, KEY2("tls", "version"), in->tls->version);
-		event_header_cstring(ctx, KEY2("tls", "version_protocol"), "tls");
+		event_header_cstring(ctx, HK_TLS_VERSION, in->tls->version);
+		event_header_cstring(ctx, HK_TLS_VERSION_PROTOCOL, "tls");
 	}
 }
 
@@ -722,64 +792,183 @@ event_write_key(struct json_writer *w, const struct field *f, size_t pos, size_t
 }
 
 /*
- * Stream the ordered fields as nested objects.  The open objects are the
- * directory part of the previous key, with the end offset of each of its
- * segments; for each key, close what it does not share and open what it
- * adds.
+ * Where the writer stands in the key paths: the directory part of the last
+ * key, with the end offset of each of its segments open as objects.
+ */
+struct path_state {
+	const char *open;
+	size_t open_end[EVENT_KEY_MAX_SEGMENTS];
+	int open_segs;
+};
+
+/*
+ * Move from the last key written to f: close the objects f does not
+ * share, open the rest of its directory, write its leaf name.
+ */
+static void
+event_move_to(struct json_writer *w, struct path_state *ps, const struct field *f)
+{
+	const char *key = f->key;
+	size_t dir = f->dir, n, c, pos, e;
+	int segs = 0;
+
+	/* open segments this key shares: same bytes, and a boundary */
+	if (ps->open_segs > 0 && ps->open_end[ps->open_segs - 1] == dir &&
+	    memcmp(ps->open, key, dir) == 0)
+		segs = ps->open_segs; /* a sibling of the last key: the usual case */
+	else if (ps->open_segs > 0) {
+		n = ps->open_end[ps->open_segs - 1] < dir ? ps->open_end[ps->open_segs - 1] : dir;
+		for (c = 0; c < n && ps->open[c] == key[c]; c++)
+			;
+		while (segs < ps->open_segs && ps->open_end[segs] <= c &&
+		    (ps->open_end[segs] == dir || key[ps->open_end[segs]] == '.'))
+			segs++;
+	}
+	for (; ps->open_segs > segs; ps->open_segs--)
+		json_object_end(w);
+
+	/* open the rest of this key's directory */
+	pos = segs > 0 ? ps->open_end[segs - 1] + 1 : 0;
+	while (pos < dir) {
+		for (e = pos; e < dir && key[e] != '.'; e++)
+			;
+		event_write_key(w, f, pos, e - pos);
+		json_object_begin(w);
+		ps->open_end[ps->open_segs++] = e;
+		pos = e + 1;
+	}
+	ps->open = key;
+
+	pos = dir > 0 ? dir + 1 : 0;
+	event_write_key(w, f, pos, f->key_len - pos);
+}
+
+/*
+ * The moves between header keys, rendered once by event_move_to itself:
+ * move[a][b] is the text from the end of a's value to b's name (HK_COUNT as
+ * a: the top object just opened; as b: every directory closed), and
+ * after[b] the path state it leaves.  Most of an event is header fields in
+ * a fixed order, so most moves become one copy.
+ */
+struct header_moves {
+	char *text;                              /* owned, all moves back to back */
+	uint32_t off[HK_COUNT + 1][HK_COUNT + 1];
+	uint16_t len[HK_COUNT + 1][HK_COUNT + 1];
+	struct path_state after[HK_COUNT];
+	int depth[HK_COUNT];                     /* writer depth after the name */
+	bool ready;
+};
+
+static struct header_moves header_moves;
+static pthread_once_t header_moves_once = PTHREAD_ONCE_INIT;
+
+static void
+header_field(struct field *f, int hk)
+{
+	memset(f, 0, sizeof(*f));
+	f->key = header_keys[hk].key;
+	f->key_len = header_keys[hk].len;
+	f->dir = header_keys[hk].dir;
+	f->trusted = true;
+	f->hk = hk;
+}
+
+/* Render the move from a to b (a < b) into all; 0 or -1 (out of memory). */
+static int
+header_move_render(struct header_moves *hm, struct strbuf *all, int a, int b)
+{
+	struct strbuf sb;
+	struct json_writer w;
+	struct path_state ps = { 0 };
+	struct field fa, fb;
+	size_t mark;
+	int rc = 0;
+
+	strbuf_init(&sb);
+	json_writer_init(&w, &sb);
+	json_object_begin(&w);
+	if (a < HK_COUNT) {
+		header_field(&fa, a);
+		event_move_to(&w, &ps, &fa);
+		json_int(&w, 0);
+	}
+	mark = sb.len;
+	if (b < HK_COUNT) {
+		header_field(&fb, b);
+		event_move_to(&w, &ps, &fb);
+		hm->after[b] = ps;
+		hm->depth[b] = w.depth;
+	} else
+		for (; ps.open_segs > 0; ps.open_segs--)
+			json_object_end(&w);
+	if (w.failed || sb.len - mark > UINT16_MAX)
+		rc = -1;
+	else {
+		hm->off[a][b] = (uint32_t)all->len;
+		hm->len[a][b] = (uint16_t)(sb.len - mark);
+		rc = strbuf_append(all, sb.data + mark, sb.len - mark);
+	}
+	strbuf_free(&sb);
+	return rc;
+}
+
+/* pthread_once: fill header_moves; left not ready (so unused) on failure. */
+static void
+header_moves_init(void)
+{
+	struct header_moves *hm = &header_moves;
+	struct strbuf all;
+	int a, b;
+
+	strbuf_init(&all);
+	for (a = 0; a <= HK_COUNT; a++)
+		for (b = a == HK_COUNT ? 0 : a + 1; b <= HK_COUNT; b++)
+			if (!(a == HK_COUNT && b == HK_COUNT) &&
+			    header_move_render(hm, &all, a, b) == -1) {
+				strbuf_free(&all);
+				return;
+			}
+	hm->text = all.data; /* kept for the life of the process */
+	hm->ready = true;
+}
+
+/*
+ * Stream the ordered fields as nested objects.  A header field after a
+ * header field (or first) is one recorded move; any other step is
+ * worked out by event_move_to.
  */
 static void
 event_write_fields(struct event_ctx *ctx)
 {
+	const struct header_moves *hm = &header_moves;
 	struct json_writer *w = &ctx->w;
-	size_t open_end[EVENT_KEY_MAX_SEGMENTS];
+	struct path_state ps = { 0 };
 	const struct field *f;
-	const char *open = NULL, *key;
-	size_t i, n, c, pos, e, dir;
-	int open_segs = 0, segs;
+	size_t i;
+	int prev = HK_COUNT; /* the header key last written; -1: not one */
 	bool has_tags = event_write_tags(ctx, true);
 
+	pthread_once(&header_moves_once, header_moves_init);
 	json_object_begin(w);
 	for (i = 0; i < ctx->norder && !w->failed; i++) {
 		f = ctx->order[i];
 		if (f->kind == FIELD_TAGS && !has_tags)
 			continue;
-		key = f->key;
-		dir = f->dir;
-
-		/* open segments this key shares: same bytes, and a boundary */
-		segs = 0;
-		if (open_segs > 0 && open_end[open_segs - 1] == dir &&
-		    memcmp(open, key, dir) == 0)
-			segs = open_segs; /* a sibling of the last key: the usual case */
-		else if (open_segs > 0) {
-			n = open_end[open_segs - 1] < dir ? open_end[open_segs - 1] : dir;
-			for (c = 0; c < n && open[c] == key[c]; c++)
-				;
-			while (segs < open_segs && open_end[segs] <= c &&
-			    (open_end[segs] == dir || key[open_end[segs]] == '.'))
-				segs++;
-		}
-		for (; open_segs > segs; open_segs--)
-			json_object_end(w);
-
-		/* open the rest of this key's directory */
-		pos = segs > 0 ? open_end[segs - 1] + 1 : 0;
-		while (pos < dir) {
-			for (e = pos; e < dir && key[e] != '.'; e++)
-				;
-			event_write_key(w, f, pos, e - pos);
-			json_object_begin(w);
-			open_end[open_segs++] = e;
-			pos = e + 1;
-		}
-		open = key;
-
-		pos = dir > 0 ? dir + 1 : 0;
-		event_write_key(w, f, pos, f->key_len - pos);
+		if (hm->ready && prev >= 0 && f->hk >= 0) {
+			json_splice(w, hm->text + hm->off[prev][f->hk], hm->len[prev][f->hk],
+			    hm->depth[f->hk], true);
+			ps = hm->after[f->hk];
+		} else
+			event_move_to(w, &ps, f);
+		prev = f->hk;
 		event_write_value(ctx, f);
 	}
-	for (; open_segs > 0; open_segs--)
-		json_object_end(w);
+	if (hm->ready && prev >= 0 && prev < HK_COUNT)
+		json_splice(w, hm->text + hm->off[prev][HK_COUNT], hm->len[prev][HK_COUNT], 1,
+		    false);
+	else
+		for (; ps.open_segs > 0; ps.open_segs--)
+			json_object_end(w);
 	json_object_end(w);
 }
 

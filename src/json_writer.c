@@ -515,6 +515,26 @@ json_key_ascii(struct json_writer *w, const char *key, size_t len)
 	w->need_comma[w->depth] = false;
 }
 
+/* See json_writer.h; depth is bounded like every other container. */
+void
+json_splice(struct json_writer *w, const char *text, size_t len, int depth, bool after_key)
+{
+	int d;
+
+	if (w->failed)
+		return;
+	if (depth < 1 || depth > JSON_WRITER_MAX_DEPTH || strbuf_room(w->out, len) == -1) {
+		w->failed = true;
+		return;
+	}
+	memcpy(w->out->data + w->out->len, text, len);
+	w->out->len += len;
+	for (d = 1; d < depth; d++)
+		w->need_comma[d] = true;
+	w->need_comma[depth] = !after_key;
+	w->depth = depth;
+}
+
 /* Write a quoted, escaped string. */
 void
 json_string(struct json_writer *w, const char *s, size_t len)

@@ -87,6 +87,17 @@ void json_null(struct json_writer *w);
  */
 void json_value_fjson(struct json_writer *w, struct json_object *v);
 
+/*
+ * Append text that this writer's own calls rendered earlier (closing
+ * braces, a comma, opened objects, a key: a recorded move from one member
+ * to the next), and take the state those calls would have left: depth
+ * levels open, every enclosing level holding a value, and at depth a key
+ * just written (after_key: a value comes next without a comma) or a value
+ * just ended.  A shortcut for callers that repeat the same moves (event.c's
+ * header fields); the bytes are never from the network.
+ */
+void json_splice(struct json_writer *w, const char *text, size_t len, int depth, bool after_key);
+
 /* "00" "01" ... "99": number formatting two digits at a time (event times too). */
 extern const char json_digit_pairs[201];
 

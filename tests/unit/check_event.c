@@ -14,6 +14,7 @@
 
 #include "event.h"
 #include "framing.h"
+#include "pipeline.h"
 
 /* 2026-11-27T16:59:37.000123Z */
 #define RECEIVED_SEC  1795798777
@@ -557,6 +558,86 @@ START_TEST(test_norm_many_fields)
 }
 END_TEST
 
+/*
+ * Every header field, with and without liblognorm fields between them, as
+ * exact text: the header moves (rendered once, then copied) must give the
+ * same nesting and commas as working each key out.
+ */
+static const char full_header_only[] =
+    "{\"@timestamp\":\"2026-11-27T16:59:37.000123Z\",\"event\":{\"created\":"
+    "\"2026-11-27T16:59:37.000123Z\",\"kind\":\"event\",\"original\":\"raw\"},"
+    "\"host\":{\"hostname\":\"h\"},\"log\":{\"syslog\":{\"appname\":\"a\","
+    "\"facility\":{\"code\":1,\"name\":\"user\"},\"hostname\":\"h\",\"msgid\":\"m\","
+    "\"priority\":13,\"procid\":\"p\",\"severity\":{\"code\":5,\"name\":\"notice\"},"
+    "\"version\":1}},\"message\":\"hi\",\"network\":{\"transport\":\"udp\"},"
+    "\"observer\":{\"ingress\":{\"name\":\"lan_udp\"}},\"source\":{\"ip\":\"192.0.2.7\","
+    "\"port\":5514},\"tags\":[\"_syslog_bom_removed\"],\"tls\":{\"cipher\":\"C\","
+    "\"client\":{\"hash\":{\"sha256\":\"AB\"},\"subject\":\"CN=x\"},\"version\":\"1.3\","
+    "\"version_protocol\":\"tls\"}}\n";
+static const char full_header_mixed[] =
+    "{\"0first\":1,\"@timestamp\":\"2026-11-27T16:59:37.000123Z\",\"event\":{\"action\":2,"
+    "\"created\":\"2026-11-27T16:59:37.000123Z\",\"kind\":\"event\",\"original\":\"raw\"},"
+    "\"host\":{\"hostname\":\"h\"},\"log\":{\"syslog\":{\"appname\":\"a\","
+    "\"facility\":{\"code\":1,\"name\":\"user\",\"zz\":3},\"hostname\":\"h\",\"msgid\":\"m\","
+    "\"priority\":13,\"procid\":\"p\",\"severity\":{\"code\":5,\"name\":\"notice\"},"
+    "\"version\":1},\"zzz\":4},\"message\":\"hi\",\"network\":{\"transport\":\"udp\"},"
+    "\"observer\":{\"ingress\":{\"name\":\"lan_udp\"}},\"source\":{\"ip\":\"192.0.2.7\","
+    "\"nat\":{\"ip\":5},\"port\":5514},\"tags\":[\"_syslog_bom_removed\"],\"tls\":{\"cipher\":\"C\","
+    "\"client\":{\"hash\":{\"sha256\":\"AB\"},\"subject\":\"CN=x\",\"x509\":{\"alt\":6}},"
+    "\"version\":\"1.3\",\"version_protocol\":\"tls\"},\"user\":{\"name\":7}}\n";
+
+START_TEST(test_header_moves_exact)
+{
+	static const char raw[] = "raw";
+	static const char *const keys[] = { "user.name", "tls.client.x509.alt", "source.nat.ip",
+		"log.zzz", "log.syslog.facility.zz", "event.action", "0first" };
+	static const int values[] = { 7, 6, 5, 4, 3, 2, 1 };
+	struct fixture fx;
+	struct peer_tls *tls = calloc(1, sizeof(*tls) + sizeof("CN=x"));
+	size_t i;
+
+	ck_assert_ptr_nonnull(tls);
+	tls->version = "1.3";
+	tls->cipher = "C";
+	memcpy(tls->sha256, "AB", 3);
+	memcpy(tls->subject, "CN=x", 5);
+	fixture_init(&fx, raw, sizeof(raw) - 1);
+	fx.in.tls = tls;
+	fx.msg.format = MSG_FORMAT_RFC5424;
+	fx.msg.pri = 13;
+	fx.msg.version = 1;
+	fx.msg.flags = MSG_FLAG_BOM;
+	fx.msg.hostname.p = "h";
+	fx.msg.hostname.len = 1;
+	fx.msg.appname.p = "a";
+	fx.msg.appname.len = 1;
+	fx.msg.procid.p = "p";
+	fx.msg.procid.len = 1;
+	fx.msg.msgid.p = "m";
+	fx.msg.msgid.len = 1;
+	fx.msg.msg.p = "hi";
+	fx.msg.msg.len = 2;
+	/* twice each: the second run copies moves the first one rendered */
+	for (i = 0; i < 2; i++) {
+		fx.out.len = 0;
+		ck_assert_int_eq(event_format(&fx.out, &fx.scratch, &fx.in), 0);
+		ck_assert_uint_eq(fx.out.len, sizeof(full_header_only) - 1);
+		ck_assert(memcmp(fx.out.data, full_header_only, fx.out.len) == 0);
+	}
+	fx.in.norm = json_object_new_object();
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_object_add(fx.in.norm, keys[i], json_object_new_int(values[i]));
+	fx.out.len = 0;
+	ck_assert_int_eq(event_format(&fx.out, &fx.scratch, &fx.in), 0);
+	ck_assert_msg(fx.out.len == sizeof(full_header_mixed) - 1 &&
+	    memcmp(fx.out.data, full_header_mixed, fx.out.len) == 0, "got %.*s",
+	    (int)fx.out.len, fx.out.data);
+	json_object_put(fx.in.norm);
+	fixture_fini(&fx);
+	free(tls);
+}
+END_TEST
+
 static const struct flag_case {
 	unsigned msg_flags;
 	unsigned frame_flags;
@@ -840,6 +921,7 @@ event_suite(void)
 	tcase_add_test(tc, test_norm_bad_keys);
 	tcase_add_test(tc, test_norm_deep_value);
 	tcase_add_test(tc, test_norm_many_fields);
+	tcase_add_test(tc, test_header_moves_exact);
 	tcase_add_loop_test(tc, test_flag_tags, 0,
 	    (int)(sizeof(flag_cases) / sizeof(flag_cases[0])));
 	tcase_add_test(tc, test_sd_malformed_raw);
