@@ -32,6 +32,7 @@
 
 enum field_kind {
 	FIELD_STRING,
+	FIELD_ASCII,  /* a string the program spells itself: no escaping pass */
 	FIELD_INT,
 	FIELD_FJSON,
 	FIELD_SD,
@@ -366,6 +367,24 @@ event_header_cstring(struct event_ctx *ctx, enum header_key key, const char *s)
 		event_header_string(ctx, key, s, strlen(s));
 }
 
+/*
+ * A string header field logward spells itself (times it formatted, names
+ * from its tables, inet_ntop's text, OpenSSL's static names, hex): printable
+ * ASCII without '"' or '\\', written without the escaping pass.  Never
+ * for anything a sender or a rulebase controls.
+ */
+static void
+event_header_ascii(struct event_ctx *ctx, enum header_key key, const char *s)
+{
+	struct field *f;
+
+	if (s == NULL)
+		return;
+	f = event_header_add(ctx, key, FIELD_ASCII);
+	f->v.str.p = s;
+	f->v.str.len = strlen(s);
+}
+
 /* A number header field. */
 static void
 event_header_int(struct event_ctx *ctx, enum header_key key, int64_t v)
@@ -535,25 +554,25 @@ event_collect_header(struct event_ctx *ctx)
 	} else
 		memcpy(ctx->timestamp, ctx->created, sizeof(ctx->created));
 
-	event_header_cstring(ctx, HK_TIMESTAMP, ctx->timestamp);
+	event_header_ascii(ctx, HK_TIMESTAMP, ctx->timestamp);
 	if (msg->format == MSG_FORMAT_UNPARSED) {
 		snprintf(ctx->error, sizeof(ctx->error), "%s at column %zu",
 		    msg->error != NULL ? msg->error : "unparsable message",
 		    msg->error_col);
 		event_header_cstring(ctx, HK_ERROR_MESSAGE, ctx->error);
 	}
-	event_header_cstring(ctx, HK_EVENT_CREATED, ctx->created);
-	event_header_cstring(ctx, HK_EVENT_KIND, "event");
+	event_header_ascii(ctx, HK_EVENT_CREATED, ctx->created);
+	event_header_ascii(ctx, HK_EVENT_KIND, "event");
 	if (in->raw != NULL)
 		event_header_string(ctx, HK_EVENT_ORIGINAL, in->raw, in->raw_len);
 	if (msg->hostname.p != NULL)
 		event_header_slice(ctx, HK_HOST_HOSTNAME, msg->hostname);
 	else
-		event_header_cstring(ctx, HK_HOST_HOSTNAME, in->source_ip);
+		event_header_ascii(ctx, HK_HOST_HOSTNAME, in->source_ip);
 	event_header_slice(ctx, HK_SYSLOG_APPNAME, msg->appname);
 	if (msg->pri >= 0 && msg->pri <= 191) {
 		event_header_int(ctx, HK_FACILITY_CODE, msg->pri >> 3);
-		event_header_cstring(ctx, HK_FACILITY_NAME,
+		event_header_ascii(ctx, HK_FACILITY_NAME,
 		    syslog_facility_name(msg->pri >> 3));
 	}
 	event_header_slice(ctx, HK_SYSLOG_HOSTNAME, msg->hostname);
@@ -563,7 +582,7 @@ event_collect_header(struct event_ctx *ctx)
 	event_header_slice(ctx, HK_SYSLOG_PROCID, msg->procid);
 	if (msg->pri >= 0 && msg->pri <= 191) {
 		event_header_int(ctx, HK_SEVERITY_CODE, msg->pri & 7);
-		event_header_cstring(ctx, HK_SEVERITY_NAME,
+		event_header_ascii(ctx, HK_SEVERITY_NAME,
 		    syslog_severity_name(msg->pri & 7));
 	}
 	if (ctx->nsd > 0)
@@ -574,23 +593,23 @@ event_collect_header(struct event_ctx *ctx)
 	if (msg->format == MSG_FORMAT_RFC5424)
 		event_header_int(ctx, HK_SYSLOG_VERSION, msg->version);
 	event_header_slice(ctx, HK_MESSAGE, msg->msg);
-	event_header_cstring(ctx, HK_NETWORK_TRANSPORT, in->transport);
+	event_header_ascii(ctx, HK_NETWORK_TRANSPORT, in->transport);
 	event_header_cstring(ctx, HK_INGRESS_NAME, in->input_name);
 	if (in->source_ip != NULL) {
-		event_header_cstring(ctx, HK_SOURCE_IP, in->source_ip);
+		event_header_ascii(ctx, HK_SOURCE_IP, in->source_ip);
 		event_header_int(ctx, HK_SOURCE_PORT, in->source_port);
 	}
 	event_header_add(ctx, HK_TAGS, FIELD_TAGS);
 	if (in->tls != NULL) {
-		event_header_cstring(ctx, HK_TLS_CIPHER, in->tls->cipher);
+		event_header_ascii(ctx, HK_TLS_CIPHER, in->tls->cipher);
 		if (in->tls->sha256[0] != '\0')
-			event_header_cstring(ctx, HK_TLS_HASH_SHA256,
+			event_header_ascii(ctx, HK_TLS_HASH_SHA256,
 			    in->tls->sha256);
 		if (in->tls->subject[0] != '\0')
 			event_header_cstring(ctx, HK_TLS_SUBJECT,
 			    in->tls->subject);
-		event_header_cstring(ctx, HK_TLS_VERSION, in->tls->version);
-		event_header_cstring(ctx, HK_TLS_VERSION_PROTOCOL, "tls");
+		event_header_ascii(ctx, HK_TLS_VERSION, in->tls->version);
+		event_header_ascii(ctx, HK_TLS_VERSION_PROTOCOL, "tls");
 	}
 }
 
@@ -765,6 +784,9 @@ event_write_value(struct event_ctx *ctx, const struct field *f)
 	switch (f->kind) {
 	case FIELD_STRING:
 		json_string(&ctx->w, f->v.str.p, f->v.str.len);
+		break;
+	case FIELD_ASCII:
+		json_string_ascii(&ctx->w, f->v.str.p, f->v.str.len);
 		break;
 	case FIELD_INT:
 		json_int(&ctx->w, f->v.num);

@@ -497,21 +497,31 @@ json_key(struct json_writer *w, const char *key, size_t len)
 	w->need_comma[w->depth] = false;
 }
 
+/*
+ * Quote s[0..len) without the escaping pass (text the program spells
+ * itself), then suffix unless NUL; json_string_start reserved len + 3.
+ */
+static void
+json_ascii_quoted(struct json_writer *w, const char *s, size_t len, char suffix)
+{
+	struct strbuf *out = w->out;
+	char *p = out->data + out->len;
+
+	p[0] = '"';
+	memcpy(p + 1, s, len);
+	p[len + 1] = '"';
+	out->len += len + 2;
+	if (suffix != '\0')
+		out->data[out->len++] = suffix;
+}
+
 /* Write "key": for keys the program spells itself, without escaping. */
 void
 json_key_ascii(struct json_writer *w, const char *key, size_t len)
 {
-	struct strbuf *out = w->out;
-	char *p;
-
 	if (!json_string_start(w, len))
 		return;
-	p = out->data + out->len;
-	p[0] = '"';
-	memcpy(p + 1, key, len);
-	p[len + 1] = '"';
-	p[len + 2] = ':';
-	out->len += len + 3;
+	json_ascii_quoted(w, key, len, ':');
 	w->need_comma[w->depth] = false;
 }
 
@@ -542,6 +552,15 @@ json_string(struct json_writer *w, const char *s, size_t len)
 	if (!json_string_start(w, len))
 		return;
 	json_quoted(w, s, len, '\0');
+}
+
+/* Write "s" for a value the program spells itself, without escaping. */
+void
+json_string_ascii(struct json_writer *w, const char *s, size_t len)
+{
+	if (!json_string_start(w, len))
+		return;
+	json_ascii_quoted(w, s, len, '\0');
 }
 
 /* Write a NUL-terminated string. */

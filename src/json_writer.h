@@ -75,6 +75,8 @@ void json_key(struct json_writer *w, const char *key, size_t len);
  */
 void json_key_ascii(struct json_writer *w, const char *key, size_t len);
 void json_string(struct json_writer *w, const char *s, size_t len);
+/* json_string for a value the program spells itself (as json_key_ascii). */
+void json_string_ascii(struct json_writer *w, const char *s, size_t len);
 void json_cstring(struct json_writer *w, const char *s);
 void json_int(struct json_writer *w, int64_t v);
 /* Shortest of %.15g/%.17g that reads back exactly; NaN and infinities as null. */

@@ -169,6 +169,51 @@ START_TEST(test_writer_nesting)
 }
 END_TEST
 
+/* The unescaped shortcuts and a splice leave the writer as the long way does. */
+START_TEST(test_writer_ascii_and_splice)
+{
+	struct strbuf sb, rec;
+	struct json_writer w;
+	size_t mark;
+
+	/* record the move from "a":0 to "b":{"c": with the plain calls */
+	strbuf_init(&rec);
+	json_writer_init(&w, &rec);
+	json_object_begin(&w);
+	json_key_ascii(&w, "a", 1);
+	json_int(&w, 0);
+	mark = rec.len;
+	json_key_ascii(&w, "b", 1);
+	json_object_begin(&w);
+	json_key_ascii(&w, "c", 1);
+	ck_assert_int_eq(w.depth, 2);
+
+	strbuf_init(&sb);
+	json_writer_init(&w, &sb);
+	json_object_begin(&w);
+	json_key_ascii(&w, "a", 1);
+	json_string_ascii(&w, "2026-11-27T16:59:37.000123Z", 27);
+	json_splice(&w, rec.data + mark, rec.len - mark, 2, true);
+	json_string_ascii(&w, "x", 1);
+	json_key_ascii(&w, "d", 1);
+	json_int(&w, 4);
+	json_object_end(&w);
+	json_splice(&w, "", 0, 1, false);
+	json_key(&w, "e", 1);
+	json_string_ascii(&w, "", 0);
+	json_object_end(&w);
+	ck_assert(!w.failed);
+	ck_assert_int_eq(w.depth, 0);
+	ck_assert_str_eq(writer_text(&sb),
+	    "{\"a\":\"2026-11-27T16:59:37.000123Z\",\"b\":{\"c\":\"x\",\"d\":4},\"e\":\"\"}");
+	/* a depth the writer cannot hold fails it */
+	json_splice(&w, "{", 1, JSON_WRITER_MAX_DEPTH + 1, true);
+	ck_assert(w.failed);
+	strbuf_free(&sb);
+	strbuf_free(&rec);
+}
+END_TEST
+
 static const struct int_case {
 	int64_t v;
 	const char *want;
@@ -671,6 +716,7 @@ json_writer_suite(void)
 	tcase_add_loop_test(tc, test_escape_table, 0,
 	    (int)(sizeof(escape_cases) / sizeof(escape_cases[0])));
 	tcase_add_test(tc, test_writer_nesting);
+	tcase_add_test(tc, test_writer_ascii_and_splice);
 	tcase_add_loop_test(tc, test_writer_int, 0,
 	    (int)(sizeof(int_cases) / sizeof(int_cases[0])));
 	tcase_add_test(tc, test_writer_double);
