@@ -966,22 +966,27 @@ event_write_fields(struct event_ctx *ctx)
 	struct json_writer *w = &ctx->w;
 	struct path_state ps = { 0 };
 	const struct field *f;
-	size_t i;
+	/* without liblognorm fields the order is the header's own */
+	bool header_only = ctx->nnorm == 0;
+	size_t i, n = header_only ? ctx->nheader : ctx->norder;
 	int prev = HK_COUNT; /* the header key last written; -1: not one */
 	bool has_tags = event_write_tags(ctx, true);
 
 	pthread_once(&header_moves_once, header_moves_init);
 	json_object_begin(w);
-	for (i = 0; i < ctx->norder && !w->failed; i++) {
-		f = ctx->order[i];
+	for (i = 0; i < n && !w->failed; i++) {
+		f = header_only ? &ctx->header[i] : ctx->order[i];
 		if (f->kind == FIELD_TAGS && !has_tags)
 			continue;
-		if (hm->ready && prev >= 0 && f->hk >= 0) {
+		if (hm->ready && prev >= 0 && f->hk >= 0)
 			json_splice(w, hm->text + hm->off[prev][f->hk], hm->len[prev][f->hk],
 			    hm->depth[f->hk], true);
-			ps = hm->after[f->hk];
-		} else
+		else {
+			/* the path state a recorded move left, only when needed */
+			if (hm->ready && prev >= 0 && prev < HK_COUNT)
+				ps = hm->after[prev];
 			event_move_to(w, &ps, f);
+		}
 		prev = f->hk;
 		event_write_value(ctx, f);
 	}
@@ -1049,7 +1054,8 @@ event_format(struct strbuf *out, struct strbuf *scratch, const struct event_inpu
 	if (in->norm != NULL && json_object_is_type(in->norm, json_type_object))
 		event_collect_norm(&ctx, norm_cap);
 	event_collect_header(&ctx);
-	event_merge(&ctx);
+	if (ctx.nnorm > 0)
+		event_merge(&ctx);
 
 	json_writer_init(&ctx.w, out);
 	event_write_fields(&ctx);
