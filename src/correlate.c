@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "correlate.h"
+#include "correlate_index.h"
 #include "json_writer.h"
 #include "log.h"
 
@@ -57,9 +59,28 @@ static const struct correlation corr_unknown = {
 
 enum entry_kind { ENTRY_CREATED, ENTRY_MEMBER, ENTRY_SESSION };
 
-/* One remembered fact.  Its strings live in one allocation with it. */
+/*
+ * What a key of c->index is (with the scope as its owner): the created and
+ * member entries by account name and by account id, the admin groups by
+ * name without case.
+ */
+enum key_tag { KEY_CREATED_NAME, KEY_CREATED_ID, KEY_MEMBER_NAME, KEY_MEMBER_ID, KEY_GROUP };
+
+struct admin_group;
+
+/*
+ * One remembered fact.  Its strings live in one allocation with it; the
+ * nodes by which its scope and c->index find it are part of it, and
+ * entry_unlink takes it out of all of them.
+ */
 struct entry {
-	struct entry *next;   /* in its scope's list, newest first */
+	LIST_ENTRY(entry) link; /* in its scope's list, newest first */
+	TAILQ_ENTRY(entry) session_link; /* a session: in its scope's sessions */
+	struct key_node by_name, by_id; /* created, member: in c->index when not "" */
+	struct expiry_node expiry; /* in its scope's heap when expires != 0 */
+	struct admin_group *group_of; /* a member counted in its group, or NULL */
+	struct scope *scope;
+	uint64_t seq;         /* order kept: the newest of two matches wins */
 	enum entry_kind kind;
 	bool done;            /* created: its admin correlation was given */
 	int64_t received;     /* receipt clock of the fact, seconds */
@@ -69,11 +90,23 @@ struct entry {
 	size_t raw_len;
 };
 
+/*
+ * The learned members of an admin group in a scope (outside the
+ * baseline), so that a threshold needs no scan; freed at zero.
+ */
+struct admin_group {
+	struct key_node node; /* KEY_GROUP, the name folded */
+	unsigned members;
+	char name[];          /* as the first member gave it */
+};
+
 struct scope {
 	struct scope *next;   /* bucket chain */
 	char *name;           /* the key: lower case, cut at the first '.' */
-	struct entry *entries;
+	LIST_HEAD(, entry) entries;
+	TAILQ_HEAD(session_list, entry) sessions; /* newest first */
 	size_t n_sessions;
+	struct expiry_heap expiry; /* the entries that expire, soonest on top */
 };
 
 /* One line of the baseline file. */
@@ -87,7 +120,9 @@ struct correlate {
 	pthread_mutex_t lock;
 	struct correlate_settings set; /* strings owned */
 	struct scope *buckets[N_BUCKETS];
+	struct key_index *index; /* the entries and admin groups of every scope */
 	size_t n_entries;
+	uint64_t seq;         /* of the last entry kept */
 	struct baseline_entry *baseline;
 	size_t n_baseline;
 	int journal_fd;       /* -1: memory only */
@@ -165,6 +200,9 @@ scope_key(struct slice s, char *out, size_t cap)
 
 /* ---- the state --------------------------------------------------------- */
 
+static bool in_baseline(const struct correlate *c, const char *scope, const char *group,
+    const char *member);
+
 static struct scope *
 scope_find(struct correlate *c, const char *key, bool create)
 {
@@ -180,6 +218,7 @@ scope_find(struct correlate *c, const char *key, bool create)
 		free(sc);
 		return NULL;
 	}
+	TAILQ_INIT(&sc->sessions);
 	sc->next = c->buckets[h];
 	c->buckets[h] = sc;
 	return sc;
@@ -244,71 +283,6 @@ entry_new(enum entry_kind kind, const struct correlate_fact *f, struct slice act
 	return e;
 }
 
-static void
-entry_unlink(struct correlate *c, struct scope *sc, struct entry **pp)
-{
-	struct entry *e = *pp;
-
-	*pp = e->next;
-	if (e->kind == ENTRY_SESSION)
-		sc->n_sessions--;
-	c->n_entries--;
-	free(e);
-}
-
-/* Drop the expired entries of a scope (now: the receipt clock). */
-static void
-scope_sweep(struct correlate *c, struct scope *sc, int64_t now)
-{
-	struct entry **pp = &sc->entries;
-
-	while (*pp != NULL) {
-		if ((*pp)->expires != 0 && (*pp)->expires < now)
-			entry_unlink(c, sc, pp);
-		else
-			pp = &(*pp)->next;
-	}
-}
-
-static void
-sweep_all(struct correlate *c, int64_t now)
-{
-	size_t i;
-	struct scope *sc;
-
-	for (i = 0; i < N_BUCKETS; i++)
-		for (sc = c->buckets[i]; sc != NULL; sc = sc->next)
-			scope_sweep(c, sc, now);
-}
-
-/* Keep e in sc, or drop it (counted) when the state is full. */
-static bool
-entry_keep(struct correlate *c, struct scope *sc, struct entry *e, int64_t now)
-{
-	if (c->n_entries >= c->set.max_entries)
-		sweep_all(c, now);
-	if (c->n_entries >= c->set.max_entries) {
-		c->st.overflow++;
-		free(e);
-		return false;
-	}
-	if (e->kind == ENTRY_SESSION && sc->n_sessions >= SESSIONS_PER_SCOPE) {
-		struct entry **pp, **oldest = NULL;
-
-		for (pp = &sc->entries; *pp != NULL; pp = &(*pp)->next)
-			if ((*pp)->kind == ENTRY_SESSION)
-				oldest = pp;
-		if (oldest != NULL)
-			entry_unlink(c, sc, oldest);
-	}
-	e->next = sc->entries;
-	sc->entries = e;
-	c->n_entries++;
-	if (e->kind == ENTRY_SESSION)
-		sc->n_sessions++;
-	return true;
-}
-
 /*
  * The same account: by id when both sides have one (a Windows 4728 names
  * its member by SID only), else by name.
@@ -332,6 +306,181 @@ static int64_t
 span_us(int64_t a, int64_t b)
 {
 	return a > b ? a - b : b - a;
+}
+
+/* The entry or admin group that a node is part of. */
+#define CONTAINER_OF(p, type, member) ((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+static unsigned
+name_tag(enum entry_kind kind)
+{
+	return kind == ENTRY_CREATED ? KEY_CREATED_NAME : KEY_MEMBER_NAME;
+}
+
+static unsigned
+id_tag(enum entry_kind kind)
+{
+	return kind == ENTRY_CREATED ? KEY_CREATED_ID : KEY_MEMBER_ID;
+}
+
+/* The admin group of sc called group (without case), or NULL. */
+static struct admin_group *
+group_find(struct correlate *c, struct scope *sc, const char *group)
+{
+	uint64_t h = key_index_hash(c->index, sc, KEY_GROUP, group, strlen(group), true);
+	struct key_node *n;
+
+	for (n = key_index_first(c->index, sc, KEY_GROUP, h); n != NULL;
+	    n = key_index_next(c->index, n)) {
+		struct admin_group *g = CONTAINER_OF(n, struct admin_group, node);
+
+		if (str_eq_fold(g->name, group))
+			return g;
+	}
+	return NULL;
+}
+
+/*
+ * Get what keeping e in sc needs and may fail to get for want of memory: a
+ * slot in the expiry heap, the admin group a member counts in (a member
+ * in the baseline counts there, not here).  The baseline does not change
+ * after start-up, so whether a member counts is known once, here.
+ */
+static int
+entry_reserve(struct correlate *c, struct scope *sc, struct entry *e)
+{
+	struct admin_group *g;
+	size_t len;
+
+	if (e->expires != 0 && expiry_heap_reserve(&sc->expiry) == -1)
+		return -1;
+	if (e->kind != ENTRY_MEMBER || in_baseline(c, sc->name, e->group, member_name(e)))
+		return 0;
+	if ((g = group_find(c, sc, e->group)) == NULL) {
+		len = strlen(e->group);
+		if ((g = calloc(1, sizeof(*g) + len + 1)) == NULL)
+			return -1;
+		memcpy(g->name, e->group, len + 1);
+		key_index_insert(c->index, &g->node, sc, KEY_GROUP,
+		    key_index_hash(c->index, sc, KEY_GROUP, g->name, len, true));
+	}
+	e->group_of = g;
+	return 0;
+}
+
+/* Index a created or member entry by its account name and id (those not ""). */
+static void
+account_link(struct correlate *c, struct scope *sc, struct entry *e)
+{
+	unsigned tag;
+
+	if (e->account[0] != '\0') {
+		tag = name_tag(e->kind);
+		key_index_insert(c->index, &e->by_name, sc, tag,
+		    key_index_hash(c->index, sc, tag, e->account, strlen(e->account), false));
+	}
+	if (e->account_id[0] != '\0') {
+		tag = id_tag(e->kind);
+		key_index_insert(c->index, &e->by_id, sc, tag,
+		    key_index_hash(c->index, sc, tag, e->account_id, strlen(e->account_id), false));
+	}
+}
+
+static void
+account_unlink(struct correlate *c, struct entry *e)
+{
+	if (e->account[0] != '\0')
+		key_index_remove(c->index, &e->by_name);
+	if (e->account_id[0] != '\0')
+		key_index_remove(c->index, &e->by_id);
+}
+
+/* Put e, prepared by entry_reserve, at the head of sc and into the indexes. */
+static void
+entry_link(struct correlate *c, struct scope *sc, struct entry *e)
+{
+	e->scope = sc;
+	e->seq = ++c->seq;
+	LIST_INSERT_HEAD(&sc->entries, e, link);
+	if (e->kind == ENTRY_SESSION) {
+		TAILQ_INSERT_HEAD(&sc->sessions, e, session_link);
+		sc->n_sessions++;
+	} else
+		account_link(c, sc, e);
+	if (e->expires != 0) {
+		e->expiry.at = e->expires;
+		expiry_heap_push(&sc->expiry, &e->expiry);
+	}
+	if (e->group_of != NULL)
+		e->group_of->members++;
+	c->n_entries++;
+}
+
+/* Take e out of its scope and the indexes, and free it. */
+static void
+entry_unlink(struct correlate *c, struct entry *e)
+{
+	struct scope *sc = e->scope;
+
+	LIST_REMOVE(e, link);
+	if (e->kind == ENTRY_SESSION) {
+		TAILQ_REMOVE(&sc->sessions, e, session_link);
+		sc->n_sessions--;
+	} else
+		account_unlink(c, e);
+	if (e->expires != 0)
+		expiry_heap_remove(&sc->expiry, &e->expiry);
+	if (e->group_of != NULL && --e->group_of->members == 0) {
+		key_index_remove(c->index, &e->group_of->node);
+		free(e->group_of);
+	}
+	c->n_entries--;
+	free(e);
+}
+
+/*
+ * Drop the expired entries of a scope (now: the receipt clock): those
+ * with expires < now, whatever order they came in (two workers' receipt
+ * clocks may be a second apart; a snapshot's entries may have another
+ * window), so the heap, not the order of arrival.
+ */
+static void
+scope_sweep(struct correlate *c, struct scope *sc, int64_t now)
+{
+	struct expiry_node *top;
+
+	while ((top = expiry_heap_top(&sc->expiry)) != NULL && top->at < now) {
+		c->st.visits++;
+		entry_unlink(c, CONTAINER_OF(top, struct entry, expiry));
+	}
+}
+
+static void
+sweep_all(struct correlate *c, int64_t now)
+{
+	size_t i;
+	struct scope *sc;
+
+	for (i = 0; i < N_BUCKETS; i++)
+		for (sc = c->buckets[i]; sc != NULL; sc = sc->next)
+			scope_sweep(c, sc, now);
+}
+
+/* Keep e in sc, or drop it (counted) when the state is full. */
+static bool
+entry_keep(struct correlate *c, struct scope *sc, struct entry *e, int64_t now)
+{
+	if (c->n_entries >= c->set.max_entries)
+		sweep_all(c, now);
+	if (c->n_entries >= c->set.max_entries || entry_reserve(c, sc, e) == -1) {
+		c->st.overflow++;
+		free(e);
+		return false;
+	}
+	if (e->kind == ENTRY_SESSION && sc->n_sessions >= SESSIONS_PER_SCOPE)
+		entry_unlink(c, TAILQ_LAST(&sc->sessions, session_list));
+	entry_link(c, sc, e);
+	return true;
 }
 
 /* ---- alerts ------------------------------------------------------------ */
@@ -452,10 +601,10 @@ in_baseline(const struct correlate *c, const char *scope, const char *group, con
 
 /* Members of group in scope: the baseline's and those learned (not in it). */
 static unsigned
-admin_count(const struct correlate *c, const struct scope *sc, const char *group)
+admin_count(struct correlate *c, struct scope *sc, const char *group)
 {
-	const struct entry *e;
-	unsigned n = 0;
+	const struct admin_group *g = group_find(c, sc, group);
+	unsigned n = g != NULL ? g->members : 0;
 	size_t i;
 
 	for (i = 0; i < c->n_baseline; i++) {
@@ -475,10 +624,6 @@ admin_count(const struct correlate *c, const struct scope *sc, const char *group
 		if (!dup)
 			n++;
 	}
-	for (e = sc->entries; e != NULL; e = e->next)
-		if (e->kind == ENTRY_MEMBER && str_eq_fold(e->group, group) &&
-		    !in_baseline(c, sc->name, group, member_name(e)))
-			n++;
 	return n;
 }
 
@@ -600,32 +745,116 @@ done:
 
 /* ---- the correlations -------------------------------------------------- */
 
-/* The creation of the fact's account in sc within the window of t, not yet used. */
-static struct entry **
+/*
+ * A walk over the entries of one kind in a scope that are the fact's
+ * account (same_account): those under its name, then those under its id,
+ * in no order, one entry possibly twice.  The cursor is past an entry when
+ * it gives it, so the caller may unlink it.
+ */
+struct account_cursor {
+	struct correlate *c;
+	struct scope *sc;
+	const struct correlate_fact *f;
+	enum entry_kind kind;
+	bool by_id;           /* node is a by_id node */
+	struct key_node *node;
+};
+
+/* The first node under the fact's account name (or id); NULL when it has none. */
+static struct key_node *
+account_first(const struct account_cursor *cur)
+{
+	struct slice key = cur->by_id ? cur->f->account_id : cur->f->account;
+	unsigned tag = cur->by_id ? id_tag(cur->kind) : name_tag(cur->kind);
+
+	if (slice_empty(key))
+		return NULL;
+	/* entries keep FIELD_MAX bytes, and same_account compares as many */
+	key.len = key.len > FIELD_MAX ? FIELD_MAX : key.len;
+	return key_index_first(cur->c->index, cur->sc, tag,
+	    key_index_hash(cur->c->index, cur->sc, tag, key.p, key.len, false));
+}
+
+static void
+account_begin(struct account_cursor *cur, struct correlate *c, struct scope *sc,
+    enum entry_kind kind, const struct correlate_fact *f)
+{
+	cur->c = c;
+	cur->sc = sc;
+	cur->f = f;
+	cur->kind = kind;
+	cur->by_id = false;
+	cur->node = account_first(cur);
+}
+
+static struct entry *
+account_next(struct account_cursor *cur)
+{
+	struct entry *e;
+
+	for (;;) {
+		if (cur->node == NULL) {
+			if (cur->by_id)
+				return NULL;
+			cur->by_id = true;
+			cur->node = account_first(cur);
+			continue;
+		}
+		e = cur->by_id ? CONTAINER_OF(cur->node, struct entry, by_id) :
+		    CONTAINER_OF(cur->node, struct entry, by_name);
+		cur->node = key_index_next(cur->c->index, cur->node);
+		if (same_account(e, cur->f))
+			return e;
+	}
+}
+
+/* Whether e was kept after best (the first of the scope's list to match). */
+static bool
+newer(const struct entry *e, const struct entry *best)
+{
+	return best == NULL || e->seq > best->seq;
+}
+
+/* The newest creation of the fact's account in sc within the window of its event. */
+static struct entry *
 find_created(struct correlate *c, struct scope *sc, const struct correlate_fact *f)
 {
-	struct entry **pp;
+	struct account_cursor cur;
+	struct entry *e, *best = NULL;
 
-	for (pp = &sc->entries; *pp != NULL; pp = &(*pp)->next)
-		if ((*pp)->kind == ENTRY_CREATED && same_account(*pp, f) &&
-		    span_us((*pp)->event_us, f->event_us) <= c->set.window * 1000000)
-			return pp;
-	return NULL;
+	for (account_begin(&cur, c, sc, ENTRY_CREATED, f); (e = account_next(&cur)) != NULL;)
+		if (span_us(e->event_us, f->event_us) <= c->set.window * 1000000 && newer(e, best))
+			best = e;
+	return best;
+}
+
+/* The newest membership of the fact's account in sc within the window after its event. */
+static struct entry *
+find_member_after(struct correlate *c, struct scope *sc, const struct correlate_fact *f)
+{
+	struct account_cursor cur;
+	struct entry *m, *best = NULL;
+
+	for (account_begin(&cur, c, sc, ENTRY_MEMBER, f); (m = account_next(&cur)) != NULL;)
+		if (m->event_us >= f->event_us &&
+		    m->event_us - f->event_us <= c->set.window * 1000000 && newer(m, best))
+			best = m;
+	return best;
 }
 
 /* The newest session of sc within session_window before t, for account. */
 static const struct entry *
-find_session(const struct correlate *c, const struct scope *sc, const struct correlate_fact *f)
+find_session(struct correlate *c, const struct scope *sc, const struct correlate_fact *f)
 {
 	const struct entry *e, *best = NULL;
 	bool best_names = false;
 	int64_t w = c->set.session_window * 1000000;
 
-	for (e = sc->entries; e != NULL; e = e->next) {
+	TAILQ_FOREACH(e, &sc->sessions, session_link) {
 		bool names;
 
-		if (e->kind != ENTRY_SESSION || e->event_us > f->event_us + 1000000 ||
-		    f->event_us - e->event_us > w)
+		c->st.visits++;
+		if (e->event_us > f->event_us + 1000000 || f->event_us - e->event_us > w)
 			continue;
 		/* a sudo command line that names the account is the best witness */
 		names = !slice_empty(f->account) && f->account.len <= FIELD_MAX &&
@@ -658,17 +887,13 @@ on_created(struct correlate *c, struct scope *sc, const struct correlate_fact *f
 	}
 	e->expires = f->received + c->set.window;
 	/* the admin add may have been processed first (another worker) */
-	for (m = sc->entries; m != NULL; m = m->next)
-		if (m->kind == ENTRY_MEMBER && same_account(m, f) &&
-		    m->event_us >= f->event_us &&
-		    m->event_us - f->event_us <= c->set.window * 1000000) {
-			struct correlate_fact g = *f;
+	if ((m = find_member_after(c, sc, f)) != NULL) {
+		struct correlate_fact g = *f;
 
-			g.actor = actor;
-			alert_add(c, res, &corr_created_admin, sc->name, &g, m);
-			e->done = true;
-			break;
-		}
+		g.actor = actor;
+		alert_add(c, res, &corr_created_admin, sc->name, &g, m);
+		e->done = true;
+	}
 	entry_keep(c, sc, e, f->received);
 }
 
@@ -676,19 +901,16 @@ static void
 on_deleted(struct correlate *c, struct scope *sc, const struct correlate_fact *f,
     struct correlate_result *res)
 {
-	struct entry **pp;
+	struct account_cursor cur;
+	struct entry *e;
 
-	if ((pp = find_created(c, sc, f)) != NULL && (*pp)->event_us <= f->event_us) {
-		alert_add(c, res, &corr_short_lived, sc->name, f, *pp);
-		entry_unlink(c, sc, pp);
+	if ((e = find_created(c, sc, f)) != NULL && e->event_us <= f->event_us) {
+		alert_add(c, res, &corr_short_lived, sc->name, f, e);
+		entry_unlink(c, e);
 	}
 	/* a deleted account is no longer an admin anywhere in the scope */
-	for (pp = &sc->entries; *pp != NULL;) {
-		if ((*pp)->kind == ENTRY_MEMBER && same_account(*pp, f))
-			entry_unlink(c, sc, pp);
-		else
-			pp = &(*pp)->next;
-	}
+	for (account_begin(&cur, c, sc, ENTRY_MEMBER, f); (e = account_next(&cur)) != NULL;)
+		entry_unlink(c, e);
 }
 
 static void
@@ -696,7 +918,8 @@ on_admin_added(struct correlate *c, struct scope *sc, const struct correlate_fac
     struct correlate_result *res)
 {
 	char group[FIELD_MAX + 1], member[FIELD_MAX + 1];
-	struct entry **pp, *e;
+	struct account_cursor cur;
+	struct entry *e;
 	bool known = false;
 	unsigned count;
 
@@ -711,14 +934,12 @@ on_admin_added(struct correlate *c, struct scope *sc, const struct correlate_fac
 		snprintf(member, sizeof(member), "%.*s", (int)(f->account_id.len > FIELD_MAX ?
 		    FIELD_MAX : f->account_id.len), f->account_id.p);
 
-	if ((pp = find_created(c, sc, f)) != NULL && !(*pp)->done &&
-	    (*pp)->event_us <= f->event_us) {
-		alert_add(c, res, &corr_created_admin, sc->name, f, *pp);
-		(*pp)->done = true;
+	if ((e = find_created(c, sc, f)) != NULL && !e->done && e->event_us <= f->event_us) {
+		alert_add(c, res, &corr_created_admin, sc->name, f, e);
+		e->done = true;
 	}
-	for (e = sc->entries; e != NULL && !known; e = e->next)
-		known = e->kind == ENTRY_MEMBER && str_eq_fold(e->group, group) &&
-		    same_account(e, f);
+	for (account_begin(&cur, c, sc, ENTRY_MEMBER, f); !known && (e = account_next(&cur)) != NULL;)
+		known = str_eq_fold(e->group, group);
 	if (known || in_baseline(c, sc->name, group, member))
 		return;
 	count = admin_count(c, sc, group) + 1;
@@ -900,9 +1121,11 @@ journal_compact(struct correlate *c)
 	strbuf_init(&sb);
 	for (i = 0; i < N_BUCKETS; i++)
 		for (sc = c->buckets[i]; sc != NULL; sc = sc->next)
-			for (e = sc->entries; e != NULL; e = e->next, n++)
+			LIST_FOREACH(e, &sc->entries, link) {
 				if (record_entry(&sb, sc, e) == -1)
 					goto out;
+				n++;
+			}
 	fd = open(c->journal_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto out;
@@ -1098,6 +1321,10 @@ correlate_new(const struct correlate_settings *s, int64_t now, char *err, size_t
 	}
 	pthread_mutex_init(&c->lock, NULL);
 	c->journal_fd = -1;
+	if ((c->index = key_index_new()) == NULL) {
+		set_err(err, errlen, "out of memory");
+		goto fail;
+	}
 	c->set = *s;
 	c->set.state_dir = NULL;
 	c->set.baseline = NULL;
@@ -1131,8 +1358,9 @@ correlate_free(struct correlate *c)
 		while (c->buckets[i] != NULL) {
 			struct scope *sc = c->buckets[i];
 
-			while (sc->entries != NULL)
-				entry_unlink(c, sc, &sc->entries);
+			while (!LIST_EMPTY(&sc->entries))
+				entry_unlink(c, LIST_FIRST(&sc->entries));
+			expiry_heap_free(&sc->expiry);
 			c->buckets[i] = sc->next;
 			free(sc->name);
 			free(sc);
@@ -1144,6 +1372,7 @@ correlate_free(struct correlate *c)
 		free(c->baseline[i].member);
 	}
 	free(c->baseline);
+	key_index_free(c->index);
 	if (c->journal_fd != -1)
 		close(c->journal_fd);
 	free(c->journal_path);
@@ -1174,6 +1403,7 @@ correlate_get_stats(struct correlate *c, struct correlate_stats *st)
 	pthread_mutex_lock(&c->lock);
 	*st = c->st;
 	st->entries = c->n_entries;
+	st->visits += key_index_visits(c->index);
 	pthread_mutex_unlock(&c->lock);
 }
 

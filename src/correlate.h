@@ -22,6 +22,8 @@
  * The correlator is owned by the daemon (not by a rule set: it survives a
  * configuration reload) and shared by every worker: one mutex guards it
  * (only facts take it, and facts are rare: account changes and sessions).
+ * A fact's work does not grow with the state: entries are found through
+ * indexes by account and expire from a heap (correlate_index.h).
  * With a state_dir, every fact is appended to an append-only journal
  * (state_dir/correlate.journal) before it is applied, and the journal is
  * replayed at start, so a restart (TERM or SIGKILL) in the middle of a
@@ -116,6 +118,7 @@ struct correlate_stats {
 	uint64_t overflow;       /* facts not kept: state full */
 	uint64_t journal_errors; /* journal writes that failed */
 	uint64_t bad_records;    /* journal records skipped at replay */
+	uint64_t visits;         /* entries and index nodes looked at (the tests bound it) */
 };
 
 /*

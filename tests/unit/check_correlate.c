@@ -3,7 +3,11 @@
  * fire it, window expiry, the bound on entries, the journal (restart in the
  * middle of a window, a torn record, compaction), the baseline file and
  * its file:line errors, the admin threshold and unknown admins, the actor
- * of a creation from a session, and several threads at once.
+ * of a creation from a session, and several threads at once.  And the
+ * indexes behind the state: one account among thousands in a scope, by
+ * name and by id; expiry by receipt clock whatever the order of arrival;
+ * admin counts through adds, deletions and restarts; the work per fact
+ * bounded whatever the number of entries in the scope.
  */
 #include "config.h"
 
@@ -65,28 +69,46 @@ new_correlate(const struct correlate_settings *s)
 	return c;
 }
 
+/* A fact of the tests: NULL fields are absent; seconds of event and receipt. */
+struct test_fact {
+	const char *scope, *account, *id, *group, *actor;
+	int64_t ev, rcv;
+};
+
+/* Observe t; its raw line names scope, account, id (when it has one), group and time. */
+static size_t
+observe_fact(struct correlate *c, enum detect_fact kind, const struct test_fact *t,
+    struct correlate_result *res)
+{
+	struct correlate_fact f;
+	char raw[256];
+
+	snprintf(raw, sizeof(raw), "line of %s %s%s%s %s at %lld", t->scope,
+	    t->account != NULL ? t->account : "-", t->id != NULL ? " " : "",
+	    t->id != NULL ? t->id : "", t->group != NULL ? t->group : "-", (long long)t->ev);
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.scope = sl(t->scope);
+	f.account = sl(t->account);
+	f.account_id = sl(t->id);
+	f.group = sl(t->group);
+	f.actor = sl(t->actor);
+	f.raw = sl(raw);
+	f.rule_id = "test-rule";
+	f.event_us = US(T0 + t->ev);
+	f.received = T0 + t->rcv;
+	correlate_observe(c, &f, res);
+	return res->n_alerts;
+}
+
 /* Observe one fact at second t (event and receipt clock alike). */
 static size_t
 observe(struct correlate *c, enum detect_fact kind, const char *scope, const char *account,
     const char *group, const char *actor, int64_t t, struct correlate_result *res)
 {
-	struct correlate_fact f;
-	char raw[256];
+	struct test_fact tf = {scope, account, NULL, group, actor, t, t};
 
-	snprintf(raw, sizeof(raw), "line of %s %s %s at %lld", scope,
-	    account != NULL ? account : "-", group != NULL ? group : "-", (long long)t);
-	memset(&f, 0, sizeof(f));
-	f.kind = kind;
-	f.scope = sl(scope);
-	f.account = sl(account);
-	f.group = sl(group);
-	f.actor = sl(actor);
-	f.raw = sl(raw);
-	f.rule_id = "test-rule";
-	f.event_us = US(T0 + t);
-	f.received = T0 + t;
-	correlate_observe(c, &f, res);
-	return res->n_alerts;
+	return observe_fact(c, kind, &tf, res);
 }
 
 /* Observe and give only the number of alerts. */
@@ -99,6 +121,37 @@ count(struct correlate *c, enum detect_fact kind, const char *scope, const char 
 
 	correlate_result_clear(&res);
 	return n;
+}
+
+/* Observe a fact with an account id (NULL: none), event at ev, receipt at rcv. */
+static size_t
+observe_id(struct correlate *c, enum detect_fact kind, const char *scope, const char *account,
+    const char *id, const char *group, int64_t ev, int64_t rcv, struct correlate_result *res)
+{
+	struct test_fact tf = {scope, account, id, group, NULL, ev, rcv};
+
+	return observe_fact(c, kind, &tf, res);
+}
+
+/* observe_id, giving only the number of alerts. */
+static size_t
+count_id(struct correlate *c, enum detect_fact kind, const char *scope, const char *account,
+    const char *id, const char *group, int64_t ev, int64_t rcv)
+{
+	struct correlate_result res;
+	size_t n = observe_id(c, kind, scope, account, id, group, ev, rcv, &res);
+
+	correlate_result_clear(&res);
+	return n;
+}
+
+static uint64_t
+entries(struct correlate *c)
+{
+	struct correlate_stats st;
+
+	correlate_get_stats(c, &st);
+	return st.entries;
 }
 
 START_TEST(test_created_then_admin)
@@ -493,6 +546,369 @@ START_TEST(test_journal_compaction)
 }
 END_TEST
 
+/* Account i of the index tests: a name and a SID. */
+static void
+account_of(int i, char *name, size_t nlen, char *sid, size_t slen)
+{
+	snprintf(name, nlen, "u%04d", i);
+	snprintf(sid, slen, "S-1-5-21-7-%d", 1000 + i);
+}
+
+START_TEST(test_index_one_of_many)
+{
+	struct correlate_settings s = settings();
+	struct correlate_result res;
+	struct correlate *c;
+	char name[32], sid[48];
+	int i;
+
+	s.max_entries = 10000;
+	c = new_correlate(&s);
+	for (i = 0; i < 5000; i++) {
+		account_of(i, name, sizeof(name), sid, sizeof(sid));
+		ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_CREATED, "DC01.corp", name, sid,
+		    NULL, i / 10, i / 10), 0);
+	}
+	ck_assert_uint_eq(entries(c), 5000);
+	/* by name: the fact has no id */
+	ck_assert_uint_eq(observe_id(c, DETECT_FACT_ACCOUNT_DELETED, "dc01", "u1234", NULL, NULL,
+	    600, 600, &res), 1);
+	ck_assert_str_eq(res.alerts[0].account, "u1234");
+	ck_assert_ptr_nonnull(strstr(res.alerts[0].evidence[0].raw, " u1234 S-1-5-21-7-2234 "));
+	correlate_result_clear(&res);
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "dc01", "u1234", NULL, NULL,
+	    601, 601), 0);
+	/* by id: a 4732 names its member by SID only; the creation names it */
+	ck_assert_uint_eq(observe_id(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "dc01", "-",
+	    "S-1-5-21-7-3345", "Administrators", 602, 602, &res), 1);
+	ck_assert_str_eq(res.alerts[0].rule->id, "correlate-created-then-admin");
+	ck_assert_str_eq(res.alerts[0].account, "u2345");
+	ck_assert_ptr_nonnull(strstr(res.alerts[0].evidence[0].raw, " u2345 "));
+	correlate_result_clear(&res);
+	/* both sides have an id: the ids decide, not the names */
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "dc01", "u3456", "S-1-5-21-7-9",
+	    NULL, 603, 603), 0);
+	ck_assert_uint_eq(observe_id(c, DETECT_FACT_ACCOUNT_DELETED, "dc01", "renamed",
+	    "S-1-5-21-7-4456", NULL, 604, 604, &res), 1);
+	ck_assert_str_eq(res.alerts[0].account, "u3456");
+	correlate_result_clear(&res);
+	/* an entry without an id: names, even when the fact has one */
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_CREATED, "dc01", "noid", NULL, NULL, 605,
+	    605), 0);
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "dc01", "noid", "S-1-5-21-7-77",
+	    NULL, 606, 606), 1);
+	/* another scope has none of them */
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "dc02", "u0001",
+	    "S-1-5-21-7-1001", NULL, 607, 607), 0);
+	/* 4998 creations and u2345's membership; each remaining account found as itself */
+	ck_assert_uint_eq(entries(c), 4999);
+	for (i = 0; i < 5000; i++) {
+		bool gone = i == 1234 || i == 3456;
+
+		account_of(i, name, sizeof(name), sid, sizeof(sid));
+		ck_assert_uint_eq(observe_id(c, DETECT_FACT_ACCOUNT_DELETED, "dc01", name, sid, NULL,
+		    700, 700, &res), gone ? 0 : 1);
+		if (!gone) {
+			char want[128];
+
+			snprintf(want, sizeof(want), " %s %s ", name, sid);
+			ck_assert_str_eq(res.alerts[0].account, name);
+			ck_assert_ptr_nonnull(strstr(res.alerts[0].evidence[0].raw, want));
+		}
+		correlate_result_clear(&res);
+	}
+	/* the deletion of u2345 took its membership too */
+	ck_assert_uint_eq(entries(c), 0);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_index_newest_wins)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+	struct correlate_result res;
+
+	/* two creations of one name: the newest is taken first, then the other */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "dup", NULL, 1), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "dup", NULL, 2), 0);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_DELETED, "h", "dup", NULL, NULL, 3, &res),
+	    1);
+	ck_assert_ptr_nonnull(strstr(res.alerts[0].evidence[0].raw, "at 2"));
+	correlate_result_clear(&res);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_DELETED, "h", "dup", NULL, NULL, 4, &res),
+	    1);
+	ck_assert_ptr_nonnull(strstr(res.alerts[0].evidence[0].raw, "at 1"));
+	correlate_result_clear(&res);
+	/* adds to two groups seen before the creation: the newest names the group */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "m", "g1", 10), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "h", "m", "g2", 11), 0);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_CREATED, "h", "m", NULL, NULL, 5, &res), 1);
+	ck_assert_str_eq(res.alerts[0].group, "g2");
+	correlate_result_clear(&res);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_index_expiry_order)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+
+	/* two workers: "late" is kept after "early" but was received 2 s before it */
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_CREATED, "h", "early", NULL, NULL, 10, 5),
+	    0);
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_CREATED, "h", "late", NULL, NULL, 10, 3),
+	    0);
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_CREATED, "h", "later", NULL, NULL, 10,
+	    100), 0);
+	/* at 3604 "late" (kept until 3603) is gone, "early" (3605) not yet */
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "h", "late", NULL, NULL, 20,
+	    3604), 0);
+	ck_assert_uint_eq(entries(c), 2);
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "h", "early", NULL, NULL, 20,
+	    3604), 1);
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "h", "later", NULL, NULL, 20,
+	    3604), 1);
+	ck_assert_uint_eq(entries(c), 0);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_index_expiry_after_restart)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c;
+
+	s.state_dir = dir;
+	c = new_correlate(&s);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "a", NULL, 0), 0);
+	correlate_free(c);
+	/* the start writes "a" into the snapshot with its expiry (3600) */
+	correlate_free(new_correlate(&s));
+	/* a shorter window now: "a" keeps its expiry, "b" gets 10 + 60 */
+	s.window = 60;
+	c = new_correlate(&s);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "b", NULL, 10), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "c", NULL, 100), 0);
+	ck_assert_uint_eq(entries(c), 2); /* a and c */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "d", NULL, 3601), 0);
+	ck_assert_uint_eq(entries(c), 1); /* d */
+	correlate_free(c);
+}
+END_TEST
+
+/* An admin add to scope h at t; the alert's count, 0 when it gives none. */
+static unsigned
+admin_add(struct correlate *c, const char *scope, const char *account, const char *id,
+    const char *group, int64_t t)
+{
+	struct correlate_result res;
+	unsigned n = 0;
+
+	if (observe_id(c, DETECT_FACT_ADMIN_MEMBER_ADDED, scope, account, id, group, t, t,
+	    &res) > 0) {
+		ck_assert_str_eq(res.alerts[0].rule->id, "correlate-admin-threshold");
+		n = res.alerts[0].count;
+	}
+	correlate_result_clear(&res);
+	return n;
+}
+
+START_TEST(test_index_admin_counts)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c;
+	char path[128];
+
+	write_file(path, sizeof(path), "admins", "h sudo root\n");
+	s.baseline = path;
+	s.threshold = 3;
+	c = new_correlate(&s);
+	/* h sudo: root (baseline), a, b; c makes 4 */
+	ck_assert_uint_eq(admin_add(c, "h", "a", NULL, "sudo", 1), 0);
+	ck_assert_uint_eq(admin_add(c, "h", "b", NULL, "sudo", 2), 0);
+	ck_assert_uint_eq(admin_add(c, "h", "c", NULL, "sudo", 3), 4);
+	/* the same member again, the group in another case: known, not counted */
+	ck_assert_uint_eq(admin_add(c, "h", "c", NULL, "SUDO", 4), 0);
+	/* a deletion takes b out: d makes 4 again, not 5 */
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "h", "b", NULL, NULL, 5, 5), 0);
+	ck_assert_uint_eq(admin_add(c, "h", "d", NULL, "Sudo", 6), 4);
+	/* other groups, other scopes count apart; the baseline is h's only */
+	ck_assert_uint_eq(admin_add(c, "h", "x", NULL, "wheel", 7), 0);
+	ck_assert_uint_eq(admin_add(c, "h2", "a", NULL, "sudo", 8), 0);
+	ck_assert_uint_eq(admin_add(c, "h2", "b", NULL, "sudo", 9), 0);
+	ck_assert_uint_eq(admin_add(c, "h2", "c", NULL, "sudo", 10), 0);
+	ck_assert_uint_eq(admin_add(c, "h2", "d", NULL, "sudo", 11), 4);
+	/* memberships do not expire; a baseline member is not counted twice */
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_CREATED, "h", "new", NULL, NULL, 100000,
+	    100000), 0);
+	ck_assert_uint_eq(admin_add(c, "h", "root", NULL, "sudo", 100001), 0);
+	ck_assert_uint_eq(admin_add(c, "h", "e", NULL, "sudo", 100002), 5);
+	/* by id only; its deletion by id takes it out again */
+	ck_assert_uint_eq(admin_add(c, "h", "-", "S-1-9", "sudo", 100003), 6);
+	ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_DELETED, "h", "-", "S-1-9", NULL, 100004,
+	    100004), 0);
+	ck_assert_uint_eq(admin_add(c, "h", "f", NULL, "sudo", 100005), 6);
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_index_replay)
+{
+	struct correlate_settings s = settings();
+	struct correlate_result res;
+	struct correlate *c;
+	char name[32], sid[48];
+	uint64_t before;
+	int i, restart;
+
+	s.state_dir = dir;
+	s.max_entries = 20000;
+	s.threshold = 1000;
+	c = new_correlate(&s);
+	for (i = 0; i < 3000; i++) {
+		account_of(i, name, sizeof(name), sid, sizeof(sid));
+		ck_assert_uint_eq(count_id(c, DETECT_FACT_ACCOUNT_CREATED, "dc01", name, sid, NULL,
+		    i / 10, i / 10), 0);
+	}
+	/* the first 100 into Domain Admins, by SID */
+	for (i = 0; i < 100; i++) {
+		account_of(i, name, sizeof(name), sid, sizeof(sid));
+		ck_assert_uint_eq(count_id(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "dc01", "-", sid,
+		    "Domain Admins", 400, 400), 1);
+	}
+	observe(c, DETECT_FACT_SESSION, "dc01", NULL, NULL, "alice", 401, &res);
+	correlate_result_clear(&res);
+	before = entries(c);
+	ck_assert_uint_eq(before, 3101);
+	correlate_free(c);
+
+	/* first from the facts, then from the snapshot of the last start */
+	for (restart = 0; restart < 2; restart++) {
+		char group[32];
+
+		s.threshold = 100 + (unsigned)restart;
+		c = new_correlate(&s);
+		ck_assert_uint_eq(entries(c), before);
+		/* the learned admins are counted: one more passes the threshold */
+		snprintf(name, sizeof(name), "extra%d", restart);
+		ck_assert_uint_eq(admin_add(c, "dc01", name, NULL, "domain admins", 402),
+		    101 + (unsigned)restart);
+		/* correlated before the restart: no second alert */
+		account_of(7, name, sizeof(name), sid, sizeof(sid));
+		snprintf(group, sizeof(group), "Backup Operators %d", restart);
+		ck_assert_uint_eq(count_id(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "dc01", name, sid,
+		    group, 403, 403), 0);
+		before += 2;
+		correlate_free(c);
+	}
+	c = new_correlate(&s);
+	ck_assert_uint_eq(entries(c), before);
+	observe(c, DETECT_FACT_ACCOUNT_CREATED, "dc01", "x", NULL, NULL, 402, &res);
+	ck_assert_str_eq(res.actor, "alice");
+	correlate_result_clear(&res);
+	/* every creation is still there, as itself */
+	for (i = 0; i < 3000; i++) {
+		account_of(i, name, sizeof(name), sid, sizeof(sid));
+		ck_assert_uint_eq(observe_id(c, DETECT_FACT_ACCOUNT_DELETED, "dc01", "-", sid, NULL,
+		    500, 500, &res), 1);
+		ck_assert_str_eq(res.alerts[0].account, name);
+		correlate_result_clear(&res);
+	}
+	correlate_free(c);
+}
+END_TEST
+
+START_TEST(test_index_overflow)
+{
+	struct correlate_settings s = settings();
+	struct correlate_stats st;
+	struct correlate *c;
+	char name[32];
+	int i;
+
+	s.max_entries = 100;
+	c = new_correlate(&s);
+	for (i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "dc", name, NULL, i), 0);
+	}
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 100);
+	ck_assert_uint_eq(st.overflow, 50);
+	/* the ones not kept are not found; the kept ones are */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "dc", "u120", NULL, 200), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "dc", "u99", NULL, 200), 1);
+	/* full again; at 3700 the first hundred have expired: room, nothing dropped */
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "other", "v", NULL, 201), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "other", "w", NULL, 202), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "other", "y", NULL, 3700), 0);
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.overflow, 51);
+	ck_assert_uint_eq(st.entries, 2); /* v, kept at 201, and y */
+	correlate_free(c);
+}
+END_TEST
+
+/*
+ * The work per fact does not grow with the entries of its scope: 20,000
+ * facts on one host (creations, admin adds by SID, deletions by name, a
+ * session now and then), each looking at a bounded number of index nodes
+ * and entries (the stats' visits), where one list of the scope would look
+ * at thousands.
+ */
+START_TEST(test_index_work_per_fact)
+{
+	struct correlate_settings s = settings();
+	struct correlate_stats st;
+	struct correlate *c;
+	char name[32], sid[48];
+	uint64_t last = 0, most = 0;
+	size_t alerts = 0;
+	int i, n = 0;
+
+	s.max_entries = 30000;
+	c = new_correlate(&s);
+	for (i = 0; i < 20000; i++) {
+		int k = i % 10000;
+
+		account_of(k, name, sizeof(name), sid, sizeof(sid));
+		if (i < 10000)
+			alerts += count_id(c, DETECT_FACT_ACCOUNT_CREATED, "DC01", name, sid, NULL,
+			    i / 10, i / 10);
+		else if (k % 2 == 0)
+			alerts += count_id(c, DETECT_FACT_ADMIN_MEMBER_ADDED, "DC01", "-", sid,
+			    "Domain Admins", i / 10, i / 10);
+		else
+			alerts += count_id(c, DETECT_FACT_ACCOUNT_DELETED, "DC01", name, NULL, NULL,
+			    i / 10, i / 10);
+		if (i % 100 == 0) {
+			struct correlate_result res;
+
+			observe(c, DETECT_FACT_SESSION, "DC01", NULL, NULL, "admin", i / 10, &res);
+			correlate_result_clear(&res);
+			n++;
+		}
+		n++;
+		correlate_get_stats(c, &st);
+		if (st.visits - last > most)
+			most = st.visits - last;
+		last = st.visits;
+	}
+	printf("work per fact: %llu visits for %d facts, at most %llu for one\n",
+	    (unsigned long long)last, n, (unsigned long long)most);
+	ck_assert_uint_eq(alerts, 10000);
+	/* 5,000 creations and 5,000 memberships left */
+	ck_assert_uint_eq(entries(c), 10000 + 16);
+	/* a session scan (16) and a few short chains a fact */
+	ck_assert_msg(most <= 64, "%llu visits for one fact", (unsigned long long)most);
+	ck_assert_msg(last <= (uint64_t)n * 24, "%llu visits for %d facts",
+	    (unsigned long long)last, n);
+	correlate_free(c);
+}
+END_TEST
+
 struct thread_arg {
 	struct correlate *c;
 	int id;
@@ -560,6 +976,14 @@ correlate_suite(void)
 	tcase_add_test(tc, test_journal_damage);
 	tcase_add_test(tc, test_journal_compaction);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_index_one_of_many);
+	tcase_add_test(tc, test_index_newest_wins);
+	tcase_add_test(tc, test_index_expiry_order);
+	tcase_add_test(tc, test_index_expiry_after_restart);
+	tcase_add_test(tc, test_index_admin_counts);
+	tcase_add_test(tc, test_index_replay);
+	tcase_add_test(tc, test_index_overflow);
+	tcase_add_test(tc, test_index_work_per_fact);
 	suite_add_tcase(s, tc);
 	return s;
 }
