@@ -279,6 +279,15 @@ batch_release(struct pipeline *p, struct batch *b)
 
 	batch_clear(b);
 	b->gen = NULL;
+	if (b->cap > BATCH_DATA_INITIAL) {
+		/* grown for one large frame: back to the pool's size */
+		char *nd = realloc(b->data, BATCH_DATA_INITIAL);
+
+		if (nd != NULL) {
+			b->data = nd;
+			b->cap = BATCH_DATA_INITIAL;
+		}
+	}
 	pthread_mutex_lock(&p->lock);
 	reclaim = --g->batches == 0 && g->retired && g == p->gen_oldest;
 	if (p->n_live > p->pool_size) {
@@ -493,6 +502,14 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 	struct batch_item *it;
 	struct batch *b;
 
+	/*
+	 * A frame that does not fit goes to the next batch, so batches keep
+	 * their size: one grown past it by each last frame would double the
+	 * pool's memory over a long run.  Only a lone frame larger than a
+	 * batch grows one (and batch_release shrinks it back).
+	 */
+	if (p->current != NULL && p->current->n > 0 && p->current->cap - p->current->used < len)
+		pipeline_submit(p);
 	if (p->current == NULL) {
 		/* Data read in the same loop iteration as the pause: keep it. */
 		b = batch_new();
