@@ -129,6 +129,7 @@ struct correlate {
 	char *journal_path, *journal_tmp;
 	size_t journal_records;
 	bool replaying;
+	int64_t full_swept;   /* receipt clock of the last sweep_all when full */
 	struct correlate_stats st;
 };
 
@@ -470,8 +471,16 @@ sweep_all(struct correlate *c, int64_t now)
 static bool
 entry_keep(struct correlate *c, struct scope *sc, struct entry *e, int64_t now)
 {
-	if (c->n_entries >= c->set.max_entries)
+	/*
+	 * Full: drop what has expired, once per second of the receipt clock.
+	 * Expiry is in whole seconds, so a second sweep within the same second
+	 * finds nothing the first did not; without this, every fact of a full
+	 * state (a bulk provisioning run) would walk every scope.
+	 */
+	if (c->n_entries >= c->set.max_entries && now > c->full_swept) {
 		sweep_all(c, now);
+		c->full_swept = now;
+	}
 	if (c->n_entries >= c->set.max_entries || entry_reserve(c, sc, e) == -1) {
 		c->st.overflow++;
 		free(e);
@@ -1103,21 +1112,23 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Snapshot records go to the file in pieces of about this size. */
+#define SNAPSHOT_CHUNK (64 * 1024)
+
 /*
- * Rewrite the journal as a snapshot of the live entries: a temporary file,
- * fsync'd, renamed over the journal.  On failure the old journal stays.
+ * Write every live entry to fd, SNAPSHOT_CHUNK at a time: a full state
+ * (max_entries records of up to ~5 KB) is never held in memory twice.
+ * Returns the number of records, or -1.
  */
-static int
-journal_compact(struct correlate *c)
+static ssize_t
+snapshot_write(struct correlate *c, int fd)
 {
 	struct strbuf sb;
 	size_t i, n = 0;
 	struct scope *sc;
 	const struct entry *e;
-	int fd, rc = -1;
+	ssize_t rc = -1;
 
-	if (c->journal_path == NULL)
-		return 0;
 	strbuf_init(&sb);
 	for (i = 0; i < N_BUCKETS; i++)
 		for (sc = c->buckets[i]; sc != NULL; sc = sc->next)
@@ -1125,11 +1136,36 @@ journal_compact(struct correlate *c)
 				if (record_entry(&sb, sc, e) == -1)
 					goto out;
 				n++;
+				if (sb.len >= SNAPSHOT_CHUNK) {
+					if (write_all(fd, sb.data, sb.len) == -1)
+						goto out;
+					strbuf_reset(&sb);
+				}
 			}
+	if (sb.len > 0 && write_all(fd, sb.data, sb.len) == -1)
+		goto out;
+	rc = (ssize_t)n;
+out:
+	strbuf_free(&sb);
+	return rc;
+}
+
+/*
+ * Rewrite the journal as a snapshot of the live entries: a temporary file,
+ * fsync'd, renamed over the journal.  On failure the old journal stays.
+ */
+static int
+journal_compact(struct correlate *c)
+{
+	ssize_t n = -1;
+	int fd, rc = -1;
+
+	if (c->journal_path == NULL)
+		return 0;
 	fd = open(c->journal_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto out;
-	if (write_all(fd, sb.data != NULL ? sb.data : "", sb.len) == -1 || fsync(fd) == -1 ||
+	if ((n = snapshot_write(c, fd)) == -1 || fsync(fd) == -1 ||
 	    rename(c->journal_tmp, c->journal_path) == -1) {
 		close(fd);
 		unlink(c->journal_tmp);
@@ -1139,14 +1175,13 @@ journal_compact(struct correlate *c)
 	if (c->journal_fd != -1)
 		close(c->journal_fd);
 	c->journal_fd = open(c->journal_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	c->journal_records = n;
+	c->journal_records = (size_t)n;
 	rc = c->journal_fd == -1 ? -1 : 0;
 out:
 	if (rc == -1) {
 		log_warn("correlate: cannot rewrite %s", c->journal_path);
 		c->st.journal_errors++;
 	}
-	strbuf_free(&sb);
 	return rc;
 }
 
