@@ -2,7 +2,7 @@
  * count.c: count the lines the daemon archived, as they arrive.
  *
  *   count -d DIR -n TARGET [-f DONEFILE] [-s STALL_MS] [-t TIMEOUT_S]
- *         [-p PID -m MARK]
+ *         [-p PID -m MARK [-M MARK2]]
  *
  * Every 20 ms, reads what was appended to the regular files in DIR (files
  * may appear while it runs) and counts LFs.  Stops when TARGET lines are
@@ -13,7 +13,8 @@
  * where E is the CLOCK_REALTIME time of the poll that first saw the last
  * line: the end of the end-to-end measurement.  With -p and -m, the line
  * adds rss_mark_kb=R1 rss_end_kb=R2: VmRSS of process PID at the poll that
- * first saw MARK lines, and at the end (0 when it could not be read).
+ * first saw MARK lines, and at the end (0 when it could not be read);
+ * with -M also rss_mark2_kb=R3 at MARK2 lines.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -118,15 +119,15 @@ main(int argc, char **argv)
 {
 	struct tracked files[FILES_MAX];
 	const char *dir = NULL, *donefile = NULL, *reason;
-	uint64_t target = 0, lines = 0, stall_ms = 3000, timeout_s = 600, mark = 0;
-	unsigned long rss_mark = 0;
+	uint64_t target = 0, lines = 0, stall_ms = 3000, timeout_s = 600, mark = 0, mark2 = 0;
+	unsigned long rss_mark = 0, rss_mark2 = 0;
 	long pid = 0;
 	uint64_t t_start, t_poll, t_last = 0, t_quiet_since = 0;
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
 	char *buf;
 	int ch, nt = 0, done_seen = 0;
 
-	while ((ch = getopt(argc, argv, "d:f:m:n:p:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:f:m:M:n:p:s:t:")) != -1) {
 		switch (ch) {
 		case 'd':
 			dir = optarg;
@@ -136,6 +137,9 @@ main(int argc, char **argv)
 			break;
 		case 'm':
 			mark = strtoull(optarg, NULL, 10);
+			break;
+		case 'M':
+			mark2 = strtoull(optarg, NULL, 10);
 			break;
 		case 'n':
 			target = strtoull(optarg, NULL, 10);
@@ -151,7 +155,7 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: count -d dir -n target [-f donefile] "
-			    "[-s stall_ms] [-t timeout_s] [-p pid -m mark]\n");
+			    "[-s stall_ms] [-t timeout_s] [-p pid -m mark [-M mark2]]\n");
 			return 2;
 		}
 	}
@@ -171,6 +175,8 @@ main(int argc, char **argv)
 		}
 		if (pid > 0 && mark > 0 && rss_mark == 0 && lines >= mark)
 			rss_mark = rss_kb(pid);
+		if (pid > 0 && mark2 > 0 && rss_mark2 == 0 && lines >= mark2)
+			rss_mark2 = rss_kb(pid);
 		if (lines >= target) {
 			reason = "target";
 			break;
@@ -197,6 +203,8 @@ main(int argc, char **argv)
 	    (unsigned long long)(t_last ? t_last : now_realtime()), reason);
 	if (pid > 0 && mark > 0)
 		printf(" rss_mark_kb=%lu rss_end_kb=%lu", rss_mark, rss_kb(pid));
+	if (pid > 0 && mark2 > 0)
+		printf(" rss_mark2_kb=%lu", rss_mark2);
 	printf("\n");
 	free(buf);
 	return 0;
