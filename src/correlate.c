@@ -130,6 +130,7 @@ struct correlate {
 	size_t journal_records;
 	bool replaying;
 	int64_t full_swept;   /* receipt clock of the last sweep_all when full */
+	size_t n_scopes;      /* scopes holding at least one entry (between facts) */
 	struct correlate_stats st;
 };
 
@@ -222,7 +223,40 @@ scope_find(struct correlate *c, const char *key, bool create)
 	TAILQ_INIT(&sc->sessions);
 	sc->next = c->buckets[h];
 	c->buckets[h] = sc;
+	c->n_scopes++;
 	return sc;
+}
+
+/* Free *pp, a scope of c with no entries left (so no sessions, no groups). */
+static void
+scope_free_at(struct correlate *c, struct scope **pp)
+{
+	struct scope *sc = *pp;
+
+	*pp = sc->next;
+	expiry_heap_free(&sc->expiry);
+	free(sc->name);
+	free(sc);
+	c->n_scopes--;
+}
+
+/*
+ * Drop sc when nothing is left in it: a scope lives only as long as one
+ * of its entries, so the scopes are bounded by max_entries whatever host
+ * names senders make up.
+ */
+static void
+scope_release(struct correlate *c, struct scope *sc)
+{
+	struct scope **pp;
+
+	if (!LIST_EMPTY(&sc->entries))
+		return;
+	for (pp = &c->buckets[hash_key(sc->name)]; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == sc) {
+			scope_free_at(c, pp);
+			return;
+		}
 }
 
 /* Copy at most max bytes of a slice, NUL-terminated, to buf + *pos. */
@@ -462,9 +496,16 @@ sweep_all(struct correlate *c, int64_t now)
 	size_t i;
 	struct scope *sc;
 
+	struct scope **pp;
+
 	for (i = 0; i < N_BUCKETS; i++)
-		for (sc = c->buckets[i]; sc != NULL; sc = sc->next)
+		for (pp = &c->buckets[i]; (sc = *pp) != NULL;) {
 			scope_sweep(c, sc, now);
+			if (LIST_EMPTY(&sc->entries))
+				scope_free_at(c, pp);
+			else
+				pp = &sc->next;
+		}
 }
 
 /* Keep e in sc, or drop it (counted) when the state is full. */
@@ -1012,6 +1053,7 @@ apply_fact(struct correlate *c, const struct correlate_fact *f, struct correlate
 	case DETECT_FACT_NONE:
 		break;
 	}
+	scope_release(c, sc);
 }
 
 /* ---- the journal ------------------------------------------------------- */
@@ -1395,10 +1437,7 @@ correlate_free(struct correlate *c)
 
 			while (!LIST_EMPTY(&sc->entries))
 				entry_unlink(c, LIST_FIRST(&sc->entries));
-			expiry_heap_free(&sc->expiry);
-			c->buckets[i] = sc->next;
-			free(sc->name);
-			free(sc);
+			scope_free_at(c, &c->buckets[i]);
 		}
 	}
 	for (i = 0; i < c->n_baseline; i++) {
@@ -1438,6 +1477,7 @@ correlate_get_stats(struct correlate *c, struct correlate_stats *st)
 	pthread_mutex_lock(&c->lock);
 	*st = c->st;
 	st->entries = c->n_entries;
+	st->scopes = c->n_scopes;
 	st->visits += key_index_visits(c->index);
 	pthread_mutex_unlock(&c->lock);
 }

@@ -119,6 +119,7 @@ struct correlate_stats {
 	uint64_t journal_errors; /* journal writes that failed */
 	uint64_t bad_records;    /* journal records skipped at replay */
 	uint64_t visits;         /* entries and index nodes looked at (the tests bound it) */
+	uint64_t scopes;         /* hosts with state now (a host with none is forgotten) */
 };
 
 /*

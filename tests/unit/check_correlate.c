@@ -930,6 +930,59 @@ thread_main(void *p)
 	return NULL;
 }
 
+static uint64_t
+scopes(struct correlate *c)
+{
+	struct correlate_stats st;
+
+	correlate_get_stats(c, &st);
+	return st.scopes;
+}
+
+/*
+ * A host is forgotten once it holds nothing: 5,000 made-up host names
+ * whose facts keep nothing leave no scope behind, and scopes whose
+ * entries expire or are deleted go with them.
+ */
+START_TEST(test_scopes_bounded)
+{
+	struct correlate_settings s = settings();
+	struct correlate *c = new_correlate(&s);
+	struct correlate_result res;
+	char host[32];
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		snprintf(host, sizeof(host), "made-up-%d.example", i);
+		/* a deletion of an unknown account and a session without actor keep nothing */
+		observe(c, DETECT_FACT_ACCOUNT_DELETED, host, "nobody", NULL, NULL, 1, &res);
+		observe(c, DETECT_FACT_SESSION, host, NULL, NULL, NULL, 1, &res);
+	}
+	ck_assert_uint_eq(entries(c), 0);
+	ck_assert_uint_eq(scopes(c), 0);
+	/* two hosts with a creation each: two scopes; one deleted, one expired */
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_CREATED, "a", "x", NULL, NULL, 10, &res),
+	    0);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_CREATED, "b", "y", NULL, NULL, 10, &res),
+	    0);
+	ck_assert_uint_eq(scopes(c), 2);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_DELETED, "a", "x", NULL, NULL, 20, &res),
+	    1);
+	ck_assert_uint_eq(scopes(c), 1);
+	/* past b's window: the next fact anywhere that fills the state... or b's own */
+	observe(c, DETECT_FACT_ACCOUNT_DELETED, "b", "other", NULL, NULL, 3700, &res);
+	ck_assert_uint_eq(entries(c), 0);
+	ck_assert_uint_eq(scopes(c), 0);
+	/* a scope comes back as it was: a new creation on "a" correlates as before */
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_CREATED, "a", "z", NULL, NULL, 3800, &res),
+	    0);
+	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_DELETED, "a", "z", NULL, NULL, 3810, &res),
+	    1);
+	ck_assert_uint_eq(scopes(c), 0);
+	correlate_free(c);
+}
+END_TEST
+
 START_TEST(test_threads)
 {
 	struct correlate_settings s = settings();
@@ -984,6 +1037,7 @@ correlate_suite(void)
 	tcase_add_test(tc, test_index_replay);
 	tcase_add_test(tc, test_index_overflow);
 	tcase_add_test(tc, test_index_work_per_fact);
+	tcase_add_test(tc, test_scopes_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
