@@ -948,35 +948,33 @@ START_TEST(test_scopes_bounded)
 {
 	struct correlate_settings s = settings();
 	struct correlate *c = new_correlate(&s);
-	struct correlate_result res;
 	char host[32];
 	int i;
 
 	for (i = 0; i < 5000; i++) {
 		snprintf(host, sizeof(host), "made-up-%d.example", i);
 		/* a deletion of an unknown account and a session without actor keep nothing */
-		observe(c, DETECT_FACT_ACCOUNT_DELETED, host, "nobody", NULL, NULL, 1, &res);
-		observe(c, DETECT_FACT_SESSION, host, NULL, NULL, NULL, 1, &res);
+		count(c, DETECT_FACT_ACCOUNT_DELETED, host, "nobody", NULL, 1);
+		count(c, DETECT_FACT_SESSION, host, NULL, NULL, 1);
 	}
 	ck_assert_uint_eq(entries(c), 0);
 	ck_assert_uint_eq(scopes(c), 0);
 	/* two hosts with a creation each: two scopes; one deleted, one expired */
-	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_CREATED, "a", "x", NULL, NULL, 10, &res),
-	    0);
-	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_CREATED, "b", "y", NULL, NULL, 10, &res),
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "a", "x", NULL, 10), 0);
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "b", "y", NULL, 10),
 	    0);
 	ck_assert_uint_eq(scopes(c), 2);
-	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_DELETED, "a", "x", NULL, NULL, 20, &res),
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "a", "x", NULL, 20),
 	    1);
 	ck_assert_uint_eq(scopes(c), 1);
 	/* past b's window: the next fact anywhere that fills the state... or b's own */
-	observe(c, DETECT_FACT_ACCOUNT_DELETED, "b", "other", NULL, NULL, 3700, &res);
+	count(c, DETECT_FACT_ACCOUNT_DELETED, "b", "other", NULL, 3700);
 	ck_assert_uint_eq(entries(c), 0);
 	ck_assert_uint_eq(scopes(c), 0);
 	/* a scope comes back as it was: a new creation on "a" correlates as before */
-	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_CREATED, "a", "z", NULL, NULL, 3800, &res),
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "a", "z", NULL, 3800),
 	    0);
-	ck_assert_uint_eq(observe(c, DETECT_FACT_ACCOUNT_DELETED, "a", "z", NULL, NULL, 3810, &res),
+	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "a", "z", NULL, 3810),
 	    1);
 	ck_assert_uint_eq(scopes(c), 0);
 	correlate_free(c);
