@@ -27,8 +27,13 @@
 #define SESSIONS_PER_SCOPE 16
 /* A journal record longer than this is damaged. */
 #define RECORD_MAX (16 * 1024)
-#define N_BUCKETS 1024
 #define JOURNAL_NAME "correlate.journal"
+/*
+ * Times a journal record may hold (9999-12-31T23:59:59Z): anything else is
+ * damage, and the arithmetic of the windows never overflows on it.
+ */
+#define TIME_MAX_S 253402300799LL
+#define TIME_MAX_US (TIME_MAX_S * 1000000LL)
 
 static const struct correlation corr_created_admin = {
 	"correlate-created-then-admin",
@@ -62,9 +67,10 @@ enum entry_kind { ENTRY_CREATED, ENTRY_MEMBER, ENTRY_SESSION };
 /*
  * What a key of c->index is (with the scope as its owner): the created and
  * member entries by account name and by account id, the admin groups by
- * name without case.
+ * name without case; and the scopes themselves by name (with c as owner).
  */
-enum key_tag { KEY_CREATED_NAME, KEY_CREATED_ID, KEY_MEMBER_NAME, KEY_MEMBER_ID, KEY_GROUP };
+enum key_tag { KEY_CREATED_NAME, KEY_CREATED_ID, KEY_MEMBER_NAME, KEY_MEMBER_ID, KEY_GROUP,
+	KEY_SCOPE };
 
 struct admin_group;
 
@@ -100,8 +106,14 @@ struct admin_group {
 	char name[];          /* as the first member gave it */
 };
 
+/*
+ * A host's state.  Its name comes from the network, so scopes are found
+ * through c->index (keyed SipHash, never one long chain) and listed in
+ * c->scopes for the sweeps.
+ */
 struct scope {
-	struct scope *next;   /* bucket chain */
+	struct key_node node; /* KEY_SCOPE in c->index */
+	LIST_ENTRY(scope) all; /* in c->scopes */
 	char *name;           /* the key: lower case, cut at the first '.' */
 	LIST_HEAD(, entry) entries;
 	TAILQ_HEAD(session_list, entry) sessions; /* newest first */
@@ -119,8 +131,8 @@ struct baseline_entry {
 struct correlate {
 	pthread_mutex_t lock;
 	struct correlate_settings set; /* strings owned */
-	struct scope *buckets[N_BUCKETS];
-	struct key_index *index; /* the entries and admin groups of every scope */
+	LIST_HEAD(, scope) scopes; /* every scope */
+	struct key_index *index; /* the scopes, their entries and admin groups */
 	size_t n_entries;
 	uint64_t seq;         /* of the last entry kept */
 	struct baseline_entry *baseline;
@@ -135,6 +147,9 @@ struct correlate {
 };
 
 /* ---- small helpers ----------------------------------------------------- */
+
+/* The scope, entry or admin group that a node is part of. */
+#define CONTAINER_OF(p, type, member) ((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 static void __attribute__((format(printf, 3, 4)))
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -168,19 +183,6 @@ str_eq_fold(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
-/* FNV-1a of the scope key. */
-static size_t
-hash_key(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h % N_BUCKETS;
-}
-
 /* The scope key of a host name: cut at its first '.', lower case. */
 static void
 scope_key(struct slice s, char *out, size_t cap)
@@ -208,12 +210,17 @@ static bool in_baseline(const struct correlate *c, const char *scope, const char
 static struct scope *
 scope_find(struct correlate *c, const char *key, bool create)
 {
-	size_t h = hash_key(key);
+	size_t len = strlen(key);
+	uint64_t h = key_index_hash(c->index, c, KEY_SCOPE, key, len, false);
+	struct key_node *n;
 	struct scope *sc;
 
-	for (sc = c->buckets[h]; sc != NULL; sc = sc->next)
+	for (n = key_index_first(c->index, c, KEY_SCOPE, h); n != NULL;
+	    n = key_index_next(c->index, n)) {
+		sc = CONTAINER_OF(n, struct scope, node);
 		if (strcmp(sc->name, key) == 0)
 			return sc;
+	}
 	if (!create || (sc = calloc(1, sizeof(*sc))) == NULL)
 		return NULL;
 	if ((sc->name = strdup(key)) == NULL) {
@@ -221,19 +228,18 @@ scope_find(struct correlate *c, const char *key, bool create)
 		return NULL;
 	}
 	TAILQ_INIT(&sc->sessions);
-	sc->next = c->buckets[h];
-	c->buckets[h] = sc;
+	key_index_insert(c->index, &sc->node, c, KEY_SCOPE, h);
+	LIST_INSERT_HEAD(&c->scopes, sc, all);
 	c->n_scopes++;
 	return sc;
 }
 
-/* Free *pp, a scope of c with no entries left (so no sessions, no groups). */
+/* Free sc, a scope of c with no entries left (so no sessions, no groups). */
 static void
-scope_free_at(struct correlate *c, struct scope **pp)
+scope_free(struct correlate *c, struct scope *sc)
 {
-	struct scope *sc = *pp;
-
-	*pp = sc->next;
+	key_index_remove(c->index, &sc->node);
+	LIST_REMOVE(sc, all);
 	expiry_heap_free(&sc->expiry);
 	free(sc->name);
 	free(sc);
@@ -248,15 +254,8 @@ scope_free_at(struct correlate *c, struct scope **pp)
 static void
 scope_release(struct correlate *c, struct scope *sc)
 {
-	struct scope **pp;
-
-	if (!LIST_EMPTY(&sc->entries))
-		return;
-	for (pp = &c->buckets[hash_key(sc->name)]; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == sc) {
-			scope_free_at(c, pp);
-			return;
-		}
+	if (LIST_EMPTY(&sc->entries))
+		scope_free(c, sc);
 }
 
 /* Copy at most max bytes of a slice, NUL-terminated, to buf + *pos. */
@@ -342,9 +341,6 @@ span_us(int64_t a, int64_t b)
 {
 	return a > b ? a - b : b - a;
 }
-
-/* The entry or admin group that a node is part of. */
-#define CONTAINER_OF(p, type, member) ((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 static unsigned
 name_tag(enum entry_kind kind)
@@ -490,22 +486,22 @@ scope_sweep(struct correlate *c, struct scope *sc, int64_t now)
 	}
 }
 
+/*
+ * Sweep every scope and free those left empty, except keep (NULL: none):
+ * the scope a fact is being applied to may be empty until the fact's own
+ * entry is linked, and its caller still holds it.
+ */
 static void
-sweep_all(struct correlate *c, int64_t now)
+sweep_all(struct correlate *c, int64_t now, struct scope *keep)
 {
-	size_t i;
-	struct scope *sc;
+	struct scope *sc, *next;
 
-	struct scope **pp;
-
-	for (i = 0; i < N_BUCKETS; i++)
-		for (pp = &c->buckets[i]; (sc = *pp) != NULL;) {
-			scope_sweep(c, sc, now);
-			if (LIST_EMPTY(&sc->entries))
-				scope_free_at(c, pp);
-			else
-				pp = &sc->next;
-		}
+	for (sc = LIST_FIRST(&c->scopes); sc != NULL; sc = next) {
+		next = LIST_NEXT(sc, all);
+		scope_sweep(c, sc, now);
+		if (sc != keep && LIST_EMPTY(&sc->entries))
+			scope_free(c, sc);
+	}
 }
 
 /* Keep e in sc, or drop it (counted) when the state is full. */
@@ -519,7 +515,7 @@ entry_keep(struct correlate *c, struct scope *sc, struct entry *e, int64_t now)
 	 * state (a bulk provisioning run) would walk every scope.
 	 */
 	if (c->n_entries >= c->set.max_entries && now > c->full_swept) {
-		sweep_all(c, now);
+		sweep_all(c, now, sc);
 		c->full_swept = now;
 	}
 	if (c->n_entries >= c->set.max_entries || entry_reserve(c, sc, e) == -1) {
@@ -1166,24 +1162,23 @@ static ssize_t
 snapshot_write(struct correlate *c, int fd)
 {
 	struct strbuf sb;
-	size_t i, n = 0;
+	size_t n = 0;
 	struct scope *sc;
 	const struct entry *e;
 	ssize_t rc = -1;
 
 	strbuf_init(&sb);
-	for (i = 0; i < N_BUCKETS; i++)
-		for (sc = c->buckets[i]; sc != NULL; sc = sc->next)
-			LIST_FOREACH(e, &sc->entries, link) {
-				if (record_entry(&sb, sc, e) == -1)
+	LIST_FOREACH(sc, &c->scopes, all)
+		LIST_FOREACH(e, &sc->entries, link) {
+			if (record_entry(&sb, sc, e) == -1)
+				goto out;
+			n++;
+			if (sb.len >= SNAPSHOT_CHUNK) {
+				if (write_all(fd, sb.data, sb.len) == -1)
 					goto out;
-				n++;
-				if (sb.len >= SNAPSHOT_CHUNK) {
-					if (write_all(fd, sb.data, sb.len) == -1)
-						goto out;
-					strbuf_reset(&sb);
-				}
+				strbuf_reset(&sb);
 			}
+		}
 	if (sb.len > 0 && write_all(fd, sb.data, sb.len) == -1)
 		goto out;
 	rc = (ssize_t)n;
@@ -1289,7 +1284,8 @@ replay_record(struct correlate *c, char *line)
 			return -1;
 	}
 	if ((f[0][0] != 'F' && f[0][0] != 'E') || f[0][1] != '\0' || v[0] < 1 ||
-	    v[0] > DETECT_FACT_SESSION)
+	    v[0] > DETECT_FACT_SESSION || v[2] < 0 || v[2] > TIME_MAX_S || v[3] < 0 ||
+	    v[3] > 2 * TIME_MAX_S || v[4] < -TIME_MAX_US || v[4] > TIME_MAX_US)
 		return -1;
 	for (i = 6; i < RECORD_FIELDS; i++)
 		len[i] = unescape(f[i]);
@@ -1317,12 +1313,16 @@ replay_record(struct correlate *c, char *line)
 		if (v[0] > ENTRY_SESSION + 1)
 			return -1;
 		scope_key(fact.scope, key, sizeof(key));
-		if ((sc = scope_find(c, key, true)) == NULL ||
-		    (e = entry_new((enum entry_kind)(v[0] - 1), &fact, fact.actor)) == NULL)
+		if ((sc = scope_find(c, key, true)) == NULL)
 			return -1;
+		if ((e = entry_new((enum entry_kind)(v[0] - 1), &fact, fact.actor)) == NULL) {
+			scope_release(c, sc);
+			return -1;
+		}
 		e->done = v[1] != 0;
 		e->expires = v[3];
 		entry_keep(c, sc, e, fact.received);
+		scope_release(c, sc); /* when the state was full */
 	}
 	return 0;
 }
@@ -1376,7 +1376,7 @@ journal_open(struct correlate *c, int64_t now, char *err, size_t errlen)
 	snprintf(c->journal_tmp, n, "%s/%s.tmp", dir, JOURNAL_NAME);
 	if (journal_replay(c, err, errlen) == -1)
 		return -1;
-	sweep_all(c, now);
+	sweep_all(c, now, NULL);
 	if (journal_compact(c) == -1) {
 		set_err(err, errlen, "correlate state_dir %s: cannot write %s: %s", dir,
 		    c->journal_tmp, strerror(errno));
@@ -1397,6 +1397,7 @@ correlate_new(const struct correlate_settings *s, int64_t now, char *err, size_t
 		return NULL;
 	}
 	pthread_mutex_init(&c->lock, NULL);
+	LIST_INIT(&c->scopes);
 	c->journal_fd = -1;
 	if ((c->index = key_index_new()) == NULL) {
 		set_err(err, errlen, "out of memory");
@@ -1427,18 +1428,15 @@ fail:
 void
 correlate_free(struct correlate *c)
 {
+	struct scope *sc;
 	size_t i;
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < N_BUCKETS; i++) {
-		while (c->buckets[i] != NULL) {
-			struct scope *sc = c->buckets[i];
-
-			while (!LIST_EMPTY(&sc->entries))
-				entry_unlink(c, LIST_FIRST(&sc->entries));
-			scope_free_at(c, &c->buckets[i]);
-		}
+	while ((sc = LIST_FIRST(&c->scopes)) != NULL) {
+		while (!LIST_EMPTY(&sc->entries))
+			entry_unlink(c, LIST_FIRST(&sc->entries));
+		scope_free(c, sc);
 	}
 	for (i = 0; i < c->n_baseline; i++) {
 		free(c->baseline[i].scope);

@@ -20,6 +20,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "correlate.h"
 #include "deliver.h"
 #include "detect.h"
 #include "json_writer.h"
@@ -380,6 +381,36 @@ metrics_webhooks(struct metrics_writer *w, const struct metrics_source *src)
 	free(st);
 }
 
+/* The correlator's state and what it could not keep (its bound is max_entries). */
+static void
+metrics_correlate(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char dname[] = "logward_correlate_dropped_total";
+	struct correlate_stats st;
+	struct metrics_label l = { "reason", "max_entries" };
+
+	if (src->correlate == NULL)
+		return;
+	correlate_get_stats(src->correlate, &st);
+	mw_family(w, "logward_correlate_entries", "gauge",
+	    "Facts the correlator holds now (bounded by correlate max_entries).");
+	mw_sample(w, "logward_correlate_entries", NULL, 0, st.entries);
+	mw_family(w, "logward_correlate_scopes", "gauge", "Hosts with correlation state now.");
+	mw_sample(w, "logward_correlate_scopes", NULL, 0, st.scopes);
+	mw_family(w, "logward_correlate_facts_total", "counter",
+	    "Facts (account created, deleted, admin added, session) seen by the correlator.");
+	mw_sample(w, "logward_correlate_facts_total", NULL, 0, st.facts);
+	mw_family(w, dname, "counter",
+	    "Facts the correlator could not keep, by reason (max_entries: the state was full).");
+	mw_sample(w, dname, &l, 1, st.overflow);
+	mw_family(w, "logward_correlate_journal_errors_total", "counter",
+	    "Writes of the correlation journal that failed.");
+	mw_sample(w, "logward_correlate_journal_errors_total", NULL, 0, st.journal_errors);
+	mw_family(w, "logward_correlate_journal_damaged_records_total", "counter",
+	    "Damaged journal records skipped when the state was read back at start-up.");
+	mw_sample(w, "logward_correlate_journal_damaged_records_total", NULL, 0, st.bad_records);
+}
+
 /* Whether the last reload took, and how many did or did not (Prometheus' own names). */
 static void
 metrics_reloads(struct metrics_writer *w, const struct metrics_source *src)
@@ -428,6 +459,7 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	metrics_limits(&w, src);
 	metrics_alerts(&w, src);
 	metrics_webhooks(&w, src);
+	metrics_correlate(&w, src);
 	return w.failed ? -1 : 0;
 }
 

@@ -18,6 +18,7 @@
 #include <time.h>
 
 struct event_base;
+struct correlate;
 struct deliver;
 struct detect_set;
 struct input_stats;
@@ -36,6 +37,7 @@ struct metrics_source {
 	size_t n_inputs;
 	const struct detect_set *detect; /* NULL: no alert series */
 	const struct deliver *deliver;   /* NULL: no webhook series */
+	struct correlate *correlate;     /* NULL: no correlation series */
 	const char *version;             /* build_info's version label */
 	time_t last_reload;              /* start-up or the last successful reload */
 	bool last_reload_failed;         /* the last SIGHUP kept the running configuration */

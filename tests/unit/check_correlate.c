@@ -502,11 +502,18 @@ START_TEST(test_journal_damage)
 	ck_assert_ptr_nonnull(fp);
 	fputs("F\t9\t0\t1\t0\t1\th\tx\t\t\t\tr\traw\n", fp);   /* unknown kind */
 	fputs("garbage\n", fp);
+	/* times out of range: the window arithmetic would overflow on them */
+	fputs("F\t1\t0\t9223372036854775807\t0\t1\th\tx\t\t\t\tr\traw\n", fp);
+	fputs("F\t1\t0\t-1\t0\t1\th\tx\t\t\t\tr\traw\n", fp);
+	fputs("F\t1\t0\t1\t0\t-9223372036854775807\th\tx\t\t\t\tr\traw\n", fp);
+	fputs("E\t1\t0\t1\t9223372036854775807\t1\th\tx\t\t\t\tr\traw\n", fp);
+	fputs("E\t9\t0\t1\t0\t1\th\tx\t\t\t\tr\traw\n", fp); /* unknown entry kind */
 	fputs("F\t1\t0\t1700000001\t0\t1700000001000000\th\tz", fp); /* torn: no LF */
 	fclose(fp);
 	c = new_correlate(&s);
 	correlate_get_stats(c, &st);
-	ck_assert_uint_eq(st.bad_records, 3);
+	ck_assert_uint_eq(st.bad_records, 8);
+	ck_assert_uint_eq(st.scopes, 1); /* a skipped record leaves no host behind */
 	ck_assert_uint_eq(st.entries, 1);
 	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_DELETED, "h", "a", NULL, 10), 1);
 	correlate_free(c);
@@ -981,6 +988,83 @@ START_TEST(test_scopes_bounded)
 }
 END_TEST
 
+/*
+ * The state full of made-up hosts, then one more host (issue 13: the
+ * 17th host of max_entries 16, or the 10,001st of the default, crashed
+ * the daemon, and again at every restart on the journal it left): the
+ * fact past the bound is dropped and counted, for every kind of fact, and
+ * a restart on that journal gives the same state.
+ */
+static void
+fill_new_hosts(size_t max, const enum detect_fact kind)
+{
+	struct correlate_settings s = settings();
+	struct correlate_result res;
+	struct correlate_stats st;
+	struct test_fact tf = {NULL, "acct", NULL, "sudo", "alice", 5, 5};
+	struct correlate *c;
+	uint64_t overflow;
+	char host[32];
+	size_t i;
+
+	s.state_dir = dir;
+	s.max_entries = max;
+	c = new_correlate(&s);
+	for (i = 0; i < max + 10; i++) {
+		snprintf(host, sizeof(host), "host%zu", i);
+		tf.scope = host;
+		observe_fact(c, kind, &tf, &res);
+		correlate_result_clear(&res);
+	}
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, max);
+	ck_assert_uint_eq(st.scopes, max);
+	ck_assert_uint_eq(st.overflow, 10);
+	correlate_free(c);
+
+	/* the restart on the journal it left, then past the bound again */
+	c = new_correlate(&s);
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, max);
+	ck_assert_uint_eq(st.scopes, max);
+	ck_assert_uint_eq(st.bad_records, 0);
+	overflow = st.overflow; /* the replay drops what the first run dropped */
+	for (i = 0; i < 10; i++) {
+		snprintf(host, sizeof(host), "again%zu", i);
+		tf.scope = host;
+		observe_fact(c, kind, &tf, &res);
+		correlate_result_clear(&res);
+	}
+	correlate_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, max);
+	ck_assert_uint_eq(st.scopes, max);
+	ck_assert_uint_eq(st.overflow, overflow + 10);
+	if (kind != DETECT_FACT_ADMIN_MEMBER_ADDED) {
+		/* past the window: the sweep of a full state makes room for new hosts */
+		tf.rcv = tf.ev = 4000;
+		for (i = 0; i < 10; i++) {
+			snprintf(host, sizeof(host), "later%zu", i);
+			tf.scope = host;
+			observe_fact(c, kind, &tf, &res);
+			correlate_result_clear(&res);
+		}
+		correlate_get_stats(c, &st);
+		ck_assert_uint_eq(st.entries, max < 10 ? max : 10);
+		ck_assert_uint_eq(st.scopes, max < 10 ? max : 10);
+	}
+	correlate_free(c);
+}
+
+START_TEST(test_full_new_hosts)
+{
+	static const enum detect_fact kinds[] = {DETECT_FACT_SESSION,
+	    DETECT_FACT_ACCOUNT_CREATED, DETECT_FACT_ADMIN_MEMBER_ADDED};
+	const size_t max[] = {1, 16, 10000};
+
+	fill_new_hosts(max[_i / 3], kinds[_i % 3]);
+}
+END_TEST
+
 START_TEST(test_threads)
 {
 	struct correlate_settings s = settings();
@@ -1020,6 +1104,7 @@ correlate_suite(void)
 	tcase_add_test(tc, test_short_lived);
 	tcase_add_test(tc, test_account_by_id);
 	tcase_add_test(tc, test_bounds);
+	tcase_add_loop_test(tc, test_full_new_hosts, 0, 9);
 	tcase_add_test(tc, test_actor_from_session);
 	tcase_add_test(tc, test_threshold_and_unknown);
 	tcase_add_test(tc, test_baseline_errors);
