@@ -26,6 +26,7 @@
 #include "correlate.h"
 #include "daemon.h"
 #include "deliver.h"
+#include "file_modes.h"
 #include "detect.h"
 #include "listen_tcp.h"
 #include "listen_udp.h"
@@ -943,6 +944,7 @@ daemon_run(struct conf *conf, const char *rules_override)
 	d.deliver_conf = conf;
 	if (privilege_plan(conf, &priv, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	file_modes_warn(conf);
 	daemon_fd_limit(conf);
 	d.rules_override = rules_override;
 	if (evthread_use_pthreads() == -1)

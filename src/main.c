@@ -18,6 +18,7 @@
 #include "correlate.h"
 #include "daemon.h"
 #include "deliver.h"
+#include "file_modes.h"
 #include "detect.h"
 #include "framing.h"
 #include "json_writer.h"
@@ -279,6 +280,8 @@ main(int argc, char *argv[])
 			rc = -1;
 		if (rc == 0)
 			rc = deliver_check_files(conf, err, sizeof(err));
+		if (rc == 0)
+			file_modes_warn(conf);
 		if (rc == -1) {
 			log_warnx("%s", err);
 			processor_fini(&proc);
