@@ -24,6 +24,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fuzz_dir[64];
 
+/* Remove the per-process directory when libFuzzer exits. */
+static void
+fuzz_cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fuzz_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", fuzz_dir);
+}
+
 static const char *const fuzz_groups[] = {"sudo", "wheel", "Domain Admins", ""};
 
 static struct slice
@@ -98,10 +109,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	if (fuzz_dir[0] == '\0') {
-		snprintf(fuzz_dir, sizeof(fuzz_dir), "/tmp/fuzz_correlate.%ld", (long)getpid());
+		/* on tmpfs when there is one: the journal is fsync'd at every start */
+		snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/fuzz_correlate.%ld",
+		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
 		snprintf(path, sizeof(path), "mkdir -p '%s'", fuzz_dir);
 		if (system(path) != 0)
 			abort();
+		atexit(fuzz_cleanup);
 	}
 	snprintf(path, sizeof(path), "%s/correlate.journal", fuzz_dir);
 	unlink(path);
