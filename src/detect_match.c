@@ -1,0 +1,250 @@
+/*
+ * detect_match.c: the matcher (detect_set.h): the detections listed under
+ * an event's rule tags, their conditions held against its fields.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "detect_set.h"
+
+/* samehost: equal ignoring case after cutting each name at its first '.'. */
+static bool
+same_host(struct slice a, struct slice b)
+{
+	size_t la = detect_host_key_len(a.p, a.len), lb = detect_host_key_len(b.p, b.len), i;
+
+	if (la != lb || la == 0)
+		return false;
+	for (i = 0; i < la; i++)
+		if (lower((unsigned char)a.p[i]) != lower((unsigned char)b.p[i]))
+			return false;
+	return true;
+}
+
+/*
+ * regexec over a value.  REG_STARTEND bounds the match, but the string
+ * must still be NUL-terminated (sanitizers check it with strlen), so a
+ * slice of the frame is copied first.  Offsets in m are relative to v->s.p.
+ */
+static int
+detect_regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t *m)
+{
+	char buf[1024], *copy = buf;
+	const char *text = v->s.p;
+	int rc;
+
+	if (!v->terminated) {
+		if (v->s.len >= sizeof(buf) && (copy = malloc(v->s.len + 1)) == NULL)
+			return REG_ESPACE;
+		memcpy(copy, v->s.p, v->s.len);
+		copy[v->s.len] = '\0';
+		text = copy;
+	}
+	m[0].rm_so = 0;
+	m[0].rm_eo = (regoff_t)v->s.len;
+	rc = regexec(re, text, nm, m, REG_STARTEND);
+	if (copy != buf)
+		free(copy);
+	return rc;
+}
+
+/* Does the compiled regex match the value? */
+static bool
+regex_matches(const regex_t *re, const struct detect_value *v)
+{
+	regmatch_t m[1];
+
+	return detect_regex_run(re, v, 1, m) == 0;
+}
+
+/* Evaluate one condition on an event. */
+static bool
+cond_holds(const struct detect_cond *c, const struct detect_event *ev)
+{
+	struct detect_value v, w;
+	struct slice s;
+	size_t i;
+
+	if (!detect_field_value(ev, &c->field, &v))
+		return c->op->when_absent;
+	s = v.s;
+	switch (c->op->op) {
+	case OP_EXISTS:
+		return true;
+	case OP_MISSING:
+		return false;
+	case OP_EQ:
+	case OP_NE:
+		return (s.len == c->arg_len[0] && memcmp(s.p, c->args[0], s.len) == 0) ==
+		    (c->op->op == OP_EQ);
+	case OP_EQ_I:
+	case OP_NE_I:
+		return (s.len == c->arg_len[0] && equal_fold(s.p, c->args[0], s.len)) ==
+		    (c->op->op == OP_EQ_I);
+	case OP_IN:
+	case OP_NOT_IN:
+	case OP_IN_I:
+	case OP_NOT_IN_I:
+		for (i = 0; i < c->n_args; i++) {
+			if (s.len != c->arg_len[i])
+				continue;
+			if (c->op->fold ? equal_fold(s.p, c->args[i], s.len)
+					: memcmp(s.p, c->args[i], s.len) == 0)
+				return c->op->op == OP_IN || c->op->op == OP_IN_I;
+		}
+		return c->op->op == OP_NOT_IN || c->op->op == OP_NOT_IN_I;
+	case OP_CONTAINS:
+	case OP_CONTAINS_I:
+		return contains(s.p, s.len, c->args[0], c->arg_len[0], c->op->fold);
+	case OP_NOT_CONTAINS_I:
+		return !contains(s.p, s.len, c->args[0], c->arg_len[0], true);
+	case OP_STARTS_I:
+		return s.len >= c->arg_len[0] && equal_fold(s.p, c->args[0], c->arg_len[0]);
+	case OP_ENDS_I:
+		return s.len >= c->arg_len[0] &&
+		    equal_fold(s.p + s.len - c->arg_len[0], c->args[0], c->arg_len[0]);
+	case OP_REGEX:
+	case OP_NOT_REGEX:
+		return regex_matches(&c->re, &v) == (c->op->op == OP_REGEX);
+	case OP_SAMEHOST:
+	case OP_NOT_SAMEHOST:
+		if (!detect_field_value(ev, &c->other, &w))
+			return c->op->op == OP_NOT_SAMEHOST;
+		return same_host(s, w.s) == (c->op->op == OP_SAMEHOST);
+	}
+	return false;
+}
+
+/*
+ * The account a detection names: its target field, or capture group 1 of
+ * target_pattern in it (the whole match when the pattern has no group).
+ * With a target_pattern, no match means the detection does not hold.
+ */
+static bool
+detection_target(const struct detection *d, const struct detect_event *ev,
+    struct detect_result *res)
+{
+	struct field_ref f = {d->target, strlen(d->target), detect_header_of(d->target)};
+	struct detect_value v;
+	regmatch_t m[2];
+	res->target.p = NULL;
+	res->target.len = 0;
+	if (!detect_field_value(ev, &f, &v))
+		return !d->has_target_pattern;
+	if (v.s.p == v.num) {
+		/* a number: keep it in the result */
+		memcpy(res->num, v.num, sizeof(res->num));
+		v.s.p = res->num;
+	}
+	if (!d->has_target_pattern) {
+		res->target = v.s;
+		return true;
+	}
+	if (detect_regex_run(&d->target_re, &v, 2, m) != 0)
+		return false;
+	if (d->target_re.re_nsub >= 1 && m[1].rm_so >= 0)
+		m[0] = m[1];
+	res->target.p = v.s.p + m[0].rm_so;
+	res->target.len = (size_t)(m[0].rm_eo - m[0].rm_so);
+	return res->target.len > 0;
+}
+
+/* Every when holds, no unless holds, and the target pattern (if any) matches. */
+static bool
+detection_holds(const struct detection *d, const struct detect_event *ev,
+    struct detect_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_when; i++)
+		if (!cond_holds(&d->when[i], ev))
+			return false;
+	for (i = 0; i < d->n_unless; i++)
+		if (cond_holds(&d->unless[i], ev))
+			return false;
+	return detection_target(d, ev, res);
+}
+
+/* Severity order for detect_match: a silent detection ranks below low. */
+static int
+detection_rank(const struct detection *d)
+{
+	return d->silent ? -1 : (int)d->severity;
+}
+
+/* Binary search of the tag index; NULL when no detection lists the tag. */
+static const struct tag_entry *
+tag_find(const struct detect_set *s, const char *tag, size_t len)
+{
+	size_t lo = 0, hi = s->n_tags;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct tag_entry *e = &s->tags[mid];
+		size_t n = e->len < len ? e->len : len;
+		int c = memcmp(e->tag, tag, n);
+
+		if (c == 0)
+			c = e->len < len ? -1 : e->len > len ? 1 : 0;
+		if (c == 0)
+			return e;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int
+detect_match(const struct detect_set *s, const struct detect_event *ev,
+    struct detect_result *res)
+{
+	struct json_object *tags, *t;
+	struct detect_result cand;
+	const struct detection *best = NULL;
+	size_t i, j, n;
+
+	if (s == NULL || s->n_tags == 0 || ev->norm == NULL ||
+	    !json_object_object_get_ex(ev->norm, "event.tags", &tags) ||
+	    !json_object_is_type(tags, json_type_array))
+		return 0;
+	n = json_object_array_length(tags);
+	for (i = 0; i < n; i++) {
+		const struct tag_entry *e;
+		const char *tag;
+		size_t tlen;
+
+		t = json_object_array_get_idx(tags, i);
+		if (t == NULL || !json_object_is_type(t, json_type_string))
+			continue;
+		tag = json_object_get_string(t);
+		tlen = (size_t)json_object_get_string_len(t);
+		if ((e = tag_find(s, tag, tlen)) == NULL)
+			continue;
+		for (j = 0; j < e->n; j++) {
+			const struct detection *d = &s->dets[e->dets[j]];
+
+			if (best != NULL && (detection_rank(d) < detection_rank(best) ||
+			    (detection_rank(d) == detection_rank(best) && d->index >= best->index)))
+				continue;
+			if (!detection_holds(d, ev, &cand))
+				continue;
+			best = d;
+			*res = cand;
+			if (cand.target.p >= cand.num &&
+			    cand.target.p < cand.num + sizeof(cand.num))
+				res->target.p = res->num + (cand.target.p - cand.num);
+			res->detection = d;
+			res->tag.p = tag;
+			res->tag.len = tlen;
+		}
+	}
+	return best != NULL;
+}
+

@@ -1,0 +1,198 @@
+/*
+ * detect_set.h: the insides of a detection set, shared by the detection
+ * files and by no other module (others use detect.h):
+ *
+ *   detect.c         the loader: detections files through libConfuse,
+ *                    techniques, the tag index, the accessors
+ *   detect_cond.c    the condition compiler: "FIELD OP ARGS" to a
+ *                    detect_cond, once at load
+ *   detect_field.c   field lookup in an event: header fields and paths
+ *                    into liblognorm's fields (process.c and alert.c too)
+ *   detect_match.c   the matcher: the detections of an event's rule tags
+ *   detect_redact.c  the redaction filter: every redact pattern in one
+ *                    alternation, so a clean line costs one regexec
+ */
+#ifndef LOGWARD_DETECT_SET_H
+#define LOGWARD_DETECT_SET_H
+
+#include <regex.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "detect.h"
+
+#define DETECTIONS_SUFFIX ".detections"
+#define RULEBASE_SUFFIX ".rulebase"
+/* Bounds of what a detections file may hold. */
+#define DETECT_MAX_FILE (1024 * 1024)
+#define DETECT_PATH_MAX 255
+#define DETECT_PATH_SEGMENTS 16
+#define DETECT_MAX_ARGS 1024
+#define DETECT_MAX_CONDS 64
+/*
+ * Hidden options: a '#' starts a comment, so no file can set them (a '|',
+ * as conf.c uses, would be taken for a section path by cfg_getint).
+ */
+#define OPT_LINE "#line"
+#define OPT_TECHNIQUE_LINE "#technique_line"
+
+/* The header fields a condition may name, after liblognorm's fields. */
+enum header_field {
+	HDR_NONE = 0,
+	HDR_APPNAME,
+	HDR_HOSTNAME,
+	HDR_PROCID,
+	HDR_MSGID,
+	HDR_FACILITY,
+	HDR_SEVERITY,
+	HDR_HOST_HOSTNAME,
+	HDR_SOURCE_IP,
+	HDR_MESSAGE,
+};
+
+enum cond_op {
+	OP_EXISTS,
+	OP_MISSING,
+	OP_EQ,
+	OP_NE,
+	OP_EQ_I,
+	OP_NE_I,
+	OP_IN,
+	OP_NOT_IN,
+	OP_IN_I,
+	OP_NOT_IN_I,
+	OP_CONTAINS,
+	OP_CONTAINS_I,
+	OP_NOT_CONTAINS_I,
+	OP_STARTS_I,
+	OP_ENDS_I,
+	OP_REGEX,
+	OP_NOT_REGEX,
+	OP_SAMEHOST,
+	OP_NOT_SAMEHOST,
+};
+
+enum op_arg { ARG_NONE, ARG_ONE, ARG_LIST };
+
+/* The operators: name, argument shape, case folding, truth on an absent field. */
+struct op_def {
+	const char *name;
+	enum cond_op op;
+	enum op_arg arg;
+	bool fold;          /* compare ignoring ASCII case */
+	bool when_absent;   /* value when the field is absent */
+};
+
+/* A field name resolved at load: a header field, or a liblognorm path. */
+struct field_ref {
+	char *path;
+	size_t len;
+	enum header_field header; /* HDR_NONE when not a header name */
+};
+
+struct detect_cond {
+	char *text;                 /* as written, for messages and explain */
+	struct field_ref field;
+	const struct op_def *op;
+	char **args;                /* lower-cased for folding operators */
+	size_t *arg_len;
+	size_t n_args;
+	struct field_ref other;     /* samehost */
+	regex_t re;
+	bool has_re;
+};
+
+/* Detections listed under one rule tag, in load order. */
+struct tag_entry {
+	const char *tag;            /* points into a detection's tags */
+	size_t len;
+	size_t *dets;
+	size_t n;
+};
+
+struct technique_slot {
+	struct detect_technique t;
+	char *file;
+	int line;
+};
+
+struct detect_set {
+	struct detection *dets;
+	size_t n_dets;
+	struct technique_slot *techniques;
+	size_t n_techniques;
+	atomic_uint_fast64_t *technique_alerts;
+	struct tag_entry *tags;
+	size_t n_tags;
+	regex_t *redact;
+	size_t n_redact;
+	/* The alternation of every redact pattern (see detect_redaction_filter). */
+	char *redact_alt;          /* "(p1)|(p2)|..." while loading; freed after */
+	size_t redact_alt_len;
+	bool redact_alt_unsafe;    /* a pattern that must not be combined */
+	regex_t redact_filter;
+	bool has_redact_filter;
+	size_t n_files;
+};
+
+/* ASCII lower case, whatever the locale. */
+static inline unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* a[0..n) equals b[0..n) ignoring ASCII case; b is already lower case. */
+static inline bool
+equal_fold(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lower((unsigned char)a[i]) != (unsigned char)b[i])
+			return false;
+	return true;
+}
+
+/* needle (lower case) occurs in hay[0..hlen), ignoring case when fold. */
+static inline bool
+contains(const char *hay, size_t hlen, const char *needle, size_t nlen, bool fold)
+{
+	size_t i;
+
+	if (nlen == 0)
+		return true;
+	if (nlen > hlen)
+		return false;
+	if (!fold)
+		return memmem(hay, hlen, needle, nlen) != NULL;
+	for (i = 0; i + nlen <= hlen; i++)
+		if (lower((unsigned char)hay[i]) == (unsigned char)needle[0] &&
+		    equal_fold(hay + i, needle, nlen))
+			return true;
+	return false;
+}
+
+/* detect_cond.c: why the field path p[0..len) is not one, or NULL when it is. */
+const char *detect_path_check(const char *p, size_t len);
+/* Compile text into c (caller frees with detect_cond_free, also on failure); -1 with why. */
+int detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t whylen);
+void detect_cond_free(struct detect_cond *c);
+/* Compile a redact pattern or target_pattern (ERE, no case); 0, or -1 with why. */
+int detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t whylen);
+
+/* detect_field.c: the header field called name (an ECS name), or HDR_NONE. */
+enum header_field detect_header_of(const char *name);
+/* Resolve a field name once (caller frees f->path); -1 out of memory. */
+int detect_field_ref_init(struct field_ref *f, const char *p, size_t len);
+/* Look up a resolved field: liblognorm's fields, then the header; 1 when found. */
+int detect_field_value(const struct detect_event *ev, const struct field_ref *f,
+    struct detect_value *out);
+
+/* detect_redact.c: add pat to s's alternation of redact patterns; -1 out of memory. */
+int detect_redact_alt_add(struct detect_set *s, const char *pat);
+/* Compile the alternation into s->redact_filter (when it is safe to). */
+void detect_redact_filter_build(struct detect_set *s);
+
+#endif
