@@ -255,9 +255,9 @@ write_times(struct json_writer *w, const struct event_input *ev, bool timestamp)
 	size_t n = 0;
 
 	if (timestamp && ev->msg->time.present)
-		n = event_format_time(buf, sizeof(buf), ev->msg->time.epoch, ev->msg->time.usec);
+		n = syslog_time_format(buf, sizeof(buf), ev->msg->time.epoch, ev->msg->time.usec);
 	if (n == 0)
-		n = event_format_time(buf, sizeof(buf), (int64_t)ev->received.tv_sec,
+		n = syslog_time_format(buf, sizeof(buf), (int64_t)ev->received.tv_sec,
 		    (uint32_t)(ev->received.tv_nsec / 1000));
 	json_string(w, buf, n);
 }
@@ -422,7 +422,7 @@ write_time_us(struct json_writer *w, int64_t us)
 {
 	char buf[32];
 	int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-	size_t n = event_format_time(buf, sizeof(buf), sec, (uint32_t)(us - sec * 1000000));
+	size_t n = syslog_time_format(buf, sizeof(buf), sec, (uint32_t)(us - sec * 1000000));
 
 	json_string(w, buf, n);
 }

@@ -22,6 +22,7 @@
 #include "event.h"
 #include "framing.h"
 #include "pipeline.h"
+#include "syslog_time.h"
 
 /* Bounds on what liblognorm and the sender control (see event.h). */
 #define EVENT_NORM_MAX         256
@@ -182,67 +183,6 @@ static const struct {
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Two digits, zero-padded (v < 100): a lookup instead of divisions. */
-static char *
-put2(char *p, unsigned v)
-{
-	memcpy(p, json_digit_pairs + 2 * v, 2);
-	return p + 2;
-}
-
-/*
- * Civil date from days since 1970-01-01 (proleptic Gregorian), by the
- * era/day-of-era method, so no libc time zone state is touched.
- */
-size_t
-event_format_time(char *buf, size_t cap, int64_t epoch, uint32_t usec)
-{
-	int64_t days, secs, z, era, doe, yoe, y, doy, mp, d, m;
-	char *p = buf;
-	uint32_t u;
-
-	/* RFC 3339 5.6: four-digit years only */
-	if (cap < 28 || usec > 999999 || epoch < -62167219200LL ||
-	    epoch > 253402300799LL)
-		return 0;
-	days = epoch / 86400;
-	secs = epoch % 86400;
-	if (secs < 0) {
-		secs += 86400;
-		days--;
-	}
-	z = days + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	if (m <= 2)
-		y++;
-	p = put2(p, (unsigned)(y / 100));
-	p = put2(p, (unsigned)(y % 100));
-	*p++ = '-';
-	p = put2(p, (unsigned)m);
-	*p++ = '-';
-	p = put2(p, (unsigned)d);
-	*p++ = 'T';
-	p = put2(p, (unsigned)(secs / 3600));
-	*p++ = ':';
-	p = put2(p, (unsigned)(secs / 60 % 60));
-	*p++ = ':';
-	p = put2(p, (unsigned)(secs % 60));
-	*p++ = '.';
-	u = usec;
-	p = put2(p, u / 10000);
-	p = put2(p, u / 100 % 100);
-	p = put2(p, u % 100);
-	*p++ = 'Z';
-	*p = '\0';
-	return (size_t)(p - buf);
-}
-
 /* Byte order of keys: '.' below everything, so "a" < "a.b" < "a0". */
 static int
 event_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -542,10 +482,10 @@ event_collect_header(struct event_ctx *ctx)
 	const struct syslog_msg *msg = in->msg;
 	size_t n;
 
-	n = event_format_time(ctx->created, sizeof(ctx->created),
+	n = syslog_time_format(ctx->created, sizeof(ctx->created),
 	    (int64_t)in->received.tv_sec, (uint32_t)(in->received.tv_nsec / 1000));
 	if (msg->time.present) {
-		n = event_format_time(ctx->timestamp, sizeof(ctx->timestamp),
+		n = syslog_time_format(ctx->timestamp, sizeof(ctx->timestamp),
 		    msg->time.epoch, msg->time.usec);
 		if (n == 0) {
 			ctx->time_invalid = true;

@@ -107,11 +107,4 @@ struct event_input {
  */
 int event_format(struct strbuf *out, struct strbuf *scratch, const struct event_input *in);
 
-/*
- * Format a time as RFC 3339 UTC with microseconds: 2026-11-27T17:06:17.000123Z,
- * NUL-terminated.  Returns the length (27), or 0 when cap < 28, usec >
- * 999999 or the year is outside 0000..9999.
- */
-size_t event_format_time(char *buf, size_t cap, int64_t epoch, uint32_t usec);
-
 #endif

@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "syslog_pri.h"
+#include "syslog_time.h"
+
 struct slice {
 	const char *p; /* NULL: absent */
 	size_t len;
@@ -34,12 +37,12 @@ enum msg_format {
 /* Flags: what was accepted but not clean (each becomes a tag in the event). */
 #define MSG_FLAG_NO_PRI          0x0001u /* no <PRI>: default 13 (user.notice) used */
 #define MSG_FLAG_FIELD_TRUNCATED 0x0002u /* an over-long header field was cut */
-#define MSG_FLAG_FRACTION_CUT    0x0004u /* more than 6 fractional digits */
+#define MSG_FLAG_FRACTION_CUT    SYSLOG_TIME_FRACTION_CUT /* more than 6 fractional digits */
 #define MSG_FLAG_SD_MALFORMED    0x0008u /* SD kept as raw text (sd_raw), not parsed */
 #define MSG_FLAG_BOM             0x0010u /* MSG started with the UTF-8 BOM (removed) */
 #define MSG_FLAG_NO_HOSTNAME     0x0020u /* 3164 without hostname: peer address used */
 #define MSG_FLAG_NO_TIMESTAMP    0x0040u /* no timestamp: receipt time used */
-#define MSG_FLAG_YEAR_GUESSED    0x0080u /* year-less 3164 timestamp */
+#define MSG_FLAG_YEAR_GUESSED    SYSLOG_TIME_YEAR_GUESSED /* year-less 3164 timestamp */
 #define MSG_FLAG_TIME_UNSYNCED   0x0100u /* Cisco '*' or '.' before the timestamp */
 
 /* Field limits of RFC 5424 section 6; longer values are truncated + flagged. */
@@ -47,15 +50,6 @@ enum msg_format {
 #define RFC5424_APPNAME_MAX  48
 #define RFC5424_PROCID_MAX   128
 #define RFC5424_MSGID_MAX    32
-
-struct msg_time {
-	bool present;
-	int64_t epoch;      /* seconds since 1970-01-01T00:00:00Z */
-	uint32_t usec;      /* fraction, microseconds */
-	uint8_t frac_digits; /* digits the sender gave (0..6) */
-	bool tz_known;      /* offset given (Z or +hh:mm); else local time was assumed */
-	int16_t tz_offset;  /* minutes east of UTC, as sent */
-};
 
 struct syslog_msg {
 	enum msg_format format;
@@ -111,31 +105,5 @@ struct sd_item {
 int sd_next(struct slice sd, size_t *pos, struct sd_item *item);
 /* Write value with SD escapes undone into out (cap bytes); returns length written. */
 size_t sd_unescape(struct slice value, char *out, size_t cap);
-
-/* Names for facility and severity codes ("auth", "notice"); "unknown" when out of range. */
-const char *syslog_facility_name(int facility);
-const char *syslog_severity_name(int severity);
-
-/*
- * Internal to the parsers (parse.c, rfc5424.c, rfc3164.c); other modules
- * use the functions above.
- */
-/* "<PRI>": returns 0..191 and sets *used, -1 when p does not start with '<', -2 when malformed (*used: column). */
-int parse_read_pri(const char *p, size_t len, size_t *used);
-/*
- * ISO 8601 / RFC 3339 date-time at p.  strict (RFC 5424 6.2.3): 'T' and
- * 'Z' upper case.  Lenient (RFC 3164 dialects): 't' or SP as separator.
- * A missing offset means local time in both.  More than 6 fractional
- * digits are cut (MSG_FLAG_FRACTION_CUT in *flags).  Returns 0 and *used,
- * or -1 with *used at the offending byte.
- */
-int parse_read_iso_time(const char *p, size_t len, bool strict, size_t *used,
-    struct msg_time *t, unsigned *flags);
-/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
-int64_t parse_days_from_civil(int64_t y, unsigned m, unsigned d);
-/* Days in month m (1..12) of year y. */
-unsigned parse_days_in_month(int64_t y, unsigned m);
-/* Local wall-clock seconds (as if UTC) to epoch in the TZ zone; *offset gets seconds east. */
-int64_t parse_local_to_epoch(int64_t wall, int *offset);
 
 #endif

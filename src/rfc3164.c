@@ -6,7 +6,7 @@
  * TIMESTAMP is "Mmm dd hh:mm:ss" with an optional year before or after the
  * time, fraction and zone name, or an ISO 8601 / RFC 3339 date-time.  A
  * year-less time gets the year that puts it nearest to the receipt time;
- * zone-less times are the collector's local time (TZ).  Cisco sequence
+ * zone-less times are the collector's local time (TZ): syslog_time.c.  Cisco sequence
  * numbers, '*'/'.' sync markers and %FAC-SEV-MNEMONIC are recognised
  * (DESIGN.md "Wire policies").  Everything is a slice of the frame.
  */
@@ -23,180 +23,10 @@
 /* A Cisco FAC-SEV-MNEMONIC longer than this is not one. */
 #define CISCO_MNEMONIC_MAX 64
 
-/* Case-insensitive three-letter month; 1..12, or 0. */
-static unsigned
-read_month(const char *p)
-{
-	static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-	char m[3];
-	unsigned k;
-
-	for (k = 0; k < 3; k++)
-		m[k] = (char)(p[k] | 0x20);
-	for (k = 0; k < 12; k++)
-		if (memcmp(names + 3 * k, m, 3) == 0)
-			return k + 1;
-	return 0;
-}
-
 static int
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* Read n digits; -1 when not all are digits or the frame ends. */
-static int
-read_num(const char *f, size_t len, size_t *i, size_t n)
-{
-	int v = 0;
-
-	if (len - *i < n)
-		return -1;
-	for (; n > 0; n--, (*i)++) {
-		if (!is_digit(f[*i]))
-			return -1;
-		v = v * 10 + (f[*i] - '0');
-	}
-	return v;
-}
-
-/* A four-digit year (1970..2199) at f[i] followed by SP or the end. */
-static int
-read_year(const char *f, size_t len, size_t i)
-{
-	size_t j = i;
-	int y = read_num(f, len, &j, 4);
-
-	if (y < 1970 || y > 2199 || (j < len && f[j] != ' '))
-		return -1;
-	return y;
-}
-
-/* Local year of the receipt time. */
-static int64_t
-year_of(time_t now)
-{
-	int offset;
-	int64_t local, days, y, doe, yoe, doy, mp;
-
-	(void)parse_local_to_epoch((int64_t)now, &offset);
-	local = (int64_t)now + offset;
-	days = (local >= 0 ? local : local - 86399) / 86400 + 719468;
-	y = (days >= 0 ? days : days - 146096) / 146097;
-	doe = days - y * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	return yoe + y * 400 + (mp >= 10);
-}
-
-/*
- * "Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE]" at f[*i].  Returns 0 and
- * advances *i past it, or -1.
- */
-static int
-read_bsd_time(const char *f, size_t len, size_t *i, time_t now,
-    struct syslog_msg *msg)
-{
-	struct msg_time *t = &msg->time;
-	size_t j = *i, zone;
-	unsigned mo, d, nd = 0;
-	int h, mi, s, offset, k;
-	int64_t y = -1, best = 0, cand, wall, bestdist = -1, dist, ny;
-	uint32_t usec = 0;
-
-	if (len - j < 3 || (mo = read_month(f + j)) == 0)
-		return -1;
-	j += 3;
-	if (j >= len || f[j] != ' ')
-		return -1;
-	while (j < len && f[j] == ' ')
-		j++;
-	if (j >= len || !is_digit(f[j]))
-		return -1;
-	d = (unsigned)(f[j++] - '0');
-	if (j < len && is_digit(f[j]))
-		d = d * 10 + (unsigned)(f[j++] - '0');
-	if (d < 1 || d > 31 || j >= len || f[j] != ' ')
-		return -1;
-	j++;
-	if (j + 4 < len && f[j + 4] == ' ' && (y = read_year(f, len, j)) >= 0)
-		j += 5;
-	if ((h = read_num(f, len, &j, 2)) < 0 || h > 23 || j >= len ||
-	    f[j++] != ':')
-		return -1;
-	if ((mi = read_num(f, len, &j, 2)) < 0 || mi > 59 || j >= len ||
-	    f[j++] != ':')
-		return -1;
-	if ((s = read_num(f, len, &j, 2)) < 0 || s > 60)
-		return -1;
-	if (j < len && f[j] == '.') {
-		for (j++; j < len && is_digit(f[j]); j++) {
-			if (nd < 6) {
-				usec = usec * 10 + (uint32_t)(f[j] - '0');
-				nd++;
-			} else
-				msg->flags |= MSG_FLAG_FRACTION_CUT;
-		}
-		t->frac_digits = (uint8_t)nd;
-		for (; nd < 6; nd++)
-			usec *= 10;
-	}
-	if (y < 0 && j + 1 < len && f[j] == ' ' &&
-	    (y = read_year(f, len, j + 1)) >= 0)
-		j += 5;
-	/* Cisco "hh:mm:ss.mmm ZONE:" (only UTC/GMT carry a known offset) */
-	t->tz_known = false;
-	if (j + 1 < len && f[j] == ' ') {
-		for (zone = j + 1; zone < len && zone - j <= 5 &&
-		    f[zone] >= 'A' && f[zone] <= 'Z'; zone++)
-			;
-		if (zone < len && f[zone] == ':' && zone - j >= 4) {
-			if ((zone - j == 4 && (memcmp(f + j + 1, "UTC", 3) == 0 ||
-			    memcmp(f + j + 1, "GMT", 3) == 0)))
-				t->tz_known = true;
-			j = zone;
-		}
-	}
-	if (y >= 0) {
-		if (d > parse_days_in_month(y, mo))
-			return -1;
-		wall = parse_days_from_civil(y, mo, d) * 86400 +
-		    h * 3600 + mi * 60 + s;
-	} else {
-		/* the year that puts it nearest to now */
-		ny = year_of(now);
-		wall = 0;
-		for (k = -1; k <= 1; k++) {
-			if (d > parse_days_in_month(ny + k, mo))
-				continue;
-			cand = parse_days_from_civil(ny + k, mo, d) * 86400 +
-			    h * 3600 + mi * 60 + s;
-			dist = cand - (int64_t)now;
-			if (dist < 0)
-				dist = -dist;
-			if (bestdist < 0 || dist < bestdist) {
-				bestdist = dist;
-				best = cand;
-			}
-		}
-		if (bestdist < 0)
-			return -1;
-		wall = best;
-		msg->flags |= MSG_FLAG_YEAR_GUESSED;
-	}
-	if (t->tz_known) {
-		t->epoch = wall;
-		t->tz_offset = 0;
-	} else {
-		t->epoch = parse_local_to_epoch(wall, &offset);
-		t->tz_offset = (int16_t)(offset / 60);
-	}
-	t->usec = usec;
-	t->present = true;
-	*i = j;
-	return 0;
 }
 
 /* Optional sync marker, then a BSD or ISO timestamp, then an optional ':'. */
@@ -211,12 +41,12 @@ read_timestamp(const char *f, size_t len, size_t *i, time_t now,
 		j++;
 	start = j;
 	if (j < len && is_digit(f[j])) {
-		if (parse_read_iso_time(f + j, len - j, false, &used, &msg->time,
+		if (syslog_time_read_iso(f + j, len - j, false, &used, &msg->time,
 		    &flags) != 0)
 			return -1;
 		msg->flags |= flags;
 		j += used;
-	} else if (read_bsd_time(f, len, &j, now, msg) != 0) {
+	} else if (syslog_time_read_bsd(f, len, &j, now, &msg->time, &msg->flags) != 0) {
 		memset(&msg->time, 0, sizeof(msg->time));
 		msg->flags &= ~(MSG_FLAG_FRACTION_CUT | MSG_FLAG_YEAR_GUESSED);
 		return -1;
@@ -379,7 +209,7 @@ rfc3164_parse(const char *f, size_t len, time_t now, struct syslog_msg *msg)
 		msg->error_col = 0;
 		return -1;
 	}
-	pri = parse_read_pri(f, len, &i);
+	pri = syslog_pri_read(f, len, &i);
 	if (pri == -2) {
 		/* policy: "<" with garbage is not a PRI; keep the frame whole */
 		msg->error = "invalid PRI";

@@ -198,7 +198,7 @@ rfc5424_parse(const char *f, size_t len, struct syslog_msg *msg)
 	size_t i, used, end;
 	int pri;
 
-	pri = parse_read_pri(f, len, &used);
+	pri = syslog_pri_read(f, len, &used);
 	if (pri < 0) {
 		msg->error = "not RFC 5424: no valid PRI";
 		msg->error_col = pri == -1 ? 0 : used;
@@ -223,7 +223,7 @@ rfc5424_parse(const char *f, size_t len, struct syslog_msg *msg)
 		msg->flags |= MSG_FLAG_NO_TIMESTAMP;
 		i++;
 	} else {
-		if (parse_read_iso_time(f + i, len - i, true, &used, &msg->time,
+		if (syslog_time_read_iso(f + i, len - i, true, &used, &msg->time,
 		    &msg->flags) != 0)
 			return fail(msg, "RFC 5424: invalid TIMESTAMP", i + used);
 		msg->timestamp.p = f + i;

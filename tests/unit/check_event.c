@@ -792,14 +792,14 @@ START_TEST(test_format_time)
 	char buf[40];
 	size_t n;
 
-	n = event_format_time(buf, sizeof(buf), c->epoch, c->usec);
+	n = syslog_time_format(buf, sizeof(buf), c->epoch, c->usec);
 	if (c->want == NULL) {
 		ck_assert_uint_eq(n, 0);
 		return;
 	}
 	ck_assert_uint_eq(n, strlen(c->want));
 	ck_assert_str_eq(buf, c->want);
-	ck_assert_uint_eq(event_format_time(buf, 27, c->epoch, c->usec), 0);
+	ck_assert_uint_eq(syslog_time_format(buf, 27, c->epoch, c->usec), 0);
 }
 END_TEST
 

@@ -285,16 +285,16 @@ END_TEST
 /* days-from-civil against known dates, leap rules and negative years. */
 START_TEST(test_civil)
 {
-	ck_assert_int_eq(parse_days_from_civil(1970, 1, 1), 0);
-	ck_assert_int_eq(parse_days_from_civil(2000, 3, 1), 11017);
-	ck_assert_int_eq(parse_days_from_civil(1969, 12, 31), -1);
-	ck_assert_int_eq(parse_days_from_civil(2038, 1, 19), 24855);
-	ck_assert_int_eq(parse_days_from_civil(0, 3, 1), -719468);
-	ck_assert_uint_eq(parse_days_in_month(2000, 2), 29);
-	ck_assert_uint_eq(parse_days_in_month(1900, 2), 28);
-	ck_assert_uint_eq(parse_days_in_month(2024, 2), 29);
-	ck_assert_uint_eq(parse_days_in_month(2023, 2), 28);
-	ck_assert_uint_eq(parse_days_in_month(2023, 13), 0);
+	ck_assert_int_eq(syslog_time_days_from_civil(1970, 1, 1), 0);
+	ck_assert_int_eq(syslog_time_days_from_civil(2000, 3, 1), 11017);
+	ck_assert_int_eq(syslog_time_days_from_civil(1969, 12, 31), -1);
+	ck_assert_int_eq(syslog_time_days_from_civil(2038, 1, 19), 24855);
+	ck_assert_int_eq(syslog_time_days_from_civil(0, 3, 1), -719468);
+	ck_assert_uint_eq(syslog_time_days_in_month(2000, 2), 29);
+	ck_assert_uint_eq(syslog_time_days_in_month(1900, 2), 28);
+	ck_assert_uint_eq(syslog_time_days_in_month(2024, 2), 29);
+	ck_assert_uint_eq(syslog_time_days_in_month(2023, 2), 28);
+	ck_assert_uint_eq(syslog_time_days_in_month(2023, 13), 0);
 }
 END_TEST
 

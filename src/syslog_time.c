@@ -1,0 +1,410 @@
+/*
+ * syslog_time.c: the times of syslog (syslog_time.h): RFC 3339 / ISO 8601
+ * and BSD "Mmm dd hh:mm:ss" timestamps read, the local zone applied to
+ * zone-less ones, and times written as RFC 3339 UTC.  Calendar arithmetic
+ * is proleptic Gregorian by the era method: no table, and no libc zone
+ * state except localtime_r behind a per-thread cache.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "json_writer.h"
+#include "syslog_time.h"
+
+/* Read exactly n digits at p[*i]; -1 when one is not a digit. */
+static int
+read_digits(const char *p, size_t len, size_t *i, size_t n)
+{
+	int v = 0;
+
+	if (len - *i < n)
+		return -1;
+	while (n-- > 0) {
+		if (p[*i] < '0' || p[*i] > '9')
+			return -1;
+		v = v * 10 + (p[(*i)++] - '0');
+	}
+	return v;
+}
+
+/* Proleptic Gregorian calendar, era-based so that no table is needed. */
+int64_t
+syslog_time_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* February depends on the Gregorian leap rule. */
+unsigned
+syslog_time_days_in_month(int64_t y, unsigned m)
+{
+	static const unsigned char dim[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
+
+	if (m < 1 || m > 12)
+		return 0;
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return dim[m - 1];
+}
+
+/*
+ * localtime_r is slow and takes a lock in glibc, so each thread keeps the
+ * offsets of the quarter hours it asked about last (zone transitions fall
+ * on quarter hours) in a small direct-mapped table: the receipt time and
+ * the message times of a busy sender stay cached side by side.  tzset()
+ * changes timezone/daylight, which invalidates an entry.
+ */
+#define TZ_CACHE_SLOTS 16
+
+static int
+local_offset_at(int64_t t)
+{
+	static __thread struct {
+		int64_t bucket;
+		long zone;
+		int dst;
+		int offset;
+		bool valid;
+	} cache[TZ_CACHE_SLOTS];
+	int64_t bucket = (t >= 0 ? t : t - 899) / 900;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	unsigned slot = (unsigned)((uint64_t)bucket % TZ_CACHE_SLOTS);
+
+	if (cache[slot].valid && cache[slot].bucket == bucket &&
+	    cache[slot].zone == timezone && cache[slot].dst == daylight)
+		return cache[slot].offset;
+	if (localtime_r(&tt, &tm) == NULL)
+		return 0;
+	cache[slot].bucket = bucket;
+	cache[slot].zone = timezone;
+	cache[slot].dst = daylight;
+	cache[slot].offset = (int)tm.tm_gmtoff;
+	cache[slot].valid = true;
+	return cache[slot].offset;
+}
+
+/* Two lookups settle the offset except inside a DST gap or overlap. */
+int64_t
+syslog_time_local_to_epoch(int64_t wall, int *offset)
+{
+	int off1, off2;
+
+	off1 = local_offset_at(wall);
+	off2 = local_offset_at(wall - off1);
+	*offset = off2;
+	return wall - off2;
+}
+
+int
+syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
+    struct msg_time *t, unsigned *flags)
+{
+	size_t i = 0;
+	int y, mo, d, h, mi, s, oh, om, sign, offset;
+	uint32_t usec = 0;
+	unsigned ndigits = 0;
+	int64_t wall;
+
+	memset(t, 0, sizeof(*t));
+	if ((y = read_digits(p, len, &i, 4)) < 0 || i >= len || p[i++] != '-')
+		goto bad;
+	if ((mo = read_digits(p, len, &i, 2)) < 1 || mo > 12)
+		goto bad;
+	if (i >= len || p[i++] != '-')
+		goto bad;
+	if ((d = read_digits(p, len, &i, 2)) < 1 ||
+	    (unsigned)d > syslog_time_days_in_month(y, (unsigned)mo))
+		goto bad;
+	if (i >= len || !(p[i] == 'T' || (!strict && (p[i] == 't' || p[i] == ' '))))
+		goto bad;
+	i++;
+	if ((h = read_digits(p, len, &i, 2)) < 0 || h > 23 || i >= len ||
+	    p[i++] != ':')
+		goto bad;
+	if ((mi = read_digits(p, len, &i, 2)) < 0 || mi > 59 || i >= len ||
+	    p[i++] != ':')
+		goto bad;
+	if ((s = read_digits(p, len, &i, 2)) < 0 || s > 59)
+		goto bad;
+	if (i < len && p[i] == '.') {
+		i++;
+		while (i < len && p[i] >= '0' && p[i] <= '9') {
+			if (ndigits < 6) {
+				usec = usec * 10 + (uint32_t)(p[i] - '0');
+				ndigits++;
+			} else
+				*flags |= SYSLOG_TIME_FRACTION_CUT;
+			i++;
+		}
+		if (ndigits == 0 && strict)
+			goto bad;
+		t->frac_digits = (uint8_t)ndigits;
+		for (; ndigits < 6; ndigits++)
+			usec *= 10;
+	}
+	wall = syslog_time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	    h * 3600 + mi * 60 + s;
+	if (i < len && (p[i] == 'Z' || (!strict && p[i] == 'z'))) {
+		i++;
+		t->tz_known = true;
+		t->epoch = wall;
+	} else if (i < len && (p[i] == '+' || p[i] == '-')) {
+		sign = p[i++] == '-' ? -1 : 1;
+		if ((oh = read_digits(p, len, &i, 2)) < 0 || oh > 23)
+			goto bad;
+		if (i < len && p[i] == ':')
+			i++;
+		else if (strict)
+			goto bad;
+		if ((om = read_digits(p, len, &i, 2)) < 0 || om > 59)
+			goto bad;
+		t->tz_known = true;
+		t->tz_offset = (int16_t)(sign * (oh * 60 + om));
+		t->epoch = wall - t->tz_offset * 60;
+	} else {
+		t->epoch = syslog_time_local_to_epoch(wall, &offset);
+		t->tz_offset = (int16_t)(offset / 60);
+	}
+	t->usec = usec;
+	t->present = true;
+	*used = i;
+	return 0;
+bad:
+	*used = i;
+	memset(t, 0, sizeof(*t));
+	return -1;
+}
+
+/* Case-insensitive three-letter month; 1..12, or 0. */
+static unsigned
+read_month(const char *p)
+{
+	static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	char m[3];
+	unsigned k;
+
+	for (k = 0; k < 3; k++)
+		m[k] = (char)(p[k] | 0x20);
+	for (k = 0; k < 12; k++)
+		if (memcmp(names + 3 * k, m, 3) == 0)
+			return k + 1;
+	return 0;
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A four-digit year (1970..2199) at f[i] followed by SP or the end. */
+static int
+read_year(const char *f, size_t len, size_t i)
+{
+	size_t j = i;
+	int y = read_digits(f, len, &j, 4);
+
+	if (y < 1970 || y > 2199 || (j < len && f[j] != ' '))
+		return -1;
+	return y;
+}
+
+/* Local year of the receipt time. */
+static int64_t
+year_of(time_t now)
+{
+	int offset;
+	int64_t local, days, y, doe, yoe, doy, mp;
+
+	(void)syslog_time_local_to_epoch((int64_t)now, &offset);
+	local = (int64_t)now + offset;
+	days = (local >= 0 ? local : local - 86399) / 86400 + 719468;
+	y = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - y * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	return yoe + y * 400 + (mp >= 10);
+}
+
+/*
+ * "Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE]" at f[*i].  Returns 0 and
+ * advances *i past it, or -1.
+ */
+int
+syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct msg_time *t,
+    unsigned *flags)
+{
+	size_t j = *i, zone;
+	unsigned mo, d, nd = 0;
+	int h, mi, s, offset, k;
+	int64_t y = -1, best = 0, cand, wall, bestdist = -1, dist, ny;
+	uint32_t usec = 0;
+
+	if (len - j < 3 || (mo = read_month(f + j)) == 0)
+		return -1;
+	j += 3;
+	if (j >= len || f[j] != ' ')
+		return -1;
+	while (j < len && f[j] == ' ')
+		j++;
+	if (j >= len || !is_digit(f[j]))
+		return -1;
+	d = (unsigned)(f[j++] - '0');
+	if (j < len && is_digit(f[j]))
+		d = d * 10 + (unsigned)(f[j++] - '0');
+	if (d < 1 || d > 31 || j >= len || f[j] != ' ')
+		return -1;
+	j++;
+	if (j + 4 < len && f[j + 4] == ' ' && (y = read_year(f, len, j)) >= 0)
+		j += 5;
+	if ((h = read_digits(f, len, &j, 2)) < 0 || h > 23 || j >= len ||
+	    f[j++] != ':')
+		return -1;
+	if ((mi = read_digits(f, len, &j, 2)) < 0 || mi > 59 || j >= len ||
+	    f[j++] != ':')
+		return -1;
+	if ((s = read_digits(f, len, &j, 2)) < 0 || s > 60)
+		return -1;
+	if (j < len && f[j] == '.') {
+		for (j++; j < len && is_digit(f[j]); j++) {
+			if (nd < 6) {
+				usec = usec * 10 + (uint32_t)(f[j] - '0');
+				nd++;
+			} else
+				*flags |= SYSLOG_TIME_FRACTION_CUT;
+		}
+		t->frac_digits = (uint8_t)nd;
+		for (; nd < 6; nd++)
+			usec *= 10;
+	}
+	if (y < 0 && j + 1 < len && f[j] == ' ' &&
+	    (y = read_year(f, len, j + 1)) >= 0)
+		j += 5;
+	/* Cisco "hh:mm:ss.mmm ZONE:" (only UTC/GMT carry a known offset) */
+	t->tz_known = false;
+	if (j + 1 < len && f[j] == ' ') {
+		for (zone = j + 1; zone < len && zone - j <= 5 &&
+		    f[zone] >= 'A' && f[zone] <= 'Z'; zone++)
+			;
+		if (zone < len && f[zone] == ':' && zone - j >= 4) {
+			if ((zone - j == 4 && (memcmp(f + j + 1, "UTC", 3) == 0 ||
+			    memcmp(f + j + 1, "GMT", 3) == 0)))
+				t->tz_known = true;
+			j = zone;
+		}
+	}
+	if (y >= 0) {
+		if (d > syslog_time_days_in_month(y, mo))
+			return -1;
+		wall = syslog_time_days_from_civil(y, mo, d) * 86400 +
+		    h * 3600 + mi * 60 + s;
+	} else {
+		/* the year that puts it nearest to now */
+		ny = year_of(now);
+		wall = 0;
+		for (k = -1; k <= 1; k++) {
+			if (d > syslog_time_days_in_month(ny + k, mo))
+				continue;
+			cand = syslog_time_days_from_civil(ny + k, mo, d) * 86400 +
+			    h * 3600 + mi * 60 + s;
+			dist = cand - (int64_t)now;
+			if (dist < 0)
+				dist = -dist;
+			if (bestdist < 0 || dist < bestdist) {
+				bestdist = dist;
+				best = cand;
+			}
+		}
+		if (bestdist < 0)
+			return -1;
+		wall = best;
+		*flags |= SYSLOG_TIME_YEAR_GUESSED;
+	}
+	if (t->tz_known) {
+		t->epoch = wall;
+		t->tz_offset = 0;
+	} else {
+		t->epoch = syslog_time_local_to_epoch(wall, &offset);
+		t->tz_offset = (int16_t)(offset / 60);
+	}
+	t->usec = usec;
+	t->present = true;
+	*i = j;
+	return 0;
+}
+
+static char *
+put2(char *p, unsigned v)
+{
+	memcpy(p, json_digit_pairs + 2 * v, 2);
+	return p + 2;
+}
+
+/*
+ * Civil date from days since 1970-01-01 (proleptic Gregorian), by the
+ * era/day-of-era method, so no libc time zone state is touched.
+ */
+size_t
+syslog_time_format(char *buf, size_t cap, int64_t epoch, uint32_t usec)
+{
+	int64_t days, secs, z, era, doe, yoe, y, doy, mp, d, m;
+	char *p = buf;
+	uint32_t u;
+
+	/* RFC 3339 5.6: four-digit years only */
+	if (cap < 28 || usec > 999999 || epoch < -62167219200LL ||
+	    epoch > 253402300799LL)
+		return 0;
+	days = epoch / 86400;
+	secs = epoch % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	p = put2(p, (unsigned)(y / 100));
+	p = put2(p, (unsigned)(y % 100));
+	*p++ = '-';
+	p = put2(p, (unsigned)m);
+	*p++ = '-';
+	p = put2(p, (unsigned)d);
+	*p++ = 'T';
+	p = put2(p, (unsigned)(secs / 3600));
+	*p++ = ':';
+	p = put2(p, (unsigned)(secs / 60 % 60));
+	*p++ = ':';
+	p = put2(p, (unsigned)(secs % 60));
+	*p++ = '.';
+	u = usec;
+	p = put2(p, u / 10000);
+	p = put2(p, u / 100 % 100);
+	p = put2(p, u % 100);
+	*p++ = 'Z';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
