@@ -109,12 +109,22 @@ syslog_time_local_to_epoch(int64_t wall, int *offset)
 	return wall - off2;
 }
 
+/* A zone-less wall-clock time is local time: its epoch and the offset that applied. */
+static void
+set_local(struct msg_time *t, int64_t wall)
+{
+	int offset;
+
+	t->epoch = syslog_time_local_to_epoch(wall, &offset);
+	t->tz_offset = (int16_t)(offset / 60);
+}
+
 int
 syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
     struct msg_time *t, unsigned *flags)
 {
 	size_t i = 0;
-	int y, mo, d, h, mi, s, oh, om, sign, offset;
+	int y, mo, d, h, mi, s, oh, om, sign;
 	uint32_t usec = 0;
 	unsigned ndigits = 0;
 	int64_t wall;
@@ -175,10 +185,8 @@ syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
 		t->tz_known = true;
 		t->tz_offset = (int16_t)(sign * (oh * 60 + om));
 		t->epoch = wall - t->tz_offset * 60;
-	} else {
-		t->epoch = syslog_time_local_to_epoch(wall, &offset);
-		t->tz_offset = (int16_t)(offset / 60);
-	}
+	} else
+		set_local(t, wall);
 	t->usec = usec;
 	t->present = true;
 	*used = i;
@@ -251,7 +259,7 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 {
 	size_t j = *i, zone;
 	unsigned mo, d, nd = 0;
-	int h, mi, s, offset, k;
+	int h, mi, s, k;
 	int64_t y = -1, best = 0, cand, wall, bestdist = -1, dist, ny;
 	uint32_t usec = 0;
 
@@ -338,10 +346,8 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 	if (t->tz_known) {
 		t->epoch = wall;
 		t->tz_offset = 0;
-	} else {
-		t->epoch = syslog_time_local_to_epoch(wall, &offset);
-		t->tz_offset = (int16_t)(offset / 60);
-	}
+	} else
+		set_local(t, wall);
 	t->usec = usec;
 	t->present = true;
 	*i = j;
