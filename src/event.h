@@ -45,6 +45,7 @@
  *     "_syslog_no_hostname"       MSG_FLAG_NO_HOSTNAME
  *     "_syslog_no_timestamp"      MSG_FLAG_NO_TIMESTAMP
  *     "_syslog_time_unsynced"     MSG_FLAG_TIME_UNSYNCED
+ *     "_syslog_year_guessed"      MSG_FLAG_YEAR_GUESSED (below)
  *     "_frame_truncated"          FRAME_TRUNCATED
  *     "_frame_bad_count"          FRAME_BAD_COUNT
  *     "_normalize_field_conflict" a liblognorm field was skipped (below)
@@ -53,8 +54,9 @@
  *     "_syslog_timestamp_invalid" message time outside years 0000..9999:
  *                                 @timestamp is the receipt time
  *     then the strings of liblognorm's "event.tags" (rule tags).
- *   MSG_FLAG_YEAR_GUESSED is not a tag: a year-less timestamp is what
- *   every RFC 3164 sender sends, not an anomaly worth flagging.
+ *   "_syslog_year_guessed" is given only when a year-less timestamp was
+ *   dated in another year than its receipt (December received in
+ *   January, January in December): the receipt year needs no flag.
  *
  * liblognorm fields: every top-level key of norm except "event.tags",
  * "originalmsg", "unparsed-data" and keys starting with "metadata".  A

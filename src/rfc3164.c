@@ -5,8 +5,8 @@
  *
  * TIMESTAMP is "Mmm dd hh:mm:ss" with an optional year before or after the
  * time, fraction and zone name, or an ISO 8601 / RFC 3339 date-time.  A
- * year-less time gets the year that puts it nearest to the receipt time;
- * zone-less times are the collector's local time (TZ): syslog_time.c.  Cisco sequence
+ * year-less time gets the receipt year (syslog-ng's rule at the turn of
+ * the year); zone-less times are the collector's local time (TZ): syslog_time.c.  Cisco sequence
  * numbers, '*'/'.' sync markers and %FAC-SEV-MNEMONIC are recognised
  * (DESIGN.md "Wire policies").  Everything is a slice of the frame.
  */

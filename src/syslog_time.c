@@ -231,9 +231,9 @@ read_year(const char *f, size_t len, size_t i)
 	return y;
 }
 
-/* Local year of the receipt time. */
-static int64_t
-year_of(time_t now)
+/* Local year and month (1..12) of the receipt time. */
+static void
+local_year_month(time_t now, int64_t *year, unsigned *month)
 {
 	int offset;
 	int64_t local, days, y, doe, yoe, doy, mp;
@@ -246,7 +246,33 @@ year_of(time_t now)
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	mp = (5 * doy + 2) / 153;
-	return yoe + y * 400 + (mp >= 10);
+	*year = yoe + y * 400 + (mp >= 10);
+	*month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+}
+
+/*
+ * The year of a year-less time of month mo received at now: the receipt
+ * year, except a December message received in January (last year) and a
+ * January message received in December (next year).  This is syslog-ng's
+ * rule (determine_year_for_month); rsyslog and Graylog take the receipt
+ * year always.  A log is almost never from the future: the old "nearest
+ * year" rule dated a Cisco "*Mar  1" received in December 85 days ahead.
+ * *wrapped: the year is not the receipt year.
+ */
+static int64_t
+year_for_month(unsigned mo, time_t now, bool *wrapped)
+{
+	unsigned now_month;
+	int64_t year;
+
+	local_year_month(now, &year, &now_month);
+	*wrapped = true;
+	if (mo == 12 && now_month == 1)
+		return year - 1;
+	if (mo == 1 && now_month == 12)
+		return year + 1;
+	*wrapped = false;
+	return year;
 }
 
 /*
@@ -259,9 +285,10 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 {
 	size_t j = *i, zone;
 	unsigned mo, d, nd = 0;
-	int h, mi, s, k;
-	int64_t y = -1, best = 0, cand, wall, bestdist = -1, dist, ny;
+	int h, mi, s;
+	int64_t y = -1, wall;
 	uint32_t usec = 0;
+	bool wrapped;
 
 	if (len - j < 3 || (mo = read_month(f + j)) == 0)
 		return -1;
@@ -322,26 +349,13 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 		wall = syslog_time_days_from_civil(y, mo, d) * 86400 +
 		    h * 3600 + mi * 60 + s;
 	} else {
-		/* the year that puts it nearest to now */
-		ny = year_of(now);
-		wall = 0;
-		for (k = -1; k <= 1; k++) {
-			if (d > syslog_time_days_in_month(ny + k, mo))
-				continue;
-			cand = syslog_time_days_from_civil(ny + k, mo, d) * 86400 +
-			    h * 3600 + mi * 60 + s;
-			dist = cand - (int64_t)now;
-			if (dist < 0)
-				dist = -dist;
-			if (bestdist < 0 || dist < bestdist) {
-				bestdist = dist;
-				best = cand;
-			}
-		}
-		if (bestdist < 0)
+		/* an invalid date of that year (Feb 29) is as invalid as Feb 30 */
+		y = year_for_month(mo, now, &wrapped);
+		if (d > syslog_time_days_in_month(y, mo))
 			return -1;
-		wall = best;
-		*flags |= SYSLOG_TIME_YEAR_GUESSED;
+		wall = syslog_time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+		if (wrapped)
+			*flags |= SYSLOG_TIME_YEAR_GUESSED;
 	}
 	if (t->tz_known) {
 		t->epoch = wall;

@@ -27,7 +27,7 @@ struct msg_time {
 
 /* What a reader accepted but was not clean (the same bits as parse.h's MSG_FLAG_*). */
 #define SYSLOG_TIME_FRACTION_CUT 0x0004u /* more than 6 fractional digits */
-#define SYSLOG_TIME_YEAR_GUESSED 0x0080u /* a year-less BSD time */
+#define SYSLOG_TIME_YEAR_GUESSED 0x0080u /* a year-less BSD time not of the receipt year */
 
 /*
  * ISO 8601 / RFC 3339 date-time at p.  strict (RFC 5424 6.2.3): 'T' and
@@ -41,8 +41,10 @@ int syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
 
 /*
  * BSD "Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE:]" at f[*i] (only UTC
- * and GMT zones carry an offset).  A year-less time gets the year that
- * puts it nearest to now (SYSLOG_TIME_YEAR_GUESSED).  Returns 0 and
+ * and GMT zones carry an offset).  A year-less time gets the receipt
+ * year, except December received in January (last year) and January
+ * received in December (next year), which set SYSLOG_TIME_YEAR_GUESSED;
+ * a date that year does not have (Feb 29) is invalid.  Returns 0 and
  * advances *i past it, or -1 (then *t may be partly written).
  */
 int syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct msg_time *t,

@@ -24,32 +24,32 @@
 
 /* Rows where our documented policy (doc/parser-policy.md) differs from the peer. */
 static const struct corpus_divergence divergences[] = {
-	{ 5, MSG_FORMAT_RFC3164, 0x0080, 13, "alma", "korte", NULL, NULL, "message", WHY_PEER_OPT },
+	{ 5, MSG_FORMAT_RFC3164, 0x0000, 13, "alma", "korte", NULL, NULL, "message", WHY_PEER_OPT },
 	{ 21, MSG_FORMAT_RFC3164, 0x0000, 7, "bzorp", "openvpn", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
 	{ 25, MSG_FORMAT_RFC3164, 0x0000, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
-	{ 26, MSG_FORMAT_RFC3164, 0x0080, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
-	{ 27, MSG_FORMAT_RFC3164, 0x0080, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
-	{ 28, MSG_FORMAT_RFC3164, 0x0080, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
-	{ 29, MSG_FORMAT_RFC3164, 0x0080, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 26, MSG_FORMAT_RFC3164, 0x0000, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 27, MSG_FORMAT_RFC3164, 0x0000, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 28, MSG_FORMAT_RFC3164, 0x0000, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
+	{ 29, MSG_FORMAT_RFC3164, 0x0000, 7, "ctld", "snmpd", "2499", NULL, "PTHREAD support initialized", WHY_PEER_OPT },
 	{ 33, MSG_FORMAT_RFC3164, 0x0120, 190, NULL, NULL, NULL, "PIX-6-302014", "%PIX-6-302014: Teardown TCP connection 1688438 for bloomberg-net:1.2.3.4/8294 to inside:5.6.7.8/3639 duration 0:07:01 bytes 16975 TCP FINs", WHY_TIMEQUALITY },
-	{ 42, MSG_FORMAT_RFC3164, 0x0080, 0, "prg0", NULL, NULL, NULL, "", WHY_LONE_HOST },
+	{ 42, MSG_FORMAT_RFC3164, 0x0000, 0, "prg0", NULL, NULL, NULL, "", WHY_LONE_HOST },
 	{ 45, MSG_FORMAT_RFC3164, 0x0061, 13, NULL, NULL, NULL, NULL, "some message", WHY_NOHDR_TAG },
 	{ 47, MSG_FORMAT_RFC3164, 0x0060, 189, NULL, NULL, NULL, NULL, "program hello\\xF0(\\x8C\\xBCrena", WHY_NOHDR_TAG },
 	{ 48, MSG_FORMAT_RFC3164, 0x0061, 13, NULL, NULL, NULL, NULL, "rena\\xA0\\xA1", WHY_PEER_OPT },
-	{ 52, MSG_FORMAT_RFC3164, 0x0080, 189, "host", "323235243.2354", "pid", NULL, "message", WHY_PEER_OPT },
-	{ 53, MSG_FORMAT_RFC3164, 0x0080, 189, "host", "program!", "pid", NULL, "message", WHY_PEER_OPT },
-	{ 54, MSG_FORMAT_RFC3164, 0x0080, 189, "host", "127.0.0.1", "pid", NULL, "message", WHY_PEER_OPT },
+	{ 52, MSG_FORMAT_RFC3164, 0x0000, 189, "host", "323235243.2354", "pid", NULL, "message", WHY_PEER_OPT },
+	{ 53, MSG_FORMAT_RFC3164, 0x0000, 189, "host", "program!", "pid", NULL, "message", WHY_PEER_OPT },
+	{ 54, MSG_FORMAT_RFC3164, 0x0000, 189, "host", "127.0.0.1", "pid", NULL, "message", WHY_PEER_OPT },
 	{ 56, MSG_FORMAT_RFC3164, 0x0060, 189, NULL, NULL, NULL, NULL, "65536", WHY_NOHDR_TAG },
 	{ 65, MSG_FORMAT_RFC3164, 0x0060, 187, NULL, "RP/0/RP0/CPU0", NULL, NULL, "Dec 11 12:43:29.227 EST: snmpd[1002]: %SNMP-SNMP-3-AUTH_FAIL : Received snmp request on unknown community from 0.0.0.0", WHY_XR },
 	{ 66, MSG_FORMAT_RFC3164, 0x0060, 187, NULL, NULL, NULL, NULL, "CLC 6/0: Dec 11 13:31:14.214 EST: %PKI-3-CERTIFICATE_INVALID_EXPIRED: Certificate chain validation has failed.  The certificate (SN: XXXXXXXX) has expired.    Validity period ended on 2025-01-23T00:00:00Z", WHY_XR },
 	{ 83, MSG_FORMAT_RFC3164, 0x0000, 6, "netips-warden2-p", NULL, NULL, NULL, "[audit] user=[*SMS] src=192.168.11.11 iface=5 access=9 Update State Reset", WHY_YEAR_AFTER },
 	{ 93, MSG_FORMAT_RFC3164, 0x0061, 13, NULL, NULL, NULL, NULL, "This is a message!", WHY_NOHDR_TAG },
-	{ 102, MSG_FORMAT_RFC3164, 0x0080, 129, "Hostname1", NULL, NULL, NULL, "msgnum:1", WHY_PEER_OPT },
-	{ 103, MSG_FORMAT_RFC3164, 0x0080, 129, "Hostname2", NULL, NULL, NULL, "msgnum:2", WHY_PEER_OPT },
-	{ 104, MSG_FORMAT_RFC3164, 0x0080, 129, "Hostname3", "tag", NULL, NULL, "msgnum:3", WHY_PEER_OPT },
-	{ 116, MSG_FORMAT_RFC3164, 0x0080, 14, "host", "token-without-colon", NULL, NULL, "", WHY_PEER_OPT },
-	{ 128, MSG_FORMAT_RFC3164, 0x0080, 166, "ABC-1-234567", "Some", NULL, NULL, "message here", WHY_COLONLESS },
-	{ 130, MSG_FORMAT_RFC3164, 0x0080, 13, "10.0.0.99", "Use", NULL, NULL, "the BFG!", WHY_COLONLESS },
+	{ 102, MSG_FORMAT_RFC3164, 0x0000, 129, "Hostname1", NULL, NULL, NULL, "msgnum:1", WHY_PEER_OPT },
+	{ 103, MSG_FORMAT_RFC3164, 0x0000, 129, "Hostname2", NULL, NULL, NULL, "msgnum:2", WHY_PEER_OPT },
+	{ 104, MSG_FORMAT_RFC3164, 0x0000, 129, "Hostname3", "tag", NULL, NULL, "msgnum:3", WHY_PEER_OPT },
+	{ 116, MSG_FORMAT_RFC3164, 0x0000, 14, "host", "token-without-colon", NULL, NULL, "", WHY_PEER_OPT },
+	{ 128, MSG_FORMAT_RFC3164, 0x0000, 166, "ABC-1-234567", "Some", NULL, NULL, "message here", WHY_COLONLESS },
+	{ 130, MSG_FORMAT_RFC3164, 0x0000, 13, "10.0.0.99", "Use", NULL, NULL, "the BFG!", WHY_COLONLESS },
 };
 
 static struct corpus corpus;
@@ -74,22 +74,24 @@ static const struct {
 	const char *host, *app, *procid, *msgid, *seqno, *msg;
 } dialect_cases[] = {
 	{ "<34>Oct 11 22:14:15 mymachine su[12]: 'su root' failed",
-	  MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 34, 1697062455, 0,
+	  MSG_FORMAT_RFC3164, 0, 34, 1697062455, 0,
 	  "mymachine", "su", "12", NULL, NULL, "'su root' failed" },
 	/* a JSON body or key=value text right after the hostname is MSG, not a TAG */
 	{ "<14>Oct 11 22:14:15 wks1 {\"EventID\":4720,\"TargetUserName\":\"bob\"}",
-	  MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 14, 1697062455, 0, "wks1", NULL,
+	  MSG_FORMAT_RFC3164, 0, 14, 1697062455, 0, "wks1", NULL,
 	  NULL, NULL, NULL, "{\"EventID\":4720,\"TargetUserName\":\"bob\"}" },
 	{ "<14>Oct 11 22:14:15 h1 type=ADD_USER msg=audit(1610903553.730:591): pid=2945",
-	  MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 14, 1697062455, 0, "h1", NULL,
+	  MSG_FORMAT_RFC3164, 0, 14, 1697062455, 0, "h1", NULL,
 	  NULL, NULL, NULL, "type=ADD_USER msg=audit(1610903553.730:591): pid=2945" },
-	/* December in November: this year; January: next year is nearer */
-	{ "<13>Dec 31 23:59:59 h t: x", MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 13,
+	/* received in November 2023: the receipt year for every month (year_cases wrap) */
+	{ "<13>Dec 31 23:59:59 h t: x", MSG_FORMAT_RFC3164, 0, 13,
 	  1704067199, 0, "h", "t", NULL, NULL, NULL, "x" },
-	{ "<13>Jan  1 00:00:00 h t: x", MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 13,
-	  1704067200, 0, "h", "t", NULL, NULL, NULL, "x" },
-	{ "<13>Feb 29 00:00:00 h t: x", MSG_FORMAT_RFC3164, MSG_FLAG_YEAR_GUESSED, 13,
-	  1709164800, 0, "h", "t", NULL, NULL, NULL, "x" },
+	{ "<13>Jan  1 00:00:00 h t: x", MSG_FORMAT_RFC3164, 0, 13,
+	  1672531200, 0, "h", "t", NULL, NULL, NULL, "x" },
+	/* Feb 29 of 2023 does not exist: no timestamp, the line kept whole */
+	{ "<13>Feb 29 00:00:00 h t: x", MSG_FORMAT_RFC3164,
+	  MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME, 13, TS, 0, NULL, NULL, NULL, NULL,
+	  NULL, "Feb 29 00:00:00 h t: x" },
 	/* year before and after the time */
 	{ "<13>Apr 15 2007 21:28:13 h t: x", MSG_FORMAT_RFC3164, 0, 13,
 	  1176672493, 0, "h", "t", NULL, NULL, NULL, "x" },
@@ -216,6 +218,57 @@ START_TEST(test_local_zone)
 }
 END_TEST
 
+/*
+ * The year of a year-less timestamp (syslog-ng's determine_year_for_month):
+ * the receipt year, except December received in January (last year) and
+ * January received in December (next year), flagged; never "the nearest
+ * year", which dated a Cisco *Mar 1 received in December 85 days ahead.
+ * A Feb 29 the year does not have is no timestamp.  The receipt month is
+ * local: 02:00Z on New Year's Day is still December in New York.
+ */
+static const struct {
+	long long now;
+	const char *tz, *in;
+	long long epoch;  /* TS: no timestamp */
+	bool wrapped;
+} year_cases[] = {
+	{ 1796558400LL, "UTC", "<13>*Mar  1 00:10:12 h t: x", 1772323812LL, false },
+	{ 1796558400LL, "UTC", "<13>Jan  2 03:04:05 h t: x", 1798859045LL, true },
+	{ 1798761630LL, "UTC", "<13>Dec 31 23:59:59 h t: x", 1798761599LL, true },
+	{ 1799971200LL, "UTC", "<13>Jan 14 10:00:00 h t: x", 1799920800LL, false },
+	{ 1796558400LL, "UTC", "<13>Dec 31 23:59:59 h t: x", 1798761599LL, false },
+	{ 1803859200LL, "UTC", "<13>Feb 29 10:00:00 h t: x", TS, false },
+	{ 1828828800LL, "UTC", "<13>Feb 29 10:00:00 h t: x", TS, false },
+	{ 1835481600LL, "UTC", "<13>Feb 29 10:00:00 h t: x", 1835431200LL, false },
+	{ 1830254400LL, "UTC", "<13>Jan  1 00:00:00 h t: x", 1830297600LL, true },
+	{ 1798768800LL, "EST5EDT,M3.2.0,M11.1.0", "<13>Jan  1 00:30:00 h t: x", 1798781400LL,
+	  true },
+	{ 1798768800LL, "EST5EDT,M3.2.0,M11.1.0", "<13>Dec 31 20:00:00 h t: x", 1798765200LL,
+	  false },
+};
+
+START_TEST(test_year_rule)
+{
+	struct syslog_msg msg;
+	char *frame;
+
+	setenv("TZ", year_cases[_i].tz, 1);
+	tzset();
+	corpus_parse_str(year_cases[_i].in, (time_t)year_cases[_i].now, &msg, &frame);
+	if (year_cases[_i].epoch == TS) {
+		ck_assert(!msg.time.present);
+		ck_assert(msg.flags & MSG_FLAG_NO_TIMESTAMP);
+	} else {
+		ck_assert(msg.time.present);
+		ck_assert_int_eq(msg.time.epoch, year_cases[_i].epoch);
+	}
+	ck_assert_int_eq((msg.flags & MSG_FLAG_YEAR_GUESSED) != 0, year_cases[_i].wrapped);
+	free(frame);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+END_TEST
+
 /* Every prefix of each dialect case parses without reading past it. */
 START_TEST(test_prefixes)
 {
@@ -285,6 +338,7 @@ main(void)
 	tcase_add_loop_test(tc, test_dialect_cases, 0,
 	    (int)(sizeof(dialect_cases) / sizeof(dialect_cases[0])));
 	tcase_add_test(tc, test_local_zone);
+	tcase_add_loop_test(tc, test_year_rule, 0, (int)(sizeof(year_cases) / sizeof(year_cases[0])));
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_speed);
 	tcase_set_timeout(tc, 30);
