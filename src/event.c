@@ -176,6 +176,7 @@ static const struct {
 	{ MSG_FLAG_NO_TIMESTAMP, "_syslog_no_timestamp" },
 	{ MSG_FLAG_TIME_UNSYNCED, "_syslog_time_unsynced" },
 	{ MSG_FLAG_YEAR_GUESSED, "_syslog_year_guessed" },
+	{ MSG_FLAG_ZONE_UNKNOWN, "_syslog_zone_unknown" },
 }, frame_flag_tags[] = {
 	{ FRAME_TRUNCATED, "_frame_truncated" },
 	{ FRAME_BAD_COUNT, "_frame_bad_count" },

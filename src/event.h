@@ -46,6 +46,7 @@
  *     "_syslog_no_timestamp"      MSG_FLAG_NO_TIMESTAMP
  *     "_syslog_time_unsynced"     MSG_FLAG_TIME_UNSYNCED
  *     "_syslog_year_guessed"      MSG_FLAG_YEAR_GUESSED (below)
+ *     "_syslog_zone_unknown"      MSG_FLAG_ZONE_UNKNOWN
  *     "_frame_truncated"          FRAME_TRUNCATED
  *     "_frame_bad_count"          FRAME_BAD_COUNT
  *     "_normalize_field_conflict" a liblognorm field was skipped (below)

@@ -44,6 +44,7 @@ enum msg_format {
 #define MSG_FLAG_NO_TIMESTAMP    0x0040u /* no timestamp: receipt time used */
 #define MSG_FLAG_YEAR_GUESSED    SYSLOG_TIME_YEAR_GUESSED /* year-less 3164 timestamp */
 #define MSG_FLAG_TIME_UNSYNCED   0x0100u /* Cisco '*' or '.' before the timestamp */
+#define MSG_FLAG_ZONE_UNKNOWN    SYSLOG_TIME_ZONE_UNKNOWN /* zone name not known: local time */
 
 /* Field limits of RFC 5424 section 6; longer values are truncated + flagged. */
 #define RFC5424_HOSTNAME_MAX 255

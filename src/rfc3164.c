@@ -48,12 +48,12 @@ read_timestamp(const char *f, size_t len, size_t *i, time_t now,
 		j += used;
 	} else if (syslog_time_read_bsd(f, len, &j, now, &msg->time, &msg->flags) != 0) {
 		memset(&msg->time, 0, sizeof(msg->time));
-		msg->flags &= ~(MSG_FLAG_FRACTION_CUT | MSG_FLAG_YEAR_GUESSED);
+		msg->flags &= ~SYSLOG_TIME_FLAGS;
 		return -1;
 	}
 	if (j < len && f[j] != ' ' && f[j] != ':') {
 		memset(&msg->time, 0, sizeof(msg->time));
-		msg->flags &= ~(MSG_FLAG_FRACTION_CUT | MSG_FLAG_YEAR_GUESSED);
+		msg->flags &= ~SYSLOG_TIME_FLAGS;
 		return -1;
 	}
 	if (start != *i)
@@ -250,8 +250,7 @@ rfc3164_parse(const char *f, size_t len, time_t now, struct syslog_msg *msg)
 			memset(&msg->time, 0, sizeof(msg->time));
 			msg->timestamp.p = NULL;
 			msg->timestamp.len = 0;
-			msg->flags &= ~(MSG_FLAG_FRACTION_CUT |
-			    MSG_FLAG_YEAR_GUESSED | MSG_FLAG_TIME_UNSYNCED);
+			msg->flags &= ~(SYSLOG_TIME_FLAGS | MSG_FLAG_TIME_UNSYNCED);
 		}
 	}
 

@@ -109,6 +109,65 @@ syslog_time_local_to_epoch(int64_t wall, int *offset)
 	return wall - off2;
 }
 
+/*
+ * The digits of a fraction at p[*i] (after its separator): at most 6
+ * kept, the rest cut (SYSLOG_TIME_FRACTION_CUT); *usec gets microseconds.
+ * Returns the digits kept.
+ */
+static unsigned
+read_fraction(const char *p, size_t len, size_t *i, uint32_t *usec, unsigned *flags)
+{
+	unsigned n = 0, kept;
+	uint32_t v = 0;
+
+	for (; *i < len && p[*i] >= '0' && p[*i] <= '9'; (*i)++) {
+		if (n < 6) {
+			v = v * 10 + (uint32_t)(p[*i] - '0');
+			n++;
+		} else
+			*flags |= SYSLOG_TIME_FRACTION_CUT;
+	}
+	for (kept = n; n < 6; n++)
+		v *= 10;
+	*usec = v;
+	return kept;
+}
+
+/*
+ * The zone names devices print after a BSD time, with their fixed offsets
+ * (minutes east of UTC).  Only names that mean one offset wherever a
+ * syslog device is: IST (India, Ireland, Israel) is not here, and CST is
+ * North American Central, as network gear configured with "clock timezone
+ * CST -6" prints it.  A name not here is flagged, and the time read as
+ * local time: never a silent guess.
+ */
+static const struct {
+	char name[6];
+	int16_t minutes;
+} zone_names[] = {
+	{ "UTC", 0 }, { "GMT", 0 }, { "UT", 0 }, { "WET", 0 }, { "WEST", 60 },
+	{ "BST", 60 }, { "CET", 60 }, { "MET", 60 }, { "CEST", 120 }, { "MEST", 120 },
+	{ "EET", 120 }, { "EEST", 180 }, { "MSK", 180 }, { "EST", -300 }, { "EDT", -240 },
+	{ "CST", -360 }, { "CDT", -300 }, { "MST", -420 }, { "MDT", -360 }, { "PST", -480 },
+	{ "PDT", -420 }, { "AKST", -540 }, { "AKDT", -480 }, { "HST", -600 }, { "JST", 540 },
+	{ "KST", 540 }, { "HKT", 480 }, { "SGT", 480 }, { "AWST", 480 }, { "ACST", 570 },
+	{ "ACDT", 630 }, { "AEST", 600 }, { "AEDT", 660 }, { "NZST", 720 }, { "NZDT", 780 },
+};
+
+/* The offset of the zone name p[0..n); false when it is not in zone_names. */
+static bool
+zone_offset(const char *p, size_t n, int *minutes)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(zone_names) / sizeof(zone_names[0]); i++)
+		if (strlen(zone_names[i].name) == n && memcmp(zone_names[i].name, p, n) == 0) {
+			*minutes = zone_names[i].minutes;
+			return true;
+		}
+	return false;
+}
+
 /* A zone-less wall-clock time is local time: its epoch and the offset that applied. */
 static void
 set_local(struct msg_time *t, int64_t wall)
@@ -150,21 +209,13 @@ syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
 		goto bad;
 	if ((s = read_digits(p, len, &i, 2)) < 0 || s > 59)
 		goto bad;
-	if (i < len && p[i] == '.') {
+	/* RFC 5424 6.2.3.1: "." 1*6DIGIT; ISO 8601 and log4j also write "," */
+	if (i < len && (p[i] == '.' || (!strict && p[i] == ','))) {
 		i++;
-		while (i < len && p[i] >= '0' && p[i] <= '9') {
-			if (ndigits < 6) {
-				usec = usec * 10 + (uint32_t)(p[i] - '0');
-				ndigits++;
-			} else
-				*flags |= SYSLOG_TIME_FRACTION_CUT;
-			i++;
-		}
+		ndigits = read_fraction(p, len, &i, &usec, flags);
 		if (ndigits == 0 && strict)
 			goto bad;
 		t->frac_digits = (uint8_t)ndigits;
-		for (; ndigits < 6; ndigits++)
-			usec *= 10;
 	}
 	wall = syslog_time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
 	    h * 3600 + mi * 60 + s;
@@ -284,8 +335,8 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
     unsigned *flags)
 {
 	size_t j = *i, zone;
-	unsigned mo, d, nd = 0;
-	int h, mi, s;
+	unsigned mo, d;
+	int h, mi, s, zone_minutes = 0;
 	int64_t y = -1, wall;
 	uint32_t usec = 0;
 	bool wrapped;
@@ -315,31 +366,24 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 		return -1;
 	if ((s = read_digits(f, len, &j, 2)) < 0 || s > 60)
 		return -1;
-	if (j < len && f[j] == '.') {
-		for (j++; j < len && is_digit(f[j]); j++) {
-			if (nd < 6) {
-				usec = usec * 10 + (uint32_t)(f[j] - '0');
-				nd++;
-			} else
-				*flags |= SYSLOG_TIME_FRACTION_CUT;
-		}
-		t->frac_digits = (uint8_t)nd;
-		for (; nd < 6; nd++)
-			usec *= 10;
+	if (j < len && (f[j] == '.' || f[j] == ',')) {
+		j++;
+		t->frac_digits = (uint8_t)read_fraction(f, len, &j, &usec, flags);
 	}
 	if (y < 0 && j + 1 < len && f[j] == ' ' &&
 	    (y = read_year(f, len, j + 1)) >= 0)
 		j += 5;
-	/* Cisco "hh:mm:ss.mmm ZONE:" (only UTC/GMT carry a known offset) */
+	/* Cisco "hh:mm:ss.mmm ZONE:": a name of 3 to 5 capitals before a colon */
 	t->tz_known = false;
 	if (j + 1 < len && f[j] == ' ') {
 		for (zone = j + 1; zone < len && zone - j <= 5 &&
 		    f[zone] >= 'A' && f[zone] <= 'Z'; zone++)
 			;
 		if (zone < len && f[zone] == ':' && zone - j >= 4) {
-			if ((zone - j == 4 && (memcmp(f + j + 1, "UTC", 3) == 0 ||
-			    memcmp(f + j + 1, "GMT", 3) == 0)))
+			if (zone_offset(f + j + 1, zone - j - 1, &zone_minutes))
 				t->tz_known = true;
+			else
+				*flags |= SYSLOG_TIME_ZONE_UNKNOWN;
 			j = zone;
 		}
 	}
@@ -358,8 +402,8 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 			*flags |= SYSLOG_TIME_YEAR_GUESSED;
 	}
 	if (t->tz_known) {
-		t->epoch = wall;
-		t->tz_offset = 0;
+		t->tz_offset = (int16_t)zone_minutes;
+		t->epoch = wall - zone_minutes * 60;
 	} else
 		set_local(t, wall);
 	t->usec = usec;

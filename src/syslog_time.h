@@ -28,10 +28,15 @@ struct msg_time {
 /* What a reader accepted but was not clean (the same bits as parse.h's MSG_FLAG_*). */
 #define SYSLOG_TIME_FRACTION_CUT 0x0004u /* more than 6 fractional digits */
 #define SYSLOG_TIME_YEAR_GUESSED 0x0080u /* a year-less BSD time not of the receipt year */
+#define SYSLOG_TIME_ZONE_UNKNOWN 0x0200u /* a BSD time's zone name not known: read as local */
+/* Every flag a reader may set (to take back when its timestamp is not kept). */
+#define SYSLOG_TIME_FLAGS \
+	(SYSLOG_TIME_FRACTION_CUT | SYSLOG_TIME_YEAR_GUESSED | SYSLOG_TIME_ZONE_UNKNOWN)
 
 /*
  * ISO 8601 / RFC 3339 date-time at p.  strict (RFC 5424 6.2.3): 'T' and
- * 'Z' upper case.  Lenient (RFC 3164 dialects): 't' or SP as separator.
+ * 'Z' upper case, '.' before a fraction.  Lenient (RFC 3164 dialects): 't'
+ * or SP as separator, ',' before a fraction too.
  * A missing offset means local time in both.  More than 6 fractional
  * digits are cut (SYSLOG_TIME_FRACTION_CUT in *flags).  Returns 0 and
  * *used, or -1 with *used at the offending byte (*t zeroed).
@@ -40,8 +45,9 @@ int syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
     struct msg_time *t, unsigned *flags);
 
 /*
- * BSD "Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE:]" at f[*i] (only UTC
- * and GMT zones carry an offset).  A year-less time gets the receipt
+ * BSD "Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE:]" at f[*i] (the
+ * fraction after '.' or ','; a ZONE known by name gives its offset, an
+ * unknown one sets SYSLOG_TIME_ZONE_UNKNOWN and the time is local).  A year-less time gets the receipt
  * year, except December received in January (last year) and January
  * received in December (next year), which set SYSLOG_TIME_YEAR_GUESSED;
  * a date that year does not have (Feb 29) is invalid.  Returns 0 and

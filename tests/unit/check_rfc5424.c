@@ -151,6 +151,10 @@ static const struct {
 	{ "<13>1 2003-02-30T00:00:00Z h a p m - x",
 	  MSG_FORMAT_UNPARSED, MSG_FLAG_NO_TIMESTAMP, 13, 0, 0, 0,
 	  NULL, NULL, NULL, NULL, NULL, NULL, "<13>1 2003-02-30T00:00:00Z h a p m - x" },
+	/* RFC 5424 6.2.3.1 TIME-SECFRAC is "." 1*6DIGIT: a comma is for RFC 3164 dialects only */
+	{ "<13>1 2023-11-14T10:00:00,5Z h a p m - x",
+	  MSG_FORMAT_UNPARSED, MSG_FLAG_NO_TIMESTAMP, 13, 0, 0, 0,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "<13>1 2023-11-14T10:00:00,5Z h a p m - x" },
 	{ "<13>1", MSG_FORMAT_UNPARSED, MSG_FLAG_NO_TIMESTAMP, 13, 0, 0, 0,
 	  NULL, NULL, NULL, NULL, NULL, NULL, "<13>1" },
 	/* VERSION 2: not ours, RFC 3164 takes it */
