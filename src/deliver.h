@@ -31,7 +31,14 @@ struct deliver_stats {
 	uint64_t delivered;        /* 2xx */
 	uint64_t retries;          /* attempts that will be retried */
 	uint64_t failed;           /* permanent failures, moved to the dead-letter file */
-	uint64_t refused;          /* alerts not spooled: spool full (still in the alerts file) */
+	uint64_t refused;          /* alerts not spooled when handed over: the three below */
+	uint64_t refused_full;     /* max_spool_bytes reached */
+	uint64_t refused_error;    /* the spool could not be written (a full disk) */
+	uint64_t refused_behind;   /* the hand-over bound: the delivery thread was behind */
+	uint64_t replayed;         /* alerts queued from the alerts file (replay.h) */
+	uint64_t damaged;          /* alerts file lines a replay skipped: damaged */
+	uint64_t untracked;        /* taken lines not recorded (replay.h: may repeat after a restart) */
+	uint64_t unwritten_acks;   /* delivered records whose ack is kept in memory */
 	uint64_t queued;           /* records in the spool not yet delivered */
 	uint64_t oldest_age_ms;    /* age of the oldest of them; 0 when none */
 	uint64_t folded;           /* alerts folded into storm summaries (storm.h) */
