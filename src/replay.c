@@ -207,7 +207,8 @@ taken_reset(struct taken *t, const unsigned char *keep, size_t n)
 	size_t i;
 	int rc = 0;
 
-	memset(t->slots, 0, t->n_slots * REPLAY_HASH_LEN);
+	if (t->slots != NULL)
+		memset(t->slots, 0, t->n_slots * REPLAY_HASH_LEN);
 	t->used = 0;
 	t->has_zero = false;
 	if (ftruncate(t->fd, 0) == -1) {

@@ -523,6 +523,8 @@ spool_write_unwritten(struct spool *s)
 			break;
 		done++;
 	}
+	if (done == 0)
+		return s->n_unwritten == 0 ? 0 : -1;
 	memmove(s->unwritten, s->unwritten + done * SPOOL_ACK_SIZE,
 	    (s->n_unwritten - done) * SPOOL_ACK_SIZE);
 	s->n_unwritten -= done;
