@@ -2,7 +2,7 @@
  * check_spool.c: the webhook spool: append, ack, replay after reopen with
  * the same ids, a crash before the ack (record comes back), a torn last
  * record, out-of-order acks, the cut back when all is delivered, the size
- * bound.
+ * bound, and acks that cannot be written (a full disk: RLIMIT_FSIZE).
  */
 #include "config.h"
 
