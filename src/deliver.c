@@ -45,6 +45,7 @@
 #include "deliver.h"
 #include "json_writer.h"
 #include "log.h"
+#include "replay.h"
 #include "spool.h"
 #include "storm.h"
 #include "webhook.h"
@@ -54,10 +55,14 @@
 #define DELIVER_RESPONSE_KEEP 1024
 #define DELIVER_RETRY_AFTER_MAX 3600
 #define DELIVER_STORM_KEYS 4096          /* open storm windows a webhook */
+/* Taken lines that make a replay pass move the mark on (replay.h). */
+#define DELIVER_CHECKPOINT 4096
 
 struct hook_counters {
-	atomic_uint_fast64_t delivered, retries, failed, refused, queued, oldest_ms;
+	atomic_uint_fast64_t delivered, retries, failed, queued, oldest_ms;
+	atomic_uint_fast64_t refused_full, refused_error;
 	atomic_uint_fast64_t folded, unfolded;
+	atomic_uint_fast64_t replayed, damaged, untracked, unwritten_acks;
 };
 
 /* Storm spool records to acknowledge once what supersedes them is fsync'd. */
@@ -88,6 +93,18 @@ struct hook {
 	struct seq_list storm_acks;
 	bool storm_appended;             /* storm_spool needs an fsync */
 	bool storm_overflowing;          /* in a streak of unfolded alerts (logged once) */
+	bool appended;                   /* spool needs an fsync before the next attempt */
+	bool start_failing;              /* requests cannot be built (logged once a streak) */
+	bool dead_failing;               /* NAME.dead cannot be written (logged once a streak) */
+	struct taken *taken;             /* owned: lines taken since the mark (replay.h) */
+	struct replay_mark mark;
+	bool has_mark;
+	bool need_replay;                /* lines were refused: a replay pass brings them back */
+	struct event *replay_ev;         /* that pass, after a backoff */
+	unsigned replay_attempts;
+	uint64_t replay_streak;          /* queued by the passes since need_replay was set */
+	unsigned char *keep;             /* owned: hashes a pass replayed (taken_reset keeps them) */
+	size_t n_keep, cap_keep;
 	struct hook_counters c;
 };
 
@@ -119,6 +136,7 @@ struct deliver {
 	bool stopping;
 	bool overflowing;
 	atomic_uint_fast64_t overflow;
+	uint64_t overflow_seen;          /* the delivery thread's last look at overflow */
 	bool loop_stopping;              /* the delivery thread's copy of stopping */
 	struct transfer *transfers;      /* in flight */
 	struct watch *watches;
@@ -131,6 +149,16 @@ struct watch {
 };
 
 static void hook_schedule(struct hook *h);
+static void hook_replay(struct hook *h);
+
+/* A timeval of ms milliseconds. */
+static struct timeval
+ms_timeval(int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	return tv;
+}
 
 /* Monotonic milliseconds. */
 static int64_t
@@ -149,6 +177,8 @@ hook_publish(struct hook *h)
 	struct spool_record *r = spool_next(h->spool, NULL);
 
 	atomic_store_explicit(&h->c.queued, spool_count(h->spool), memory_order_relaxed);
+	atomic_store_explicit(&h->c.unwritten_acks, spool_unwritten_acks(h->spool),
+	    memory_order_relaxed);
 	atomic_store_explicit(&h->c.oldest_ms, r != NULL ? (uint64_t)r->spooled_ms : 0,
 	    memory_order_relaxed);
 }
@@ -171,6 +201,23 @@ backoff_ms(const struct webhook_conf *wc, unsigned attempts)
 	return (int64_t)(d / 2 + (d / 2) * ((double)rnd / UINT32_MAX));
 }
 
+/*
+ * Hold every request of h back for delay ms (a retryable failure of any
+ * kind: a transfer, a request that cannot be built): one backoff for all.
+ */
+static void
+hook_hold(struct hook *h, int64_t delay)
+{
+	int64_t until = now_ms() + delay;
+
+	if (until > h->blocked_until_ms) {
+		struct timeval tv = ms_timeval(delay);
+
+		h->blocked_until_ms = until;
+		evtimer_add(h->retry_ev, &tv);
+	}
+}
+
 /* Append a permanent failure to NAME.dead (JSON line) and log it once a streak. */
 static void
 hook_dead_letter(struct hook *h, const struct spool_record *r, long status,
@@ -181,7 +228,7 @@ hook_dead_letter(struct hook *h, const struct spool_record *r, long status,
 	char tbuf[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	FILE *fp;
+	int fd;
 
 	strbuf_init(&line);
 	strbuf_init(&alert);
@@ -206,12 +253,20 @@ hook_dead_letter(struct hook *h, const struct spool_record *r, long status,
 	json_string(&w, alert.data, alert.len);
 	json_object_end(&w);
 	strbuf_append_char(&line, '\n');
-	fp = fopen(h->dead_path, "a");
-	if (fp == NULL || fwrite(line.data, 1, line.len, fp) != line.len || fflush(fp) != 0 ||
-	    fsync(fileno(fp)) == -1)
-		log_warn("webhook %s: cannot write %s", h->conf->name, h->dead_path);
-	if (fp != NULL)
-		fclose(fp);
+	/* 0600 like the spool: an alert can hold what a sender should not have sent */
+	fd = open(h->dead_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 || fchmod(fd, 0600) == -1 || write(fd, line.data, line.len) != (ssize_t)line.len ||
+	    fsync(fd) == -1) {
+		if (!h->dead_failing)
+			log_warn("webhook %s: cannot write %s (further failures are not logged)",
+			    h->conf->name, h->dead_path);
+		h->dead_failing = true;
+	} else if (h->dead_failing) {
+		log_info("webhook %s: %s written again", h->conf->name, h->dead_path);
+		h->dead_failing = false;
+	}
+	if (fd != -1)
+		close(fd);
 	if (!h->dead_logged)
 		log_warnx("webhook %s: alert %s refused for good (%s); moved to %s "
 		    "(further ones are counted, not logged)", h->conf->name, r->id, why, h->dead_path);
@@ -392,8 +447,12 @@ transfer_done(struct transfer *t, CURLcode res)
 	if (res == CURLE_OK)
 		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (res == CURLE_OK && status >= 200 && status <= 299) {
-		if (spool_ack(h->spool, t->seq) == 0)
-			atomic_fetch_add_explicit(&h->c.delivered, 1, memory_order_relaxed);
+		/*
+		 * The receiver has it: never sent again in this run, whatever the
+		 * disk does (an ack that cannot be written is kept in memory).
+		 */
+		spool_ack(h->spool, t->seq);
+		atomic_fetch_add_explicit(&h->c.delivered, 1, memory_order_relaxed);
 		if (h->failing)
 			log_info("webhook %s: delivering again (after %" PRIu64 " failed attempts)",
 			    h->conf->name, h->streak);
@@ -421,15 +480,13 @@ transfer_done(struct transfer *t, CURLcode res)
 			log_debug("webhook %s: delivery failed (%s); retrying in %.1f s",
 			    h->conf->name, why, (double)delay / 1000);
 		h->failing = true;
-		if (now_ms() + delay > h->blocked_until_ms) {
-			struct timeval tv = { (time_t)(delay / 1000), (suseconds_t)(delay % 1000) * 1000 };
-
-			h->blocked_until_ms = now_ms() + delay;
-			evtimer_add(h->retry_ev, &tv);
-		}
+		hook_hold(h, delay);
 	}
 	transfer_free(t);
 	hook_publish(h);
+	/* the spool emptied and was cut back: room for what a full disk refused */
+	if (h->need_replay && spool_count(h->spool) == 0)
+		hook_replay(h);
 	hook_schedule(h);
 }
 
@@ -468,9 +525,19 @@ hook_schedule(struct hook *h)
 		if (r->in_flight)
 			continue;
 		if (hook_start(h, r) == -1) {
-			log_warnx("webhook %s: cannot start a request (out of memory?)", h->conf->name);
+			/* the same backoff as a failed transfer, or this would spin */
+			if (!h->start_failing)
+				log_warnx("webhook %s: cannot build a request (spool unreadable or out "
+				    "of memory); retrying with backoff (not logged again until it works)",
+				    h->conf->name);
+			h->start_failing = true;
+			atomic_fetch_add_explicit(&h->c.retries, 1, memory_order_relaxed);
+			hook_hold(h, backoff_ms(h->conf, ++r->attempts));
 			break;
 		}
+		if (h->start_failing)
+			log_info("webhook %s: building requests again", h->conf->name);
+		h->start_failing = false;
 		/* hook_start may have acked r (dead-lettered): continue from its seq */
 		if (spool_find(h->spool, seq) == NULL) {
 			r = NULL;
@@ -486,6 +553,8 @@ hook_retrycb(evutil_socket_t fd, short what, void *arg)
 	struct hook *h = arg;
 
 	h->blocked_until_ms = 0;
+	spool_flush_acks(h->spool);
+	hook_publish(h);
 	hook_schedule(h);
 }
 
@@ -642,16 +711,38 @@ hook_fold(struct hook *h, struct storm_window *w, const char *line, size_t len, 
 	return rc;
 }
 
+/* What storm control did with one alert, so that it can be undone. */
+struct storm_offer {
+	enum storm_verdict v;
+	struct storm_window *w;          /* NULL: not offered */
+};
+
 /* Storm control for one alert: 1 when it was folded (not to be spooled). */
 static int
-hook_storm_offer(struct hook *h, const struct strbuf *key, const char *ts, const char *line,
-    size_t len, int64_t now)
+hook_storm_offer(struct hook *h, const char *line, size_t len, int64_t now,
+    struct storm_offer *o)
 {
 	struct storm_window *w;
+	struct strbuf key;
+	char ts[STORM_TIME_MAX];
+	enum storm_verdict v;
+	int sev;
 
-	switch (storm_offer(h->storm, key->data, key->len, ts, now,
-	    (int64_t)h->conf->storm_window * 1000, &w)) {
+	strbuf_init(&key);
+	if (webhook_storm_key(line, len, &key, ts, sizeof(ts)) == -1) {
+		/* no technique, or a correlation: never folded */
+		strbuf_free(&key);
+		return 0;
+	}
+	sev = webhook_alert_severity(line, len);
+	v = storm_offer(h->storm, key.data, key.len, ts, sev, now,
+	    (int64_t)h->conf->storm_window * 1000, &w);
+	strbuf_free(&key);
+	switch (v) {
 	case STORM_FIRST:
+	case STORM_SEVERER:
+		o->v = v;
+		o->w = w;
 		return 0;
 	case STORM_FOLD:
 		if (hook_fold(h, w, line, len, now) == 0)
@@ -669,47 +760,77 @@ hook_storm_offer(struct hook *h, const struct strbuf *key, const char *ts, const
 	return 0;
 }
 
-/* Spool one alert line for every webhook whose severity filter it passes. */
+/* Arm the next replay pass of h after the common backoff. */
 static void
-deliver_spool_line(struct deliver *d, const char *line, size_t len, bool *appended, int64_t now)
+hook_replay_later(struct hook *h)
 {
-	struct strbuf key;
-	char ts[STORM_TIME_MAX];
-	int sev = -1, keyed = 0;
+	struct timeval tv = ms_timeval(backoff_ms(h->conf, ++h->replay_attempts));
+
+	if (!evtimer_pending(h->replay_ev, NULL))
+		evtimer_add(h->replay_ev, &tv);
+}
+
+/* An alert line could not be spooled: count it by reason; a replay pass brings it back. */
+static void
+hook_refused(struct hook *h, enum spool_status st)
+{
+	atomic_fetch_add_explicit(st == SPOOL_FULL ? &h->c.refused_full : &h->c.refused_error, 1,
+	    memory_order_relaxed);
+	if (!h->full)
+		log_warnx("webhook %s: %s: alert not queued for delivery yet; it stays in the "
+		    "alerts file and is queued from there once the spool has room (further "
+		    "ones are counted as refused, not logged)", h->conf->name,
+		    st == SPOOL_FULL ? "spool full (max_spool_bytes)" : "spool write failed");
+	h->full = true;
+	h->need_replay = true;
+	hook_replay_later(h);
+}
+
+/*
+ * Take one alert line for h: its severity filter, storm control, then the
+ * spool; then remember it as taken (replay.h).  0 taken, -1 refused
+ * (counted, logged once a streak): a replay pass will offer it again.
+ */
+static int
+hook_take(struct hook *h, const char *line, size_t len, const unsigned char *hash, int64_t now)
+{
+	struct storm_offer o = { STORM_OVERFLOW, NULL };
+	enum spool_status st;
+
+	if (h->conf->min_severity > 0 && webhook_alert_severity(line, len) < h->conf->min_severity)
+		goto taken;
+	if (h->storm != NULL && hook_storm_offer(h, line, len, now, &o) == 1)
+		goto taken;
+	if ((st = spool_append(h->spool, line, len, now)) != SPOOL_OK) {
+		/* offered again later, it must not fold into the window it opened */
+		if (h->storm != NULL)
+			storm_undo(h->storm, o.w, o.v);
+		hook_refused(h, st);
+		return -1;
+	}
+	h->appended = true;
+taken:
+	if (taken_add(h->taken, hash) == -1)
+		atomic_fetch_add_explicit(&h->c.untracked, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* Hand one alert line to every webhook that has not taken it yet. */
+static void
+deliver_spool_line(struct deliver *d, const char *line, size_t len, int64_t now)
+{
+	unsigned char hash[REPLAY_HASH_LEN];
 	size_t i;
 
-	strbuf_init(&key);
+	replay_hash(line, len, hash);
 	for (i = 0; i < d->n_hooks; i++) {
 		struct hook *h = &d->hooks[i];
-		enum spool_status st;
 
-		if (h->conf->min_severity > 0) {
-			if (sev == -1)
-				sev = webhook_alert_severity(line, len);
-			if (sev < h->conf->min_severity)
-				continue;
-		}
-		if (h->storm != NULL) {
-			if (keyed == 0)
-				keyed = webhook_storm_key(line, len, &key, ts, sizeof(ts)) == 0 ? 1 : -1;
-			if (keyed == 1 && hook_storm_offer(h, &key, ts, line, len, now) == 1)
-				continue;
-		}
-		st = spool_append(h->spool, line, len, now);
-		if (st == SPOOL_OK) {
-			appended[i] = true;
-			h->full = false;
+		/* a replay pass found it in the alerts file before its hand-over came */
+		if (taken_has(h->taken, hash))
 			continue;
-		}
-		atomic_fetch_add_explicit(&h->c.refused, 1, memory_order_relaxed);
-		if (!h->full)
-			log_warnx("webhook %s: %s: alert NOT queued for delivery "
-			    "(it stays in the alerts file); further ones are counted as refused",
-			    h->conf->name, st == SPOOL_FULL ? "spool full (max_spool_bytes)" :
-			    "spool write failed");
-		h->full = true;
+		hook_take(h, line, len, hash, now);
 	}
-	strbuf_free(&key);
 }
 
 /*
@@ -764,15 +885,133 @@ hook_stormcb(evutil_socket_t fd, short what, void *arg)
 	hook_schedule(h);
 }
 
+/* Make what h took durable: storm summaries, then the spool, before any attempt. */
+static void
+hook_sync(struct hook *h)
+{
+	if (h->storm_appended) {
+		/* the new summaries durable before the ones they replace go */
+		spool_sync(h->storm_spool);
+		hook_storm_ack(h);
+		h->storm_appended = false;
+	}
+	if (!h->appended)
+		return;
+	spool_sync(h->spool);
+	h->appended = false;
+	hook_publish(h);
+	hook_schedule(h);
+}
+
+/* Remember a hash a replay pass queued (bounded: beyond it, see replay.h). */
+static void
+hook_keep(struct hook *h, const unsigned char *hash)
+{
+	if (h->n_keep == h->cap_keep) {
+		size_t cap = h->cap_keep > 0 ? 2 * h->cap_keep : 256;
+		unsigned char *n;
+
+		if (cap > REPLAY_TAKEN_MAX || (n = reallocarray(h->keep, cap, REPLAY_HASH_LEN)) == NULL)
+			return;
+		h->keep = n;
+		h->cap_keep = cap;
+	}
+	memcpy(h->keep + h->n_keep++ * REPLAY_HASH_LEN, hash, REPLAY_HASH_LEN);
+}
+
+/* replay_alerts' callback: offer a line of the alerts file h has not taken. */
+static int
+hook_replay_linecb(void *arg, const char *line, size_t len)
+{
+	struct hook *h = arg;
+	unsigned char hash[REPLAY_HASH_LEN];
+
+	replay_hash(line, len, hash);
+	if (taken_has(h->taken, hash))
+		return 0;
+	if (hook_take(h, line, len, hash, now_ms()) == -1)
+		return -1;
+	hook_keep(h, hash);
+	atomic_fetch_add_explicit(&h->c.replayed, 1, memory_order_relaxed);
+	return 0;
+}
+
+/*
+ * A replay pass (replay.h): offer h every line of the alerts file from its
+ * mark that it has not taken; when all were taken, move the mark to the
+ * end and keep only the hashes this pass queued (their hand-overs may
+ * still be on their way).  A refusal leaves the mark and tries again
+ * after the backoff.
+ */
+static void
+hook_replay(struct hook *h)
+{
+	const struct conf *c = h->d->conf;
+	struct replay_result res;
+	uint64_t before = atomic_load_explicit(&h->c.replayed, memory_order_relaxed);
+
+	h->n_keep = 0;
+	if (replay_alerts(c->alerts_path, time(NULL), &h->mark, h->has_mark, hook_replay_linecb, h,
+	    &res) == -1) {
+		hook_replay_later(h);
+		return;
+	}
+	hook_sync(h);
+	atomic_fetch_add_explicit(&h->c.damaged, res.damaged, memory_order_relaxed);
+	h->replay_streak += atomic_load_explicit(&h->c.replayed, memory_order_relaxed) - before;
+	if (!res.complete) {
+		/*
+		 * Everything before the refused line is taken: the next pass starts
+		 * there (damaged lines behind it are not reported again).  The taken
+		 * set keeps what it has: lines after it may be among them.
+		 */
+		if (res.stopped && replay_mark_store(c->spool_dir, h->conf->name, &res.stop) == 0) {
+			h->mark = res.stop;
+			h->has_mark = true;
+		}
+		h->need_replay = true;
+		hook_replay_later(h);
+		return;
+	}
+	/* the mark first: with the old taken set still on disk a crash only repeats work */
+	if (replay_mark_store(c->spool_dir, h->conf->name, &res.end) == 0) {
+		h->mark = res.end;
+		h->has_mark = true;
+		taken_reset(h->taken, h->keep, h->n_keep);
+	}
+	if (h->replay_streak > 0 || h->full)
+		log_info("webhook %s: %" PRIu64 " alerts queued from the alerts file (hand-overs "
+		    "lost at a stop, or refused); every alert in it is in the spool now",
+		    h->conf->name, h->replay_streak);
+	h->full = false;
+	h->replay_streak = 0;
+	h->need_replay = false;
+	h->replay_attempts = 0;
+}
+
+/* The backoff after a refusal has passed: a replay pass. */
+static void
+hook_replaycb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h = arg;
+
+	if (h->d->loop_stopping)
+		return;
+	spool_flush_acks(h->spool);
+	hook_replay(h);
+	hook_publish(h);
+	hook_schedule(h);
+}
+
 /* Workers handed over lines (or we are stopping): spool, sync, send. */
 static void
 deliver_wakecb(evutil_socket_t fd, short what, void *arg)
 {
 	struct deliver *d = arg;
 	struct strbuf batch;
-	bool appended[d->n_hooks > 0 ? d->n_hooks : 1];
 	bool stopping;
 	int64_t now = now_ms();
+	uint64_t overflow;
 	size_t i, start = 0;
 
 	pthread_mutex_lock(&d->lock);
@@ -782,31 +1021,29 @@ deliver_wakecb(evutil_socket_t fd, short what, void *arg)
 	d->overflowing = false;
 	pthread_mutex_unlock(&d->lock);
 
-	memset(appended, 0, sizeof(appended));
 	for (i = 0; i < batch.len; i++) {
 		if (batch.data[i] != '\n')
 			continue;
 		if (i > start)
-			deliver_spool_line(d, batch.data + start, i - start, appended, now);
+			deliver_spool_line(d, batch.data + start, i - start, now);
 		start = i + 1;
 	}
 	strbuf_free(&batch);
+	overflow = atomic_load_explicit(&d->overflow, memory_order_relaxed);
 	for (i = 0; i < d->n_hooks; i++) {
 		struct hook *h = &d->hooks[i];
 
-		if (h->storm_appended) {
-			/* the new summaries durable before the ones they replace go */
-			spool_sync(h->storm_spool);
-			hook_storm_ack(h);
-			h->storm_appended = false;
+		hook_sync(h);
+		if (overflow != d->overflow_seen) {
+			/* lines the hand-over could not hold are in the alerts file */
+			h->need_replay = true;
+			hook_replay_later(h);
 		}
-		if (!appended[i])
-			continue;
-		/* durable before the first attempt */
-		spool_sync(d->hooks[i].spool);
-		hook_publish(&d->hooks[i]);
-		hook_schedule(&d->hooks[i]);
+		/* bound the taken set: the mark moves over what every hand-over covered */
+		if (!stopping && !h->need_replay && taken_count(h->taken) >= DELIVER_CHECKPOINT)
+			hook_replay(h);
 	}
+	d->overflow_seen = overflow;
 	if (stopping) {
 		d->loop_stopping = true;
 		event_base_loopbreak(d->base);
@@ -832,8 +1069,9 @@ deliver_submit(struct deliver *d, const char *lines, size_t len)
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (log_it)
-		log_warnx("webhooks: the delivery thread is behind by %u MiB; alerts NOT queued "
-		    "for delivery (they stay in the alerts file)", DELIVER_PENDING_MAX >> 20);
+		log_warnx("webhooks: the delivery thread is behind by %u MiB; alerts not queued "
+		    "now (they stay in the alerts file, queued from there later)",
+		    DELIVER_PENDING_MAX >> 20);
 	event_active(d->wake, EV_READ, 0);
 }
 
@@ -873,7 +1111,7 @@ hook_storm_replay(struct hook *h)
 		strbuf_reset(&line);
 		if (seen != NULL && spool_read(h->storm_spool, r, &line) == 0 &&
 		    webhook_storm_key(line.data, line.len, &key, ts, sizeof(ts)) == 0 &&
-		    storm_offer(seen, key.data, key.len, NULL, 0, 0, &w) != STORM_OVERFLOW) {
+		    storm_offer(seen, key.data, key.len, NULL, 0, 0, 0, &w) != STORM_OVERFLOW) {
 			if (w->has_summary)
 				seq_list_push(&h->storm_acks, w->summary_seq);
 			w->summary_seq = r->seq;
@@ -951,10 +1189,37 @@ hook_init(struct deliver *d, struct hook *h, const struct webhook_conf *wc, char
 		h->extra = n;
 	}
 	snprintf(h->dead_path, sizeof(h->dead_path), "%s/%s.dead", c->spool_dir, wc->name);
-	if ((h->retry_ev = evtimer_new(d->base, hook_retrycb, h)) == NULL) {
+	if ((h->retry_ev = evtimer_new(d->base, hook_retrycb, h)) == NULL ||
+	    (h->replay_ev = evtimer_new(d->base, hook_replaycb, h)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Load the mark and taken set of h and run the start-up replay pass: what
+ * the alerts file holds beyond the mark and the spool never took (a
+ * SIGKILL between the two, a full disk) is queued now.
+ */
+static int
+hook_open_replay(struct hook *h, char *err, size_t errlen)
+{
+	const struct conf *c = h->d->conf;
+	char e[512];
+	int rc;
+
+	if ((h->taken = taken_open(c->spool_dir, h->conf->name, e, sizeof(e))) == NULL) {
+		snprintf(err, errlen, "webhook %s: %s", h->conf->name, e);
+		return -1;
+	}
+	rc = replay_mark_load(c->spool_dir, h->conf->name, &h->mark, e, sizeof(e));
+	if (rc == -1)
+		/* a damaged mark is not worth refusing to start: from the end, said loudly */
+		log_warnx("webhook %s: %s; replaying nothing, marking the alerts file's end",
+		    h->conf->name, e);
+	h->has_mark = rc == 0;
+	hook_replay(h);
 	return 0;
 }
 
@@ -981,6 +1246,8 @@ hook_open_spool(struct hook *h, char *err, size_t errlen)
 		snprintf(err, errlen, "webhook %s: storm spool: %s", h->conf->name, e);
 		return -1;
 	}
+	if (hook_open_replay(h, err, errlen) == -1)
+		return -1;
 	hook_publish(h);
 	return 0;
 }
@@ -1113,8 +1380,14 @@ deliver_get_stats(const struct deliver *d, size_t i, struct deliver_stats *out)
 	out->delivered = atomic_load_explicit(&h->c.delivered, memory_order_relaxed);
 	out->retries = atomic_load_explicit(&h->c.retries, memory_order_relaxed);
 	out->failed = atomic_load_explicit(&h->c.failed, memory_order_relaxed);
-	out->refused = atomic_load_explicit(&h->c.refused, memory_order_relaxed) +
-	    atomic_load_explicit(&d->overflow, memory_order_relaxed);
+	out->refused_full = atomic_load_explicit(&h->c.refused_full, memory_order_relaxed);
+	out->refused_error = atomic_load_explicit(&h->c.refused_error, memory_order_relaxed);
+	out->refused_behind = atomic_load_explicit(&d->overflow, memory_order_relaxed);
+	out->refused = out->refused_full + out->refused_error + out->refused_behind;
+	out->replayed = atomic_load_explicit(&h->c.replayed, memory_order_relaxed);
+	out->damaged = atomic_load_explicit(&h->c.damaged, memory_order_relaxed);
+	out->untracked = atomic_load_explicit(&h->c.untracked, memory_order_relaxed);
+	out->unwritten_acks = atomic_load_explicit(&h->c.unwritten_acks, memory_order_relaxed);
 	out->queued = atomic_load_explicit(&h->c.queued, memory_order_relaxed);
 	out->folded = atomic_load_explicit(&h->c.folded, memory_order_relaxed);
 	out->unfolded = atomic_load_explicit(&h->c.unfolded, memory_order_relaxed);
@@ -1160,6 +1433,10 @@ deliver_free(struct deliver *d)
 			event_free(h->retry_ev);
 		if (h->storm_ev != NULL)
 			event_free(h->storm_ev);
+		if (h->replay_ev != NULL)
+			event_free(h->replay_ev);
+		taken_close(h->taken);
+		free(h->keep);
 		storm_free(h->storm);
 		spool_close(h->storm_spool);
 		free(h->storm_acks.seq);

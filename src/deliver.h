@@ -10,9 +10,13 @@
  * spool after a 2xx, or after a permanent failure (3xx, 4xx other than
  * 408/429) moves it to NAME.dead in the spool directory.  Timeouts,
  * connection and TLS errors, 408, 429 and 5xx are retried with capped
- * exponential backoff and jitter, honouring Retry-After (seconds).
- * Alerts of one host, account and technique within storm_window are
- * folded into one summary delivery (storm.h, deliver.c).
+ * exponential backoff and jitter, honouring Retry-After (seconds); the
+ * same backoff paces every other failure (a request that cannot be built,
+ * replay passes after refusals).  Alerts of one host, account, technique
+ * and rule within storm_window are folded into one summary delivery
+ * (storm.h, deliver.c).  What the spool could not take, or never got
+ * (a SIGKILL after the alerts file), comes from the alerts file
+ * (replay.h): at start-up, after refusals, and every few thousand alerts.
  *
  * Counters are relaxed atomics, readable from any thread.
  */
@@ -31,7 +35,14 @@ struct deliver_stats {
 	uint64_t delivered;        /* 2xx */
 	uint64_t retries;          /* attempts that will be retried */
 	uint64_t failed;           /* permanent failures, moved to the dead-letter file */
-	uint64_t refused;          /* alerts not spooled: spool full (still in the alerts file) */
+	uint64_t refused;          /* alerts not spooled when handed over: the three below */
+	uint64_t refused_full;     /* max_spool_bytes reached */
+	uint64_t refused_error;    /* the spool could not be written (a full disk) */
+	uint64_t refused_behind;   /* the hand-over bound: the delivery thread was behind */
+	uint64_t replayed;         /* alerts queued from the alerts file (replay.h) */
+	uint64_t damaged;          /* alerts file lines a replay skipped: damaged */
+	uint64_t untracked;        /* taken lines not recorded (replay.h: may repeat after a restart) */
+	uint64_t unwritten_acks;   /* delivered records whose ack is kept in memory */
 	uint64_t queued;           /* records in the spool not yet delivered */
 	uint64_t oldest_age_ms;    /* age of the oldest of them; 0 when none */
 	uint64_t folded;           /* alerts folded into storm summaries (storm.h) */
@@ -67,7 +78,8 @@ int deliver_start(struct deliver *d, char *err, size_t errlen);
  * Hand over whole alert lines (each ending in LF), copied.  Thread-safe,
  * never blocks on I/O.  Beyond a bound of pending bytes (the delivery
  * thread is stuck on the disk) the lines are counted as refused, logged
- * once per streak: they stay in the alerts file.
+ * once per streak: they are in the alerts file, and a replay pass
+ * (replay.h) queues them from there.
  */
 void deliver_submit(struct deliver *d, const char *lines, size_t len);
 

@@ -322,6 +322,53 @@ metrics_alerts(struct metrics_writer *w, const struct metrics_source *src)
 	}
 }
 
+/* Webhook refusals by reason, and what replay passes of the alerts file did (replay.h). */
+static void
+metrics_webhook_replay(struct metrics_writer *w, const struct deliver_stats *st, size_t n)
+{
+	static const char *const reasons[] = { "spool_full", "write_error", "behind" };
+	static const char rname[] = "logward_webhook_refused_total";
+	/* in the order of v[] below */
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "logward_webhook_replayed_total", "counter",
+		  "Alerts queued from the alerts file: hand-overs lost at a kill, or refused." },
+		{ "logward_webhook_replay_damaged_total", "counter",
+		  "Damaged alerts file lines a replay skipped." },
+		{ "logward_webhook_replay_untracked_total", "counter",
+		  "Alerts taken whose hash could not be recorded: may repeat after a restart." },
+		{ "logward_webhook_unwritten_acks", "gauge",
+		  "Delivered alerts whose acknowledgement is kept in memory (disk full)." },
+	};
+	struct metrics_label l[2];
+	size_t i, r, f;
+
+	mw_family(w, rname, "counter",
+	    "Alerts not spooled when handed over, by reason: spool_full (max_spool_bytes), "
+	    "write_error (the spool disk), behind (the delivery thread was behind); each is "
+	    "queued later from the alerts file.");
+	for (i = 0; i < n; i++) {
+		const uint64_t v[] = { st[i].refused_full, st[i].refused_error, st[i].refused_behind };
+
+		l[0] = (struct metrics_label){ "webhook", st[i].name };
+		for (r = 0; r < sizeof(reasons) / sizeof(reasons[0]); r++) {
+			l[1] = (struct metrics_label){ "reason", reasons[r] };
+			mw_sample(w, rname, l, 2, v[r]);
+		}
+	}
+	for (f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		mw_family(w, fam[f].name, fam[f].type, fam[f].help);
+		for (i = 0; i < n; i++) {
+			const uint64_t v[] = { st[i].replayed, st[i].damaged, st[i].untracked,
+				st[i].unwritten_acks };
+
+			l[0] = (struct metrics_label){ "webhook", st[i].name };
+			mw_sample(w, fam[f].name, l, 1, v[f]);
+		}
+	}
+}
+
 /* Webhook deliveries by result, each spool's length and oldest record, storm control. */
 static void
 metrics_webhooks(struct metrics_writer *w, const struct metrics_source *src)
@@ -378,6 +425,7 @@ metrics_webhooks(struct metrics_writer *w, const struct metrics_source *src)
 		l[0] = (struct metrics_label){ "webhook", st[i].name };
 		mw_sample(w, uname, l, 1, st[i].unfolded);
 	}
+	metrics_webhook_replay(w, st, n);
 	free(st);
 }
 

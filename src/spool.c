@@ -48,6 +48,11 @@ struct spool {
 	size_t live;                   /* not acknowledged */
 	uint64_t base_seq;
 	uint64_t next_seq;
+	unsigned char *unwritten;      /* owned: acks not yet in NAME.ack, SPOOL_ACK_SIZE each */
+	size_t n_unwritten, cap_unwritten;
+	bool write_failing;            /* appends fail (logged once a streak) */
+	bool ack_failing;              /* acks cannot be written (logged once a streak) */
+	bool sync_failing;             /* fdatasync fails (logged once a streak) */
 };
 
 /* Hex digits of 16 random bytes: unique per alert without coordination. */
@@ -400,7 +405,10 @@ spool_append(struct spool *s, const char *line, size_t len, int64_t now_ms)
 	memcpy(rec + SPOOL_ID_LEN + 1, line, len);
 	rec[rlen - 1] = '\n';
 	if (spool_write_all(s->fd, rec, rlen) == -1) {
-		log_warn("spool %s: write", s->name);
+		if (!s->write_failing)
+			log_warn("spool %s: cannot append to %s (further failures are counted, "
+			    "not logged)", s->name, s->path);
+		s->write_failing = true;
 		/* Cut a partial record back so the file stays a sequence of records. */
 		if (ftruncate(s->fd, (off_t)s->bytes) == -1)
 			log_warn("spool %s: ftruncate", s->name);
@@ -408,6 +416,9 @@ spool_append(struct spool *s, const char *line, size_t len, int64_t now_ms)
 		return SPOOL_ERROR;
 	}
 	free(rec);
+	if (s->write_failing)
+		log_info("spool %s: appending again", s->name);
+	s->write_failing = false;
 	if (spool_push(s, s->bytes, (uint32_t)len, id, now_ms) == NULL) {
 		/* On disk but not in memory: replayed at the next start. */
 		log_warnx("spool %s: out of memory", s->name);
@@ -422,9 +433,15 @@ int
 spool_sync(struct spool *s)
 {
 	if (fdatasync(s->fd) == -1) {
-		log_warn("spool %s: fdatasync", s->name);
+		if (!s->sync_failing)
+			log_warn("spool %s: fdatasync %s (further failures are not logged)", s->name,
+			    s->path);
+		s->sync_failing = true;
 		return -1;
 	}
+	if (s->sync_failing)
+		log_info("spool %s: fdatasync works again", s->name);
+	s->sync_failing = false;
 	return 0;
 }
 
@@ -494,12 +511,82 @@ spool_read(struct spool *s, const struct spool_record *r, struct strbuf *out)
 	return 0;
 }
 
+/* Write the acks remembered in memory, oldest first; stop at the first failure. */
+static int
+spool_write_unwritten(struct spool *s)
+{
+	size_t done = 0;
+
+	while (done < s->n_unwritten) {
+		if (spool_write_all(s->ack_fd, s->unwritten + done * SPOOL_ACK_SIZE,
+		    SPOOL_ACK_SIZE) == -1)
+			break;
+		done++;
+	}
+	if (done == 0)
+		return s->n_unwritten == 0 ? 0 : -1;
+	memmove(s->unwritten, s->unwritten + done * SPOOL_ACK_SIZE,
+	    (s->n_unwritten - done) * SPOOL_ACK_SIZE);
+	s->n_unwritten -= done;
+	return s->n_unwritten == 0 ? 0 : -1;
+}
+
+/* Keep an ack that could not be written; -1 when memory ran out too. */
+static int
+spool_remember_ack(struct spool *s, const unsigned char b[SPOOL_ACK_SIZE])
+{
+	if (s->n_unwritten == s->cap_unwritten) {
+		size_t cap = s->cap_unwritten > 0 ? 2 * s->cap_unwritten : 64;
+		unsigned char *n = reallocarray(s->unwritten, cap, SPOOL_ACK_SIZE);
+
+		if (n == NULL)
+			return -1;
+		s->unwritten = n;
+		s->cap_unwritten = cap;
+	}
+	memcpy(s->unwritten + s->n_unwritten * SPOOL_ACK_SIZE, b, SPOOL_ACK_SIZE);
+	s->n_unwritten++;
+	return 0;
+}
+
+/* Every record is acknowledged: cut both files back (spool.h). */
+static void
+spool_cut_back(struct spool *s)
+{
+	/* the spool file first: acks without records are harmless, not the reverse */
+	if (ftruncate(s->fd, 0) == -1) {
+		log_warn("spool %s: cut back %s", s->name, s->path);
+		return;
+	}
+	s->bytes = 0;
+	if (ftruncate(s->ack_fd, 0) == -1)
+		log_warn("spool %s: cut back %s", s->name, s->ack_path);
+	/* no record left for them to name */
+	s->n_unwritten = 0;
+	s->base_seq = s->next_seq;
+	s->head = s->n = 0;
+}
+
+int
+spool_flush_acks(struct spool *s)
+{
+	if (s->n_unwritten == 0)
+		return 0;
+	if (spool_write_unwritten(s) == -1)
+		return -1;
+	if (s->ack_failing)
+		log_info("spool %s: acknowledgements written again to %s", s->name, s->ack_path);
+	s->ack_failing = false;
+	return 0;
+}
+
 int
 spool_ack(struct spool *s, uint64_t seq)
 {
 	struct spool_record *r = spool_find(s, seq);
 	unsigned char b[SPOOL_ACK_SIZE];
 	size_t k;
+	int rc = 0;
 
 	if (r == NULL)
 		return 0;
@@ -510,28 +597,38 @@ spool_ack(struct spool *s, uint64_t seq)
 	 * No fsync: a lost ack (an OS crash, not a process crash: the page
 	 * cache survives SIGKILL) only means one more delivery, and the id
 	 * in it keeps an ack from matching a later record at the same offset.
+	 * An ack that cannot be written (a full disk) is remembered in memory
+	 * and written later (spool_flush_acks): the record is done either way,
+	 * and is never handed out again in this run.
 	 */
-	if (spool_write_all(s->ack_fd, b, sizeof(b)) == -1) {
-		log_warn("spool %s: ack", s->name);
-		return -1;
+	if (spool_write_unwritten(s) == -1 || spool_write_all(s->ack_fd, b, sizeof(b)) == -1) {
+		if (!s->ack_failing)
+			log_warn("spool %s: cannot write an acknowledgement to %s; delivered "
+			    "records are remembered in memory until it can be written", s->name,
+			    s->ack_path);
+		s->ack_failing = true;
+		rc = -1;
+		if (spool_remember_ack(s, b) == -1)
+			/* out of memory as well: at worst delivered again after a restart */
+			log_warnx("spool %s: out of memory for an unwritten ack", s->name);
 	}
 	r->acked = true;
 	s->live--;
 	while (s->head < s->n && s->records[s->head].acked)
 		s->head++;
 	if (s->live == 0) {
-		/* All delivered: cut back, the spool file first (spool.h). */
-		if (ftruncate(s->fd, 0) == -1) {
-			log_warn("spool %s: cut back", s->name);
-			return 0;
-		}
-		s->bytes = 0;
-		if (ftruncate(s->ack_fd, 0) == -1)
-			log_warn("spool %s: cut back acks", s->name);
-		s->base_seq = s->next_seq;
-		s->head = s->n = 0;
+		spool_cut_back(s);
+		/* no record left for an ack to name: nothing is owed */
+		if (s->n_unwritten == 0)
+			rc = 0;
 	}
-	return 0;
+	return rc;
+}
+
+size_t
+spool_unwritten_acks(const struct spool *s)
+{
+	return s->n_unwritten;
 }
 
 uint64_t
@@ -550,6 +647,7 @@ spool_close(struct spool *s)
 	if (s->fd != -1)
 		close(s->fd);
 	free(s->records);
+	free(s->unwritten);
 	free(s->name);
 	free(s);
 }

@@ -81,10 +81,18 @@ int spool_read(struct spool *s, const struct spool_record *r, struct strbuf *out
 
 /*
  * Acknowledge the record of seq (see above for durability).  The record
- * (and any record pointer) is gone afterwards.  -1: not written (logged);
- * the record stays and will be delivered again.
+ * (and any record pointer) is gone afterwards, whatever the disk does:
+ * -1 means the ack could not be written (logged once a streak) and is
+ * kept in memory until spool_flush_acks or the cut-back writes it; only a
+ * restart before then delivers that record again.
  */
 int spool_ack(struct spool *s, uint64_t seq);
+
+/* Write the acks kept in memory.  0 when none is left, -1 otherwise. */
+int spool_flush_acks(struct spool *s);
+
+/* Acks kept in memory, not yet in NAME.ack. */
+size_t spool_unwritten_acks(const struct spool *s);
 
 /* Bytes in NAME.spool (acknowledged records included until cut back). */
 uint64_t spool_bytes(const struct spool *s);

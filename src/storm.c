@@ -88,7 +88,7 @@ storm_set_time(char dst[STORM_TIME_MAX], const char *ts)
 
 enum storm_verdict
 storm_offer(struct storm *s, const char *key, size_t keylen, const char *timestamp,
-    int64_t now_ms, int64_t window_ms, struct storm_window **w)
+    int severity, int64_t now_ms, int64_t window_ms, struct storm_window **w)
 {
 	size_t b;
 	int32_t i;
@@ -104,6 +104,13 @@ storm_offer(struct storm *s, const char *key, size_t keylen, const char *timesta
 		/* past closes_ms but not yet expired: still folds (one summary a window) */
 		if (cur->keylen != keylen || memcmp(cur->key, key, keylen) != 0)
 			continue;
+		*w = cur;
+		/* a worse alert than the window has shown goes out now (issue 13 point 4) */
+		if (severity > cur->severity) {
+			cur->raised_from = cur->severity;
+			cur->severity = severity;
+			return STORM_SEVERER;
+		}
 		/*
 		 * Workers may hand alerts over out of order: keep the earliest and
 		 * latest (RFC 3339 UTC strings of one shape sort by time).
@@ -113,7 +120,6 @@ storm_offer(struct storm *s, const char *key, size_t keylen, const char *timesta
 		if (cur->folded == 0 || (timestamp != NULL && strcmp(timestamp, cur->last) > 0))
 			storm_set_time(cur->last, timestamp);
 		cur->folded++;
-		*w = cur;
 		return STORM_FOLD;
 	}
 	if (s->free_head == -1)
@@ -126,6 +132,7 @@ storm_offer(struct storm *s, const char *key, size_t keylen, const char *timesta
 	nw->key[keylen] = '\0';
 	nw->keylen = keylen;
 	nw->closes_ms = now_ms + window_ms;
+	nw->severity = severity;
 	nw->folded = 0;
 	nw->first[0] = nw->last[0] = '\0';
 	nw->summary_seq = 0;
@@ -167,6 +174,35 @@ storm_expire(struct storm *s, int64_t now_ms, void (*closed)(void *, struct stor
 		}
 	}
 	return n;
+}
+
+/* Unlink window idx from its bucket and put it on the free list. */
+static void
+storm_remove(struct storm *s, int32_t idx)
+{
+	struct storm_window *w = &s->windows[idx];
+	int32_t *link = &s->buckets[storm_hash(w->key, w->keylen) & (s->n_buckets - 1)];
+
+	while (*link != -1 && *link != idx)
+		link = &s->windows[*link].next;
+	if (*link == idx)
+		*link = w->next;
+	free(w->key);
+	w->key = NULL;
+	w->next = s->free_head;
+	s->free_head = idx;
+	s->used--;
+}
+
+void
+storm_undo(struct storm *s, struct storm_window *w, enum storm_verdict v)
+{
+	if (w == NULL)
+		return;
+	if (v == STORM_FIRST)
+		storm_remove(s, (int32_t)(w - s->windows));
+	else if (v == STORM_SEVERER)
+		w->severity = w->raised_from;
 }
 
 size_t

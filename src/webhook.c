@@ -735,7 +735,7 @@ int
 webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, size_t tslen)
 {
 	struct json_object *o = alert_parse(line, len);
-	const char *host, *account, *technique, *t;
+	const char *host, *account, *technique, *rule, *t;
 	int rc = -1;
 
 	if (tslen > 0)
@@ -743,7 +743,9 @@ webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, si
 	if (o == NULL)
 		return -1;
 	technique = alert_str(o, "threat.technique.id");
-	if (technique != NULL) {
+	rule = alert_str(o, "rule.id");
+	/* a correlation is never folded: it is the worse news storm control must not hide */
+	if (technique != NULL && alert_get(o, "logward.correlation") == NULL) {
 		host = alert_str(o, "host.hostname");
 		account = alert_str(o, "user.target.name");
 		strbuf_reset(key);
@@ -751,7 +753,9 @@ webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, si
 		if (strbuf_append_str(key, host != NULL ? host : "") == 0 &&
 		    strbuf_append_char(key, '\0') == 0 &&
 		    strbuf_append_str(key, account != NULL ? account : "") == 0 &&
-		    strbuf_append_char(key, '\0') == 0 && strbuf_append_str(key, technique) == 0)
+		    strbuf_append_char(key, '\0') == 0 && strbuf_append_str(key, technique) == 0 &&
+		    strbuf_append_char(key, '\0') == 0 &&
+		    strbuf_append_str(key, rule != NULL ? rule : "") == 0)
 			rc = 0;
 		if ((t = alert_str(o, "@timestamp")) != NULL && tslen > 0)
 			snprintf(ts, tslen, "%s", t);

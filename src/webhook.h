@@ -83,10 +83,11 @@ int webhook_teams_escape(struct strbuf *out, const char *s, size_t len);
 
 /*
  * The storm control key of an alert line: host.hostname NUL
- * user.target.name NUL threat.technique.id (a missing host or account is
- * empty) into key, and its @timestamp into ts (cut to tslen - 1; "" when
- * none).  Returns 0, or -1 when the line is not an object or has no
- * technique (such an alert is never folded).
+ * user.target.name NUL threat.technique.id NUL rule.id (a missing host,
+ * account or rule is empty) into key, and its @timestamp into ts (cut to
+ * tslen - 1; "" when none).  Returns 0, or -1 when the line is not an
+ * object, has no technique, or is a correlation (logward.correlation):
+ * such an alert is never folded.
  */
 int webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, size_t tslen);
 

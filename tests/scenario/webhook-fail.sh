@@ -51,6 +51,9 @@ grep -q "webhook nowhere: delivery failed (.*resolve.*logward-test.invalid" "$T/
 
 # 404: dead letters with the response, logged once
 wait_for '[ "$(wc -l <"$T/spool/reject.dead" 2>/dev/null)" = 3 ]' 10 || fail "not 3 dead letters"
+# 0600 like the spool: alerts can hold secrets (issue 13 point 8)
+[ "$(stat -c %a "$T/spool/reject.dead")" = 600 ] ||
+	fail "NAME.dead is mode $(stat -c %a "$T/spool/reject.dead"), not 600"
 $PY - "$T/spool/reject.dead" <<'PYEOF' || fail "dead letters: $(cat "$T/spool/reject.dead")"
 import json, sys
 names = set()

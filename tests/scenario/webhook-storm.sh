@@ -6,7 +6,9 @@
 # are delivered on their own; every alert is in the alerts file; /metrics
 # agrees with what the receiver saw.  Then a window still open when logward
 # is SIGKILLed: after the restart its summary (count 20) is delivered, once,
-# even with the acks of the 19 summaries it superseded lost.
+# even with the acks of the 19 summaries it superseded lost.  Then a sudo'd
+# useradd, useradd and usermod-to-sudo in one window: every rule's alert and
+# the correlation arrive at once (issue 13 point 4).
 TEST_NAME=webhook-storm
 . "$(dirname "$0")/lib.sh"
 . "$SCENARIO_DIR/webhook-lib.sh"
@@ -125,6 +127,32 @@ grep -q "webhook soc: 1 storm summaries of windows open at the last stop" "$T/lo
 	fail "the restart does not say it delivers the open windows"
 sleep 0.5
 [ "$(got killed | sed 's/ first.*//')" = "plain=1 summaries=20" ] || fail "killed: $(got killed)"
+
+# Storm control must not hide a different, worse detection (issue 13 point
+# 4): as a new user would try it, a sudo'd useradd, the useradd lines, then
+# usermod adding the account to sudo, on one host, with a 600 s window: the
+# creation alert naming the actor and the high-severity correlation arrive
+# at once, not when the window closes.
+rules_for() {
+	$PY - "$T/recv.jsonl" "$1" <<'PYEOF'
+import json, sys
+seen = set()
+for line in open(sys.argv[1]):
+    d = json.loads(line)["body"]["data"]
+    if (d.get("user") or {}).get("target", {}).get("name") == sys.argv[2]:
+        seen.add(d["rule"]["id"])
+print(" ".join(sorted(seen)))
+PYEOF
+}
+head -n 5 "$top_srcdir/tests/data/correlate/linux-sequences.log" | $PY -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(sys.stdin.buffer.read())
+s.close()' "$P" || fail "sender failed"
+want="correlate-created-then-admin linux-admin-group-add linux-sudo-useradd-flags linux-useradd"
+wait_for '[ "$(rules_for mallory)" = "$want" ]' 10 ||
+	fail "within a storm window, not delivered at once: got '$(rules_for mallory)', want '$want'"
+note "sudo'd useradd, useradd, usermod to sudo in one window: $(rules_for mallory)"
 logward_stop TERM
 [ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS"
 note "ok"

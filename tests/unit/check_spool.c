@@ -2,14 +2,16 @@
  * check_spool.c: the webhook spool: append, ack, replay after reopen with
  * the same ids, a crash before the ack (record comes back), a torn last
  * record, out-of-order acks, the cut back when all is delivered, the size
- * bound.
+ * bound, and acks that cannot be written (a full disk: RLIMIT_FSIZE).
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +293,76 @@ START_TEST(test_many)
 }
 END_TEST
 
+/* Cap the size any file may grow to (EFBIG past it: a full disk for one writer). */
+static void
+cap_file_size(rlim_t bytes)
+{
+	struct rlimit rl = { bytes, RLIM_INFINITY };
+
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/*
+ * Issue 13 point 3: an ack that cannot be written still takes the record
+ * out of delivery (it is never handed out again in this run); the ack is
+ * kept in memory and written once the file can grow; when every record is
+ * done the spool is cut back even if no ack could be written, which is
+ * what frees a full disk.
+ */
+START_TEST(test_ack_unwritable)
+{
+	struct spool *s;
+	struct stat st;
+	char path[128];
+	uint64_t seq[3];
+	int rc[3];
+	size_t i;
+
+	signal(SIGXFSZ, SIG_IGN);	/* EFBIG instead of death past the cap */
+	s = open_spool(BIG);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(spool_append(s, "{\"a\":1}", 7, 0), SPOOL_OK);
+		seq[i] = spool_at(s, i)->seq;
+	}
+	ck_assert_int_eq(spool_sync(s), 0);
+	/* one ack fits, the next ones do not (no ck_assert under the cap: check writes files) */
+	cap_file_size(24);
+	rc[0] = spool_ack(s, seq[0]);
+	rc[1] = spool_ack(s, seq[1]);
+	rc[2] = spool_flush_acks(s);	/* still no room */
+	cap_file_size(RLIM_INFINITY);
+	ck_assert_int_eq(rc[0], 0);
+	ck_assert_int_eq(rc[1], -1);
+	ck_assert_int_eq(rc[2], -1);
+	ck_assert_uint_eq(spool_unwritten_acks(s), 1);
+	ck_assert_ptr_null(spool_find(s, seq[1]));	/* done: not handed out again */
+	ck_assert_uint_eq(spool_count(s), 1);
+	ck_assert_ptr_eq(spool_next(s, NULL), spool_find(s, seq[2]));
+	ck_assert_int_eq(spool_flush_acks(s), 0);
+	ck_assert_uint_eq(spool_unwritten_acks(s), 0);
+	snprintf(path, sizeof(path), "%s/soc.ack", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 48);
+	spool_close(s);
+	/* the acks written are honoured at the next start: one record left */
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 1);
+	/* the last record's ack cannot be written, but it was the last: cut back */
+	seq[0] = spool_at(s, 0)->seq;
+	cap_file_size(48);
+	rc[0] = spool_ack(s, seq[0]);
+	cap_file_size(RLIM_INFINITY);
+	ck_assert_int_eq(rc[0], 0);	/* nothing left to acknowledge: cut back, no ack needed */
+	ck_assert_uint_eq(spool_count(s), 0);
+	ck_assert_uint_eq(spool_bytes(s), 0);
+	ck_assert_uint_eq(spool_unwritten_acks(s), 0);
+	spool_close(s);
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 0);
+	spool_close(s);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 spool_suite(void)
@@ -305,6 +377,7 @@ spool_suite(void)
 	tcase_add_test(tc, test_stale_ack);
 	tcase_add_test(tc, test_size_bound);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_ack_unwritable);
 	suite_add_tcase(s, tc);
 	return s;
 }

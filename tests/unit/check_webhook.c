@@ -189,8 +189,16 @@ START_TEST(test_storm_key)
 {
 	struct strbuf key;
 	char ts[40];
-	static const char want[] = "web1\0evil<!channel>@here\0T1136.001";
+	static const char want[] = "web1\0evil<!channel>@here\0T1136.001\0linux-useradd";
 	static const char nokey[] = "{\"host\":{\"hostname\":\"h\"}}";
+	/* issue 13 point 4: two rules never share a window; a correlation never folds */
+	static const char rule_a[] = "{\"threat\":{\"technique\":{\"id\":\"T1136\"}},"
+	    "\"rule\":{\"id\":\"a\"}}";
+	static const char rule_b[] = "{\"threat\":{\"technique\":{\"id\":\"T1136\"}},"
+	    "\"rule\":{\"id\":\"b\"}}";
+	static const char correlated[] = "{\"threat\":{\"technique\":{\"id\":\"T1136\"}},"
+	    "\"rule\":{\"id\":\"a\"},\"logward\":{\"correlation\":{\"evidence\":[]}}}";
+	struct strbuf other;
 
 	strbuf_init(&key);
 	ck_assert_int_eq(webhook_storm_key(alert, alert_len, &key, ts, sizeof(ts)), 0);
@@ -200,6 +208,13 @@ START_TEST(test_storm_key)
 	/* no technique: never folded */
 	ck_assert_int_eq(webhook_storm_key(nokey, sizeof(nokey) - 1, &key, ts, sizeof(ts)), -1);
 	ck_assert_int_eq(webhook_storm_key("[]", 2, &key, ts, sizeof(ts)), -1);
+	strbuf_init(&other);
+	ck_assert_int_eq(webhook_storm_key(rule_a, sizeof(rule_a) - 1, &key, ts, sizeof(ts)), 0);
+	ck_assert_int_eq(webhook_storm_key(rule_b, sizeof(rule_b) - 1, &other, ts, sizeof(ts)), 0);
+	ck_assert(key.len != other.len || memcmp(key.data, other.data, key.len) != 0);
+	ck_assert_int_eq(webhook_storm_key(correlated, sizeof(correlated) - 1, &key, ts,
+	    sizeof(ts)), -1);
+	strbuf_free(&other);
 	strbuf_free(&key);
 }
 END_TEST
