@@ -300,6 +300,7 @@ daemon_metrics_sync(struct daemon_ctx *d)
 	d->metrics_src.n_inputs = d->n_inputs;
 	d->metrics_src.detect = d->rules->detect;
 	d->metrics_src.deliver = d->deliver;
+	d->metrics_src.pipeline = d->pipeline;
 	return 0;
 }
 
