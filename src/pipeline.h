@@ -18,7 +18,7 @@
  * pipeline gives a write up, WRITE_STOP_GRACE after pipeline_stop.
  *
  * A partial batch is never held back from the workers for more than
- * FLUSH_HOLD_MAX (a few milliseconds): what logward has accepted reaches
+ * FLUSH_HOLD_MAX_US (2 ms): what logward has accepted reaches
  * the archive's write() that soon after under a steady sender, so a crash
  * loses little more than the kernel's socket buffers.
  *
