@@ -4,7 +4,8 @@
  * One mutex serializes the writers, so a call's bytes are contiguous in
  * the file even though several processing workers write; O_APPEND keeps
  * them at the end even if logrotate's copytruncate shrinks the file under
- * us.  Nothing is buffered here: the workers hand in whole batches.
+ * us.  Nothing is buffered here: the workers hand in whole batches, and a
+ * batch that cannot be written is theirs to keep and retry.
  */
 #include "config.h"
 
@@ -41,9 +42,12 @@ struct archive {
 	char *template;            /* owned */
 	char path[PATH_MAX];       /* the file open (or to open) */
 	int fd;                    /* -1 when closed: opened on the next write */
+	dev_t dev;                 /* the open file's identity, to notice it is gone */
+	ino_t ino;
+	time_t checked_at;         /* the second of the last look at path */
 	time_t named_at;           /* the second path was computed for */
 	bool failing;              /* in a streak of failed writes (logged once) */
-	uint64_t streak_lost;      /* bytes lost in the current streak */
+	uint64_t streak_errors;    /* failed writes in the current streak */
 	atomic_bool reopen;        /* set by archive_reopen from any thread */
 	atomic_uint_fast64_t lost; /* bytes lost since open */
 
@@ -116,16 +120,32 @@ archive_make_parents(const char *path)
 	return 0;
 }
 
+static int64_t
+archive_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* Open a->path for appending, creating it and its directories; errno set. */
 static int
 archive_open_file(struct archive *a)
 {
 	const int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
+	struct stat st;
 
 	a->fd = open(a->path, flags, ARCHIVE_FILE_MODE);
 	if (a->fd == -1 && errno == ENOENT && archive_make_parents(a->path) == 0)
 		a->fd = open(a->path, flags, ARCHIVE_FILE_MODE);
-	return a->fd == -1 ? -1 : 0;
+	if (a->fd == -1)
+		return -1;
+	if (fstat(a->fd, &st) == 0) {
+		a->dev = st.st_dev;
+		a->ino = st.st_ino;
+	}
+	return 0;
 }
 
 /* Close the current file; the next write opens a->path again. */
@@ -139,6 +159,29 @@ archive_close_file(struct archive *a)
 		close(a->fd);
 		a->fd = -1;
 	}
+}
+
+/*
+ * Close the file when its name no longer leads to it (removed, with its
+ * directory or not, or replaced): the next write creates it again, where
+ * until SIGUSR1 everything would go into a file nobody can read.  One stat
+ * a second at most (the first write of each second).  Lock held.
+ */
+static void
+archive_check_file(struct archive *a, time_t now)
+{
+	struct stat st;
+
+	if (a->fd == -1 || now == a->checked_at)
+		return;
+	a->checked_at = now;
+	if (stat(a->path, &st) == 0) {
+		if (st.st_dev == a->dev && st.st_ino == a->ino)
+			return;
+	} else if (errno != ENOENT && errno != ENOTDIR)
+		return; /* cannot tell (EACCES...): keep writing where we are */
+	log_info("archive %s: the file was removed or replaced: opening it again", a->path);
+	archive_close_file(a);
 }
 
 /* Validate the template and open the current file, so that errors show at start-up. */
@@ -185,6 +228,7 @@ archive_open(const char *path_template, char *err, size_t errlen)
 		goto fail_lock;
 	}
 	a->named_at = now;
+	a->checked_at = now;
 	return a;
 fail_lock:
 	pthread_mutex_destroy(&a->lock);
@@ -194,19 +238,41 @@ fail:
 	return NULL;
 }
 
-/* Count a failed write; log only the first of a streak.  Lock held. */
+/* A failed write: log only the first of a streak, then unlock.  Lock held. */
 static int
-archive_fail(struct archive *a, int errnum, const char *what, size_t lost)
+archive_fail(struct archive *a, int errnum, const char *what)
 {
-	atomic_fetch_add_explicit(&a->lost, lost, memory_order_relaxed);
-	a->streak_lost += lost;
+	a->streak_errors++;
 	if (!a->failing) {
 		a->failing = true;
 		errno = errnum;
-		log_warn("archive %s: %s (events are lost until a write succeeds)", a->path, what);
+		log_warn("archive %s: %s failed, retrying until it succeeds", a->path, what);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return -1;
+}
+
+void
+archive_give_up(struct archive *a, size_t len)
+{
+	atomic_fetch_add_explicit(&a->lost, len, memory_order_relaxed);
+}
+
+/*
+ * After a partial write of done bytes, cut them back off the file so that
+ * a retry leaves no half line.  Lock held.
+ */
+static void
+archive_cut_back(struct archive *a, size_t done)
+{
+	off_t end;
+
+	if (done == 0)
+		return;
+	if ((end = lseek(a->fd, 0, SEEK_CUR)) >= (off_t)done &&
+	    ftruncate(a->fd, end - (off_t)done) == 0)
+		return;
+	log_warn("archive %s: cannot cut a partial write of %zu bytes back off", a->path, done);
 }
 
 /* Append one batch under the lock, switching files when the name changes. */
@@ -215,9 +281,8 @@ archive_write_at(struct archive *a, const char *data, size_t len, time_t now)
 {
 	char name[PATH_MAX];
 	const char *cause;
-	size_t done = 0, lost;
+	size_t done = 0;
 	ssize_t n;
-	off_t end;
 	int saved;
 
 	if (len == 0)
@@ -234,29 +299,26 @@ archive_write_at(struct archive *a, const char *data, size_t len, time_t now)
 			memcpy(a->path, name, strlen(name) + 1);
 		}
 	}
+	archive_check_file(a, now);
 	if (a->fd == -1 && archive_open_file(a) == -1)
-		return archive_fail(a, errno, "open", len);
+		return archive_fail(a, errno, "open");
 	while (done < len) {
 		n = write(a->fd, data + done, len - done);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			saved = n == 0 ? EIO : errno;
-			/* Cut a partial write back off: no half line in the file. */
-			lost = len - done;
-			if (done > 0 && (end = lseek(a->fd, 0, SEEK_CUR)) >= (off_t)done &&
-			    ftruncate(a->fd, end - (off_t)done) == 0)
-				lost = len;
+			archive_cut_back(a, done);
 			archive_close_file(a);
-			return archive_fail(a, saved, "write", lost);
+			return archive_fail(a, saved, "write");
 		}
 		done += (size_t)n;
 	}
 	if (a->failing) {
-		log_info("archive %s: writing again, %" PRIu64 " bytes were lost", a->path,
-		    a->streak_lost);
+		log_info("archive %s: writing again after %" PRIu64 " failed attempts",
+		    a->path, a->streak_errors);
 		a->failing = false;
-		a->streak_lost = 0;
+		a->streak_errors = 0;
 	}
 	pthread_mutex_unlock(&a->lock);
 	if (a->durable) {
@@ -266,15 +328,6 @@ archive_write_at(struct archive *a, const char *data, size_t len, time_t now)
 		pthread_mutex_unlock(&a->sync_lock);
 	}
 	return 0;
-}
-
-static int64_t
-archive_monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* Sleep out what is left of ARCHIVE_SYNC_GAP_NS since last (sync_lock held). */

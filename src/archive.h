@@ -3,7 +3,7 @@
  * template ("/var/log/logward/events-%Y%m%d.jsonl": one file a day).
  *
  * Writers hand in whole lines in batches; archive_write is thread-safe and
- * each call's bytes land contiguously (O_APPEND, one lock).  The file name
+ * each call's bytes land contiguously (O_APPEND, one lock), or not at all.  The file name
  * is re-evaluated from the current local time on every write, so a new day
  * opens a new file.  archive_reopen makes the next write reopen the file
  * (logrotate moved it: SIGUSR1).
@@ -26,12 +26,20 @@ struct archive;
 struct archive *archive_open(const char *path_template, char *err, size_t errlen);
 
 /*
- * Append len bytes.  Returns 0, or -1 (bytes counted lost).  A failure
- * is logged once per streak of failing writes, and the file is reopened
- * on the next write; a partial write is cut back off the file when it can
- * be, so no half line is left behind.
+ * Append len bytes.  Returns 0, or -1 when they could not be written
+ * (disk full, ...): the caller keeps them and tries again (pipeline.c), or
+ * gives them up with archive_give_up.  A partial write is cut back off the
+ * file, so a retry leaves no half line behind (should even the cut fail,
+ * the half line stays and is logged).  The first failure of a streak is
+ * logged with the path and errno, and the first success after it; the file
+ * is reopened on the next write.  A file removed or replaced under us (the
+ * directory deleted, a rotation without SIGUSR1) is noticed by its inode at
+ * the first write of a new second, and created again.
  */
 int archive_write(struct archive *a, const char *data, size_t len);
+
+/* Count len bytes the caller will not retry as lost (archive_lost_bytes). */
+void archive_give_up(struct archive *a, size_t len);
 
 /* archive_write as if the time were now.  For tests. */
 int archive_write_at(struct archive *a, const char *data, size_t len, time_t now);
@@ -59,7 +67,7 @@ uint64_t archive_synced_bytes(struct archive *a);
 /* Durable archive: wait until everything written so far is on disk. */
 void archive_wait_synced(struct archive *a);
 
-/* Bytes that could not be written (disk full, ...), for the counters. */
+/* Bytes given up (archive_give_up), for the exit summary. */
 uint64_t archive_lost_bytes(const struct archive *a);
 
 /* Close the file (no fsync: call archive_sync first) and free. */

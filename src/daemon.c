@@ -302,6 +302,7 @@ daemon_metrics_sync(struct daemon_ctx *d)
 	d->metrics_src.detect = d->rules->detect;
 	d->metrics_src.deliver = d->deliver;
 	d->metrics_src.correlate = d->correlate;
+	d->metrics_src.pipeline = d->pipeline;
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include "json_writer.h"
 #include "log.h"
 #include "metrics.h"
+#include "pipeline.h"
 #include "stats.h"
 
 /* A scrape request is a GET line and a few headers: refuse anything bigger. */
@@ -245,6 +246,27 @@ metrics_dropped(struct metrics_writer *w, const struct metrics_source *src)
 		}
 		l[1].value = "refused_acl";
 		mw_sample(w, name, l, 2, mw_load(&s->refused_acl));
+	}
+}
+
+/* Failed archive and alerts writes: retried, intake paused meanwhile. */
+static void
+metrics_write_errors(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char name[] = "logward_write_errors_total";
+	struct pipeline_write_stats st;
+	struct metrics_label l;
+	int o;
+
+	if (src->pipeline == NULL)
+		return;
+	pipeline_get_write_stats(src->pipeline, &st);
+	mw_family(w, name, "counter",
+	    "Failed archive and alerts writes (disk full, ...), by output; each is retried, "
+	    "and intake pauses while they fail.");
+	for (o = 0; o < PIPELINE_N_OUTPUTS; o++) {
+		l = (struct metrics_label){ "output", pipeline_output_name(o) };
+		mw_sample(w, name, &l, 1, st.errors[o]);
 	}
 }
 
@@ -496,6 +518,7 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	metrics_per_input(&w, src, "logward_received_bytes_total", "counter",
 	    "Bytes received.", MF_BYTES, true, false);
 	metrics_dropped(&w, src);
+	metrics_write_errors(&w, src);
 	metrics_per_input(&w, src, "logward_parse_failures_total", "counter",
 	    "Messages archived with _syslog_parse_failure.", MF_PARSE_FAILURES, false, false);
 	metrics_per_input(&w, src, "logward_normalized_messages_total", "counter",
@@ -550,16 +573,42 @@ metrics_metricscb(struct evhttp_request *req, void *arg)
 	strbuf_free(&sb);
 }
 
-/* GET /healthz: listening with a loaded configuration, or draining. */
+/* The output whose writes fail now, or NULL. */
+static const char *
+metrics_failing_output(const struct metrics_source *src)
+{
+	struct pipeline_write_stats st;
+	int o;
+
+	if (src->pipeline == NULL)
+		return NULL;
+	pipeline_get_write_stats(src->pipeline, &st);
+	for (o = 0; o < PIPELINE_N_OUTPUTS; o++)
+		if (st.failing[o])
+			return pipeline_output_name(o);
+	return NULL;
+}
+
+/*
+ * GET /healthz: listening with a loaded configuration; draining; or
+ * degraded while a write fails (intake is paused: a load balancer should
+ * send elsewhere, but a restart would not help).
+ */
 static void
 metrics_healthzcb(struct evhttp_request *req, void *arg)
 {
 	struct metrics_server *m = arg;
+	const char *failing = metrics_failing_output(m->src);
+	char body[64];
 
 	if (m->draining)
 		metrics_reply(req, 503, "Service Unavailable", "text/plain; charset=utf-8",
 		    "draining\n", 9);
-	else
+	else if (failing != NULL) {
+		snprintf(body, sizeof(body), "degraded: %s writes failing\n", failing);
+		metrics_reply(req, 503, "Service Unavailable", "text/plain; charset=utf-8",
+		    body, strlen(body));
+	} else
 		metrics_reply(req, HTTP_OK, "OK", "text/plain; charset=utf-8", "ok\n", 3);
 }
 

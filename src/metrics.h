@@ -3,7 +3,8 @@
  * event loop (libevent's evhttp):
  *
  *   GET /metrics   Prometheus text exposition format 0.0.4
- *   GET /healthz   200 "ok" while serving, 503 "draining" after TERM/INT
+ *   GET /healthz   200 "ok" while serving, 503 "draining" after TERM/INT,
+ *                  503 "degraded: ..." while an archive or alerts write fails
  *
  * Series are labelled by input name (and transport) only, never by peer
  * address: a hostile sender must not be able to grow the label set.
@@ -22,6 +23,7 @@ struct correlate;
 struct deliver;
 struct detect_set;
 struct input_stats;
+struct pipeline;
 struct strbuf;
 
 /* One input as metrics sees it; nothing here is owned. */
@@ -38,6 +40,7 @@ struct metrics_source {
 	const struct detect_set *detect; /* NULL: no alert series */
 	const struct deliver *deliver;   /* NULL: no webhook series */
 	struct correlate *correlate;     /* NULL: no correlation series */
+	const struct pipeline *pipeline; /* write errors, degraded health; NULL: none */
 	const char *version;             /* build_info's version label */
 	time_t last_reload;              /* start-up or the last successful reload */
 	bool last_reload_failed;         /* the last SIGHUP kept the running configuration */

@@ -17,6 +17,7 @@
 
 #include "archive.h"
 #include "deliver.h"
+#include "detect.h"
 #include "json_writer.h"
 #include "log.h"
 #include "pipeline.h"
@@ -37,6 +38,17 @@
  * pass, and the batch would grow without bound.
  */
 #define FLUSH_PRIORITY 1
+/*
+ * The longest a partial batch is held back while the workers are busy
+ * (pipeline_flushcb): what intake accepted sits in memory, lost to a crash,
+ * until a worker has it.  2 ms is 60 messages of a 30,000 msg/s sender.
+ */
+#define FLUSH_HOLD_MAX_US 2000
+/* A failed write is tried again after 10 ms, doubling up to 1 s. */
+#define WRITE_RETRY_MIN_NS (10 * 1000 * 1000LL)
+#define WRITE_RETRY_MAX_NS (1000 * 1000 * 1000LL)
+/* Once stopping, a write still failing this long after the stop is given up. */
+#define WRITE_STOP_GRACE_NS (5 * 1000 * 1000 * 1000LL)
 
 struct batch_item {
 	uint32_t off;
@@ -78,12 +90,16 @@ struct worker {
 	struct processor proc;
 	struct strbuf out;
 	struct strbuf alerts_out;     /* whole alert lines, written with an fsync */
+	/* the detections of the alerts in alerts_out: counted once written */
+	const struct detection **unwritten;
+	size_t n_unwritten, unwritten_cap;
 	bool started;
 };
 
 struct pipeline {
 	struct event_base *base;      /* not owned */
 	struct event *flush_ev;
+	struct event *hold_ev;        /* FLUSH_HOLD_MAX_US after a partial batch was held */
 	struct event *resume_ev;
 	struct event *reclaim_ev;     /* a retired generation may be done */
 	struct event *stopped_ev;     /* the last worker exited (pipeline_stop) */
@@ -94,6 +110,8 @@ struct pipeline {
 
 	pthread_mutex_t lock;         /* guards the fields down to n_live */
 	pthread_cond_t work_cv;
+	pthread_cond_t retry_cv;      /* failing writers back off here; broadcast at stop */
+	int64_t stop_ns;              /* monotonic time of pipeline_stop */
 	struct batch *queue_head, *queue_tail;
 	struct batch *free_list;
 	unsigned n_free;              /* batches on free_list */
@@ -111,6 +129,10 @@ struct pipeline {
 
 	struct worker *workers;
 	unsigned n_workers;
+
+	atomic_uint_fast64_t write_errors[PIPELINE_N_OUTPUTS];
+	atomic_uint retrying[PIPELINE_N_OUTPUTS];  /* workers retrying a write now */
+	atomic_uint_fast64_t given_up[PIPELINE_N_OUTPUTS];
 };
 
 void
@@ -316,23 +338,117 @@ batch_release(struct pipeline *p, struct batch *b)
 		event_active(p->reclaim_ev, 0, 0);
 }
 
+static int64_t
+monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * A failing writer's pause of ns before it tries again.  -1 when the
+ * pipeline is stopping and WRITE_STOP_GRACE_NS has passed: give up.
+ */
+static int
+worker_retry_wait(struct pipeline *p, int64_t ns)
+{
+	struct timespec until;
+	int64_t t;
+	int rc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->stopping && monotonic_ns() - p->stop_ns >= WRITE_STOP_GRACE_NS)
+		rc = -1;
+	else {
+		t = monotonic_ns() + ns;
+		until.tv_sec = (time_t)(t / 1000000000LL);
+		until.tv_nsec = (long)(t % 1000000000LL);
+		pthread_cond_timedwait(&p->retry_cv, &p->lock, &until);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+/*
+ * Write data to one output, trying again until it works (disk full): the
+ * worker keeps its batch meanwhile, so the pool runs out and intake pauses.
+ * Returns 0 once written, -1 when given up (stopping; counted lost).
+ */
+static int
+worker_write_retry(struct pipeline *p, enum pipeline_output o, struct archive *a,
+    const char *data, size_t len)
+{
+	int64_t backoff = WRITE_RETRY_MIN_NS;
+	bool retrying = false;
+	int rc = 0;
+
+	while (archive_write(a, data, len) == -1) {
+		atomic_fetch_add_explicit(&p->write_errors[o], 1, memory_order_relaxed);
+		if (!retrying) {
+			retrying = true;
+			atomic_fetch_add_explicit(&p->retrying[o], 1, memory_order_relaxed);
+		}
+		if (worker_retry_wait(p, backoff) == -1) {
+			archive_give_up(a, len);
+			atomic_fetch_add_explicit(&p->given_up[o], len, memory_order_relaxed);
+			rc = -1;
+			break;
+		}
+		backoff = backoff * 2 < WRITE_RETRY_MAX_NS ? backoff * 2 : WRITE_RETRY_MAX_NS;
+	}
+	if (retrying)
+		atomic_fetch_sub_explicit(&p->retrying[o], 1, memory_order_relaxed);
+	return rc;
+}
+
+/* Remember the detection of an alert just formatted, to count it once written. */
+static void
+worker_note_alert(struct worker *w, const struct detection *d)
+{
+	if (w->n_unwritten == w->unwritten_cap) {
+		size_t ncap = w->unwritten_cap > 0 ? w->unwritten_cap * 2 : 64;
+		const struct detection **n = realloc(w->unwritten, ncap * sizeof(*n));
+
+		if (n == NULL) {
+			log_warnx("out of memory: an alert of %s is not counted", d->id);
+			return;
+		}
+		w->unwritten = n;
+		w->unwritten_cap = ncap;
+	}
+	w->unwritten[w->n_unwritten++] = d;
+}
+
 /*
  * Write what the worker formatted so far: alerts first, then events.  The
  * alerts archive is durable: its own thread fsyncs behind the writes
- * (group commit), so a worker never waits for the disk.
+ * (group commit), so a worker never waits for the disk.  An alert is
+ * counted (logward_alerts_total) only once it is in the file.
  */
 static void
 worker_write(struct worker *w, const struct pipeline_outputs *out)
 {
+	struct pipeline *p = w->pipeline;
+	size_t i;
+
 	if (w->alerts_out.len > 0) {
-		archive_write(out->alerts, w->alerts_out.data, w->alerts_out.len);
-		/* then to the webhooks' spools (deliver.h): copied, never blocks */
+		if (worker_write_retry(p, PIPELINE_ALERTS, out->alerts, w->alerts_out.data,
+			w->alerts_out.len) == 0)
+			for (i = 0; i < w->n_unwritten; i++)
+				detect_count_alert(out->rules->detect, w->unwritten[i]);
+		/*
+		 * then to the webhooks' spools (deliver.h): copied, never blocks.
+		 * An alert given up at exit still goes: the spool is its only copy.
+		 */
 		deliver_submit(out->deliver, w->alerts_out.data, w->alerts_out.len);
 		strbuf_reset(&w->alerts_out);
 	}
+	w->n_unwritten = 0;
 	if (w->out.len == 0)
 		return;
-	archive_write(out->archive, w->out.data, w->out.len);
+	worker_write_retry(p, PIPELINE_ARCHIVE, out->archive, w->out.data, w->out.len);
 	strbuf_reset(&w->out);
 }
 
@@ -383,6 +499,8 @@ worker_process_batch(struct worker *w, struct batch *b)
 			stats_add(&it->input->stats->parse_failures, 1);
 		if (res.normalized)
 			stats_add(&it->input->stats->normalized, 1);
+		if (res.alerted)
+			worker_note_alert(w, res.detection);
 		if (res.alerted || res.correlated > 0)
 			stats_add(&it->input->stats->alerts, (res.alerted ? 1 : 0) + res.correlated);
 		if (w->out.len >= WORKER_WRITE_THRESHOLD)
@@ -470,6 +588,30 @@ pipeline_flushcb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&p->lock);
 	if (!defer)
 		pipeline_submit(p);
+	else if (!event_pending(p->hold_ev, EV_TIMEOUT, NULL)) {
+		struct timeval tv = { 0, FLUSH_HOLD_MAX_US };
+
+		event_add(p->hold_ev, &tv);
+	}
+}
+
+/*
+ * A partial batch was held back FLUSH_HOLD_MAX_US ago: hand it over now,
+ * busy workers or not, so that an accepted message reaches the archive's
+ * write() within a few milliseconds whatever the batching does.  (It may
+ * be a younger batch by now: handing that one over early costs nothing.)
+ */
+static void
+pipeline_holdcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipeline *p = arg;
+
+	if (p->current == NULL || p->current->n == 0)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->flush_deferred = false;
+	pthread_mutex_unlock(&p->lock);
+	pipeline_submit(p);
 }
 
 static void
@@ -659,6 +801,36 @@ pipeline_swap(struct pipeline *p, const struct pipeline_outputs *out,
 	event_active(p->reclaim_ev, 0, 0);
 }
 
+/* A condition variable timed on CLOCK_MONOTONIC (a clock step must not stretch a back-off). */
+static void
+pipeline_monotonic_cond(pthread_cond_t *cv)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+const char *
+pipeline_output_name(enum pipeline_output o)
+{
+	return o == PIPELINE_ALERTS ? "alerts" : "archive";
+}
+
+void
+pipeline_get_write_stats(const struct pipeline *p, struct pipeline_write_stats *st)
+{
+	int o;
+
+	for (o = 0; o < PIPELINE_N_OUTPUTS; o++) {
+		st->errors[o] = atomic_load_explicit(&p->write_errors[o], memory_order_relaxed);
+		st->failing[o] = atomic_load_explicit(&p->retrying[o], memory_order_relaxed) > 0;
+		st->given_up[o] = atomic_load_explicit(&p->given_up[o], memory_order_relaxed);
+	}
+}
+
 struct pipeline *
 pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
     const struct pipeline_outputs *out, pipeline_pause_fn *pause_cb, void *pause_arg,
@@ -679,11 +851,13 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 	p->pool_size = queue_batches < 2 ? 2 : queue_batches;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work_cv, NULL);
+	pipeline_monotonic_cond(&p->retry_cv);
 	p->flush_ev = event_new(base, -1, 0, pipeline_flushcb, p);
+	p->hold_ev = evtimer_new(base, pipeline_holdcb, p);
 	p->resume_ev = event_new(base, -1, 0, pipeline_resumecb, p);
 	p->reclaim_ev = event_new(base, -1, 0, pipeline_reclaimcb, p);
-	if (p->gen_newest == NULL || p->flush_ev == NULL || p->resume_ev == NULL ||
-	    p->reclaim_ev == NULL) {
+	if (p->gen_newest == NULL || p->flush_ev == NULL || p->hold_ev == NULL ||
+	    p->resume_ev == NULL || p->reclaim_ev == NULL) {
 		snprintf(err, errlen, "cannot create pipeline events");
 		goto fail;
 	}
@@ -780,8 +954,11 @@ pipeline_stop(struct pipeline *p, pipeline_stopped_fn *cb, void *arg)
 		p->queue_tail = p->current;
 		p->current = NULL;
 	}
+	if (!p->stopping)
+		p->stop_ns = monotonic_ns();
 	p->stopping = true;
 	pthread_cond_broadcast(&p->work_cv);
+	pthread_cond_broadcast(&p->retry_cv);
 	done = p->n_running == 0;
 	pthread_mutex_unlock(&p->lock);
 	if (done && p->stopped_ev != NULL)
@@ -816,6 +993,7 @@ pipeline_free(struct pipeline *p)
 		processor_fini(&p->workers[i].proc);
 		strbuf_free(&p->workers[i].out);
 		strbuf_free(&p->workers[i].alerts_out);
+		free(p->workers[i].unwritten);
 	}
 	free(p->workers);
 	while ((b = p->free_list) != NULL) {
@@ -833,6 +1011,8 @@ pipeline_free(struct pipeline *p)
 	}
 	if (p->flush_ev != NULL)
 		event_free(p->flush_ev);
+	if (p->hold_ev != NULL)
+		event_free(p->hold_ev);
 	if (p->resume_ev != NULL)
 		event_free(p->resume_ev);
 	if (p->reclaim_ev != NULL)
@@ -840,6 +1020,7 @@ pipeline_free(struct pipeline *p)
 	if (p->stopped_ev != NULL)
 		event_free(p->stopped_ev);
 	pthread_cond_destroy(&p->work_cv);
+	pthread_cond_destroy(&p->retry_cv);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

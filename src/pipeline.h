@@ -11,6 +11,17 @@
  * worker hands a batch back.  Memory is therefore bounded by the pool, and
  * nothing is dropped by logward itself.
  *
+ * A worker keeps its batch until the batch is written: a failed archive or
+ * alerts write (disk full) is tried again, with a capped back-off, until
+ * it succeeds.  The batches pile up meanwhile, and once the pool is used
+ * up intake pauses exactly as when processing is slow.  Only a stopping
+ * pipeline gives a write up, WRITE_STOP_GRACE after pipeline_stop.
+ *
+ * A partial batch is never held back from the workers for more than
+ * FLUSH_HOLD_MAX_US (2 ms): what logward has accepted reaches
+ * the archive's write() that soon after under a steady sender, so a crash
+ * loses little more than the kernel's socket buffers.
+ *
  * Each worker owns a processor and an output buffer; it formats a whole
  * batch with the batch's ruleset (its own normalizer in it, the detection
  * set shared read-only) and writes it to the archive in one call; the
@@ -135,6 +146,25 @@ bool pipeline_paused(const struct pipeline *p);
 
 /* Submit the current batch now (the end-of-iteration event does this too). */
 void pipeline_flush(struct pipeline *p);
+
+/* The outputs a worker writes, for the write counters. */
+enum pipeline_output {
+	PIPELINE_ARCHIVE,
+	PIPELINE_ALERTS,
+	PIPELINE_N_OUTPUTS
+};
+
+/* "archive" | "alerts": the metrics' output label. */
+const char *pipeline_output_name(enum pipeline_output o);
+
+struct pipeline_write_stats {
+	uint64_t errors[PIPELINE_N_OUTPUTS];  /* failed write attempts since start */
+	bool failing[PIPELINE_N_OUTPUTS];     /* a write is being retried right now */
+	uint64_t given_up[PIPELINE_N_OUTPUTS]; /* bytes given up while stopping */
+};
+
+/* The write counters (relaxed atomics: any thread). */
+void pipeline_get_write_stats(const struct pipeline *p, struct pipeline_write_stats *st);
 
 /* Called on the intake loop once every worker finished and exited. */
 typedef void pipeline_stopped_fn(void *arg);

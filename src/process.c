@@ -126,6 +126,7 @@ processor_run(struct processor *p, const char *frame, size_t len,
 	parse_message(frame, len, meta->received.tv_sec, &msg);
 	res->parse_failed = msg.format == MSG_FORMAT_UNPARSED;
 	res->alerted = false;
+	res->detection = NULL;
 	res->correlated = 0;
 	/*
 	 * Rulebases match the MSG part.  A frame we could not parse is still
@@ -164,8 +165,9 @@ processor_run(struct processor *p, const char *frame, size_t len,
 			ai.actor = cres.actor;
 			/* a silent detection only gives its fact */
 			if (!dres.detection->silent && alert_format(alerts, &ai) == 0) {
+				/* counted by the caller once it is on disk, not now */
 				res->alerted = true;
-				detect_count_alert(p->detect, dres.detection);
+				res->detection = dres.detection;
 			} else if (!dres.detection->silent)
 				log_warnx("out of memory: alert %s lost", dres.detection->id);
 			for (i = 0; i < cres.n_alerts; i++) {

@@ -16,6 +16,7 @@
 
 struct correlate;
 struct detect_set;
+struct detection;
 struct normalizer;
 struct peer_tls;
 
@@ -44,6 +45,8 @@ struct process_result {
 	bool parse_failed;
 	bool normalized;
 	bool alerted;            /* an alert line was appended */
+	const struct detection *detection; /* its detection, when alerted: the caller
+				      counts the alert (detect_count_alert) once it is written */
 	unsigned correlated;     /* correlated alert lines appended after it */
 };
 

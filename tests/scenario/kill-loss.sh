@@ -1,0 +1,91 @@
+#!/bin/sh
+# kill-loss: a crash loses no more than rsyslog loses.  A TCP sender paced
+# at 30,000 msg/s SIGKILLs the daemon 1.5 s into its stream (pace.py); lost
+# = what the daemon's kernel accepted (written minus the sender's unsent
+# queue) minus what is in the archive.  The same sender against a private
+# rsyslogd (imtcp to omfile, its defaults) gives the reference, three runs
+# each.  logward must lose at most twice rsyslog's total, or 3 ms of the
+# stream a run, whichever is more (loopback timing varies from run to run).
+TEST_NAME=kill-loss
+. "$(dirname "$0")/lib.sh"
+
+RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
+[ -x "$RSYSLOGD" ] || fail "no rsyslogd (the quickstart installs rsyslog)"
+RATE=${KILL_LOSS_RATE:-30000}
+SECONDS_BEFORE_KILL=1.5
+RUNS=3
+PACE="$PY $SCENARIO_DIR/pace.py"
+
+# pace PORT PID TEXT: run the sender; sets ACCEPTED
+pace() {
+	$PACE 127.0.0.1 "$1" "$2" "$RATE" "$SECONDS_BEFORE_KILL" "$3" >"$T/pace.out" 2>&1 ||
+		fail "sender: $(cat "$T/pace.out")"
+	ACCEPTED=$(sed -n 's/.*accepted=\([0-9]*\).*/\1/p' "$T/pace.out")
+	[ -n "$ACCEPTED" ] || fail "sender: $(cat "$T/pace.out")"
+}
+
+# distinct TEXT FILE: how many distinct "TEXT NNNNNNNN" messages FILE holds
+distinct() {
+	grep -o "$1 [0-9]\{8\}" "$2" 2>/dev/null | sort -u | wc -l
+}
+
+lw_loss=0 rs_loss=0 lw_runs="" rs_runs=""
+run=1
+while [ $run -le $RUNS ]; do
+	ports 2
+	set -- $PORTS
+	P=$1 RP=$2
+
+	# logward, as shipped: default workers and pool
+	d="$T/lw$run"
+	mkdir -p "$d"
+	cat >"$d/logward.conf" <<CONF
+input tcp { transport = tcp  address = "127.0.0.1:$P" }
+rules = "$top_srcdir/patterns"
+archive { path = "$d/events.jsonl" }
+alerts { path = "$d/alerts.jsonl" }
+spool = "$d/spool"
+stats_interval = 0
+CONF
+	logward_start "$d/logward.conf"
+	pace "$P" "$LOGWARD_PID" "lw$run"
+	wait "$LOGWARD_PID" 2>/dev/null
+	LOGWARD_PID=""
+	got=$(distinct "lw$run" "$d/events.jsonl")
+	lost=$((ACCEPTED - got))
+	lw_loss=$((lw_loss + lost))
+	lw_runs="$lw_runs $lost/$ACCEPTED"
+
+	# rsyslogd: imtcp to omfile, nothing else
+	r="$T/rs$run"
+	mkdir -p "$r/work"
+	cat >"$r/rsyslog.conf" <<CONF
+global(workDirectory="$r/work")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="$RP" ruleset="file")
+ruleset(name="file") {
+	action(type="omfile" file="$r/messages")
+}
+CONF
+	bg_start "rsyslogd$run" "$RSYSLOGD" -n -f "$r/rsyslog.conf" -i "$r/rsyslog.pid"
+	RS_PID=$BG_LAST
+	$PEER listening 127.0.0.1 "$RP" >"$T/peer.out" ||
+		fail "rsyslogd: $(cat "$T/peer.out"): $(cat "$T/rsyslogd$run.err")"
+	pace "$RP" "$RS_PID" "rs$run"
+	wait "$RS_PID" 2>/dev/null
+	got=$(distinct "rs$run" "$r/messages")
+	lost=$((ACCEPTED - got))
+	rs_loss=$((rs_loss + lost))
+	rs_runs="$rs_runs $lost/$ACCEPTED"
+	run=$((run + 1))
+done
+
+# 3 ms of the stream a run
+floor=$((RATE * 3 / 1000 * RUNS))
+bound=$((rs_loss * 2))
+[ "$bound" -lt "$floor" ] && bound=$floor
+note "lost/accepted at $RATE msg/s, SIGKILL after $SECONDS_BEFORE_KILL s: logward$lw_runs" \
+    "(total $lw_loss); rsyslogd$rs_runs (total $rs_loss); bound $bound"
+[ "$lw_loss" -le "$bound" ] ||
+	fail "logward lost $lw_loss messages to SIGKILL, rsyslogd $rs_loss (bound $bound)"
+exit 0
