@@ -64,7 +64,7 @@ struct tcp_conn {
 	struct bufferevent *bev;
 	struct framer framer;
 	struct peer_addr peer;
-	struct peer_entry *per_address; /* in listener->peers; NULL: none or table full */
+	struct peer_entry *per_address; /* in listener->peers, held; NULL: none or table full */
 	struct peer_tls *tls;           /* TLS: what the handshake showed (a reference) */
 	struct tls_verdict verdict;     /* TLS: why our certificate checks refused */
 	struct event *rate_ev;          /* ends a rate-limit pause; made on first use */
@@ -209,7 +209,7 @@ tcp_conn_free(struct tcp_conn *c)
 	l->n_conns--;
 	stats_sub(&l->stats.connections_open, 1);
 	if (c->per_address != NULL)
-		c->per_address->conns--;
+		peer_table_release(l->peers, c->per_address);
 	if (c->rate_ev != NULL)
 		event_free(c->rate_ev);
 	bufferevent_free(c->bev);
@@ -395,6 +395,7 @@ static bool
 tcp_admit(struct listen_tcp *l, const struct peer_addr *pa, struct peer_entry **entry)
 {
 	unsigned per_address = l->conf->max_connections_per_address;
+	bool evicted;
 
 	*entry = NULL;
 	if (l->shutting_down)
@@ -412,8 +413,11 @@ tcp_admit(struct listen_tcp *l, const struct peer_addr *pa, struct peer_entry **
 	}
 	if (l->peers == NULL)
 		return true;
-	*entry = peer_table_get(l->peers, pa, peer_table_now_ms());
+	*entry = peer_table_get(l->peers, pa, peer_table_now_ms(), &evicted);
+	if (evicted)
+		stats_add(&l->stats.peer_table_full, 1);
 	if (*entry == NULL) {
+		/* every entry holds a connection */
 		stats_add(&l->stats.peer_table_full, 1);
 		if (per_address == 0)
 			return true;	/* the rate limit uses the shared overflow window */
@@ -482,7 +486,7 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	c->per_address = entry;
 	if (entry != NULL)
-		entry->conns++;
+		peer_table_hold(l->peers, entry);
 	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
 	/* TLS: SSL_read up to TCP_READ_CHUNK a wake-up (libevent's default: 16 KB) */
 	bufferevent_set_max_single_read(c->bev, TCP_READ_CHUNK);
