@@ -1313,6 +1313,23 @@ conf_take_list(cfg_t *sec, const char *name, char ***list, size_t *n)
 	return 0;
 }
 
+bool
+conf_metrics_exposed(const struct conf *c)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (c->metrics_address == NULL)
+		return false;
+	if (c->metrics_host == NULL)
+		return true;	/* "*": every address */
+	if (inet_pton(AF_INET, c->metrics_host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) != 127;
+	if (inet_pton(AF_INET6, c->metrics_host, &a6) == 1)
+		return !IN6_IS_ADDR_LOOPBACK(&a6);
+	return strcmp(c->metrics_host, "localhost") != 0;
+}
+
 /* strdup of a string option that may be unset. */
 static char *conf_dup_opt(cfg_t *sec, const char *name, int *failed);
 

@@ -118,6 +118,8 @@ void conf_free(struct conf *c);		/* NULL is fine */
  * (-T); conf_load reads it back to the same configuration.
  */
 void conf_dump(const struct conf *c, FILE *fp);
+/* True when a metrics block listens beyond loopback (any address, a name, or another IP). */
+bool conf_metrics_exposed(const struct conf *c);
 
 const char *transport_name(enum transport t);
 const char *tls_verify_name(enum tls_verify v);

@@ -64,13 +64,15 @@ struct tcp_conn {
 	struct bufferevent *bev;
 	struct framer framer;
 	struct peer_addr peer;
-	struct peer_entry *per_address; /* in listener->peers; NULL: none or table full */
+	struct peer_entry *per_address; /* in listener->peers, held; NULL: none or table full */
 	struct peer_tls *tls;           /* TLS: what the handshake showed (a reference) */
 	struct tls_verdict verdict;     /* TLS: why our certificate checks refused */
 	struct event *rate_ev;          /* ends a rate-limit pause; made on first use */
+	struct event *close_ev;         /* frames the rest and frees, after the close */
 	uint64_t rate_until_ms;         /* over the rate: pause until then (0: not over) */
 	bool handshaking;               /* TLS: handshake not finished */
 	bool rate_paused;
+	bool closing;                   /* the sender closed: nothing more is read */
 	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
 	struct timespec now;            /* receipt time of the current read */
 };
@@ -137,6 +139,8 @@ tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 static void
 tcp_conn_update_reading(struct tcp_conn *c)
 {
+	if (c->closing)
+		return;
 	if (c->listener->paused || c->rate_paused)
 		bufferevent_disable(c->bev, EV_READ);
 	else
@@ -145,6 +149,7 @@ tcp_conn_update_reading(struct tcp_conn *c)
 
 static void
 tcp_rate_resumecb(evutil_socket_t fd, short what, void *arg);
+static void tcp_tls_drain_pending(struct tcp_conn *c);
 
 /* Over its rate: stop reading until the window ends (TCP slows the sender down). */
 static void
@@ -195,8 +200,10 @@ tcp_rate_resumecb(evutil_socket_t fd, short what, void *arg)
 
 	c->rate_paused = false;
 	tcp_conn_update_reading(c);
-	if (!c->listener->paused)
+	if (!c->listener->paused) {
 		tcp_frame_input(c, false);
+		tcp_tls_drain_pending(c);
+	}
 }
 
 /* The one destructor of a connection. */
@@ -209,9 +216,11 @@ tcp_conn_free(struct tcp_conn *c)
 	l->n_conns--;
 	stats_sub(&l->stats.connections_open, 1);
 	if (c->per_address != NULL)
-		c->per_address->conns--;
+		peer_table_release(l->peers, c->per_address);
 	if (c->rate_ev != NULL)
 		event_free(c->rate_ev);
+	if (c->close_ev != NULL)
+		event_free(c->close_ev);
 	bufferevent_free(c->bev);
 	peer_tls_release(c->tls);
 	free(c);
@@ -289,6 +298,31 @@ tcp_read_more(struct tcp_conn *c)
 	evbuffer_freeze(in, 0);
 }
 
+static int tcp_read_now(struct tcp_conn *c);
+
+/*
+ * TLS: frame what OpenSSL already decrypted.  libevent stops reading a
+ * record part-way when the input buffer reaches its high-water mark, and
+ * re-enabling reading only waits for the socket: with nothing more on it,
+ * the rest of that record (up to 16 KB of messages) would wait for the
+ * sender's next bytes, or for its close.  SSL_read of what is pending does
+ * not touch the socket; one record at most is held.
+ */
+static void
+tcp_tls_drain_pending(struct tcp_conn *c)
+{
+	SSL *ssl;
+
+	if (c->listener->tls == NULL || c->handshaking ||
+	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
+		return;
+	while (SSL_pending(ssl) > 0 && !c->listener->paused && !c->rate_paused) {
+		if (tcp_read_now(c) <= 0)
+			break;
+		tcp_frame_input(c, false);
+	}
+}
+
 static void
 tcp_readcb(struct bufferevent *bev, void *arg)
 {
@@ -302,6 +336,7 @@ tcp_readcb(struct bufferevent *bev, void *arg)
 	if (c->listener->tls == NULL)
 		tcp_read_more(c);
 	tcp_frame_input(c, false);
+	tcp_tls_drain_pending(c);
 }
 
 /* TLS handshake done: note what the sender showed; from now on the idle timeout holds. */
@@ -352,6 +387,24 @@ tcp_tls_failed(struct tcp_conn *c, short what)
 	tcp_log_refusal(l, &l->tls_log, &c->peer, "TLS handshake failed", detail);
 }
 
+static void tcp_drain_socket(struct tcp_conn *c, size_t *budget);
+
+/* The sender closed: frame all its input, the unterminated last frame too, then free. */
+static void
+tcp_closecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+	size_t budget = TCP_READ_CHUNK;
+
+	/* TLS: what OpenSSL decrypted before the close and still holds */
+	if (c->listener->tls != NULL && !c->handshaking &&
+	    SSL_pending(bufferevent_openssl_get_ssl(c->bev)) > 0) {
+		tcp_drain_socket(c, &budget);
+	}
+	tcp_frame_input(c, true);
+	tcp_conn_free(c);
+}
+
 static void
 tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 {
@@ -371,9 +424,23 @@ tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 	else if (what & BEV_EVENT_ERROR)
 		log_debug("input %s: connection error: %s", c->listener->conf->name,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	/* EOF, error or idle: whatever is left is the last frame. */
-	tcp_frame_input(c, true);
-	tcp_conn_free(c);
+	/*
+	 * EOF, error or idle: whatever is left is the last frame.  Not here:
+	 * libevent 2.1's TLS reader calls this callback when SSL_read reports
+	 * the close, before it adds to the input buffer what the SSL_read just
+	 * before returned (up to a record).  Framed and freed from the loop,
+	 * once that callback has returned.
+	 */
+	if (c->closing)
+		return;
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	if (c->close_ev == NULL &&
+	    (c->close_ev = evtimer_new(c->listener->base, tcp_closecb, c)) == NULL) {
+		tcp_closecb(-1, 0, c);	/* out of memory: what the buffer holds now */
+		return;
+	}
+	event_active(c->close_ev, EV_TIMEOUT, 1);
 }
 
 /* Count bytes as they arrive (the read callback sees them after buffering). */
@@ -395,6 +462,7 @@ static bool
 tcp_admit(struct listen_tcp *l, const struct peer_addr *pa, struct peer_entry **entry)
 {
 	unsigned per_address = l->conf->max_connections_per_address;
+	bool evicted;
 
 	*entry = NULL;
 	if (l->shutting_down)
@@ -412,8 +480,11 @@ tcp_admit(struct listen_tcp *l, const struct peer_addr *pa, struct peer_entry **
 	}
 	if (l->peers == NULL)
 		return true;
-	*entry = peer_table_get(l->peers, pa, peer_table_now_ms());
+	*entry = peer_table_get(l->peers, pa, peer_table_now_ms(), &evicted);
+	if (evicted)
+		stats_add(&l->stats.peer_table_full, 1);
 	if (*entry == NULL) {
+		/* every entry holds a connection */
 		stats_add(&l->stats.peer_table_full, 1);
 		if (per_address == 0)
 			return true;	/* the rate limit uses the shared overflow window */
@@ -482,7 +553,7 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	c->per_address = entry;
 	if (entry != NULL)
-		entry->conns++;
+		peer_table_hold(l->peers, entry);
 	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
 	/* TLS: SSL_read up to TCP_READ_CHUNK a wake-up (libevent's default: 16 KB) */
 	bufferevent_set_max_single_read(c->bev, TCP_READ_CHUNK);
@@ -657,8 +728,10 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 	TAILQ_FOREACH(c, &l->conns, entry) {
 		tcp_conn_update_reading(c);
 		/* Frames already buffered would wait for the next byte otherwise. */
-		if (!paused && !c->rate_paused)
+		if (!paused && !c->rate_paused) {
 			tcp_frame_input(c, false);
+			tcp_tls_drain_pending(c);
+		}
 	}
 }
 

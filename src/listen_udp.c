@@ -108,6 +108,7 @@ udp_admit(struct listen_udp *l, const struct peer_addr *pa, uint64_t now_ms)
 {
 	struct peer_entry *e;
 	uint64_t until;
+	bool evicted;
 
 	if (!acl_allows(&l->acl, pa)) {
 		stats_add(&l->stats.refused_acl, 1);
@@ -116,10 +117,12 @@ udp_admit(struct listen_udp *l, const struct peer_addr *pa, uint64_t now_ms)
 	}
 	if (l->peers == NULL)
 		return true;
-	if ((e = peer_table_get(l->peers, pa, now_ms)) == NULL) {
+	/* UDP holds no connection: a new address always gets an entry */
+	e = peer_table_get(l->peers, pa, now_ms, &evicted);
+	if (evicted)
 		stats_add(&l->stats.peer_table_full, 1);
+	if (e == NULL)
 		e = &l->overflow;
-	}
 	if (ratelimit_take(e, &l->rate, now_ms, &until))
 		return true;
 	stats_add(&l->stats.rate_limited, 1);

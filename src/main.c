@@ -270,6 +270,10 @@ main(int argc, char *argv[])
 		conf_free(conf);
 		return 0;
 	}
+	if (conf_metrics_exposed(conf))
+		log_warnx("metrics: address \"%s\" is not loopback: /metrics (counters, input "
+		    "names) is served without authentication to every host that reaches it",
+		    conf->metrics_address);
 	if (check) {
 		memset(&proc, 0, sizeof(proc));
 		rc = check_tls_files(conf, err, sizeof(err));

@@ -10,16 +10,25 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "correlate_index.h"	/* key_index_siphash: SipHash-2-4 */
 #include "peer_table.h"
 
-/* Slots looked at for one address: bounds the work of every lookup. */
-#define PEER_PROBE 16
 #define PEER_MIN_SLOTS 64
+#define PEER_MAX_SLOTS ((size_t)1 << 24)
+#define PEER_NONE UINT32_MAX
 
+/*
+ * Entries are handed out in order from a fixed pool; once all are used, a
+ * new address takes the least recently seen one that holds no connection.
+ * The recency list holds exactly the used entries with conns == 0.
+ */
 struct peer_table {
-	struct peer_entry *slots;	/* owned */
-	size_t mask;			/* slots - 1 */
-	uint64_t key[2];		/* hash key, random per table */
+	struct peer_entry *entries;	/* owned: size */
+	uint32_t *buckets;		/* owned: size chain heads */
+	uint32_t size;			/* a power of two */
+	uint32_t used;			/* entries[0..used) have an address */
+	uint32_t lru_head, lru_tail;	/* most and least recently seen */
+	uint8_t key[16];		/* SipHash key, random per table */
 };
 
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -37,22 +46,28 @@ struct peer_table *
 peer_table_new(size_t slots)
 {
 	struct peer_table *t = calloc(1, sizeof(*t));
-	size_t n = PEER_MIN_SLOTS;
+	size_t n = PEER_MIN_SLOTS, i;
 
 	if (t == NULL)
 		return NULL;
-	while (n < slots && n < ((size_t)1 << 24))
+	while (n < slots && n < PEER_MAX_SLOTS)
 		n <<= 1;
-	t->slots = calloc(n, sizeof(*t->slots));
-	if (t->slots == NULL) {
-		free(t);
+	t->entries = calloc(n, sizeof(*t->entries));
+	t->buckets = malloc(n * sizeof(*t->buckets));
+	if (t->entries == NULL || t->buckets == NULL) {
+		peer_table_free(t);
 		return NULL;
 	}
-	t->mask = n - 1;
-	if (RAND_bytes((unsigned char *)t->key, sizeof(t->key)) != 1) {
+	for (i = 0; i < n; i++)
+		t->buckets[i] = PEER_NONE;
+	t->size = (uint32_t)n;
+	t->lru_head = t->lru_tail = PEER_NONE;
+	if (RAND_bytes(t->key, sizeof(t->key)) != 1) {
 		/* no randomness: still correct, only easier to collide */
-		t->key[0] = (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ULL;
-		t->key[1] = peer_table_now_ms();
+		uint64_t k[2] = { (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ULL,
+			peer_table_now_ms() };
+
+		memcpy(t->key, k, sizeof(t->key));
 	}
 	return t;
 }
@@ -62,7 +77,8 @@ peer_table_free(struct peer_table *t)
 {
 	if (t == NULL)
 		return;
-	free(t->slots);
+	free(t->buckets);
+	free(t->entries);
 	free(t);
 }
 
@@ -81,64 +97,145 @@ peer_key(struct peer_addr *k, const struct peer_addr *pa)
 		memcpy(k->addr, pa->addr, 16);
 }
 
-/* A keyed mix of the 17 key bytes (splitmix64 finalizer over two words). */
-static uint64_t
-peer_hash(const struct peer_table *t, const struct peer_addr *k)
+/* The bucket of a key: SipHash-2-4 of family and address under the table's key. */
+static uint32_t
+peer_bucket(const struct peer_table *t, const struct peer_addr *k)
 {
-	uint64_t a, b, h;
+	uint8_t msg[1 + sizeof(k->addr)];
 
-	memcpy(&a, k->addr, 8);
-	memcpy(&b, k->addr + 8, 8);
-	h = (a ^ t->key[0]) + k->family;
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= (b ^ t->key[1]);
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
+	msg[0] = k->family;
+	memcpy(msg + 1, k->addr, sizeof(k->addr));
+	return (uint32_t)key_index_siphash(t->key, msg, sizeof(msg)) & (t->size - 1);
 }
 
 static bool
-peer_entry_live(const struct peer_entry *e, uint64_t now_ms)
+peer_key_equal(const struct peer_addr *a, const struct peer_addr *b)
 {
-	return e->used && (e->conns > 0 || e->window_end_ms > now_ms);
+	return a->family == b->family && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+/* Take entry i off the recency list. */
+static void
+lru_unlink(struct peer_table *t, uint32_t i)
+{
+	struct peer_entry *e = &t->entries[i];
+
+	if (e->lru_prev != PEER_NONE)
+		t->entries[e->lru_prev].lru_next = e->lru_next;
+	else
+		t->lru_head = e->lru_next;
+	if (e->lru_next != PEER_NONE)
+		t->entries[e->lru_next].lru_prev = e->lru_prev;
+	else
+		t->lru_tail = e->lru_prev;
+	e->lru_prev = e->lru_next = PEER_NONE;
+}
+
+/* Put entry i at the most recent end of the recency list. */
+static void
+lru_push(struct peer_table *t, uint32_t i)
+{
+	struct peer_entry *e = &t->entries[i];
+
+	e->lru_prev = PEER_NONE;
+	e->lru_next = t->lru_head;
+	if (t->lru_head != PEER_NONE)
+		t->entries[t->lru_head].lru_prev = i;
+	else
+		t->lru_tail = i;
+	t->lru_head = i;
+}
+
+/* Take entry i out of its hash chain. */
+static void
+chain_unlink(struct peer_table *t, uint32_t i)
+{
+	uint32_t *link = &t->buckets[peer_bucket(t, &t->entries[i].key)];
+
+	while (*link != PEER_NONE && *link != i)
+		link = &t->entries[*link].chain_next;
+	if (*link == i)
+		*link = t->entries[i].chain_next;
+}
+
+/* An entry for a new address: a free one, or the least recently seen without connections. */
+static uint32_t
+peer_take(struct peer_table *t, uint64_t now_ms, bool *evicted)
+{
+	uint32_t i;
+
+	if (t->used < t->size)
+		return t->used++;
+	if ((i = t->lru_tail) == PEER_NONE)
+		return PEER_NONE;	/* every entry holds a connection */
+	*evicted = t->entries[i].window_end_ms > now_ms;
+	lru_unlink(t, i);
+	chain_unlink(t, i);
+	return i;
 }
 
 struct peer_entry *
-peer_table_get(struct peer_table *t, const struct peer_addr *pa, uint64_t now_ms)
+peer_table_get(struct peer_table *t, const struct peer_addr *pa, uint64_t now_ms,
+    bool *evicted)
 {
-	struct peer_entry *e, *free_slot = NULL;
+	struct peer_entry *e;
 	struct peer_addr k;
-	size_t i, idx;
+	uint32_t b, i;
 
+	*evicted = false;
 	peer_key(&k, pa);
-	idx = (size_t)peer_hash(t, &k) & t->mask;
-	for (i = 0; i < PEER_PROBE; i++) {
-		e = &t->slots[(idx + i) & t->mask];
-		if (e->used && e->key.family == k.family &&
-		    memcmp(e->key.addr, k.addr, sizeof(k.addr)) == 0)
-			return e;	/* live or not: the same address continues */
-		if (free_slot == NULL && !peer_entry_live(e, now_ms))
-			free_slot = e;
+	b = peer_bucket(t, &k);
+	for (i = t->buckets[b]; i != PEER_NONE; i = e->chain_next) {
+		e = &t->entries[i];
+		if (peer_key_equal(&e->key, &k)) {
+			if (e->conns == 0) {	/* seen now: the most recent */
+				lru_unlink(t, i);
+				lru_push(t, i);
+			}
+			return e;
+		}
 	}
-	if (free_slot == NULL)
+	if ((i = peer_take(t, now_ms, evicted)) == PEER_NONE)
 		return NULL;
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->key = k;
-	free_slot->used = true;
-	return free_slot;
+	e = &t->entries[i];
+	memset(e, 0, sizeof(*e));
+	e->key = k;
+	e->chain_next = t->buckets[b];
+	t->buckets[b] = i;
+	lru_push(t, i);
+	return e;
+}
+
+void
+peer_table_hold(struct peer_table *t, struct peer_entry *e)
+{
+	if (e->conns++ == 0)
+		lru_unlink(t, (uint32_t)(e - t->entries));
+}
+
+void
+peer_table_release(struct peer_table *t, struct peer_entry *e)
+{
+	if (e->conns > 0 && --e->conns == 0)
+		lru_push(t, (uint32_t)(e - t->entries));
 }
 
 size_t
 peer_table_live(const struct peer_table *t, uint64_t now_ms)
 {
-	size_t i, n = 0;
+	size_t n = 0;
+	uint32_t i;
 
-	for (i = 0; i <= t->mask; i++)
-		if (peer_entry_live(&t->slots[i], now_ms))
+	for (i = 0; i < t->used; i++)
+		if (t->entries[i].conns > 0 || t->entries[i].window_end_ms > now_ms)
 			n++;
 	return n;
+}
+
+size_t
+peer_table_size(const struct peer_table *t)
+{
+	return t->size;
 }
 
 bool

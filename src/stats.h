@@ -29,7 +29,7 @@ struct input_stats {
 	atomic_uint_fast64_t refused_acl;    /* peers not in allow: connections (TCP) or datagrams (UDP) */
 	atomic_uint_fast64_t refused_per_address; /* TCP: over max_connections_per_address */
 	atomic_uint_fast64_t rate_limited;   /* UDP: datagrams dropped; TCP: times a connection was paused */
-	atomic_uint_fast64_t peer_table_full; /* new addresses the per-address table had no room for */
+	atomic_uint_fast64_t peer_table_full; /* per-address table full: a live address forgotten, or (TCP) none free */
 	atomic_uint_fast64_t accept_errors;  /* TCP: accept failed (EMFILE, ...) */
 	atomic_uint_fast64_t tls_on_plain;   /* TCP: a TLS handshake arrived on a plain input: closed */
 	atomic_uint_fast64_t tls_handshakes; /* TLS: completed */

@@ -46,6 +46,20 @@ CONF
 run -t -f "$T/good.conf"
 [ $RC -eq 0 ] || fail "-t on a good configuration: exit $RC, $(show)"
 
+# metrics beyond loopback: -t says so (and still accepts it); loopback: silent
+for addr in '*:9514' '0.0.0.0:9514' '192.0.2.1:9514' '127.0.0.1:9514' '[::1]:9514'; do
+	{ cat "$T/good.conf"; echo "metrics { address = \"$addr\" }"; } >"$T/metrics.conf"
+	run -t -f "$T/metrics.conf"
+	[ $RC -eq 0 ] || fail "-t with metrics at $addr: exit $RC, $(show)"
+	case $addr in
+	127.* | '[::1]'*)
+		! grep -q "not loopback" "$T/err" || fail "-t warns about metrics at $addr: $(show)" ;;
+	*)
+		grep -qF "metrics: address \"$addr\" is not loopback" "$T/err" ||
+		    fail "-t says nothing of metrics exposed at $addr: $(show)" ;;
+	esac
+done
+
 # -t on bad configurations: exit 1, and stderr says file:line
 bad() {
 	# bad NAME LINE TEXT: TEXT is the file; the error must name line LINE

@@ -43,6 +43,12 @@ address (127.0.0.2 is a second IPv4 source on loopback).
                                 then closes gracefully and prints "sent=N
                                 port=LOCALPORT closed=0|1" (1: the server
                                 closed or reset the connection before STOP)
+  udpspoof HOST PORT FIRST N TEXT  one datagram "TEXT i" from each of N source
+                                addresses (sources FIRST..FIRST+N-1, each a
+                                distinct 127.a.b.c: all of 127/8 is loopback on
+                                Linux), set per datagram with IP_PKTINFO; a
+                                --pause sleep every 200 datagrams; prints how
+                                many were sent
   udpstream HOST PORT TEXT STOP datagrams "TEXT i", one every --pause
                                 seconds (default 0.005), until STOP exists;
                                 prints how many were sent
@@ -50,6 +56,17 @@ address (127.0.0.2 is a second IPv4 source on loopback).
                                 no client certificate) that sends TEXT as one
                                 LF-framed line, then closes; prints "sent", or
                                 "failed: why" when the server refused it
+  tlsmany HOST PORT CA N TEXT CLOSE FRAMING  one TLS connection (no client
+                                certificate) with N RFC 5424 messages "TEXT i";
+                                FRAMING lf (LF after each), lfopen (no LF
+                                after the last) or oc (octet-counted); one TLS
+                                record per message up to 1,000 messages, 16 KB
+                                records beyond (--record SIZE: records of SIZE
+                                bytes cut anywhere in the stream), sent in 64 KB TCP writes; the
+                                last write holds the last records and, with
+                                CLOSE notify, the close_notify (abrupt: none);
+                                then the TCP stream is half-closed and read to
+                                its end (the server's close); prints N
   halfopen HOST PORT            connect, send nothing; print "closed" when the
                                 server closes (exit 0), "open" after --timeout
   slowloris HOST PORT N SECS    N connections that each send "<13>slow" one
@@ -68,6 +85,7 @@ import time
 TIMEOUT = 10.0
 PAUSE = 0.0
 SOURCE = None
+RECORD = 0
 
 
 def family(host):
@@ -357,6 +375,38 @@ def cmd_stream(args):
     return 0
 
 
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)    # <linux/in.h>; absent from some Pythons
+
+
+def spoof_source(i):
+    """The i-th made-up sender: 127.20.1.1 upwards, never 127.0.0.x."""
+    return "127.%d.%d.%d" % (20 + i // 62500, (i // 250) % 250 + 1, i % 250 + 1)
+
+
+def cmd_udpspoof(args):
+    import struct
+    host, port, first, n, text = args[0], int(args[1]), int(args[2]), int(args[3]), args[4]
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sent = 0
+    deadline = time.monotonic() + TIMEOUT
+    for i in range(first, first + n):
+        msg = ("<13>1 2026-11-27T10:00:00Z spoof udp - - - %s %d" % (text, i)).encode()
+        info = struct.pack("@I4s4s", 0, socket.inet_aton(spoof_source(i)), bytes(4))
+        try:
+            s.sendmsg([msg], [(socket.IPPROTO_IP, IP_PKTINFO, info)], 0,
+                       (host, port))
+            sent += 1
+        except OSError:
+            pass
+        if PAUSE > 0 and i % 200 == 199:
+            time.sleep(PAUSE)
+        if time.monotonic() > deadline:
+            break
+    s.close()
+    print(sent, flush=True)
+    return 0
+
+
 def cmd_udpstream(args):
     host, port, text, stop = args[0], int(args[1]), args[2], args[3]
     s = socket.socket(family(host), socket.SOCK_DGRAM)
@@ -397,6 +447,69 @@ def cmd_tls(args):
     except (ssl.SSLError, OSError) as e:
         print("failed: %s" % e)
     raw.close()
+    return 0
+
+
+def tls_memory_handshake(sock, ctx):
+    """A client SSLObject over memory BIOs, handshake done on sock: the caller
+    decides how the bytes of its records meet the TCP stream."""
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname="localhost")
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            sock.sendall(out.read())
+            data = sock.recv(65536)
+            if not data:
+                raise OSError("server closed during the handshake")
+            inc.write(data)
+    sock.sendall(out.read())
+    return obj, out
+
+
+def cmd_tlsmany(args):
+    host, port, ca, n, text = args[0], int(args[1]), args[2], int(args[3]), args[4]
+    close, framing = args[5], args[6]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(ca)
+    sock = connect(host, port)
+    obj, out = tls_memory_handshake(sock, ctx)
+    buf = bytearray()
+    for i in range(n):
+        msg = ("<14>1 2026-11-27T10:00:00.000000Z host1 tlsmany %d - - %s %d"
+               % (os.getpid(), text, i)).encode()
+        if framing == "oc":
+            msg = b"%d %s" % (len(msg), msg)
+        elif framing == "lf" or i < n - 1:
+            msg += b"\n"
+        if RECORD > 0:
+            buf += msg
+            while len(buf) >= RECORD:
+                obj.write(bytes(buf[:RECORD]))
+                del buf[:RECORD]
+        elif n <= 1000:
+            obj.write(msg)
+        else:
+            buf += msg
+            if len(buf) >= 16384:
+                obj.write(bytes(buf))
+                buf = bytearray()
+        if out.pending >= 65536:
+            sock.sendall(out.read())
+    if buf:
+        obj.write(bytes(buf))
+    if close == "notify":
+        try:
+            obj.unwrap()
+        except ssl.SSLWantReadError:
+            pass    # close_notify written; the server's is not awaited
+    # the last records and the close_notify in one TCP write, as a busy
+    # sender's kernel would coalesce them
+    sock.sendall(out.read())
+    close_gracefully(sock)
+    print(n, flush=True)
     return 0
 
 
@@ -451,7 +564,7 @@ def cmd_random(args):
 
 
 def main():
-    global TIMEOUT, PAUSE, SOURCE
+    global TIMEOUT, PAUSE, SOURCE, RECORD
     args = sys.argv[1:]
     while args and args[0].startswith("--"):
         if args[0] == "--timeout":
@@ -460,6 +573,8 @@ def main():
             PAUSE = float(args[1])
         elif args[0] == "--source":
             SOURCE = args[1]
+        elif args[0] == "--record":
+            RECORD = int(args[1])
         else:
             sys.exit("peer.py: unknown option " + args[0])
         args = args[2:]
@@ -468,7 +583,8 @@ def main():
             "connburst": cmd_connburst, "udprandom": cmd_udprandom, "listening": cmd_listening,
             "hold": cmd_hold,
             "random": cmd_random, "stream": cmd_stream, "udpstream": cmd_udpstream,
-            "halfopen": cmd_halfopen, "tls": cmd_tls, "slowloris": cmd_slowloris}
+            "udpspoof": cmd_udpspoof,
+            "halfopen": cmd_halfopen, "tlsmany": cmd_tlsmany, "tls": cmd_tls, "slowloris": cmd_slowloris}
     if not args or args[0] not in cmds:
         sys.exit(__doc__)
     return cmds[args[0]](args[1:])

@@ -1,6 +1,7 @@
 /*
- * check_peer_table.c: the per-address table (bounded, expiring, mapped
- * IPv4 = IPv4) and the rate limiter (rsyslog's interval/burst window).
+ * check_peer_table.c: the per-address table (bounded, least recently seen
+ * evicted first, held entries pinned, mapped IPv4 = IPv4) and the rate
+ * limiter (rsyslog's interval/burst window).
  */
 #include "config.h"
 
@@ -82,50 +83,117 @@ START_TEST(test_table_same_address)
 	struct peer_addr a = addr_v4(1, false, 1000), b = addr_v4(1, false, 2000);
 	struct peer_addr m = addr_v4(1, true, 3000), other = addr_v4(2, false, 1000);
 	struct peer_entry *e;
+	bool ev;
 
 	ck_assert_ptr_nonnull(t);
-	e = peer_table_get(t, &a, 1);
+	e = peer_table_get(t, &a, 1, &ev);
 	ck_assert_ptr_nonnull(e);
-	e->conns = 1;
+	peer_table_hold(t, e);
 	/* the port does not matter, nor whether IPv4 comes mapped */
-	ck_assert_ptr_eq(peer_table_get(t, &b, 2), e);
-	ck_assert_ptr_eq(peer_table_get(t, &m, 3), e);
-	ck_assert_ptr_ne(peer_table_get(t, &other, 4), e);
+	ck_assert_ptr_eq(peer_table_get(t, &b, 2, &ev), e);
+	ck_assert_ptr_eq(peer_table_get(t, &m, 3, &ev), e);
+	ck_assert_ptr_ne(peer_table_get(t, &other, 4, &ev), e);
 	ck_assert_uint_eq(peer_table_live(t, 5), 1);
 	peer_table_free(t);
 }
 END_TEST
 
-/* Fill the table with live addresses: new ones get NULL; once expired, slots come back. */
-START_TEST(test_table_bounded)
+/* Exactly size addresses fit without evicting anyone; the next one evicts one. */
+START_TEST(test_table_at_bound)
 {
 	struct peer_table *t = peer_table_new(64);
 	struct ratelimit rl = { 1000, 1 };
+	struct peer_entry *e;
 	struct peer_addr pa;
+	uint64_t until;
+	uint32_t n;
+	bool ev;
+
+	ck_assert_uint_eq(peer_table_size(t), 64);
+	for (n = 0; n < 64; n++) {
+		pa = addr_v4(n, false, 0);
+		e = peer_table_get(t, &pa, 10, &ev);
+		ck_assert_ptr_nonnull(e);
+		ck_assert(!ev);
+		ck_assert(ratelimit_take(e, &rl, 10, &until));
+	}
+	ck_assert_uint_eq(peer_table_live(t, 10), 64);
+	pa = addr_v4(64, false, 0);
+	e = peer_table_get(t, &pa, 10, &ev);
+	ck_assert_ptr_nonnull(e);
+	ck_assert(ev);	/* address 0's window was still running */
+	ck_assert_uint_eq(e->window_count, 0);
+	ck_assert_uint_eq(peer_table_live(t, 10), 63);
+	peer_table_free(t);
+}
+END_TEST
+
+/*
+ * Issue 13 point 6: one-message senders past the table's size.  Each is
+ * admitted, a new one after them too, and a sender over its rate that keeps
+ * sending is still limited; the table never holds more than its size.
+ */
+START_TEST(test_table_one_shots_past_bound)
+{
+	struct peer_table *t = peer_table_new(64);
+	struct ratelimit rl = { 1000000, 3 };	/* one window for the whole test */
+	struct peer_addr flooder = addr_v4(0xffffff, false, 0), pa;
+	struct peer_entry *e;
+	uint64_t until, now = 1000;
+	uint32_t n, evictions = 0;
+	bool ev;
+
+	for (n = 0; n < 3; n++)
+		ck_assert(ratelimit_take(peer_table_get(t, &flooder, now, &ev), &rl, now, &until));
+	ck_assert(!ratelimit_take(peer_table_get(t, &flooder, now, &ev), &rl, now, &until));
+	for (n = 0; n < 100000; n++, now++) {
+		pa = addr_v4(n, n % 2 == 1, 0);
+		e = peer_table_get(t, &pa, now, &ev);
+		ck_assert_ptr_nonnull(e);
+		evictions += ev;
+		ck_assert_msg(ratelimit_take(e, &rl, now, &until),
+		    "one-message sender %u dropped", n);
+		if (n % 32 == 0)	/* the flooder keeps sending, over its rate */
+			ck_assert(!ratelimit_take(peer_table_get(t, &flooder, now, &ev), &rl,
+			    now, &until));
+	}
+	ck_assert_uint_le(peer_table_live(t, now), 64);
+	ck_assert_uint_ge(evictions, 100000 - 64);
+	pa = addr_v4(0x800000, false, 0);
+	ck_assert(ratelimit_take(peer_table_get(t, &pa, now, &ev), &rl, now, &until));
+	ck_assert(!ratelimit_take(peer_table_get(t, &flooder, now, &ev), &rl, now, &until));
+	ck_assert_uint_eq(until, 1000 + 1000000);
+	peer_table_free(t);
+}
+END_TEST
+
+/* The least recently seen address goes first: being seen again keeps an entry. */
+START_TEST(test_table_lru_order)
+{
+	struct peer_table *t = peer_table_new(64);
+	struct ratelimit rl = { 60000, 1 };
+	struct peer_addr pa, zero = addr_v4(0, false, 0);
 	struct peer_entry *e;
 	uint64_t until;
-	uint32_t n, got = 0, refused = 0;
+	uint32_t n;
+	bool ev;
 
-	for (n = 0; n < 1000; n++) {
+	for (n = 0; n < 64; n++) {
 		pa = addr_v4(n, false, 0);
-		e = peer_table_get(t, &pa, 10);
-		if (e == NULL) {
-			refused++;
-			continue;
-		}
-		got++;
-		ck_assert(ratelimit_take(e, &rl, 10, &until));	/* live until 1010 */
+		ck_assert(ratelimit_take(peer_table_get(t, &pa, n, &ev), &rl, n, &until));
 	}
-	ck_assert_uint_le(got, 64);
-	ck_assert_uint_ge(got, 32);	/* a bounded probe still fills most slots */
-	ck_assert_uint_eq(got + refused, 1000);
-	ck_assert_uint_eq(peer_table_live(t, 10), got);
-	/* every window ended: every new address finds a slot again */
-	ck_assert_uint_eq(peer_table_live(t, 1010), 0);
-	for (n = 5000; n < 5032; n++) {
-		pa = addr_v4(n, false, 0);
-		ck_assert_ptr_nonnull(peer_table_get(t, &pa, 1010));
-	}
+	/* address 0 is seen again (over its rate): address 1 is now the oldest */
+	ck_assert(!ratelimit_take(peer_table_get(t, &zero, 100, &ev), &rl, 100, &until));
+	pa = addr_v4(1000, false, 0);
+	ck_assert_ptr_nonnull(peer_table_get(t, &pa, 101, &ev));
+	ck_assert(ev);
+	/* address 0 kept its window; address 1 was forgotten: a fresh window */
+	ck_assert(!ratelimit_take(peer_table_get(t, &zero, 102, &ev), &rl, 102, &until));
+	pa = addr_v4(1, false, 0);
+	e = peer_table_get(t, &pa, 103, &ev);
+	ck_assert(ev);	/* it took address 2's entry */
+	ck_assert_uint_eq(e->window_count, 0);
+	ck_assert(ratelimit_take(e, &rl, 103, &until));
 	peer_table_free(t);
 }
 END_TEST
@@ -134,23 +202,37 @@ END_TEST
 START_TEST(test_table_conns_pin)
 {
 	struct peer_table *t = peer_table_new(64);
-	struct peer_entry *e[64];
+	struct peer_entry *e[64], *x;
 	struct peer_addr pa;
-	uint32_t n, kept = 0;
+	uint32_t n, i;
+	bool ev;
 
 	for (n = 0; n < 64; n++) {
 		pa = addr_v4(n, false, 0);
-		if ((e[kept] = peer_table_get(t, &pa, 1)) != NULL)
-			e[kept++]->conns = 1;
+		e[n] = peer_table_get(t, &pa, 1, &ev);
+		ck_assert_ptr_nonnull(e[n]);
+		peer_table_hold(t, e[n]);
 	}
+	peer_table_hold(t, e[5]);	/* two connections */
 	for (n = 1000; n < 2000; n++) {
-		struct peer_entry *x;
-
 		pa = addr_v4(n, false, 0);
-		x = peer_table_get(t, &pa, 1000000);
-		for (uint32_t i = 0; x != NULL && i < kept; i++)
-			ck_assert_ptr_ne(x, e[i]);
+		ck_assert_ptr_null(peer_table_get(t, &pa, 1000000, &ev));
 	}
+	ck_assert_uint_eq(peer_table_live(t, 1000000), 64);
+	/* one connection closed of two: still held */
+	peer_table_release(t, e[5]);
+	pa = addr_v4(5000, false, 0);
+	ck_assert_ptr_null(peer_table_get(t, &pa, 1000000, &ev));
+	/* the last one closed: that entry, and only it, is free to take */
+	peer_table_release(t, e[5]);
+	x = peer_table_get(t, &pa, 1000000, &ev);
+	ck_assert_ptr_eq(x, e[5]);
+	ck_assert(!ev);
+	for (i = 0; i < 64; i++)
+		ck_assert_uint_eq(e[i]->conns, i == 5 ? 0 : 1);
+	peer_table_hold(t, x);
+	pa = addr_v4(5001, false, 0);
+	ck_assert_ptr_null(peer_table_get(t, &pa, 1000000, &ev));
 	peer_table_free(t);
 }
 END_TEST
@@ -164,7 +246,9 @@ peer_table_suite(void)
 	tcase_add_test(tc, test_rate_window);
 	tcase_add_test(tc, test_rate_unlimited);
 	tcase_add_test(tc, test_table_same_address);
-	tcase_add_test(tc, test_table_bounded);
+	tcase_add_test(tc, test_table_at_bound);
+	tcase_add_test(tc, test_table_one_shots_past_bound);
+	tcase_add_test(tc, test_table_lru_order);
 	tcase_add_test(tc, test_table_conns_pin);
 	suite_add_tcase(s, tc);
 	return s;
