@@ -4,14 +4,11 @@
  */
 #include "config.h"
 
-#include <ctype.h>
-#include <endian.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "correlate_index.h"
+#include "siphash.h"
 
 /* Buckets at the start, and the most a table grows to (8 bytes each). */
 #define MIN_BUCKETS 64
@@ -23,118 +20,9 @@ struct key_index {
 	struct key_node **buckets;  /* owned: mask + 1 chains */
 	size_t mask;
 	size_t n;                   /* nodes linked */
-	uint64_t k0, k1;            /* SipHash key, random per table */
+	uint8_t key[16];            /* SipHash key, random per table */
 	uint64_t visits;
 };
-
-/* ---- SipHash-2-4 (Aumasson and Bernstein, 2012), fed a byte at a time -- */
-
-struct sip {
-	uint64_t v0, v1, v2, v3;
-	uint64_t m;                 /* the bytes of the word being filled */
-	size_t len;                 /* bytes fed */
-};
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-static void
-sip_round(struct sip *s)
-{
-	s->v0 += s->v1;
-	s->v1 = ROTL(s->v1, 13);
-	s->v1 ^= s->v0;
-	s->v0 = ROTL(s->v0, 32);
-	s->v2 += s->v3;
-	s->v3 = ROTL(s->v3, 16);
-	s->v3 ^= s->v2;
-	s->v0 += s->v3;
-	s->v3 = ROTL(s->v3, 21);
-	s->v3 ^= s->v0;
-	s->v2 += s->v1;
-	s->v1 = ROTL(s->v1, 17);
-	s->v1 ^= s->v2;
-	s->v2 = ROTL(s->v2, 32);
-}
-
-static void
-sip_init(struct sip *s, uint64_t k0, uint64_t k1)
-{
-	s->v0 = k0 ^ 0x736f6d6570736575ULL;
-	s->v1 = k1 ^ 0x646f72616e646f6dULL;
-	s->v2 = k0 ^ 0x6c7967656e657261ULL;
-	s->v3 = k1 ^ 0x7465646279746573ULL;
-	s->m = 0;
-	s->len = 0;
-}
-
-static void
-sip_compress(struct sip *s, uint64_t m)
-{
-	s->v3 ^= m;
-	sip_round(s);
-	sip_round(s);
-	s->v0 ^= m;
-}
-
-/* Feed len bytes, lower-cased when fold: whole words while they last. */
-static void
-sip_bytes(struct sip *s, const unsigned char *p, size_t len, bool fold)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char b = fold ? (unsigned char)tolower(p[i]) : p[i];
-
-		s->m |= (uint64_t)b << (8 * (s->len % 8));
-		if (++s->len % 8 == 0) {
-			sip_compress(s, s->m);
-			s->m = 0;
-		}
-	}
-}
-
-/* Feed one word (on a word boundary: s->len % 8 == 0). */
-static void
-sip_word(struct sip *s, uint64_t m)
-{
-	sip_compress(s, m);
-	s->len += 8;
-}
-
-static uint64_t
-sip_final(struct sip *s)
-{
-	sip_compress(s, ((uint64_t)(s->len & 0xff) << 56) | s->m);
-	s->v2 ^= 0xff;
-	sip_round(s);
-	sip_round(s);
-	sip_round(s);
-	sip_round(s);
-	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
-}
-
-static uint64_t
-load_le64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return le64toh(v);
-}
-
-uint64_t
-key_index_siphash(const uint8_t key[16], const void *msg, size_t len)
-{
-	const unsigned char *p = msg;
-	struct sip s;
-	size_t i;
-
-	sip_init(&s, load_le64(key), load_le64(key + 8));
-	for (i = 0; i + 8 <= len; i += 8)
-		sip_word(&s, load_le64(p + i));
-	sip_bytes(&s, p + i, len - i, false);
-	return sip_final(&s);
-}
 
 /* ---- the key index ----------------------------------------------------- */
 
@@ -142,21 +30,13 @@ struct key_index *
 key_index_new(void)
 {
 	struct key_index *ix = calloc(1, sizeof(*ix));
-	uint8_t key[16];
 
 	if (ix == NULL || (ix->buckets = calloc(MIN_BUCKETS, sizeof(*ix->buckets))) == NULL) {
 		free(ix);
 		return NULL;
 	}
 	ix->mask = MIN_BUCKETS - 1;
-	if (RAND_bytes(key, sizeof(key)) == 1) {
-		ix->k0 = load_le64(key);
-		ix->k1 = load_le64(key + 8);
-	} else {
-		/* no randomness: still correct, only easier to collide */
-		ix->k0 = (uint64_t)(uintptr_t)ix ^ 0x9e3779b97f4a7c15ULL;
-		ix->k1 = (uint64_t)time(NULL);
-	}
+	siphash_random_key(ix->key, (uint64_t)(uintptr_t)ix);
 	return ix;
 }
 
@@ -173,18 +53,13 @@ uint64_t
 key_index_hash(const struct key_index *ix, const void *owner, unsigned tag, const char *s,
     size_t len, bool fold)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	struct sip st;
-	size_t i = 0;
+	struct siphash st;
 
-	sip_init(&st, ix->k0, ix->k1);
-	sip_word(&st, (uint64_t)(uintptr_t)owner);
-	sip_word(&st, tag);
-	if (!fold)
-		for (; i + 8 <= len; i += 8)
-			sip_word(&st, load_le64(p + i));
-	sip_bytes(&st, p + i, len - i, fold);
-	return sip_final(&st);
+	siphash_init(&st, ix->key);
+	siphash_word(&st, (uint64_t)(uintptr_t)owner);
+	siphash_word(&st, tag);
+	siphash_bytes(&st, s, len, fold);
+	return siphash_final(&st);
 }
 
 static void

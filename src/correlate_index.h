@@ -65,8 +65,6 @@ size_t key_index_count(const struct key_index *ix);
 /* Nodes looked at by first and next since the start: the work of the lookups. */
 uint64_t key_index_visits(const struct key_index *ix);
 
-/* SipHash-2-4 of len bytes under a 16-byte key; exposed for its test vectors. */
-uint64_t key_index_siphash(const uint8_t key[16], const void *msg, size_t len);
 
 /* A node of an expiry_heap, embedded in the object that expires. */
 struct expiry_node {

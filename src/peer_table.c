@@ -4,13 +4,12 @@
 #include "config.h"
 
 #include <netinet/in.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include "correlate_index.h"	/* key_index_siphash: SipHash-2-4 */
+#include "siphash.h"
 #include "peer_table.h"
 
 #define PEER_MIN_SLOTS 64
@@ -62,13 +61,7 @@ peer_table_new(size_t slots)
 		t->buckets[i] = PEER_NONE;
 	t->size = (uint32_t)n;
 	t->lru_head = t->lru_tail = PEER_NONE;
-	if (RAND_bytes(t->key, sizeof(t->key)) != 1) {
-		/* no randomness: still correct, only easier to collide */
-		uint64_t k[2] = { (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ULL,
-			peer_table_now_ms() };
-
-		memcpy(t->key, k, sizeof(t->key));
-	}
+	siphash_random_key(t->key, (uint64_t)(uintptr_t)t ^ peer_table_now_ms());
 	return t;
 }
 
@@ -105,7 +98,7 @@ peer_bucket(const struct peer_table *t, const struct peer_addr *k)
 
 	msg[0] = k->family;
 	memcpy(msg + 1, k->addr, sizeof(k->addr));
-	return (uint32_t)key_index_siphash(t->key, msg, sizeof(msg)) & (t->size - 1);
+	return (uint32_t)siphash24(t->key, msg, sizeof(msg)) & (t->size - 1);
 }
 
 static bool
