@@ -1,5 +1,6 @@
 /*
- * alert.c: format an alert line with every copied string redacted.
+ * alert.c: format an alert line with every copied string redacted (the
+ * redaction itself is detect_redact.c's).
  */
 #include "config.h"
 
@@ -11,106 +12,6 @@
 #include "detect.h"
 #include "event.h"
 
-#define REDACTED "<redacted>"
-/* Capture groups looked at per redact match (the last of these is replaced). */
-#define REDACT_GROUPS 10
-
-/* Apply one pattern to s[0..len), appending the result to out. */
-static int
-redact_one(const regex_t *re, const char *s, size_t len, struct strbuf *out)
-{
-	regmatch_t m[REDACT_GROUPS];
-	size_t nm = re->re_nsub + 1 < REDACT_GROUPS ? re->re_nsub + 1 : REDACT_GROUPS;
-	size_t pos = 0, g;
-
-	while (pos <= len) {
-		size_t so, eo, end;
-
-		m[0].rm_so = (regoff_t)pos;
-		m[0].rm_eo = (regoff_t)len;
-		if (regexec(re, s, nm, m, REG_STARTEND | (pos > 0 ? REG_NOTBOL : 0)) != 0)
-			break;
-		for (g = nm - 1; g > 0 && m[g].rm_so < 0; g--)
-			;
-		so = (size_t)m[g].rm_so;
-		eo = (size_t)m[g].rm_eo;
-		end = (size_t)m[0].rm_eo;
-		if (strbuf_append(out, s + pos, so - pos) == -1)
-			return -1;
-		if (eo > so && strbuf_append_str(out, REDACTED) == -1)
-			return -1;
-		if (strbuf_append(out, s + eo, end - eo) == -1)
-			return -1;
-		if (end == (size_t)m[0].rm_so) {
-			/* empty match: keep one byte and look again after it */
-			if (end < len && strbuf_append_char(out, s[end]) == -1)
-				return -1;
-			end++;
-		}
-		pos = end;
-	}
-	if (pos < len && strbuf_append(out, s + pos, len - pos) == -1)
-		return -1;
-	return 0;
-}
-
-int
-alert_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out)
-{
-	struct strbuf a, b, tmp;
-	size_t i, limit = 4 * len + 4096;
-	int rc = -1;
-
-	if (n == 0)
-		return strbuf_append(out, s, len);
-	strbuf_init(&a);
-	strbuf_init(&b);
-	/* regexec needs NUL-terminated text even with REG_STARTEND (sanitizers) */
-	if (strbuf_append(&a, s, len) == -1 || strbuf_cstr(&a) == NULL)
-		goto done;
-	for (i = 0; i < n; i++) {
-		strbuf_reset(&b);
-		if (redact_one(&re[i], a.data, a.len, &b) == -1)
-			goto done;
-		tmp = a;
-		a = b;
-		b = tmp;
-		if (strbuf_cstr(&a) == NULL)
-			goto done;
-		if (a.len > limit) {
-			rc = strbuf_append_str(out, REDACTED);
-			goto done;
-		}
-	}
-	rc = strbuf_append(out, a.data, a.len);
-done:
-	strbuf_free(&a);
-	strbuf_free(&b);
-	return rc;
-}
-
-/*
- * Whether any redact pattern may change s[0..len): the set's filter (their
- * alternation) says no for most strings with one regexec.  scratch gets a
- * NUL-terminated copy (regexec reads to the NUL despite REG_STARTEND under
- * the sanitizers).  True when there is no filter or on error.
- */
-static bool
-redact_needed(const struct detect_set *set, struct strbuf *scratch, const char *s, size_t len)
-{
-	const regex_t *filter = detect_redaction_filter(set);
-	regmatch_t m[1];
-
-	if (filter == NULL)
-		return true;
-	strbuf_reset(scratch);
-	if (strbuf_append(scratch, s, len) == -1 || strbuf_cstr(scratch) == NULL)
-		return true;
-	m[0].rm_so = 0;
-	m[0].rm_eo = (regoff_t)len;
-	return regexec(filter, scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH;
-}
-
 /* Write a string value redacted by set's patterns; scratch is reused. */
 static void
 write_redacted_set(struct json_writer *w, const struct detect_set *set, struct strbuf *scratch,
@@ -120,12 +21,12 @@ write_redacted_set(struct json_writer *w, const struct detect_set *set, struct s
 	size_t n;
 
 	re = detect_redactions(set, &n);
-	if (n == 0 || !redact_needed(set, scratch, s, len)) {
+	if (n == 0 || !detect_redact_needed(set, scratch, s, len)) {
 		json_string(w, s, len);
 		return;
 	}
 	strbuf_reset(scratch);
-	if (alert_redact(re, n, s, len, scratch) == -1) {
+	if (detect_redact(re, n, s, len, scratch) == -1) {
 		w->failed = true;
 		return;
 	}

@@ -49,12 +49,4 @@ int alert_format(struct strbuf *out, const struct alert_input *in);
 int alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
     const struct detect_set *set);
 
-/*
- * Append s[0..len) to out with the n patterns of re applied in order.
- * Text that would grow past 4 * len + 4096 bytes (patterns matching their
- * own replacement) is replaced whole by "<redacted>".  Returns 0, or -1
- * when out of memory.
- */
-int alert_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out);
-
 #endif

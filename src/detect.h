@@ -159,6 +159,26 @@ const regex_t *detect_redactions(const struct detect_set *s, size_t *n);
  */
 const regex_t *detect_redaction_filter(const struct detect_set *s);
 
+struct strbuf;
+
+/*
+ * Append s[0..len) to out with the n patterns of re applied in order (a
+ * match's last capture group, or the match, becomes "<redacted>").  Text
+ * that would grow past 4 * len + 4096 bytes (patterns matching their own
+ * replacement) is replaced whole by "<redacted>".  Returns 0, or -1 when
+ * out of memory.
+ */
+int detect_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out);
+
+/*
+ * Whether any redact pattern of s may change text[0..len): the filter
+ * (detect_redaction_filter) says no for most strings with one regexec.
+ * scratch gets a NUL-terminated copy of text.  True when there is no
+ * filter, or on error.
+ */
+bool detect_redact_needed(const struct detect_set *s, struct strbuf *scratch, const char *text,
+    size_t len);
+
 /* The word of a fact ("account-created"), "" for none. */
 const char *detect_fact_name(enum detect_fact fact);
 

@@ -70,7 +70,7 @@ START_TEST(test_redact)
 	re = detect_redactions(s, &n);
 	ck_assert_uint_eq(n, 3);
 	strbuf_init(&out);
-	ck_assert_int_eq(alert_redact(re, n, redact_cases[_i].in, strlen(redact_cases[_i].in),
+	ck_assert_int_eq(detect_redact(re, n, redact_cases[_i].in, strlen(redact_cases[_i].in),
 			     &out),
 	    0);
 	ck_assert_ptr_nonnull(strbuf_cstr(&out));
@@ -95,12 +95,12 @@ START_TEST(test_redact_bounds)
 	ck_assert_int_eq(regcomp(&re[0], "a()", REG_EXTENDED), 0);
 	ck_assert_int_eq(regcomp(&re[1], "(.)", REG_EXTENDED), 0);
 	strbuf_init(&out);
-	ck_assert_int_eq(alert_redact(re, 1, "aaa", 3, &out), 0);
+	ck_assert_int_eq(detect_redact(re, 1, "aaa", 3, &out), 0);
 	ck_assert_int_eq((int)out.len, 3);
 	ck_assert(memcmp(out.data, "aaa", 3) == 0);
 	strbuf_reset(&out);
 	/* every byte becomes <redacted>, then again: past 4 * len + 4096 */
-	ck_assert_int_eq(alert_redact(&re[1], 1, "abc", 3, &out), 0);
+	ck_assert_int_eq(detect_redact(&re[1], 1, "abc", 3, &out), 0);
 	ck_assert_str_eq(strbuf_cstr(&out), "<redacted><redacted><redacted>");
 	strbuf_reset(&out);
 	{
@@ -108,7 +108,7 @@ START_TEST(test_redact_bounds)
 		char big[600];
 
 		memset(big, 'x', sizeof(big));
-		ck_assert_int_eq(alert_redact(thrice, 3, big, sizeof(big), &out), 0);
+		ck_assert_int_eq(detect_redact(thrice, 3, big, sizeof(big), &out), 0);
 		ck_assert_str_eq(strbuf_cstr(&out), "<redacted>");
 	}
 	strbuf_free(&out);
