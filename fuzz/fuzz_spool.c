@@ -7,7 +7,7 @@
  *
  * The input is five parts: four of them prefixed by a 2-byte little-endian
  * length (spool, ack, taken, mark), the rest the alerts file.  They are
- * written to a per-process directory under /tmp.  Then: the spool is
+ * written to a per-process directory under /dev/shm (or /tmp).  Then: the spool is
  * opened, every record read and every other one acknowledged, the spool
  * reopened (the acks must hold: no more records than before); the taken
  * set loaded and the mark loaded; a replay pass run from the mark (or from
@@ -108,6 +108,17 @@ fuzz_spool(void)
 	return left;
 }
 
+/* Remove the per-process directory when libFuzzer exits. */
+static void
+fuzz_cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -122,9 +133,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int has;
 
 	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "/tmp/fuzz_spool.%ld", (long)getpid());
+		/* on tmpfs when there is one: every input is files written and read back */
+		snprintf(dir, sizeof(dir), "%s/fuzz_spool.%ld",
+		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
 		if (mkdir(dir, 0700) == -1)
 			abort();
+		atexit(fuzz_cleanup);
 		log_set_level(LOG_LEVEL_ERROR);	/* warnings about damaged input are expected */
 	}
 	part = fuzz_part(&data, &size, &len);
