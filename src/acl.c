@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "acl.h"
-#include "pipeline.h"
+#include "peer.h"
 
 #define ACL_MAX_TEXT 64
 

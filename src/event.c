@@ -21,7 +21,7 @@
 
 #include "event.h"
 #include "framing.h"
-#include "pipeline.h"
+#include "peer.h"
 #include "syslog_time.h"
 
 /* Bounds on what liblognorm and the sender control (see event.h). */

@@ -17,7 +17,7 @@
 #include "conf.h"
 #include "log.h"
 #include "netaddr.h"
-#include "pipeline.h"
+#include "peer.h"
 
 int
 netaddr_resolve(const struct input_conf *ic, int socktype, struct addrinfo **res,

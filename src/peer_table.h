@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline.h"
+#include "peer.h"
 
 struct peer_entry {
 	struct peer_addr key;	/* port 0; IPv4-mapped IPv6 stored as IPv4 */

@@ -135,40 +135,6 @@ struct pipeline {
 	atomic_uint_fast64_t given_up[PIPELINE_N_OUTPUTS];
 };
 
-void
-peer_addr_from_sockaddr(struct peer_addr *pa, const struct sockaddr *sa)
-{
-	memset(pa, 0, sizeof(*pa));
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-
-		pa->family = AF_INET;
-		pa->port = ntohs(sin->sin_port);
-		memcpy(pa->addr, &sin->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-
-		pa->family = AF_INET6;
-		pa->port = ntohs(sin6->sin6_port);
-		memcpy(pa->addr, &sin6->sin6_addr, 16);
-	}
-}
-
-void
-peer_tls_hold(struct peer_tls *t)
-{
-	atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
-}
-
-void
-peer_tls_release(struct peer_tls *t)
-{
-	if (t != NULL && atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
-		free(t);
-}
-
 /* Allocate an empty batch; NULL when out of memory. */
 static struct batch *
 batch_new(void)

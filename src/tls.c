@@ -17,7 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "conf.h"
-#include "pipeline.h"
+#include "peer.h"
 #include "tls.h"
 
 /* Longest subject kept for the event; a longer one is cut. */

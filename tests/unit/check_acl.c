@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "acl.h"
-#include "pipeline.h"
+#include "peer.h"
 
 /* A peer from text, port 514. */
 static struct peer_addr

@@ -14,7 +14,7 @@
 
 #include "event.h"
 #include "framing.h"
-#include "pipeline.h"
+#include "peer.h"
 
 /* 2026-11-27T16:59:37.000123Z */
 #define RECEIVED_SEC  1795798777
