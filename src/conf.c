@@ -34,6 +34,7 @@
 #include "acl.h"
 #include "conf.h"
 #include "tls.h"
+#include "webhook.h"
 
 #ifndef LOGWARD_DATADIR
 #define LOGWARD_DATADIR "/usr/local/share/logward"

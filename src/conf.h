@@ -22,8 +22,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "correlate.h"
-#include "webhook.h"
+/* The correlate { } block of the configuration (logward.conf(5)). */
+struct correlate_settings {
+	int64_t window;          /* seconds: creation to admin add / deletion */
+	int64_t session_window;  /* seconds: a session before a creation names its actor */
+	char *state_dir;         /* NULL or "": memory only */
+	size_t max_entries;      /* facts kept; more are dropped and counted */
+	char *baseline;          /* NULL: no baseline file */
+	unsigned threshold;      /* admins per scope and group; 0: no threshold */
+	bool alert_on_unknown;   /* alert on an admin add outside the baseline */
+};
+
+/* A webhook's body format (webhook.h builds each). */
+enum webhook_format { WEBHOOK_STANDARD, WEBHOOK_SLACK, WEBHOOK_ALERTMANAGER, WEBHOOK_TEAMS };
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS };
 

@@ -37,19 +37,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "detect.h"
 #include "parse.h"
-
-/* The correlate { } block of the configuration (logward.conf(5)). */
-struct correlate_settings {
-	int64_t window;          /* seconds: creation to admin add / deletion */
-	int64_t session_window;  /* seconds: a session before a creation names its actor */
-	char *state_dir;         /* NULL or "": memory only */
-	size_t max_entries;      /* facts kept; more are dropped and counted */
-	char *baseline;          /* NULL: no baseline file */
-	unsigned threshold;      /* admins per scope and group; 0: no threshold */
-	bool alert_on_unknown;   /* alert on an admin add outside the baseline */
-};
 
 /* One event as a fact; nothing is owned, the slices point into the event. */
 struct correlate_fact {

@@ -23,9 +23,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "conf.h"
 #include "json_writer.h"
-
-enum webhook_format { WEBHOOK_STANDARD, WEBHOOK_SLACK, WEBHOOK_ALERTMANAGER, WEBHOOK_TEAMS };
 
 /* "standard" | "slack" | "alertmanager" | "teams"; -1 when unknown. */
 int webhook_format_parse(const char *s, enum webhook_format *f);
