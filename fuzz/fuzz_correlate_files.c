@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "correlate.h"
+#include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -106,6 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (system(journal) != 0)
 			abort();
 		atexit(fuzz_cleanup);
+		log_set_level(LOG_LEVEL_ERROR); /* warnings about damaged files are expected */
 	}
 	snprintf(journal, sizeof(journal), "%s/correlate.journal", fuzz_dir);
 	snprintf(baseline, sizeof(baseline), "%s/baseline", fuzz_dir);
