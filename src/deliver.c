@@ -1,8 +1,6 @@
 /*
  * deliver.c: the delivery thread: its own libevent loop drives libcurl's
- * multi interface (curl's docs/examples/hiperfifo.c pattern: curl tells
- * us which sockets to watch and when to call it back; we watch them with
- * events and call curl_multi_socket_action).
+ * multi interface (curl_event.h).
  *
  * Each webhook sends its oldest due records, at most DELIVER_IN_FLIGHT at
  * a time.  A retryable failure holds the whole webhook back until the
@@ -42,6 +40,7 @@
 #include <openssl/rand.h>
 
 #include "conf.h"
+#include "curl_event.h"
 #include "deliver.h"
 #include "json_writer.h"
 #include "log.h"
@@ -128,8 +127,7 @@ struct deliver {
 	pthread_t thread;
 	bool started;
 	struct event_base *base;
-	CURLM *multi;
-	struct event *curl_timer;
+	struct curl_event *curl;
 	struct event *wake;
 	pthread_mutex_t lock;            /* guards pending, stopping, overflowing */
 	struct strbuf pending;
@@ -139,13 +137,6 @@ struct deliver {
 	uint64_t overflow_seen;          /* the delivery thread's last look at overflow */
 	bool loop_stopping;              /* the delivery thread's copy of stopping */
 	struct transfer *transfers;      /* in flight */
-	struct watch *watches;
-};
-
-/* A socket curl asked us to watch. */
-struct watch {
-	struct event *ev;
-	struct watch *next, *prev;
 };
 
 static void hook_schedule(struct hook *h);
@@ -327,7 +318,7 @@ transfer_free(struct transfer *t)
 	if (t->next != NULL)
 		t->next->prev = t->prev;
 	if (t->easy != NULL) {
-		curl_multi_remove_handle(t->h->d->multi, t->easy);
+		curl_event_remove(t->h->d->curl, t->easy);
 		curl_easy_cleanup(t->easy);
 	}
 	curl_slist_free_all(t->headers);
@@ -409,7 +400,7 @@ hook_start(struct hook *h, struct spool_record *r)
 #else
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	if (curl_multi_add_handle(h->d->multi, t->easy) != CURLM_OK)
+	if (curl_event_add(h->d->curl, t->easy) == -1)
 		goto fail;
 	t->next = h->d->transfers;
 	if (t->next != NULL)
@@ -429,10 +420,11 @@ fail:
 	return -1;
 }
 
-/* A transfer ended: ack, retry later, or dead-letter. */
+/* A transfer ended (curl_event.h): ack, retry later, or dead-letter. */
 static void
-transfer_done(struct transfer *t, CURLcode res)
+transfer_donecb(void *priv, CURLcode res)
 {
+	struct transfer *t = priv;
 	struct hook *h = t->h;
 	struct spool_record *r = spool_find(h->spool, t->seq);
 	long status = 0;
@@ -490,24 +482,6 @@ transfer_done(struct transfer *t, CURLcode res)
 	hook_schedule(h);
 }
 
-/* curl's finished transfers (hiperfifo's check_multi_info). */
-static void
-deliver_check_done(struct deliver *d)
-{
-	CURLMsg *msg;
-	int left;
-
-	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
-		struct transfer *t = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		if (t != NULL)
-			transfer_done(t, msg->data.result);
-	}
-}
-
 /* Send the oldest due records while there is room. */
 static void
 hook_schedule(struct hook *h)
@@ -556,102 +530,6 @@ hook_retrycb(evutil_socket_t fd, short what, void *arg)
 	spool_flush_acks(h->spool);
 	hook_publish(h);
 	hook_schedule(h);
-}
-
-/* curl's timer expired (hiperfifo's timer_cb). */
-static void
-deliver_curl_timercb(evutil_socket_t fd, short what, void *arg)
-{
-	struct deliver *d = arg;
-	int running;
-
-	curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	deliver_check_done(d);
-}
-
-/* curl asks for a timer (CURLMOPT_TIMERFUNCTION). */
-static int
-deliver_curl_settimer(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct deliver *d = arg;
-	struct timeval tv;
-
-	if (timeout_ms < 0) {
-		evtimer_del(d->curl_timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(d->curl_timer, &tv);
-	return 0;
-}
-
-/* A watched socket is ready: tell curl. */
-static void
-deliver_sockcb(evutil_socket_t fd, short what, void *arg)
-{
-	struct deliver *d = arg;
-	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
-	int running;
-
-	curl_multi_socket_action(d->multi, fd, action, &running);
-	/*
-	 * No evtimer_del when nothing is running (hiperfifo does it): the
-	 * finished transfers start new ones in deliver_check_done, and curl
-	 * asked for a timer to start them; deleting it stalled delivery with
-	 * requests added and nothing to drive them.  curl cancels its timer
-	 * itself (deliver_curl_settimer with -1).
-	 */
-	deliver_check_done(d);
-}
-
-/* Stop watching a socket and forget it. */
-static void
-watch_free(struct deliver *d, struct watch *wt)
-{
-	if (wt->ev != NULL)
-		event_free(wt->ev);
-	if (wt->prev != NULL)
-		wt->prev->next = wt->next;
-	else
-		d->watches = wt->next;
-	if (wt->next != NULL)
-		wt->next->prev = wt->prev;
-	free(wt);
-}
-
-/* curl says which events a socket needs (CURLMOPT_SOCKETFUNCTION). */
-static int
-deliver_curl_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
-{
-	struct deliver *d = arg;
-	struct watch *wt = sockp;
-	short kind;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (wt != NULL) {
-			watch_free(d, wt);
-			curl_multi_assign(d->multi, s, NULL);
-		}
-		return 0;
-	}
-	kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
-	if (wt == NULL) {
-		if ((wt = calloc(1, sizeof(*wt))) == NULL)
-			return -1;
-		wt->next = d->watches;
-		if (wt->next != NULL)
-			wt->next->prev = wt;
-		d->watches = wt;
-		curl_multi_assign(d->multi, s, wt);
-	} else if (wt->ev != NULL) {
-		event_free(wt->ev);
-	}
-	wt->ev = event_new(d->base, s, kind, deliver_sockcb, d);
-	if (wt->ev == NULL)
-		return -1;
-	event_add(wt->ev, NULL);
-	return 0;
 }
 
 /* Remember a storm spool record to acknowledge after the next fsync. */
@@ -1326,16 +1204,12 @@ deliver_new(const struct conf *c, char *err, size_t errlen)
 	d->conf = c;
 	pthread_mutex_init(&d->lock, NULL);
 	strbuf_init(&d->pending);
-	if ((d->base = event_base_new()) == NULL || (d->multi = curl_multi_init()) == NULL ||
-	    (d->curl_timer = evtimer_new(d->base, deliver_curl_timercb, d)) == NULL ||
+	if ((d->base = event_base_new()) == NULL ||
+	    (d->curl = curl_event_new(d->base, transfer_donecb)) == NULL ||
 	    (d->wake = event_new(d->base, -1, 0, deliver_wakecb, d)) == NULL) {
 		snprintf(err, errlen, "cannot set up the delivery loop");
 		goto fail;
 	}
-	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, deliver_curl_socket);
-	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
-	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, deliver_curl_settimer);
-	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
 	for (i = 0; i < c->n_webhooks; i++) {
 		d->n_hooks = i + 1;
 		if (hook_init(d, &d->hooks[i], &c->webhooks[i], err, errlen) == -1)
@@ -1447,12 +1321,7 @@ deliver_free(struct deliver *d)
 			free(h->key);
 		}
 	}
-	if (d->multi != NULL)
-		curl_multi_cleanup(d->multi);
-	while (d->watches != NULL)
-		watch_free(d, d->watches);
-	if (d->curl_timer != NULL)
-		event_free(d->curl_timer);
+	curl_event_free(d->curl);
 	if (d->wake != NULL)
 		event_free(d->wake);
 	if (d->base != NULL)
