@@ -327,55 +327,47 @@ transfer_free(struct transfer *t)
 	free(t);
 }
 
-/* Build the request for record r and add it to the multi handle. */
+/* Append one header line to t's list; -1 out of memory (the list is kept). */
 static int
-hook_start(struct hook *h, struct spool_record *r)
+transfer_header(struct transfer *t, const char *line)
 {
-	const struct webhook_conf *wc = h->conf;
-	struct transfer *t;
-	struct strbuf line;
-	struct curl_slist *sl;
-	char hdr[256], sig[64];
-	int64_t ts = (int64_t)time(NULL);
+	struct curl_slist *n = curl_slist_append(t->headers, line);
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if (n == NULL)
 		return -1;
-	t->h = h;
-	t->seq = r->seq;
-	t->retry_after = -1;
-	strbuf_init(&t->body);
-	strbuf_init(&t->response);
-	strbuf_init(&line);
-	if (spool_read(h->spool, r, &line) == -1)
-		goto fail;
-	if (webhook_format_body(wc->format, line.data, line.len, r->id, wc->name, &t->body) == -1) {
-		strbuf_free(&line);
-		/* Not an alert object: no retry can fix it. */
-		hook_dead_letter(h, r, 0, "alert line is not a JSON object", NULL);
-		spool_ack(h->spool, r->seq);
-		transfer_free(t);
-		return 0;
-	}
-	strbuf_free(&line);
-	t->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	/* no "Expect: 100-continue" round trip before the body */
-	t->headers = curl_slist_append(t->headers, "Expect:");
-	t->headers = curl_slist_append(t->headers, "User-Agent: logward/" PACKAGE_VERSION);
-	snprintf(hdr, sizeof(hdr), "webhook-id: %s", r->id);
-	t->headers = curl_slist_append(t->headers, hdr);
-	snprintf(hdr, sizeof(hdr), "webhook-timestamp: %" PRId64, ts);
-	t->headers = curl_slist_append(t->headers, hdr);
-	if (h->key != NULL) {
-		if (webhook_sign(h->key, h->keylen, r->id, ts, t->body.data, t->body.len,
-		    sig, sizeof(sig)) == -1)
-			goto fail;
-		snprintf(hdr, sizeof(hdr), "webhook-signature: %s", sig);
-		t->headers = curl_slist_append(t->headers, hdr);
-	}
+	t->headers = n;
+	return 0;
+}
+
+/* t's headers: HTTP's, the Standard Webhooks ones (webhook.h), the configured ones. */
+static int
+transfer_headers(struct transfer *t, const struct hook *h, const char *id)
+{
+	struct webhook_headers wh;
+	struct curl_slist *sl;
+	size_t i;
+
+	if (webhook_headers(h->key, h->keylen, id, (int64_t)time(NULL), t->body.data, t->body.len,
+	    &wh) == -1 || transfer_header(t, "Content-Type: application/json") == -1 ||
+	    /* no "Expect: 100-continue" round trip before the body */
+	    transfer_header(t, "Expect:") == -1 ||
+	    transfer_header(t, "User-Agent: logward/" PACKAGE_VERSION) == -1)
+		return -1;
+	for (i = 0; i < wh.n; i++)
+		if (transfer_header(t, wh.line[i]) == -1)
+			return -1;
 	for (sl = h->extra; sl != NULL; sl = sl->next)
-		t->headers = curl_slist_append(t->headers, sl->data);
-	if (t->headers == NULL || (t->easy = curl_easy_init()) == NULL)
-		goto fail;
+		if (transfer_header(t, sl->data) == -1)
+			return -1;
+	return 0;
+}
+
+/* t's curl handle: a POST of its body, no redirect, verified TLS. */
+static int
+transfer_easy(struct transfer *t, const struct webhook_conf *wc)
+{
+	if ((t->easy = curl_easy_init()) == NULL)
+		return -1;
 	curl_easy_setopt(t->easy, CURLOPT_URL, wc->url);
 	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
@@ -400,8 +392,60 @@ hook_start(struct hook *h, struct spool_record *r)
 #else
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	if (curl_event_add(h->d->curl, t->easy) == -1)
-		goto fail;
+	return 0;
+}
+
+/*
+ * The body of record r in t: 0, -1 when it cannot be read (retried), 1
+ * when it is not an alert object (no retry can fix that).
+ */
+static int
+transfer_body(struct transfer *t, struct hook *h, const struct spool_record *r)
+{
+	struct strbuf line;
+	struct webhook_alert alert;
+	int rc = -1;
+
+	strbuf_init(&line);
+	if (spool_read(h->spool, r, &line) == 0) {
+		webhook_alert_init(&alert, line.data, line.len);
+		rc = webhook_format_body(h->conf->format, &alert, r->id, h->conf->name, &t->body) ==
+		    -1 ? 1 : 0;
+		webhook_alert_release(&alert);
+	}
+	strbuf_free(&line);
+	return rc;
+}
+
+/* Build the request for record r and start it. */
+static int
+hook_start(struct hook *h, struct spool_record *r)
+{
+	struct transfer *t;
+	int rc;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return -1;
+	t->h = h;
+	t->seq = r->seq;
+	t->retry_after = -1;
+	strbuf_init(&t->body);
+	strbuf_init(&t->response);
+	if ((rc = transfer_body(t, h, r)) == 1) {
+		hook_dead_letter(h, r, 0, "alert line is not a JSON object", NULL);
+		spool_ack(h->spool, r->seq);
+		transfer_free(t);
+		return 0;
+	}
+	if (rc == -1 || transfer_headers(t, h, r->id) == -1 || transfer_easy(t, h->conf) == -1 ||
+	    curl_event_add(h->d->curl, t->easy) == -1) {
+		if (t->easy != NULL) {
+			curl_easy_cleanup(t->easy);
+			t->easy = NULL;
+		}
+		transfer_free(t);
+		return -1;
+	}
 	t->next = h->d->transfers;
 	if (t->next != NULL)
 		t->next->prev = t;
@@ -410,14 +454,6 @@ hook_start(struct hook *h, struct spool_record *r)
 	r->attempts++;
 	h->in_flight++;
 	return 0;
-fail:
-	strbuf_free(&line);
-	if (t->easy != NULL) {
-		curl_easy_cleanup(t->easy);
-		t->easy = NULL;
-	}
-	transfer_free(t);
-	return -1;
 }
 
 /* A transfer ended (curl_event.h): ack, retry later, or dead-letter. */
@@ -566,13 +602,13 @@ hook_storm_ack(struct hook *h)
  * caller delivers the alert on its own (the fold is undone).
  */
 static int
-hook_fold(struct hook *h, struct storm_window *w, const char *line, size_t len, int64_t now)
+hook_fold(struct hook *h, struct storm_window *w, struct webhook_alert *a, int64_t now)
 {
 	struct strbuf sb;
 	int rc = -1;
 
 	strbuf_init(&sb);
-	if (webhook_storm_summary(line, len, w->folded, w->first, w->last, h->conf->storm_window,
+	if (webhook_storm_summary(a, w->folded, w->first, w->last, h->conf->storm_window,
 	    &sb) == 0 && spool_append(h->storm_spool, sb.data, sb.len, now) == SPOOL_OK) {
 		struct spool_record *r = spool_at(h->storm_spool, spool_count(h->storm_spool) - 1);
 
@@ -597,8 +633,7 @@ struct storm_offer {
 
 /* Storm control for one alert: 1 when it was folded (not to be spooled). */
 static int
-hook_storm_offer(struct hook *h, const char *line, size_t len, int64_t now,
-    struct storm_offer *o)
+hook_storm_offer(struct hook *h, struct webhook_alert *a, int64_t now, struct storm_offer *o)
 {
 	struct storm_window *w;
 	struct strbuf key;
@@ -607,12 +642,12 @@ hook_storm_offer(struct hook *h, const char *line, size_t len, int64_t now,
 	int sev;
 
 	strbuf_init(&key);
-	if (webhook_storm_key(line, len, &key, ts, sizeof(ts)) == -1) {
+	if (webhook_storm_key(a, &key, ts, sizeof(ts)) == -1) {
 		/* no technique, or a correlation: never folded */
 		strbuf_free(&key);
 		return 0;
 	}
-	sev = webhook_alert_severity(line, len);
+	sev = webhook_alert_severity(a);
 	v = storm_offer(h->storm, key.data, key.len, ts, sev, now,
 	    (int64_t)h->conf->storm_window * 1000, &w);
 	strbuf_free(&key);
@@ -623,7 +658,7 @@ hook_storm_offer(struct hook *h, const char *line, size_t len, int64_t now,
 		o->w = w;
 		return 0;
 	case STORM_FOLD:
-		if (hook_fold(h, w, line, len, now) == 0)
+		if (hook_fold(h, w, a, now) == 0)
 			return 1;
 		break;
 	case STORM_OVERFLOW:
@@ -670,16 +705,16 @@ hook_refused(struct hook *h, enum spool_status st)
  * (counted, logged once a streak): a replay pass will offer it again.
  */
 static int
-hook_take(struct hook *h, const char *line, size_t len, const unsigned char *hash, int64_t now)
+hook_take(struct hook *h, struct webhook_alert *a, const unsigned char *hash, int64_t now)
 {
 	struct storm_offer o = { STORM_OVERFLOW, NULL };
 	enum spool_status st;
 
-	if (h->conf->min_severity > 0 && webhook_alert_severity(line, len) < h->conf->min_severity)
+	if (h->conf->min_severity > 0 && webhook_alert_severity(a) < h->conf->min_severity)
 		goto taken;
-	if (h->storm != NULL && hook_storm_offer(h, line, len, now, &o) == 1)
+	if (h->storm != NULL && hook_storm_offer(h, a, now, &o) == 1)
 		goto taken;
-	if ((st = spool_append(h->spool, line, len, now)) != SPOOL_OK) {
+	if ((st = spool_append(h->spool, a->line, a->len, now)) != SPOOL_OK) {
 		/* offered again later, it must not fold into the window it opened */
 		if (h->storm != NULL)
 			storm_undo(h->storm, o.w, o.v);
@@ -698,17 +733,20 @@ static void
 deliver_spool_line(struct deliver *d, const char *line, size_t len, int64_t now)
 {
 	unsigned char hash[REPLAY_HASH_LEN];
+	struct webhook_alert a;
 	size_t i;
 
 	replay_hash(line, len, hash);
+	webhook_alert_init(&a, line, len);
 	for (i = 0; i < d->n_hooks; i++) {
 		struct hook *h = &d->hooks[i];
 
 		/* a replay pass found it in the alerts file before its hand-over came */
 		if (taken_has(h->taken, hash))
 			continue;
-		hook_take(h, line, len, hash, now);
+		hook_take(h, &a, hash, now);
 	}
+	webhook_alert_release(&a);
 }
 
 /*
@@ -803,11 +841,16 @@ hook_replay_linecb(void *arg, const char *line, size_t len)
 {
 	struct hook *h = arg;
 	unsigned char hash[REPLAY_HASH_LEN];
+	struct webhook_alert a;
+	int rc;
 
 	replay_hash(line, len, hash);
 	if (taken_has(h->taken, hash))
 		return 0;
-	if (hook_take(h, line, len, hash, now_ms()) == -1)
+	webhook_alert_init(&a, line, len);
+	rc = hook_take(h, &a, hash, now_ms());
+	webhook_alert_release(&a);
+	if (rc == -1)
 		return -1;
 	hook_keep(h, hash);
 	atomic_fetch_add_explicit(&h->c.replayed, 1, memory_order_relaxed);
@@ -985,11 +1028,17 @@ hook_storm_replay(struct hook *h)
 	strbuf_init(&key);
 	while ((r = spool_next(h->storm_spool, r)) != NULL) {
 		struct storm_window *w;
+		struct webhook_alert a;
+
+		bool keyed = false;
 
 		strbuf_reset(&line);
-		if (seen != NULL && spool_read(h->storm_spool, r, &line) == 0 &&
-		    webhook_storm_key(line.data, line.len, &key, ts, sizeof(ts)) == 0 &&
-		    storm_offer(seen, key.data, key.len, NULL, 0, 0, 0, &w) != STORM_OVERFLOW) {
+		if (seen != NULL && spool_read(h->storm_spool, r, &line) == 0) {
+			webhook_alert_init(&a, line.data, line.len);
+			keyed = webhook_storm_key(&a, &key, ts, sizeof(ts)) == 0;
+			webhook_alert_release(&a);
+		}
+		if (keyed && storm_offer(seen, key.data, key.len, NULL, 0, 0, 0, &w) != STORM_OVERFLOW) {
 			if (w->has_summary)
 				seq_list_push(&h->storm_acks, w->summary_seq);
 			w->summary_seq = r->seq;

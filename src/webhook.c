@@ -1,7 +1,8 @@
 /*
  * webhook.c: the bodies of the webhook formats and the Standard Webhooks
- * signature (webhook.h).  The alert line is parsed once with libfastjson;
- * everything sent is written through the json_writer.
+ * signature (webhook.h).  An alert line is parsed at most once, with
+ * libfastjson (struct webhook_alert); everything sent is written through
+ * the json_writer.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,17 +151,41 @@ alert_severity(struct json_object *o)
 	return n >= 99 ? 4 : n >= 73 ? 3 : n >= 47 ? 2 : n >= 21 ? 1 : 0;
 }
 
-int
-webhook_alert_severity(const char *line, size_t len)
+void
+webhook_alert_init(struct webhook_alert *a, const char *line, size_t len)
 {
-	struct json_object *o = alert_parse(line, len);
-	int rank;
+	a->line = line;
+	a->len = len;
+	a->o = NULL;
+	a->parsed = false;
+}
 
-	if (o == NULL)
-		return 0;
-	rank = alert_severity(o);
-	json_object_put(o);
-	return rank;
+void
+webhook_alert_release(struct webhook_alert *a)
+{
+	if (a->o != NULL)
+		json_object_put(a->o);
+	a->o = NULL;
+	a->parsed = false;
+}
+
+/* The parsed alert (parsing it the first time), or NULL unless an object. */
+static struct json_object *
+alert_object(struct webhook_alert *a)
+{
+	if (!a->parsed) {
+		a->o = alert_parse(a->line, a->len);
+		a->parsed = true;
+	}
+	return a->o;
+}
+
+int
+webhook_alert_severity(struct webhook_alert *a)
+{
+	struct json_object *o = alert_object(a);
+
+	return o != NULL ? alert_severity(o) : 0;
 }
 
 /* Standard Webhooks "type": dotted, from the ATT&CK technique. */
@@ -697,10 +723,10 @@ body_teams(struct json_writer *w, struct json_object *o)
 }
 
 int
-webhook_format_body(enum webhook_format f, const char *line, size_t len,
-    const char *id, const char *receiver, struct strbuf *out)
+webhook_format_body(enum webhook_format f, struct webhook_alert *a, const char *id,
+    const char *receiver, struct strbuf *out)
 {
-	struct json_object *o = alert_parse(line, len);
+	struct json_object *o = alert_object(a);
 	struct json_writer w;
 	size_t start = out->len;
 	int rc = 0;
@@ -723,7 +749,6 @@ webhook_format_body(enum webhook_format f, const char *line, size_t len,
 		rc = body_teams(&w, o);
 		break;
 	}
-	json_object_put(o);
 	if (rc == -1 || w.failed) {
 		out->len = start;
 		return -1;
@@ -732,9 +757,9 @@ webhook_format_body(enum webhook_format f, const char *line, size_t len,
 }
 
 int
-webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, size_t tslen)
+webhook_storm_key(struct webhook_alert *a, struct strbuf *key, char *ts, size_t tslen)
 {
-	struct json_object *o = alert_parse(line, len);
+	struct json_object *o = alert_object(a);
 	const char *host, *account, *technique, *rule, *t;
 	int rc = -1;
 
@@ -760,42 +785,43 @@ webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, si
 		if ((t = alert_str(o, "@timestamp")) != NULL && tslen > 0)
 			snprintf(ts, tslen, "%s", t);
 	}
-	json_object_put(o);
 	return rc;
 }
 
 int
-webhook_storm_summary(const char *line, size_t len, uint64_t folded, const char *first,
+webhook_storm_summary(struct webhook_alert *a, uint64_t folded, const char *first,
     const char *last, unsigned window_s, struct strbuf *out)
 {
-	struct json_object *o = alert_parse(line, len);
+	struct json_object *o = alert_object(a);
 	struct json_object *lw, *storm;
 	struct json_writer w;
 	size_t start = out->len;
+	bool added_lw = false, failed = true;
 
 	if (o == NULL)
 		return -1;
 	/* logward may hold logward.explain already: add to it */
 	if (!json_object_object_get_ex(o, "logward", &lw) || !json_object_is_type(lw, json_type_object)) {
-		if ((lw = json_object_new_object()) == NULL) {
-			json_object_put(o);
+		if ((lw = json_object_new_object()) == NULL)
 			return -1;
-		}
 		json_object_object_add(o, "logward", lw);
+		added_lw = true;
 	}
-	if ((storm = json_object_new_object()) == NULL) {
-		json_object_put(o);
-		return -1;
+	if ((storm = json_object_new_object()) != NULL) {
+		json_object_object_add(storm, "count", json_object_new_int64((int64_t)folded));
+		json_object_object_add(storm, "first", json_object_new_string(first));
+		json_object_object_add(storm, "last", json_object_new_string(last));
+		json_object_object_add(storm, "window", json_object_new_int64(window_s));
+		json_object_object_add(lw, "storm", storm);
+		json_writer_init(&w, out);
+		json_value_fjson(&w, o);
+		failed = w.failed;
+		/* a is parsed once for every question: leave it as it came */
+		json_object_object_del(lw, "storm");
 	}
-	json_object_object_add(storm, "count", json_object_new_int64((int64_t)folded));
-	json_object_object_add(storm, "first", json_object_new_string(first));
-	json_object_object_add(storm, "last", json_object_new_string(last));
-	json_object_object_add(storm, "window", json_object_new_int64(window_s));
-	json_object_object_add(lw, "storm", storm);
-	json_writer_init(&w, out);
-	json_value_fjson(&w, o);
-	json_object_put(o);
-	if (w.failed) {
+	if (added_lw)
+		json_object_object_del(o, "logward");
+	if (failed) {
 		out->len = start;
 		return -1;
 	}
@@ -830,6 +856,26 @@ webhook_sign(const unsigned char *key, size_t keylen, const char *id, int64_t ts
 	free(msg);
 	memcpy(out, "v1,", 3);
 	EVP_EncodeBlock((unsigned char *)out + 3, md, (int)mdlen);
+	return 0;
+}
+
+int
+webhook_headers(const unsigned char *key, size_t keylen, const char *id, int64_t ts,
+    const char *body, size_t len, struct webhook_headers *out)
+{
+	char sig[64];
+	int n;
+
+	out->n = 0;
+	n = snprintf(out->line[out->n++], WEBHOOK_HEADER_MAX, "webhook-id: %s", id);
+	if (n < 0 || n >= WEBHOOK_HEADER_MAX)
+		return -1;
+	snprintf(out->line[out->n++], WEBHOOK_HEADER_MAX, "webhook-timestamp: %" PRId64, ts);
+	if (key == NULL)
+		return 0;
+	if (webhook_sign(key, keylen, id, ts, body, len, sig, sizeof(sig)) == -1)
+		return -1;
+	snprintf(out->line[out->n++], WEBHOOK_HEADER_MAX, "webhook-signature: %s", sig);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #ifndef LOGWARD_WEBHOOK_H
 #define LOGWARD_WEBHOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -35,18 +36,35 @@ int webhook_severity_parse(const char *s);
 const char *webhook_severity_name(int rank);
 
 /*
- * The severity rank of an alert line (labels.severity, else from
- * event.severity), 0 when it has none or is not an object.
+ * One alert line, parsed the first time a question is asked of it and
+ * not again: a line goes through the severity filter, storm control and
+ * a summary, for every webhook, on one parse.  The line is not owned and
+ * must outlive the webhook_alert; webhook_alert_release frees the parse.
  */
-int webhook_alert_severity(const char *line, size_t len);
+struct json_object;
+struct webhook_alert {
+	const char *line;
+	size_t len;
+	struct json_object *o;   /* owned; NULL: not parsed yet, or not an object */
+	bool parsed;
+};
+
+void webhook_alert_init(struct webhook_alert *a, const char *line, size_t len);
+void webhook_alert_release(struct webhook_alert *a);
 
 /*
- * Append the body for one alert line to out.  receiver names the webhook
+ * The severity rank of an alert (labels.severity, else from
+ * event.severity), 0 when it has none or is not an object.
+ */
+int webhook_alert_severity(struct webhook_alert *a);
+
+/*
+ * Append the body for one alert to out.  receiver names the webhook
  * (alertmanager's "receiver"); id is the webhook-id.  Returns 0, or -1
  * when the line is not a JSON object or memory ran out (out restored).
  */
-int webhook_format_body(enum webhook_format f, const char *line, size_t len,
-    const char *id, const char *receiver, struct strbuf *out);
+int webhook_format_body(enum webhook_format f, struct webhook_alert *a, const char *id,
+    const char *receiver, struct strbuf *out);
 
 /*
  * Standard Webhooks 1.0: "v1," base64(HMAC-SHA256(key, id "." ts "." body))
@@ -55,6 +73,22 @@ int webhook_format_body(enum webhook_format f, const char *line, size_t len,
  */
 int webhook_sign(const unsigned char *key, size_t keylen, const char *id, int64_t ts,
     const char *body, size_t len, char *out, size_t outlen);
+
+/* The Standard Webhooks headers of one request, "Name: value" each. */
+#define WEBHOOK_HEADER_MAX 256
+struct webhook_headers {
+	char line[3][WEBHOOK_HEADER_MAX];
+	size_t n;
+};
+
+/*
+ * Standard Webhooks 1.0 headers for body sent as message id at ts:
+ * webhook-id, webhook-timestamp and, with a key, webhook-signature
+ * (webhook_sign).  Returns 0, or -1 when id does not fit or signing
+ * failed (out of memory).
+ */
+int webhook_headers(const unsigned char *key, size_t keylen, const char *id, int64_t ts,
+    const char *body, size_t len, struct webhook_headers *out);
 
 /*
  * Read a secret file: "whsec_" + base64 is decoded, anything else is the
@@ -81,22 +115,22 @@ int webhook_slack_escape(struct strbuf *out, const char *s, size_t len);
 int webhook_teams_escape(struct strbuf *out, const char *s, size_t len);
 
 /*
- * The storm control key of an alert line: host.hostname NUL
+ * The storm control key of an alert: host.hostname NUL
  * user.target.name NUL threat.technique.id NUL rule.id (a missing host,
  * account or rule is empty) into key, and its @timestamp into ts (cut to
  * tslen - 1; "" when none).  Returns 0, or -1 when the line is not an
  * object, has no technique, or is a correlation (logward.correlation):
  * such an alert is never folded.
  */
-int webhook_storm_key(const char *line, size_t len, struct strbuf *key, char *ts, size_t tslen);
+int webhook_storm_key(struct webhook_alert *a, struct strbuf *key, char *ts, size_t tslen);
 
 /*
- * Append to out the alert line with logward.storm = {"count": folded,
+ * Append to out the alert (a left unchanged) with logward.storm = {"count": folded,
  * "first", "last", "window": window_s} added: the summary of a storm
  * window.  Returns 0, or -1 when the line is not an object or memory ran
  * out (out restored).
  */
-int webhook_storm_summary(const char *line, size_t len, uint64_t folded, const char *first,
+int webhook_storm_summary(struct webhook_alert *a, uint64_t folded, const char *first,
     const char *last, unsigned window_s, struct strbuf *out);
 
 #endif

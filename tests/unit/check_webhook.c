@@ -39,6 +39,57 @@ load_alert(void)
 	alert[alert_len] = '\0';
 }
 
+/* The line-at-a-time forms of the webhook_alert questions: one parse each. */
+static int
+format_line(enum webhook_format f, const char *line, size_t len, const char *id,
+    const char *receiver, struct strbuf *out)
+{
+	struct webhook_alert a;
+	int rc;
+
+	webhook_alert_init(&a, line, len);
+	rc = webhook_format_body(f, &a, id, receiver, out);
+	webhook_alert_release(&a);
+	return rc;
+}
+
+static int
+storm_key_line(const char *line, size_t len, struct strbuf *key, char *ts, size_t tslen)
+{
+	struct webhook_alert a;
+	int rc;
+
+	webhook_alert_init(&a, line, len);
+	rc = webhook_storm_key(&a, key, ts, tslen);
+	webhook_alert_release(&a);
+	return rc;
+}
+
+static int
+storm_summary_line(const char *line, size_t len, uint64_t folded, const char *first,
+    const char *last, unsigned window_s, struct strbuf *out)
+{
+	struct webhook_alert a;
+	int rc;
+
+	webhook_alert_init(&a, line, len);
+	rc = webhook_storm_summary(&a, folded, first, last, window_s, out);
+	webhook_alert_release(&a);
+	return rc;
+}
+
+static int
+severity_line(const char *line, size_t len)
+{
+	struct webhook_alert a;
+	int rc;
+
+	webhook_alert_init(&a, line, len);
+	rc = webhook_alert_severity(&a);
+	webhook_alert_release(&a);
+	return rc;
+}
+
 /* Format and parse back; caller puts. */
 static struct json_object *
 body_of(enum webhook_format f, struct strbuf *out)
@@ -46,7 +97,7 @@ body_of(enum webhook_format f, struct strbuf *out)
 	struct json_object *o;
 
 	strbuf_init(out);
-	ck_assert_int_eq(webhook_format_body(f, alert, alert_len, "id0", "soc", out), 0);
+	ck_assert_int_eq(format_line(f, alert, alert_len, "id0", "soc", out), 0);
 	ck_assert_ptr_nonnull(strbuf_cstr(out));
 	o = json_tokener_parse(out->data);
 	ck_assert_msg(o != NULL, "not JSON: %s", out->data);
@@ -201,18 +252,18 @@ START_TEST(test_storm_key)
 	struct strbuf other;
 
 	strbuf_init(&key);
-	ck_assert_int_eq(webhook_storm_key(alert, alert_len, &key, ts, sizeof(ts)), 0);
+	ck_assert_int_eq(storm_key_line(alert, alert_len, &key, ts, sizeof(ts)), 0);
 	ck_assert_uint_eq(key.len, sizeof(want) - 1);
 	ck_assert(memcmp(key.data, want, key.len) == 0);
 	ck_assert_str_eq(ts, "2026-11-27T10:00:00.000000Z");
 	/* no technique: never folded */
-	ck_assert_int_eq(webhook_storm_key(nokey, sizeof(nokey) - 1, &key, ts, sizeof(ts)), -1);
-	ck_assert_int_eq(webhook_storm_key("[]", 2, &key, ts, sizeof(ts)), -1);
+	ck_assert_int_eq(storm_key_line(nokey, sizeof(nokey) - 1, &key, ts, sizeof(ts)), -1);
+	ck_assert_int_eq(storm_key_line("[]", 2, &key, ts, sizeof(ts)), -1);
 	strbuf_init(&other);
-	ck_assert_int_eq(webhook_storm_key(rule_a, sizeof(rule_a) - 1, &key, ts, sizeof(ts)), 0);
-	ck_assert_int_eq(webhook_storm_key(rule_b, sizeof(rule_b) - 1, &other, ts, sizeof(ts)), 0);
+	ck_assert_int_eq(storm_key_line(rule_a, sizeof(rule_a) - 1, &key, ts, sizeof(ts)), 0);
+	ck_assert_int_eq(storm_key_line(rule_b, sizeof(rule_b) - 1, &other, ts, sizeof(ts)), 0);
 	ck_assert(key.len != other.len || memcmp(key.data, other.data, key.len) != 0);
-	ck_assert_int_eq(webhook_storm_key(correlated, sizeof(correlated) - 1, &key, ts,
+	ck_assert_int_eq(storm_key_line(correlated, sizeof(correlated) - 1, &key, ts,
 	    sizeof(ts)), -1);
 	strbuf_free(&other);
 	strbuf_free(&key);
@@ -227,10 +278,10 @@ summary_body(enum webhook_format f, struct strbuf *out)
 	struct json_object *o;
 
 	strbuf_init(&line);
-	ck_assert_int_eq(webhook_storm_summary(alert, alert_len, 41, "2026-11-27T10:00:01Z",
+	ck_assert_int_eq(storm_summary_line(alert, alert_len, 41, "2026-11-27T10:00:01Z",
 	    "2026-11-27T10:04:59Z", 300, &line), 0);
 	strbuf_init(out);
-	ck_assert_int_eq(webhook_format_body(f, line.data, line.len, "id0", "soc", out), 0);
+	ck_assert_int_eq(format_line(f, line.data, line.len, "id0", "soc", out), 0);
 	strbuf_free(&line);
 	ck_assert_ptr_nonnull(strbuf_cstr(out));
 	o = json_tokener_parse(out->data);
@@ -291,7 +342,7 @@ START_TEST(test_storm_summary_keeps_explain)
 	struct json_object *o;
 
 	strbuf_init(&out);
-	ck_assert_int_eq(webhook_storm_summary(line, sizeof(line) - 1, 2, "f", "l", 60, &out), 0);
+	ck_assert_int_eq(storm_summary_line(line, sizeof(line) - 1, 2, "f", "l", 60, &out), 0);
 	ck_assert_ptr_nonnull(strbuf_cstr(&out));
 	o = json_tokener_parse(out.data);
 	ck_assert_ptr_nonnull(o);
@@ -299,9 +350,57 @@ START_TEST(test_storm_summary_keeps_explain)
 	ck_assert_str_eq(GET(o, "logward", "storm", "count"), "2");
 	json_object_put(o);
 	strbuf_reset(&out);
-	ck_assert_int_eq(webhook_storm_summary("[1]", 3, 2, "f", "l", 60, &out), -1);
+	ck_assert_int_eq(storm_summary_line("[1]", 3, 2, "f", "l", 60, &out), -1);
 	ck_assert_uint_eq(out.len, 0);
 	strbuf_free(&out);
+}
+END_TEST
+
+/*
+ * One parse answers every question, in any order, and a summary leaves
+ * the alert as it came: the same answers, and a body with no storm, after it.
+ */
+START_TEST(test_one_parse)
+{
+	struct webhook_alert a;
+	struct strbuf key, again, sum, body, plain;
+	char ts[64], ts2[64];
+
+	strbuf_init(&key);
+	strbuf_init(&again);
+	strbuf_init(&sum);
+	strbuf_init(&body);
+	strbuf_init(&plain);
+	webhook_alert_init(&a, alert, alert_len);
+	ck_assert_int_eq(webhook_alert_severity(&a), 2);
+	ck_assert_ptr_nonnull(a.o);
+	ck_assert_int_eq(webhook_storm_key(&a, &key, ts, sizeof(ts)), 0);
+	ck_assert_int_eq(webhook_storm_summary(&a, 3, "f", "l", 60, &sum), 0);
+	ck_assert_ptr_nonnull(strstr(strbuf_cstr(&sum), "\"storm\":{\"count\":3"));
+	ck_assert_int_eq(webhook_storm_key(&a, &again, ts2, sizeof(ts2)), 0);
+	ck_assert_mem_eq(key.data, again.data, key.len);
+	ck_assert_uint_eq(key.len, again.len);
+	ck_assert_str_eq(ts, ts2);
+	ck_assert_int_eq(webhook_alert_severity(&a), 2);
+	ck_assert_int_eq(webhook_format_body(WEBHOOK_STANDARD, &a, "id0", "soc", &body), 0);
+	ck_assert_int_eq(format_line(WEBHOOK_STANDARD, alert, alert_len, "id0", "soc", &plain), 0);
+	ck_assert_uint_eq(body.len, plain.len);
+	ck_assert_mem_eq(body.data, plain.data, body.len);
+	ck_assert_ptr_null(strstr(strbuf_cstr(&body), "\"storm\""));
+	webhook_alert_release(&a);
+	ck_assert_ptr_null(a.o);
+	/* not an object: every question says so, and asks the parser once */
+	webhook_alert_init(&a, "[1]", 3);
+	ck_assert_int_eq(webhook_alert_severity(&a), 0);
+	ck_assert(a.parsed);
+	ck_assert_int_eq(webhook_storm_key(&a, &key, ts, sizeof(ts)), -1);
+	ck_assert_int_eq(webhook_storm_summary(&a, 1, "f", "l", 60, &sum), -1);
+	webhook_alert_release(&a);
+	strbuf_free(&key);
+	strbuf_free(&again);
+	strbuf_free(&sum);
+	strbuf_free(&body);
+	strbuf_free(&plain);
 }
 END_TEST
 
@@ -310,13 +409,13 @@ START_TEST(test_not_json)
 	struct strbuf out;
 
 	strbuf_init(&out);
-	ck_assert_int_eq(webhook_format_body(WEBHOOK_STANDARD, "[1]", 3, "i", "r", &out), -1);
-	ck_assert_int_eq(webhook_format_body(WEBHOOK_SLACK, "{\"a\":", 5, "i", "r", &out), -1);
+	ck_assert_int_eq(format_line(WEBHOOK_STANDARD, "[1]", 3, "i", "r", &out), -1);
+	ck_assert_int_eq(format_line(WEBHOOK_SLACK, "{\"a\":", 5, "i", "r", &out), -1);
 	ck_assert_uint_eq(out.len, 0);
 	strbuf_free(&out);
-	ck_assert_int_eq(webhook_alert_severity(alert, alert_len), 2);
-	ck_assert_int_eq(webhook_alert_severity("{\"event\":{\"severity\":99}}", 25), 4);
-	ck_assert_int_eq(webhook_alert_severity("nope", 4), 0);
+	ck_assert_int_eq(severity_line(alert, alert_len), 2);
+	ck_assert_int_eq(severity_line("{\"event\":{\"severity\":99}}", 25), 4);
+	ck_assert_int_eq(severity_line("nope", 4), 0);
 }
 END_TEST
 
@@ -370,7 +469,8 @@ START_TEST(test_sign_spec_example)
 	const char *body = "{\"test\": 2432232314}";
 	unsigned char *key;
 	size_t keylen;
-	char err[256], sig[64];
+	char err[256], sig[64], longid[WEBHOOK_HEADER_MAX + 8];
+	struct webhook_headers wh;
 
 	ck_assert_int_eq(webhook_load_secret(path, &key, &keylen, err, sizeof(err)), 0);
 	unlink(path);
@@ -379,6 +479,26 @@ START_TEST(test_sign_spec_example)
 	    body, strlen(body), sig, sizeof(sig)), 0);
 	ck_assert_str_eq(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 	ck_assert_int_eq(webhook_sign(key, keylen, "x", 1, body, 1, sig, 47), -1);
+
+	/* the headers of that request: id, timestamp, then the same signature */
+	ck_assert_int_eq(webhook_headers(key, keylen, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+	    body, strlen(body), &wh), 0);
+	ck_assert_uint_eq(wh.n, 3);
+	ck_assert_str_eq(wh.line[0], "webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek");
+	ck_assert_str_eq(wh.line[1], "webhook-timestamp: 1614265330");
+	ck_assert_str_eq(wh.line[2], "webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+	/* unsigned without a secret */
+	ck_assert_int_eq(webhook_headers(NULL, 0, "id1", 7, body, strlen(body), &wh), 0);
+	ck_assert_uint_eq(wh.n, 2);
+	ck_assert_str_eq(wh.line[1], "webhook-timestamp: 7");
+	/* an id that fills the header line exactly, and one past it */
+	memset(longid, 'a', sizeof(longid));
+	longid[WEBHOOK_HEADER_MAX - 1 - strlen("webhook-id: ")] = '\0';
+	ck_assert_int_eq(webhook_headers(NULL, 0, longid, 7, body, strlen(body), &wh), 0);
+	ck_assert_uint_eq(strlen(wh.line[0]), WEBHOOK_HEADER_MAX - 1);
+	longid[WEBHOOK_HEADER_MAX - 1 - strlen("webhook-id: ")] = 'a';
+	longid[WEBHOOK_HEADER_MAX - strlen("webhook-id: ")] = '\0';
+	ck_assert_int_eq(webhook_headers(NULL, 0, longid, 7, body, strlen(body), &wh), -1);
 	free(key);
 }
 END_TEST
@@ -442,6 +562,7 @@ webhook_suite(void)
 	tcase_add_test(tc, test_storm_key);
 	tcase_add_test(tc, test_storm_every_format);
 	tcase_add_test(tc, test_storm_summary_keeps_explain);
+	tcase_add_test(tc, test_one_parse);
 	tcase_add_test(tc, test_not_json);
 	tcase_add_loop_test(tc, test_slack_escape, 0, sizeof(escape_cases) / sizeof(escape_cases[0]));
 	tcase_add_test(tc, test_sign_spec_example);
