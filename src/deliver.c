@@ -7,15 +7,8 @@
  * backoff (or Retry-After) has passed, then the oldest record goes first:
  * a dead receiver gets one probe per backoff step, not one per alert.
  *
- * Storm control (storm.h), when a webhook's storm_window is not 0: an
- * alert folded into an open window is not spooled for delivery; instead
- * the window's summary so far (the alert line with logward.storm.count)
- * is appended to a second spool, NAME+storm ("+" cannot be in a webhook
- * name), superseding the previous one, which is acknowledged once the new
- * one is fsync'd.  When the window closes, its summary moves to the
- * delivery spool.  So a folded count survives a crash or a restart: at
- * start-up every summary left in NAME+storm is delivered at once (its
- * window closes early).
+ * Storm control (deliver_storm.h), when a webhook's storm_window is not 0,
+ * folds repeated alerts into durable summaries before they reach the spool.
  */
 #include "config.h"
 
@@ -42,32 +35,25 @@
 #include "conf.h"
 #include "curl_event.h"
 #include "deliver.h"
+#include "deliver_storm.h"
 #include "json_writer.h"
 #include "log.h"
+#include "monotime.h"
 #include "replay.h"
 #include "spool.h"
-#include "storm.h"
 #include "webhook.h"
 
 #define DELIVER_IN_FLIGHT 4
 #define DELIVER_PENDING_MAX (64u * 1024 * 1024)
 #define DELIVER_RESPONSE_KEEP 1024
 #define DELIVER_RETRY_AFTER_MAX 3600
-#define DELIVER_STORM_KEYS 4096          /* open storm windows a webhook */
 /* Taken lines that make a replay pass move the mark on (replay.h). */
 #define DELIVER_CHECKPOINT 4096
 
 struct hook_counters {
 	atomic_uint_fast64_t delivered, retries, failed, queued, oldest_ms;
 	atomic_uint_fast64_t refused_full, refused_error;
-	atomic_uint_fast64_t folded, unfolded;
 	atomic_uint_fast64_t replayed, damaged, untracked, unwritten_acks;
-};
-
-/* Storm spool records to acknowledge once what supersedes them is fsync'd. */
-struct seq_list {
-	uint64_t *seq;                   /* owned */
-	size_t n, cap;
 };
 
 /* One webhook at run time. */
@@ -86,12 +72,7 @@ struct hook {
 	bool full;                       /* in a streak of spool-full refusals */
 	bool dead_logged;
 	char dead_path[PATH_MAX];
-	struct storm *storm;             /* owned; NULL: storm_window 0 */
-	struct spool *storm_spool;       /* owned: NAME+storm, one summary an open window */
-	struct event *storm_ev;          /* closes windows, once a second */
-	struct seq_list storm_acks;
-	bool storm_appended;             /* storm_spool needs an fsync */
-	bool storm_overflowing;          /* in a streak of unfolded alerts (logged once) */
+	struct storm_ctl storm;          /* NAME+storm and the open windows */
 	bool appended;                   /* spool needs an fsync before the next attempt */
 	bool start_failing;              /* requests cannot be built (logged once a streak) */
 	bool dead_failing;               /* NAME.dead cannot be written (logged once a streak) */
@@ -142,25 +123,6 @@ struct deliver {
 static void hook_schedule(struct hook *h);
 static void hook_replay(struct hook *h);
 
-/* A timeval of ms milliseconds. */
-static struct timeval
-ms_timeval(int64_t ms)
-{
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
-
-	return tv;
-}
-
-/* Monotonic milliseconds. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Publish queue length and oldest age for other threads. */
 static void
 hook_publish(struct hook *h)
@@ -188,7 +150,7 @@ backoff_ms(const struct webhook_conf *wc, unsigned attempts)
 		d = wc->retry_max * 1000.0;
 	/* "equal jitter": half fixed, half random, so retries of many senders spread */
 	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
-		rnd = (uint32_t)now_ms();
+		rnd = (uint32_t)monotime_ms();
 	return (int64_t)(d / 2 + (d / 2) * ((double)rnd / UINT32_MAX));
 }
 
@@ -199,10 +161,10 @@ backoff_ms(const struct webhook_conf *wc, unsigned attempts)
 static void
 hook_hold(struct hook *h, int64_t delay)
 {
-	int64_t until = now_ms() + delay;
+	int64_t until = monotime_ms() + delay;
 
 	if (until > h->blocked_until_ms) {
-		struct timeval tv = ms_timeval(delay);
+		struct timeval tv = monotime_timeval(delay);
 
 		h->blocked_until_ms = until;
 		evtimer_add(h->retry_ev, &tv);
@@ -523,7 +485,7 @@ static void
 hook_schedule(struct hook *h)
 {
 	struct spool_record *r = NULL;
-	int64_t now = now_ms();
+	int64_t now = monotime_ms();
 	unsigned scanned = 0;
 
 	if (h->d->loop_stopping || now < h->blocked_until_ms)
@@ -568,116 +530,11 @@ hook_retrycb(evutil_socket_t fd, short what, void *arg)
 	hook_schedule(h);
 }
 
-/* Remember a storm spool record to acknowledge after the next fsync. */
-static void
-seq_list_push(struct seq_list *l, uint64_t seq)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap > 0 ? 2 * l->cap : 64;
-		uint64_t *n = realloc(l->seq, cap * sizeof(*n));
-
-		/* out of memory: the record stays and is delivered at the next start */
-		if (n == NULL)
-			return;
-		l->seq = n;
-		l->cap = cap;
-	}
-	l->seq[l->n++] = seq;
-}
-
-/* Acknowledge the superseded or moved storm records; their successors are durable. */
-static void
-hook_storm_ack(struct hook *h)
-{
-	size_t i;
-
-	for (i = 0; i < h->storm_acks.n; i++)
-		spool_ack(h->storm_spool, h->storm_acks.seq[i]);
-	h->storm_acks.n = 0;
-}
-
-/*
- * Fold one alert into window w: its summary so far replaces the window's
- * previous one in the storm spool.  -1 when that cannot be written: the
- * caller delivers the alert on its own (the fold is undone).
- */
-static int
-hook_fold(struct hook *h, struct storm_window *w, struct webhook_alert *a, int64_t now)
-{
-	struct strbuf sb;
-	int rc = -1;
-
-	strbuf_init(&sb);
-	if (webhook_storm_summary(a, w->folded, w->first, w->last, h->conf->storm_window,
-	    &sb) == 0 && spool_append(h->storm_spool, sb.data, sb.len, now) == SPOOL_OK) {
-		struct spool_record *r = spool_at(h->storm_spool, spool_count(h->storm_spool) - 1);
-
-		if (w->has_summary)
-			seq_list_push(&h->storm_acks, w->summary_seq);
-		w->summary_seq = r->seq;
-		w->has_summary = true;
-		h->storm_appended = true;
-		atomic_fetch_add_explicit(&h->c.folded, 1, memory_order_relaxed);
-		rc = 0;
-	} else
-		w->folded--;
-	strbuf_free(&sb);
-	return rc;
-}
-
-/* What storm control did with one alert, so that it can be undone. */
-struct storm_offer {
-	enum storm_verdict v;
-	struct storm_window *w;          /* NULL: not offered */
-};
-
-/* Storm control for one alert: 1 when it was folded (not to be spooled). */
-static int
-hook_storm_offer(struct hook *h, struct webhook_alert *a, int64_t now, struct storm_offer *o)
-{
-	struct storm_window *w;
-	struct strbuf key;
-	char ts[STORM_TIME_MAX];
-	enum storm_verdict v;
-	int sev;
-
-	strbuf_init(&key);
-	if (webhook_storm_key(a, &key, ts, sizeof(ts)) == -1) {
-		/* no technique, or a correlation: never folded */
-		strbuf_free(&key);
-		return 0;
-	}
-	sev = webhook_alert_severity(a);
-	v = storm_offer(h->storm, key.data, key.len, ts, sev, now,
-	    (int64_t)h->conf->storm_window * 1000, &w);
-	strbuf_free(&key);
-	switch (v) {
-	case STORM_FIRST:
-	case STORM_SEVERER:
-		o->v = v;
-		o->w = w;
-		return 0;
-	case STORM_FOLD:
-		if (hook_fold(h, w, a, now) == 0)
-			return 1;
-		break;
-	case STORM_OVERFLOW:
-		break;
-	}
-	atomic_fetch_add_explicit(&h->c.unfolded, 1, memory_order_relaxed);
-	if (!h->storm_overflowing)
-		log_warnx("webhook %s: storm control is full (%u open windows) or cannot write "
-		    "its spool: alerts are delivered unfolded (counted, not logged)",
-		    h->conf->name, DELIVER_STORM_KEYS);
-	h->storm_overflowing = true;
-	return 0;
-}
-
 /* Arm the next replay pass of h after the common backoff. */
 static void
 hook_replay_later(struct hook *h)
 {
-	struct timeval tv = ms_timeval(backoff_ms(h->conf, ++h->replay_attempts));
+	struct timeval tv = monotime_timeval(backoff_ms(h->conf, ++h->replay_attempts));
 
 	if (!evtimer_pending(h->replay_ev, NULL))
 		evtimer_add(h->replay_ev, &tv);
@@ -707,17 +564,16 @@ hook_refused(struct hook *h, enum spool_status st)
 static int
 hook_take(struct hook *h, struct webhook_alert *a, const unsigned char *hash, int64_t now)
 {
-	struct storm_offer o = { STORM_OVERFLOW, NULL };
+	struct storm_offer o;
 	enum spool_status st;
 
 	if (h->conf->min_severity > 0 && webhook_alert_severity(a) < h->conf->min_severity)
 		goto taken;
-	if (h->storm != NULL && hook_storm_offer(h, a, now, &o) == 1)
+	if (storm_ctl_offer(&h->storm, a, now, &o) == 1)
 		goto taken;
 	if ((st = spool_append(h->spool, a->line, a->len, now)) != SPOOL_OK) {
 		/* offered again later, it must not fold into the window it opened */
-		if (h->storm != NULL)
-			storm_undo(h->storm, o.w, o.v);
+		storm_ctl_undo(&h->storm, &o);
 		hook_refused(h, st);
 		return -1;
 	}
@@ -749,54 +605,12 @@ deliver_spool_line(struct deliver *d, const char *line, size_t len, int64_t now)
 	webhook_alert_release(&a);
 }
 
-/*
- * Move storm summary r into the delivery spool (a window closed, or one
- * was left from before a restart).  Its storm record is acknowledged
- * after the delivery spool's fsync.  -1: not moved (logged; it stays).
- */
-static int
-hook_storm_move(struct hook *h, const struct spool_record *r, int64_t now)
-{
-	struct strbuf line;
-	enum spool_status st = SPOOL_ERROR;
-
-	strbuf_init(&line);
-	if (spool_read(h->storm_spool, r, &line) == 0)
-		st = spool_append(h->spool, line.data, line.len, now);
-	strbuf_free(&line);
-	if (st != SPOOL_OK) {
-		if (!h->full)
-			log_warnx("webhook %s: a storm summary cannot be queued (%s); it stays in "
-			    "%s+storm.spool until the next start", h->conf->name,
-			    st == SPOOL_FULL ? "spool full" : "spool error", h->conf->name);
-		h->full = true;
-		return -1;
-	}
-	seq_list_push(&h->storm_acks, r->seq);
-	return 0;
-}
-
-/* storm_expire's callback: a window with folded alerts hands its summary over. */
+/* Storm control moved summaries of closed windows into the spool: send them. */
 static void
-hook_storm_closedcb(void *arg, struct storm_window *w)
-{
-	struct hook *h = arg;
-	struct spool_record *r;
-
-	if (w->has_summary && (r = spool_find(h->storm_spool, w->summary_seq)) != NULL)
-		hook_storm_move(h, r, now_ms());
-}
-
-/* Once a second: close the windows whose time has come and send their summaries. */
-static void
-hook_stormcb(evutil_socket_t fd, short what, void *arg)
+hook_storm_movedcb(void *arg)
 {
 	struct hook *h = arg;
 
-	if (storm_expire(h->storm, now_ms(), hook_storm_closedcb, h) == 0 || h->storm_acks.n == 0)
-		return;
-	spool_sync(h->spool);
-	hook_storm_ack(h);
 	hook_publish(h);
 	hook_schedule(h);
 }
@@ -805,12 +619,7 @@ hook_stormcb(evutil_socket_t fd, short what, void *arg)
 static void
 hook_sync(struct hook *h)
 {
-	if (h->storm_appended) {
-		/* the new summaries durable before the ones they replace go */
-		spool_sync(h->storm_spool);
-		hook_storm_ack(h);
-		h->storm_appended = false;
-	}
+	storm_ctl_sync(&h->storm);
 	if (!h->appended)
 		return;
 	spool_sync(h->spool);
@@ -848,7 +657,7 @@ hook_replay_linecb(void *arg, const char *line, size_t len)
 	if (taken_has(h->taken, hash))
 		return 0;
 	webhook_alert_init(&a, line, len);
-	rc = hook_take(h, &a, hash, now_ms());
+	rc = hook_take(h, &a, hash, monotime_ms());
 	webhook_alert_release(&a);
 	if (rc == -1)
 		return -1;
@@ -931,7 +740,7 @@ deliver_wakecb(evutil_socket_t fd, short what, void *arg)
 	struct deliver *d = arg;
 	struct strbuf batch;
 	bool stopping;
-	int64_t now = now_ms();
+	int64_t now = monotime_ms();
 	uint64_t overflow;
 	size_t i, start = 0;
 
@@ -1009,88 +818,6 @@ deliver_main(void *arg)
 	return NULL;
 }
 
-/*
- * Move the summaries a previous run left in NAME+storm to the delivery
- * spool, one a window: a crash between the fsync of a summary and the ack
- * of the one it supersedes leaves both, and only the later (its count
- * includes the other's) may go.  Returns the windows handed over.
- */
-static size_t
-hook_storm_replay(struct hook *h)
-{
-	struct storm *seen = storm_new(DELIVER_STORM_KEYS);
-	struct spool_record *r = NULL;
-	struct strbuf line, key;
-	char ts[STORM_TIME_MAX];
-	size_t n = 0;
-
-	strbuf_init(&line);
-	strbuf_init(&key);
-	while ((r = spool_next(h->storm_spool, r)) != NULL) {
-		struct storm_window *w;
-		struct webhook_alert a;
-
-		bool keyed = false;
-
-		strbuf_reset(&line);
-		if (seen != NULL && spool_read(h->storm_spool, r, &line) == 0) {
-			webhook_alert_init(&a, line.data, line.len);
-			keyed = webhook_storm_key(&a, &key, ts, sizeof(ts)) == 0;
-			webhook_alert_release(&a);
-		}
-		if (keyed && storm_offer(seen, key.data, key.len, NULL, 0, 0, 0, &w) != STORM_OVERFLOW) {
-			if (w->has_summary)
-				seq_list_push(&h->storm_acks, w->summary_seq);
-			w->summary_seq = r->seq;
-			w->has_summary = true;
-			continue;
-		}
-		/* no room or no key: deliver it as it is */
-		n += hook_storm_move(h, r, now_ms()) == 0;
-	}
-	if (seen != NULL)
-		n += storm_expire(seen, INT64_MAX, hook_storm_closedcb, h);
-	storm_free(seen);
-	strbuf_free(&line);
-	strbuf_free(&key);
-	return n;
-}
-
-/*
- * Open NAME+storm and move what a previous run left there (summaries of
- * windows open at its end) to the delivery spool; start the window timer.
- */
-static int
-hook_storm_init(struct hook *h, char *err, size_t errlen)
-{
-	const struct conf *c = h->d->conf;
-	char name[128];
-	struct timeval sec = { 1, 0 };
-	size_t left;
-
-	snprintf(name, sizeof(name), "%s+storm", h->conf->name);
-	if ((h->storm_spool = spool_open(c->spool_dir, name, c->max_spool_bytes, err, errlen)) == NULL)
-		return -1;
-	if ((left = hook_storm_replay(h)) > 0) {
-		log_info("webhook %s: %zu storm summaries of windows open at the last stop, "
-		    "delivering them", h->conf->name, left);
-		if (spool_sync(h->spool) == -1) {
-			snprintf(err, errlen, "cannot sync the spool");
-			return -1;
-		}
-		hook_storm_ack(h);
-	}
-	if (h->conf->storm_window == 0)
-		return 0;
-	if ((h->storm = storm_new(DELIVER_STORM_KEYS)) == NULL ||
-	    (h->storm_ev = event_new(h->d->base, -1, EV_PERSIST, hook_stormcb, h)) == NULL ||
-	    event_add(h->storm_ev, &sec) == -1) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 /* Set up one webhook: secret, headers, dead-letter path (the spool: hook_open_spool). */
 static int
 hook_init(struct deliver *d, struct hook *h, const struct webhook_conf *wc, char *err, size_t errlen)
@@ -1156,7 +883,7 @@ hook_open_spool(struct hook *h, char *err, size_t errlen)
 {
 	const struct conf *c = h->d->conf;
 	struct spool_record *r = NULL;
-	int64_t now = now_ms();
+	int64_t now = monotime_ms();
 	char e[512];
 
 	if ((h->spool = spool_open(c->spool_dir, h->conf->name, c->max_spool_bytes, e,
@@ -1169,7 +896,8 @@ hook_open_spool(struct hook *h, char *err, size_t errlen)
 	if (spool_count(h->spool) > 0)
 		log_info("webhook %s: %zu undelivered alerts in the spool, delivering them",
 		    h->conf->name, spool_count(h->spool));
-	if (hook_storm_init(h, e, sizeof(e)) == -1) {
+	if (storm_ctl_open(&h->storm, h->d->base, c->spool_dir, c->max_spool_bytes, h->conf->name,
+	    h->conf->storm_window, h->spool, hook_storm_movedcb, h, e, sizeof(e)) == -1) {
 		snprintf(err, errlen, "webhook %s: storm spool: %s", h->conf->name, e);
 		return -1;
 	}
@@ -1297,7 +1025,7 @@ deliver_get_stats(const struct deliver *d, size_t i, struct deliver_stats *out)
 {
 	const struct hook *h = &d->hooks[i];
 	uint64_t oldest = atomic_load_explicit(&h->c.oldest_ms, memory_order_relaxed);
-	int64_t now = now_ms();
+	int64_t now = monotime_ms();
 
 	out->name = h->conf->name;
 	out->delivered = atomic_load_explicit(&h->c.delivered, memory_order_relaxed);
@@ -1312,8 +1040,8 @@ deliver_get_stats(const struct deliver *d, size_t i, struct deliver_stats *out)
 	out->untracked = atomic_load_explicit(&h->c.untracked, memory_order_relaxed);
 	out->unwritten_acks = atomic_load_explicit(&h->c.unwritten_acks, memory_order_relaxed);
 	out->queued = atomic_load_explicit(&h->c.queued, memory_order_relaxed);
-	out->folded = atomic_load_explicit(&h->c.folded, memory_order_relaxed);
-	out->unfolded = atomic_load_explicit(&h->c.unfolded, memory_order_relaxed);
+	out->folded = atomic_load_explicit(&h->storm.folded, memory_order_relaxed);
+	out->unfolded = atomic_load_explicit(&h->storm.unfolded, memory_order_relaxed);
 	out->oldest_age_ms = oldest != 0 && now > (int64_t)oldest ? (uint64_t)(now - (int64_t)oldest) : 0;
 }
 
@@ -1354,15 +1082,11 @@ deliver_free(struct deliver *d)
 
 		if (h->retry_ev != NULL)
 			event_free(h->retry_ev);
-		if (h->storm_ev != NULL)
-			event_free(h->storm_ev);
 		if (h->replay_ev != NULL)
 			event_free(h->replay_ev);
 		taken_close(h->taken);
 		free(h->keep);
-		storm_free(h->storm);
-		spool_close(h->storm_spool);
-		free(h->storm_acks.seq);
+		storm_ctl_close(&h->storm);
 		spool_close(h->spool);
 		curl_slist_free_all(h->extra);
 		if (h->key != NULL) {
