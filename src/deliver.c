@@ -42,11 +42,10 @@
 #include "replay.h"
 #include "spool.h"
 #include "webhook.h"
+#include "webhook_request.h"
 
 #define DELIVER_IN_FLIGHT 4
 #define DELIVER_PENDING_MAX (64u * 1024 * 1024)
-#define DELIVER_RESPONSE_KEEP 1024
-#define DELIVER_RETRY_AFTER_MAX 3600
 /* Taken lines that make a replay pass move the mark on (replay.h). */
 #define DELIVER_CHECKPOINT 4096
 
@@ -92,13 +91,8 @@ struct hook {
 struct transfer {
 	struct hook *h;
 	uint64_t seq;
-	CURL *easy;
-	struct strbuf body;
-	struct strbuf response;          /* the first DELIVER_RESPONSE_KEEP bytes */
-	struct curl_slist *headers;
-	long retry_after;                /* seconds; -1 when absent */
+	struct webhook_request rq;
 	struct transfer *next, *prev;    /* in deliver's list */
-	char errbuf[CURL_ERROR_SIZE];
 };
 
 struct deliver {
@@ -229,42 +223,6 @@ hook_dead_letter(struct hook *h, const struct spool_record *r, long status,
 	strbuf_free(&alert);
 }
 
-/* curl: keep the first bytes of the response body for the dead-letter file. */
-static size_t
-transfer_writecb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct transfer *t = arg;
-	size_t n = size * nmemb;
-	size_t keep = t->response.len < DELIVER_RESPONSE_KEEP ? DELIVER_RESPONSE_KEEP - t->response.len : 0;
-
-	if (keep > n)
-		keep = n;
-	if (keep > 0)
-		strbuf_append(&t->response, ptr, keep);
-	return n;
-}
-
-/* curl: pick Retry-After (delay-seconds form) out of the response headers. */
-static size_t
-transfer_headercb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct transfer *t = arg;
-	size_t n = size * nmemb, i;
-	long v = 0;
-
-	if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
-		for (i = 12; i < n && (ptr[i] == ' ' || ptr[i] == '\t'); i++)
-			;
-		if (i < n && ptr[i] >= '0' && ptr[i] <= '9') {
-			for (; i < n && ptr[i] >= '0' && ptr[i] <= '9'; i++)
-				if ((v = v * 10 + (ptr[i] - '0')) > DELIVER_RETRY_AFTER_MAX)
-					v = DELIVER_RETRY_AFTER_MAX;
-			t->retry_after = v;
-		}
-	}
-	return n;
-}
-
 static void
 transfer_free(struct transfer *t)
 {
@@ -279,82 +237,10 @@ transfer_free(struct transfer *t)
 		d->transfers = t->next;
 	if (t->next != NULL)
 		t->next->prev = t->prev;
-	if (t->easy != NULL) {
-		curl_event_remove(t->h->d->curl, t->easy);
-		curl_easy_cleanup(t->easy);
-	}
-	curl_slist_free_all(t->headers);
-	strbuf_free(&t->body);
-	strbuf_free(&t->response);
+	if (t->rq.easy != NULL)
+		curl_event_remove(t->h->d->curl, t->rq.easy);
+	webhook_request_free(&t->rq);
 	free(t);
-}
-
-/* Append one header line to t's list; -1 out of memory (the list is kept). */
-static int
-transfer_header(struct transfer *t, const char *line)
-{
-	struct curl_slist *n = curl_slist_append(t->headers, line);
-
-	if (n == NULL)
-		return -1;
-	t->headers = n;
-	return 0;
-}
-
-/* t's headers: HTTP's, the Standard Webhooks ones (webhook.h), the configured ones. */
-static int
-transfer_headers(struct transfer *t, const struct hook *h, const char *id)
-{
-	struct webhook_headers wh;
-	struct curl_slist *sl;
-	size_t i;
-
-	if (webhook_headers(h->key, h->keylen, id, (int64_t)time(NULL), t->body.data, t->body.len,
-	    &wh) == -1 || transfer_header(t, "Content-Type: application/json") == -1 ||
-	    /* no "Expect: 100-continue" round trip before the body */
-	    transfer_header(t, "Expect:") == -1 ||
-	    transfer_header(t, "User-Agent: logward/" PACKAGE_VERSION) == -1)
-		return -1;
-	for (i = 0; i < wh.n; i++)
-		if (transfer_header(t, wh.line[i]) == -1)
-			return -1;
-	for (sl = h->extra; sl != NULL; sl = sl->next)
-		if (transfer_header(t, sl->data) == -1)
-			return -1;
-	return 0;
-}
-
-/* t's curl handle: a POST of its body, no redirect, verified TLS. */
-static int
-transfer_easy(struct transfer *t, const struct webhook_conf *wc)
-{
-	if ((t->easy = curl_easy_init()) == NULL)
-		return -1;
-	curl_easy_setopt(t->easy, CURLOPT_URL, wc->url);
-	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body.data);
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body.len);
-	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, transfer_writecb);
-	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, transfer_headercb);
-	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)wc->timeout * 1000L);
-	/* Standard Webhooks: a redirect is a failure, never followed (SSRF) */
-	curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (wc->ca_file != NULL)
-		curl_easy_setopt(t->easy, CURLOPT_CAINFO, wc->ca_file);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	return 0;
 }
 
 /*
@@ -371,7 +257,7 @@ transfer_body(struct transfer *t, struct hook *h, const struct spool_record *r)
 	strbuf_init(&line);
 	if (spool_read(h->spool, r, &line) == 0) {
 		webhook_alert_init(&alert, line.data, line.len);
-		rc = webhook_format_body(h->conf->format, &alert, r->id, h->conf->name, &t->body) ==
+		rc = webhook_format_body(h->conf->format, &alert, r->id, h->conf->name, &t->rq.body) ==
 		    -1 ? 1 : 0;
 		webhook_alert_release(&alert);
 	}
@@ -390,21 +276,17 @@ hook_start(struct hook *h, struct spool_record *r)
 		return -1;
 	t->h = h;
 	t->seq = r->seq;
-	t->retry_after = -1;
-	strbuf_init(&t->body);
-	strbuf_init(&t->response);
+	webhook_request_init(&t->rq);
 	if ((rc = transfer_body(t, h, r)) == 1) {
 		hook_dead_letter(h, r, 0, "alert line is not a JSON object", NULL);
 		spool_ack(h->spool, r->seq);
 		transfer_free(t);
 		return 0;
 	}
-	if (rc == -1 || transfer_headers(t, h, r->id) == -1 || transfer_easy(t, h->conf) == -1 ||
-	    curl_event_add(h->d->curl, t->easy) == -1) {
-		if (t->easy != NULL) {
-			curl_easy_cleanup(t->easy);
-			t->easy = NULL;
-		}
+	if (rc == -1 ||
+	    webhook_request_prepare(&t->rq, h->conf, h->key, h->keylen, h->extra, r->id, t) == -1 ||
+	    curl_event_add(h->d->curl, t->rq.easy) == -1) {
+		/* not in the multi: transfer_free's removal is a no-op */
 		transfer_free(t);
 		return -1;
 	}
@@ -435,7 +317,7 @@ transfer_donecb(void *priv, CURLcode res)
 	}
 	r->in_flight = false;
 	if (res == CURLE_OK)
-		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(t->rq.easy, CURLINFO_RESPONSE_CODE, &status);
 	if (res == CURLE_OK && status >= 200 && status <= 299) {
 		/*
 		 * The receiver has it: never sent again in this run, whatever the
@@ -451,13 +333,13 @@ transfer_donecb(void *priv, CURLcode res)
 		h->streak = 0;
 	} else if (res == CURLE_OK && status != 408 && status != 429 && status < 500) {
 		snprintf(why, sizeof(why), "HTTP %ld", status);
-		hook_dead_letter(h, r, status, why, &t->response);
+		hook_dead_letter(h, r, status, why, &t->rq.response);
 		spool_ack(h->spool, t->seq);
 	} else {
-		int64_t delay = t->retry_after >= 0 ? t->retry_after * 1000 : backoff_ms(h->conf, r->attempts);
+		int64_t delay = t->rq.retry_after >= 0 ? t->rq.retry_after * 1000 : backoff_ms(h->conf, r->attempts);
 
 		if (res != CURLE_OK)
-			snprintf(why, sizeof(why), "%s", t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(res));
+			snprintf(why, sizeof(why), "%s", t->rq.errbuf[0] != '\0' ? t->rq.errbuf : curl_easy_strerror(res));
 		else
 			snprintf(why, sizeof(why), "HTTP %ld", status);
 		atomic_fetch_add_explicit(&h->c.retries, 1, memory_order_relaxed);
