@@ -23,6 +23,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "markup_escape.h"
 #include "webhook.h"
 
 #define SECRET_MAX 4096
@@ -236,22 +237,20 @@ alert_storm_count(struct json_object *o)
 	return json_object_get_int64(v);
 }
 
-typedef int (*text_escape_fn)(struct strbuf *, const char *, size_t);
-
 /* Append an escaped string, or a dash when it is missing or empty. */
 static void
-append_field(struct strbuf *t, const char *v, text_escape_fn esc)
+append_field(struct strbuf *t, const char *v, const struct markup_policy *esc)
 {
 	if (v == NULL || *v == '\0')
 		strbuf_append_str(t, "-");
 	else
-		esc(t, v, strlen(v));
+		markup_escape(t, v, strlen(v), esc);
 }
 
 /* The field at path, then the one at path2 when the alert has it. */
 static void
 append_fields(struct strbuf *t, struct json_object *o, const char *path, const char *path2,
-    text_escape_fn esc)
+    const struct markup_policy *esc)
 {
 	append_field(t, alert_str(o, path), esc);
 	if (path2 != NULL && alert_str(o, path2) != NULL) {
@@ -262,7 +261,7 @@ append_fields(struct strbuf *t, struct json_object *o, const char *path, const c
 
 /* "N more alerts like this between FIRST and LAST (window W s)". */
 static void
-storm_text(struct strbuf *t, struct json_object *o, text_escape_fn esc)
+storm_text(struct strbuf *t, struct json_object *o, const struct markup_policy *esc)
 {
 	struct json_object *win = alert_get(o, "logward.storm.window");
 	char num[24];
@@ -297,52 +296,11 @@ body_standard(struct json_writer *w, struct json_object *o)
 	json_object_end(w);
 }
 
-/* Does s (at least n long) start with word, case-insensitively? */
-static bool
-starts_with_ci(const char *s, size_t n, const char *word)
-{
-	size_t wl = strlen(word);
-
-	return n >= wl && strncasecmp(s, word, wl) == 0;
-}
-
-int
-webhook_slack_escape(struct strbuf *out, const char *s, size_t len)
-{
-	size_t i;
-	size_t start = out->len;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int rc;
-
-		if (c == '&')
-			rc = strbuf_append_str(out, "&amp;");
-		else if (c == '<')
-			rc = strbuf_append_str(out, "&lt;");
-		else if (c == '>')
-			rc = strbuf_append_str(out, "&gt;");
-		else if (c < 0x20 || c == 0x7f)
-			rc = strbuf_append_char(out, ' ');
-		else if (c == '@' && (starts_with_ci(s + i + 1, len - i - 1, "channel") ||
-		    starts_with_ci(s + i + 1, len - i - 1, "here") ||
-		    starts_with_ci(s + i + 1, len - i - 1, "everyone")))
-			rc = strbuf_append_str(out, "@\xe2\x80\x8b");	/* U+200B */
-		else
-			rc = strbuf_append_char(out, (char)c);
-		if (rc == -1) {
-			out->len = start;
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Append an escaped alert field for Slack, or a dash when it is missing. */
 static void
 slack_field(struct strbuf *t, struct json_object *o, const char *path)
 {
-	append_field(t, alert_str(o, path), webhook_slack_escape);
+	append_field(t, alert_str(o, path), &markup_slack);
 }
 
 /* A Slack text object {"type":"mrkdwn","text":t} (t already escaped). */
@@ -365,8 +323,50 @@ slack_block_field(struct json_writer *w, struct strbuf *t, const char *label,
 	strbuf_append_str(t, "*");
 	strbuf_append_str(t, label);
 	strbuf_append_str(t, "*\n");
-	append_fields(t, o, path, path2, webhook_slack_escape);
+	append_fields(t, o, path, path2, &markup_slack);
 	slack_mrkdwn(w, t);
+}
+
+/* Slack's "text": the notification fallback, one line. */
+static void
+slack_fallback(struct strbuf *t, struct json_object *o, const char *sev)
+{
+	strbuf_append_str(t, "[");
+	strbuf_append_str(t, sev);
+	strbuf_append_str(t, "] ");
+	slack_field(t, o, "rule.name");
+	strbuf_append_str(t, ": account ");
+	slack_field(t, o, "user.target.name");
+	strbuf_append_str(t, " on ");
+	slack_field(t, o, "host.hostname");
+	strbuf_append_str(t, " by ");
+	slack_field(t, o, "user.name");
+	if (alert_storm_count(o) > 0) {
+		strbuf_append_str(t, "; ");
+		storm_text(t, o, &markup_slack);
+	}
+}
+
+/* Slack's context block: which rule, when. */
+static void
+slack_context(struct json_writer *w, struct strbuf *t, struct json_object *o)
+{
+	json_object_begin(w);
+	put_str(w, "type", "context");
+	json_key_ascii(w, "elements", 8);
+	json_array_begin(w);
+	json_object_begin(w);
+	put_str(w, "type", "mrkdwn");
+	json_key_ascii(w, "text", 4);
+	strbuf_reset(t);
+	strbuf_append_str(t, "logward rule ");
+	slack_field(t, o, "rule.id");
+	strbuf_append_str(t, " at ");
+	slack_field(t, o, "@timestamp");
+	json_string(w, t->data, t->len);
+	json_object_end(w);
+	json_array_end(w);
+	json_object_end(w);
 }
 
 /*
@@ -380,21 +380,7 @@ body_slack(struct json_writer *w, struct json_object *o)
 	const char *sev = webhook_severity_name(alert_severity(o));
 
 	strbuf_init(&t);
-	/* text: the notification fallback */
-	strbuf_append_str(&t, "[");
-	strbuf_append_str(&t, sev);
-	strbuf_append_str(&t, "] ");
-	slack_field(&t, o, "rule.name");
-	strbuf_append_str(&t, ": account ");
-	slack_field(&t, o, "user.target.name");
-	strbuf_append_str(&t, " on ");
-	slack_field(&t, o, "host.hostname");
-	strbuf_append_str(&t, " by ");
-	slack_field(&t, o, "user.name");
-	if (alert_storm_count(o) > 0) {
-		strbuf_append_str(&t, "; ");
-		storm_text(&t, o, webhook_slack_escape);
-	}
+	slack_fallback(&t, o, sev);
 	json_object_begin(w);
 	json_key_ascii(w, "text", 4);
 	json_string(w, t.data, t.len);
@@ -430,29 +416,13 @@ body_slack(struct json_writer *w, struct json_object *o)
 	if (alert_storm_count(o) > 0) {
 		strbuf_reset(&t);
 		strbuf_append_str(&t, "*Repeated*\n");
-		storm_text(&t, o, webhook_slack_escape);
+		storm_text(&t, o, &markup_slack);
 		slack_mrkdwn(w, &t);
 	}
 	json_array_end(w);
 	json_object_end(w);
 
-	json_object_begin(w);
-	put_str(w, "type", "context");
-	json_key_ascii(w, "elements", 8);
-	json_array_begin(w);
-	json_object_begin(w);
-	put_str(w, "type", "mrkdwn");
-	json_key_ascii(w, "text", 4);
-	strbuf_reset(&t);
-	strbuf_append_str(&t, "logward rule ");
-	slack_field(&t, o, "rule.id");
-	strbuf_append_str(&t, " at ");
-	slack_field(&t, o, "@timestamp");
-	json_string(w, t.data, t.len);
-	json_object_end(w);
-	json_array_end(w);
-	json_object_end(w);
-
+	slack_context(w, &t, o);
 	json_array_end(w);
 	json_object_end(w);
 	strbuf_free(&t);
@@ -485,6 +455,45 @@ alertmanager_labels(struct json_writer *w, struct json_object *o)
 	json_object_end(w);
 }
 
+/* Alertmanager's annotations: summary, description, and a storm's count. */
+static void
+alertmanager_annotations(struct json_writer *w, struct json_object *o)
+{
+	struct strbuf t;
+
+	json_object_begin(w);
+	strbuf_init(&t);
+	{
+		const char *v;
+
+		v = alert_str(o, "rule.name");
+		strbuf_append_str(&t, v != NULL ? v : "logward alert");
+		if ((v = alert_str(o, "user.target.name")) != NULL) {
+			strbuf_append_str(&t, ": ");
+			strbuf_append_str(&t, v);
+		}
+		if ((v = alert_str(o, "host.hostname")) != NULL) {
+			strbuf_append_str(&t, " on ");
+			strbuf_append_str(&t, v);
+		}
+	}
+	json_key_ascii(w, "summary", 7);
+	json_string(w, t.data, t.len);
+	strbuf_free(&t);
+	write_str_member(w, "description", o, "message");
+	if (alert_storm_count(o) > 0) {
+		char num[24];
+
+		/* annotations are strings (Alertmanager's template.KV) */
+		snprintf(num, sizeof(num), "%lld", (long long)alert_storm_count(o));
+		json_key_ascii(w, "count", 5);
+		json_cstring(w, num);
+		write_str_member(w, "storm_first", o, "logward.storm.first");
+		write_str_member(w, "storm_last", o, "logward.storm.last");
+	}
+	json_object_end(w);
+}
+
 /* Alertmanager webhook v4 (notify/webhook Message), one firing alert. */
 static int
 body_alertmanager(struct json_writer *w, struct json_object *o, const char *receiver)
@@ -492,7 +501,7 @@ body_alertmanager(struct json_writer *w, struct json_object *o, const char *rece
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char fp[17];
-	struct strbuf lab, t;
+	struct strbuf lab;
 	struct json_writer lw;
 	char tbuf[32];
 	int i;
@@ -537,37 +546,7 @@ body_alertmanager(struct json_writer *w, struct json_object *o, const char *rece
 	json_key_ascii(w, "labels", 6);
 	alertmanager_labels(w, o);
 	json_key_ascii(w, "annotations", 11);
-	json_object_begin(w);
-	strbuf_init(&t);
-	{
-		const char *v;
-
-		v = alert_str(o, "rule.name");
-		strbuf_append_str(&t, v != NULL ? v : "logward alert");
-		if ((v = alert_str(o, "user.target.name")) != NULL) {
-			strbuf_append_str(&t, ": ");
-			strbuf_append_str(&t, v);
-		}
-		if ((v = alert_str(o, "host.hostname")) != NULL) {
-			strbuf_append_str(&t, " on ");
-			strbuf_append_str(&t, v);
-		}
-	}
-	json_key_ascii(w, "summary", 7);
-	json_string(w, t.data, t.len);
-	strbuf_free(&t);
-	write_str_member(w, "description", o, "message");
-	if (alert_storm_count(o) > 0) {
-		char num[24];
-
-		/* annotations are strings (Alertmanager's template.KV) */
-		snprintf(num, sizeof(num), "%lld", (long long)alert_storm_count(o));
-		json_key_ascii(w, "count", 5);
-		json_cstring(w, num);
-		write_str_member(w, "storm_first", o, "logward.storm.first");
-		write_str_member(w, "storm_last", o, "logward.storm.last");
-	}
-	json_object_end(w);
+	alertmanager_annotations(w, o);
 	json_key_ascii(w, "startsAt", 8);
 	json_cstring(w, alert_time(o, tbuf, sizeof(tbuf)));
 	put_str(w, "endsAt", "0001-01-01T00:00:00Z");
@@ -580,46 +559,13 @@ body_alertmanager(struct json_writer *w, struct json_object *o, const char *rece
 	return 0;
 }
 
-/* Append s escaped with \ before c (CommonMark: any ASCII punctuation may be). */
-int
-webhook_teams_escape(struct strbuf *out, const char *s, size_t len)
-{
-	size_t i, start = out->len;
-	bool digits_only = true;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool esc = strchr("\\*_[]()~`<>#{}!|", c) != NULL && c != '\0';
-		int rc = 0;
-
-		/* a list marker only counts at the start: "- x", "+ x", "12. x" */
-		if (i == 0 && (c == '-' || c == '+'))
-			esc = true;
-		if (c == '.' && digits_only && i > 0)
-			esc = true;
-		if (!isdigit(c))
-			digits_only = false;
-		if (c < 0x20 || c == 0x7f)
-			rc = strbuf_append_char(out, ' ');
-		else if (esc)
-			rc = strbuf_append_char(out, '\\') == -1 ? -1 : strbuf_append_char(out, (char)c);
-		else
-			rc = strbuf_append_char(out, (char)c);
-		if (rc == -1) {
-			out->len = start;
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* One FactSet fact: a literal title, the escaped alert field(s) as value. */
 static void
 teams_fact(struct json_writer *w, struct strbuf *t, const char *title, struct json_object *o,
     const char *path, const char *path2)
 {
 	strbuf_reset(t);
-	append_fields(t, o, path, path2, webhook_teams_escape);
+	append_fields(t, o, path, path2, &markup_teams);
 	json_object_begin(w);
 	json_key_ascii(w, "title", 5);
 	json_cstring(w, title);
@@ -682,14 +628,14 @@ body_teams(struct json_writer *w, struct json_object *o)
 	json_key_ascii(w, "body", 4);
 	json_array_begin(w);
 
-	append_field(&t, alert_str(o, "rule.name"), webhook_teams_escape);
+	append_field(&t, alert_str(o, "rule.name"), &markup_teams);
 	strbuf_append_str(&t, " (");
 	strbuf_append_str(&t, sev);
 	strbuf_append_str(&t, ")");
 	teams_text(w, &t, "Bolder", "Attention", false);
 	if (alert_storm_count(o) > 0) {
 		strbuf_reset(&t);
-		storm_text(&t, o, webhook_teams_escape);
+		storm_text(&t, o, &markup_teams);
 		teams_text(w, &t, NULL, "Warning", false);
 	}
 
@@ -708,9 +654,9 @@ body_teams(struct json_writer *w, struct json_object *o)
 
 	strbuf_reset(&t);
 	strbuf_append_str(&t, "logward rule ");
-	append_field(&t, alert_str(o, "rule.id"), webhook_teams_escape);
+	append_field(&t, alert_str(o, "rule.id"), &markup_teams);
 	strbuf_append_str(&t, " at ");
-	append_field(&t, alert_str(o, "@timestamp"), webhook_teams_escape);
+	append_field(&t, alert_str(o, "@timestamp"), &markup_teams);
 	teams_text(w, &t, NULL, NULL, true);
 
 	json_array_end(w);

@@ -6,10 +6,10 @@
  *   standard      {"type","timestamp","data":<the alert>} signed with
  *                 webhook-id / webhook-timestamp / webhook-signature
  *   slack         {"text": fallback, "blocks": [...]}, user strings
- *                 escaped for mrkdwn (& < > and @channel/@here/@everyone)
+ *                 escaped for mrkdwn (markup_escape.h)
  *   alertmanager  the Alertmanager webhook v4 message, one alert
  *   teams         a Microsoft Teams message with one Adaptive Card 1.4,
- *                 user strings escaped for its CommonMark subset
+ *                 user strings escaped for its CommonMark subset (markup_escape.h)
  *
  * A storm summary (storm.h) is an alert line with logward.storm
  * {count, first, last, window}: every format shows the count.
@@ -98,21 +98,6 @@ int webhook_headers(const unsigned char *key, size_t keylen, const char *id, int
  */
 int webhook_load_secret(const char *path, unsigned char **key, size_t *keylen,
     char *err, size_t errlen);
-
-/*
- * Append s[0..len) made safe for Slack mrkdwn: & < > as entities, a
- * zero-width space after the @ of @channel/@here/@everyone, control
- * characters as spaces.  Returns 0 or -1 (out of memory).
- */
-int webhook_slack_escape(struct strbuf *out, const char *s, size_t len);
-
-/*
- * Append s[0..len) made inert for Adaptive Card markdown (a CommonMark
- * subset): markdown punctuation backslash-escaped (no link, emphasis,
- * <at> mention or {{DATE()}} can form), a leading list marker escaped,
- * control characters as spaces.  Returns 0 or -1 (out of memory).
- */
-int webhook_teams_escape(struct strbuf *out, const char *s, size_t len);
 
 /*
  * The storm control key of an alert: host.hostname NUL

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "markup_escape.h"
 #include "webhook.h"
 
 static char alert[8192];
@@ -228,8 +229,8 @@ START_TEST(test_teams_escape)
 	struct strbuf out;
 
 	strbuf_init(&out);
-	ck_assert_int_eq(webhook_teams_escape(&out, teams_cases[_i].in,
-	    strlen(teams_cases[_i].in)), 0);
+	ck_assert_int_eq(markup_escape(&out, teams_cases[_i].in,
+	    strlen(teams_cases[_i].in), &markup_teams), 0);
 	ck_assert_ptr_nonnull(strbuf_cstr(&out));
 	ck_assert_str_eq(out.data, teams_cases[_i].want);
 	strbuf_free(&out);
@@ -439,8 +440,8 @@ START_TEST(test_slack_escape)
 	struct strbuf out;
 
 	strbuf_init(&out);
-	ck_assert_int_eq(webhook_slack_escape(&out, escape_cases[_i].in,
-	    strlen(escape_cases[_i].in)), 0);
+	ck_assert_int_eq(markup_escape(&out, escape_cases[_i].in,
+	    strlen(escape_cases[_i].in), &markup_slack), 0);
 	ck_assert_str_eq(strbuf_cstr(&out), escape_cases[_i].out);
 	strbuf_free(&out);
 }
