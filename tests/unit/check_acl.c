@@ -13,6 +13,7 @@
 
 #include "acl.h"
 #include "peer.h"
+#include "unit.h"
 
 /* A peer from text, port 514. */
 static struct peer_addr
@@ -145,8 +146,8 @@ START_TEST(test_init_error)
 }
 END_TEST
 
-static Suite *
-acl_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("acl");
 	TCase *tc = tcase_create("acl");
@@ -156,16 +157,4 @@ acl_suite(void)
 	tcase_add_test(tc, test_init_error);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(acl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

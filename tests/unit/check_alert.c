@@ -19,22 +19,13 @@
 #include "event.h"
 #include "json_writer.h"
 #include "parse.h"
-
-static const char *
-src_path(const char *rel)
-{
-	static char buf[1024];
-	const char *top = getenv("top_srcdir");
-
-	snprintf(buf, sizeof(buf), "%s/%s", top != NULL ? top : ".", rel);
-	return buf;
-}
+#include "unit.h"
 
 static struct detect_set *
 load_set(void)
 {
 	char err[1024];
-	struct detect_set *s = detect_load(src_path("tests/data/detect/unit"), err, sizeof(err));
+	struct detect_set *s = detect_load(unit_srcpath("tests/data/detect/unit"), err, sizeof(err));
 
 	ck_assert_msg(s != NULL, "%s", err);
 	return s;
@@ -297,8 +288,8 @@ START_TEST(test_alert_explain)
 }
 END_TEST
 
-static Suite *
-alert_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("alert");
 	TCase *tc = tcase_create("alert");
@@ -312,16 +303,4 @@ alert_suite(void)
 	tcase_add_test(tc, test_alert_explain);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(alert_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

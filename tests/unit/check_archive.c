@@ -20,33 +20,10 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "unit.h"
 
 /* 2024-03-01 23:59:59 UTC: one second before a new day (TZ=UTC). */
 #define T_DAY1_LAST 1709337599
-
-static char dir[64];
-
-/* Each test (forked) gets its own empty directory and UTC local time. */
-static void
-dir_setup(void)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
-	umask(022);
-	snprintf(dir, sizeof(dir), "/tmp/check_archive.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-/* rm -r of what the tests create (bounded depth, known names). */
-static void
-dir_teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
-}
 
 /* Path in the test directory. */
 static const char *
@@ -56,7 +33,7 @@ in_dir(const char *name)
 	static int next;
 	char *p = path[next++ % 4];
 
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	snprintf(p, sizeof(path[0]), "%s/%s", unit_dir, name);
 	return p;
 }
 
@@ -152,7 +129,7 @@ START_TEST(test_date_rollover)
 	char tmpl[256], err[256];
 	struct archive *a;
 
-	snprintf(tmpl, sizeof(tmpl), "%s/events-%%Y%%m%%d.jsonl", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/events-%%Y%%m%%d.jsonl", unit_dir);
 	a = archive_open(tmpl, err, sizeof(err));
 	ck_assert_msg(a != NULL, "%s", err);
 	ck_assert_int_eq(archive_write_at(a, "one\n", 4, T_DAY1_LAST), 0);
@@ -207,7 +184,7 @@ START_TEST(test_reopen_removed_or_replaced)
 	int fd;
 
 	capture_stderr(in_dir("stderr"));
-	snprintf(tmpl, sizeof(tmpl), "%s/sub/ev.jsonl", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/sub/ev.jsonl", unit_dir);
 	a = archive_open(tmpl, err, sizeof(err));
 	ck_assert_msg(a != NULL, "%s", err);
 	ck_assert_int_eq(archive_write_at(a, "a\n", 2, t), 0);
@@ -236,7 +213,7 @@ START_TEST(test_parent_dirs)
 	struct archive *a;
 	struct stat st;
 
-	snprintf(tmpl, sizeof(tmpl), "%s/x//y/%%Y/ev.jsonl", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/x//y/%%Y/ev.jsonl", unit_dir);
 	a = archive_open(tmpl, err, sizeof(err));
 	ck_assert_msg(a != NULL, "%s", err);
 	ck_assert_int_eq(stat(in_dir("x"), &st), 0);
@@ -247,7 +224,7 @@ START_TEST(test_parent_dirs)
 	/* A new year's directory is made on the first write that needs it. */
 	ck_assert_int_eq(archive_write_at(a, "old\n", 4, 946684800 /* 2000-01-01 */), 0);
 	archive_close(a);
-	snprintf(path, sizeof(path), "%s/x/y/2000", dir);
+	snprintf(path, sizeof(path), "%s/x/y/2000", unit_dir);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0750);
 	assert_file(in_dir("x/y/2000/ev.jsonl"), "old\n");
@@ -263,7 +240,7 @@ START_TEST(test_open_errors)
 	fd = open(in_dir("file"), O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	snprintf(tmpl, sizeof(tmpl), "%s/file/sub/ev.jsonl", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/file/sub/ev.jsonl", unit_dir);
 	ck_assert_ptr_null(archive_open(tmpl, err, sizeof(err)));
 	snprintf(want, sizeof(want), "archive %s: Not a directory", tmpl);
 	ck_assert_str_eq(err, want);
@@ -275,10 +252,10 @@ START_TEST(test_open_errors)
 	ck_assert_ptr_null(archive_open("", err, sizeof(err)));
 	ck_assert_str_eq(err, "archive path is empty");
 	ck_assert_ptr_null(archive_open(NULL, err, sizeof(err)));
-	snprintf(tmpl, sizeof(tmpl), "%s/logs/", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/logs/", unit_dir);
 	ck_assert_ptr_null(archive_open(tmpl, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "has no file name"));
-	snprintf(tmpl, sizeof(tmpl), "%s/logs/..", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/logs/..", unit_dir);
 	ck_assert_ptr_null(archive_open(tmpl, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "has no file name"));
 	/* Nothing was created for them. */
@@ -331,7 +308,7 @@ START_TEST(test_open_retry_and_recovery)
 	int fd;
 
 	capture_stderr(in_dir("stderr"));
-	snprintf(tmpl, sizeof(tmpl), "%s/%%Y/ev.jsonl", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/%%Y/ev.jsonl", unit_dir);
 	a = archive_open(tmpl, err, sizeof(err));
 	ck_assert_msg(a != NULL, "%s", err);
 	/* 2000's directory is blocked by a file. */
@@ -498,14 +475,14 @@ START_TEST(test_durable_group_commit)
 }
 END_TEST
 
-static Suite *
-archive_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("archive");
 	TCase *tc;
 
 	tc = tcase_create("files");
-	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_add_test(tc, test_writes_land);
 	tcase_add_test(tc, test_date_rollover);
 	tcase_add_test(tc, test_reopen_after_rename);
@@ -516,29 +493,17 @@ archive_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("failures");
-	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_add_test(tc, test_disk_full_logged_once);
 	tcase_add_test(tc, test_open_retry_and_recovery);
 	tcase_add_test(tc, test_partial_write_cut_back);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");
-	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_concurrent_writers);
 	tcase_add_test(tc, test_durable_group_commit);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(archive_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "unit.h"
 
 /* The source tree, absolute, so that tests may chdir into it. */
-static char srcdir[PATH_MAX];
 
 /* Write text to a fresh temporary file; returns its path (static buffer). */
 static const char *
@@ -157,7 +157,7 @@ START_TEST(test_sample_loads)
 	char path[PATH_MAX + 64], err[512];
 	struct conf *c;
 
-	snprintf(path, sizeof(path), "%s/conf/logward.conf", srcdir);
+	snprintf(path, sizeof(path), "%s/conf/logward.conf", unit_srcdir);
 	c = conf_load(path, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->path, path);
@@ -188,7 +188,7 @@ START_TEST(test_sample_in_loads)
 	char path[PATH_MAX + 64], err[512], *text, *t1, *t2;
 	struct conf *c;
 
-	snprintf(path, sizeof(path), "%s/conf/logward.conf.in", srcdir);
+	snprintf(path, sizeof(path), "%s/conf/logward.conf.in", unit_srcdir);
 	text = slurp(path);
 	t1 = replace_all(text, "@patternsdir@", "/usr/local/share/logward/patterns");
 	t2 = replace_all(t1, "@localstatedir@", "/usr/local/var");
@@ -239,7 +239,7 @@ START_TEST(test_all_options)
 	char path[PATH_MAX + 64], err[512];
 	struct conf *c;
 
-	snprintf(path, sizeof(path), "%s/tests/data/conf/all-options.conf", srcdir);
+	snprintf(path, sizeof(path), "%s/tests/data/conf/all-options.conf", unit_srcdir);
 	c = conf_load(path, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->n_inputs, 4);
@@ -953,7 +953,7 @@ START_TEST(test_include_error)
 	char err[512];
 	struct conf *c;
 
-	ck_assert_int_eq(chdir(srcdir), 0);
+	ck_assert_int_eq(chdir(unit_srcdir), 0);
 	c = conf_load("tests/data/conf/include-main.conf", err, sizeof(err));
 	ck_assert_ptr_null(c);
 	assert_error(err, "tests/data/conf/include-bad.inc", 4,
@@ -967,7 +967,7 @@ START_TEST(test_include_after)
 	char err[512];
 	struct conf *c;
 
-	ck_assert_int_eq(chdir(srcdir), 0);
+	ck_assert_int_eq(chdir(unit_srcdir), 0);
 	c = conf_load("tests/data/conf/include-after.conf", err, sizeof(err));
 	ck_assert_ptr_null(c);
 	assert_error(
@@ -981,7 +981,7 @@ START_TEST(test_include_good)
 	char err[512];
 	struct conf *c;
 
-	ck_assert_int_eq(chdir(srcdir), 0);
+	ck_assert_int_eq(chdir(unit_srcdir), 0);
 	c = load_text("include(\"tests/data/conf/include-good.inc\")\n"
 		      "workers = 3\n",
 	    err, sizeof(err), NULL, 0);
@@ -1067,8 +1067,8 @@ START_TEST(test_short_err_buffer)
 }
 END_TEST
 
-static Suite *
-conf_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("conf");
 	TCase *tc = tcase_create("conf");
@@ -1103,22 +1103,4 @@ conf_suite(void)
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	const char *top = getenv("top_srcdir");
-	SRunner *sr;
-	int failed;
-
-	if (realpath(top != NULL ? top : ".", srcdir) == NULL) {
-		perror("top_srcdir");
-		return 1;
-	}
-	sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

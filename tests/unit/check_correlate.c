@@ -19,28 +19,10 @@
 #include <unistd.h>
 
 #include "correlate.h"
+#include "unit.h"
 
 #define T0 1700000000LL /* receipt clock of the tests, seconds */
 #define US(s) ((int64_t)(s) * 1000000)
-
-static char dir[64];
-
-static void
-dir_setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/check_correlate.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-dir_teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
-}
 
 static struct slice
 sl(const char *s)
@@ -365,7 +347,7 @@ write_file(char *path, size_t cap, const char *name, const char *text)
 {
 	FILE *fp;
 
-	snprintf(path, cap, "%s/%s", dir, name);
+	snprintf(path, cap, "%s/%s", unit_dir, name);
 	fp = fopen(path, "w");
 	ck_assert_ptr_nonnull(fp);
 	fputs(text, fp);
@@ -458,7 +440,7 @@ START_TEST(test_journal_restart)
 	struct correlate *c;
 	struct correlate_result res;
 
-	s.state_dir = dir;
+	s.state_dir = unit_dir;
 	c = new_correlate(&s);
 	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "a", NULL, 0), 0);
 	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "b", NULL, 1), 0);
@@ -493,11 +475,11 @@ START_TEST(test_journal_damage)
 	char path[160];
 	FILE *fp;
 
-	s.state_dir = dir;
+	s.state_dir = unit_dir;
 	c = new_correlate(&s);
 	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "a", NULL, 0), 0);
 	correlate_free(c);
-	snprintf(path, sizeof(path), "%s/correlate.journal", dir);
+	snprintf(path, sizeof(path), "%s/correlate.journal", unit_dir);
 	fp = fopen(path, "a");
 	ck_assert_ptr_nonnull(fp);
 	fputs("F\t9\t0\t1\t0\t1\th\tx\t\t\t\tr\traw\n", fp);   /* unknown kind */
@@ -530,7 +512,7 @@ START_TEST(test_journal_compaction)
 	FILE *fp;
 	int i;
 
-	s.state_dir = dir;
+	s.state_dir = unit_dir;
 	s.session_window = 1;
 	c = new_correlate(&s);
 	/* 5000 sessions, each expired by the next second: the journal stays small */
@@ -543,7 +525,7 @@ START_TEST(test_journal_compaction)
 	correlate_get_stats(c, &st);
 	ck_assert_uint_eq(st.journal_errors, 0);
 	correlate_free(c);
-	snprintf(path, sizeof(path), "%s/correlate.journal", dir);
+	snprintf(path, sizeof(path), "%s/correlate.journal", unit_dir);
 	fp = fopen(path, "r");
 	ck_assert_ptr_nonnull(fp);
 	fseek(fp, 0, SEEK_END);
@@ -687,7 +669,7 @@ START_TEST(test_index_expiry_after_restart)
 	struct correlate_settings s = settings();
 	struct correlate *c;
 
-	s.state_dir = dir;
+	s.state_dir = unit_dir;
 	c = new_correlate(&s);
 	ck_assert_uint_eq(count(c, DETECT_FACT_ACCOUNT_CREATED, "h", "a", NULL, 0), 0);
 	correlate_free(c);
@@ -770,7 +752,7 @@ START_TEST(test_index_replay)
 	uint64_t before;
 	int i, restart;
 
-	s.state_dir = dir;
+	s.state_dir = unit_dir;
 	s.max_entries = 20000;
 	s.threshold = 1000;
 	c = new_correlate(&s);
@@ -1007,7 +989,7 @@ fill_new_hosts(size_t max, const enum detect_fact kind)
 	char host[32];
 	size_t i;
 
-	s.state_dir = dir;
+	s.state_dir = unit_dir;
 	s.max_entries = max;
 	c = new_correlate(&s);
 	for (i = 0; i < max + 10; i++) {
@@ -1073,7 +1055,7 @@ START_TEST(test_threads)
 	struct correlate *c;
 	int i;
 
-	s.state_dir = dir;
+	s.state_dir = unit_dir;
 	s.max_entries = 100000;
 	c = new_correlate(&s);
 	for (i = 0; i < 4; i++) {
@@ -1090,13 +1072,13 @@ START_TEST(test_threads)
 }
 END_TEST
 
-static Suite *
-correlate_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("correlate");
 	TCase *tc = tcase_create("correlate");
 
-	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_created_then_admin);
 	tcase_add_test(tc, test_admin_before_created);
@@ -1123,16 +1105,4 @@ correlate_suite(void)
 	tcase_add_test(tc, test_scopes_bounded);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(correlate_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

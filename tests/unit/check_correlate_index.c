@@ -14,6 +14,7 @@
 
 #include "correlate_index.h"
 #include "siphash.h"
+#include "unit.h"
 
 #define CONTAINER_OF(p, type, member) ((type *)(void *)((char *)(p) - offsetof(type, member)))
 
@@ -217,8 +218,8 @@ START_TEST(test_expiry_heap)
 }
 END_TEST
 
-static Suite *
-correlate_index_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("correlate_index");
 	TCase *tc = tcase_create("correlate_index");
@@ -230,16 +231,4 @@ correlate_index_suite(void)
 	tcase_add_test(tc, test_expiry_heap);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(correlate_index_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -21,19 +21,7 @@
 
 #include "detect.h"
 #include "parse.h"
-
-/* Path under the source tree ($top_srcdir, "." when unset). */
-static const char *
-src_path(const char *rel)
-{
-	static char buf[4][1024];
-	static int next;
-	const char *top = getenv("top_srcdir");
-	char *p = buf[next++ % 4];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", top != NULL ? top : ".", rel);
-	return p;
-}
+#include "unit.h"
 
 /* One event: a parsed syslog line and liblognorm-like fields. */
 struct test_event {
@@ -65,25 +53,6 @@ event_done(struct test_event *e)
 		json_object_put(e->norm);
 }
 
-static char tmpdir[64];
-
-static void
-tmp_setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_detect.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-tmp_teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
-}
-
 /* Write text to name in the test directory; returns the path. */
 static const char *
 write_file(const char *name, const char *text)
@@ -93,7 +62,7 @@ write_file(const char *name, const char *text)
 	char *p = path[next++ % 4];
 	FILE *fp;
 
-	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
+	snprintf(p, sizeof(path[0]), "%s/%s", unit_dir, name);
 	fp = fopen(p, "w");
 	ck_assert_ptr_nonnull(fp);
 	fputs(text, fp);
@@ -121,7 +90,7 @@ load_cond(const char *cond, char *err, size_t errlen)
 	    " tags = { \"t\" }\n when = { \"%s\" }\n}\n",
 	    esc);
 	write_file("cond.detections", text);
-	return detect_load(tmpdir, err, errlen);
+	return detect_load(unit_dir, err, errlen);
 }
 
 #define LINE "<13>Nov 27 10:00:00 host1.corp.local app[1]: msg text here"
@@ -329,13 +298,13 @@ START_TEST(test_select)
 	char err[1024];
 	int got;
 
-	s = detect_load(src_path("tests/data/detect/unit/basic.detections") /* a file */, err,
+	s = detect_load(unit_srcpath("tests/data/detect/unit/basic.detections") /* a file */, err,
 	    sizeof(err));
 	/* a file that is not a rulebase has no detections next to it */
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(detect_count(s), 0);
 	detect_free(s);
-	s = detect_load(src_path("tests/data/detect/unit"), err, sizeof(err));
+	s = detect_load(unit_srcpath("tests/data/detect/unit"), err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	event_make(&e, select_cases[_i].line, select_cases[_i].norm, "10.0.0.9");
 	got = detect_match(s, &e.de, &res);
@@ -382,7 +351,7 @@ START_TEST(test_silent_fact)
 	    "detection loud {\n title = \"l\"\n technique = \"T1098\"\n severity = low\n"
 	    " tags = { \"t\" }\n when = { \"group.name == sudo\" }\n"
 	    " fact = admin-member-added\n scope = \"x.host\"\n}\n");
-	s = detect_load(tmpdir, err, sizeof(err));
+	s = detect_load(unit_dir, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x",
 	    "{\"event.tags\":[\"t\"],\"group.name\":\"sudo\"}", NULL);
@@ -417,7 +386,7 @@ START_TEST(test_load_contents)
 	uint64_t alerts = 99;
 	size_t n;
 
-	s = detect_load(src_path("tests/data/detect/unit"), err, sizeof(err));
+	s = detect_load(unit_srcpath("tests/data/detect/unit"), err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	/* basic.detections then single.detections, name order */
 	ck_assert_uint_eq(detect_file_count(s), 2);
@@ -466,7 +435,7 @@ START_TEST(test_load_single_rulebase)
 	struct detect_set *s;
 	char err[1024];
 
-	s = detect_load(src_path("tests/data/detect/unit/single.rulebase"), err, sizeof(err));
+	s = detect_load(unit_srcpath("tests/data/detect/unit/single.rulebase"), err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_uint_eq(detect_count(s), 1);
 	ck_assert_str_eq(detect_at(s, 0)->id, "single-one");
@@ -491,7 +460,7 @@ START_TEST(test_load_two_files)
 	struct detect_set *s;
 	char err[1024];
 
-	s = detect_load(src_path("tests/data/detect/unit/two"), err, sizeof(err));
+	s = detect_load(unit_srcpath("tests/data/detect/unit/two"), err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_uint_eq(detect_file_count(s), 2);
 	ck_assert_uint_eq(detect_count(s), 2);
@@ -589,7 +558,7 @@ START_TEST(test_load_error)
 	const char *path;
 
 	path = write_file("bad.detections", error_cases[_i].text);
-	s = detect_load(tmpdir, err, sizeof(err));
+	s = detect_load(unit_dir, err, sizeof(err));
 	ck_assert_msg(s == NULL, "case %d loaded", _i);
 	snprintf(expect, sizeof(expect), "%s:%s", path, error_cases[_i].expect);
 	ck_assert_msg(strncmp(err, expect, strlen(expect)) == 0, "case %d:\n got  %s\n want %s",
@@ -606,7 +575,7 @@ START_TEST(test_load_error_two_files)
 
 	a = write_file("a.detections", TECH DET_HEAD "\ttags = { \"x\" }\n}\n");
 	b = write_file("b.detections", TECH "\n" DET_HEAD "\ttags = { \"y\" }\n}\n");
-	s = detect_load(tmpdir, err, sizeof(err));
+	s = detect_load(unit_dir, err, sizeof(err));
 	ck_assert_ptr_null(s);
 	snprintf(expect, sizeof(expect),
 	    "%s:7: detection d is already defined at %s:6 (ids must be unique across files)", b,
@@ -616,7 +585,7 @@ START_TEST(test_load_error_two_files)
 	b = write_file("b.detections",
 	    "technique T1136 {\n\tname = \"Other\"\n\ttactic = \"TA0003\"\n"
 	    "\ttactic_name = \"Persistence\"\n}\n");
-	s = detect_load(tmpdir, err, sizeof(err));
+	s = detect_load(unit_dir, err, sizeof(err));
 	ck_assert_ptr_null(s);
 	snprintf(expect, sizeof(expect),
 	    "%s:1: technique T1136 differs from its block at %s:1 (a repeated technique block "
@@ -657,7 +626,7 @@ START_TEST(test_threads)
 	int ok[4], i;
 	char err[1024];
 
-	shared_set = detect_load(src_path("tests/data/detect/unit"), err, sizeof(err));
+	shared_set = detect_load(unit_srcpath("tests/data/detect/unit"), err, sizeof(err));
 	ck_assert_msg(shared_set != NULL, "%s", err);
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, match_thread, &ok[i]), 0);
@@ -689,7 +658,7 @@ START_TEST(test_cost)
 	double t0, untagged_ns, tagged_ns;
 	int i, n = 200000, hits = 0;
 
-	s = detect_load(src_path("tests/data/detect/unit"), err, sizeof(err));
+	s = detect_load(unit_srcpath("tests/data/detect/unit"), err, sizeof(err));
 	ck_assert_ptr_nonnull(s);
 	event_make(&plain, LINE, "{\"x\":\"no tags\"}", NULL);
 	event_make(&tagged, "<86>Nov 27 10:00:00 h useradd[1]: x",
@@ -759,7 +728,7 @@ START_TEST(test_redaction_filter)
 	}
 	snprintf(text + len, sizeof(text) - len, " }\n");
 	write_file("r.detections", text);
-	s = detect_load(tmpdir, err, sizeof(err));
+	s = detect_load(unit_dir, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s: %s", text, err);
 	re = detect_redactions(s, &n);
 	ck_assert_uint_eq(n, i);
@@ -779,7 +748,7 @@ END_TEST
 START_TEST(test_redaction_filter_shipped)
 {
 	char err[1024];
-	struct detect_set *s = detect_load(src_path("patterns"), err, sizeof(err));
+	struct detect_set *s = detect_load(unit_srcpath("patterns"), err, sizeof(err));
 	size_t n;
 
 	ck_assert_msg(s != NULL, "%s", err);
@@ -790,13 +759,13 @@ START_TEST(test_redaction_filter_shipped)
 }
 END_TEST
 
-static Suite *
-detect_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("detect");
 	TCase *tc = tcase_create("detect");
 
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_add_loop_test(tc, test_operator, 0, (int)(sizeof(op_cases) / sizeof(op_cases[0])));
 	tcase_add_test(tc, test_norm_before_header);
 	tcase_add_loop_test(tc, test_select, 0,
@@ -816,16 +785,4 @@ detect_suite(void)
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(detect_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

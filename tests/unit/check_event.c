@@ -15,6 +15,7 @@
 #include "event.h"
 #include "framing.h"
 #include "peer.h"
+#include "unit.h"
 
 /* 2026-11-27T16:59:37.000123Z */
 #define RECEIVED_SEC  1795798777
@@ -906,8 +907,8 @@ START_TEST(test_bench)
 }
 END_TEST
 
-static Suite *
-event_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("event");
 	TCase *tc = tcase_create("core");
@@ -935,16 +936,4 @@ event_suite(void)
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(event_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "framing.h"
+#include "unit.h"
 
 #define MAX_DEFAULT 65536
 /* Longer streams are cut at about this many positions, not all. */
@@ -944,8 +945,8 @@ START_TEST(test_reuse_after_eof)
 END_TEST
 
 /* Build the suite: one test per framing case. */
-static Suite *
-framing_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("framing");
 	TCase *tc;
@@ -986,16 +987,4 @@ framing_suite(void)
 	tcase_add_test(tc, test_reuse_after_eof);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(framing_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "unit.h"
 
 /* Escape s[0..len) and compare with the expected text. */
 static void
@@ -706,8 +707,8 @@ START_TEST(test_escape_boundaries)
 }
 END_TEST
 
-static Suite *
-json_writer_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("json_writer");
 	TCase *tc = tcase_create("core");
@@ -730,16 +731,4 @@ json_writer_suite(void)
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(json_writer_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -25,8 +25,8 @@
 #include "json_writer.h"
 #include "metrics.h"
 #include "stats.h"
+#include "unit.h"
 
-static char srcdir[PATH_MAX];
 
 /* Set every counter of s to base + its position, so each field is distinct. */
 static void
@@ -256,7 +256,7 @@ START_TEST(test_alerts_by_technique)
 	struct detect_set *ds;
 	struct metrics_source src = { .inputs = NULL, .n_inputs = 0, .detect = NULL, .version = "v", .last_reload = 0 };
 
-	snprintf(path, sizeof(path), "%s/tests/data/detect/unit/single.rulebase", srcdir);
+	snprintf(path, sizeof(path), "%s/tests/data/detect/unit/single.rulebase", unit_srcdir);
 	ds = detect_load(path, err, sizeof(err));
 	ck_assert_msg(ds != NULL, "%s", err);
 	ck_assert_uint_ge(detect_count(ds), 1);
@@ -387,8 +387,8 @@ START_TEST(test_bind_error)
 }
 END_TEST
 
-static Suite *
-metrics_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("metrics");
 	TCase *tc = tcase_create("metrics");
@@ -406,22 +406,4 @@ metrics_suite(void)
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	const char *top = getenv("top_srcdir");
-	SRunner *sr;
-	int failed;
-
-	if (realpath(top != NULL ? top : ".", srcdir) == NULL) {
-		perror("top_srcdir");
-		return 1;
-	}
-	sr = srunner_create(metrics_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -18,6 +18,7 @@
 #include <json.h>
 
 #include "normalize.h"
+#include "unit.h"
 
 
 /*
@@ -46,15 +47,6 @@ const char *
 __lsan_default_suppressions(void)
 {
 	return "leak:ln_sampLoad\n";
-}
-
-/* Path under the source tree ($top_srcdir, "." when unset). */
-static void
-src_path(char *buf, size_t size, const char *rel)
-{
-	const char *top = getenv("top_srcdir");
-
-	snprintf(buf, size, "%s/%s", top != NULL && top[0] != '\0' ? top : ".", rel);
 }
 
 /* Run a NUL-terminated string; the copy is exactly strlen bytes, no NUL. */
@@ -91,7 +83,7 @@ shadow_setup(void)
 {
 	char path[4096], err[512];
 
-	src_path(path, sizeof(path), "patterns/linux-shadow-utils.rulebase");
+	snprintf(path, sizeof(path), "%s", unit_srcpath("patterns/linux-shadow-utils.rulebase"));
 	shadow = normalizer_new(path, err, sizeof(err));
 	ck_assert_msg(shadow != NULL, "%s", err);
 }
@@ -193,7 +185,7 @@ START_TEST(test_dir_two_files)
 	struct normalizer *n;
 	struct json_object *out;
 
-	src_path(path, sizeof(path), "tests/data/normalize/two");
+	snprintf(path, sizeof(path), "%s", unit_srcpath("tests/data/normalize/two"));
 	n = normalizer_new(path, err, sizeof(err));
 	ck_assert_msg(n != NULL, "%s", err);
 	/* a.rulebase and b.rulebase; README, .hidden.rulebase, *.bak, dir.rulebase/ skipped */
@@ -221,7 +213,7 @@ START_TEST(test_dir_shared_prefix)
 	struct normalizer *n;
 	struct json_object *out;
 
-	src_path(path, sizeof(path), "tests/data/normalize/shared-prefix");
+	snprintf(path, sizeof(path), "%s", unit_srcpath("tests/data/normalize/shared-prefix"));
 	n = normalizer_new(path, err, sizeof(err));
 	ck_assert_msg(n != NULL, "%s", err);
 	ck_assert_int_eq(run_exact(n, "user bob added by alice to group sudo", &out), 1);
@@ -240,7 +232,7 @@ START_TEST(test_dir_trailing_slash)
 	char path[4096], err[512];
 	struct normalizer *n;
 
-	src_path(path, sizeof(path), "tests/data/normalize/two/");
+	snprintf(path, sizeof(path), "%s", unit_srcpath("tests/data/normalize/two/"));
 	n = normalizer_new(path, err, sizeof(err));
 	ck_assert_msg(n != NULL, "%s", err);
 	ck_assert_int_eq(normalizer_rulebase_count(n), 2);
@@ -284,7 +276,7 @@ START_TEST(test_broken_rule_in_dir)
 {
 	char path[4096], want[4200], err[512];
 
-	src_path(path, sizeof(path), "tests/data/normalize/broken");
+	snprintf(path, sizeof(path), "%s", unit_srcpath("tests/data/normalize/broken"));
 	ck_assert_ptr_null(normalizer_new(path, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s/b-broken.rulebase:4: invalid field type 'nosuchparser'",
 	    path);
@@ -296,7 +288,7 @@ START_TEST(test_broken_record_file)
 {
 	char path[4096], want[4200], err[512];
 
-	src_path(path, sizeof(path), "tests/data/normalize/badrecord.rulebase");
+	snprintf(path, sizeof(path), "%s", unit_srcpath("tests/data/normalize/badrecord.rulebase"));
 	ck_assert_ptr_null(normalizer_new(path, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s:3: invalid record type detected: 'foo'", path);
 	ck_assert_str_eq(err, want);
@@ -312,7 +304,7 @@ START_TEST(test_not_v2)
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(rel, sizeof(rel), "tests/data/normalize/%s", files[i]);
-		src_path(path, sizeof(path), rel);
+		snprintf(path, sizeof(path), "%s", unit_srcpath(rel));
 		ck_assert_ptr_null(normalizer_new(path, err, sizeof(err)));
 		snprintf(want, sizeof(want), "%s:1: not a liblognorm v2 rulebase: "
 		    "the first line must be exactly \"version=2\"", path);
@@ -432,7 +424,7 @@ START_TEST(test_threads)
 	struct worker w[4];
 	int i;
 
-	src_path(path, sizeof(path), "patterns/linux-shadow-utils.rulebase");
+	snprintf(path, sizeof(path), "%s", unit_srcpath("patterns/linux-shadow-utils.rulebase"));
 	for (i = 0; i < 4; i++) {
 		w[i] = (struct worker){ .rules = path };
 		ck_assert_int_eq(pthread_create(&t[i], NULL, normalize_worker, &w[i]), 0);
@@ -445,8 +437,8 @@ START_TEST(test_threads)
 }
 END_TEST
 
-static Suite *
-normalize_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("normalize");
 	TCase *tc;
@@ -477,17 +469,4 @@ normalize_suite(void)
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(normalize_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

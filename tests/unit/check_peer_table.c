@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "peer_table.h"
+#include "unit.h"
 
 /* An address 10.(n>>16).(n>>8).n, or its IPv4-mapped IPv6 form. */
 static struct peer_addr
@@ -237,8 +238,8 @@ START_TEST(test_table_conns_pin)
 }
 END_TEST
 
-static Suite *
-peer_table_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("peer_table");
 	TCase *tc = tcase_create("peer_table");
@@ -252,16 +253,4 @@ peer_table_suite(void)
 	tcase_add_test(tc, test_table_conns_pin);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(peer_table_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -18,17 +18,7 @@
 #include "correlate.h"
 #include "detect.h"
 #include "process.h"
-
-/* Path under the source tree ($top_srcdir, "." when unset). */
-static const char *
-src_path(const char *rel)
-{
-	static char buf[1024];
-	const char *top = getenv("top_srcdir");
-
-	snprintf(buf, sizeof(buf), "%s/%s", top != NULL ? top : ".", rel);
-	return buf;
-}
+#include "unit.h"
 
 static struct processor proc;
 static struct detect_set *set;
@@ -39,9 +29,9 @@ setup(void)
 {
 	char err[1024] = "";
 
-	ck_assert_msg(processor_init(&proc, src_path("patterns"), err, sizeof(err)) == 0, "%s",
+	ck_assert_msg(processor_init(&proc, unit_srcpath("patterns"), err, sizeof(err)) == 0, "%s",
 	    err);
-	set = detect_load(src_path("patterns"), err, sizeof(err));
+	set = detect_load(unit_srcpath("patterns"), err, sizeof(err));
 	ck_assert_msg(set != NULL, "%s", err);
 	processor_set_detect(&proc, set, false);
 	strbuf_init(&events);
@@ -233,8 +223,8 @@ START_TEST(test_correlated)
 }
 END_TEST
 
-static Suite *
-process_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("process");
 	TCase *tc = tcase_create("run");
@@ -247,16 +237,4 @@ process_suite(void)
 	tcase_add_test(tc, test_correlated);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(process_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

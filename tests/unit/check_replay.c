@@ -15,25 +15,7 @@
 #include <unistd.h>
 
 #include "replay.h"
-
-static char dir[64];
-
-static void
-dir_setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/check_replay.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void
-dir_teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
-}
+#include "unit.h"
 
 /* Write s to dir/name (truncating); its path into path. */
 static void
@@ -41,7 +23,7 @@ put(const char *name, const char *s, size_t len, char *path, size_t size)
 {
 	FILE *fp;
 
-	snprintf(path, size, "%s/%s", dir, name);
+	snprintf(path, size, "%s/%s", unit_dir, name);
 	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
 	ck_assert_uint_eq(fwrite(s, 1, len, fp), len);
 	ck_assert_int_eq(fclose(fp), 0);
@@ -96,21 +78,21 @@ START_TEST(test_mark)
 	char err[256], path[128];
 	size_t i;
 
-	ck_assert_int_eq(replay_mark_load(dir, "soc", &back, err, sizeof(err)), 1);
+	ck_assert_int_eq(replay_mark_load(unit_dir, "soc", &back, err, sizeof(err)), 1);
 	memset(&m, 0, sizeof(m));
 	snprintf(m.path, sizeof(m.path), "/var/log/logward/alerts with space.jsonl");
 	m.dev = 66306;
 	m.ino = 1234567;
 	m.offset = 1ull << 40;
-	ck_assert_int_eq(replay_mark_store(dir, "soc", &m), 0);
-	ck_assert_int_eq(replay_mark_load(dir, "soc", &back, err, sizeof(err)), 0);
+	ck_assert_int_eq(replay_mark_store(unit_dir, "soc", &m), 0);
+	ck_assert_int_eq(replay_mark_load(unit_dir, "soc", &back, err, sizeof(err)), 0);
 	ck_assert_str_eq(back.path, m.path);
 	ck_assert(back.dev == m.dev && back.ino == m.ino && back.offset == m.offset);
-	snprintf(path, sizeof(path), "%s/soc.mark", dir);
+	snprintf(path, sizeof(path), "%s/soc.mark", unit_dir);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		put("soc.mark", bad[i].text, strlen(bad[i].text), path, sizeof(path));
-		ck_assert_int_eq(replay_mark_load(dir, "soc", &back, err, sizeof(err)), bad[i].want);
+		ck_assert_int_eq(replay_mark_load(unit_dir, "soc", &back, err, sizeof(err)), bad[i].want);
 		ck_assert(strstr(err, "soc.mark") != NULL);
 	}
 }
@@ -121,7 +103,7 @@ START_TEST(test_taken)
 {
 	char err[256];
 	unsigned char h[REPLAY_HASH_LEN], keep[REPLAY_HASH_LEN], zero[REPLAY_HASH_LEN] = { 0 };
-	struct taken *t = taken_open(dir, "soc", err, sizeof(err));
+	struct taken *t = taken_open(unit_dir, "soc", err, sizeof(err));
 	uint32_t i;
 
 	ck_assert_msg(t != NULL, "%s", err);
@@ -137,7 +119,7 @@ START_TEST(test_taken)
 	ck_assert_int_eq(taken_reset(t, keep, 1), 0);
 	ck_assert(!taken_has(t, h) && !taken_has(t, zero) && taken_has(t, keep));
 	taken_close(t);
-	t = taken_open(dir, "soc", err, sizeof(err));
+	t = taken_open(unit_dir, "soc", err, sizeof(err));
 	ck_assert(taken_has(t, keep) && !taken_has(t, h));
 	/* at the bound and past it */
 	for (i = 1; taken_count(t) < REPLAY_TAKEN_MAX; i++) {
@@ -184,7 +166,7 @@ START_TEST(test_pass)
 		if (i == 6)
 			len = 8;
 		put("alerts.jsonl", cases[i].file, len, path, sizeof(path));
-		snprintf(tmpl, sizeof(tmpl), "%s/alerts.jsonl", dir);
+		snprintf(tmpl, sizeof(tmpl), "%s/alerts.jsonl", unit_dir);
 		m = mark_of(path, cases[i].from);
 		ck_assert_int_eq(replay_alerts(tmpl, 0, &m, true, record_linecb, &seen, &res), 0);
 		ck_assert_msg(strcmp(seen.text, cases[i].offered) == 0, "case %zu: %s", i, seen.text);
@@ -204,7 +186,7 @@ START_TEST(test_no_mark)
 	struct replay_result res;
 	struct seen seen = { "" };
 
-	snprintf(tmpl, sizeof(tmpl), "%s/alerts.jsonl", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/alerts.jsonl", unit_dir);
 	ck_assert_int_eq(replay_alerts(tmpl, 0, &m, false, record_linecb, &seen, &res), 0);
 	ck_assert(res.complete && res.end.offset == 0 && res.end.ino == 0);
 	put("alerts.jsonl", "{1}\n{2}\n", 8, path, sizeof(path));
@@ -232,7 +214,7 @@ START_TEST(test_rotation)
 	m = mark_of(old, 5);
 	put("alerts-2.jsonl", "{n1}\n", 5, cur, sizeof(cur));
 	/* the template names the new day's file now */
-	snprintf(tmpl, sizeof(tmpl), "%s/alerts-2.jsonl", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/alerts-2.jsonl", unit_dir);
 	ck_assert_int_eq(replay_alerts(tmpl, 0, &m, true, record_linecb, &seen, &res), 0);
 	ck_assert_str_eq(seen.text, "{o2}|{o3}|{n1}");
 	ck_assert(res.complete && !res.lost_file);
@@ -254,7 +236,7 @@ START_TEST(test_long_line)
 	char path[128], tmpl[128];
 	size_t k;
 
-	snprintf(tmpl, sizeof(tmpl), "%s/alerts.jsonl", dir);
+	snprintf(tmpl, sizeof(tmpl), "%s/alerts.jsonl", unit_dir);
 	for (k = 0; k < 2; k++) {
 		size_t n = sizes[k];
 		char *buf = malloc(n + 6);
@@ -280,15 +262,13 @@ START_TEST(test_long_line)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+unit_suite(void)
 {
 	Suite *su = suite_create("replay");
 	TCase *tc = tcase_create("replay");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_mark);
 	tcase_add_test(tc, test_taken);
@@ -297,9 +277,5 @@ main(void)
 	tcase_add_test(tc, test_rotation);
 	tcase_add_test(tc, test_long_line);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return su;
 }

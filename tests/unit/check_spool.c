@@ -19,36 +19,16 @@
 #include <unistd.h>
 
 #include "spool.h"
+#include "unit.h"
 
 #define BIG (1ull << 30)
-
-static char dir[64];
-
-/* Each test (forked) gets its own empty directory. */
-static void
-dir_setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/check_spool.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-/* rm -r of the test directory. */
-static void
-dir_teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
-}
 
 /* Open the test spool or fail the test. */
 static struct spool *
 open_spool(uint64_t max)
 {
 	char err[256] = "";
-	struct spool *s = spool_open(dir, "soc", max, err, sizeof(err));
+	struct spool *s = spool_open(unit_dir, "soc", max, err, sizeof(err));
 
 	ck_assert_msg(s != NULL, "spool_open: %s", err);
 	return s;
@@ -79,7 +59,7 @@ file_size(const char *name)
 	char path[128];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", unit_dir, name);
 	ck_assert_int_eq(stat(path, &st), 0);
 	return (long)st.st_size;
 }
@@ -148,7 +128,7 @@ START_TEST(test_crash_no_ack)
 			char path[128];
 			int fd;
 
-			snprintf(path, sizeof(path), "%s/id", dir);
+			snprintf(path, sizeof(path), "%s/id", unit_dir);
 			fd = open(path, O_WRONLY | O_CREAT, 0600);
 			if (fd == -1 || write(fd, spool_at(s, 0)->id, SPOOL_ID_LEN) != SPOOL_ID_LEN)
 				_exit(1);
@@ -163,7 +143,7 @@ START_TEST(test_crash_no_ack)
 
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		snprintf(path, sizeof(path), "%s/id", dir);
+		snprintf(path, sizeof(path), "%s/id", unit_dir);
 		fd = open(path, O_RDONLY);
 		ck_assert_int_ge(fd, 0);
 		ck_assert_int_eq(read(fd, id, SPOOL_ID_LEN), SPOOL_ID_LEN);
@@ -187,7 +167,7 @@ START_TEST(test_torn_record)
 
 	ck_assert_int_eq(spool_append(s, "{\"ok\":1}", 8, 0), SPOOL_OK);
 	spool_close(s);
-	snprintf(path, sizeof(path), "%s/soc.spool", dir);
+	snprintf(path, sizeof(path), "%s/soc.spool", unit_dir);
 	fd = open(path, O_WRONLY | O_APPEND);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "0123456789abcdef0123456789abcdef {\"torn", 39), 39);
@@ -219,7 +199,7 @@ START_TEST(test_stale_ack)
 	spool_close(s);
 	/* offset 0 acked by a record with another id */
 	memcpy(stale + 8, "ffffffffffffffff", 16);
-	snprintf(path, sizeof(path), "%s/soc.ack", dir);
+	snprintf(path, sizeof(path), "%s/soc.ack", unit_dir);
 	fd = open(path, O_WRONLY | O_APPEND);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, stale, sizeof(stale)), (ssize_t)sizeof(stale));
@@ -340,7 +320,7 @@ START_TEST(test_ack_unwritable)
 	ck_assert_ptr_eq(spool_next(s, NULL), spool_find(s, seq[2]));
 	ck_assert_int_eq(spool_flush_acks(s), 0);
 	ck_assert_uint_eq(spool_unwritten_acks(s), 0);
-	snprintf(path, sizeof(path), "%s/soc.ack", dir);
+	snprintf(path, sizeof(path), "%s/soc.ack", unit_dir);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, 48);
 	spool_close(s);
@@ -364,13 +344,13 @@ START_TEST(test_ack_unwritable)
 END_TEST
 
 /* The suite. */
-static Suite *
-spool_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("spool");
 	TCase *tc = tcase_create("spool");
 
-	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_add_test(tc, test_append_ack_replay);
 	tcase_add_test(tc, test_crash_no_ack);
 	tcase_add_test(tc, test_torn_record);
@@ -380,16 +360,4 @@ spool_suite(void)
 	tcase_add_test(tc, test_ack_unwritable);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(spool_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

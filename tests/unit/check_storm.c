@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "storm.h"
+#include "unit.h"
 
 struct closed {
 	size_t n;
@@ -176,13 +177,11 @@ START_TEST(test_undo)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+unit_suite(void)
 {
 	Suite *su = suite_create("storm");
 	TCase *tc = tcase_create("storm");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_fold_and_close);
 	tcase_add_test(tc, test_bounded);
@@ -190,9 +189,5 @@ main(void)
 	tcase_add_test(tc, test_severer_not_folded);
 	tcase_add_test(tc, test_undo);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return su;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tls.h"
+#include "unit.h"
 
 static const struct {
 	const char *pattern;
@@ -128,8 +129,8 @@ START_TEST(test_failure_names)
 }
 END_TEST
 
-static Suite *
-tls_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("tls");
 	TCase *tc = tcase_create("tls");
@@ -142,16 +143,4 @@ tls_suite(void)
 	tcase_add_test(tc, test_failure_names);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(tls_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
 }

@@ -17,6 +17,7 @@
 
 #include "markup_escape.h"
 #include "webhook.h"
+#include "unit.h"
 
 static char alert[8192];
 static size_t alert_len;
@@ -25,12 +26,9 @@ static size_t alert_len;
 static void
 load_alert(void)
 {
-	const char *top = getenv("top_srcdir");
-	char path[512];
+	const char *path = unit_srcpath("tests/data/webhook/alert-useradd.json");
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/tests/data/webhook/alert-useradd.json",
-	    top != NULL ? top : ".");
 	fp = fopen(path, "r");
 	ck_assert_msg(fp != NULL, "cannot open %s", path);
 	alert_len = fread(alert, 1, sizeof(alert) - 1, fp);
@@ -548,8 +546,8 @@ START_TEST(test_names)
 END_TEST
 
 /* The suite. */
-static Suite *
-webhook_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("webhook");
 	TCase *tc = tcase_create("webhook");
@@ -571,16 +569,4 @@ webhook_suite(void)
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(webhook_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
