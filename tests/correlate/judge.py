@@ -13,15 +13,11 @@ output of --test-rules can be given as it is.  A correlated alert must
 carry its evidence: each line involved with its original text.
 """
 import json
+import os
 import sys
 
-
-def get(o, path):
-    for k in path.split("."):
-        if not isinstance(o, dict) or k not in o:
-            return None
-        o = o[k]
-    return o
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from dotted import get  # noqa: E402  (tests/dotted.py)
 
 
 def summaries(path):

@@ -30,6 +30,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from dotted import get  # noqa: E402  (tests/dotted.py)
+
 PREFIX = "<14>Nov 27 10:00:00 testhost "
 HEADER = re.compile(r"^(<\d{1,3}>|[A-Z][a-z]{2} [ \d]\d |\d{4}-\d\d-\d\dT)")
 
@@ -99,15 +102,6 @@ def rows(datadir, kind):
 def frame(msg):
     b = msg.encode("utf-8", errors="surrogateescape")
     return str(len(b)).encode() + b" " + b
-
-
-def get(ev, dotted):
-    cur = ev
-    for part in dotted.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return None
-        cur = cur[part]
-    return cur
 
 
 def alert_key(a):

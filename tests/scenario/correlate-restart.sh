@@ -35,11 +35,13 @@ send() {
 # correlated ALERTS RULE ACCOUNT: how many alerts of RULE for ACCOUNT
 correlated() {
 	$PY - "$T/alerts.jsonl" "$1" "$2" <<'PY'
-import json, sys
+import json, os, sys
+sys.path.insert(0, os.environ["top_srcdir"] + "/tests")
+from dotted import get  # tests/dotted.py
 n = 0
 for line in open(sys.argv[1], encoding="utf-8"):
     a = json.loads(line)
-    if a["rule"]["id"] == sys.argv[2] and a.get("user", {}).get("target", {}).get("name") == sys.argv[3]:
+    if a["rule"]["id"] == sys.argv[2] and get(a, "user.target.name") == sys.argv[3]:
         ev = a["logward"]["correlation"]["evidence"]
         assert len(ev) == 2, ev
         assert all(e["event"]["original"] and e["@timestamp"] for e in ev), ev

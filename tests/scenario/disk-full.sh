@@ -128,7 +128,9 @@ logward_stop TERM
 
 # Every TCP message once, every alert once (names), UDP accounted for.
 $PY - "$M/archive/events.jsonl" "$MA/alerts.jsonl" "$N" "$EVERY" >"$T/check.out" 2>&1 <<'PYEOF'
-import collections, json, sys
+import collections, json, os, sys
+sys.path.insert(0, os.environ["top_srcdir"] + "/tests")
+from dotted import get  # tests/dotted.py
 events, alerts, n, every = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 seen = collections.Counter()
 udp = 0
@@ -144,7 +146,7 @@ for line in open(events):
 names = collections.Counter()
 for line in open(alerts):
     a = json.loads(line)
-    name = a.get("user", {}).get("target", {}).get("name", "")
+    name = get(a, "user.target.name", "")
     if name.startswith("df"):
         names[int(name[2:])] += 1
 missing = [i for i in range(n) if seen[i] == 0]

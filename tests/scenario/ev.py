@@ -32,16 +32,12 @@ import os
 import sys
 import time
 
-MISSING = object()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from dotted import MISSING, get  # noqa: E402  (tests/dotted.py)
 
 
 def lookup(event, path):
-    cur = event
-    for part in path.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return MISSING
-        cur = cur[part]
-    return cur
+    return get(event, path, MISSING)
 
 
 def render(v):

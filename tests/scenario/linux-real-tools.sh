@@ -168,11 +168,13 @@ wait_for '[ -s "$T/alerts.jsonl" ] && [ "$(wc -l <"$T/alerts.jsonl")" -ge '"$n_e
 # Give a late extra alert the time to arrive, then compare the multiset.
 sleep 1
 got=$($PY - "$T/alerts.jsonl" <<'PY'
-import json, sys
+import json, os, sys
+sys.path.insert(0, os.environ["top_srcdir"] + "/tests")
+from dotted import get  # tests/dotted.py
 for line in open(sys.argv[1], encoding="utf-8"):
     a = json.loads(line)
     if a["rule"]["id"].startswith("correlate-"):
-        print(a["rule"]["id"], a["user"]["target"]["name"], a.get("group", {}).get("name", "-"))
+        print(a["rule"]["id"], a["user"]["target"]["name"], get(a, "group.name", "-"))
     else:
         print(a["threat"]["technique"]["id"], a["user"]["target"]["name"])
 PY

@@ -43,14 +43,16 @@ PYEOF
 # what the receiver got for ACCOUNT: "plain=N summaries=C1,C2 first=.. last=.."
 got() {
 	$PY - "$T/recv.jsonl" "$1" <<'PYEOF'
-import json, sys
+import json, os, sys
+sys.path.insert(0, os.environ["top_srcdir"] + "/tests")
+from dotted import get  # tests/dotted.py
 plain, counts, first, last = 0, [], "", ""
 for line in open(sys.argv[1]):
     r = json.loads(line)
     d = r["body"]["data"]
     if d["user"]["target"]["name"] != sys.argv[2]:
         continue
-    st = d.get("logward", {}).get("storm")
+    st = get(d, "logward.storm")
     if st is None:
         plain += 1
     else:
@@ -135,11 +137,13 @@ sleep 0.5
 # at once, not when the window closes.
 rules_for() {
 	$PY - "$T/recv.jsonl" "$1" <<'PYEOF'
-import json, sys
+import json, os, sys
+sys.path.insert(0, os.environ["top_srcdir"] + "/tests")
+from dotted import get  # tests/dotted.py
 seen = set()
 for line in open(sys.argv[1]):
     d = json.loads(line)["body"]["data"]
-    if (d.get("user") or {}).get("target", {}).get("name") == sys.argv[2]:
+    if get(d, "user.target.name") == sys.argv[2]:
         seen.add(d["rule"]["id"])
 print(" ".join(sorted(seen)))
 PYEOF
