@@ -33,7 +33,9 @@ with open(sys.argv[1], encoding='utf-8') as f, open(sys.argv[2], 'w', encoding='
 PY
 	timeout 60 "$LOGWARD" --rules "$top_srcdir/patterns" --test-rules "$tmp/lines" > "$tmp/events"
 	python3 - "$tsv" "$tmp/events" <<'PY' || status=1
-import json, sys
+import json, os, sys
+sys.path.insert(0, os.environ.get("top_srcdir", ".") + "/tests")
+from dotted import get  # tests/dotted.py
 tsv, events = sys.argv[1], sys.argv[2]
 rows = []
 with open(tsv, encoding='utf-8') as f:
@@ -48,17 +50,10 @@ with open(tsv, encoding='utf-8') as f:
 with open(events, encoding='utf-8') as f:
     # the alerts that follow an event are judged by tests/detect, not here
     evs = [e for e in (json.loads(l) for l in f)
-           if e.get('event', {}).get('kind') != 'alert']
+           if get(e, 'event.kind') != 'alert']
 if len(evs) != len(rows):
     print(f"{tsv}: {len(rows)} lines in, {len(evs)} events out")
     sys.exit(1)
-def get(ev, dotted):
-    cur = ev
-    for part in dotted.split('.'):
-        if not isinstance(cur, dict) or part not in cur:
-            return None
-        cur = cur[part]
-    return cur
 bad = 0
 for (n, line, tags, fields), ev in zip(rows, evs):
     got = [t for t in ev.get('tags', []) if not t.startswith('_')]
