@@ -422,12 +422,18 @@ hook_replay_later(struct hook *h)
 		evtimer_add(h->replay_ev, &tv);
 }
 
-/* An alert line could not be spooled: count it by reason; a replay pass brings it back. */
+/*
+ * An alert line could not be spooled: count it by reason when it came
+ * from a hand-over (handover false: a replay pass offered it again); a
+ * replay pass brings it back.
+ */
 static void
-hook_refused(struct hook *h, enum spool_status st)
+hook_refused(struct hook *h, enum spool_status st, bool handover)
 {
-	atomic_fetch_add_explicit(st == SPOOL_FULL ? &h->c.refused_full : &h->c.refused_error, 1,
-	    memory_order_relaxed);
+	/* once an alert: the replay passes that offer it again are not new refusals */
+	if (handover)
+		atomic_fetch_add_explicit(st == SPOOL_FULL ? &h->c.refused_full : &h->c.refused_error,
+		    1, memory_order_relaxed);
 	if (!h->full)
 		log_warnx("webhook %s: %s: alert not queued for delivery yet; it stays in the "
 		    "alerts file and is queued from there once the spool has room (further "
@@ -441,10 +447,12 @@ hook_refused(struct hook *h, enum spool_status st)
 /*
  * Take one alert line for h: its severity filter, storm control, then the
  * spool; then remember it as taken (replay.h).  0 taken, -1 refused
- * (counted, logged once a streak): a replay pass will offer it again.
+ * (counted when handover, logged once a streak): a replay pass will offer
+ * it again.
  */
 static int
-hook_take(struct hook *h, struct webhook_alert *a, const unsigned char *hash, int64_t now)
+hook_take(struct hook *h, struct webhook_alert *a, const unsigned char *hash, int64_t now,
+    bool handover)
 {
 	struct storm_offer o;
 	enum spool_status st;
@@ -456,7 +464,7 @@ hook_take(struct hook *h, struct webhook_alert *a, const unsigned char *hash, in
 	if ((st = spool_append(h->spool, a->line, a->len, now)) != SPOOL_OK) {
 		/* offered again later, it must not fold into the window it opened */
 		storm_ctl_undo(&h->storm, &o);
-		hook_refused(h, st);
+		hook_refused(h, st, handover);
 		return -1;
 	}
 	h->appended = true;
@@ -482,7 +490,7 @@ deliver_spool_line(struct deliver *d, const char *line, size_t len, int64_t now)
 		/* a replay pass found it in the alerts file before its hand-over came */
 		if (taken_has(h->taken, hash))
 			continue;
-		hook_take(h, &a, hash, now);
+		hook_take(h, &a, hash, now, true);
 	}
 	webhook_alert_release(&a);
 }
@@ -539,7 +547,7 @@ hook_replay_linecb(void *arg, const char *line, size_t len)
 	if (taken_has(h->taken, hash))
 		return 0;
 	webhook_alert_init(&a, line, len);
-	rc = hook_take(h, &a, hash, monotime_ms());
+	rc = hook_take(h, &a, hash, monotime_ms(), false);
 	webhook_alert_release(&a);
 	if (rc == -1)
 		return -1;

@@ -35,7 +35,7 @@ struct deliver_stats {
 	uint64_t delivered;        /* 2xx */
 	uint64_t retries;          /* attempts that will be retried */
 	uint64_t failed;           /* permanent failures, moved to the dead-letter file */
-	uint64_t refused;          /* alerts not spooled when handed over: the three below */
+	uint64_t refused;          /* alerts not spooled when handed over, each once: the three below */
 	uint64_t refused_full;     /* max_spool_bytes reached */
 	uint64_t refused_error;    /* the spool could not be written (a full disk) */
 	uint64_t refused_behind;   /* the hand-over bound: the delivery thread was behind */
