@@ -1,24 +1,11 @@
 /*
- * conf.c: the configuration file, parsed with libConfuse.
+ * conf.c: the configuration file, parsed with libConfuse through cfgfile.c.
  *
- * libConfuse does the tokenizing and the block structure; everything it
- * cannot check (ranges, addresses, options that apply to one transport,
- * duplicates) is checked here while the file is parsed, so that every
- * error names the file and line it comes from.  Three libConfuse 3.3
- * limits shape this file:
- *
- * - Its lexer counts a line twice after each comment, so line numbers
- *   drift.  We blank comments out ourselves (conf_strip_comments) and hand
- *   libConfuse text without any, for the main file and for includes.
- * - A section does not remember the line it starts on, and its error
- *   callback carries no user pointer.  Every section gets a hidden integer
- *   list (CONF_LINES, always opts[0]) whose default value is parsed when the
- *   section opens: its callback records the opening line there, and later
- *   the line where each option was set (which also finds duplicate keys).
- * - The error callback cannot reach the caller's buffer, so the one
- *   conf_load in progress on this thread is found through conf_current.
- *   libConfuse's lexer is process-wide state anyway: conf_load is not
- *   reentrant.
+ * libConfuse does the tokenizing and the block structure (cfgfile.h says
+ * how its limits are worked around); everything it cannot check (ranges,
+ * addresses, options that apply to one transport, duplicates) is checked
+ * here while the file is parsed, so that every error names the file and
+ * line it comes from.
  */
 #include "config.h"
 
@@ -32,6 +19,7 @@
 #include <string.h>
 
 #include "acl.h"
+#include "cfgfile.h"
 #include "conf.h"
 #include "tls.h"
 #include "webhook.h"
@@ -46,13 +34,6 @@
 /* Without an alerts block, alerts go next to the archive under this name. */
 #define CONF_ALERTS_NAME "alerts.jsonl"
 
-/* Hidden per-section list of lines; '|' makes the name unreachable from a file. */
-#define CONF_LINES "#|lines"
-#define CONF_LINES_UNSET (-1)
-
-/* A configuration file, or an included one, is small: refuse anything bigger. */
-#define CONF_MAX_FILE (1024 * 1024)
-#define CONF_MAX_INCLUDE_DEPTH 8
 #define CONF_MAX_ADDRESS 256
 
 /* The range and default of every numeric option. */
@@ -83,18 +64,6 @@ static const struct conf_range conf_ranges[] = {
     {"handshake_timeout", 1, 3600, 10},
     {"storm_window", 0, 86400, 300},
 };
-
-/* The state of one conf_load: the caller's error buffer and the include depth. */
-struct conf_parse {
-	char *err;
-	size_t errlen;
-	int failed;
-	int include_depth;
-	int last_line; /* where the outermost file ended */
-};
-
-/* The conf_load running on this thread; see the comment at the top. */
-static _Thread_local struct conf_parse *conf_current;
 
 /* An address split into its parts; host is NULL for "any address". */
 struct conf_address {
@@ -184,146 +153,18 @@ conf_context(cfg_t *sec, char *buf, size_t len)
 		snprintf(buf, len, "correlate: ");
 }
 
-/* Record the first error as "file:line: context message"; later ones add nothing. */
-static void __attribute__((format(printf, 4, 0)))
-conf_verror(const char *file, int line, cfg_t *sec, const char *fmt, va_list ap)
-{
-	struct conf_parse *cp = conf_current;
-	char context[160], msg[1024];
-
-	if (cp == NULL || cp->failed)
-		return;
-	cp->failed = 1;
-	conf_context(sec, context, sizeof(context));
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (line > 0)
-		snprintf(cp->err, cp->errlen, "%s:%d: %s%s", file ? file : "(config)", line,
-		    context, msg);
-	else
-		snprintf(cp->err, cp->errlen, "%s: %s%s", file ? file : "(config)", context, msg);
-}
-
-/* Report an error at a line we recorded, not where the parser stands now. */
-static void __attribute__((format(printf, 4, 5)))
-conf_error_at(const char *file, int line, cfg_t *sec, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	conf_verror(file, line, sec, fmt, ap);
-	va_end(ap);
-}
-
-/* The hidden lines list of a section (always its first option). */
-static cfg_opt_t *
-conf_lines(cfg_t *sec)
-{
-	if (sec == NULL || sec->opts == NULL || sec->opts[0].name == NULL ||
-	    strcmp(sec->opts[0].name, CONF_LINES) != 0)
-		return NULL;
-	return &sec->opts[0];
-}
-
-/* Number of options of a section, the hidden one included. */
-static size_t
-conf_nopts(cfg_t *sec)
-{
-	size_t n = 0;
-
-	while (sec->opts[n].name != NULL)
-		n++;
-	return n;
-}
-
-/* Index of opt in sec, or -1 when opt belongs to another section. */
-static long
-conf_opt_index(cfg_t *sec, cfg_opt_t *opt)
-{
-	size_t n = conf_nopts(sec);
-
-	if (opt < sec->opts || opt >= sec->opts + n)
-		return -1;
-	return (long)(opt - sec->opts);
-}
-
-/* Line where option name was set in sec (0 if never), or sec's first line for CONF_LINES. */
-static int
-conf_line_of(cfg_t *sec, const char *name)
-{
-	cfg_opt_t *lines = conf_lines(sec);
-	size_t i;
-
-	if (lines == NULL)
-		return 0;
-	for (i = 0; sec->opts[i].name != NULL; i++) {
-		if (strcmp(sec->opts[i].name, name) != 0)
-			continue;
-		if (i >= lines->nvalues)
-			return 0;
-		return (int)lines->values[i]->number;
-	}
-	return 0;
-}
-
-/* The line a section starts on. */
-static int
-conf_first_line(cfg_t *sec)
-{
-	return conf_line_of(sec, CONF_LINES);
-}
-
-/* The option names a section accepts, for "expected ..." in messages. */
-static void
-conf_expected_keys(cfg_t *sec, char *buf, size_t len)
-{
-	size_t i, used = 0;
-	int n;
-
-	buf[0] = '\0';
-	for (i = 0; sec->opts[i].name != NULL; i++) {
-		if (strcmp(sec->opts[i].name, CONF_LINES) == 0)
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", sec->opts[i].name);
-		if (n < 0 || (size_t)n >= len - used)
-			return;
-		used += (size_t)n;
-	}
-}
-
-/* Turn a quoted name at the end of a libConfuse message ("... 'x'") into x. */
-static int
-conf_quoted_tail(const char *msg, const char *prefix, char *out, size_t len)
-{
-	size_t plen = strlen(prefix), mlen = strlen(msg);
-
-	if (mlen < plen + 1 || strncmp(msg, prefix, plen) != 0 || msg[mlen - 1] != '\'' ||
-	    mlen - plen - 1 >= len)
-		return 0;
-	memcpy(out, msg + plen, mlen - plen - 1);
-	out[mlen - plen - 1] = '\0';
-	return 1;
-}
-
 /*
- * libConfuse's error callback: reword its messages that a user meets most
- * (unknown key, duplicate name) to say what was expected; keep the others.
+ * Reword libConfuse's messages about block names (a duplicate, a missing
+ * one) to say what was expected; cfgfile_errorcb keeps the others.
  */
-static void __attribute__((format(printf, 2, 0)))
-conf_errorcb(cfg_t *cfg, const char *fmt, va_list ap)
+static bool
+conf_rewordcb(cfg_t *cfg, const char *msg)
 {
-	char msg[512], name[256], keys[512];
+	char name[256];
 	cfg_opt_t *opt;
 	unsigned i;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (conf_quoted_tail(msg, "no such option '", name, sizeof(name))) {
-		conf_expected_keys(cfg, keys, sizeof(keys));
-		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "unknown %s \"%s\" (expected one of: %s)",
-		    strcmp(cfg->name, "root") == 0 ? "directive" : "key", name, keys);
-		return;
-	}
-	if (conf_quoted_tail(msg, "found duplicate title '", name, sizeof(name)) &&
+	if (cfgfile_quoted_tail(msg, "found duplicate title '", name, sizeof(name)) &&
 	    strcmp(cfg->name, "root") == 0) {
 		opt = cfg_getopt(cfg, "input");
 		for (i = 0; opt != NULL && i < opt->nvalues; i++) {
@@ -331,69 +172,22 @@ conf_errorcb(cfg_t *cfg, const char *fmt, va_list ap)
 
 			if (sec->title == NULL || strcmp(sec->title, name) != 0)
 				continue;
-			conf_error_at(cfg->filename, cfg->line, NULL,
+			cfgfile_error_at(cfg->filename, cfg->line, NULL,
 			    "duplicate input name \"%s\" (first defined at "
 			    "%s:%d; names must be unique)",
-			    name, sec->filename, conf_first_line(sec));
-			return;
+			    name, sec->filename, cfgfile_first_line(sec));
+			return true;
 		}
-		conf_error_at(cfg->filename, cfg->line, NULL,
+		cfgfile_error_at(cfg->filename, cfg->line, NULL,
 		    "duplicate input name \"%s\" (names must be unique)", name);
-		return;
+		return true;
 	}
 	if (strcmp(msg, "missing title for section 'input'") == 0) {
-		conf_error_at(cfg->filename, cfg->line, NULL,
+		cfgfile_error_at(cfg->filename, cfg->line, NULL,
 		    "input needs a name (expected input NAME { ... })");
-		return;
+		return true;
 	}
-	conf_error_at(cfg->filename, cfg->line, cfg, "%s", msg);
-}
-
-/*
- * Validate callback of the hidden lines list.  Its default "{-1}" is parsed
- * when the section opens, so this runs with cfg->line on the opening brace:
- * keep that line in slot 0 and one zeroed slot per option.
- */
-static int
-conf_linescb(cfg_t *cfg, cfg_opt_t *opt)
-{
-	size_t n, i;
-
-	if (opt->nvalues == 1 && opt->values[0]->number == CONF_LINES_UNSET) {
-		opt->values[0]->number = cfg->line;
-		n = conf_nopts(cfg);
-		for (i = 1; i < n; i++)
-			if (cfg_opt_setnint(opt, 0, opt->nvalues) != CFG_SUCCESS)
-				return -1;
-	}
-	return 0;
-}
-
-/*
- * Validate callback of every option: refuse a key given twice in one block
- * and remember where it was set, for checks made when the block closes.
- */
-static int
-conf_seencb(cfg_t *cfg, cfg_opt_t *opt)
-{
-	cfg_opt_t *lines = conf_lines(cfg);
-	long idx = conf_opt_index(cfg, opt);
-	cfg_value_t *slot;
-
-	if (lines == NULL || idx < 0 || (unsigned long)idx >= lines->nvalues) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "unknown key \"%s\" (set options inside their own block)", opt->name);
-		return -1;
-	}
-	slot = lines->values[idx];
-	if (slot->number != 0 && opt->type != CFGT_SEC) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
-		    "%s set twice (first at line %ld; give each key once)", opt->name,
-		    slot->number);
-		return -1;
-	}
-	slot->number = cfg->line;
-	return 0;
+	return false;
 }
 
 /* Parse a decimal number with an optional sign; 0 if it is not one. */
@@ -429,13 +223,13 @@ conf_intcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		return -1;
 	}
 	if (value == NULL || !conf_parse_long(value, &v)) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
+		cfgfile_error_at(cfg->filename, cfg->line, cfg,
 		    "%s \"%s\" is not a number (expected an integer %ld..%ld)", opt->name,
 		    value ? value : "", r->min, r->max);
 		return -1;
 	}
 	if (v < r->min || v > r->max) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
+		cfgfile_error_at(cfg->filename, cfg->line, cfg,
 		    "%s %s out of range (expected %ld..%ld)", opt->name, value, r->min, r->max);
 		return -1;
 	}
@@ -452,7 +246,7 @@ conf_transportcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		*(const char **)result = value;
 		return 0;
 	}
-	conf_error_at(cfg->filename, cfg->line, cfg,
+	cfgfile_error_at(cfg->filename, cfg->line, cfg,
 	    "%s \"%s\" is invalid (expected udp, tcp or tls)", opt->name, value ? value : "");
 	return -1;
 }
@@ -464,7 +258,7 @@ conf_verifycb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	enum tls_verify v;
 
 	if (conf_verify_parse(value, &v) != 0) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
+		cfgfile_error_at(cfg->filename, cfg->line, cfg,
 		    "verify \"%s\" is invalid (expected none, peer, name or fingerprint)",
 		    value ? value : "");
 		return -1;
@@ -479,7 +273,7 @@ conf_accountcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	if (value == NULL || value[0] == '\0' || strlen(value) > 64 ||
 	    strpbrk(value, " \t\r\n:") != NULL) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
+		cfgfile_error_at(cfg->filename, cfg->line, cfg,
 		    "%s \"%s\" is invalid (expected a %s name such as \"nobody\")", opt->name,
 		    value ? value : "", opt->name);
 		return -1;
@@ -564,7 +358,7 @@ conf_addresscb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	if (value == NULL)
 		value = "";
 	if ((why = conf_parse_address(value, &a)) != NULL) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
+		cfgfile_error_at(cfg->filename, cfg->line, cfg,
 		    "%s \"%s\" %s (expected \"host:port\", \"[v6]:port\", "
 		    "\"*:port\" or \":port\" with a numeric host or localhost "
 		    "and a port 1..65535)",
@@ -580,7 +374,7 @@ static int
 conf_pathcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	if (value == NULL || value[0] == '\0') {
-		conf_error_at(cfg->filename, cfg->line, cfg,
+		cfgfile_error_at(cfg->filename, cfg->line, cfg,
 		    "%s is empty (expected a file or directory name)", opt->name);
 		return -1;
 	}
@@ -622,9 +416,9 @@ conf_check_only(cfg_t *sec, const char *key, const char *transport, const char *
 
 	if (strcmp(transport, only) == 0 ||
 	    (strcmp(only, "tcp") == 0 && strcmp(transport, "tls") == 0) ||
-	    (line = conf_line_of(sec, key)) == 0)
+	    (line = cfgfile_line_of(sec, key)) == 0)
 		return 0;
-	conf_error_at(sec->filename, line, sec, "%s applies to %s inputs only (this input is %s)",
+	cfgfile_error_at(sec->filename, line, sec, "%s applies to %s inputs only (this input is %s)",
 	    key, strcmp(only, "tcp") == 0 ? "tcp and tls" : only, transport);
 	return -1;
 }
@@ -640,9 +434,9 @@ conf_socket_kind(const char *transport)
 static int
 conf_list_line(cfg_t *sec, const char *key)
 {
-	int line = conf_line_of(sec, key);
+	int line = cfgfile_line_of(sec, key);
 
-	return line > 0 ? line : conf_first_line(sec);
+	return line > 0 ? line : cfgfile_first_line(sec);
 }
 
 /* Check every entry of the allow, permitted_peers and fingerprints lists. */
@@ -657,7 +451,7 @@ conf_check_lists(cfg_t *sec)
 	for (i = 0; i < cfg_size(sec, "allow"); i++) {
 		v = cfg_getnstr(sec, "allow", i);
 		if ((why = acl_entry_parse(v, &entry)) != NULL) {
-			conf_error_at(sec->filename, conf_list_line(sec, "allow"), sec,
+			cfgfile_error_at(sec->filename, conf_list_line(sec, "allow"), sec,
 			    "allow \"%s\" %s (expected \"ADDRESS\" or \"ADDRESS/PREFIX\", "
 			    "IPv4 or IPv6)", v, why);
 			return -1;
@@ -666,7 +460,7 @@ conf_check_lists(cfg_t *sec)
 	for (i = 0; i < cfg_size(sec, "permitted_peers"); i++) {
 		v = cfg_getnstr(sec, "permitted_peers", i);
 		if (!tls_peer_pattern_valid(v)) {
-			conf_error_at(sec->filename, conf_list_line(sec, "permitted_peers"), sec,
+			cfgfile_error_at(sec->filename, conf_list_line(sec, "permitted_peers"), sec,
 			    "permitted_peers \"%s\" is invalid (expected a DNS name, where a "
 			    "label may be \"*\" or start or end with \"*\")", v);
 			return -1;
@@ -675,7 +469,7 @@ conf_check_lists(cfg_t *sec)
 	for (i = 0; i < cfg_size(sec, "fingerprints"); i++) {
 		v = cfg_getnstr(sec, "fingerprints", i);
 		if ((why = tls_fingerprint_parse(v, fp)) != NULL) {
-			conf_error_at(sec->filename, conf_list_line(sec, "fingerprints"), sec,
+			cfgfile_error_at(sec->filename, conf_list_line(sec, "fingerprints"), sec,
 			    "fingerprint \"%s\" %s (expected \"sha256:\" and 32 hex byte pairs, "
 			    "as openssl x509 -noout -fingerprint -sha256 prints them)", v, why);
 			return -1;
@@ -689,10 +483,10 @@ static int
 conf_check_tls(cfg_t *sec)
 {
 	enum tls_verify v = TLS_VERIFY_PEER;
-	int first = conf_first_line(sec);
+	int first = cfgfile_first_line(sec);
 
 	if (cfg_getstr(sec, "certificate") == NULL || cfg_getstr(sec, "key") == NULL) {
-		conf_error_at(sec->filename, first, sec,
+		cfgfile_error_at(sec->filename, first, sec,
 		    "missing %s (expected certificate = \"/etc/logward/server.crt\" and "
 		    "key = \"/etc/logward/server.key\")",
 		    cfg_getstr(sec, "certificate") == NULL ? "certificate" : "key");
@@ -700,31 +494,31 @@ conf_check_tls(cfg_t *sec)
 	}
 	conf_verify_parse(cfg_getstr(sec, "verify"), &v);
 	if ((v == TLS_VERIFY_PEER || v == TLS_VERIFY_NAME) && cfg_getstr(sec, "ca") == NULL) {
-		conf_error_at(sec->filename, first, sec,
+		cfgfile_error_at(sec->filename, first, sec,
 		    "verify = %s needs ca (expected ca = \"/etc/logward/ca.crt\", or verify = "
 		    "none or fingerprint)", tls_verify_name(v));
 		return -1;
 	}
 	if (v == TLS_VERIFY_NAME && cfg_size(sec, "permitted_peers") == 0) {
-		conf_error_at(sec->filename, first, sec,
+		cfgfile_error_at(sec->filename, first, sec,
 		    "verify = name needs permitted_peers (expected permitted_peers = "
 		    "{ \"*.example.net\" })");
 		return -1;
 	}
 	if (v == TLS_VERIFY_FINGERPRINT && cfg_size(sec, "fingerprints") == 0) {
-		conf_error_at(sec->filename, first, sec,
+		cfgfile_error_at(sec->filename, first, sec,
 		    "verify = fingerprint needs fingerprints (expected fingerprints = "
 		    "{ \"sha256:AB:CD:...\" })");
 		return -1;
 	}
 	if (v != TLS_VERIFY_NAME && cfg_size(sec, "permitted_peers") > 0) {
-		conf_error_at(sec->filename, conf_list_line(sec, "permitted_peers"), sec,
+		cfgfile_error_at(sec->filename, conf_list_line(sec, "permitted_peers"), sec,
 		    "permitted_peers applies to verify = name only (this input has verify = %s)",
 		    tls_verify_name(v));
 		return -1;
 	}
 	if (v != TLS_VERIFY_FINGERPRINT && cfg_size(sec, "fingerprints") > 0) {
-		conf_error_at(sec->filename, conf_list_line(sec, "fingerprints"), sec,
+		cfgfile_error_at(sec->filename, conf_list_line(sec, "fingerprints"), sec,
 		    "fingerprints applies to verify = fingerprint only (this input has verify = %s)",
 		    tls_verify_name(v));
 		return -1;
@@ -759,10 +553,10 @@ conf_check_input(cfg_opt_t *opt)
 	const char *transport, *address;
 	struct conf_address a, b;
 	unsigned i;
-	int first = conf_first_line(sec);
+	int first = cfgfile_first_line(sec);
 
 	if (!conf_valid_name(sec->title)) {
-		conf_error_at(sec->filename, first, NULL,
+		cfgfile_error_at(sec->filename, first, NULL,
 		    "input name \"%s\" is invalid (expected 1..64 of "
 		    "A-Z a-z 0-9 _ . -)",
 		    sec->title ? sec->title : "");
@@ -771,12 +565,12 @@ conf_check_input(cfg_opt_t *opt)
 	transport = cfg_getstr(sec, "transport");
 	address = cfg_getstr(sec, "address");
 	if (transport == NULL) {
-		conf_error_at(sec->filename, first, sec,
+		cfgfile_error_at(sec->filename, first, sec,
 		    "missing transport (expected transport = udp, tcp or tls)");
 		return -1;
 	}
 	if (address == NULL) {
-		conf_error_at(sec->filename, first, sec,
+		cfgfile_error_at(sec->filename, first, sec,
 		    "missing address (expected address = \"host:port\")");
 		return -1;
 	}
@@ -794,10 +588,10 @@ conf_check_input(cfg_opt_t *opt)
 		    conf_parse_address(cfg_getstr(other, "address"), &b) != NULL ||
 		    !conf_same_address(&a, &b))
 			continue;
-		conf_error_at(sec->filename, conf_line_of(sec, "address"), sec,
+		cfgfile_error_at(sec->filename, cfgfile_line_of(sec, "address"), sec,
 		    "%s address \"%s\" is already used by input \"%s\" (%s:%d)",
 		    strcmp(transport, "udp") == 0 ? "udp" : "tcp", address,
-		    other->title, other->filename, conf_first_line(other));
+		    other->title, other->filename, cfgfile_first_line(other));
 		return -1;
 	}
 	return 0;
@@ -810,7 +604,7 @@ conf_formatcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	enum webhook_format f;
 
 	if (value == NULL || webhook_format_parse(value, &f) != 0) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
+		cfgfile_error_at(cfg->filename, cfg->line, cfg,
 		    "format \"%s\" is invalid (expected standard, slack, alertmanager or teams)",
 		    value ? value : "");
 		return -1;
@@ -824,7 +618,7 @@ static int
 conf_severitycb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	if (value == NULL || webhook_severity_parse(value) < 0) {
-		conf_error_at(cfg->filename, cfg->line, cfg,
+		cfgfile_error_at(cfg->filename, cfg->line, cfg,
 		    "min_severity \"%s\" is invalid (expected low, medium, high or critical)",
 		    value ? value : "");
 		return -1;
@@ -839,23 +633,23 @@ conf_check_webhook(cfg_opt_t *opt)
 {
 	cfg_t *sec = opt->values[opt->nvalues - 1]->section;
 	const char *url = cfg_getstr(sec, "url");
-	int first = conf_first_line(sec);
+	int first = cfgfile_first_line(sec);
 	unsigned i;
 
 	if (!conf_valid_name(sec->title)) {
-		conf_error_at(sec->filename, first, NULL,
+		cfgfile_error_at(sec->filename, first, NULL,
 		    "webhook name \"%s\" is invalid (expected 1..64 of A-Z a-z 0-9 _ . -)",
 		    sec->title ? sec->title : "");
 		return -1;
 	}
 	if (url == NULL) {
-		conf_error_at(sec->filename, first, sec,
+		cfgfile_error_at(sec->filename, first, sec,
 		    "missing url (expected url = \"https://host/path\")");
 		return -1;
 	}
 	if ((strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) ||
 	    strpbrk(url, " \t\r\n") != NULL) {
-		conf_error_at(sec->filename, conf_line_of(sec, "url"), sec,
+		cfgfile_error_at(sec->filename, cfgfile_line_of(sec, "url"), sec,
 		    "url \"%s\" is invalid (expected http:// or https:// and no blanks)", url);
 		return -1;
 	}
@@ -864,14 +658,14 @@ conf_check_webhook(cfg_opt_t *opt)
 		const char *colon = strchr(h, ':');
 
 		if (colon == NULL || colon == h || strpbrk(h, "\r\n") != NULL) {
-			conf_error_at(sec->filename, first, sec,
+			cfgfile_error_at(sec->filename, first, sec,
 			    "header \"%s\" is invalid (expected \"Name: value\" on one line)", h);
 			return -1;
 		}
 	}
 	if (cfg_getfloat(sec, "retry_min") < 0.01 || cfg_getfloat(sec, "retry_max") > 86400 ||
 	    cfg_getfloat(sec, "retry_min") > cfg_getfloat(sec, "retry_max")) {
-		conf_error_at(sec->filename, first, sec,
+		cfgfile_error_at(sec->filename, first, sec,
 		    "retry_min %g / retry_max %g out of range (expected 0.01 <= retry_min <= "
 		    "retry_max <= 86400 seconds)", cfg_getfloat(sec, "retry_min"),
 		    cfg_getfloat(sec, "retry_max"));
@@ -886,7 +680,7 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec;
 
-	if (conf_seencb(cfg, opt) != 0)
+	if (cfgfile_seencb(cfg, opt) != 0)
 		return -1;
 	if (strcmp(opt->name, "input") == 0)
 		return conf_check_input(opt);
@@ -895,256 +689,25 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 	if (strcmp(opt->name, "alerts") == 0 &&
 	    cfg_getstr(opt->values[opt->nvalues - 1]->section, "path") == NULL) {
 		sec = opt->values[opt->nvalues - 1]->section;
-		conf_error_at(sec->filename, conf_first_line(sec), sec,
+		cfgfile_error_at(sec->filename, cfgfile_first_line(sec), sec,
 		    "missing path (expected path = \"/var/log/logward/alerts.jsonl\")");
 		return -1;
 	}
 	if (strcmp(opt->name, "metrics") == 0 &&
 	    cfg_getstr(opt->values[opt->nvalues - 1]->section, "address") == NULL) {
 		sec = opt->values[opt->nvalues - 1]->section;
-		conf_error_at(sec->filename, conf_first_line(sec), sec,
+		cfgfile_error_at(sec->filename, cfgfile_first_line(sec), sec,
 		    "missing address (expected address = \"127.0.0.1:9514\")");
 		return -1;
 	}
 	if (opt->nvalues > 1) {
 		sec = opt->values[opt->nvalues - 1]->section;
-		conf_error_at(sec->filename, conf_first_line(sec), NULL,
+		cfgfile_error_at(sec->filename, cfgfile_first_line(sec), NULL,
 		    "second %s block (first at %s:%d; give it once)", opt->name,
-		    opt->values[0]->section->filename, conf_first_line(opt->values[0]->section));
+		    opt->values[0]->section->filename, cfgfile_first_line(opt->values[0]->section));
 		return -1;
 	}
 	return 0;
-}
-
-/* Skip a "${VAR}" that libConfuse expands, so '#' or quotes in it are not seen. */
-static size_t
-conf_skip_env(const char *buf, size_t i, size_t len)
-{
-	size_t j;
-
-	if (buf[i] != '$' || i + 1 >= len || buf[i + 1] != '{')
-		return i;
-	for (j = i + 2; j < len; j++)
-		if (buf[j] == '}')
-			return j;
-	return i;
-}
-
-/* Deepest nesting of braces we follow; the grammar itself uses one level. */
-#define CONF_MAX_NESTING 16
-
-/*
- * Blank out "#", "//" and C comments outside strings, keeping newlines, so
- * that libConfuse's line numbers stay right.  Also match the braces, since
- * libConfuse takes the end of the file for the end of an open block.
- * Returns the line of a problem and sets *why, or returns 0.
- */
-int
-conf_strip_comments(char *buf, size_t len, const char **why)
-{
-	enum { NORMAL, DQUOTE, SQUOTE, LINE_COMMENT, BLOCK_COMMENT } st = NORMAL;
-	int open_line[CONF_MAX_NESTING];
-	size_t i, depth = 0;
-	int line = 1, block_line = 0;
-
-	for (i = 0; i < len; i++) {
-		char c = buf[i], next = i + 1 < len ? buf[i + 1] : '\0';
-
-		if (c == '\n')
-			line++;
-		switch (st) {
-		case NORMAL:
-			if (c == '"')
-				st = DQUOTE;
-			else if (c == '\'')
-				st = SQUOTE;
-			else if (c == '$')
-				i = conf_skip_env(buf, i, len);
-			else if (c == '#' || (c == '/' && next == '/')) {
-				st = LINE_COMMENT;
-				buf[i] = ' ';
-			} else if (c == '/' && next == '*') {
-				st = BLOCK_COMMENT;
-				block_line = line;
-				buf[i] = buf[i + 1] = ' ';
-				i++;
-			} else if (c == '{') {
-				if (depth == CONF_MAX_NESTING) {
-					*why = "blocks nested too deeply";
-					return line;
-				}
-				open_line[depth++] = line;
-			} else if (c == '}' && depth > 0)
-				depth--; /* an extra '}' is libConfuse's to report */
-			break;
-		case DQUOTE:
-			if (c == '\\' && i + 1 < len) {
-				if (next == '\n')
-					line++;
-				i++;
-			} else if (c == '$')
-				i = conf_skip_env(buf, i, len);
-			else if (c == '"')
-				st = NORMAL;
-			break;
-		case SQUOTE:
-			if (c == '\\' && (next == '\\' || next == '\''))
-				i++;
-			else if (c == '\'')
-				st = NORMAL;
-			break;
-		case LINE_COMMENT:
-			if (c == '\n')
-				st = NORMAL;
-			else
-				buf[i] = ' ';
-			break;
-		case BLOCK_COMMENT:
-			if (c == '*' && next == '/') {
-				buf[i] = buf[i + 1] = ' ';
-				i++;
-				st = NORMAL;
-			} else if (c != '\n')
-				buf[i] = ' ';
-			break;
-		}
-	}
-	if (st == BLOCK_COMMENT) {
-		*why = "unterminated /* comment (expected */)";
-		return block_line;
-	}
-	if (depth > 0) {
-		*why = "block is not closed (expected '}' before the end of "
-		       "the file)";
-		return open_line[depth - 1];
-	}
-	return 0;
-}
-
-/*
- * Read a whole configuration file, at most CONF_MAX_FILE bytes, with its
- * comments blanked.  Returns a NUL-terminated buffer the caller frees, or
- * NULL with the error recorded.
- */
-static char *
-conf_read_file(const char *path, const char *from_file, int from_line, size_t *lenp)
-{
-	FILE *fp;
-	char *buf;
-	const char *why = NULL;
-	size_t len;
-	int bad;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (from_file != NULL)
-			conf_error_at(from_file, from_line, NULL, "cannot open %s: %s", path,
-			    strerror(errno));
-		else
-			conf_error_at(path, 0, NULL, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if ((buf = malloc(CONF_MAX_FILE + 2)) == NULL) {
-		fclose(fp);
-		conf_error_at(path, 0, NULL, "out of memory");
-		return NULL;
-	}
-	len = fread(buf, 1, CONF_MAX_FILE + 1, fp);
-	bad = ferror(fp);
-	fclose(fp);
-	if (bad) {
-		conf_error_at(
-		    from_file ? from_file : path, from_line, NULL, "cannot read %s", path);
-		free(buf);
-		return NULL;
-	}
-	if (len > CONF_MAX_FILE) {
-		conf_error_at(path, 0, NULL, "file too large (limit %d bytes)", CONF_MAX_FILE);
-		free(buf);
-		return NULL;
-	}
-	if (memchr(buf, '\0', len) != NULL) {
-		conf_error_at(path, 0, NULL, "contains a NUL byte (expected a text file)");
-		free(buf);
-		return NULL;
-	}
-	/* A final newline keeps the buffer non-empty for fmemopen. */
-	if (len == 0 || buf[len - 1] != '\n')
-		buf[len++] = '\n';
-	buf[len] = '\0';
-	if ((bad = conf_strip_comments(buf, len, &why)) != 0) {
-		conf_error_at(path, bad, NULL, "%s", why);
-		free(buf);
-		return NULL;
-	}
-	*lenp = len;
-	return buf;
-}
-
-/* Parse a file into cfg as if its text stood where cfg is now. */
-static int
-conf_parse_file(cfg_t *cfg, const char *path, const char *from_file, int from_line)
-{
-	FILE *fp;
-	char *buf, *saved_name;
-	size_t len;
-	int saved_line, rc;
-
-	if ((buf = conf_read_file(path, from_file, from_line, &len)) == NULL)
-		return -1;
-	if ((fp = fmemopen(buf, len, "r")) == NULL) {
-		conf_error_at(path, 0, NULL, "cannot read: %s", strerror(errno));
-		free(buf);
-		return -1;
-	}
-	saved_name = cfg->filename;
-	saved_line = cfg->line;
-	if ((cfg->filename = strdup(path)) == NULL) {
-		cfg->filename = saved_name;
-		fclose(fp);
-		free(buf);
-		conf_error_at(path, 0, NULL, "out of memory");
-		return -1;
-	}
-	rc = cfg_parse_fp(cfg, fp);
-	if (conf_current != NULL)
-		conf_current->last_line = cfg->line > 1 ? cfg->line - 1 : 1;
-	fclose(fp);
-	free(buf);
-	free(cfg->filename);
-	cfg->filename = saved_name;
-	cfg->line = saved_line;
-	if (rc != CFG_SUCCESS) {
-		conf_error_at(path, 0, NULL, "parse error"); /* if none yet */
-		return -1;
-	}
-	return 0;
-}
-
-/* The include("file") directive: parse file in place, through our comment stripper. */
-static int
-conf_includecb(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
-{
-	struct conf_parse *cp = conf_current;
-	char *from;
-	int line = cfg->line, rc;
-
-	if (argc != 1) {
-		conf_error_at(cfg->filename, line, NULL,
-		    "%s takes one file name (expected %s(\"file\"))", opt->name, opt->name);
-		return -1;
-	}
-	if (cp == NULL || cp->include_depth >= CONF_MAX_INCLUDE_DEPTH) {
-		conf_error_at(cfg->filename, line, NULL,
-		    "includes nested deeper than %d (an include loop?)", CONF_MAX_INCLUDE_DEPTH);
-		return -1;
-	}
-	if ((from = strdup(cfg->filename ? cfg->filename : "")) == NULL)
-		return -1;
-	cp->include_depth++;
-	rc = conf_parse_file(cfg, argv[0], from, line);
-	cp->include_depth--;
-	free(from);
-	return rc;
 }
 
 /* Free a list of strings. */
@@ -1378,7 +941,7 @@ conf_take_input(cfg_t *sec, struct input_conf *in)
 	in->max_connections = (unsigned)cfg_getint(sec, "max_connections");
 	in->idle_timeout = (unsigned)cfg_getint(sec, "idle_timeout");
 	in->recv_buffer = (size_t)cfg_getint(sec, "recv_buffer");
-	in->line = conf_first_line(sec);
+	in->line = cfgfile_first_line(sec);
 	if (in->name == NULL || in->address == NULL || in->port == NULL ||
 	    (!a.any && in->host == NULL))
 		return -1;
@@ -1501,7 +1064,7 @@ conf_take_webhook(cfg_t *sec, struct webhook_conf *w, unsigned storm_window)
 	/* unset in the block: the top-level storm_window */
 	w->storm_window = cfg_size(sec, "storm_window") > 0 ?
 	    (unsigned)cfg_getint(sec, "storm_window") : storm_window;
-	w->line = conf_first_line(sec);
+	w->line = cfgfile_first_line(sec);
 	w->file = strdup(sec->filename != NULL ? sec->filename : "");
 	if (w->file == NULL)
 		return -1;
@@ -1588,7 +1151,7 @@ conf_opt_int(const char *name)
 	cfg_opt_t o = CFG_INT(name, r ? r->def : 0, CFGF_NONE);
 
 	o.parsecb = conf_intcb;
-	o.validcb = conf_seencb;
+	o.validcb = cfgfile_seencb;
 	return o;
 }
 
@@ -1609,26 +1172,8 @@ conf_opt_str(const char *name, const char *def, cfg_flag_t flags, cfg_callback_t
 	cfg_opt_t o = CFG_STR(name, def, flags);
 
 	o.parsecb = parsecb;
-	o.validcb = conf_seencb;
+	o.validcb = cfgfile_seencb;
 	return o;
-}
-
-/*
- * Validate callback of a list: remember where it was first set, for
- * messages.  libConfuse calls it after each value and again at the closing
- * brace, with nothing that tells a second assignment from the rest of the
- * first, so a list given twice is not caught here (the last one wins).
- */
-static int
-conf_listseencb(cfg_t *cfg, cfg_opt_t *opt)
-{
-	cfg_opt_t *lines = conf_lines(cfg);
-	long idx = conf_opt_index(cfg, opt);
-
-	if (lines != NULL && idx >= 0 && (unsigned long)idx < lines->nvalues &&
-	    lines->values[idx]->number == 0)
-		lines->values[idx]->number = cfg->line;
-	return 0;
 }
 
 /* A list of strings; set once per block like any key. */
@@ -1637,7 +1182,7 @@ conf_opt_list(const char *name)
 {
 	cfg_opt_t o = CFG_STR_LIST(name, NULL, CFGF_NODEFAULT);
 
-	o.validcb = conf_listseencb;
+	o.validcb = cfgfile_listseencb;
 	return o;
 }
 
@@ -1647,17 +1192,7 @@ conf_opt_bool(const char *name)
 {
 	cfg_opt_t o = CFG_BOOL(name, cfg_false, CFGF_NONE);
 
-	o.validcb = conf_seencb;
-	return o;
-}
-
-/* The hidden lines list; its default is parsed when the section opens. */
-static cfg_opt_t
-conf_opt_lines(char *def)
-{
-	cfg_opt_t o = CFG_INT_LIST(CONF_LINES, def, CFGF_NONE);
-
-	o.validcb = conf_linescb;
+	o.validcb = cfgfile_seencb;
 	return o;
 }
 
@@ -1669,10 +1204,9 @@ conf_opt_lines(char *def)
 struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
-	char lines_def[] = "{-1}";
 	/* clang-format off */
 	cfg_opt_t input_opts[] = {
-		conf_opt_lines(lines_def),
+		cfgfile_opt_lines(),
 		conf_opt_str("transport", NULL, CFGF_NODEFAULT, conf_transportcb),
 		conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
 		conf_opt_int("max_message_size"),
@@ -1693,7 +1227,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		CFG_END()
 	};
 	cfg_opt_t webhook_opts[] = {
-		conf_opt_lines(lines_def),
+		cfgfile_opt_lines(),
 		conf_opt_str("url", NULL, CFGF_NODEFAULT, conf_pathcb),
 		conf_opt_str("format", "standard", CFGF_NONE, conf_formatcb),
 		conf_opt_str("secret_file", NULL, CFGF_NODEFAULT, conf_pathcb),
@@ -1707,22 +1241,22 @@ conf_load(const char *path, char *err, size_t errlen)
 		CFG_END()
 	};
 	cfg_opt_t archive_opts[] = {
-		conf_opt_lines(lines_def),
+		cfgfile_opt_lines(),
 		conf_opt_str("path", CONF_DEFAULT_ARCHIVE, CFGF_NONE, conf_pathcb),
 		CFG_END()
 	};
 	cfg_opt_t alerts_opts[] = {
-		conf_opt_lines(lines_def),
+		cfgfile_opt_lines(),
 		conf_opt_str("path", NULL, CFGF_NODEFAULT, conf_pathcb),
 		CFG_END()
 	};
 	cfg_opt_t metrics_opts[] = {
-		conf_opt_lines(lines_def),
+		cfgfile_opt_lines(),
 		conf_opt_str("address", NULL, CFGF_NODEFAULT, conf_addresscb),
 		CFG_END()
 	};
 	cfg_opt_t correlate_opts[] = {
-		conf_opt_lines(lines_def),
+		cfgfile_opt_lines(),
 		conf_opt_int("window"),
 		conf_opt_int("session_window"),
 		conf_opt_str("state_dir", NULL, CFGF_NODEFAULT, NULL),
@@ -1733,7 +1267,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		CFG_END()
 	};
 	cfg_opt_t opts[] = {
-		conf_opt_lines(lines_def),
+		cfgfile_opt_lines(),
 		CFG_SEC("input", input_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		conf_opt_str("rules", CONF_DEFAULT_RULES, CFGF_NONE, conf_pathcb),
@@ -1752,11 +1286,12 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_str("group", NULL, CFGF_NODEFAULT, conf_accountcb),
 		conf_opt_bool("run_as_root"),
 		conf_opt_int("storm_window"),
-		CFG_FUNC("include", conf_includecb),
+		CFG_FUNC("include", cfgfile_includecb),
 		CFG_END()
 	};
 	/* clang-format on */
-	struct conf_parse parse = {err, errlen, 0, 0, 0};
+	struct cfgfile parse = { .err = err, .errlen = errlen, .size_limit = "1048576 bytes",
+		.read_error_names_file = true, .context = conf_context, .reword = conf_rewordcb };
 	struct conf *c = NULL;
 	cfg_t *cfg;
 	size_t i;
@@ -1771,29 +1306,27 @@ conf_load(const char *path, char *err, size_t errlen)
 	for (i = 0; webhook_opts[i].name != NULL; i++)
 		if (webhook_opts[i].validcb == NULL && webhook_opts[i].type != CFGT_SEC &&
 		    (webhook_opts[i].flags & CFGF_LIST) == 0)
-			webhook_opts[i].validcb = conf_seencb;
-	if (errlen > 0)
-		err[0] = '\0';
-	conf_current = &parse;
+			webhook_opts[i].validcb = cfgfile_seencb;
+	cfgfile_begin(&parse);
 	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL) {
-		conf_error_at(path, 0, NULL, "out of memory");
+		cfgfile_error_at(path, 0, NULL, "out of memory");
 		goto done;
 	}
-	cfg_set_error_function(cfg, conf_errorcb);
-	if (conf_parse_file(cfg, path, NULL, 0) != 0)
+	cfg_set_error_function(cfg, cfgfile_errorcb);
+	if (cfgfile_parse_file(cfg, path, NULL, 0) != 0)
 		goto done;
 	if (cfg_size(cfg, "input") == 0) {
-		conf_error_at(path, parse.last_line, NULL,
+		cfgfile_error_at(path, parse.last_line, NULL,
 		    "no input defined (expected at least one "
 		    "input NAME { transport = udp|tcp|tls address = \"host:port\" })");
 		goto done;
 	}
 	if ((c = conf_build(cfg, path)) == NULL)
-		conf_error_at(path, 0, NULL, "out of memory");
+		cfgfile_error_at(path, 0, NULL, "out of memory");
 done:
 	if (cfg != NULL)
 		cfg_free(cfg);
-	conf_current = NULL;
+	cfgfile_end();
 	return c;
 }
 
