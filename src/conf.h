@@ -151,13 +151,4 @@ bool input_conf_same(const struct input_conf *a, const struct input_conf *b);
  */
 bool conf_webhooks_same(const struct conf *a, const struct conf *b);
 
-/*
- * Blank out "#", "//" and C comments outside strings in buf[0..len),
- * keeping newlines, and check that braces match.  libConfuse 3.3 counts
- * lines wrongly after a comment, so every file we hand it (the
- * configuration, detections) goes through here first.  Returns 0, or the
- * line of a problem with *why set (static text).
- */
-int conf_strip_comments(char *buf, size_t len, const char **why);
-
 #endif

@@ -4,16 +4,14 @@
  * are detect_match.c, detect_cond.c, detect_field.c and detect_redact.c
  * (detect_set.h).
  *
- * Loading parses each "*.detections" file with libConfuse (comments are
- * blanked by conf_strip_comments first, for the same line-count reason as
- * conf.c) and compiles every condition (detect_cond.c).  Nothing is parsed
- * per message.
+ * Loading parses each "*.detections" file with libConfuse through
+ * cfgfile.c (comments blanked, the line each block opens on, errors as
+ * "file:line: what was expected") and compiles every condition
+ * (detect_cond.c).  Nothing is parsed per message.
  *
- * Line numbers: libConfuse gives a section no line of its own, so each
- * block gets a hidden integer list whose default is parsed when the block
- * opens (the trick conf.c explains), and the technique key records where
- * it was set; condition, severity and regex mistakes are reported from
- * their parse callbacks, where libConfuse's line is the value's own.
+ * Line numbers: the technique key records where it was set; condition,
+ * severity and regex mistakes are reported from their parse callbacks,
+ * where libConfuse's line is the value's own.
  */
 #include "config.h"
 
@@ -33,20 +31,18 @@
 
 #include <json.h>
 
-#include "conf.h"
+#include "cfgfile.h"
 #include "detect_set.h"
 
-/* The state of the load in progress on this thread (libConfuse has no user pointer). */
+/* The load in progress on this thread: cfgfile's parse and the file being read. */
 struct detect_parse {
-	char *err;
-	size_t errlen;
-	bool failed;
+	struct cfgfile cf;
 	const char *file;
 };
 
 static _Thread_local struct detect_parse *detect_current;
 
-/* Record the first error as "file:line: message". */
+/* Record the first error as "file:line: message" (cfgfile keeps the first). */
 static void __attribute__((format(printf, 2, 3)))
 detect_error(int line, const char *fmt, ...)
 {
@@ -54,16 +50,12 @@ detect_error(int line, const char *fmt, ...)
 	char msg[768];
 	va_list ap;
 
-	if (dp == NULL || dp->failed)
+	if (dp == NULL)
 		return;
-	dp->failed = true;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		snprintf(dp->err, dp->errlen, "%s:%d: %s", dp->file, line, msg);
-	else
-		snprintf(dp->err, dp->errlen, "%s: %s", dp->file, msg);
+	cfgfile_error_at(dp->file != NULL ? dp->file : "(null)", line, NULL, "%s", msg);
 }
 
 /* Parse callback of when/unless: the condition must compile. */
@@ -226,63 +218,24 @@ detect_condscb(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* Validate callback of the hidden line list: parsed as the block opens. */
-static int
-detect_linecb(cfg_t *cfg, cfg_opt_t *opt)
-{
-	if (opt->nvalues == 1 && opt->values[0]->number == -1)
-		opt->values[0]->number = cfg->line;
-	return 0;
-}
-
 /* The line a block starts on. */
 static int
 block_line(cfg_t *sec)
 {
-	return cfg_size(sec, OPT_LINE) > 0 ? (int)cfg_getnint(sec, OPT_LINE, 0) : 0;
+	return cfgfile_first_line(sec);
 }
 
-/* Option names of a section, for "expected one of". */
-static void
-section_keys(cfg_t *sec, char *buf, size_t len)
+/* Reword libConfuse's duplicate block name; cfgfile_errorcb keeps the rest. */
+static bool
+detect_rewordcb(cfg_t *cfg, const char *msg)
 {
-	size_t i, used = 0;
-	int n;
+	size_t n = strlen(msg);
 
-	buf[0] = '\0';
-	for (i = 0; sec->opts[i].name != NULL; i++) {
-		if (sec->opts[i].name[0] == '#')
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", sec->opts[i].name);
-		if (n < 0 || (size_t)n >= len - used)
-			return;
-		used += (size_t)n;
-	}
-}
-
-/* libConfuse's error callback: reword the common messages, keep the rest. */
-static void __attribute__((format(printf, 2, 0)))
-detect_errorcb(cfg_t *cfg, const char *fmt, va_list ap)
-{
-	char msg[512], keys[512];
-	size_t n;
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	if (strncmp(msg, "no such option '", 16) == 0 && n > 17 && msg[n - 1] == '\'') {
-		section_keys(cfg, keys, sizeof(keys));
-		detect_error(cfg->line, "unknown %s \"%.*s\" (expected one of: %s)",
-		    strcmp(cfg->name, "root") == 0 ? "directive" : "key", (int)(n - 17),
-		    msg + 16, keys);
-		return;
-	}
-	if (strncmp(msg, "found duplicate title '", 23) == 0 && n > 24) {
-		detect_error(cfg->line, "duplicate %s \"%.*s\" in this file (give each once)",
-		    strcmp(cfg->name, "root") == 0 ? "block name" : cfg->name, (int)(n - 24),
-		    msg + 23);
-		return;
-	}
-	detect_error(cfg->line, "%s", msg);
+	if (strncmp(msg, "found duplicate title '", 23) != 0 || n <= 24)
+		return false;
+	detect_error(cfg->line, "duplicate %s \"%.*s\" in this file (give each once)",
+	    strcmp(cfg->name, "root") == 0 ? "block name" : cfg->name, (int)(n - 24), msg + 23);
+	return true;
 }
 
 static char *
@@ -578,62 +531,20 @@ take_redactions(struct detect_set *s, cfg_t *cfg)
 	return 0;
 }
 
-/* Read a detections file with its comments blanked; NULL with the error recorded. */
-static char *
-read_file(const char *path, size_t *lenp)
-{
-	const char *why = NULL;
-	char *buf;
-	size_t len;
-	FILE *fp;
-	int line;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		detect_error(0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if ((buf = malloc(DETECT_MAX_FILE + 2)) == NULL) {
-		fclose(fp);
-		detect_error(0, "out of memory");
-		return NULL;
-	}
-	len = fread(buf, 1, DETECT_MAX_FILE + 1, fp);
-	if (ferror(fp) || len > DETECT_MAX_FILE || memchr(buf, '\0', len) != NULL) {
-		detect_error(0, "%s", ferror(fp) ? "cannot read"
-			: len > DETECT_MAX_FILE ? "file too large (limit 1 MiB)"
-						: "contains a NUL byte (expected a text file)");
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	if (len == 0 || buf[len - 1] != '\n')
-		buf[len++] = '\n';
-	buf[len] = '\0';
-	if ((line = conf_strip_comments(buf, len, &why)) != 0) {
-		detect_error(line, "%s", why);
-		free(buf);
-		return NULL;
-	}
-	*lenp = len;
-	return buf;
-}
-
 /* Parse one detections file into the set. */
 static int
 load_file(struct detect_set *s, const char *path)
 {
-	char line_def[] = "{-1}";
 	/* clang-format off */
 	cfg_opt_t technique_opts[] = {
-		CFG_INT_LIST(OPT_LINE, line_def, CFGF_NONE),
+		cfgfile_opt_lines(),
 		CFG_STR("name", NULL, CFGF_NODEFAULT),
 		CFG_STR("tactic", NULL, CFGF_NODEFAULT),
 		CFG_STR("tactic_name", NULL, CFGF_NODEFAULT),
 		CFG_END()
 	};
 	cfg_opt_t detection_opts[] = {
-		CFG_INT_LIST(OPT_LINE, line_def, CFGF_NONE),
+		cfgfile_opt_lines(),
 		CFG_INT(OPT_TECHNIQUE_LINE, 0, CFGF_NONE),
 		CFG_STR("title", NULL, CFGF_NODEFAULT),
 		CFG_STR_CB("technique", NULL, CFGF_NODEFAULT, detect_techniquecb),
@@ -659,47 +570,27 @@ load_file(struct detect_set *s, const char *path)
 		CFG_END()
 	};
 	/* clang-format on */
-	cfg_t *cfg = NULL;
-	char *buf, *fname;
-	FILE *fp = NULL;
-	size_t len;
+	cfg_t *cfg;
 	int rc = -1;
 
-	technique_opts[0].validcb = detect_linecb;
-	detection_opts[0].validcb = detect_linecb;
-	detection_opts[5].validcb = detect_tagscb;
-	detection_opts[6].validcb = detect_condscb;
-	detection_opts[7].validcb = detect_condscb;
 	detect_current->file = path;
-	if ((buf = read_file(path, &len)) == NULL)
+	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL) {
+		detect_error(0, "out of memory");
 		return -1;
-	if ((fp = fmemopen(buf, len, "r")) == NULL || (cfg = cfg_init(opts, CFGF_NONE)) == NULL) {
-		detect_error(0, "out of memory");
-		goto done;
 	}
-	cfg_set_error_function(cfg, detect_errorcb);
-	/* cfg->filename is libConfuse's to free */
-	if ((fname = strdup(path)) == NULL) {
-		detect_error(0, "out of memory");
+	cfg_set_validate_func(cfg, "detection|tags", detect_tagscb);
+	cfg_set_validate_func(cfg, "detection|when", detect_condscb);
+	cfg_set_validate_func(cfg, "detection|unless", detect_condscb);
+	cfg_set_error_function(cfg, cfgfile_errorcb);
+	if (cfgfile_parse_file(cfg, path, NULL, 0) != 0)
 		goto done;
-	}
-	free(cfg->filename);
-	cfg->filename = fname;
-	if (cfg_parse_fp(cfg, fp) != CFG_SUCCESS) {
-		detect_error(0, "parse error");
-		goto done;
-	}
 	if (take_techniques(s, cfg, path) == -1 || take_detections(s, cfg, path) == -1 ||
 	    take_redactions(s, cfg) == -1)
 		goto done;
 	s->n_files++;
 	rc = 0;
 done:
-	if (cfg != NULL)
-		cfg_free(cfg);
-	if (fp != NULL)
-		fclose(fp);
-	free(buf);
+	cfg_free(cfg);
 	return rc;
 }
 
@@ -819,13 +710,13 @@ nomem:
 struct detect_set *
 detect_load(const char *rules_path, char *err, size_t errlen)
 {
-	struct detect_parse parse = {err, errlen, false, rules_path};
+	struct detect_parse parse = { .cf = { .err = err, .errlen = errlen, .size_limit = "1 MiB",
+		.reword = detect_rewordcb }, .file = rules_path };
 	struct detect_set *s;
 	struct stat st;
 	size_t len;
 
-	if (errlen > 0)
-		err[0] = '\0';
+	cfgfile_begin(&parse.cf);
 	detect_current = &parse;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		detect_error(0, "out of memory");
@@ -869,9 +760,11 @@ detect_load(const char *rules_path, char *err, size_t errlen)
 		    ? &s->techniques[s->dets[len].technique_slot].t : NULL;
 	detect_redact_filter_build(s);
 	detect_current = NULL;
+	cfgfile_end();
 	return s;
 fail:
 	detect_current = NULL;
+	cfgfile_end();
 	detect_free(s);
 	return NULL;
 }

@@ -31,10 +31,10 @@
 #define DETECT_MAX_ARGS 1024
 #define DETECT_MAX_CONDS 64
 /*
- * Hidden options: a '#' starts a comment, so no file can set them (a '|',
- * as conf.c uses, would be taken for a section path by cfg_getint).
+ * A hidden option: a '#' starts a comment, so no file can set it (a '|',
+ * as cfgfile.h's lines list uses, would be taken for a section path by
+ * cfg_getint).
  */
-#define OPT_LINE "#line"
 #define OPT_TECHNIQUE_LINE "#technique_line"
 
 /* The header fields a condition may name, after liblognorm's fields. */
