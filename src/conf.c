@@ -33,6 +33,7 @@
 
 #include "acl.h"
 #include "conf.h"
+#include "kafka_conf.h"
 #include "tls.h"
 #include "webhook.h"
 
@@ -182,6 +183,8 @@ conf_context(cfg_t *sec, char *buf, size_t len)
 		snprintf(buf, len, "metrics: ");
 	else if (strcmp(sec->name, "correlate") == 0)
 		snprintf(buf, len, "correlate: ");
+	else if (strcmp(sec->name, "kafka") == 0 && sec->title != NULL)
+		snprintf(buf, len, "kafka \"%s\": ", sec->title);
 }
 
 /* Record the first error as "file:line: context message"; later ones add nothing. */
@@ -1213,6 +1216,8 @@ conf_free(struct conf *c)
 	free(c->correlate.baseline);
 	free(c->metrics_address);
 	free(c->metrics_host);
+	kafka_settings_free(c->kafka);
+	free(c->kafka);
 	free(c->metrics_port);
 	free(c->user);
 	free(c->group);
@@ -1516,6 +1521,32 @@ conf_take_webhook(cfg_t *sec, struct webhook_conf *w, unsigned storm_window)
 	return w->name == NULL || w->url == NULL || failed ? -1 : 0;
 }
 
+/* The kafka block, checked by kafka_conf.c (one producer per logward); 0 on success. */
+static int
+conf_take_kafka(cfg_t *cfg, struct conf *c)
+{
+	char kerr[1024];
+	cfg_t *sec;
+
+	if (cfg_size(cfg, "kafka") == 0)
+		return 0;
+	if (cfg_size(cfg, "kafka") > 1) {
+		sec = cfg_getnsec(cfg, "kafka", 1);
+		conf_error_at(sec->filename, conf_first_line(sec), NULL,
+		    "second kafka block (one producer per logward; give it once)");
+		return -1;
+	}
+	if ((c->kafka = calloc(1, sizeof(*c->kafka))) == NULL)
+		return -1;
+	if (kafka_settings_take(cfg_getnsec(cfg, "kafka", 0), c->kafka, kerr, sizeof(kerr)) == 0)
+		return 0;
+	if (conf_current != NULL && !conf_current->failed) {
+		conf_current->failed = 1;
+		snprintf(conf_current->err, conf_current->errlen, "%s", kerr);
+	}
+	return -1;
+}
+
 /* Build the struct conf from a parsed tree; NULL on allocation failure. */
 static struct conf *
 conf_build(cfg_t *cfg, const char *path)
@@ -1573,6 +1604,8 @@ conf_build(cfg_t *cfg, const char *path)
 		goto fail;
 	if (conf_take_correlate(cfg_size(cfg, "correlate") > 0 ?
 	    cfg_getnsec(cfg, "correlate", 0) : NULL, c) != 0)
+		goto fail;
+	if (conf_take_kafka(cfg, c) != 0)
 		goto fail;
 	return c;
 fail:
@@ -1752,6 +1785,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_opt_str("group", NULL, CFGF_NODEFAULT, conf_accountcb),
 		conf_opt_bool("run_as_root"),
 		conf_opt_int("storm_window"),
+		CFG_SEC("kafka", kafka_conf_opts(), CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_FUNC("include", conf_includecb),
 		CFG_END()
 	};
@@ -1972,4 +2006,6 @@ conf_dump(const struct conf *c, FILE *fp)
 		fputc('\n', fp);
 	}
 	fprintf(fp, "run_as_root = %s\n", c->run_as_root ? "yes" : "no");
+	if (c->kafka != NULL)
+		kafka_settings_dump(c->kafka, fp, conf_print_string);
 }
