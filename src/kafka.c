@@ -436,6 +436,8 @@ kafka_submitcb(evutil_socket_t fd, short what, void *arg)
 	int64_t now = kafka_now_ms();
 	char *lf;
 
+	if (k->spool == NULL)
+		return; /* no alerts topic: nothing is handed over */
 	pthread_mutex_lock(&k->lock);
 	t = k->pending;
 	k->pending = k->taking;
