@@ -29,8 +29,10 @@ kmetric_wait 'logward_kafka_messages_total{output="bus",stream="alerts",result="
 grep 'logward_kafka_failed_total' "$T/metrics.txt" | grep -v '^#' | grep -qv ' 0$' &&
 	fail "failures counted: $(grep '^logward_kafka_failed_total' "$T/metrics.txt" | grep -v ' 0$')"
 [ "$(kmetric 'logward_kafka_queue_messages{output="bus"}')" = 0 ] || fail "queue not empty"
-wait_for '[ "$(grep -c "logward_kafka_broker_up{.*} 1" "$T/metrics.txt")" -ge 3 ] || { kmetric x >/dev/null; false; }' 10 ||
-	fail "3 brokers up not shown: $(grep broker_up "$T/metrics.txt")"
+# librdkafka connects to the brokers it needs (sparse connections): each of
+# the 3 has a series, and one that leads a partition is up
+wait_for '[ "$(grep -c "^logward_kafka_broker_up{" "$T/metrics.txt")" = 3 ] && grep -q "^logward_kafka_broker_up{.*} 1$" "$T/metrics.txt" || { kmetric x >/dev/null; false; }' 10 ||
+	fail "brokers not shown: $(grep broker_up "$T/metrics.txt")"
 
 kcat_read events "$T/kcat-events.tsv"
 check_topic "$T/kcat-events.tsv" ev "$N" >"$T/check.out" || fail "kcat: $(cat "$T/check.out")"
