@@ -151,12 +151,23 @@ START_TEST(test_secret_names)
 }
 END_TEST
 
+/*
+ * The block's checks are tested in any build: a --without-kafka build
+ * knows them too (only librdkafka's check of each property is left out).
+ */
+static void
+with_kafka(void)
+{
+	kafka_conf_built_in = true;
+}
+
 static Suite *
 kafka_conf_suite(void)
 {
 	Suite *s = suite_create("kafka_conf");
 	TCase *tc = tcase_create("core");
 
+	tcase_add_checked_fixture(tc, with_kafka, NULL);
 	tcase_add_loop_test(tc, test_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, test_accepted_and_dumped);
 	tcase_add_test(tc, test_defaults);
