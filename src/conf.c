@@ -17,6 +17,7 @@
 
 #include "cfgfile.h"
 #include "conf_table.h"
+#include "kafka_conf.h"
 
 /* Without an alerts block, alerts go next to the archive under this name. */
 #define CONF_ALERTS_NAME "alerts.jsonl"
@@ -73,6 +74,8 @@ conf_context(cfg_t *sec, char *buf, size_t len)
 		snprintf(buf, len, "metrics: ");
 	else if (strcmp(sec->name, "correlate") == 0)
 		snprintf(buf, len, "correlate: ");
+	else if (strcmp(sec->name, "kafka") == 0 && sec->title != NULL)
+		snprintf(buf, len, "kafka \"%s\": ", sec->title);
 }
 
 /*
@@ -171,6 +174,8 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 		return conf_check_input(opt);
 	if (strcmp(opt->name, "webhook") == 0)
 		return conf_check_webhook(opt);
+	if (strcmp(opt->name, "kafka") == 0)
+		return kafka_conf_check(opt);
 	if (strcmp(opt->name, "alerts") == 0 &&
 	    cfg_getstr(opt->values[opt->nvalues - 1]->section, "path") == NULL) {
 		sec = opt->values[opt->nvalues - 1]->section;

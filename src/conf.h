@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct kafka_settings;
+
 /* The correlate { } block of the configuration (logward.conf(5)). */
 struct correlate_settings {
 	int64_t window;          /* seconds: creation to admin add / deletion */
@@ -113,6 +115,8 @@ struct conf {
 	char *user;               /* run as this user once inputs and files are open; NULL = stay */
 	char *group;              /* ... and group; NULL = the user's primary group */
 	int run_as_root;          /* started as root without user: 1 = allowed, 0 = refuse */
+	struct kafka_settings *kafka; /* kafka NAME { } (kafka_conf.h); NULL: none */
+	size_t n_kafka;           /* 0 or 1: kafka_conf_check refuses a second block */
 };
 
 /*

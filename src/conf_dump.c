@@ -44,18 +44,38 @@ conf_print_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/*
+ * One list item; a "name=value" item whose name secret says is one prints
+ * as "name=(redacted)": -T output is shared in tickets.
+ */
+static void
+conf_dump_item(FILE *fp, const char *item, bool (*secret)(const char *, size_t))
+{
+	const char *eq = strchr(item, '=');
+	size_t n = eq != NULL ? (size_t)(eq - item) : strlen(item);
+	char red[160];
+
+	if (secret == NULL || !secret(item, n)) {
+		conf_print_string(fp, item);
+		return;
+	}
+	snprintf(red, sizeof(red), "%.*s=(redacted)", (int)(n > 128 ? 128 : n), item);
+	conf_print_string(fp, red);
+}
+
 /* "name = { "a", "b" }" for a non-empty list. */
 static void
-conf_dump_list(FILE *fp, const char *indent, const char *name, char *const *list, size_t n)
+conf_dump_list(FILE *fp, const char *indent, const struct conf_option *r, char *const *list,
+    size_t n)
 {
 	size_t i;
 
 	if (n == 0)
 		return;
-	fprintf(fp, "%s%s = {", indent, name);
+	fprintf(fp, "%s%s = {", indent, r->name);
 	for (i = 0; i < n; i++) {
 		fputs(i > 0 ? ", " : " ", fp);
-		conf_print_string(fp, list[i]);
+		conf_dump_item(fp, list[i], r->secret);
 	}
 	fputs(" }\n", fp);
 }
@@ -87,7 +107,7 @@ conf_dump_option(FILE *fp, const struct conf_option *r, const void *base, const 
 			fprintf(fp, "%s%s = %s\n", indent, r->name, r->keywords->name(k));
 		return;
 	case CONF_LIST:
-		conf_dump_list(fp, indent, r->name, *CFIELD(base, r->offset, conf_strings),
+		conf_dump_list(fp, indent, r, *CFIELD(base, r->offset, conf_strings),
 		    *CFIELD(base, r->aux, size_t));
 		return;
 	case CONF_SECTION:

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf_table.h"
+#include "kafka_conf.h"
 #include "webhook.h"
 
 #ifndef LOGWARD_DATADIR
@@ -170,6 +171,47 @@ static const struct conf_section conf_webhook = {
 	.file = offsetof(struct webhook_conf, file),
 };
 
+static const char *
+conf_kafka_key_name(int v)
+{
+	return kafka_key_name((enum kafka_key)v);
+}
+
+static const struct conf_keywords conf_kafka_keys = { "host, source or none", kafka_key_parse,
+	conf_kafka_key_name };
+
+#define KS struct kafka_settings
+/* clang-format off */
+static const struct conf_option conf_kafka_options[] = {
+	{ CONF_STRING_ROW(KS, brokers, "brokers", CONF_STRING, NULL) },
+	{ CONF_STRING_ROW(KS, topic, "topic", CONF_STRING, NULL) },
+	{ CONF_STRING_ROW(KS, alerts_topic, "alerts_topic", CONF_STRING, NULL) },
+	{ .name = "key", .kind = CONF_KEYWORD, .offset = offsetof(KS, key), .text = "host",
+	  .keywords = &conf_kafka_keys },
+	{ CONF_STRING_ROW(KS, compression, "compression", CONF_STRING, "lz4") },
+	{ CONF_NUMBER_ROW(KS, queue_max_messages, "queue_max_messages", 1, 10000000, 100000) },
+	{ CONF_NUMBER_ROW(KS, queue_max_kbytes, "queue_max_kbytes", 1, 2147483647, 65536) },
+	{ CONF_NUMBER_ROW(KS, max_spool_bytes, "max_spool_bytes", 4096, 1099511627776, 67108864) },
+	/* secret values (passwords, keys) dump as "name=(redacted)" */
+	{ CONF_LIST_ROW(KS, properties, "properties"), .secret = kafka_property_secret },
+	CONF_END
+};
+/* clang-format on */
+#undef KS
+
+/* One producer per logward: kafka_conf_check refuses a second block. */
+static const struct conf_section conf_kafka = {
+	.name = "kafka",
+	.options = conf_kafka_options,
+	.flags = CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES,
+	.array = offsetof(struct conf, kafka),
+	.count = offsetof(struct conf, n_kafka),
+	.elem_size = sizeof(struct kafka_settings),
+	.title = offsetof(struct kafka_settings, name),
+	.line = offsetof(struct kafka_settings, line),
+	.file = offsetof(struct kafka_settings, file),
+};
+
 /* The blocks given once write into struct conf itself. */
 #define C struct conf
 /* clang-format off */
@@ -230,6 +272,7 @@ static const struct conf_option conf_root_options[] = {
 	{ CONF_STRING_ROW(C, group, "group", CONF_ACCOUNT, NULL) },
 	{ CONF_BOOL_ROW(C, run_as_root, "run_as_root") },
 	{ CONF_NUMBER_ROW(C, storm_window, "storm_window", 0, 86400, 300) },
+	SECTION("kafka", conf_kafka, 0),
 	{ .name = "include", .kind = CONF_FUNC },
 	CONF_END
 };

@@ -82,6 +82,8 @@ struct conf_option {
 	const struct conf_section *section;
 	unsigned flags;      /* CONF_F_* */
 	unsigned transports; /* inputs: CONF_TRANSPORT_* it applies to; 0: all */
+	/* lists of "name=value": a name this says is secret dumps as "name=(redacted)" */
+	bool (*secret)(const char *name, size_t len);
 };
 
 /* A CONF_LIST field (a typedef, so that const applies to the field). */

@@ -27,6 +27,8 @@
 #include "daemon.h"
 #include "deliver.h"
 #include "file_modes.h"
+#include "kafka.h"
+#include "kafka_conf.h"
 #include "detect.h"
 #include "listen_tcp.h"
 #include "listen_udp.h"
@@ -58,6 +60,7 @@ struct daemon_ctx {
 	struct archive *alerts;
 	struct pipeline *pipeline;
 	struct deliver *deliver; /* webhooks; NULL without any */
+	struct kafka *kafka;     /* the kafka block's producer, kept across reloads; NULL: none */
 	struct input *inputs;
 	size_t n_inputs;
 	struct event *sig_ev[5];
@@ -179,6 +182,7 @@ daemon_log_stats(struct daemon_ctx *d, int force)
 		log_warnx("alerts: %llu bytes could not be written",
 		    (unsigned long long)archive_lost_bytes(d->alerts));
 	deliver_log_summary(d->deliver);
+	kafka_log_summary(d->kafka);
 	daemon_log_correlate(d->correlate);
 }
 
@@ -303,6 +307,7 @@ daemon_metrics_sync(struct daemon_ctx *d)
 	d->metrics_src.deliver = d->deliver;
 	d->metrics_src.correlate = d->correlate;
 	d->metrics_src.pipeline = d->pipeline;
+	d->metrics_src.kafka = d->kafka;
 	return 0;
 }
 
@@ -477,6 +482,9 @@ reload_prepare_outputs(struct daemon_ctx *d, struct reload *r, char *err, size_t
 			return -1;
 		}
 	}
+	if ((r->conf->kafka == NULL) != (d->conf->kafka == NULL) ||
+	    (r->conf->kafka != NULL && !kafka_settings_same(r->conf->kafka, d->conf->kafka)))
+		log_warnx("reload: the kafka block changed: it takes effect at the next restart");
 	if (!conf_webhooks_same(d->deliver_conf, r->conf)) {
 		r->deliver_changed = true;
 		r->deliver = deliver_new(r->conf, err, errlen);
@@ -671,6 +679,7 @@ reload_commit(struct daemon_ctx *d, struct reload *r)
 	out.archive = r->archive != NULL ? r->archive : d->archive;
 	out.alerts = r->alerts != NULL ? r->alerts : d->alerts;
 	out.deliver = r->deliver_changed ? r->deliver : d->deliver;
+	out.kafka = d->kafka;
 	t->rules = d->rules;
 	t->next_rules = r->rules;
 	t->archive = r->archive != NULL ? d->archive : NULL;
@@ -761,6 +770,7 @@ daemon_begin_drain(struct daemon_ctx *d, int sig)
 	daemon_notify("STOPPING=1");
 	for (i = 0; i < d->n_inputs; i++)
 		input_shutdown(&d->inputs[i]);
+	kafka_stop(d->kafka); /* a worker waiting on a full Kafka queue gives up after a grace */
 	pipeline_stop(d->pipeline, daemon_stoppedcb, d);
 }
 
@@ -808,6 +818,7 @@ daemon_free(struct daemon_ctx *d)
 	correlate_free(d->correlate); /* after the workers that use it */
 	/* after the workers: what they handed over is spooled before the thread stops */
 	deliver_free(d->deliver);
+	kafka_free(d->kafka);
 	if (d->alerts != NULL)
 		archive_close(d->alerts);
 	if (d->archive != NULL)
@@ -823,6 +834,21 @@ daemon_free(struct daemon_ctx *d)
 	if (d->deliver_conf != d->conf)
 		conf_free(d->deliver_conf);
 	conf_free(d->conf);
+}
+
+/* The kafka block's producer and its thread (kafka.h); fatal on error. */
+static void
+daemon_start_kafka(struct daemon_ctx *d)
+{
+#ifdef HAVE_KAFKA
+	char err[1024];
+
+	if (d->conf->kafka == NULL)
+		return;
+	d->kafka = kafka_new(d->conf->kafka, d->conf->spool_dir, err, sizeof(err));
+	if (d->kafka == NULL || kafka_start(d->kafka, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+#endif
 }
 
 /* Open the outputs, start the workers and the delivery thread; fatal on error. */
@@ -853,10 +879,12 @@ daemon_start_pipeline(struct daemon_ctx *d)
 		fatalx("%s", err);
 	if (d->deliver != NULL && deliver_start(d->deliver, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	daemon_start_kafka(d);
 	out.rules = d->rules;
 	out.archive = d->archive;
 	out.alerts = d->alerts;
 	out.deliver = d->deliver;
+	out.kafka = d->kafka;
 	d->pipeline = pipeline_new(d->base, d->conf->workers, d->conf->queue_batches, &out,
 	    daemon_pausecb, d, err, sizeof(err));
 	if (d->pipeline == NULL)
@@ -909,14 +937,14 @@ daemon_drop_privileges(struct daemon_ctx *d, const struct privilege *priv)
 
 	if (privilege_give(priv, archive_file, err, sizeof(err)) == -1 ||
 	    privilege_give(priv, alerts_file, err, sizeof(err)) == -1 ||
-	    (c->n_webhooks > 0 &&
+	    ((c->n_webhooks > 0 || c->kafka != NULL) &&
 		privilege_give_dir(priv, c->spool_dir, true, err, sizeof(err)) == -1) ||
 	    (journal &&
 		privilege_give_dir(priv, c->correlate.state_dir, true, err, sizeof(err)) == -1) ||
 	    privilege_drop(priv, err, sizeof(err)) == -1 ||
 	    privilege_check_file(priv, "archive", archive_file, err, sizeof(err)) == -1 ||
 	    privilege_check_file(priv, "alerts", alerts_file, err, sizeof(err)) == -1 ||
-	    (c->n_webhooks > 0 &&
+	    ((c->n_webhooks > 0 || c->kafka != NULL) &&
 		privilege_check_dir(priv, "spool", c->spool_dir, err, sizeof(err)) == -1) ||
 	    (journal && privilege_check_dir(priv, "correlate state", c->correlate.state_dir, err,
 		sizeof(err)) == -1))
@@ -927,6 +955,7 @@ daemon_drop_privileges(struct daemon_ctx *d, const struct privilege *priv)
 static void
 daemon_drain(struct daemon_ctx *d)
 {
+	kafka_stop(d->kafka);
 	pipeline_drain(d->pipeline);
 	archive_sync(d->archive);
 	archive_wait_synced(d->alerts);

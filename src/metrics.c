@@ -22,6 +22,7 @@
 
 #include "correlate.h"
 #include "deliver.h"
+#include "kafka.h"
 #include "detect.h"
 #include "json_writer.h"
 #include "log.h"
@@ -451,6 +452,81 @@ metrics_webhooks(struct metrics_writer *w, const struct metrics_source *src)
 	free(st);
 }
 
+#ifdef HAVE_KAFKA
+/* Per-broker state from librdkafka's statistics (brokers come from the cluster, bounded). */
+static void
+metrics_kafka_brokers(struct metrics_writer *w, const struct kafka_stats *st)
+{
+	static const char bname[] = "logward_kafka_broker_up";
+	struct metrics_label l[2] = { { "output", st->name }, { "broker", "" } };
+	size_t i;
+
+	mw_family(w, bname, "gauge",
+	    "1 when librdkafka's connection to the broker is up (state UP), else 0.");
+	for (i = 0; i < st->n_brokers; i++) {
+		l[1].value = st->brokers[i].name;
+		mw_sample(w, bname, l, 2, st->brokers[i].up ? 1 : 0);
+	}
+}
+
+/* The Kafka output: messages by stream and result, failures by reason, queue, spool. */
+static void
+metrics_kafka(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char *const streams[] = { "events", "alerts" };
+	static const char mname[] = "logward_kafka_messages_total";
+	static const char fname[] = "logward_kafka_failed_total";
+	static const char rname[] = "logward_kafka_spool_refused_total";
+	struct kafka_stats st;
+	struct metrics_label l[3];
+	size_t s, r;
+
+	if (src->kafka == NULL)
+		return;
+	kafka_get_stats(src->kafka, &st);
+	l[0] = (struct metrics_label){ "output", st.name };
+	mw_family(w, mname, "counter",
+	    "Messages by stream and result: produced (into librdkafka's queue), delivered "
+	    "(a successful delivery report: the only success).");
+	for (s = 0; s < KAFKA_N_STREAMS; s++) {
+		l[1] = (struct metrics_label){ "stream", streams[s] };
+		l[2] = (struct metrics_label){ "result", "produced" };
+		mw_sample(w, mname, l, 3, st.produced[s]);
+		l[2] = (struct metrics_label){ "result", "delivered" };
+		mw_sample(w, mname, l, 3, st.delivered[s]);
+	}
+	mw_family(w, fname, "counter",
+	    "Messages that will never be delivered, by stream and reason (permanent errors; "
+	    "stopped: still queued at exit, spooled alerts are produced again at start-up).");
+	for (s = 0; s < KAFKA_N_STREAMS; s++)
+		for (r = 0; r < KAFKA_N_REASONS; r++) {
+			l[1] = (struct metrics_label){ "stream", streams[s] };
+			l[2] = (struct metrics_label){ "reason", kafka_reason_name(r) };
+			mw_sample(w, fname, l, 3, st.failed[s][r]);
+		}
+	mw_family(w, "logward_kafka_queue_messages", "gauge",
+	    "Messages in librdkafka's queue, waiting for a delivery report.");
+	mw_sample(w, "logward_kafka_queue_messages", l, 1, st.queue_depth);
+	mw_family(w, "logward_kafka_queue_full_waits_total", "counter",
+	    "Times a worker found the queue full and waited (intake pauses meanwhile).");
+	mw_sample(w, "logward_kafka_queue_full_waits_total", l, 1, st.queue_full_waits);
+	mw_family(w, "logward_kafka_retries_total", "counter",
+	    "Produce requests librdkafka sent again (retriable errors, broker outages).");
+	mw_sample(w, "logward_kafka_retries_total", l, 1, st.retries);
+	mw_family(w, "logward_kafka_spool_records", "gauge",
+	    "Alerts in the Kafka spool, not yet delivered.");
+	mw_sample(w, "logward_kafka_spool_records", l, 1, st.spool_records);
+	mw_family(w, rname, "counter",
+	    "Alerts the spool refused, by reason: spool_full (max_spool_bytes), write_error; "
+	    "each is produced anyway, without surviving a restart.");
+	l[1] = (struct metrics_label){ "reason", "spool_full" };
+	mw_sample(w, rname, l, 2, st.spool_refused_full);
+	l[1] = (struct metrics_label){ "reason", "write_error" };
+	mw_sample(w, rname, l, 2, st.spool_refused_error);
+	metrics_kafka_brokers(w, &st);
+}
+#endif
+
 /* The correlator's state and what it could not keep (its bound is max_entries). */
 static void
 metrics_correlate(struct metrics_writer *w, const struct metrics_source *src)
@@ -530,6 +606,9 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	metrics_limits(&w, src);
 	metrics_alerts(&w, src);
 	metrics_webhooks(&w, src);
+#ifdef HAVE_KAFKA
+	metrics_kafka(&w, src);
+#endif
 	metrics_correlate(&w, src);
 	return w.failed ? -1 : 0;
 }

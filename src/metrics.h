@@ -23,6 +23,7 @@ struct correlate;
 struct deliver;
 struct detect_set;
 struct input_stats;
+struct kafka;
 struct pipeline;
 struct strbuf;
 
@@ -41,6 +42,7 @@ struct metrics_source {
 	const struct deliver *deliver;   /* NULL: no webhook series */
 	struct correlate *correlate;     /* NULL: no correlation series */
 	const struct pipeline *pipeline; /* write errors, degraded health; NULL: none */
+	const struct kafka *kafka;       /* NULL: no Kafka series */
 	const char *version;             /* build_info's version label */
 	time_t last_reload;              /* start-up or the last successful reload */
 	bool last_reload_failed;         /* the last SIGHUP kept the running configuration */

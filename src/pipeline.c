@@ -19,6 +19,7 @@
 #include "deliver.h"
 #include "detect.h"
 #include "json_writer.h"
+#include "kafka.h"
 #include "log.h"
 #include "pipeline.h"
 #include "process.h"
@@ -409,6 +410,8 @@ worker_write(struct worker *w, const struct pipeline_outputs *out)
 		 * An alert given up at exit still goes: the spool is its only copy.
 		 */
 		deliver_submit(out->deliver, w->alerts_out.data, w->alerts_out.len);
+		if (out->kafka != NULL)
+			kafka_submit_alerts(out->kafka, w->alerts_out.data, w->alerts_out.len);
 		strbuf_reset(&w->alerts_out);
 	}
 	w->n_unwritten = 0;
@@ -425,6 +428,31 @@ peer_same_addr(const struct peer_addr *a, const struct peer_addr *b)
 	return a->family == b->family && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
+/*
+ * Produce the event line just formatted (out[start..], LF-terminated) to
+ * Kafka, keyed by its host (else its sender) or its sender: each host's
+ * events stay in order in one partition.  Waits while Kafka's queue is
+ * full, which is how Kafka's backpressure reaches intake (kafka.h).
+ */
+static void
+worker_produce(struct kafka *k, const struct strbuf *out, size_t start,
+    const struct process_result *res, const char *source_ip)
+{
+	const char *key = NULL;
+	size_t key_len = 0;
+
+	if (out->len <= start + 1)
+		return;
+	if (kafka_keys_by_host(k) && res->host.p != NULL && res->host.len > 0) {
+		key = res->host.p;
+		key_len = res->host.len;
+	} else if (kafka_keyed(k) && source_ip != NULL) {
+		key = source_ip;
+		key_len = strlen(source_ip);
+	}
+	kafka_produce_event(k, out->data + start, out->len - start - 1, key, key_len);
+}
+
 /* Parse, normalize and format every message of a batch. */
 static void
 worker_process_batch(struct worker *w, struct batch *b)
@@ -435,7 +463,7 @@ worker_process_batch(struct worker *w, struct batch *b)
 	struct frame_meta meta;
 	struct process_result res;
 	const struct pipeline_outputs *out = &b->gen->out;
-	size_t i;
+	size_t i, start;
 
 	processor_use(&w->proc, out->rules->norms[w->index], out->rules->detect);
 	for (i = 0; i < b->n; i++) {
@@ -455,12 +483,15 @@ worker_process_batch(struct worker *w, struct batch *b)
 		meta.tls = it->tls;
 		meta.received = it->received;
 		meta.frame_flags = it->flags;
+		start = w->out.len;
 		if (processor_run(&w->proc, b->data + it->off, it->len, &meta, &w->out,
 			out->alerts != NULL ? &w->alerts_out : NULL, &res) == -1) {
 			log_warnx("out of memory formatting an event from input %s",
 			    it->input->name);
 			continue;
 		}
+		if (out->kafka != NULL)
+			worker_produce(out->kafka, &w->out, start, &res, meta.source_ip);
 		if (res.parse_failed)
 			stats_add(&it->input->stats->parse_failures, 1);
 		if (res.normalized)

@@ -66,6 +66,7 @@ struct pipeline_outputs {
 	struct archive *archive;
 	struct archive *alerts;       /* NULL: no detection */
 	struct deliver *deliver;      /* alert lines once in the alerts file; NULL: none */
+	struct kafka *kafka;          /* events and alerts also to Kafka (kafka.h); NULL: none */
 };
 
 /* Called on the intake loop once nothing uses what was swapped out. */

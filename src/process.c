@@ -128,6 +128,7 @@ processor_run(struct processor *p, const char *frame, size_t len,
 	res->alerted = false;
 	res->detection = NULL;
 	res->correlated = 0;
+	res->host = msg.hostname;
 	/*
 	 * Rulebases match the MSG part.  A frame we could not parse is still
 	 * offered whole: a device with a broken header must not hide an

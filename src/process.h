@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "json_writer.h"
+#include "parse.h"
 
 struct correlate;
 struct detect_set;
@@ -48,6 +49,7 @@ struct process_result {
 	const struct detection *detection; /* its detection, when alerted: the caller
 				      counts the alert (detect_count_alert) once it is written */
 	unsigned correlated;     /* correlated alert lines appended after it */
+	struct slice host;       /* the syslog HOSTNAME (into frame; p NULL: none): Kafka's key */
 };
 
 /* Load rulebases into a new processor; -1 with err on failure (call processor_fini). */

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 static const char *
 in_dir(const char *name)
 {
-	static char path[4][256];
+	static char path[4][PATH_MAX];
 	static int next;
 	char *p = path[next++ % 4];
 
@@ -126,7 +127,7 @@ END_TEST
 
 START_TEST(test_date_rollover)
 {
-	char tmpl[256], err[256];
+	char tmpl[PATH_MAX], err[256];
 	struct archive *a;
 
 	snprintf(tmpl, sizeof(tmpl), "%s/events-%%Y%%m%%d.jsonl", unit_dir);
@@ -179,7 +180,7 @@ END_TEST
 START_TEST(test_reopen_removed_or_replaced)
 {
 	const time_t t = 1709251200;
-	char tmpl[256], err[256];
+	char tmpl[PATH_MAX], err[256];
 	struct archive *a;
 	int fd;
 
@@ -209,7 +210,7 @@ END_TEST
 
 START_TEST(test_parent_dirs)
 {
-	char tmpl[256], path[256], err[256];
+	char tmpl[PATH_MAX], path[PATH_MAX], err[256];
 	struct archive *a;
 	struct stat st;
 
@@ -233,7 +234,7 @@ END_TEST
 
 START_TEST(test_open_errors)
 {
-	char tmpl[256], want[512], err[256];
+	char tmpl[PATH_MAX], want[PATH_MAX + 256], err[256];
 	int fd;
 
 	/* A directory that cannot be made: a regular file is in the way. */
@@ -303,7 +304,7 @@ END_TEST
 /* An open that fails is retried on each write; recovery is logged once. */
 START_TEST(test_open_retry_and_recovery)
 {
-	char tmpl[256], err[256];
+	char tmpl[PATH_MAX], err[256];
 	struct archive *a;
 	int fd;
 

@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,7 +360,7 @@ START_TEST(test_threshold_and_unknown)
 	struct correlate_settings s = settings();
 	struct correlate *c;
 	struct correlate_result res;
-	char path[128];
+	char path[PATH_MAX];
 
 	write_file(path, sizeof(path), "admins", "# SCOPE GROUP MEMBER\n"
 	    "*  sudo  root\n"
@@ -408,7 +409,7 @@ static void
 baseline_error(const char *text, const char *want)
 {
 	struct correlate_settings s = settings();
-	char path[128], err[512] = "", expect[256];
+	char path[PATH_MAX], err[PATH_MAX + 512] = "", expect[PATH_MAX + 256];
 
 	write_file(path, sizeof(path), "bad", text);
 	s.baseline = path;
@@ -472,7 +473,7 @@ START_TEST(test_journal_damage)
 	struct correlate_settings s = settings();
 	struct correlate *c;
 	struct correlate_stats st;
-	char path[160];
+	char path[PATH_MAX];
 	FILE *fp;
 
 	s.state_dir = unit_dir;
@@ -507,7 +508,7 @@ START_TEST(test_journal_compaction)
 	struct correlate_settings s = settings();
 	struct correlate *c;
 	struct correlate_stats st;
-	char path[160];
+	char path[PATH_MAX];
 	long size;
 	FILE *fp;
 	int i;
@@ -708,7 +709,7 @@ START_TEST(test_index_admin_counts)
 {
 	struct correlate_settings s = settings();
 	struct correlate *c;
-	char path[128];
+	char path[PATH_MAX];
 
 	write_file(path, sizeof(path), "admins", "h sudo root\n");
 	s.baseline = path;

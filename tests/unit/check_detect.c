@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ event_done(struct test_event *e)
 static const char *
 write_file(const char *name, const char *text)
 {
-	static char path[4][256];
+	static char path[4][PATH_MAX];
 	static int next;
 	char *p = path[next++ % 4];
 	FILE *fp;

@@ -96,7 +96,7 @@ start(unsigned workers)
 	fx.ident.name = "unit";
 	fx.ident.transport = "tcp";
 	fx.ident.stats = &fx.stats;
-	out = (struct pipeline_outputs){ fx.rules, fx.archive, fx.alerts, NULL };
+	out = (struct pipeline_outputs){ .rules = fx.rules, .archive = fx.archive, .alerts = fx.alerts };
 	fx.p = pipeline_new(fx.base, workers, POOL, &out, pausecb, &fx.seen, err, sizeof(err));
 	ck_assert_msg(fx.p != NULL, "pipeline_new: %s", err);
 }
@@ -275,7 +275,7 @@ START_TEST(test_swap)
 	for (i = 0; i < 300; i++)
 		add("before", i);
 	next = open_archive("events2.jsonl");
-	out = (struct pipeline_outputs){ fx.rules, next, fx.alerts, NULL };
+	out = (struct pipeline_outputs){ .rules = fx.rules, .archive = next, .alerts = fx.alerts };
 	pipeline_swap(fx.p, &out, retirecb, &fx.seen);
 	for (i = 0; i < 200; i++)
 		add("after", i);

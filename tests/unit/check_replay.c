@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,7 @@ START_TEST(test_mark)
 		{ "logward-mark 1 x 2 3 /x\n", -1 },
 	};
 	struct replay_mark m, back;
-	char err[256], path[128];
+	char err[256], path[PATH_MAX];
 	size_t i;
 
 	ck_assert_int_eq(replay_mark_load(unit_dir, "soc", &back, err, sizeof(err)), 1);
@@ -154,7 +155,7 @@ START_TEST(test_pass)
 		{ "{1}\n", 100, "{1}", true, 4, 0 },                       /* copytruncate */
 		{ "{1}\n{\0}\n", 0, "{1}", true, 8, 1 },                    /* NUL inside */
 	};
-	char path[128], tmpl[128];
+	char path[PATH_MAX], tmpl[PATH_MAX];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -181,7 +182,7 @@ END_TEST
 /* No mark: nothing offered, the mark goes to the end; no file: offset 0. */
 START_TEST(test_no_mark)
 {
-	char path[128], tmpl[128];
+	char path[PATH_MAX], tmpl[PATH_MAX];
 	struct replay_mark m = { "", 0, 0, 0 };
 	struct replay_result res;
 	struct seen seen = { "" };
@@ -205,7 +206,7 @@ END_TEST
 /* Rotation: the mark's file still at its path, then gone. */
 START_TEST(test_rotation)
 {
-	char old[128], cur[128], tmpl[128];
+	char old[PATH_MAX], cur[PATH_MAX], tmpl[PATH_MAX];
 	struct replay_mark m;
 	struct replay_result res;
 	struct seen seen = { "" };
@@ -233,7 +234,7 @@ END_TEST
 START_TEST(test_long_line)
 {
 	size_t sizes[2] = { REPLAY_LINE_MAX - 1, REPLAY_LINE_MAX + 1 };
-	char path[128], tmpl[128];
+	char path[PATH_MAX], tmpl[PATH_MAX];
 	size_t k;
 
 	snprintf(tmpl, sizeof(tmpl), "%s/alerts.jsonl", unit_dir);

@@ -12,6 +12,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ line_at(struct spool *s, size_t i)
 static long
 file_size(const char *name)
 {
-	char path[128];
+	char path[PATH_MAX];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/%s", unit_dir, name);
@@ -125,7 +126,7 @@ START_TEST(test_crash_no_ack)
 			_exit(1);
 		/* write the id out for the parent, then die without ack or close */
 		{
-			char path[128];
+			char path[PATH_MAX];
 			int fd;
 
 			snprintf(path, sizeof(path), "%s/id", unit_dir);
@@ -137,7 +138,7 @@ START_TEST(test_crash_no_ack)
 	}
 	{
 		int status;
-		char path[128];
+		char path[PATH_MAX];
 		int fd;
 		struct spool *s;
 
@@ -162,7 +163,7 @@ END_TEST
 START_TEST(test_torn_record)
 {
 	struct spool *s = open_spool(BIG);
-	char path[128];
+	char path[PATH_MAX];
 	int fd;
 
 	ck_assert_int_eq(spool_append(s, "{\"ok\":1}", 8, 0), SPOOL_OK);
@@ -189,7 +190,7 @@ END_TEST
 START_TEST(test_stale_ack)
 {
 	struct spool *s = open_spool(BIG);
-	char path[128];
+	char path[PATH_MAX];
 	unsigned char stale[24] = { 0 };
 	int fd;
 
@@ -293,7 +294,7 @@ START_TEST(test_ack_unwritable)
 {
 	struct spool *s;
 	struct stat st;
-	char path[128];
+	char path[PATH_MAX];
 	uint64_t seq[3];
 	int rc[3];
 	size_t i;

@@ -15,7 +15,7 @@
 #include "unit.h"
 
 char unit_srcdir[PATH_MAX];
-char unit_dir[PATH_MAX];
+char unit_dir[UNIT_DIR_MAX];
 static void (*atend)(void);
 
 void
@@ -39,7 +39,8 @@ unit_srcpath(const char *rel)
 {
 	char *p = next_buf();
 
-	snprintf(p, PATH_MAX, "%s/%s", unit_srcdir, rel);
+	if (snprintf(p, PATH_MAX, "%s/%s", unit_srcdir, rel) >= PATH_MAX)
+		ck_abort_msg("path too long: %s/%s", unit_srcdir, rel);
 	return p;
 }
 
@@ -48,7 +49,8 @@ unit_path(const char *name)
 {
 	char *p = next_buf();
 
-	snprintf(p, PATH_MAX, "%s/%s", unit_dir, name);
+	if (snprintf(p, PATH_MAX, "%s/%s", unit_dir, name) >= PATH_MAX)
+		ck_abort_msg("path too long: %s/%s", unit_dir, name);
 	return p;
 }
 
@@ -56,12 +58,15 @@ void
 unit_dir_setup(void)
 {
 	const char *tmp = getenv("TMPDIR");
+	int n;
 
 	setenv("TZ", "UTC", 1);
 	tzset();
 	umask(022);
-	snprintf(unit_dir, sizeof(unit_dir), "%s/%s.XXXXXX", tmp != NULL && *tmp != '\0' ? tmp : "/tmp",
-	    program_invocation_short_name);
+	n = snprintf(unit_dir, sizeof(unit_dir), "%s/%s.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp", program_invocation_short_name);
+	ck_assert_msg(n > 0 && (size_t)n < sizeof(unit_dir), "TMPDIR too long (%d bytes at most)",
+	    UNIT_DIR_MAX - 32);
 	ck_assert_msg(mkdtemp(unit_dir) != NULL, "mkdtemp %s: %s", unit_dir, strerror(errno));
 }
 

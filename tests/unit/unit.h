@@ -31,7 +31,8 @@ const char *unit_srcpath(const char *rel);
  * /tmp) named after the program, sets TZ=UTC and umask 022; teardown
  * removes it and everything the test left in it.
  */
-extern char unit_dir[PATH_MAX];
+#define UNIT_DIR_MAX 192 /* short, so that paths under it fit any PATH_MAX buffer */
+extern char unit_dir[UNIT_DIR_MAX];
 void unit_dir_setup(void);
 void unit_dir_teardown(void);
 
