@@ -397,6 +397,8 @@ kafka_send_unspooled(struct kafka *k)
 			break;
 		off = (size_t)(lf - k->unspooled.data) + 1;
 	}
+	if (off == 0)
+		return; /* nothing produced (and data may be NULL: nothing held) */
 	memmove(k->unspooled.data, k->unspooled.data + off, k->unspooled.len - off);
 	k->unspooled.len -= off;
 	atomic_store_explicit(&k->unspooled_bytes, k->unspooled.len, memory_order_relaxed);
