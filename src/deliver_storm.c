@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/sha.h>
 
 #include "deliver_storm.h"
 #include "log.h"
@@ -73,6 +74,51 @@ storm_ctl_fold(struct storm_ctl *sc, struct storm_window *w, struct webhook_aler
 	return rc;
 }
 
+/*
+ * The storm key of alert a (webhook_storm_key) into key, and its time into
+ * ts.  A key longer than storm.h takes (a 30,000-character account name)
+ * stands as its SHA-256, so that it folds like any other: a long name must
+ * not be a way around storm control.  0, or -1: never folded.
+ */
+static int
+storm_ctl_key(struct webhook_alert *a, struct strbuf *key, char *ts, size_t tslen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char digest[8 + 2 * SHA256_DIGEST_LENGTH];
+	size_t i;
+
+	if (webhook_storm_key(a, key, ts, tslen) == -1)
+		return -1;
+	if (key->len <= STORM_KEY_MAX)
+		return 0;
+	SHA256((const unsigned char *)key->data, key->len, md);
+	memcpy(digest, "sha256:", 7);
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		digest[7 + 2 * i] = hex[md[i] >> 4];
+		digest[8 + 2 * i] = hex[md[i] & 0xf];
+	}
+	strbuf_reset(key);
+	return strbuf_append(key, digest, sizeof(digest) - 1);
+}
+
+/* An alert storm control could not fold: counted, and said once a streak with why. */
+static void
+storm_ctl_unfolded(struct storm_ctl *sc, bool table_full)
+{
+	atomic_fetch_add_explicit(&sc->unfolded, 1, memory_order_relaxed);
+	if (!sc->overflowing) {
+		if (table_full)
+			log_warnx("webhook %s: storm control is full (%u open windows): alerts of "
+			    "new keys are delivered unfolded (counted, not logged)", sc->name,
+			    STORM_CTL_KEYS);
+		else
+			log_warnx("webhook %s: storm control cannot write %s+storm.spool: alerts are "
+			    "delivered unfolded (counted, not logged)", sc->name, sc->name);
+	}
+	sc->overflowing = true;
+}
+
 int
 storm_ctl_offer(struct storm_ctl *sc, struct webhook_alert *a, int64_t now, struct storm_offer *o)
 {
@@ -86,7 +132,7 @@ storm_ctl_offer(struct storm_ctl *sc, struct webhook_alert *a, int64_t now, stru
 	if (sc->storm == NULL)
 		return 0;
 	strbuf_init(&key);
-	if (webhook_storm_key(a, &key, ts, sizeof(ts)) == -1) {
+	if (storm_ctl_key(a, &key, ts, sizeof(ts)) == -1) {
 		/* no technique, or a correlation: never folded */
 		strbuf_free(&key);
 		return 0;
@@ -101,18 +147,17 @@ storm_ctl_offer(struct storm_ctl *sc, struct webhook_alert *a, int64_t now, stru
 		o->w = w;
 		return 0;
 	case STORM_FOLD:
-		if (storm_ctl_fold(sc, w, a, now) == 0)
+		if (storm_ctl_fold(sc, w, a, now) == 0) {
+			sc->overflowing = false;
 			return 1;
-		break;
+		}
+		storm_ctl_unfolded(sc, false);
+		return 0;
 	case STORM_OVERFLOW:
 		break;
 	}
-	atomic_fetch_add_explicit(&sc->unfolded, 1, memory_order_relaxed);
-	if (!sc->overflowing)
-		log_warnx("webhook %s: storm control is full (%u open windows) or cannot write "
-		    "its spool: alerts are delivered unfolded (counted, not logged)",
-		    sc->name, STORM_CTL_KEYS);
-	sc->overflowing = true;
+	/* the key fits (storm_ctl_key): the table is full */
+	storm_ctl_unfolded(sc, true);
 	return 0;
 }
 
@@ -199,7 +244,7 @@ storm_ctl_record_key(struct storm_ctl *sc, const struct spool_record *r, struct 
 	if (spool_read(sc->spool, r, line) == -1)
 		return -1;
 	webhook_alert_init(&a, line->data, line->len);
-	rc = webhook_storm_key(&a, key, ts, sizeof(ts));
+	rc = storm_ctl_key(&a, key, ts, sizeof(ts));
 	webhook_alert_release(&a);
 	return rc;
 }

@@ -10,6 +10,7 @@
  * window closes, its summary moves to the delivery spool.  So a folded
  * count survives a crash or a restart: at start-up every summary left in
  * NAME+storm goes to the delivery spool at once (its window closes early).
+ * A key longer than storm.h takes stands as its SHA-256, so it folds too.
  *
  * Runs on the delivery thread; the counters are relaxed atomics, readable
  * from any thread.

@@ -170,11 +170,11 @@ receiver_requests(void)
 	return n;
 }
 
-/* The configuration: one webhook "soc" to port, its spool bound and filter. */
+/* The configuration: one webhook "soc" to port, its spool bound, more keys of the block. */
 static struct conf *
-load_conf(int port, uint64_t max_spool, const char *min_severity)
+load_conf(int port, uint64_t max_spool, const char *extra)
 {
-	char text[2048], err[512];
+	char text[4096], err[512];
 	struct conf *c;
 	FILE *fp = fopen(unit_path("logward.conf"), "w");
 
@@ -190,12 +190,11 @@ load_conf(int port, uint64_t max_spool, const char *min_severity)
 	    "webhook soc {\n"
 	    "  url = \"http://127.0.0.1:%d/hook\"\n"
 	    "  retry_min = 0.01\n  retry_max = 0.05\n  timeout = 5\n"
-	    "  %s%s%s\n"
+	    "  %s\n"
 	    "}\n",
 	    unit_srcpath("patterns"), unit_path("events.jsonl"), unit_path("alerts.jsonl"),
 	    unit_path("spool"), (unsigned long long)max_spool, port,
-	    min_severity != NULL ? "min_severity = " : "", min_severity != NULL ? min_severity : "",
-	    "");
+	    extra != NULL ? extra : "");
 	fputs(text, fp);
 	fclose(fp);
 	c = conf_load(unit_path("logward.conf"), err, sizeof(err));
@@ -217,6 +216,21 @@ alert_line(const char *name, const char *severity)
 	    "\"rule\":{\"id\":\"r1\",\"name\":\"Account created\"},"
 	    "\"threat\":{\"technique\":{\"id\":\"T1136.001\"}},"
 	    "\"user\":{\"target\":{\"name\":\"%s\"}}}\n", severity, name);
+	return l;
+}
+
+/* An alert line (high) for a long account name at second sec, in a static buffer. */
+static const char *
+alert_line_long(const char *name, int sec)
+{
+	static char l[4096];
+
+	snprintf(l, sizeof(l),
+	    "{\"@timestamp\":\"2026-12-07T10:00:%02dZ\",\"event\":{\"kind\":\"alert\"},"
+	    "\"host\":{\"hostname\":\"web1\"},\"labels\":{\"severity\":\"high\"},"
+	    "\"rule\":{\"id\":\"r1\",\"name\":\"Account created\"},"
+	    "\"threat\":{\"technique\":{\"id\":\"T1136.001\"}},"
+	    "\"user\":{\"target\":{\"name\":\"%s\"}}}\n", sec, name);
 	return l;
 }
 
@@ -252,12 +266,14 @@ sleep_ms(long ms)
 		}                                                                \
 		ck_assert_msg(pred, "timed out waiting for " #pred              \
 		    " (delivered %lu retries %lu failed %lu queued %lu "         \
-		    "refused_full %lu refused_error %lu replayed %lu)",          \
+		    "refused_full %lu refused_error %lu replayed %lu folded %lu "\
+		    "unfolded %lu)",                                             \
 		    (unsigned long)(st).delivered, (unsigned long)(st).retries,  \
 		    (unsigned long)(st).failed, (unsigned long)(st).queued,      \
 		    (unsigned long)(st).refused_full,                            \
 		    (unsigned long)(st).refused_error,                           \
-		    (unsigned long)(st).replayed);                               \
+		    (unsigned long)(st).replayed, (unsigned long)(st).folded,    \
+		    (unsigned long)(st).unfolded);                               \
 	} while (0)
 
 static struct deliver *
@@ -363,7 +379,7 @@ START_TEST(test_min_severity)
 	struct deliver *d;
 
 	receiver_start(ok, 1);
-	c = load_conf(rx.port, 1 << 20, "high");
+	c = load_conf(rx.port, 1 << 20, "min_severity = high");
 	d = start(c);
 	submit(d, alert_line("low1", "low"));
 	submit(d, alert_line("med1", "medium"));
@@ -443,6 +459,44 @@ START_TEST(test_spool_at_bound)
 }
 END_TEST
 
+/*
+ * Storm control folds alerts of one account even when its name is longer
+ * than a storm key may be (it stands as its digest): 5 alerts with a
+ * 2,000-character account name are 1 delivery and 1 summary of 4, none
+ * unfolded.
+ */
+START_TEST(test_storm_long_account)
+{
+	static const int ok[] = { 200 };
+	struct deliver_stats st;
+	struct conf *c;
+	struct deliver *d;
+	char *name = malloc(2001);
+	char *line = malloc(4096);
+	int i;
+
+	ck_assert_ptr_nonnull(name);
+	ck_assert_ptr_nonnull(line);
+	memset(name, 'n', 2000);
+	name[2000] = '\0';
+	receiver_start(ok, 1);
+	c = load_conf(rx.port, 1 << 20, "storm_window = 1");
+	d = start(c);
+	for (i = 0; i < 5; i++) {
+		snprintf(line, 4096, "%s", alert_line_long(name, i));
+		submit(d, line);
+	}
+	WAIT_STATS(d, st, st.folded == 4 && st.delivered == 2 && st.queued == 0);
+	ck_assert_uint_eq(st.unfolded, 0);
+	ck_assert_ptr_nonnull(strstr(rx.last_body, "\"count\":4"));
+	deliver_free(d);
+	receiver_stop();
+	conf_free(c);
+	free(name);
+	free(line);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -457,6 +511,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_min_severity);
 	tcase_add_test(tc, test_spool_full_nothing_lost);
 	tcase_add_test(tc, test_spool_at_bound);
+	tcase_add_test(tc, test_storm_long_account);
 	suite_add_tcase(s, tc);
 	return s;
 }

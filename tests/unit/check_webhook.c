@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /*
  * check_webhook.c: the webhook bodies (standard, slack, alertmanager,
  * teams) from a real alert line and from a storm summary of it, Slack and
@@ -403,6 +404,106 @@ START_TEST(test_one_parse)
 }
 END_TEST
 
+/*
+ * The cap of one string: at max_bytes exactly it is kept whole; past it,
+ * cut at a character boundary (never inside a UTF-8 sequence or an
+ * escape) and marked with U+2026, within max_bytes.
+ */
+START_TEST(test_escape_cap)
+{
+	static const char mark[] = "\xe2\x80\xa6";
+	struct strbuf out;
+	char *in = malloc(4096);
+	size_t i;
+
+	ck_assert_ptr_nonnull(in);
+	strbuf_init(&out);
+	memset(in, 'a', markup_slack.max_bytes);
+	ck_assert_int_eq(markup_escape(&out, in, markup_slack.max_bytes, &markup_slack), 0);
+	ck_assert_uint_eq(out.len, markup_slack.max_bytes);
+	ck_assert(memmem(out.data, out.len, mark, 3) == NULL);
+
+	strbuf_reset(&out);
+	memset(in, 'a', markup_slack.max_bytes + 1);
+	ck_assert_int_eq(markup_escape(&out, in, markup_slack.max_bytes + 1, &markup_slack), 0);
+	ck_assert_uint_le(out.len, markup_slack.max_bytes);
+	ck_assert_mem_eq(out.data + out.len - 3, mark, 3);
+
+	/* two-byte characters: the cut keeps whole ones */
+	for (i = 0; i + 1 < 2000; i += 2)
+		memcpy(in + i, "\xc3\xa9", 2);
+	strbuf_reset(&out);
+	ck_assert_int_eq(markup_escape(&out, in, 2000, &markup_teams), 0);
+	ck_assert_uint_le(out.len, markup_teams.max_bytes);
+	ck_assert_mem_eq(out.data + out.len - 3, mark, 3);
+	ck_assert_uint_eq((out.len - 3) % 2, 0);
+
+	/* escapes are not split: & is &amp; whole, then the mark */
+	memset(in, '&', 1000);
+	strbuf_reset(&out);
+	ck_assert_int_eq(markup_escape(&out, in, 1000, &markup_slack), 0);
+	ck_assert_uint_le(out.len, markup_slack.max_bytes);
+	ck_assert_uint_eq((out.len - 3) % 5, 0);
+	ck_assert_mem_eq(out.data + out.len - 8, "&amp;", 5);
+	strbuf_free(&out);
+	free(in);
+}
+END_TEST
+
+/*
+ * An alert with a 30,000-character account name (logger --size sends one):
+ * every Slack field's text within Slack's 2,000 characters, every section
+ * text within 3,000, the Teams body within 28 KB.
+ */
+START_TEST(test_oversized_fields)
+{
+	struct strbuf line, out;
+	struct json_object *o;
+	char *name = malloc(30001);
+	size_t i;
+
+	ck_assert_ptr_nonnull(name);
+	memset(name, 'x', 30000);
+	name[30000] = '\0';
+	strbuf_init(&line);
+	strbuf_init(&out);
+	strbuf_append_str(&line, "{\"rule\":{\"name\":\"");
+	strbuf_append_str(&line, name);
+	strbuf_append_str(&line, "\"},\"user\":{\"target\":{\"name\":\"");
+	strbuf_append_str(&line, name);
+	strbuf_append_str(&line, "\",\"domain\":\"");
+	strbuf_append_str(&line, name);
+	strbuf_append_str(&line, "\"}},\"host\":{\"hostname\":\"");
+	strbuf_append_str(&line, name);
+	strbuf_append_str(&line, "\"},\"threat\":{\"technique\":{\"id\":\"T1136\"}}}");
+
+	ck_assert_int_eq(format_line(WEBHOOK_SLACK, line.data, line.len, "id0", "soc", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_ptr_nonnull(o);
+	for (i = 0; i < 6; i++) {
+		char idx[4];
+		const char *text;
+
+		snprintf(idx, sizeof(idx), "%zu", i);
+		text = GET(o, "blocks", "1", "fields", idx, "text");
+		ck_assert_ptr_nonnull(text);
+		ck_assert_msg(strlen(text) <= 2000, "field %zu: %zu bytes", i, strlen(text));
+	}
+	ck_assert_uint_le(strlen(GET(o, "blocks", "0", "text", "text")), 3000);
+	json_object_put(o);
+
+	strbuf_reset(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_TEAMS, line.data, line.len, "id0", "soc", &out), 0);
+	ck_assert_msg(out.len <= 28000, "Teams body %zu bytes", out.len);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_ptr_nonnull(o);
+	json_object_put(o);
+	strbuf_free(&line);
+	strbuf_free(&out);
+	free(name);
+}
+END_TEST
+
 START_TEST(test_not_json)
 {
 	struct strbuf out;
@@ -562,6 +663,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_storm_every_format);
 	tcase_add_test(tc, test_storm_summary_keeps_explain);
 	tcase_add_test(tc, test_one_parse);
+	tcase_add_test(tc, test_escape_cap);
+	tcase_add_test(tc, test_oversized_fields);
 	tcase_add_test(tc, test_not_json);
 	tcase_add_loop_test(tc, test_slack_escape, 0, sizeof(escape_cases) / sizeof(escape_cases[0]));
 	tcase_add_test(tc, test_sign_spec_example);
