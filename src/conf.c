@@ -114,8 +114,25 @@ transport_name(enum transport t)
 		return "tcp";
 	case TRANSPORT_TLS:
 		return "tls";
+	case TRANSPORT_RELP:
+		return "relp";
+	case TRANSPORT_RELP_TLS:
+		return "relp-tls";
 	}
 	return "unknown";
+}
+
+bool
+transport_is_tls(enum transport t)
+{
+	return t == TRANSPORT_TLS || t == TRANSPORT_RELP_TLS;
+}
+
+/* The keyword is one of a TLS transport (tls, relp-tls). */
+static bool
+conf_transport_is_tls(const char *transport)
+{
+	return strcmp(transport, "tls") == 0 || strcmp(transport, "relp-tls") == 0;
 }
 
 /* The keyword of a verify mode, as written in the file. */
@@ -443,17 +460,19 @@ conf_intcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
-/* Parse callback of transport: udp, tcp or tls. */
+/* Parse callback of transport: udp, tcp, tls, relp or relp-tls. */
 static int
 conf_transportcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	if (value != NULL && (strcmp(value, "udp") == 0 || strcmp(value, "tcp") == 0 ||
-	    strcmp(value, "tls") == 0)) {
+	    strcmp(value, "tls") == 0 || strcmp(value, "relp") == 0 ||
+	    strcmp(value, "relp-tls") == 0)) {
 		*(const char **)result = value;
 		return 0;
 	}
 	conf_error_at(cfg->filename, cfg->line, cfg,
-	    "%s \"%s\" is invalid (expected udp, tcp or tls)", opt->name, value ? value : "");
+	    "%s \"%s\" is invalid (expected udp, tcp, tls, relp or relp-tls)", opt->name,
+	    value ? value : "");
 	return -1;
 }
 
@@ -612,8 +631,8 @@ conf_same_address(const struct conf_address *a, const struct conf_address *b)
 
 /*
  * An option that only some transports use may not be set on the others.
- * only is "udp", "tls", or "tcp" (which means TCP and TLS: a TLS input is
- * a TCP input).
+ * only is "udp", "tls" (with relp-tls), or "tcp" (every stream transport:
+ * a TLS or RELP input is a TCP input).
  */
 static int
 conf_check_only(cfg_t *sec, const char *key, const char *transport, const char *only)
@@ -621,7 +640,8 @@ conf_check_only(cfg_t *sec, const char *key, const char *transport, const char *
 	int line;
 
 	if (strcmp(transport, only) == 0 ||
-	    (strcmp(only, "tcp") == 0 && strcmp(transport, "tls") == 0) ||
+	    (strcmp(only, "tcp") == 0 && strcmp(transport, "udp") != 0) ||
+	    (strcmp(only, "tls") == 0 && conf_transport_is_tls(transport)) ||
 	    (line = conf_line_of(sec, key)) == 0)
 		return 0;
 	conf_error_at(sec->filename, line, sec, "%s applies to %s inputs only (this input is %s)",
@@ -772,7 +792,7 @@ conf_check_input(cfg_opt_t *opt)
 	address = cfg_getstr(sec, "address");
 	if (transport == NULL) {
 		conf_error_at(sec->filename, first, sec,
-		    "missing transport (expected transport = udp, tcp or tls)");
+		    "missing transport (expected transport = udp, tcp, tls, relp or relp-tls)");
 		return -1;
 	}
 	if (address == NULL) {
@@ -782,7 +802,7 @@ conf_check_input(cfg_opt_t *opt)
 	}
 	if (conf_check_transport_keys(sec, transport) != 0 || conf_check_lists(sec) != 0)
 		return -1;
-	if (strcmp(transport, "tls") == 0 && conf_check_tls(sec) != 0)
+	if (conf_transport_is_tls(transport) && conf_check_tls(sec) != 0)
 		return -1;
 	if (conf_parse_address(address, &a) != NULL)
 		return -1; /* conf_addresscb said why */
@@ -1369,7 +1389,9 @@ conf_take_input(cfg_t *sec, struct input_conf *in)
 		return -1;
 	snprintf(port, sizeof(port), "%lu", a.port);
 	in->transport = strcmp(transport, "tcp") == 0 ? TRANSPORT_TCP :
-	    strcmp(transport, "tls") == 0 ? TRANSPORT_TLS : TRANSPORT_UDP;
+	    strcmp(transport, "tls") == 0 ? TRANSPORT_TLS :
+	    strcmp(transport, "relp") == 0 ? TRANSPORT_RELP :
+	    strcmp(transport, "relp-tls") == 0 ? TRANSPORT_RELP_TLS : TRANSPORT_UDP;
 	in->name = strdup(cfg_title(sec));
 	in->address = strdup(cfg_getstr(sec, "address"));
 	in->host = a.any ? NULL : strdup(a.host);
@@ -1898,7 +1920,7 @@ conf_dump(const struct conf *c, FILE *fp)
 		conf_dump_list(fp, "allow", in->allow, in->n_allow);
 		fprintf(fp, "\tratelimit_interval = %u\n\tratelimit_burst = %u\n",
 		    in->ratelimit_interval, in->ratelimit_burst);
-		if (in->transport == TRANSPORT_TLS)
+		if (transport_is_tls(in->transport))
 			conf_dump_tls(fp, in);
 		fputs("}\n", fp);
 	}
