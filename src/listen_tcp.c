@@ -86,6 +86,7 @@ struct tcp_conn {
 	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
 	struct relp_session *relp;      /* RELP inputs: the session; else NULL */
 	struct ack_sink *ack;           /* RELP: where the workers report writes */
+	uint64_t relp_answered;         /* RELP: messages answered, as counted in stats */
 	struct timespec now;            /* receipt time of the current read */
 };
 TAILQ_HEAD(tcp_conn_list, tcp_conn);
@@ -229,6 +230,16 @@ tcp_relp_end(struct tcp_conn *c, enum relp_error why)
 	tcp_relp_flushedcb(c->bev, c);
 }
 
+/* Count the messages the session answered since the last call. */
+static void
+tcp_relp_count(struct tcp_conn *c)
+{
+	uint64_t now = relp_session_answered(c->relp);
+
+	stats_add(&c->listener->stats.relp_acknowledged, now - c->relp_answered);
+	c->relp_answered = now;
+}
+
 /* Ack sink callback: messages lo..hi of this session were written (or not). */
 static void
 tcp_relp_writtencb(void *arg, uint64_t lo, uint64_t hi, bool written)
@@ -239,8 +250,7 @@ tcp_relp_writtencb(void *arg, uint64_t lo, uint64_t hi, bool written)
 	if (c->relp_ended)
 		return;
 	e = relp_session_written(c->relp, lo, hi, written);
-	if (written)
-		stats_add(&c->listener->stats.relp_acknowledged, hi - lo + 1);
+	tcp_relp_count(c);
 	if (e != RELP_OK)
 		tcp_relp_end(c, e);
 	else if (relp_session_finished(c->relp))
@@ -257,6 +267,7 @@ tcp_relp_feed(struct tcp_conn *c, const char *data, size_t len, bool eof)
 	if (c->relp_ended)
 		return len;
 	used = relp_session_feed(c->relp, data, len, &e);
+	tcp_relp_count(c);
 	if (e != RELP_OK)
 		tcp_relp_end(c, e);
 	else if (relp_session_finished(c->relp))

@@ -33,6 +33,7 @@ struct relp_session {
 	size_t max_data;
 	uint32_t next_txnr; /* the TXNR the next command must carry */
 	uint64_t next_seq;  /* of the next message delivered */
+	uint64_t answered;  /* messages answered */
 	bool opened, closing, finished;
 	struct relp_pending *ring; /* cap entries, a power of two up to RELP_WINDOW_MAX */
 	size_t cap, head, n;
@@ -77,6 +78,12 @@ size_t
 relp_session_max_pending(const struct relp_session *s)
 {
 	return relp_frame_max_len(s->max_data);
+}
+
+uint64_t
+relp_session_answered(const struct relp_session *s)
+{
+	return s->answered;
 }
 
 size_t
@@ -150,6 +157,8 @@ relp_answer_due(struct relp_session *s)
 			break;
 		if (p->answer == RELP_ANSWER_CLOSE)
 			s->finished = true;
+		if (p->seq != 0)
+			s->answered++;
 		s->head = (s->head + 1) & (s->cap - 1);
 		s->n--;
 	}

@@ -78,6 +78,9 @@ bool relp_session_finished(const struct relp_session *s);
 /* Bytes the owner may have to buffer before relp_session_feed consumes. */
 size_t relp_session_max_pending(const struct relp_session *s);
 
+/* Messages answered "200 OK" so far (a syslog command with data). */
+uint64_t relp_session_answered(const struct relp_session *s);
+
 /* Commands waiting for their response. */
 size_t relp_session_unanswered(const struct relp_session *s);
 
