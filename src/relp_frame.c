@@ -154,8 +154,12 @@ relp_frame_parse(
 	int rc;
 
 	*err = RELP_OK;
-	if ((rc = relp_header(buf, len, max_data, &f, &pos, err)) != 1)
-		return rc == 0 ? RELP_PARSE_MORE : RELP_PARSE_ERROR;
+	if ((rc = relp_header(buf, len, max_data, &f, &pos, err)) == 0) {
+		*err = RELP_OK; /* a valid beginning so far */
+		return RELP_PARSE_MORE;
+	}
+	if (rc == -1)
+		return RELP_PARSE_ERROR;
 	/* pos is at the SP before DATA, or at the trailer when DATALEN is 0 */
 	if (f.datalen > 0) {
 		if (buf[pos] != ' ') {
