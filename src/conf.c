@@ -34,8 +34,18 @@ transport_name(enum transport t)
 		return "tcp";
 	case TRANSPORT_TLS:
 		return "tls";
+	case TRANSPORT_RELP:
+		return "relp";
+	case TRANSPORT_RELP_TLS:
+		return "relp-tls";
 	}
 	return "unknown";
+}
+
+bool
+transport_is_tls(enum transport t)
+{
+	return t == TRANSPORT_TLS || t == TRANSPORT_RELP_TLS;
 }
 
 /* The keyword of a verify mode, as written in the file. */

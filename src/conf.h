@@ -38,7 +38,10 @@ struct correlate_settings {
 /* A webhook's body format (webhook.h builds each). */
 enum webhook_format { WEBHOOK_STANDARD, WEBHOOK_SLACK, WEBHOOK_ALERTMANAGER, WEBHOOK_TEAMS };
 
-enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS };
+enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS, TRANSPORT_RELP, TRANSPORT_RELP_TLS };
+
+/* Whether t is wrapped in TLS (tls, relp-tls): the TLS keys apply. */
+bool transport_is_tls(enum transport t);
 
 /* TLS client authentication (tls.h says what each checks). */
 enum tls_verify { TLS_VERIFY_NONE, TLS_VERIFY_PEER, TLS_VERIFY_NAME, TLS_VERIFY_FINGERPRINT };

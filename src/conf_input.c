@@ -214,17 +214,24 @@ static const struct {
 	unsigned transports;
 	const char *name;
 } conf_transport_sets[] = {
-	{ CONF_STREAM, "tcp and tls" }, /* a TLS input is a TCP input */
-	{ CONF_TRANSPORT(TRANSPORT_TLS), "tls" },
+	{ CONF_STREAM, "tcp, tls, relp and relp-tls" }, /* TLS and RELP inputs are TCP inputs */
+	{ CONF_TLS_TRANSPORTS, "tls and relp-tls" },
 	{ CONF_TRANSPORT(TRANSPORT_UDP), "udp" },
 };
+
+/* The transport a keyword names (conf_transportcb accepted it already). */
+static enum transport
+conf_transport_of(const char *word)
+{
+	return (enum transport)conf_option_find("input", "transport")->keywords->parse(word);
+}
 
 /* An option that only some transports use may not be set on the others. */
 static int
 conf_check_transport_keys(cfg_t *sec, const char *transport)
 {
-	const struct conf_option *t = conf_option_find("input", "transport"), *r;
-	unsigned mine = CONF_TRANSPORT(t->keywords->parse(transport));
+	const struct conf_option *r;
+	unsigned mine = CONF_TRANSPORT(conf_transport_of(transport));
 	size_t i;
 	int line;
 
@@ -262,7 +269,7 @@ conf_check_input(cfg_opt_t *opt)
 	address = cfg_getstr(sec, "address");
 	if (transport == NULL) {
 		cfgfile_error_at(sec->filename, first, sec,
-		    "missing transport (expected transport = udp, tcp or tls)");
+		    "missing transport (expected transport = udp, tcp, tls, relp or relp-tls)");
 		return -1;
 	}
 	if (address == NULL) {
@@ -272,7 +279,7 @@ conf_check_input(cfg_opt_t *opt)
 	}
 	if (conf_check_transport_keys(sec, transport) != 0 || conf_check_lists(sec) != 0)
 		return -1;
-	if (strcmp(transport, "tls") == 0 && conf_check_tls(sec) != 0)
+	if (transport_is_tls(conf_transport_of(transport)) && conf_check_tls(sec) != 0)
 		return -1;
 	if (conf_parse_address(address, &a) != NULL)
 		return -1; /* conf_addresscb said why */

@@ -18,11 +18,12 @@
 #define CONF_DEFAULT_RULES LOGWARD_DATADIR "/patterns"
 #define CONF_DEFAULT_SPOOL "/var/lib/logward"
 
-/* transport = udp | tcp | tls */
+/* transport = udp | tcp | tls | relp | relp-tls */
 static int
 conf_transport_parse(const char *s)
 {
-	static const enum transport all[] = { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS };
+	static const enum transport all[] = { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS,
+		TRANSPORT_RELP, TRANSPORT_RELP_TLS };
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -79,7 +80,7 @@ conf_severity_parse(const char *s)
 	return webhook_severity_parse(s);
 }
 
-static const struct conf_keywords conf_transports = { "udp, tcp or tls",
+static const struct conf_keywords conf_transports = { "udp, tcp, tls, relp or relp-tls",
 	conf_transport_parse, conf_transport_name };
 static const struct conf_keywords conf_verifies = { "none, peer, name or fingerprint",
 	conf_verify_parse, conf_verify_name };
@@ -89,7 +90,7 @@ static const struct conf_keywords conf_severities = { "low, medium, high or crit
 	conf_severity_parse, webhook_severity_name };
 
 #define IN struct input_conf
-#define TLS_ONLY .transports = CONF_TRANSPORT(TRANSPORT_TLS)
+#define TLS_ONLY .transports = CONF_TLS_TRANSPORTS
 /* clang-format off */
 static const struct conf_option conf_input_options[] = {
 	{ .name = "transport", .kind = CONF_KEYWORD, .offset = offsetof(IN, transport),

@@ -60,7 +60,7 @@ enum conf_kind {
 
 /* The words of a CONF_KEYWORD option. */
 struct conf_keywords {
-	const char *expected;          /* "udp, tcp or tls", for "is invalid (expected ...)" */
+	const char *expected;          /* "low, medium, high or critical": "is invalid (expected ...)" */
 	int (*parse)(const char *s);   /* the value, or -1 */
 	const char *(*name)(int value);
 };
@@ -90,7 +90,11 @@ struct conf_option {
 typedef char **conf_strings;
 
 #define CONF_TRANSPORT(t) (1u << (t))
-#define CONF_STREAM (CONF_TRANSPORT(TRANSPORT_TCP) | CONF_TRANSPORT(TRANSPORT_TLS))
+/* every stream transport: TLS and RELP inputs are TCP inputs */
+#define CONF_STREAM (CONF_TRANSPORT(TRANSPORT_TCP) | CONF_TRANSPORT(TRANSPORT_TLS) | \
+	CONF_TRANSPORT(TRANSPORT_RELP) | CONF_TRANSPORT(TRANSPORT_RELP_TLS))
+/* the transports wrapped in TLS: the TLS keys apply */
+#define CONF_TLS_TRANSPORTS (CONF_TRANSPORT(TRANSPORT_TLS) | CONF_TRANSPORT(TRANSPORT_RELP_TLS))
 
 /* A block: its libConfuse name and options, and where its values go. */
 struct conf_section {

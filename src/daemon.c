@@ -30,22 +30,13 @@
 #include "kafka.h"
 #include "kafka_conf.h"
 #include "detect.h"
-#include "listen_tcp.h"
-#include "listen_udp.h"
+#include "input.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
 #include "privilege.h"
 #include "ruleset.h"
 #include "stats.h"
-
-/* One running input of either kind. */
-struct input {
-	const struct input_conf *conf; /* in the daemon's current configuration */
-	struct listen_udp *udp;
-	struct listen_tcp *tcp;
-	struct input_stats_snapshot last;
-};
 
 /* Everything the daemon owns; the only place that holds run-time state. */
 struct daemon_ctx {
@@ -138,18 +129,8 @@ daemon_pausecb(void *arg, bool paused)
 	struct daemon_ctx *d = arg;
 	size_t i;
 
-	for (i = 0; i < d->n_inputs; i++) {
-		if (d->inputs[i].udp != NULL)
-			listen_udp_pause(d->inputs[i].udp, paused);
-		if (d->inputs[i].tcp != NULL)
-			listen_tcp_pause(d->inputs[i].tcp, paused);
-	}
-}
-
-static struct input_stats *
-input_stats_of(struct input *in)
-{
-	return in->udp != NULL ? listen_udp_stats(in->udp) : listen_tcp_stats(in->tcp);
+	for (i = 0; i < d->n_inputs; i++)
+		input_pause(&d->inputs[i], paused);
 }
 
 /* The correlator's drops, when there are any. */
@@ -173,7 +154,7 @@ daemon_log_stats(struct daemon_ctx *d, int force)
 	size_t i;
 
 	for (i = 0; i < d->n_inputs; i++)
-		stats_log_summary(d->inputs[i].conf->name, input_stats_of(&d->inputs[i]),
+		stats_log_summary(d->inputs[i].conf->name, input_stats(&d->inputs[i]),
 		    &d->inputs[i].last, force);
 	if (archive_lost_bytes(d->archive) > 0)
 		log_warnx("archive: %llu bytes could not be written",
@@ -207,47 +188,12 @@ daemon_set_stats_timer(struct daemon_ctx *d)
 	return 0;
 }
 
-/* Bind one input; reading starts at once unless intake is paused. */
+/* Bind one input of the daemon's; reading starts at once unless intake is paused. */
 static int
-input_open(
+daemon_input_open(
     struct daemon_ctx *d, const struct input_conf *ic, struct input *in, char *err, size_t errlen)
 {
-	memset(in, 0, sizeof(*in));
-	in->conf = ic;
-	if (ic->transport == TRANSPORT_UDP)
-		in->udp = listen_udp_new(d->base, ic, d->pipeline, err, errlen);
-	else
-		in->tcp = listen_tcp_new(d->base, ic, d->pipeline, err, errlen);
-	if (in->udp == NULL && in->tcp == NULL)
-		return -1;
-	if (pipeline_paused(d->pipeline)) {
-		if (in->udp != NULL)
-			listen_udp_pause(in->udp, true);
-		else
-			listen_tcp_pause(in->tcp, true);
-	}
-	log_info(
-	    "input %s: listening on %s %s", ic->name, transport_name(ic->transport), ic->address);
-	return 0;
-}
-
-/* Stop an input: deliver what it already read, close its sockets (not its counters). */
-static void
-input_shutdown(struct input *in)
-{
-	if (in->udp != NULL)
-		listen_udp_shutdown(in->udp);
-	if (in->tcp != NULL)
-		listen_tcp_shutdown(in->tcp);
-}
-
-static void
-input_free(struct input *in)
-{
-	listen_udp_free(in->udp);
-	listen_tcp_free(in->tcp);
-	in->udp = NULL;
-	in->tcp = NULL;
+	return input_open(in, d->base, ic, d->pipeline, err, errlen);
 }
 
 /* Bind every input of the configuration. */
@@ -262,7 +208,7 @@ daemon_open_inputs(struct daemon_ctx *d, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < d->conf->n_inputs; i++) {
-		if (input_open(d, &d->conf->inputs[i], &d->inputs[i], err, errlen) == -1)
+		if (daemon_input_open(d, &d->conf->inputs[i], &d->inputs[i], err, errlen) == -1)
 			return -1;
 		d->n_inputs++;
 	}
@@ -297,7 +243,7 @@ daemon_metrics_sync(struct daemon_ctx *d)
 	for (i = 0; i < d->n_inputs; i++) {
 		mi[i].name = d->inputs[i].conf->name;
 		mi[i].transport = transport_name(d->inputs[i].conf->transport);
-		mi[i].stats = input_stats_of(&d->inputs[i]);
+		mi[i].stats = input_stats(&d->inputs[i]);
 	}
 	free(d->metrics_inputs);
 	d->metrics_inputs = mi;
@@ -423,9 +369,7 @@ reload_port_taken(const struct daemon_ctx *d, const struct reload *r, const stru
 	for (i = 0; i < d->n_inputs; i++) {
 		const struct input_conf *old = d->inputs[i].conf;
 
-		/* TCP and TLS bind the same kind of socket */
-		if (!reload_keeps(r, i) &&
-		    (old->transport == TRANSPORT_UDP) == (ic->transport == TRANSPORT_UDP) &&
+		if (!reload_keeps(r, i) && input_conf_same_socket(old, ic) &&
 		    strcmp(old->port, ic->port) == 0)
 			return true;
 	}
@@ -460,7 +404,7 @@ reload_prepare_inputs(struct daemon_ctx *d, struct reload *r, char *err, size_t 
 			r->deferred[j] = true;
 			continue;
 		}
-		if (input_open(d, ic, &r->inputs[j], err, errlen) == -1)
+		if (daemon_input_open(d, ic, &r->inputs[j], err, errlen) == -1)
 			return -1;
 	}
 	return 0;
@@ -624,13 +568,9 @@ reload_place_inputs(struct daemon_ctx *d, struct reload *r)
 
 		if (r->kept[j] >= 0) {
 			in = d->inputs[r->kept[j]];
-			in.conf = ic;
-			if (in.udp != NULL)
-				listen_udp_set_conf(in.udp, ic);
-			else
-				listen_tcp_set_conf(in.tcp, ic);
+			input_set_conf(&in, ic);
 		} else if (r->deferred[j]) {
-			if (input_open(d, ic, &in, err, sizeof(err)) == -1) {
+			if (daemon_input_open(d, ic, &in, err, sizeof(err)) == -1) {
 				log_warnx("reload: %s (the input stays closed)", err);
 				continue;
 			}
@@ -907,8 +847,7 @@ daemon_fd_limit(const struct conf *c)
 	size_t i;
 
 	for (i = 0; i < c->n_inputs; i++)
-		if (c->inputs[i].transport != TRANSPORT_UDP)
-			want += c->inputs[i].max_connections + 2;
+		want += input_conf_max_fds(&c->inputs[i]);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
 		return;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;

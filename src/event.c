@@ -87,6 +87,7 @@ enum header_key {
 	HK_SYSLOG_SD_RAW,
 	HK_SYSLOG_VERSION,
 	HK_MESSAGE,
+	HK_NETWORK_PROTOCOL,
 	HK_NETWORK_TRANSPORT,
 	HK_INGRESS_NAME,
 	HK_SOURCE_IP,
@@ -119,6 +120,7 @@ static const struct field_key header_keys[HK_COUNT] = {
 	[HK_SYSLOG_SD_RAW] = KEY2("log.syslog", "structured_data_raw"),
 	[HK_SYSLOG_VERSION] = KEY2("log.syslog", "version"),
 	[HK_MESSAGE] = KEY1("message"),
+	[HK_NETWORK_PROTOCOL] = KEY2("network", "protocol"),
 	[HK_NETWORK_TRANSPORT] = KEY2("network", "transport"),
 	[HK_INGRESS_NAME] = KEY2("observer.ingress", "name"),
 	[HK_SOURCE_IP] = KEY2("source", "ip"),
@@ -535,6 +537,8 @@ event_collect_header(struct event_ctx *ctx)
 	if (msg->format == MSG_FORMAT_RFC5424)
 		event_header_int(ctx, HK_SYSLOG_VERSION, msg->version);
 	event_header_slice(ctx, HK_MESSAGE, msg->msg);
+	if (in->protocol != NULL)
+		event_header_ascii(ctx, HK_NETWORK_PROTOCOL, in->protocol);
 	event_header_ascii(ctx, HK_NETWORK_TRANSPORT, in->transport);
 	event_header_cstring(ctx, HK_INGRESS_NAME, in->input_name);
 	if (in->source_ip != NULL) {

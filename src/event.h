@@ -94,6 +94,7 @@ struct event_input {
 	struct json_object *norm;  /* liblognorm result, or NULL; not owned */
 	const char *input_name;    /* observer.ingress.name */
 	const char *transport;     /* "udp" | "tcp" | "tls" (network.transport) */
+	const char *protocol;      /* NULL, or "relp" (network.protocol) */
 	const char *source_ip;     /* text form, or NULL */
 	uint16_t source_port;
 	const struct peer_tls *tls; /* tls.*: TLS senders only, else NULL */

@@ -12,6 +12,13 @@
  * rate limit, which stops reading the sender's connections until its
  * window ends (nothing read is dropped).  Every refusal is counted and
  * logged as a throttled summary.
+ *
+ * A RELP input (plain or over TLS) is the same intake with a RELP session
+ * (relp_session.h) in place of the framer: each message goes to the
+ * pipeline with the connection's ack sink (ack.h), and the session
+ * answers it once the worker reports it written.  A session that ends
+ * (malformed, closed by the sender) stops reading, sends what is queued
+ * (serverclose), and closes.
  */
 #include "config.h"
 
@@ -36,6 +43,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "ack.h"
 #include "acl.h"
 #include "conf.h"
 #include "framing.h"
@@ -44,6 +52,7 @@
 #include "netaddr.h"
 #include "peer_table.h"
 #include "pipeline.h"
+#include "relp_session.h"
 #include "stats.h"
 #include "tls.h"
 
@@ -74,6 +83,10 @@ struct tcp_conn {
 	bool rate_paused;
 	bool closing;                   /* the sender closed: nothing more is read */
 	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
+	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
+	struct relp_session *relp;      /* RELP inputs: the session; else NULL */
+	struct ack_sink *ack;           /* RELP: where the workers report writes */
+	uint64_t relp_answered;         /* RELP: messages answered, as counted in stats */
 	struct timespec now;            /* receipt time of the current read */
 };
 TAILQ_HEAD(tcp_conn_list, tcp_conn);
@@ -92,12 +105,13 @@ struct listen_tcp {
 	bool paused;
 	bool shutting_down;
 	struct tls_server *tls;         /* TLS inputs; NULL for plain TCP */
+	bool relp;                      /* RELP inputs: sessions, not RFC 6587 frames */
 	struct acl acl;
 	struct peer_table *peers;       /* NULL without per-address limits */
 	struct peer_entry overflow;     /* the rate window of addresses the table cannot hold */
 	struct ratelimit rate;
 	int spare_fd;                   /* given up to accept-and-close when out of descriptors */
-	struct log_throttle refused_log, tls_log, accept_log;
+	struct log_throttle refused_log, tls_log, accept_log, relp_log;
 };
 
 /* Log one refusal of a kind through its throttle. */
@@ -115,24 +129,150 @@ tcp_log_refusal(struct listen_tcp *l, struct log_throttle *t, const struct peer_
 	    (unsigned long long)held);
 }
 
+/* One message delivered: over its address's rate, the connection pauses after this read. */
+static void
+tcp_rate_take(struct tcp_conn *c)
+{
+	struct listen_tcp *l = c->listener;
+	uint64_t until;
+
+	if (l->rate.interval_ms > 0 && c->rate_until_ms == 0 &&
+	    !ratelimit_take(c->per_address != NULL ? c->per_address : &l->overflow, &l->rate,
+		peer_table_now_ms(), &until))
+		c->rate_until_ms = until;
+}
+
 /* Framer callback: one frame of this connection to the pipeline. */
 static void
 tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 {
 	struct tcp_conn *c = arg;
 	struct listen_tcp *l = c->listener;
-	uint64_t until;
 
 	if (flags & FRAME_TRUNCATED)
 		stats_add(&l->stats.truncated, 1);
 	if (flags & FRAME_BAD_COUNT)
 		stats_add(&l->stats.bad_frames, 1);
 	pipeline_add(l->pipeline, &l->ident, frame, len, flags, &c->peer, c->tls, &c->now);
-	/* Already read, so delivered; the connection pauses after this read. */
-	if (l->rate.interval_ms > 0 && c->rate_until_ms == 0 &&
-	    !ratelimit_take(c->per_address != NULL ? c->per_address : &l->overflow, &l->rate,
-		peer_table_now_ms(), &until))
-		c->rate_until_ms = until;
+	/* Already read, so delivered */
+	tcp_rate_take(c);
+}
+
+/* RELP session callback: one syslog message to the pipeline, answered once written. */
+static void
+tcp_relp_delivercb(void *arg, const char *data, size_t len, unsigned flags, uint64_t seq)
+{
+	struct tcp_conn *c = arg;
+	struct listen_tcp *l = c->listener;
+
+	if (flags & FRAME_TRUNCATED)
+		stats_add(&l->stats.truncated, 1);
+	pipeline_add_acked(
+	    l->pipeline, &l->ident, data, len, flags, &c->peer, c->tls, &c->now, c->ack, seq);
+	tcp_rate_take(c);
+}
+
+/* RELP session callback: responses to the sender. */
+static void
+tcp_relp_sendcb(void *arg, const char *data, size_t len)
+{
+	struct tcp_conn *c = arg;
+
+	if (bufferevent_write(c->bev, data, len) == -1)
+		log_warnx("input %s: out of memory answering a RELP sender (it resends)",
+		    c->listener->conf->name);
+}
+
+static const struct relp_session_ops tcp_relp_ops = {
+	.deliver = tcp_relp_delivercb,
+	.send = tcp_relp_sendcb,
+};
+
+static void tcp_closecb(evutil_socket_t fd, short what, void *arg);
+static void tcp_eventcb(struct bufferevent *bev, short what, void *arg);
+
+/* RELP: the output is sent (or could not be): close from the loop. */
+static void
+tcp_relp_flushedcb(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0 && c->close_ev != NULL)
+		event_active(c->close_ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * The RELP session ended (why: RELP_OK when the sender closed it): read
+ * nothing more, send what is queued (the responses due, serverclose) and
+ * close, at most idle_timeout later (a sender that does not read).  Never
+ * frees here: callers still use the connection.
+ */
+static void
+tcp_relp_end(struct tcp_conn *c, enum relp_error why)
+{
+	struct listen_tcp *l = c->listener;
+	struct timeval tv = { l->conf->idle_timeout > 0 ? (time_t)l->conf->idle_timeout : 10, 0 };
+
+	if (c->relp_ended)
+		return;
+	c->relp_ended = true;
+	c->closing = true;
+	stats_add(&l->stats.relp_closed[why], 1);
+	if (why != RELP_OK)
+		tcp_log_refusal(l, &l->relp_log, &c->peer, "RELP session closed",
+		    relp_error_name(why));
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	bufferevent_setcb(c->bev, NULL, tcp_relp_flushedcb, tcp_eventcb, c);
+	if (c->close_ev == NULL &&
+	    (c->close_ev = evtimer_new(l->base, tcp_closecb, c)) == NULL)
+		return; /* out of memory: the write timeout or an error frees it */
+	tcp_relp_flushedcb(c->bev, c);
+}
+
+/* Count the messages the session answered since the last call. */
+static void
+tcp_relp_count(struct tcp_conn *c)
+{
+	uint64_t now = relp_session_answered(c->relp);
+
+	stats_add(&c->listener->stats.relp_acknowledged, now - c->relp_answered);
+	c->relp_answered = now;
+}
+
+/* Ack sink callback: messages lo..hi of this session were written (or not). */
+static void
+tcp_relp_writtencb(void *arg, uint64_t lo, uint64_t hi, bool written)
+{
+	struct tcp_conn *c = arg;
+	enum relp_error e;
+
+	if (c->relp_ended)
+		return;
+	e = relp_session_written(c->relp, lo, hi, written);
+	tcp_relp_count(c);
+	if (e != RELP_OK)
+		tcp_relp_end(c, e);
+	else if (relp_session_finished(c->relp))
+		tcp_relp_end(c, RELP_OK);
+}
+
+/* RELP: act on the frames buffered; an unfinished one at eof is never answered (resent). */
+static size_t
+tcp_relp_feed(struct tcp_conn *c, const char *data, size_t len, bool eof)
+{
+	enum relp_error e;
+	size_t used;
+
+	if (c->relp_ended)
+		return len;
+	used = relp_session_feed(c->relp, data, len, &e);
+	tcp_relp_count(c);
+	if (e != RELP_OK)
+		tcp_relp_end(c, e);
+	else if (relp_session_finished(c->relp))
+		tcp_relp_end(c, RELP_OK);
+	return eof ? len : used;
 }
 
 /* Read from this connection only when neither the pipeline nor its rate stops it. */
@@ -187,7 +327,10 @@ tcp_frame_input(struct tcp_conn *c, bool eof)
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &c->now);
-	used = framing_feed(&c->framer, data, len, eof, tcp_emitcb, c);
+	if (c->relp != NULL)
+		used = tcp_relp_feed(c, data, len, eof);
+	else
+		used = framing_feed(&c->framer, data, len, eof, tcp_emitcb, c);
 	evbuffer_drain(in, used);
 	if (c->rate_until_ms != 0 && !eof)
 		tcp_rate_pause(c);
@@ -221,6 +364,8 @@ tcp_conn_free(struct tcp_conn *c)
 		event_free(c->rate_ev);
 	if (c->close_ev != NULL)
 		event_free(c->close_ev);
+	ack_sink_detach(c->ack);
+	relp_session_free(c->relp);
 	bufferevent_free(c->bev);
 	peer_tls_release(c->tls);
 	free(c);
@@ -250,6 +395,14 @@ tcp_refuse_tls_hello(struct tcp_conn *c)
 	return true;
 }
 
+/* Bytes of a partial frame or RELP frame this connection may hold. */
+static size_t
+tcp_conn_max_pending(const struct tcp_conn *c)
+{
+	return c->relp != NULL ? relp_session_max_pending(c->relp) :
+				 framing_max_pending(&c->framer);
+}
+
 /*
  * Plain TCP: top the input buffer up with what the sender already sent.
  * libevent 2.1 reads at most 4096 bytes a wake-up (EVBUFFER_MAX_READ), an
@@ -271,7 +424,7 @@ tcp_read_more(struct tcp_conn *c)
 	ssize_t n;
 	int i, nvec;
 
-	limit = framing_max_pending(&c->framer) + TCP_READ_CHUNK;
+	limit = tcp_conn_max_pending(c) + TCP_READ_CHUNK;
 	if (fd == -1 || have >= limit)
 		return;
 	want = limit - have < TCP_READ_CHUNK ? limit - have : TCP_READ_CHUNK;
@@ -419,6 +572,14 @@ tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 		tcp_conn_free(c);
 		return;
 	}
+	if (c->relp_ended) {
+		/* the sender went away or stopped reading what is left to send */
+		if (c->close_ev != NULL)
+			event_active(c->close_ev, EV_TIMEOUT, 1);
+		else
+			tcp_conn_free(c);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
 		stats_add(&c->listener->stats.idle_closed, 1);
 	else if (what & BEV_EVENT_ERROR)
@@ -502,6 +663,17 @@ tcp_admit(struct listen_tcp *l, const struct peer_addr *pa, struct peer_entry **
 	return true;
 }
 
+/* A RELP connection's session and ack sink; -1 when out of memory. */
+static int
+tcp_relp_init(struct tcp_conn *c)
+{
+	struct listen_tcp *l = c->listener;
+
+	c->relp = relp_session_new(l->conf->max_message_size, &tcp_relp_ops, c);
+	c->ack = ack_sink_new(l->base, tcp_relp_writtencb, c);
+	return c->relp != NULL && c->ack != NULL ? 0 : -1;
+}
+
 /* The bufferevent of a new connection: plain, or TLS in accepting state. */
 static struct bufferevent *
 tcp_conn_bev(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
@@ -545,9 +717,18 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	c->listener = l;
 	c->peer = pa;
 	framer_init(&c->framer, l->conf->max_message_size);
+	if (l->relp && tcp_relp_init(c) == -1) {
+		evutil_closesocket(fd);
+		ack_sink_detach(c->ack);
+		relp_session_free(c->relp);
+		free(c);
+		return;
+	}
 	c->bev = tcp_conn_bev(l, c, fd);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);
+		ack_sink_detach(c->ack);
+		relp_session_free(c->relp);
 		free(c);
 		return;
 	}
@@ -558,8 +739,7 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	/* TLS: SSL_read up to TCP_READ_CHUNK a wake-up (libevent's default: 16 KB) */
 	bufferevent_set_max_single_read(c->bev, TCP_READ_CHUNK);
 	/* Bounded buffering: stop reading once a partial frame and one read are held. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    framing_max_pending(&c->framer) + TCP_READ_CHUNK);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, tcp_conn_max_pending(c) + TCP_READ_CHUNK);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_countcb, c);
 	tv.tv_sec = (time_t)(c->handshaking ? l->conf->handshake_timeout : l->conf->idle_timeout);
 	if (tv.tv_sec > 0)
@@ -637,7 +817,7 @@ listen_tcp_policies(struct listen_tcp *l, const struct input_conf *ic, char *err
 
 	if (acl_init(&l->acl, ic->allow, ic->n_allow, err, errlen) == -1)
 		return -1;
-	if (ic->transport == TRANSPORT_TLS &&
+	if (transport_is_tls(ic->transport) &&
 	    (l->tls = tls_server_new(ic, err, errlen)) == NULL)
 		return -1;
 	l->rate.interval_ms = (uint64_t)ic->ratelimit_interval * 1000;
@@ -669,7 +849,10 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->pipeline = pipeline;
 	l->base = base;
 	l->ident.name = strdup(ic->name);
-	l->ident.transport = transport_name(ic->transport);
+	l->relp = ic->transport == TRANSPORT_RELP || ic->transport == TRANSPORT_RELP_TLS;
+	/* RELP is an application protocol over TCP (ECS network.protocol) */
+	l->ident.transport = l->relp ? "tcp" : transport_name(ic->transport);
+	l->ident.protocol = l->relp ? "relp" : NULL;
 	l->ident.stats = &l->stats;
 	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	TAILQ_INIT(&l->conns);
@@ -792,8 +975,15 @@ listen_tcp_shutdown(struct listen_tcp *l)
 	event_del(l->backoff_ev);
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL) {
 		c->rate_paused = false;
-		tcp_drain_socket(c, &budget);
-		tcp_frame_input(c, true);
+		/*
+		 * RELP: what is not delivered is not answered, so the sender
+		 * keeps it; delivering it now (with no way left to answer)
+		 * would only make it a duplicate.
+		 */
+		if (c->relp == NULL) {
+			tcp_drain_socket(c, &budget);
+			tcp_frame_input(c, true);
+		}
 		tcp_conn_free(c);
 	}
 }

@@ -168,7 +168,7 @@ check_tls_files(const struct conf *c, char *err, size_t errlen)
 	size_t i;
 
 	for (i = 0; i < c->n_inputs; i++) {
-		if (c->inputs[i].transport != TRANSPORT_TLS)
+		if (!transport_is_tls(c->inputs[i].transport))
 			continue;
 		if ((t = tls_server_new(&c->inputs[i], err, errlen)) == NULL)
 			return -1;

@@ -172,11 +172,25 @@ metrics_field_value(const struct input_stats *s, enum metrics_field f)
 	return 0;
 }
 
-/* TCP and TLS inputs: the ones with connections. */
+/* TCP, TLS and RELP inputs: the ones with connections. */
 static bool
 metrics_stream(const struct metrics_input *in)
 {
-	return strcmp(in->transport, "tcp") == 0 || strcmp(in->transport, "tls") == 0;
+	return strcmp(in->transport, "udp") != 0;
+}
+
+/* TLS and RELP over TLS inputs: the ones with handshakes. */
+static bool
+metrics_tls(const struct metrics_input *in)
+{
+	return strcmp(in->transport, "tls") == 0 || strcmp(in->transport, "relp-tls") == 0;
+}
+
+/* RELP inputs, over TLS or not. */
+static bool
+metrics_relp(const struct metrics_input *in)
+{
+	return strncmp(in->transport, "relp", 4) == 0;
 }
 
 /* A per-input family: one sample per input (TCP and TLS inputs only when tcp_only). */
@@ -283,13 +297,13 @@ metrics_limits(struct metrics_writer *w, const struct metrics_source *src)
 	int r;
 
 	for (i = 0; i < src->n_inputs; i++)
-		if (strcmp(src->inputs[i].transport, "tls") == 0)
+		if (metrics_tls(&src->inputs[i]))
 			n++;
 	if (n == 0)
 		goto pauses;
 	mw_family(w, done, "counter", "TLS handshakes completed.");
 	for (i = 0; i < src->n_inputs; i++)
-		if (strcmp(src->inputs[i].transport, "tls") == 0) {
+		if (metrics_tls(&src->inputs[i])) {
 			l[0] = (struct metrics_label){ "input", src->inputs[i].name };
 			mw_sample(w, done, l, 1, mw_load(&src->inputs[i].stats->tls_handshakes));
 		}
@@ -298,7 +312,7 @@ metrics_limits(struct metrics_writer *w, const struct metrics_source *src)
 	    "(no or unverifiable client certificate), name (certificate names not allowed), "
 	    "fingerprint (certificate not listed), timeout (handshake_timeout).");
 	for (i = 0; i < src->n_inputs; i++) {
-		if (strcmp(src->inputs[i].transport, "tls") != 0)
+		if (!metrics_tls(&src->inputs[i]))
 			continue;
 		l[0] = (struct metrics_label){ "input", src->inputs[i].name };
 		for (r = 0; r < TLS_FAIL_COUNT; r++) {
@@ -320,6 +334,45 @@ pauses:
 			continue;
 		l[0] = (struct metrics_label){ "input", src->inputs[i].name };
 		mw_sample(w, paused, l, 1, mw_load(&src->inputs[i].stats->rate_limited));
+	}
+}
+
+/* RELP: messages answered once written, and sessions logward ended, by reason. */
+static void
+metrics_relp_sessions(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char acked[] = "logward_relp_acknowledged_total";
+	static const char closed[] = "logward_relp_sessions_closed_total";
+	struct metrics_label l[2];
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < src->n_inputs; i++)
+		if (metrics_relp(&src->inputs[i]))
+			n++;
+	if (n == 0)
+		return;
+	mw_family(w, acked, "counter",
+	    "RELP messages acknowledged to the sender, each once it was written to the archive "
+	    "(and its alert to the alerts file).");
+	for (i = 0; i < src->n_inputs; i++)
+		if (metrics_relp(&src->inputs[i])) {
+			l[0] = (struct metrics_label){ "input", src->inputs[i].name };
+			mw_sample(w, acked, l, 1, mw_load(&src->inputs[i].stats->relp_acknowledged));
+		}
+	mw_family(w, closed, "counter",
+	    "RELP sessions logward closed, by reason: a malformed frame (bad_txnr, bad_command, "
+	    "unknown_command, bad_datalen, too_large, bad_frame), a protocol error "
+	    "(before_open, second_open, bad_offer, after_close, window_overrun), or not_written "
+	    "(a write given up: the sender resends).  ok: the sender closed.");
+	for (i = 0; i < src->n_inputs; i++) {
+		if (!metrics_relp(&src->inputs[i]))
+			continue;
+		l[0] = (struct metrics_label){ "input", src->inputs[i].name };
+		for (r = 0; r < RELP_ERR_COUNT; r++) {
+			l[1] = (struct metrics_label){ "reason", relp_error_name(r) };
+			mw_sample(w, closed, l, 2, mw_load(&src->inputs[i].stats->relp_closed[r]));
+		}
 	}
 }
 
@@ -604,6 +657,7 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	metrics_per_input(&w, src, "logward_tcp_connections_open", "gauge",
 	    "TCP connections open now.", MF_CONNECTIONS_OPEN, false, true);
 	metrics_limits(&w, src);
+	metrics_relp_sessions(&w, src);
 	metrics_alerts(&w, src);
 	metrics_webhooks(&w, src);
 #ifdef HAVE_KAFKA

@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "ack.h"
 #include "archive.h"
 #include "deliver.h"
 #include "detect.h"
@@ -59,6 +60,8 @@ struct batch_item {
 	struct peer_tls *tls;      /* a reference, or NULL */
 	struct timespec received;
 	const struct input_ident *input;
+	struct ack_sink *ack;      /* a reference, or NULL: the sender waits for this write */
+	uint64_t ack_seq;
 };
 
 /*
@@ -163,8 +166,10 @@ batch_clear(struct batch *b)
 {
 	size_t i;
 
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < b->n; i++) {
 		peer_tls_release(b->items[i].tls);
+		ack_sink_release(b->items[i].ack);
+	}
 	b->n = 0;
 	b->used = 0;
 }
@@ -392,12 +397,14 @@ worker_note_alert(struct worker *w, const struct detection *d)
  * Write what the worker formatted so far: alerts first, then events.  The
  * alerts archive is durable: its own thread fsyncs behind the writes
  * (group commit), so a worker never waits for the disk.  An alert is
- * counted (logward_alerts_total) only once it is in the file.
+ * counted (logward_alerts_total) only once it is in the file.  Returns
+ * 0, or -1 when a write was given up (stopping).
  */
-static void
+static int
 worker_write(struct worker *w, const struct pipeline_outputs *out)
 {
 	struct pipeline *p = w->pipeline;
+	int rc = 0;
 	size_t i;
 
 	if (w->alerts_out.len > 0) {
@@ -405,6 +412,8 @@ worker_write(struct worker *w, const struct pipeline_outputs *out)
 			w->alerts_out.len) == 0)
 			for (i = 0; i < w->n_unwritten; i++)
 				detect_count_alert(out->rules->detect, w->unwritten[i]);
+		else
+			rc = -1;
 		/*
 		 * then to the webhooks' spools (deliver.h): copied, never blocks.
 		 * An alert given up at exit still goes: the spool is its only copy.
@@ -416,9 +425,31 @@ worker_write(struct worker *w, const struct pipeline_outputs *out)
 	}
 	w->n_unwritten = 0;
 	if (w->out.len == 0)
-		return;
-	worker_write_retry(p, PIPELINE_ARCHIVE, out->archive, w->out.data, w->out.len);
+		return rc;
+	if (worker_write_retry(p, PIPELINE_ARCHIVE, out->archive, w->out.data, w->out.len) == -1)
+		rc = -1;
 	strbuf_reset(&w->out);
+	return rc;
+}
+
+/*
+ * The batch is written (or not): tell each acknowledging sender which of
+ * its messages, one report per run of consecutive items of one sender.
+ */
+static void
+worker_post_acks(const struct batch *b, bool written)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->n; i = j) {
+		const struct batch_item *it = &b->items[i];
+
+		for (j = i + 1; j < b->n && b->items[j].ack == it->ack &&
+		    b->items[j].ack_seq == b->items[j - 1].ack_seq + 1; j++)
+			;
+		if (it->ack != NULL)
+			ack_sink_post(it->ack, it->ack_seq, b->items[j - 1].ack_seq, written);
+	}
 }
 
 /* Same address (the port aside)? */
@@ -463,6 +494,7 @@ worker_process_batch(struct worker *w, struct batch *b)
 	struct frame_meta meta;
 	struct process_result res;
 	const struct pipeline_outputs *out = &b->gen->out;
+	bool written = true;
 	size_t i, start;
 
 	processor_use(&w->proc, out->rules->norms[w->index], out->rules->detect);
@@ -471,6 +503,7 @@ worker_process_batch(struct worker *w, struct batch *b)
 
 		meta.input_name = it->input->name;
 		meta.transport = it->input->transport;
+		meta.protocol = it->input->protocol;
 		meta.source_ip = NULL;
 		/* a batch is mostly one sender: inet_ntop (sprintf) once per address */
 		if (it->peer.family != 0 && !(ip_ok && peer_same_addr(&it->peer, &ip_of))) {
@@ -488,6 +521,7 @@ worker_process_batch(struct worker *w, struct batch *b)
 			out->alerts != NULL ? &w->alerts_out : NULL, &res) == -1) {
 			log_warnx("out of memory formatting an event from input %s",
 			    it->input->name);
+			written = false; /* not in the archive: not acknowledged */
 			continue;
 		}
 		if (out->kafka != NULL)
@@ -500,10 +534,12 @@ worker_process_batch(struct worker *w, struct batch *b)
 			worker_note_alert(w, res.detection);
 		if (res.alerted || res.correlated > 0)
 			stats_add(&it->input->stats->alerts, (res.alerted ? 1 : 0) + res.correlated);
-		if (w->out.len >= WORKER_WRITE_THRESHOLD)
-			worker_write(w, out);
+		if (w->out.len >= WORKER_WRITE_THRESHOLD && worker_write(w, out) == -1)
+			written = false;
 	}
-	worker_write(w, out);
+	if (worker_write(w, out) == -1)
+		written = false;
+	worker_post_acks(b, written);
 }
 
 static void *
@@ -638,6 +674,15 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
     const char *frame, size_t len, unsigned frame_flags,
     const struct peer_addr *peer, struct peer_tls *tls, const struct timespec *received)
 {
+	pipeline_add_acked(p, input, frame, len, frame_flags, peer, tls, received, NULL, 0);
+}
+
+void
+pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
+    const char *frame, size_t len, unsigned frame_flags,
+    const struct peer_addr *peer, struct peer_tls *tls, const struct timespec *received,
+    struct ack_sink *ack, uint64_t ack_seq)
+{
 	struct batch_item *it;
 	struct batch *b;
 
@@ -654,6 +699,8 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 		b = batch_new();
 		if (b == NULL) {
 			log_warnx("out of memory: message from input %s lost", input->name);
+			if (ack != NULL) /* not acknowledged: the sender keeps it */
+				ack_sink_post(ack, ack_seq, ack_seq, false);
 			return;
 		}
 		pthread_mutex_lock(&p->lock);
@@ -664,6 +711,8 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 	b = p->current;
 	if (batch_reserve(b, len) == -1) {
 		log_warnx("out of memory: message from input %s lost", input->name);
+		if (ack != NULL) /* not acknowledged: the sender keeps it */
+			ack_sink_post(ack, ack_seq, ack_seq, false);
 		return;
 	}
 	it = &b->items[b->n++];
@@ -679,6 +728,10 @@ pipeline_add(struct pipeline *p, const struct input_ident *input,
 	it->tls = tls;
 	if (tls != NULL)
 		peer_tls_hold(tls);
+	it->ack = ack;
+	it->ack_seq = ack_seq;
+	if (ack != NULL)
+		ack_sink_hold(ack);
 	memcpy(b->data + b->used, frame, len);
 	b->used += len;
 	stats_add(&input->stats->messages, 1);

@@ -49,7 +49,8 @@ struct ruleset;
 /* What events name an input by; owned by the listener, outlives batches. */
 struct input_ident {
 	const char *name;
-	const char *transport;     /* "udp" | "tcp" | "tls" */
+	const char *transport;     /* "udp" | "tcp" | "tls" (network.transport) */
+	const char *protocol;      /* NULL, or "relp" (network.protocol) */
 	struct input_stats *stats;
 };
 
@@ -107,6 +108,19 @@ void pipeline_swap(struct pipeline *p, const struct pipeline_outputs *out,
 void pipeline_add(struct pipeline *p, const struct input_ident *input,
     const char *frame, size_t len, unsigned frame_flags,
     const struct peer_addr *peer, struct peer_tls *tls, const struct timespec *received);
+
+/*
+ * pipeline_add for a sender that waits for the write (RELP): once the batch
+ * holding the message is written to the archive (and its alerts to the
+ * alerts file before it), or given up, the worker posts ack_seq to ack
+ * (ack.h), which gains a reference held until then.  A message that cannot
+ * be queued (out of memory) is posted as not written at once.
+ */
+struct ack_sink;
+void pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
+    const char *frame, size_t len, unsigned frame_flags,
+    const struct peer_addr *peer, struct peer_tls *tls, const struct timespec *received,
+    struct ack_sink *ack, uint64_t ack_seq);
 
 /*
  * Give every worker the correlator c (not owned: the daemon owns it, so it

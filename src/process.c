@@ -144,6 +144,7 @@ processor_run(struct processor *p, const char *frame, size_t len,
 	in.norm = norm;
 	in.input_name = meta->input_name;
 	in.transport = meta->transport;
+	in.protocol = meta->protocol;
 	in.source_ip = meta->source_ip;
 	in.source_port = meta->source_port;
 	in.tls = meta->tls;

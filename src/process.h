@@ -40,6 +40,7 @@ struct frame_meta {
 	const struct peer_tls *tls; /* TLS senders: what the handshake showed; else NULL */
 	struct timespec received;
 	unsigned frame_flags;    /* FRAME_* */
+	const char *protocol;    /* NULL, or "relp" (network.protocol) */
 };
 
 struct process_result {

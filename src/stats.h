@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "relp_frame.h"
 #include "tls.h"
 
 struct input_stats {
@@ -34,6 +35,8 @@ struct input_stats {
 	atomic_uint_fast64_t tls_on_plain;   /* TCP: a TLS handshake arrived on a plain input: closed */
 	atomic_uint_fast64_t tls_handshakes; /* TLS: completed */
 	atomic_uint_fast64_t tls_failures[TLS_FAIL_COUNT]; /* TLS: failed, by enum tls_failure */
+	atomic_uint_fast64_t relp_acknowledged; /* RELP: messages answered once written */
+	atomic_uint_fast64_t relp_closed[RELP_ERR_COUNT]; /* RELP: sessions ended, by enum relp_error */
 };
 
 /* A plain copy for comparing and printing. */

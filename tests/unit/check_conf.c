@@ -418,7 +418,13 @@ static const struct error_case {
     {"\ninput w {\n transport = tls\n address = \"[::]:6514\"\n}\n", 2,
 	"input \"w\": missing certificate", "key ="},
     {"input w { transport = sctp address = \":1\" }\n", 1, "transport \"sctp\" is invalid",
-	"udp, tcp or tls"},
+	"udp, tcp, tls, relp or relp-tls"},
+    {"input w { transport = relp-tls address = \":1\" }\n", 1,
+	"input \"w\": missing certificate", "key ="},
+    {"input w {\n transport = relp\n address = \":1\"\n certificate = c\n}\n", 4,
+	"certificate applies to tls and relp-tls inputs only", "this input is relp"},
+    {"input w {\n transport = udp\n address = \":1\"\n idle_timeout = 5\n}\n", 4,
+	"idle_timeout applies to tcp, tls, relp and relp-tls inputs only", "this input is udp"},
     {"input w {\n transport = tls\n address = \":1\"\n certificate = c key = k\n}\n", 1,
 	"verify = peer needs ca", NULL},
     {"input w {\n transport = tls\n address = \":1\"\n certificate = c key = k ca = a\n"
@@ -437,7 +443,7 @@ static const struct error_case {
      " verify = name permitted_peers = { \"a*b.example\" }\n}\n", 5,
 	"permitted_peers \"a*b.example\" is invalid", NULL},
     {"input w {\n transport = tcp\n address = \":1\"\n certificate = c\n}\n", 4,
-	"certificate applies to tls inputs only", "this input is tcp"},
+	"certificate applies to tls and relp-tls inputs only", "this input is tcp"},
     {"input w {\n transport = udp\n address = \":1\"\n\n allow = { \"10.0.0.0/8\", "
      "\"10.1/8\" }\n}\n", 5, "allow \"10.1/8\" is not a numeric", "ADDRESS/PREFIX"},
     {"input w {\n transport = udp\n address = \":1\"\n allow = { \"::1/129\" }\n}\n", 4,
@@ -465,10 +471,10 @@ static const struct error_case {
     {"input { transport = udp address = \":1\" }\n", 1, "input needs a name", NULL},
     {"input a {\n transport = udp\n address = \":1\"\n"
      " max_connections = 10\n}\n",
-	4, "max_connections applies to tcp and tls inputs only", NULL},
+	4, "max_connections applies to tcp, tls, relp and relp-tls inputs only", NULL},
     {"input a {\n transport = udp\n address = \":1\"\n"
      " idle_timeout = 10\n}\n",
-	4, "idle_timeout applies to tcp and tls inputs only", NULL},
+	4, "idle_timeout applies to tcp, tls, relp and relp-tls inputs only", NULL},
     {"input a {\n transport = tcp\n address = \":1\"\n"
      " recv_buffer = 10\n}\n",
 	4, "recv_buffer applies to udp inputs only", NULL},

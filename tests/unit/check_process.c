@@ -51,7 +51,7 @@ teardown(void)
 static struct process_result
 run(const char *frame, struct strbuf *alerts_out)
 {
-	struct frame_meta meta = {"unit", "tcp", "192.0.2.7", 5140, NULL, {1795773600, 0}, 0};
+	struct frame_meta meta = {"unit", "tcp", "192.0.2.7", 5140, NULL, {1795773600, 0}, 0, NULL};
 	struct process_result res;
 
 	memset(&res, 0xa5, sizeof(res));

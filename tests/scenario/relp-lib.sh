@@ -1,0 +1,103 @@
+# relp-lib.sh: shared by the RELP scenario tests; sourced after lib.sh.
+#   relp_pki DIR          a CA, a server certificate for 127.0.0.1 and a
+#                         client certificate (CN=relp-client.example.net)
+#   rsyslog_check CONF    rsyslogd -N1 accepts CONF, else fail
+#   relp_numbers INPUT TOKEN  print the numbers of the archived messages
+#                         "TOKEN n" of INPUT, one a line, sorted
+RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
+[ -x "$RSYSLOGD" ] || fail "no rsyslogd (the quickstart installs rsyslog)"
+[ -n "$(ls /usr/lib/*/rsyslog/omrelp.so /usr/lib/rsyslog/omrelp.so 2>/dev/null)" ] ||
+    fail "no omrelp (the quickstart installs rsyslog-relp)"
+
+relp_pki() {
+	K=$1
+	mkdir -p "$K"
+	for step in "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30
+	    -subj /CN=RELP-Test-CA -keyout $K/ca.key -out $K/ca.crt" \
+	    "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost
+	    -keyout $K/server.key -out $K/server.csr" \
+	    "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes
+	    -subj /O=Example/CN=relp-client.example.net -keyout $K/client.key -out $K/client.csr"; do
+		# shellcheck disable=SC2086
+		openssl $step >>"$K/openssl.log" 2>&1 || fail "openssl: $(tail -n 3 "$K/openssl.log")"
+	done
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$K/server.ext"
+	printf 'subjectAltName=DNS:relp-client.example.net\nextendedKeyUsage=clientAuth\n' >"$K/client.ext"
+	for who in server client; do
+		openssl x509 -req -in "$K/$who.csr" -CA "$K/ca.crt" -CAkey "$K/ca.key" -CAcreateserial \
+		    -days 30 -extfile "$K/$who.ext" -out "$K/$who.crt" >>"$K/openssl.log" 2>&1 ||
+		    fail "openssl x509: $(tail -n 3 "$K/openssl.log")"
+	done
+}
+
+rsyslog_check() {
+	"$RSYSLOGD" -N1 -f "$1" >"$T/rsyslog-check.out" 2>&1 ||
+	    fail "rsyslogd rejects the test's config: $(cat "$T/rsyslog-check.out")"
+}
+
+relp_numbers() {
+	$EV values "${RELP_ARCHIVE:-$T/archive}" message "observer.ingress.name=$1" "message~$2 " >"$T/values.out" 2>&1 ||
+	    fail "ev values: $(cat "$T/values.out")"
+	sed -n "s/.*$2 \([0-9]*\).*/\1/p" "$T/values.out" | sort -n
+}
+
+# rsyslog_forwarder CONF IN_PORT RELP_PORT [TCP_IN_PORT TCP_PORT]: a private
+# rsyslogd config: imtcp on IN_PORT forwarded with omrelp to RELP_PORT, with
+# the memory action queue and endless retries rsyslog recommends for
+# reliable forwarding; with the last two, imtcp on TCP_IN_PORT forwarded with
+# omfwd over TCP (the same queue) to TCP_PORT, for contrast.
+rsyslog_forwarder() {
+	mkdir -p "$T/rsyslog-work"
+	cat >"$1" <<CONF
+global(workDirectory="$T/rsyslog-work")
+module(load="imtcp")
+module(load="omrelp")
+input(type="imtcp" address="127.0.0.1" port="$2" ruleset="relp")
+ruleset(name="relp") {
+	action(type="omrelp" target="127.0.0.1" port="$3" template="RSYSLOG_SyslogProtocol23Format"
+	       windowSize="128" queue.type="LinkedList" queue.size="200000"
+	       action.resumeRetryCount="-1" action.resumeInterval="1")
+}
+CONF
+	[ $# -ge 5 ] || return 0
+	cat >>"$1" <<CONF
+input(type="imtcp" address="127.0.0.1" port="$4" ruleset="tcp")
+ruleset(name="tcp") {
+	action(type="omfwd" target="127.0.0.1" port="$5" protocol="tcp" TCP_Framing="octet-counted"
+	       template="RSYSLOG_SyslogProtocol23Format"
+	       queue.type="LinkedList" queue.size="200000" action.resumeRetryCount="-1"
+	       action.resumeInterval="1")
+}
+CONF
+}
+
+# numbered PORT TOKEN N RATE: send "TOKEN 1" .. "TOKEN N" to PORT over TCP,
+# RATE messages a second (LF framing), in the background.
+numbered() {
+	bg_start "numbered-$1" $PY -c 'import socket, sys, time
+port, tok, n, rate = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+t0 = time.monotonic()
+for i in range(1, n + 1, 100):
+    s.sendall(b"".join(b"<14>numbered: %s %d\n" % (tok.encode(), j)
+                       for j in range(i, min(i + 100, n + 1))))
+    delay = t0 + i / rate - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+s.close()' "$1" "$2" "$3" "$4"
+}
+
+# relp_complete INPUT TOKEN N: all of 1..N archived for INPUT
+relp_complete() {
+	[ "$(relp_numbers "$1" "$2" | uniq | wc -l)" -eq "$3" ]
+}
+
+# relp_report INPUT TOKEN N: print "distinct=D missing=M duplicates=U" and
+# the duplicated numbers (at most 20)
+relp_report() {
+	relp_numbers "$1" "$2" >"$T/numbers"
+	d=$(uniq "$T/numbers" | wc -l)
+	u=$(($(wc -l <"$T/numbers") - d))
+	echo "distinct=$d missing=$(($3 - d)) duplicates=$u" \
+	    "$(uniq -d "$T/numbers" | head -n 20 | tr '\n' ' ')"
+}
