@@ -18,6 +18,15 @@ monotime_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static inline int64_t
+monotime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* A timeval of ms milliseconds (for libevent timers). */
 static inline struct timeval
 monotime_timeval(int64_t ms)

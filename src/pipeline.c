@@ -1,12 +1,11 @@
 /*
- * pipeline.c: batches from the intake loop to the processing workers.
- * See pipeline.h for the contract and the backpressure rule.
+ * pipeline.c: batches from the intake loop to the processing workers: the
+ * intake side, the batch pool and the generations of outputs (the workers
+ * are pipeline_worker.c).  See pipeline.h for the contract and the
+ * backpressure rule.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,128 +15,13 @@
 #include <event2/event.h>
 
 #include "ack.h"
-#include "archive.h"
-#include "deliver.h"
-#include "detect.h"
-#include "json_writer.h"
-#include "kafka.h"
 #include "log.h"
+#include "monotime.h"
 #include "pipeline.h"
+#include "pipeline_impl.h"
 #include "process.h"
 #include "ruleset.h"
 #include "stats.h"
-
-/* A batch is handed over when it holds this much, or at the loop's end. */
-#define BATCH_DATA_INITIAL (256 * 1024)
-#define BATCH_ITEMS_INITIAL 1024
-/* Workers write to the archive at least every this many bytes of events. */
-#define WORKER_WRITE_THRESHOLD (1024 * 1024)
-/*
- * Priority of the end-of-pass flush: the same as I/O events.  libevent runs
- * a priority's queue until it is empty, events activated meanwhile
- * included, so the flush runs after the reads of this pass.  A lower
- * priority would starve for as long as a busy socket is readable at every
- * pass, and the batch would grow without bound.
- */
-#define FLUSH_PRIORITY 1
-/*
- * The longest a partial batch is held back while the workers are busy
- * (pipeline_flushcb): what intake accepted sits in memory, lost to a crash,
- * until a worker has it.  2 ms is 60 messages of a 30,000 msg/s sender.
- */
-#define FLUSH_HOLD_MAX_US 2000
-/* A failed write is tried again after 10 ms, doubling up to 1 s. */
-#define WRITE_RETRY_MIN_NS (10 * 1000 * 1000LL)
-#define WRITE_RETRY_MAX_NS (1000 * 1000 * 1000LL)
-/* Once stopping, a write still failing this long after the stop is given up. */
-#define WRITE_STOP_GRACE_NS (5 * 1000 * 1000 * 1000LL)
-
-struct batch_item {
-	uint32_t off;
-	uint32_t len;
-	unsigned flags;
-	struct peer_addr peer;
-	struct peer_tls *tls;      /* a reference, or NULL */
-	struct timespec received;
-	const struct input_ident *input;
-	struct ack_sink *ack;      /* a reference, or NULL: the sender waits for this write */
-	uint64_t ack_seq;
-};
-
-/*
- * One set of outputs and the batches submitted under it.  The list runs
- * oldest first; all but the newest are retired and wait for their last
- * batch before their retire callback runs.
- */
-struct generation {
-	struct generation *next;      /* newer */
-	struct pipeline_outputs out;
-	unsigned batches;             /* queued or in a worker; under the pipeline lock */
-	pipeline_retire_fn *retire;   /* set when swapped out */
-	void *retire_arg;
-	bool retired;
-};
-
-struct batch {
-	struct batch *next;
-	struct generation *gen;   /* set at submission; holds a reference */
-	char *data;               /* frames back to back; owned */
-	size_t used, cap;
-	struct batch_item *items; /* owned */
-	size_t n, items_cap;
-};
-
-struct worker {
-	pthread_t thread;
-	struct pipeline *pipeline;
-	unsigned index;               /* its normalizer in every ruleset */
-	struct processor proc;
-	struct strbuf out;
-	struct strbuf alerts_out;     /* whole alert lines, written with an fsync */
-	/* the detections of the alerts in alerts_out: counted once written */
-	const struct detection **unwritten;
-	size_t n_unwritten, unwritten_cap;
-	bool started;
-};
-
-struct pipeline {
-	struct event_base *base;      /* not owned */
-	struct event *flush_ev;
-	struct event *hold_ev;        /* FLUSH_HOLD_MAX_US after a partial batch was held */
-	struct event *resume_ev;
-	struct event *reclaim_ev;     /* a retired generation may be done */
-	struct event *stopped_ev;     /* the last worker exited (pipeline_stop) */
-	pipeline_stopped_fn *stopped_cb;
-	void *stopped_arg;
-	pipeline_pause_fn *pause_cb;
-	void *pause_arg;
-
-	pthread_mutex_t lock;         /* guards the fields down to n_live */
-	pthread_cond_t work_cv;
-	pthread_cond_t retry_cv;      /* failing writers back off here; broadcast at stop */
-	int64_t stop_ns;              /* monotonic time of pipeline_stop */
-	struct batch *queue_head, *queue_tail;
-	struct batch *free_list;
-	unsigned n_free;              /* batches on free_list */
-	bool stopping;
-	bool resume_wanted;           /* intake is paused, waiting for a free batch */
-	bool flush_deferred;          /* intake holds a partial batch until the queue runs dry */
-	unsigned n_live;              /* batches in existence */
-	unsigned n_running;           /* workers not yet exited */
-	struct generation *gen_oldest, *gen_newest; /* list; newest is the current one */
-
-	unsigned pool_size;
-	struct batch *current;        /* intake loop only */
-	bool paused;                  /* intake loop only */
-	bool flush_scheduled;         /* intake loop only */
-
-	struct worker *workers;
-	unsigned n_workers;
-
-	atomic_uint_fast64_t write_errors[PIPELINE_N_OUTPUTS];
-	atomic_uint retrying[PIPELINE_N_OUTPUTS];  /* workers retrying a write now */
-	atomic_uint_fast64_t given_up[PIPELINE_N_OUTPUTS];
-};
 
 /* Allocate an empty batch; NULL when out of memory. */
 static struct batch *
@@ -220,8 +104,8 @@ batch_reserve(struct batch *b, size_t len)
  * empty.  Taking the last queued batch asks intake for the partial batch it
  * held back (pipeline_flushcb), so the queue is refilled before it runs dry.
  */
-static struct batch *
-queue_pop(struct pipeline *p)
+struct batch *
+pipeline_queue_pop(struct pipeline *p)
 {
 	struct batch *b;
 	bool want_flush = false;
@@ -263,8 +147,8 @@ resume_threshold(const struct pipeline *p)
 }
 
 /* Worker side: give a processed batch back, waking intake if it waits for one. */
-static void
-batch_release(struct pipeline *p, struct batch *b)
+void
+pipeline_batch_release(struct pipeline *p, struct batch *b)
 {
 	bool wake = false;
 
@@ -310,259 +194,6 @@ batch_release(struct pipeline *p, struct batch *b)
 		event_active(p->reclaim_ev, 0, 0);
 }
 
-static int64_t
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/*
- * A failing writer's pause of ns before it tries again.  -1 when the
- * pipeline is stopping and WRITE_STOP_GRACE_NS has passed: give up.
- */
-static int
-worker_retry_wait(struct pipeline *p, int64_t ns)
-{
-	struct timespec until;
-	int64_t t;
-	int rc = 0;
-
-	pthread_mutex_lock(&p->lock);
-	if (p->stopping && monotonic_ns() - p->stop_ns >= WRITE_STOP_GRACE_NS)
-		rc = -1;
-	else {
-		t = monotonic_ns() + ns;
-		until.tv_sec = (time_t)(t / 1000000000LL);
-		until.tv_nsec = (long)(t % 1000000000LL);
-		pthread_cond_timedwait(&p->retry_cv, &p->lock, &until);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return rc;
-}
-
-/*
- * Write data to one output, trying again until it works (disk full): the
- * worker keeps its batch meanwhile, so the pool runs out and intake pauses.
- * Returns 0 once written, -1 when given up (stopping; counted lost).
- */
-static int
-worker_write_retry(struct pipeline *p, enum pipeline_output o, struct archive *a,
-    const char *data, size_t len)
-{
-	int64_t backoff = WRITE_RETRY_MIN_NS;
-	bool retrying = false;
-	int rc = 0;
-
-	while (archive_write(a, data, len) == -1) {
-		atomic_fetch_add_explicit(&p->write_errors[o], 1, memory_order_relaxed);
-		if (!retrying) {
-			retrying = true;
-			atomic_fetch_add_explicit(&p->retrying[o], 1, memory_order_relaxed);
-		}
-		if (worker_retry_wait(p, backoff) == -1) {
-			archive_give_up(a, len);
-			atomic_fetch_add_explicit(&p->given_up[o], len, memory_order_relaxed);
-			rc = -1;
-			break;
-		}
-		backoff = backoff * 2 < WRITE_RETRY_MAX_NS ? backoff * 2 : WRITE_RETRY_MAX_NS;
-	}
-	if (retrying)
-		atomic_fetch_sub_explicit(&p->retrying[o], 1, memory_order_relaxed);
-	return rc;
-}
-
-/* Remember the detection of an alert just formatted, to count it once written. */
-static void
-worker_note_alert(struct worker *w, const struct detection *d)
-{
-	if (w->n_unwritten == w->unwritten_cap) {
-		size_t ncap = w->unwritten_cap > 0 ? w->unwritten_cap * 2 : 64;
-		const struct detection **n = realloc(w->unwritten, ncap * sizeof(*n));
-
-		if (n == NULL) {
-			log_warnx("out of memory: an alert of %s is not counted", d->id);
-			return;
-		}
-		w->unwritten = n;
-		w->unwritten_cap = ncap;
-	}
-	w->unwritten[w->n_unwritten++] = d;
-}
-
-/*
- * Write what the worker formatted so far: alerts first, then events.  The
- * alerts archive is durable: its own thread fsyncs behind the writes
- * (group commit), so a worker never waits for the disk.  An alert is
- * counted (logward_alerts_total) only once it is in the file.  Returns
- * 0, or -1 when a write was given up (stopping).
- */
-static int
-worker_write(struct worker *w, const struct pipeline_outputs *out)
-{
-	struct pipeline *p = w->pipeline;
-	int rc = 0;
-	size_t i;
-
-	if (w->alerts_out.len > 0) {
-		if (worker_write_retry(p, PIPELINE_ALERTS, out->alerts, w->alerts_out.data,
-			w->alerts_out.len) == 0)
-			for (i = 0; i < w->n_unwritten; i++)
-				detect_count_alert(out->rules->detect, w->unwritten[i]);
-		else
-			rc = -1;
-		/*
-		 * then to the webhooks' spools (deliver.h): copied, never blocks.
-		 * An alert given up at exit still goes: the spool is its only copy.
-		 */
-		deliver_submit(out->deliver, w->alerts_out.data, w->alerts_out.len);
-		if (out->kafka != NULL)
-			kafka_submit_alerts(out->kafka, w->alerts_out.data, w->alerts_out.len);
-		strbuf_reset(&w->alerts_out);
-	}
-	w->n_unwritten = 0;
-	if (w->out.len == 0)
-		return rc;
-	if (worker_write_retry(p, PIPELINE_ARCHIVE, out->archive, w->out.data, w->out.len) == -1)
-		rc = -1;
-	strbuf_reset(&w->out);
-	return rc;
-}
-
-/*
- * The batch is written (or not): tell each acknowledging sender which of
- * its messages, one report per run of consecutive items of one sender.
- */
-static void
-worker_post_acks(const struct batch *b, bool written)
-{
-	size_t i, j;
-
-	for (i = 0; i < b->n; i = j) {
-		const struct batch_item *it = &b->items[i];
-
-		for (j = i + 1; j < b->n && b->items[j].ack == it->ack &&
-		    b->items[j].ack_seq == b->items[j - 1].ack_seq + 1; j++)
-			;
-		if (it->ack != NULL)
-			ack_sink_post(it->ack, it->ack_seq, b->items[j - 1].ack_seq, written);
-	}
-}
-
-/* Same address (the port aside)? */
-static bool
-peer_same_addr(const struct peer_addr *a, const struct peer_addr *b)
-{
-	return a->family == b->family && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
-}
-
-/*
- * Produce the event line just formatted (out[start..], LF-terminated) to
- * Kafka, keyed by its host (else its sender) or its sender: each host's
- * events stay in order in one partition.  Waits while Kafka's queue is
- * full, which is how Kafka's backpressure reaches intake (kafka.h).
- */
-static void
-worker_produce(struct kafka *k, const struct strbuf *out, size_t start,
-    const struct process_result *res, const char *source_ip)
-{
-	const char *key = NULL;
-	size_t key_len = 0;
-
-	if (out->len <= start + 1)
-		return;
-	if (kafka_keys_by_host(k) && res->host.p != NULL && res->host.len > 0) {
-		key = res->host.p;
-		key_len = res->host.len;
-	} else if (kafka_keyed(k) && source_ip != NULL) {
-		key = source_ip;
-		key_len = strlen(source_ip);
-	}
-	kafka_produce_event(k, out->data + start, out->len - start - 1, key, key_len);
-}
-
-/* Parse, normalize and format every message of a batch. */
-static void
-worker_process_batch(struct worker *w, struct batch *b)
-{
-	char ip[INET6_ADDRSTRLEN];
-	struct peer_addr ip_of = { 0 };
-	bool ip_ok = false;
-	struct frame_meta meta;
-	struct process_result res;
-	const struct pipeline_outputs *out = &b->gen->out;
-	bool written = true;
-	size_t i, start;
-
-	processor_use(&w->proc, out->rules->norms[w->index], out->rules->detect);
-	for (i = 0; i < b->n; i++) {
-		const struct batch_item *it = &b->items[i];
-
-		meta.input_name = it->input->name;
-		meta.transport = it->input->transport;
-		meta.protocol = it->input->protocol;
-		meta.source_ip = NULL;
-		/* a batch is mostly one sender: inet_ntop (sprintf) once per address */
-		if (it->peer.family != 0 && !(ip_ok && peer_same_addr(&it->peer, &ip_of))) {
-			ip_of = it->peer;
-			ip_ok = inet_ntop(it->peer.family, it->peer.addr, ip, sizeof(ip)) != NULL;
-		}
-		if (it->peer.family != 0 && ip_ok)
-			meta.source_ip = ip;
-		meta.source_port = it->peer.port;
-		meta.tls = it->tls;
-		meta.received = it->received;
-		meta.frame_flags = it->flags;
-		start = w->out.len;
-		if (processor_run(&w->proc, b->data + it->off, it->len, &meta, &w->out,
-			out->alerts != NULL ? &w->alerts_out : NULL, &res) == -1) {
-			log_warnx("out of memory formatting an event from input %s",
-			    it->input->name);
-			written = false; /* not in the archive: not acknowledged */
-			continue;
-		}
-		if (out->kafka != NULL)
-			worker_produce(out->kafka, &w->out, start, &res, meta.source_ip);
-		if (res.parse_failed)
-			stats_add(&it->input->stats->parse_failures, 1);
-		if (res.normalized)
-			stats_add(&it->input->stats->normalized, 1);
-		if (res.alerted)
-			worker_note_alert(w, res.detection);
-		if (res.alerted || res.correlated > 0)
-			stats_add(&it->input->stats->alerts, (res.alerted ? 1 : 0) + res.correlated);
-		if (w->out.len >= WORKER_WRITE_THRESHOLD && worker_write(w, out) == -1)
-			written = false;
-	}
-	if (worker_write(w, out) == -1)
-		written = false;
-	worker_post_acks(b, written);
-}
-
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-
-	struct pipeline *p = w->pipeline;
-	struct batch *b;
-	bool last;
-
-	while ((b = queue_pop(p)) != NULL) {
-		worker_process_batch(w, b);
-		batch_release(p, b);
-	}
-	pthread_mutex_lock(&p->lock);
-	last = --p->n_running == 0;
-	pthread_mutex_unlock(&p->lock);
-	if (last && p->stopped_ev != NULL)
-		event_active(p->stopped_ev, 0, 0);
-	return NULL;
-}
-
 /* Intake side: queue the current batch and take a free one, or pause. */
 static void
 pipeline_submit(struct pipeline *p)
@@ -603,7 +234,7 @@ pipeline_submit(struct pipeline *p)
  * workers have nothing queued (low latency when traffic is light).  When
  * batches are still queued the workers cannot get to it sooner anyway:
  * keep filling it, and let the worker that takes the last queued batch ask
- * for it (queue_pop).  Under load, batches are full; a lone fast sender
+ * for it (pipeline_queue_pop).  Under load, batches are full; a lone fast sender
  * does not turn into one hand-off (and one archive write) per read.
  */
 static void
@@ -690,7 +321,7 @@ pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
 	 * A frame that does not fit goes to the next batch, so batches keep
 	 * their size: one grown past it by each last frame would double the
 	 * pool's memory over a long run.  Only a lone frame larger than a
-	 * batch grows one (and batch_release shrinks it back).
+	 * batch grows one (and pipeline_batch_release shrinks it back).
 	 */
 	if (p->current != NULL && p->current->n > 0 && p->current->cap - p->current->used < len)
 		pipeline_submit(p);
@@ -851,6 +482,76 @@ pipeline_swap(struct pipeline *p, const struct pipeline_outputs *out,
 	event_active(p->reclaim_ev, 0, 0);
 }
 
+/* Make the pool's batches; the first is the current one.  -1 with err set. */
+static int
+pipeline_fill_pool(struct pipeline *p, char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < p->pool_size; i++) {
+		struct batch *b = batch_new();
+
+		if (b == NULL) {
+			snprintf(err, errlen, "out of memory for %u batches", p->pool_size);
+			return -1;
+		}
+		b->next = p->free_list;
+		p->free_list = b;
+		p->n_live++;
+	}
+	p->n_free = p->pool_size - 1;
+	p->current = p->free_list;
+	p->free_list = p->current->next;
+	p->current->next = NULL;
+	return 0;
+}
+
+/*
+ * Start pipeline_workers_for(workers) workers, each with its own
+ * processor over out's rules.  -1 with err set (those started are
+ * counted in n_running, for pipeline_drain).
+ */
+static int
+pipeline_start_workers(struct pipeline *p, unsigned workers, const struct pipeline_outputs *out,
+    char *err, size_t errlen)
+{
+	unsigned i;
+
+	p->n_workers = pipeline_workers_for(workers);
+	if (out->rules->n_norms < p->n_workers) {
+		snprintf(err, errlen, "%u workers but %u normalizers", p->n_workers,
+		    out->rules->n_norms);
+		return -1;
+	}
+	if ((p->workers = calloc(p->n_workers, sizeof(*p->workers))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < p->n_workers; i++) {
+		struct worker *w = &p->workers[i];
+
+		w->pipeline = p;
+		w->index = i;
+		strbuf_init(&w->out);
+		strbuf_init(&w->alerts_out);
+		processor_init_shared(&w->proc);
+	}
+	for (i = 0; i < p->n_workers; i++) {
+		struct worker *w = &p->workers[i];
+		int rc = pthread_create(&w->thread, NULL, pipeline_worker_main, w);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start worker thread: %s", strerror(rc));
+			return -1;
+		}
+		w->started = true;
+		pthread_mutex_lock(&p->lock);
+		p->n_running++;
+		pthread_mutex_unlock(&p->lock);
+	}
+	return 0;
+}
+
 /* A condition variable timed on CLOCK_MONOTONIC (a clock step must not stretch a back-off). */
 static void
 pipeline_monotonic_cond(pthread_cond_t *cv)
@@ -887,7 +588,6 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
     char *err, size_t errlen)
 {
 	struct pipeline *p;
-	unsigned i;
 
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
@@ -913,55 +613,9 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 	}
 	event_priority_set(p->flush_ev, FLUSH_PRIORITY);
 
-	for (i = 0; i < p->pool_size; i++) {
-		struct batch *b = batch_new();
-
-		if (b == NULL) {
-			snprintf(err, errlen, "out of memory for %u batches", p->pool_size);
-			goto fail;
-		}
-		b->next = p->free_list;
-		p->free_list = b;
-		p->n_live++;
-	}
-	p->n_free = p->pool_size - 1;
-	p->current = p->free_list;
-	p->free_list = p->current->next;
-	p->current->next = NULL;
-
-	p->n_workers = pipeline_workers_for(workers);
-	if (out->rules->n_norms < p->n_workers) {
-		snprintf(err, errlen, "%u workers but %u normalizers", p->n_workers,
-		    out->rules->n_norms);
+	if (pipeline_fill_pool(p, err, errlen) == -1 ||
+	    pipeline_start_workers(p, workers, out, err, errlen) == -1)
 		goto fail;
-	}
-	p->workers = calloc(p->n_workers, sizeof(*p->workers));
-	if (p->workers == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < p->n_workers; i++) {
-		struct worker *w = &p->workers[i];
-
-		w->pipeline = p;
-		w->index = i;
-		strbuf_init(&w->out);
-		strbuf_init(&w->alerts_out);
-		processor_init_shared(&w->proc);
-	}
-	for (i = 0; i < p->n_workers; i++) {
-		struct worker *w = &p->workers[i];
-		int rc = pthread_create(&w->thread, NULL, worker_main, w);
-
-		if (rc != 0) {
-			snprintf(err, errlen, "cannot start worker thread: %s", strerror(rc));
-			goto fail;
-		}
-		w->started = true;
-		pthread_mutex_lock(&p->lock);
-		p->n_running++;
-		pthread_mutex_unlock(&p->lock);
-	}
 	return p;
 fail:
 	pipeline_drain(p);
@@ -1005,7 +659,7 @@ pipeline_stop(struct pipeline *p, pipeline_stopped_fn *cb, void *arg)
 		p->current = NULL;
 	}
 	if (!p->stopping)
-		p->stop_ns = monotonic_ns();
+		p->stop_ns = monotime_ns();
 	p->stopping = true;
 	pthread_cond_broadcast(&p->work_cv);
 	pthread_cond_broadcast(&p->retry_cv);
