@@ -14,11 +14,7 @@
  * logged as a throttled summary.
  *
  * A RELP input (plain or over TLS) is the same intake with a RELP session
- * (relp_session.h) in place of the framer: each message goes to the
- * pipeline with the connection's ack sink (ack.h), and the session
- * answers it once the worker reports it written.  A session that ends
- * (malformed, closed by the sender) stops reading, sends what is queued
- * (serverclose), and closes.
+ * in place of the framer (tcp_relp.c).
  */
 #include "config.h"
 
@@ -48,6 +44,7 @@
 #include "conf.h"
 #include "framing.h"
 #include "listen_tcp.h"
+#include "listen_tcp_impl.h"
 #include "log.h"
 #include "netaddr.h"
 #include "peer_table.h"
@@ -56,66 +53,8 @@
 #include "stats.h"
 #include "tls.h"
 
-/* Bytes read from a connection in one go, on top of a pending partial frame. */
-#define TCP_READ_CHUNK (64 * 1024)
-/* Most bytes read at shutdown, all connections together (what senders already sent). */
-#define TCP_SHUTDOWN_READ_MAX (256 * 1024 * 1024)
-/* How long to stop accepting after EMFILE/ENFILE. */
-#define ACCEPT_BACKOFF_MS 200
-/* Seconds between two log lines about the same kind of refusal. */
-#define TCP_LOG_INTERVAL 60
-/* Slots of the per-address table: at least this, and 4 per allowed connection. */
-#define TCP_PEER_SLOTS_MIN 4096
-
-struct tcp_conn {
-	TAILQ_ENTRY(tcp_conn) entry;
-	struct listen_tcp *listener;
-	struct bufferevent *bev;
-	struct framer framer;
-	struct peer_addr peer;
-	struct peer_entry *per_address; /* in listener->peers, held; NULL: none or table full */
-	struct peer_tls *tls;           /* TLS: what the handshake showed (a reference) */
-	struct tls_verdict verdict;     /* TLS: why our certificate checks refused */
-	struct event *rate_ev;          /* ends a rate-limit pause; made on first use */
-	struct event *close_ev;         /* frames the rest and frees, after the close */
-	uint64_t rate_until_ms;         /* over the rate: pause until then (0: not over) */
-	bool handshaking;               /* TLS: handshake not finished */
-	bool rate_paused;
-	bool closing;                   /* the sender closed: nothing more is read */
-	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
-	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
-	struct relp_session *relp;      /* RELP inputs: the session; else NULL */
-	struct ack_sink *ack;           /* RELP: where the workers report writes */
-	uint64_t relp_answered;         /* RELP: messages answered, as counted in stats */
-	struct timespec now;            /* receipt time of the current read */
-};
-TAILQ_HEAD(tcp_conn_list, tcp_conn);
-
-struct listen_tcp {
-	const struct input_conf *conf;  /* not owned */
-	struct pipeline *pipeline;      /* not owned */
-	struct event_base *base;
-	struct input_ident ident;      /* its name is an owned copy: batches outlive a reload */
-	struct input_stats stats;
-	struct evconnlistener **listeners;
-	size_t n_listeners;
-	struct event *backoff_ev;
-	struct tcp_conn_list conns;
-	size_t n_conns;
-	bool paused;
-	bool shutting_down;
-	struct tls_server *tls;         /* TLS inputs; NULL for plain TCP */
-	bool relp;                      /* RELP inputs: sessions, not RFC 6587 frames */
-	struct acl acl;
-	struct peer_table *peers;       /* NULL without per-address limits */
-	struct peer_entry overflow;     /* the rate window of addresses the table cannot hold */
-	struct ratelimit rate;
-	int spare_fd;                   /* given up to accept-and-close when out of descriptors */
-	struct log_throttle refused_log, tls_log, accept_log, relp_log;
-};
-
 /* Log one refusal of a kind through its throttle. */
-static void
+void
 tcp_log_refusal(struct listen_tcp *l, struct log_throttle *t, const struct peer_addr *pa,
     const char *what, const char *why)
 {
@@ -130,7 +69,7 @@ tcp_log_refusal(struct listen_tcp *l, struct log_throttle *t, const struct peer_
 }
 
 /* One message delivered: over its address's rate, the connection pauses after this read. */
-static void
+void
 tcp_rate_take(struct tcp_conn *c)
 {
 	struct listen_tcp *l = c->listener;
@@ -156,123 +95,6 @@ tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 	pipeline_add(l->pipeline, &l->ident, frame, len, flags, &c->peer, c->tls, &c->now);
 	/* Already read, so delivered */
 	tcp_rate_take(c);
-}
-
-/* RELP session callback: one syslog message to the pipeline, answered once written. */
-static void
-tcp_relp_delivercb(void *arg, const char *data, size_t len, unsigned flags, uint64_t seq)
-{
-	struct tcp_conn *c = arg;
-	struct listen_tcp *l = c->listener;
-
-	if (flags & FRAME_TRUNCATED)
-		stats_add(&l->stats.truncated, 1);
-	pipeline_add_acked(
-	    l->pipeline, &l->ident, data, len, flags, &c->peer, c->tls, &c->now, c->ack, seq);
-	tcp_rate_take(c);
-}
-
-/* RELP session callback: responses to the sender. */
-static void
-tcp_relp_sendcb(void *arg, const char *data, size_t len)
-{
-	struct tcp_conn *c = arg;
-
-	if (bufferevent_write(c->bev, data, len) == -1)
-		log_warnx("input %s: out of memory answering a RELP sender (it resends)",
-		    c->listener->conf->name);
-}
-
-static const struct relp_session_ops tcp_relp_ops = {
-	.deliver = tcp_relp_delivercb,
-	.send = tcp_relp_sendcb,
-};
-
-static void tcp_closecb(evutil_socket_t fd, short what, void *arg);
-static void tcp_eventcb(struct bufferevent *bev, short what, void *arg);
-
-/* RELP: the output is sent (or could not be): close from the loop. */
-static void
-tcp_relp_flushedcb(struct bufferevent *bev, void *arg)
-{
-	struct tcp_conn *c = arg;
-
-	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0 && c->close_ev != NULL)
-		event_active(c->close_ev, EV_TIMEOUT, 1);
-}
-
-/*
- * The RELP session ended (why: RELP_OK when the sender closed it): read
- * nothing more, send what is queued (the responses due, serverclose) and
- * close, at most idle_timeout later (a sender that does not read).  Never
- * frees here: callers still use the connection.
- */
-static void
-tcp_relp_end(struct tcp_conn *c, enum relp_error why)
-{
-	struct listen_tcp *l = c->listener;
-	struct timeval tv = { l->conf->idle_timeout > 0 ? (time_t)l->conf->idle_timeout : 10, 0 };
-
-	if (c->relp_ended)
-		return;
-	c->relp_ended = true;
-	c->closing = true;
-	stats_add(&l->stats.relp_closed[why], 1);
-	if (why != RELP_OK)
-		tcp_log_refusal(l, &l->relp_log, &c->peer, "RELP session closed",
-		    relp_error_name(why));
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
-	bufferevent_setcb(c->bev, NULL, tcp_relp_flushedcb, tcp_eventcb, c);
-	if (c->close_ev == NULL &&
-	    (c->close_ev = evtimer_new(l->base, tcp_closecb, c)) == NULL)
-		return; /* out of memory: the write timeout or an error frees it */
-	tcp_relp_flushedcb(c->bev, c);
-}
-
-/* Count the messages the session answered since the last call. */
-static void
-tcp_relp_count(struct tcp_conn *c)
-{
-	uint64_t now = relp_session_answered(c->relp);
-
-	stats_add(&c->listener->stats.relp_acknowledged, now - c->relp_answered);
-	c->relp_answered = now;
-}
-
-/* Ack sink callback: messages lo..hi of this session were written (or not). */
-static void
-tcp_relp_writtencb(void *arg, uint64_t lo, uint64_t hi, bool written)
-{
-	struct tcp_conn *c = arg;
-	enum relp_error e;
-
-	if (c->relp_ended)
-		return;
-	e = relp_session_written(c->relp, lo, hi, written);
-	tcp_relp_count(c);
-	if (e != RELP_OK)
-		tcp_relp_end(c, e);
-	else if (relp_session_finished(c->relp))
-		tcp_relp_end(c, RELP_OK);
-}
-
-/* RELP: act on the frames buffered; an unfinished one at eof is never answered (resent). */
-static size_t
-tcp_relp_feed(struct tcp_conn *c, const char *data, size_t len, bool eof)
-{
-	enum relp_error e;
-	size_t used;
-
-	if (c->relp_ended)
-		return len;
-	used = relp_session_feed(c->relp, data, len, &e);
-	tcp_relp_count(c);
-	if (e != RELP_OK)
-		tcp_relp_end(c, e);
-	else if (relp_session_finished(c->relp))
-		tcp_relp_end(c, RELP_OK);
-	return eof ? len : used;
 }
 
 /* Read from this connection only when neither the pipeline nor its rate stops it. */
@@ -543,7 +365,7 @@ tcp_tls_failed(struct tcp_conn *c, short what)
 static void tcp_drain_socket(struct tcp_conn *c, size_t *budget);
 
 /* The sender closed: frame all its input, the unterminated last frame too, then free. */
-static void
+void
 tcp_closecb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
@@ -558,7 +380,7 @@ tcp_closecb(evutil_socket_t fd, short what, void *arg)
 	tcp_conn_free(c);
 }
 
-static void
+void
 tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
@@ -661,17 +483,6 @@ tcp_admit(struct listen_tcp *l, const struct peer_addr *pa, struct peer_entry **
 		return false;
 	}
 	return true;
-}
-
-/* A RELP connection's session and ack sink; -1 when out of memory. */
-static int
-tcp_relp_init(struct tcp_conn *c)
-{
-	struct listen_tcp *l = c->listener;
-
-	c->relp = relp_session_new(l->conf->max_message_size, &tcp_relp_ops, c);
-	c->ack = ack_sink_new(l->base, tcp_relp_writtencb, c);
-	return c->relp != NULL && c->ack != NULL ? 0 : -1;
 }
 
 /* The bufferevent of a new connection: plain, or TLS in accepting state. */

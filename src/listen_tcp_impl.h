@@ -1,0 +1,108 @@
+/*
+ * listen_tcp_impl.h: the insides of the TCP intake (listen_tcp.h), shared
+ * by listen_tcp.c (accept, read, frame, limits, TLS) and tcp_relp.c (a
+ * RELP session on a connection).  No other file includes it.
+ */
+#ifndef LOGWARD_LISTEN_TCP_IMPL_H
+#define LOGWARD_LISTEN_TCP_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "acl.h"
+#include "framing.h"
+#include "log.h"
+#include "peer.h"
+#include "peer_table.h"
+#include "pipeline.h"
+#include "relp_frame.h"
+#include "stats.h"
+#include "tls.h"
+
+struct ack_sink;
+struct relp_session;
+
+/* Bytes read from a connection in one go, on top of a pending partial frame. */
+#define TCP_READ_CHUNK (64 * 1024)
+/* Most bytes read at shutdown, all connections together (what senders already sent). */
+#define TCP_SHUTDOWN_READ_MAX (256 * 1024 * 1024)
+/* How long to stop accepting after EMFILE/ENFILE. */
+#define ACCEPT_BACKOFF_MS 200
+/* Seconds between two log lines about the same kind of refusal. */
+#define TCP_LOG_INTERVAL 60
+/* Slots of the per-address table: at least this, and 4 per allowed connection. */
+#define TCP_PEER_SLOTS_MIN 4096
+
+struct tcp_conn {
+	TAILQ_ENTRY(tcp_conn) entry;
+	struct listen_tcp *listener;
+	struct bufferevent *bev;
+	struct framer framer;
+	struct peer_addr peer;
+	struct peer_entry *per_address; /* in listener->peers, held; NULL: none or table full */
+	struct peer_tls *tls;           /* TLS: what the handshake showed (a reference) */
+	struct tls_verdict verdict;     /* TLS: why our certificate checks refused */
+	struct event *rate_ev;          /* ends a rate-limit pause; made on first use */
+	struct event *close_ev;         /* frames the rest and frees, after the close */
+	uint64_t rate_until_ms;         /* over the rate: pause until then (0: not over) */
+	bool handshaking;               /* TLS: handshake not finished */
+	bool rate_paused;
+	bool closing;                   /* the sender closed: nothing more is read */
+	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
+	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
+	struct relp_session *relp;      /* RELP inputs: the session; else NULL */
+	struct ack_sink *ack;           /* RELP: where the workers report writes */
+	uint64_t relp_answered;         /* RELP: messages answered, as counted in stats */
+	struct timespec now;            /* receipt time of the current read */
+};
+TAILQ_HEAD(tcp_conn_list, tcp_conn);
+
+struct listen_tcp {
+	const struct input_conf *conf;  /* not owned */
+	struct pipeline *pipeline;      /* not owned */
+	struct event_base *base;
+	struct input_ident ident;      /* its name is an owned copy: batches outlive a reload */
+	struct input_stats stats;
+	struct evconnlistener **listeners;
+	size_t n_listeners;
+	struct event *backoff_ev;
+	struct tcp_conn_list conns;
+	size_t n_conns;
+	bool paused;
+	bool shutting_down;
+	struct tls_server *tls;         /* TLS inputs; NULL for plain TCP */
+	bool relp;                      /* RELP inputs: sessions, not RFC 6587 frames */
+	struct acl acl;
+	struct peer_table *peers;       /* NULL without per-address limits */
+	struct peer_entry overflow;     /* the rate window of addresses the table cannot hold */
+	struct ratelimit rate;
+	int spare_fd;                   /* given up to accept-and-close when out of descriptors */
+	struct log_throttle refused_log, tls_log, accept_log, relp_log;
+};
+
+/* Log one refusal of a kind through its throttle (listen_tcp.c). */
+void tcp_log_refusal(struct listen_tcp *l, struct log_throttle *t, const struct peer_addr *pa,
+    const char *what, const char *why);
+/* One message delivered: over its address's rate, the connection pauses after this read. */
+void tcp_rate_take(struct tcp_conn *c);
+/* The connection's close event: frame what is left and free (listen_tcp.c). */
+void tcp_closecb(evutil_socket_t fd, short what, void *arg);
+/* The connection's bufferevent events: errors, end of file, timeouts (listen_tcp.c). */
+void tcp_eventcb(struct bufferevent *bev, short what, void *arg);
+
+/* A RELP connection's session and ack sink (tcp_relp.c); -1 when out of memory. */
+int tcp_relp_init(struct tcp_conn *c);
+/*
+ * RELP: act on the frames buffered in data[0..len); the bytes used (all of
+ * them at eof: an unfinished frame is never answered, so it is resent).
+ */
+size_t tcp_relp_feed(struct tcp_conn *c, const char *data, size_t len, bool eof);
+
+#endif
