@@ -36,6 +36,7 @@
 #include "pipeline.h"
 #include "privilege.h"
 #include "ruleset.h"
+#include "startup.h"
 #include "stats.h"
 
 /* Everything the daemon owns; the only place that holds run-time state. */
@@ -798,10 +799,6 @@ daemon_start_pipeline(struct daemon_ctx *d)
 	struct pipeline_outputs out;
 	char err[1024];
 
-	d->rules =
-	    ruleset_load(d->conf->rules, pipeline_workers_for(d->conf->workers), err, sizeof(err));
-	if (d->rules == NULL)
-		fatalx("%s", err);
 	if (d->conf->correlate.state_dir[0] == '\0')
 		log_warnx("correlate: no state_dir: correlation state is in memory only "
 		    "(lost at a restart)");
@@ -905,15 +902,17 @@ int
 daemon_run(struct conf *conf, const char *rules_override)
 {
 	struct daemon_ctx d;
-	struct privilege priv;
+	struct startup st;
 	char err[1024];
 
 	memset(&d, 0, sizeof(d));
 	d.conf = conf;
 	d.deliver_conf = conf;
-	if (privilege_plan(conf, &priv, err, sizeof(err)) == -1)
+	/* the checks and loads of -t, the same (startup.h) */
+	if (startup_load(conf, pipeline_workers_for(conf->workers), false, &st, err,
+	    sizeof(err)) == -1)
 		fatalx("%s", err);
-	file_modes_warn(conf);
+	d.rules = st.rules;
 	daemon_fd_limit(conf);
 	d.rules_override = rules_override;
 	if (evthread_use_pthreads() == -1)
@@ -933,7 +932,7 @@ daemon_run(struct conf *conf, const char *rules_override)
 	err[0] = '\0';
 	if ((d.metrics = daemon_metrics_new(&d, conf, err, sizeof(err))) == NULL && err[0] != '\0')
 		fatalx("%s", err);
-	daemon_drop_privileges(&d, &priv);
+	daemon_drop_privileges(&d, &st.priv);
 	if (daemon_add_signals(&d) == -1)
 		fatalx("libevent: cannot watch signals");
 	if (daemon_set_stats_timer(&d) == -1)

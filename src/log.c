@@ -53,6 +53,16 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 }
 
 void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_ERROR, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_warn(const char *fmt, ...)
 {
 	int saved = errno;

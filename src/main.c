@@ -17,15 +17,14 @@
 #include "conf.h"
 #include "correlate.h"
 #include "daemon.h"
-#include "deliver.h"
-#include "file_modes.h"
 #include "detect.h"
 #include "framing.h"
 #include "json_writer.h"
 #include "log.h"
 #include "normalize.h"
 #include "process.h"
-#include "tls.h"
+#include "ruleset.h"
+#include "startup.h"
 
 #define DEFAULT_CONFIG LOGWARD_SYSCONFDIR "/logward.conf"
 /* Longest message --test-rules accepts; longer ones are cut and flagged. */
@@ -160,25 +159,35 @@ test_rules(const char *rules, const char *path, const struct correlate_settings 
 	return t.rc;
 }
 
-/* -t: load every TLS input's certificate, key and ca as the daemon will. */
+/* -t: what start-up checks and loads (startup.h), then one line of what it found. */
 static int
-check_tls_files(const struct conf *c, char *err, size_t errlen)
+check_config(struct conf *conf)
 {
-	struct tls_server *t;
-	size_t i;
+	struct startup st;
+	char err[1024];
 
-	for (i = 0; i < c->n_inputs; i++) {
-		if (!transport_is_tls(c->inputs[i].transport))
-			continue;
-		if ((t = tls_server_new(&c->inputs[i], err, errlen)) == NULL)
-			return -1;
-		tls_server_free(t);
+	if (startup_load(conf, 1, true, &st, err, sizeof(err)) == -1) {
+		log_errx("%s", err);
+		conf_free(conf);
+		return 1;
 	}
+	printf("%s: configuration, %zu rulebases and %zu detections (%zu files) OK\n",
+	    conf->path, normalizer_rulebase_count(st.rules->norms[0]),
+	    detect_count(st.rules->detect), detect_file_count(st.rules->detect));
+	ruleset_free(st.rules);
+	conf_free(conf);
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/* The command line's choices. */
+struct options {
+	const char *config, *rules, *test_file;
+	bool check, dump, testing;
+};
+
+/* Parse argv into o; -1 to exit with *status (usage, -V, -h). */
+static int
+parse_options(int argc, char *argv[], struct options *o, int *status)
 {
 	enum { OPT_TEST_RULES = 256, OPT_RULES };
 	static const struct option longopts[] = {
@@ -192,80 +201,89 @@ main(int argc, char *argv[])
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = DEFAULT_CONFIG, *rules = NULL, *test_file = NULL;
-	bool check = false, dump = false, testing = false;
-	struct processor proc;
-	struct detect_set *detect;
-	struct conf *conf;
-	char err[1024];
-	int ch, rc;
+	int ch;
 
+	memset(o, 0, sizeof(*o));
+	o->config = DEFAULT_CONFIG;
+	*status = 0;
 	while ((ch = getopt_long(argc, argv, "f:tTdVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			config = optarg;
+			o->config = optarg;
 			break;
 		case 't':
-			check = true;
+			o->check = true;
 			break;
 		case 'T':
-			dump = true;
+			o->dump = true;
 			break;
 		case 'd':
 			log_set_level(LOG_LEVEL_DEBUG);
 			break;
 		case 'V':
 			printf("logward %s\n", PACKAGE_VERSION);
-			return 0;
+			return -1;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return -1;
 		case OPT_TEST_RULES:
-			testing = true;
+			o->testing = true;
 			/* optional argument given as a separate word, too */
 			if (optarg == NULL && optind < argc && argv[optind][0] != '-')
 				optarg = argv[optind++];
-			test_file = optarg;
+			o->test_file = optarg;
 			break;
 		case OPT_RULES:
-			rules = optarg;
+			o->rules = optarg;
 			break;
 		default:
 			usage(stderr);
-			return 2;
+			*status = 2;
+			return -1;
 		}
 	}
 	if (optind < argc) {
 		usage(stderr);
-		return 2;
+		*status = 2;
+		return -1;
 	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct conf *conf;
+	char err[1024];
+	int rc;
+
+	if (parse_options(argc, argv, &o, &rc) == -1)
+		return rc;
 	signal(SIGPIPE, SIG_IGN);
 	tzset();
-
-	if (testing && rules != NULL) {
+	if (o.testing && o.rules != NULL) {
 		/* no configuration: the correlate block's defaults */
 		struct correlate_settings cs;
 
 		conf_correlate_defaults(&cs);
-		return test_rules(rules, test_file, &cs);
+		return test_rules(o.rules, o.test_file, &cs);
 	}
-	conf = conf_load(config, err, sizeof(err));
-	if (conf == NULL) {
-		log_warnx("%s", err);
+	if ((conf = conf_load(o.config, err, sizeof(err))) == NULL) {
+		log_errx("%s", err);
 		return 1;
 	}
-	if (rules != NULL) {
+	if (o.rules != NULL) {
 		free(conf->rules);
-		conf->rules = strdup(rules);
-		if (conf->rules == NULL)
+		if ((conf->rules = strdup(o.rules)) == NULL)
 			fatalx("out of memory");
 	}
-	if (testing) {
-		rc = test_rules(conf->rules, test_file, &conf->correlate);
+	if (o.testing) {
+		rc = test_rules(conf->rules, o.test_file, &conf->correlate);
 		conf_free(conf);
 		return rc;
 	}
-	if (dump) {
+	if (o.dump) {
 		conf_dump(conf, stdout);
 		conf_free(conf);
 		return 0;
@@ -274,31 +292,7 @@ main(int argc, char *argv[])
 		log_warnx("metrics: address \"%s\" is not loopback: /metrics (counters, input "
 		    "names) is served without authentication to every host that reaches it",
 		    conf->metrics_address);
-	if (check) {
-		memset(&proc, 0, sizeof(proc));
-		rc = check_tls_files(conf, err, sizeof(err));
-		if (rc == 0)
-			rc = processor_init(&proc, conf->rules, err, sizeof(err));
-		detect = NULL;
-		if (rc == 0 && (detect = detect_load(conf->rules, err, sizeof(err))) == NULL)
-			rc = -1;
-		if (rc == 0)
-			rc = deliver_check_files(conf, err, sizeof(err));
-		if (rc == 0)
-			file_modes_warn(conf);
-		if (rc == -1) {
-			log_warnx("%s", err);
-			processor_fini(&proc);
-			conf_free(conf);
-			return 1;
-		}
-		printf("%s: configuration, %zu rulebases and %zu detections (%zu files) OK\n",
-		    conf->path, normalizer_rulebase_count(proc.norm), detect_count(detect),
-		    detect_file_count(detect));
-		processor_fini(&proc);
-		detect_free(detect);
-		conf_free(conf);
-		return 0;
-	}
-	return daemon_run(conf, rules);
+	if (o.check)
+		return check_config(conf);
+	return daemon_run(conf, o.rules);
 }

@@ -43,8 +43,40 @@ archive { path = "$T/archive/events-%Y%m%d.jsonl" }
 workers = 2
 stats_interval = 0
 CONF
+cp "$T/good.conf" "$T/noroot.conf"
+root_ok "$T/good.conf"
 run -t -f "$T/good.conf"
 [ $RC -eq 0 ] || fail "-t on a good configuration: exit $RC, $(show)"
+
+# -t runs the checks start-up runs (startup.h): what would not start fails -t
+if [ "$(id -u)" -eq 0 ]; then
+	# as root without user = or run_as_root = yes, start-up refuses
+	run -t -f "$T/noroot.conf"
+	[ $RC -eq 1 ] || fail "-t as root without user: exit $RC (expected 1), $(show)"
+	grep -q "error: .*noroot.conf: refusing to run as root" "$T/err" || fail "-t as root: $(show)"
+	note "-t as root without user or run_as_root: refused as start-up refuses"
+fi
+{ cat "$T/noroot.conf"; echo 'user = "no-such-user-lw"'; } >"$T/nouser.conf"
+run -t -f "$T/nouser.conf"
+[ $RC -eq 1 ] || fail "-t with a user that does not exist: exit $RC (expected 1), $(show)"
+grep -q 'no-such-user-lw' "$T/err" || fail "-t with a missing user does not name it: $(show)"
+# rules without one detection: accepted, loudly (it would never alert)
+mkdir -p "$T/nodet"
+cp "$top_srcdir/patterns/linux-shadow-utils.rulebase" "$T/nodet/"
+sed "s|^rules = .*|rules = \"$T/nodet\"|" "$T/good.conf" >"$T/nodet.conf"
+run -t -f "$T/nodet.conf"
+[ $RC -eq 0 ] || fail "-t with rules but no detections: exit $RC, $(show)"
+grep -q "warning: rules $T/nodet: no detections: logward would archive every message and never raise an alert" \
+    "$T/err" || fail "-t says nothing of a rule set without detections: $(show)"
+grep -q " 0 detections (0 files) OK" "$T/out" || fail "-t with no detections: $(show)"
+note "-t: a missing user refused, a rule set without detections accepted with a warning"
+# the correlate baseline, which start-up reads: a bad line fails -t at its file:line
+printf '* sudo alice\nweb1 only-two-fields\n' >"$T/bad.baseline"
+{ cat "$T/good.conf"; echo "correlate { baseline = \"$T/bad.baseline\" }"; } >"$T/baseline.conf"
+run -t -f "$T/baseline.conf"
+[ $RC -eq 1 ] || fail "-t with a bad correlate baseline: exit $RC (expected 1), $(show)"
+grep -q "bad.baseline:2" "$T/err" || fail "-t does not say where the baseline is bad: $(show)"
+note "-t: a bad correlate baseline refused at $(sed -n 's/.*\(bad.baseline:[0-9]*\).*/\1/p' "$T/err")"
 
 # metrics beyond loopback: -t says so (and still accepts it); loopback: silent
 for addr in '*:9514' '0.0.0.0:9514' '192.0.2.1:9514' '127.0.0.1:9514' '[::1]:9514'; do

@@ -35,6 +35,7 @@ alerts { path = "$T/alerts/alerts.jsonl" }
 workers = 2
 stats_interval = 0
 CONF
+root_ok "$T/logward.conf"
 "$LOGWARD" -t -f "$T/logward.conf" >"$T/check.out" 2>&1 || fail "-t: $(cat "$T/check.out")"
 grep -q "1 detections (1 files) OK" "$T/check.out" || fail "-t does not count detections: $(cat "$T/check.out")"
 logward_start "$T/logward.conf"

@@ -21,6 +21,7 @@ kafka bus {
 CONF
 case ${LOGWARD_KAFKA:-} in
 yes)
+	root_ok "$T/logward.conf"
 	"$LOGWARD" -t -f "$T/logward.conf" >"$T/t.out" 2>&1 || fail "-t refused: $(cat "$T/t.out")"
 	"$LOGWARD" -T -f "$T/logward.conf" >"$T/dump.out" 2>&1 || fail "-T failed: $(cat "$T/dump.out")"
 	grep -q '"sasl.password=(redacted)"' "$T/dump.out" || fail "no redacted password in -T"

@@ -105,14 +105,20 @@ bg_start() {
 	BG_LAST=$!
 }
 
+# As root, a configuration without user = needs run_as_root = yes to start,
+# and so to pass -t: add it to CONF, as an operator testing as root would.
+root_ok() {
+	if [ "$(id -u)" -eq 0 ] && ! grep -Eq '^[[:space:]]*(user|run_as_root)[[:space:]]*=' "$1"; then
+		echo "run_as_root = yes" >>"$1"
+	fi
+}
+
 # Start the daemon on CONF; wait until it says it started: up to
 # LOGWARD_START_SECONDS (30 s; a sanitized build on a busy machine needs more
 # than 10 s to load the rulebases).
 logward_start() {
 	[ -x "$LOGWARD" ] || fail "no daemon at LOGWARD=$LOGWARD"
-	if [ "$(id -u)" -eq 0 ] && ! grep -Eq '^[[:space:]]*(user|run_as_root)[[:space:]]*=' "$1"; then
-		echo "run_as_root = yes" >>"$1"
-	fi
+	root_ok "$1"
 	: >"$T/logward.err"
 	"$LOGWARD" -f "$1" >"$T/logward.out" 2>>"$T/logward.err" &
 	LOGWARD_PID=$!
