@@ -163,84 +163,225 @@ write_times(struct json_writer *w, const struct event_input *ev, bool timestamp)
 	json_string(w, buf, n);
 }
 
+/*
+ * The people and places an alert names, looked up once before writing.
+ * Each slice points into the event, into the detection, or into one of the
+ * detect_value buffers here (a number's text), so the struct must live as
+ * long as the writing does.
+ */
+struct alert_subjects {
+	struct slice target, actor, domain, group, action, host;
+	struct detect_value actor_value, domain_value, group_value, action_value;
+};
+
+/* Fill s from the detection's field paths, falling back as the alert format says. */
+static void
+alert_subjects_find(struct alert_subjects *s, const struct alert_input *in)
+{
+	const struct event_input *ev = in->event;
+	const struct detection *d = in->result->detection;
+	struct detect_event dev = {ev->msg, ev->norm, ev->source_ip};
+
+	s->target = in->result->target;
+	/* the event names no actor: the one correlation knows, if any */
+	s->actor = detect_field_slice(&dev, d->actor, &s->actor_value);
+	if (s->actor.p == NULL && in->actor != NULL && in->actor[0] != '\0')
+		s->actor = cslice(in->actor);
+	s->domain = detect_field_slice(&dev, d->target_domain, &s->domain_value);
+	s->group = detect_field_slice(&dev, d->group, &s->group_value);
+	/* a rule's fixed action wins over the event's own */
+	s->action = cslice(d->action);
+	if (s->action.p == NULL)
+		s->action = detect_field_slice(&dev, "event.action", &s->action_value);
+	/* a message without a hostname is named by its sender's address */
+	s->host = ev->msg->hostname;
+	if (s->host.p == NULL && ev->source_ip != NULL)
+		s->host = cslice(ev->source_ip);
+}
+
+/* event: what happened, its kind and severity; the original line redacted. */
+static void
+write_event(struct json_writer *w, const struct alert_input *in, const struct alert_subjects *s,
+    struct strbuf *scratch)
+{
+	const struct event_input *ev = in->event;
+	const struct detection *d = in->result->detection;
+
+	json_key_ascii(w, "event", 5);
+	json_object_begin(w);
+	if (s->action.p != NULL) {
+		json_key_ascii(w, "action", 6);
+		/* the rule's own text is not from the network: no redaction */
+		if (d->action != NULL)
+			json_cstring(w, d->action);
+		else
+			write_redacted(w, in, scratch, s->action.p, s->action.len);
+	}
+	json_key_ascii(w, "category", 8);
+	json_array_begin(w);
+	json_cstring(w, "iam");
+	json_array_end(w);
+	json_key_ascii(w, "created", 7);
+	write_times(w, ev, false);
+	json_key_ascii(w, "kind", 4);
+	json_cstring(w, "alert");
+	json_key_ascii(w, "original", 8);
+	write_redacted(w, in, scratch, ev->raw, ev->raw_len);
+	json_key_ascii(w, "severity", 8);
+	json_int(w, detect_severity_score(d->severity));
+	write_event_type(w, in, scratch);
+	json_object_end(w);
+}
+
+/* "outer": {"inner": value} with value redacted; nothing when value is absent. */
+static void
+write_redacted_object(struct json_writer *w, const struct alert_input *in, struct strbuf *scratch,
+    const char *outer, const char *inner, struct slice value)
+{
+	if (value.p == NULL)
+		return;
+	json_key_ascii(w, outer, strlen(outer));
+	json_object_begin(w);
+	json_key_ascii(w, inner, strlen(inner));
+	write_redacted(w, in, scratch, value.p, value.len);
+	json_object_end(w);
+}
+
+/* "outer": {"inner": value} for a value the program holds; nothing when NULL. */
+static void
+write_plain_object(struct json_writer *w, const char *outer, const char *inner, const char *value)
+{
+	if (value == NULL)
+		return;
+	json_key_ascii(w, outer, strlen(outer));
+	json_object_begin(w);
+	json_key_ascii(w, inner, strlen(inner));
+	json_cstring(w, value);
+	json_object_end(w);
+}
+
+/* labels.severity: the severity's name, beside event.severity's score. */
+static void
+write_severity_label(struct json_writer *w, enum detect_severity severity)
+{
+	json_key_ascii(w, "labels", 6);
+	json_object_begin(w);
+	json_key_ascii(w, "severity", 8);
+	json_cstring(w, detect_severity_name(severity));
+	json_object_end(w);
+}
+
+/* rule: the id and title of the detection or correlation that fired. */
+static void
+write_rule(struct json_writer *w, const char *id, const char *name)
+{
+	json_key_ascii(w, "rule", 4);
+	json_object_begin(w);
+	json_key_ascii(w, "id", 2);
+	json_cstring(w, id);
+	json_key_ascii(w, "name", 4);
+	json_cstring(w, name);
+	json_object_end(w);
+}
+
+/* threat.technique / threat.tactic: one value as a string, several as an array. */
+static void
+write_technique_part(struct json_writer *w, const struct correlate_technique *t, size_t n,
+    bool tactic)
+{
+	size_t i;
+
+	json_key_ascii(w, "id", 2);
+	if (n > 1)
+		json_array_begin(w);
+	for (i = 0; i < n; i++)
+		json_cstring(w, tactic ? t[i].tactic : t[i].id);
+	if (n > 1)
+		json_array_end(w);
+	json_key_ascii(w, "name", 4);
+	if (n > 1)
+		json_array_begin(w);
+	for (i = 0; i < n; i++)
+		json_cstring(w, tactic ? t[i].tactic_name : t[i].name);
+	if (n > 1)
+		json_array_end(w);
+}
+
+/*
+ * threat: the n ATT&CK techniques t (a detection has one, a correlation
+ * up to CORRELATE_MAX_TECHNIQUES) and their tactics.
+ */
+static void
+write_threat(struct json_writer *w, const struct correlate_technique *t, size_t n)
+{
+	json_key_ascii(w, "threat", 6);
+	json_object_begin(w);
+	json_key_ascii(w, "framework", 9);
+	json_cstring(w, "MITRE ATT&CK");
+	json_key_ascii(w, "tactic", 6);
+	json_object_begin(w);
+	write_technique_part(w, t, n, true);
+	json_object_end(w);
+	json_key_ascii(w, "technique", 9);
+	json_object_begin(w);
+	write_technique_part(w, t, n, false);
+	json_object_end(w);
+	json_object_end(w);
+}
+
+/* user: the actor's name and the target account (with its domain), redacted. */
+static void
+write_user(struct json_writer *w, const struct alert_input *in, const struct alert_subjects *s,
+    struct strbuf *scratch)
+{
+	if (s->actor.p == NULL && s->target.p == NULL && s->domain.p == NULL)
+		return;
+	json_key_ascii(w, "user", 4);
+	json_object_begin(w);
+	if (s->actor.p != NULL) {
+		json_key_ascii(w, "name", 4);
+		write_redacted(w, in, scratch, s->actor.p, s->actor.len);
+	}
+	if (s->target.p != NULL || s->domain.p != NULL) {
+		json_key_ascii(w, "target", 6);
+		json_object_begin(w);
+		if (s->domain.p != NULL) {
+			json_key_ascii(w, "domain", 6);
+			write_redacted(w, in, scratch, s->domain.p, s->domain.len);
+		}
+		if (s->target.p != NULL) {
+			json_key_ascii(w, "name", 4);
+			write_redacted(w, in, scratch, s->target.p, s->target.len);
+		}
+		json_object_end(w);
+	}
+	json_object_end(w);
+}
+
+/* Members in sorted key order, as every alert line has them. */
 int
 alert_format(struct strbuf *out, const struct alert_input *in)
 {
 	const struct event_input *ev = in->event;
 	const struct detection *d = in->result->detection;
-	struct detect_event dev = {ev->msg, ev->norm, ev->source_ip};
-	struct detect_value va, vd, vg, vac;
-	struct slice target = in->result->target, actor, domain, group, action, host;
+	/* the detection's technique in the shape a correlation's has */
+	const struct correlate_technique technique = {d->technique->id, d->technique->name,
+	    d->technique->tactic, d->technique->tactic_name};
+	struct alert_subjects s;
 	struct strbuf scratch;
 	struct json_writer w;
 	size_t start = out->len;
 
-	actor = detect_field_slice(&dev, d->actor, &va);
-	if (actor.p == NULL && in->actor != NULL && in->actor[0] != '\0') {
-		actor.p = in->actor;
-		actor.len = strlen(in->actor);
-	}
-	domain = detect_field_slice(&dev, d->target_domain, &vd);
-	group = detect_field_slice(&dev, d->group, &vg);
-	action.p = d->action;
-	action.len = d->action != NULL ? strlen(d->action) : 0;
-	if (action.p == NULL)
-		action = detect_field_slice(&dev, "event.action", &vac);
-	host = ev->msg->hostname;
-	if (host.p == NULL && ev->source_ip != NULL) {
-		host.p = ev->source_ip;
-		host.len = strlen(ev->source_ip);
-	}
-
+	alert_subjects_find(&s, in);
 	strbuf_init(&scratch);
 	json_writer_init(&w, out);
 	json_object_begin(&w);
 	json_key_ascii(&w, "@timestamp", 10);
 	write_times(&w, ev, true);
-
-	json_key_ascii(&w, "event", 5);
-	json_object_begin(&w);
-	if (action.p != NULL) {
-		json_key_ascii(&w, "action", 6);
-		if (d->action != NULL)
-			json_cstring(&w, d->action);
-		else
-			write_redacted(&w, in, &scratch, action.p, action.len);
-	}
-	json_key_ascii(&w, "category", 8);
-	json_array_begin(&w);
-	json_cstring(&w, "iam");
-	json_array_end(&w);
-	json_key_ascii(&w, "created", 7);
-	write_times(&w, ev, false);
-	json_key_ascii(&w, "kind", 4);
-	json_cstring(&w, "alert");
-	json_key_ascii(&w, "original", 8);
-	write_redacted(&w, in, &scratch, ev->raw, ev->raw_len);
-	json_key_ascii(&w, "severity", 8);
-	json_int(&w, detect_severity_score(d->severity));
-	write_event_type(&w, in, &scratch);
-	json_object_end(&w);
-
-	if (group.p != NULL) {
-		json_key_ascii(&w, "group", 5);
-		json_object_begin(&w);
-		json_key_ascii(&w, "name", 4);
-		write_redacted(&w, in, &scratch, group.p, group.len);
-		json_object_end(&w);
-	}
-	if (host.p != NULL) {
-		json_key_ascii(&w, "host", 4);
-		json_object_begin(&w);
-		json_key_ascii(&w, "hostname", 8);
-		write_redacted(&w, in, &scratch, host.p, host.len);
-		json_object_end(&w);
-	}
-	json_key_ascii(&w, "labels", 6);
-	json_object_begin(&w);
-	json_key_ascii(&w, "severity", 8);
-	json_cstring(&w, detect_severity_name(d->severity));
-	json_object_end(&w);
+	write_event(&w, in, &s, &scratch);
+	write_redacted_object(&w, in, &scratch, "group", "name", s.group);
+	write_redacted_object(&w, in, &scratch, "host", "hostname", s.host);
+	write_severity_label(&w, d->severity);
 	if (in->explain)
 		write_explain(&w, in, &scratch);
 	if (ev->msg->msg.p != NULL) {
@@ -250,69 +391,14 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 	if (ev->input_name != NULL) {
 		json_key_ascii(&w, "observer", 8);
 		json_object_begin(&w);
-		json_key_ascii(&w, "ingress", 7);
-		json_object_begin(&w);
-		json_key_ascii(&w, "name", 4);
-		json_cstring(&w, ev->input_name);
-		json_object_end(&w);
+		write_plain_object(&w, "ingress", "name", ev->input_name);
 		json_object_end(&w);
 	}
-	write_related(&w, in->set, &scratch, target, actor);
-	json_key_ascii(&w, "rule", 4);
-	json_object_begin(&w);
-	json_key_ascii(&w, "id", 2);
-	json_cstring(&w, d->id);
-	json_key_ascii(&w, "name", 4);
-	json_cstring(&w, d->title);
-	json_object_end(&w);
-	if (ev->source_ip != NULL) {
-		json_key_ascii(&w, "source", 6);
-		json_object_begin(&w);
-		json_key_ascii(&w, "ip", 2);
-		json_cstring(&w, ev->source_ip);
-		json_object_end(&w);
-	}
-	json_key_ascii(&w, "threat", 6);
-	json_object_begin(&w);
-	json_key_ascii(&w, "framework", 9);
-	json_cstring(&w, "MITRE ATT&CK");
-	json_key_ascii(&w, "tactic", 6);
-	json_object_begin(&w);
-	json_key_ascii(&w, "id", 2);
-	json_cstring(&w, d->technique->tactic);
-	json_key_ascii(&w, "name", 4);
-	json_cstring(&w, d->technique->tactic_name);
-	json_object_end(&w);
-	json_key_ascii(&w, "technique", 9);
-	json_object_begin(&w);
-	json_key_ascii(&w, "id", 2);
-	json_cstring(&w, d->technique->id);
-	json_key_ascii(&w, "name", 4);
-	json_cstring(&w, d->technique->name);
-	json_object_end(&w);
-	json_object_end(&w);
-	if (actor.p != NULL || target.p != NULL || domain.p != NULL) {
-		json_key_ascii(&w, "user", 4);
-		json_object_begin(&w);
-		if (actor.p != NULL) {
-			json_key_ascii(&w, "name", 4);
-			write_redacted(&w, in, &scratch, actor.p, actor.len);
-		}
-		if (target.p != NULL || domain.p != NULL) {
-			json_key_ascii(&w, "target", 6);
-			json_object_begin(&w);
-			if (domain.p != NULL) {
-				json_key_ascii(&w, "domain", 6);
-				write_redacted(&w, in, &scratch, domain.p, domain.len);
-			}
-			if (target.p != NULL) {
-				json_key_ascii(&w, "name", 4);
-				write_redacted(&w, in, &scratch, target.p, target.len);
-			}
-			json_object_end(&w);
-		}
-		json_object_end(&w);
-	}
+	write_related(&w, in->set, &scratch, s.target, s.actor);
+	write_rule(&w, d->id, d->title);
+	write_plain_object(&w, "source", "ip", ev->source_ip);
+	write_threat(&w, &technique, 1);
+	write_user(&w, in, &s, &scratch);
 	json_object_end(&w);
 	return alert_finish(&w, out, &scratch, start);
 }
@@ -337,28 +423,6 @@ write_member(struct json_writer *w, const struct detect_set *set, struct strbuf 
 		return;
 	json_key_ascii(w, key, strlen(key));
 	write_redacted_set(w, set, scratch, value, strlen(value));
-}
-
-/* threat.technique / threat.tactic: one value as a string, several as an array. */
-static void
-write_technique_part(struct json_writer *w, const struct correlation *r, bool tactic)
-{
-	size_t i;
-
-	json_key_ascii(w, "id", 2);
-	if (r->n_techniques > 1)
-		json_array_begin(w);
-	for (i = 0; i < r->n_techniques; i++)
-		json_cstring(w, tactic ? r->techniques[i].tactic : r->techniques[i].id);
-	if (r->n_techniques > 1)
-		json_array_end(w);
-	json_key_ascii(w, "name", 4);
-	if (r->n_techniques > 1)
-		json_array_begin(w);
-	for (i = 0; i < r->n_techniques; i++)
-		json_cstring(w, tactic ? r->techniques[i].tactic_name : r->techniques[i].name);
-	if (r->n_techniques > 1)
-		json_array_end(w);
 }
 
 /* logward.correlation: the lines that make the alert, oldest first. */
@@ -403,6 +467,49 @@ write_evidence(struct json_writer *w, const struct correlate_alert *a,
 	json_object_end(w);
 }
 
+/* event of a correlation: its fixed action and the rule's severity. */
+static void
+write_correlated_event(struct json_writer *w, const struct correlation *r)
+{
+	json_key_ascii(w, "event", 5);
+	json_object_begin(w);
+	json_key_ascii(w, "action", 6);
+	json_cstring(w, r->action);
+	json_key_ascii(w, "category", 8);
+	json_array_begin(w);
+	json_cstring(w, "iam");
+	json_array_end(w);
+	json_key_ascii(w, "kind", 4);
+	json_cstring(w, "alert");
+	json_key_ascii(w, "severity", 8);
+	json_int(w, detect_severity_score(r->severity));
+	json_key_ascii(w, "type", 4);
+	json_array_begin(w);
+	json_cstring(w, "info");
+	json_array_end(w);
+	json_object_end(w);
+}
+
+/* user of a correlation: the actor and the target account, redacted. */
+static void
+write_correlated_user(struct json_writer *w, const struct correlate_alert *a,
+    const struct detect_set *set, struct strbuf *scratch, bool actor, bool account)
+{
+	if (!account && !actor)
+		return;
+	json_key_ascii(w, "user", 4);
+	json_object_begin(w);
+	write_member(w, set, scratch, "name", a->actor);
+	if (account) {
+		json_key_ascii(w, "target", 6);
+		json_object_begin(w);
+		write_member(w, set, scratch, "name", a->account);
+		json_object_end(w);
+	}
+	json_object_end(w);
+}
+
+/* Members in the same ECS key order as alert_format's. */
 int
 alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
     const struct detect_set *set)
@@ -420,23 +527,7 @@ alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
 	json_object_begin(&w);
 	json_key_ascii(&w, "@timestamp", 10);
 	write_time_us(&w, last);
-	json_key_ascii(&w, "event", 5);
-	json_object_begin(&w);
-	json_key_ascii(&w, "action", 6);
-	json_cstring(&w, r->action);
-	json_key_ascii(&w, "category", 8);
-	json_array_begin(&w);
-	json_cstring(&w, "iam");
-	json_array_end(&w);
-	json_key_ascii(&w, "kind", 4);
-	json_cstring(&w, "alert");
-	json_key_ascii(&w, "severity", 8);
-	json_int(&w, detect_severity_score(r->severity));
-	json_key_ascii(&w, "type", 4);
-	json_array_begin(&w);
-	json_cstring(&w, "info");
-	json_array_end(&w);
-	json_object_end(&w);
+	write_correlated_event(&w, r);
 	if (a->group != NULL && a->group[0] != '\0') {
 		json_key_ascii(&w, "group", 5);
 		json_object_begin(&w);
@@ -447,48 +538,15 @@ alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
 	json_object_begin(&w);
 	write_member(&w, set, &scratch, "hostname", a->scope);
 	json_object_end(&w);
-	json_key_ascii(&w, "labels", 6);
-	json_object_begin(&w);
-	json_key_ascii(&w, "severity", 8);
-	json_cstring(&w, detect_severity_name(r->severity));
-	json_object_end(&w);
+	write_severity_label(&w, r->severity);
 	write_evidence(&w, a, set, &scratch);
 	json_key_ascii(&w, "message", 7);
 	json_cstring(&w, r->title);
 	write_related(&w, set, &scratch, account ? cslice(a->account) : cslice(NULL),
 	    actor ? cslice(a->actor) : cslice(NULL));
-	json_key_ascii(&w, "rule", 4);
-	json_object_begin(&w);
-	json_key_ascii(&w, "id", 2);
-	json_cstring(&w, r->id);
-	json_key_ascii(&w, "name", 4);
-	json_cstring(&w, r->title);
-	json_object_end(&w);
-	json_key_ascii(&w, "threat", 6);
-	json_object_begin(&w);
-	json_key_ascii(&w, "framework", 9);
-	json_cstring(&w, "MITRE ATT&CK");
-	json_key_ascii(&w, "tactic", 6);
-	json_object_begin(&w);
-	write_technique_part(&w, r, true);
-	json_object_end(&w);
-	json_key_ascii(&w, "technique", 9);
-	json_object_begin(&w);
-	write_technique_part(&w, r, false);
-	json_object_end(&w);
-	json_object_end(&w);
-	if (account || actor) {
-		json_key_ascii(&w, "user", 4);
-		json_object_begin(&w);
-		write_member(&w, set, &scratch, "name", a->actor);
-		if (account) {
-			json_key_ascii(&w, "target", 6);
-			json_object_begin(&w);
-			write_member(&w, set, &scratch, "name", a->account);
-			json_object_end(&w);
-		}
-		json_object_end(&w);
-	}
+	write_rule(&w, r->id, r->title);
+	write_threat(&w, r->techniques, r->n_techniques);
+	write_correlated_user(&w, a, set, &scratch, actor, account);
 	json_object_end(&w);
 	return alert_finish(&w, out, &scratch, start);
 }

@@ -398,106 +398,149 @@ detection_id_ok(const char *s)
 	return true;
 }
 
+/*
+ * Check a detection block before anything is taken from it: a valid and
+ * unique id, the options it needs, a technique of this file.  Reports the
+ * error itself.  *slot: the technique's alert counter, -1 when a silent
+ * detection names none.
+ */
+static int
+detection_check(const struct detect_set *s, cfg_t *cfg, cfg_t *sec, long *slot)
+{
+	const char *id = cfg_title(sec), *tech = cfg_getstr(sec, "technique");
+	const char *sev = cfg_getstr(sec, "severity"), *fact = cfg_getstr(sec, "fact");
+	bool silent = sev != NULL && strcmp(sev, "none") == 0;
+	int line = block_line(sec);
+	size_t j;
+
+	if (!detection_id_ok(id)) {
+		detect_error(line, "detection name \"%s\" is invalid (expected 1..128 of "
+		    "A-Z a-z 0-9 _ . -)", id);
+		return -1;
+	}
+	for (j = 0; j < s->n_dets; j++)
+		if (strcmp(s->dets[j].id, id) == 0) {
+			detect_error(line, "detection %s is already defined at %s:%d "
+			    "(ids must be unique across files)", id, s->dets[j].file,
+			    s->dets[j].line);
+			return -1;
+		}
+	if (cfg_getstr(sec, "title") == NULL || (tech == NULL && !silent) ||
+	    sev == NULL || cfg_size(sec, "tags") == 0) {
+		detect_error(line, "detection %s: missing %s", id,
+		    cfg_getstr(sec, "title") == NULL	  ? "title"
+			: sev == NULL ? "severity (expected none, low, medium, high or critical)"
+			: tech == NULL			  ? "technique (expected technique = \"T1234.567\")"
+							      : "tags (expected at least one rule tag)");
+		return -1;
+	}
+	if (silent && fact == NULL) {
+		detect_error(line, "detection %s: severity none needs a fact (expected fact = "
+		    "account-created, account-deleted, admin-member-added or session)", id);
+		return -1;
+	}
+	*slot = -1;
+	if (tech != NULL && (*slot = technique_slot(s, cfg, tech)) < 0) {
+		detect_error((int)cfg_getint(sec, OPT_TECHNIQUE_LINE),
+		    "detection %s: unknown technique \"%s\" (expected a technique block "
+		    "for it in this file)", id, tech);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Copy a checked block's options into d, which the set owns: on -1 (out
+ * of memory) what was copied is freed with the set.
+ */
+static int
+detection_fill(struct detection *d, cfg_t *sec, const char *file)
+{
+	const char *sev = cfg_getstr(sec, "severity"), *fact = cfg_getstr(sec, "fact");
+	bool nomem = false;
+	unsigned k;
+
+	d->id = xstrdup(cfg_title(sec), &nomem);
+	d->title = xstrdup(cfg_getstr(sec, "title"), &nomem);
+	for (k = 0; k < 4; k++)
+		if (strcmp(sev, severity_names[k]) == 0)
+			d->severity = (enum detect_severity)k;
+	d->silent = strcmp(sev, "none") == 0;
+	for (k = 1; fact != NULL && k < sizeof(fact_names) / sizeof(fact_names[0]); k++)
+		if (strcmp(fact, fact_names[k]) == 0)
+			d->fact = (enum detect_fact)k;
+	d->scope = xstrdup(cfg_getstr(sec, "scope"), &nomem);
+	d->account_id = xstrdup(cfg_getstr(sec, "account_id"), &nomem);
+	d->action = xstrdup(cfg_getstr(sec, "action"), &nomem);
+	d->target = xstrdup(cfg_getstr(sec, "target"), &nomem);
+	d->target_domain = xstrdup(cfg_getstr(sec, "target_domain"), &nomem);
+	d->actor = xstrdup(cfg_getstr(sec, "actor"), &nomem);
+	d->group = xstrdup(cfg_getstr(sec, "group"), &nomem);
+	d->file = xstrdup(file, &nomem);
+	d->line = block_line(sec);
+	if (nomem || (d->tags = calloc(cfg_size(sec, "tags"), sizeof(char *))) == NULL)
+		return -1;
+	for (k = 0; k < cfg_size(sec, "tags"); k++) {
+		d->tags[k] = xstrdup(cfg_getnstr(sec, "tags", k), &nomem);
+		d->n_tags++;
+	}
+	return nomem ? -1 : 0;
+}
+
+/* Compile d's target_pattern and its conditions; reports the error itself. */
+static int
+detection_compile(struct detection *d, cfg_t *sec)
+{
+	const char *pattern = cfg_getstr(sec, "target_pattern");
+	char why[512];
+
+	if (pattern != NULL && pattern[0] != '\0') {
+		if (detect_regex_compile(&d->target_re, pattern, why, sizeof(why)) == -1) {
+			detect_error(d->line, "detection %s: target_pattern: %s", d->id, why);
+			return -1;
+		}
+		d->has_target_pattern = true;
+	}
+	if (take_conds(sec, "when", &d->when, &d->n_when) == -1 ||
+	    take_conds(sec, "unless", &d->unless, &d->n_unless) == -1)
+		return -1;
+	return 0;
+}
+
+/* Take one detection block into the set: checked, then copied, then compiled. */
+static int
+take_detection(struct detect_set *s, cfg_t *cfg, cfg_t *sec, const char *file)
+{
+	struct detection *d;
+	long slot;
+
+	if (detection_check(s, cfg, sec, &slot) == -1)
+		return -1;
+	if ((d = grow(s->dets, s->n_dets, sizeof(*d))) == NULL)
+		goto nomem;
+	s->dets = d;
+	d = &s->dets[s->n_dets++];
+	memset(d, 0, sizeof(*d));
+	d->index = s->n_dets - 1;
+	d->technique_slot = slot >= 0 ? (size_t)slot : SIZE_MAX;
+	if (detection_fill(d, sec, file) == -1)
+		goto nomem;
+	return detection_compile(d, sec);
+nomem:
+	detect_error(0, "out of memory");
+	return -1;
+}
+
 /* Take the detection blocks of one file into the set. */
 static int
 take_detections(struct detect_set *s, cfg_t *cfg, const char *file)
 {
-	unsigned i, k, n = cfg_size(cfg, "detection");
-	bool nomem = false;
-	char why[512];
-	size_t j;
+	unsigned i, n = cfg_size(cfg, "detection");
 
-	for (i = 0; i < n; i++) {
-		cfg_t *sec = cfg_getnsec(cfg, "detection", i);
-		const char *id = cfg_title(sec), *tech = cfg_getstr(sec, "technique");
-		const char *pattern = cfg_getstr(sec, "target_pattern");
-		const char *sev = cfg_getstr(sec, "severity"), *fact = cfg_getstr(sec, "fact");
-		bool silent = sev != NULL && strcmp(sev, "none") == 0;
-		int line = block_line(sec);
-		struct detection *d;
-		long slot;
-
-		if (!detection_id_ok(id)) {
-			detect_error(line, "detection name \"%s\" is invalid (expected 1..128 of "
-			    "A-Z a-z 0-9 _ . -)", id);
+	for (i = 0; i < n; i++)
+		if (take_detection(s, cfg, cfg_getnsec(cfg, "detection", i), file) == -1)
 			return -1;
-		}
-		for (j = 0; j < s->n_dets; j++)
-			if (strcmp(s->dets[j].id, id) == 0) {
-				detect_error(line, "detection %s is already defined at %s:%d "
-				    "(ids must be unique across files)", id, s->dets[j].file,
-				    s->dets[j].line);
-				return -1;
-			}
-		if (cfg_getstr(sec, "title") == NULL || (tech == NULL && !silent) ||
-		    sev == NULL || cfg_size(sec, "tags") == 0) {
-			detect_error(line, "detection %s: missing %s", id,
-			    cfg_getstr(sec, "title") == NULL	  ? "title"
-				: sev == NULL ? "severity (expected none, low, medium, high or critical)"
-				: tech == NULL			  ? "technique (expected technique = \"T1234.567\")"
-								      : "tags (expected at least one rule tag)");
-			return -1;
-		}
-		if (silent && fact == NULL) {
-			detect_error(line, "detection %s: severity none needs a fact (expected fact = "
-			    "account-created, account-deleted, admin-member-added or session)", id);
-			return -1;
-		}
-		slot = -1;
-		if (tech != NULL && (slot = technique_slot(s, cfg, tech)) < 0) {
-			detect_error((int)cfg_getint(sec, OPT_TECHNIQUE_LINE),
-			    "detection %s: unknown technique \"%s\" (expected a technique block "
-			    "for it in this file)", id, tech);
-			return -1;
-		}
-		if ((d = grow(s->dets, s->n_dets, sizeof(*d))) == NULL)
-			goto nomem;
-		s->dets = d;
-		d = &s->dets[s->n_dets++];
-		memset(d, 0, sizeof(*d));
-		d->index = s->n_dets - 1;
-		d->technique_slot = slot >= 0 ? (size_t)slot : SIZE_MAX;
-		d->id = xstrdup(id, &nomem);
-		d->title = xstrdup(cfg_getstr(sec, "title"), &nomem);
-		for (k = 0; k < 4; k++)
-			if (strcmp(sev, severity_names[k]) == 0)
-				d->severity = (enum detect_severity)k;
-		d->silent = silent;
-		for (k = 1; fact != NULL && k < sizeof(fact_names) / sizeof(fact_names[0]); k++)
-			if (strcmp(fact, fact_names[k]) == 0)
-				d->fact = (enum detect_fact)k;
-		d->scope = xstrdup(cfg_getstr(sec, "scope"), &nomem);
-		d->account_id = xstrdup(cfg_getstr(sec, "account_id"), &nomem);
-		d->action = xstrdup(cfg_getstr(sec, "action"), &nomem);
-		d->target = xstrdup(cfg_getstr(sec, "target"), &nomem);
-		d->target_domain = xstrdup(cfg_getstr(sec, "target_domain"), &nomem);
-		d->actor = xstrdup(cfg_getstr(sec, "actor"), &nomem);
-		d->group = xstrdup(cfg_getstr(sec, "group"), &nomem);
-		d->file = xstrdup(file, &nomem);
-		d->line = line;
-		if (nomem || (d->tags = calloc(cfg_size(sec, "tags"), sizeof(char *))) == NULL)
-			goto nomem;
-		for (k = 0; k < cfg_size(sec, "tags"); k++) {
-			d->tags[k] = xstrdup(cfg_getnstr(sec, "tags", k), &nomem);
-			d->n_tags++;
-		}
-		if (nomem)
-			goto nomem;
-		if (pattern != NULL && pattern[0] != '\0') {
-			if (detect_regex_compile(&d->target_re, pattern, why, sizeof(why)) == -1) {
-				detect_error(line, "detection %s: target_pattern: %s", id, why);
-				return -1;
-			}
-			d->has_target_pattern = true;
-		}
-		if (take_conds(sec, "when", &d->when, &d->n_when) == -1 ||
-		    take_conds(sec, "unless", &d->unless, &d->n_unless) == -1)
-			return -1;
-	}
 	return 0;
-nomem:
-	detect_error(0, "out of memory");
-	return -1;
 }
 
 /* Take the redact patterns of one file. */

@@ -185,24 +185,14 @@ op_names(char *buf, size_t len)
 	}
 }
 
-/*
- * Compile "FIELD OP [ARGUMENT]" into c.  Returns 0, or -1 with the reason
- * in why (the caller's buffer).
- */
-int
-detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t whylen)
+/* FIELD: checked, then resolved into c->field; *pp moves past it. */
+static int
+cond_compile_field(struct detect_cond *c, const char **pp, char *why, size_t whylen)
 {
-	const char *p, *start, *bad = NULL;
-	char names[512];
-	size_t i, len;
-	int rc;
+	const char *p = skip_blanks(*pp), *start = p, *bad;
 
-	memset(c, 0, sizeof(*c));
-	if ((c->text = strdup(text)) == NULL)
-		goto nomem;
-	p = skip_blanks(text);
-	for (start = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
-		;
+	while (*p != '\0' && *p != ' ' && *p != '\t')
+		p++;
 	if (p == start) {
 		snprintf(why, whylen, "empty condition (expected FIELD OP [ARGUMENT])");
 		return -1;
@@ -211,11 +201,24 @@ detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t w
 		snprintf(why, whylen, "field \"%.*s\" %s", (int)(p - start), start, bad);
 		return -1;
 	}
-	if (detect_field_ref_init(&c->field, start, (size_t)(p - start)) == -1)
-		goto nomem;
-	p = skip_blanks(p);
-	for (start = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
-		;
+	if (detect_field_ref_init(&c->field, start, (size_t)(p - start)) == -1) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	*pp = p;
+	return 0;
+}
+
+/* OP: one of op_defs, into c->op; *pp moves past it.  An error lists them all. */
+static int
+cond_compile_op(struct detect_cond *c, const char **pp, char *why, size_t whylen)
+{
+	const char *p = skip_blanks(*pp), *start = p;
+	char names[512];
+	size_t i, len;
+
+	while (*p != '\0' && *p != ' ' && *p != '\t')
+		p++;
 	len = (size_t)(p - start);
 	for (i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++)
 		if (strlen(op_defs[i].name) == len && memcmp(op_defs[i].name, start, len) == 0)
@@ -230,6 +233,45 @@ detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t w
 			    (int)len, start, names);
 		return -1;
 	}
+	*pp = p;
+	return 0;
+}
+
+/* "(ARG, ARG ...)" at *pp, for a list operator; *pp moves past the ')'. */
+static int
+cond_compile_list(struct detect_cond *c, const char **pp, char *why, size_t whylen)
+{
+	const char *p, *bad = NULL;
+
+	if (c->op->arg != ARG_LIST) {
+		snprintf(why, whylen, "%s takes one value, not a list", c->op->name);
+		return -1;
+	}
+	p = skip_blanks(*pp + 1);
+	for (;;) {
+		if ((p = parse_arg(c, p, c->op->fold, &bad)) == NULL) {
+			snprintf(why, whylen, "%s", bad);
+			return -1;
+		}
+		p = skip_blanks(p);
+		if (*p == ')')
+			break;
+		if (*p != ',') {
+			snprintf(why, whylen, "list not closed (expected ',' or ')')");
+			return -1;
+		}
+		p = skip_blanks(p + 1);
+	}
+	*pp = p + 1;
+	return 0;
+}
+
+/* The operator's argument or list at p, as many as it takes, and nothing after. */
+static int
+cond_compile_args(struct detect_cond *c, const char *p, char *why, size_t whylen)
+{
+	const char *bad = NULL;
+
 	p = skip_blanks(p);
 	if (c->op->arg == ARG_NONE) {
 		if (*p != '\0') {
@@ -245,26 +287,8 @@ detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t w
 		return -1;
 	}
 	if (*p == '(') {
-		if (c->op->arg != ARG_LIST) {
-			snprintf(why, whylen, "%s takes one value, not a list", c->op->name);
+		if (cond_compile_list(c, &p, why, whylen) == -1)
 			return -1;
-		}
-		p = skip_blanks(p + 1);
-		for (;;) {
-			if ((p = parse_arg(c, p, c->op->fold, &bad)) == NULL) {
-				snprintf(why, whylen, "%s", bad);
-				return -1;
-			}
-			p = skip_blanks(p);
-			if (*p == ')')
-				break;
-			if (*p != ',') {
-				snprintf(why, whylen, "list not closed (expected ',' or ')')");
-				return -1;
-			}
-			p = skip_blanks(p + 1);
-		}
-		p++;
 	} else if ((p = parse_arg(c, p, c->op->fold, &bad)) == NULL) {
 		snprintf(why, whylen, "%s", bad);
 		return -1;
@@ -274,6 +298,19 @@ detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t w
 		snprintf(why, whylen, "unexpected \"%s\" after the argument", p);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * What an operator needs prepared from its argument, so that nothing is
+ * parsed per message: the regex compiled, samehost's other field resolved.
+ */
+static int
+cond_compile_operand(struct detect_cond *c, char *why, size_t whylen)
+{
+	const char *bad;
+	int rc;
+
 	if (c->op->op == OP_REGEX || c->op->op == OP_NOT_REGEX) {
 		rc = regcomp(&c->re, c->args[0], REG_EXTENDED | REG_ICASE | REG_NOSUB);
 		if (rc != 0) {
@@ -291,13 +328,33 @@ detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t w
 			    c->args[0], bad);
 			return -1;
 		}
-		if (detect_field_ref_init(&c->other, c->args[0], c->arg_len[0]) == -1)
-			goto nomem;
+		if (detect_field_ref_init(&c->other, c->args[0], c->arg_len[0]) == -1) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
 	}
 	return 0;
-nomem:
-	snprintf(why, whylen, "out of memory");
-	return -1;
+}
+
+/*
+ * Compile "FIELD OP [ARGUMENT]" into c.  Returns 0, or -1 with the reason
+ * in why (the caller's buffer).
+ */
+int
+detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t whylen)
+{
+	const char *p = text;
+
+	memset(c, 0, sizeof(*c));
+	if ((c->text = strdup(text)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (cond_compile_field(c, &p, why, whylen) == -1 ||
+	    cond_compile_op(c, &p, why, whylen) == -1 ||
+	    cond_compile_args(c, p, why, whylen) == -1)
+		return -1;
+	return cond_compile_operand(c, why, whylen);
 }
 
 /* Compile a redact pattern or target_pattern; 0, or -1 with why. */

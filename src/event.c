@@ -20,51 +20,15 @@
 #include <string.h>
 
 #include "event.h"
+#include "event_path.h"
 #include "framing.h"
 #include "peer.h"
 #include "syslog_time.h"
 
 /* Bounds on what liblognorm and the sender control (see event.h). */
 #define EVENT_NORM_MAX         256
-#define EVENT_HEADER_MAX       32
-#define EVENT_KEY_MAX_SEGMENTS 16
 #define EVENT_SD_MAX           1024
 #define EVENT_SORT_SMALL       16
-
-enum field_kind {
-	FIELD_STRING,
-	FIELD_ASCII,  /* a string the program spells itself: no escaping pass */
-	FIELD_INT,
-	FIELD_FJSON,
-	FIELD_SD,
-	FIELD_TAGS,
-};
-
-struct field {
-	const char *key;
-	size_t key_len;
-	size_t dir;   /* length of the path before the leaf name; 0: top level */
-	bool trusted; /* key is ours: plain ASCII, no escaping needed */
-	int hk;       /* its enum header_key, or -1 (liblognorm's) */
-	enum field_kind kind;
-	union {
-		struct slice str;
-		int64_t num;
-		struct json_object *fjson;
-	} v;
-};
-
-/*
- * A header key, split at compile time: KEY2("log.syslog", "appname") is
- * "log.syslog.appname" with its directory length, so no scanning per event.
- */
-struct field_key {
-	const char *key;
-	size_t len;
-	size_t dir;
-};
-#define KEY1(leaf) { leaf, sizeof(leaf) - 1, 0 }
-#define KEY2(dir, leaf) { dir "." leaf, sizeof(dir "." leaf) - 1, sizeof(dir) - 1 }
 
 /* The header keys, in event_key_cmp order (event_collect_header adds them so). */
 enum header_key {
@@ -100,6 +64,7 @@ enum header_key {
 	HK_TLS_VERSION_PROTOCOL,
 	HK_COUNT
 };
+_Static_assert(HK_COUNT <= EVENT_HEADER_MAX, "the header array and header_moves hold every key");
 static const struct field_key header_keys[HK_COUNT] = {
 	[HK_TIMESTAMP] = KEY1("@timestamp"),
 	[HK_ERROR_MESSAGE] = KEY2("error", "message"),
@@ -186,7 +151,6 @@ static const struct {
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Two digits, zero-padded (v < 100): a lookup instead of divisions. */
 /* Byte order of keys: '.' below everything, so "a" < "a.b" < "a0". */
 static int
 event_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -749,161 +713,21 @@ event_write_value(struct event_ctx *ctx, const struct field *f)
 	}
 }
 
-/* A key segment: ours need no escaping. */
-static void
-event_write_key(struct json_writer *w, const struct field *f, size_t pos, size_t len)
-{
-	if (f->trusted)
-		json_key_ascii(w, f->key + pos, len);
-	else
-		json_key(w, f->key + pos, len);
-}
-
-/*
- * Where the writer stands in the key paths: the directory part of the last
- * key, with the end offset of each of its segments open as objects.
- */
-struct path_state {
-	const char *open;
-	size_t open_end[EVENT_KEY_MAX_SEGMENTS];
-	int open_segs;
-};
-
-/*
- * Move from the last key written to f: close the objects f does not
- * share, open the rest of its directory, write its leaf name.
- */
-static void
-event_move_to(struct json_writer *w, struct path_state *ps, const struct field *f)
-{
-	const char *key = f->key;
-	size_t dir = f->dir, n, c, pos, e;
-	int segs = 0;
-
-	/* open segments this key shares: same bytes, and a boundary */
-	if (ps->open_segs > 0 && ps->open_end[ps->open_segs - 1] == dir &&
-	    memcmp(ps->open, key, dir) == 0)
-		segs = ps->open_segs; /* a sibling of the last key: the usual case */
-	else if (ps->open_segs > 0) {
-		n = ps->open_end[ps->open_segs - 1] < dir ? ps->open_end[ps->open_segs - 1] : dir;
-		for (c = 0; c < n && ps->open[c] == key[c]; c++)
-			;
-		while (segs < ps->open_segs && ps->open_end[segs] <= c &&
-		    (ps->open_end[segs] == dir || key[ps->open_end[segs]] == '.'))
-			segs++;
-	}
-	for (; ps->open_segs > segs; ps->open_segs--)
-		json_object_end(w);
-
-	/* open the rest of this key's directory */
-	pos = segs > 0 ? ps->open_end[segs - 1] + 1 : 0;
-	while (pos < dir) {
-		for (e = pos; e < dir && key[e] != '.'; e++)
-			;
-		event_write_key(w, f, pos, e - pos);
-		json_object_begin(w);
-		ps->open_end[ps->open_segs++] = e;
-		pos = e + 1;
-	}
-	ps->open = key;
-
-	pos = dir > 0 ? dir + 1 : 0;
-	event_write_key(w, f, pos, f->key_len - pos);
-}
-
-/*
- * The moves between header keys, rendered once by event_move_to itself:
- * move[a][b] is the text from the end of a's value to b's name (HK_COUNT as
- * a: the top object just opened; as b: every directory closed), and
- * after[b] the path state it leaves.  Most of an event is header fields in
- * a fixed order, so most moves become one copy.
- */
-struct header_moves {
-	char *text;                              /* owned, all moves back to back */
-	uint32_t off[HK_COUNT + 1][HK_COUNT + 1];
-	uint16_t len[HK_COUNT + 1][HK_COUNT + 1];
-	struct path_state after[HK_COUNT];
-	int depth[HK_COUNT];                     /* writer depth after the name */
-	bool ready;
-};
-
+/* The moves between header_keys, rendered by the first event of the process. */
 static struct header_moves header_moves;
 static pthread_once_t header_moves_once = PTHREAD_ONCE_INIT;
-
-static void
-header_field(struct field *f, int hk)
-{
-	memset(f, 0, sizeof(*f));
-	f->key = header_keys[hk].key;
-	f->key_len = header_keys[hk].len;
-	f->dir = header_keys[hk].dir;
-	f->trusted = true;
-	f->hk = hk;
-}
-
-/* Render the move from a to b (a < b) into all; 0 or -1 (out of memory). */
-static int
-header_move_render(struct header_moves *hm, struct strbuf *all, int a, int b)
-{
-	struct strbuf sb;
-	struct json_writer w;
-	struct path_state ps = { 0 };
-	struct field fa, fb;
-	size_t mark;
-	int rc = 0;
-
-	strbuf_init(&sb);
-	json_writer_init(&w, &sb);
-	json_object_begin(&w);
-	if (a < HK_COUNT) {
-		header_field(&fa, a);
-		event_move_to(&w, &ps, &fa);
-		json_int(&w, 0);
-	}
-	mark = sb.len;
-	if (b < HK_COUNT) {
-		header_field(&fb, b);
-		event_move_to(&w, &ps, &fb);
-		hm->after[b] = ps;
-		hm->depth[b] = w.depth;
-	} else
-		for (; ps.open_segs > 0; ps.open_segs--)
-			json_object_end(&w);
-	if (w.failed || sb.len - mark > UINT16_MAX)
-		rc = -1;
-	else {
-		hm->off[a][b] = (uint32_t)all->len;
-		hm->len[a][b] = (uint16_t)(sb.len - mark);
-		rc = strbuf_append(all, sb.data + mark, sb.len - mark);
-	}
-	strbuf_free(&sb);
-	return rc;
-}
 
 /* pthread_once: fill header_moves; left not ready (so unused) on failure. */
 static void
 header_moves_init(void)
 {
-	struct header_moves *hm = &header_moves;
-	struct strbuf all;
-	int a, b;
-
-	strbuf_init(&all);
-	for (a = 0; a <= HK_COUNT; a++)
-		for (b = a == HK_COUNT ? 0 : a + 1; b <= HK_COUNT; b++)
-			if (!(a == HK_COUNT && b == HK_COUNT) &&
-			    header_move_render(hm, &all, a, b) == -1) {
-				strbuf_free(&all);
-				return;
-			}
-	hm->text = all.data; /* kept for the life of the process */
-	hm->ready = true;
+	event_path_moves_render(&header_moves, header_keys, HK_COUNT);
 }
 
 /*
  * Stream the ordered fields as nested objects.  A header field after a
  * header field (or first) is one recorded move; any other step is
- * worked out by event_move_to.
+ * worked out by event_path_move.
  */
 static void
 event_write_fields(struct event_ctx *ctx)
@@ -931,7 +755,7 @@ event_write_fields(struct event_ctx *ctx)
 			/* the path state a recorded move left, only when needed */
 			if (hm->ready && prev >= 0 && prev < HK_COUNT)
 				ps = hm->after[prev];
-			event_move_to(w, &ps, f);
+			event_path_move(w, &ps, f);
 		}
 		prev = f->hk;
 		event_write_value(ctx, f);
@@ -940,8 +764,7 @@ event_write_fields(struct event_ctx *ctx)
 		json_splice(w, hm->text + hm->off[prev][HK_COUNT], hm->len[prev][HK_COUNT], 1,
 		    false);
 	else
-		for (; ps.open_segs > 0; ps.open_segs--)
-			json_object_end(w);
+		event_path_close(w, &ps);
 	json_object_end(w);
 }
 

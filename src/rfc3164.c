@@ -197,115 +197,163 @@ read_tag(const char *f, size_t len, size_t *i, bool lenient,
 	return 1;
 }
 
-int
-rfc3164_parse(const char *f, size_t len, time_t now, struct syslog_msg *msg)
+/* The first index at or after i that is not a SP. */
+static size_t
+skip_spaces(const char *f, size_t len, size_t i)
 {
-	size_t i = 0, j, k, end;
+	while (i < len && f[i] == ' ')
+		i++;
+	return i;
+}
+
+/*
+ * <PRI> at the start, or none (user.notice, flagged); *i moves past it
+ * and the blanks after.  -1 with msg->error for an empty frame or a
+ * broken PRI.
+ */
+static int
+read_pri(const char *f, size_t len, size_t *i, struct syslog_msg *msg)
+{
 	int pri;
-	bool have_host = false, have_time;
 
 	if (len == 0) {
 		msg->error = "empty message";
 		msg->error_col = 0;
 		return -1;
 	}
-	pri = syslog_pri_read(f, len, &i);
+	pri = syslog_pri_read(f, len, i);
 	if (pri == -2) {
 		/* policy: "<" with garbage is not a PRI; keep the frame whole */
 		msg->error = "invalid PRI";
-		msg->error_col = i;
+		msg->error_col = *i;
 		return -1;
 	}
 	if (pri == -1) {
 		pri = 13;
 		msg->flags |= MSG_FLAG_NO_PRI;
-		i = 0;
+		*i = 0;
 	}
 	msg->format = MSG_FORMAT_RFC3164;
 	msg->pri = pri;
 	msg->version = 0;
-	while (i < len && f[i] == ' ')
-		i++;
+	*i = skip_spaces(f, len, *i);
+	return 0;
+}
 
-	/* Cisco IOS "service sequence-numbers": "123: " */
-	for (j = i; j < len && j - i < 10 && is_digit(f[j]); j++)
+/*
+ * Cisco IOS "service sequence-numbers": "123: ", then perhaps
+ * "host: *Mmm dd ..." or "host: %FAC-SEV-MNEM: ...".  Moves *i past what
+ * it took; true when it took a hostname.  The timestamp is only looked
+ * at here (and forgotten): read_timestamp reads it again after the host.
+ */
+static bool
+read_sequence_number(const char *f, size_t len, size_t *i, time_t now, struct syslog_msg *msg)
+{
+	size_t j, k, end, start = *i;
+	bool have_host = false;
+
+	for (j = start; j < len && j - start < 10 && is_digit(f[j]); j++)
 		;
-	if (j > i && j < len && f[j] == ':' && (j + 1 == len || f[j + 1] == ' ')) {
-		msg->seqno.p = f + i;
-		msg->seqno.len = j - i;
-		for (i = j + 1; i < len && f[i] == ' '; i++)
-			;
-		/* "123: host: *Mmm dd ..." or "123: host: %FAC-SEV-MNEM: ..." */
-		end = token_end(f, len, i);
-		if (end > i + 1 && end < len && f[end - 1] == ':' &&
-		    is_hostname(f + i, end - i - 1)) {
-			k = end + 1;
-			if (k < len && (f[k] == '%' ||
-			    read_timestamp(f, len, &k, now, msg) == 0)) {
-				msg->hostname.p = f + i;
-				msg->hostname.len = end - i - 1;
-				have_host = true;
-				i = end + 1;
-			}
-			memset(&msg->time, 0, sizeof(msg->time));
-			msg->timestamp.p = NULL;
-			msg->timestamp.len = 0;
-			msg->flags &= ~(SYSLOG_TIME_FLAGS | MSG_FLAG_TIME_UNSYNCED);
+	if (!(j > start && j < len && f[j] == ':' && (j + 1 == len || f[j + 1] == ' ')))
+		return false;
+	msg->seqno.p = f + start;
+	msg->seqno.len = j - start;
+	start = skip_spaces(f, len, j + 1);
+	*i = start;
+	end = token_end(f, len, start);
+	if (end > start + 1 && end < len && f[end - 1] == ':' &&
+	    is_hostname(f + start, end - start - 1)) {
+		k = end + 1;
+		if (k < len && (f[k] == '%' || read_timestamp(f, len, &k, now, msg) == 0)) {
+			msg->hostname.p = f + start;
+			msg->hostname.len = end - start - 1;
+			have_host = true;
+			*i = end + 1;
 		}
+		memset(&msg->time, 0, sizeof(msg->time));
+		msg->timestamp.p = NULL;
+		msg->timestamp.len = 0;
+		msg->flags &= ~(SYSLOG_TIME_FLAGS | MSG_FLAG_TIME_UNSYNCED);
 	}
+	return have_host;
+}
 
+/* AIX: "Message forwarded from HOST: " at f[*i]; true (and *i past it) when taken. */
+static bool
+read_forwarded_from(const char *f, size_t len, size_t *i, struct syslog_msg *msg)
+{
+	size_t j, k;
+
+	if (!(len - *i > 23 && memcmp(f + *i, "Message forwarded from ", 23) == 0))
+		return false;
+	k = *i + 23;
+	for (j = k; j < len && f[j] != ':' && f[j] != ' '; j++)
+		;
+	if (!(j > k && j < len && f[j] == ':'))
+		return false;
+	msg->hostname.p = f + k;
+	msg->hostname.len = j - k;
+	*i = skip_spaces(f, len, j + 1);
+	return true;
+}
+
+/*
+ * The HOSTNAME after the timestamp, when the token there can be one; true
+ * (and *i at what follows) when taken.  *no_tag: "host  text" (two SP)
+ * has no TAG, the rest of the frame is MSG.
+ */
+static bool
+read_hostname(const char *f, size_t len, size_t *i, struct syslog_msg *msg, bool *no_tag)
+{
+	size_t end = token_end(f, len, *i), j;
+
+	if (!is_hostname(f + *i, end - *i))
+		return false;
+	msg->hostname.p = f + *i;
+	msg->hostname.len = end - *i;
+	if (msg->hostname.len > RFC5424_HOSTNAME_MAX) {
+		msg->hostname.len = RFC5424_HOSTNAME_MAX;
+		msg->flags |= MSG_FLAG_FIELD_TRUNCATED;
+	}
+	j = end;
+	if (j < len)
+		j++;
+	if (j < len && f[j] == ' ') {
+		*no_tag = true;
+		*i = skip_spaces(f, len, j);
+		return true;
+	}
+	/* Cisco FTD "host : %FTD-6-..." */
+	if (j + 1 < len && f[j] == ':' && f[j + 1] == ' ')
+		j += 2;
+	*i = j;
+	return true;
+}
+
+/* Each part in wire order; a part that is not there leaves i where it was. */
+int
+rfc3164_parse(const char *f, size_t len, time_t now, struct syslog_msg *msg)
+{
+	size_t i = 0, end;
+	bool have_host, have_time, no_tag = false;
+
+	if (read_pri(f, len, &i, msg) == -1)
+		return -1;
+	have_host = read_sequence_number(f, len, &i, now, msg);
 	have_time = read_timestamp(f, len, &i, now, msg) == 0;
 	if (!have_time)
 		msg->flags |= MSG_FLAG_NO_TIMESTAMP;
-	while (i < len && f[i] == ' ')
-		i++;
-
-	if (have_time && !have_host) {
-		/* AIX: "Message forwarded from HOST: " */
-		if (len - i > 23 && memcmp(f + i, "Message forwarded from ", 23) == 0) {
-			k = i + 23;
-			for (j = k; j < len && f[j] != ':' && f[j] != ' '; j++)
-				;
-			if (j > k && j < len && f[j] == ':') {
-				msg->hostname.p = f + k;
-				msg->hostname.len = j - k;
-				have_host = true;
-				for (i = j + 1; i < len && f[i] == ' '; i++)
-					;
-			}
-		}
-	}
-	if (have_time && !have_host) {
-		end = token_end(f, len, i);
-		if (is_hostname(f + i, end - i)) {
-			msg->hostname.p = f + i;
-			msg->hostname.len = end - i;
-			if (msg->hostname.len > RFC5424_HOSTNAME_MAX) {
-				msg->hostname.len = RFC5424_HOSTNAME_MAX;
-				msg->flags |= MSG_FLAG_FIELD_TRUNCATED;
-			}
-			have_host = true;
-			i = end;
-			if (i < len)
-				i++;
-			if (i < len && f[i] == ' ') {
-				/* "host  text": two SP, no TAG */
-				while (i < len && f[i] == ' ')
-					i++;
-				goto message;
-			}
-			/* Cisco FTD "host : %FTD-6-..." */
-			if (i + 1 < len && f[i] == ':' && f[i + 1] == ' ')
-				i += 2;
-		}
-	}
+	i = skip_spaces(f, len, i);
+	/* without a timestamp the first word cannot be told from a TAG: no host */
+	if (have_time && !have_host)
+		have_host = read_forwarded_from(f, len, &i, msg);
+	if (have_time && !have_host)
+		have_host = read_hostname(f, len, &i, msg, &no_tag);
 	if (!have_host)
 		msg->flags |= MSG_FLAG_NO_HOSTNAME;
-
-	if (!read_cisco_mnemonic(f, len, i, &msg->msgid))
+	if (!no_tag && !read_cisco_mnemonic(f, len, i, &msg->msgid))
 		(void)read_tag(f, len, &i, have_time, msg);
 
-message:
 	end = len;
 	while (end > i && (f[end - 1] == '\n' || f[end - 1] == '\r'))
 		end--;

@@ -239,6 +239,70 @@ nomem:
 	return -1;
 }
 
+/* The read side of spool_replay: NAME.spool in chunks, and the acks to skip. */
+struct spool_replay_state {
+	struct spool_ack_entry *acks; /* sorted, owned: freed by spool_replay */
+	size_t n_acks;
+	char *buf;                    /* owned: freed by spool_replay */
+	size_t have, cap;
+	uint64_t file_off;            /* offset of buf[0] */
+	uint64_t skipped;             /* malformed records, reported once at the end */
+};
+
+/*
+ * Double a full buffer, so that a record longer than one chunk still fits;
+ * a buffer past the longest record spool_append writes means a damaged file.
+ */
+static int
+spool_replay_grow(struct spool *s, struct spool_replay_state *r, char *err, size_t errlen)
+{
+	char *nb;
+
+	if (r->cap >= SPOOL_MAX_LINE + SPOOL_ID_LEN + 2) {
+		snprintf(err, errlen, "%s: record at offset %" PRIu64 " is too long",
+		    s->path, r->file_off);
+		return -1;
+	}
+	if ((nb = realloc(r->buf, r->cap * 2)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", s->path);
+		return -1;
+	}
+	r->buf = nb;
+	r->cap *= 2;
+	return 0;
+}
+
+/*
+ * Load each whole record (up to its LF) of the buffer that has no ack,
+ * then keep only the incomplete tail for the next read.
+ */
+static int
+spool_replay_records(struct spool *s, struct spool_replay_state *r, char *err, size_t errlen)
+{
+	size_t start = 0;
+	char *lf;
+
+	while ((lf = memchr(r->buf + start, '\n', r->have - start)) != NULL) {
+		size_t rlen = (size_t)(lf - (r->buf + start));
+		uint64_t off = r->file_off + start;
+
+		if (!spool_valid_prefix(r->buf + start, rlen)) {
+			r->skipped++;
+		} else if (!spool_is_acked(r->acks, r->n_acks, off, r->buf + start)) {
+			if (spool_push(s, off, (uint32_t)(rlen - SPOOL_ID_LEN - 1),
+			    r->buf + start, 0) == NULL) {
+				snprintf(err, errlen, "%s: out of memory", s->path);
+				return -1;
+			}
+		}
+		start += rlen + 1;
+	}
+	memmove(r->buf, r->buf + start, r->have - start);
+	r->have -= start;
+	r->file_off += start;
+	return 0;
+}
+
 /*
  * Scan NAME.spool and load every record whose offset has no ack; a torn
  * last record (no LF) is cut off the file.
@@ -246,85 +310,49 @@ nomem:
 static int
 spool_replay(struct spool *s, char *err, size_t errlen)
 {
-	struct spool_ack_entry *acks = NULL;
-	size_t n_acks = 0;
-	char *buf = NULL;
-	size_t have = 0, cap = SPOOL_READ_CHUNK;
-	uint64_t file_off = 0;	/* offset of buf[0] */
-	uint64_t skipped = 0;
+	struct spool_replay_state r = {.cap = SPOOL_READ_CHUNK};
 	int rc = -1;
 
-	if (spool_load_acks(s, &acks, &n_acks, err, errlen) == -1)
+	if (spool_load_acks(s, &r.acks, &r.n_acks, err, errlen) == -1)
 		return -1;
-	if ((buf = malloc(cap)) == NULL) {
+	if ((r.buf = malloc(r.cap)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", s->path);
 		goto out;
 	}
 	for (;;) {
-		ssize_t r;
-		size_t start = 0;
-		char *lf;
+		ssize_t n;
 
-		if (have == cap) {
-			char *nb;
-
-			if (cap >= SPOOL_MAX_LINE + SPOOL_ID_LEN + 2) {
-				snprintf(err, errlen, "%s: record at offset %" PRIu64 " is too long",
-				    s->path, file_off);
-				goto out;
-			}
-			if ((nb = realloc(buf, cap * 2)) == NULL) {
-				snprintf(err, errlen, "%s: out of memory", s->path);
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = pread(s->fd, buf + have, cap - have, (off_t)(file_off + have));
-		if (r == -1) {
+		if (r.have == r.cap && spool_replay_grow(s, &r, err, errlen) == -1)
+			goto out;
+		n = pread(s->fd, r.buf + r.have, r.cap - r.have, (off_t)(r.file_off + r.have));
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
 			goto out;
 		}
-		if (r == 0)
+		if (n == 0)
 			break;
-		have += (size_t)r;
-		while ((lf = memchr(buf + start, '\n', have - start)) != NULL) {
-			size_t rlen = (size_t)(lf - (buf + start));
-			uint64_t off = file_off + start;
-
-			if (!spool_valid_prefix(buf + start, rlen)) {
-				skipped++;
-			} else if (!spool_is_acked(acks, n_acks, off, buf + start)) {
-				if (spool_push(s, off, (uint32_t)(rlen - SPOOL_ID_LEN - 1),
-				    buf + start, 0) == NULL) {
-					snprintf(err, errlen, "%s: out of memory", s->path);
-					goto out;
-				}
-			}
-			start += rlen + 1;
-		}
-		memmove(buf, buf + start, have - start);
-		have -= start;
-		file_off += start;
+		r.have += (size_t)n;
+		if (spool_replay_records(s, &r, err, errlen) == -1)
+			goto out;
 	}
-	if (have > 0) {
+	if (r.have > 0) {
 		/* A crash in the middle of an append: that record was never synced. */
 		log_warnx("spool %s: cutting a torn record of %zu bytes at offset %" PRIu64,
-		    s->name, have, file_off);
-		if (ftruncate(s->fd, (off_t)file_off) == -1 || fsync(s->fd) == -1) {
+		    s->name, r.have, r.file_off);
+		if (ftruncate(s->fd, (off_t)r.file_off) == -1 || fsync(s->fd) == -1) {
 			snprintf(err, errlen, "%s: cannot cut torn record: %s", s->path, strerror(errno));
 			goto out;
 		}
 	}
-	if (skipped > 0)
-		log_warnx("spool %s: %" PRIu64 " malformed records skipped", s->name, skipped);
-	s->bytes = file_off;
+	if (r.skipped > 0)
+		log_warnx("spool %s: %" PRIu64 " malformed records skipped", s->name, r.skipped);
+	s->bytes = r.file_off;
 	rc = 0;
 out:
-	free(buf);
-	free(acks);
+	free(r.buf);
+	free(r.acks);
 	return rc;
 }
 

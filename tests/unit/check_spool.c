@@ -2,7 +2,8 @@
  * check_spool.c: the webhook spool: append, ack, replay after reopen with
  * the same ids, a crash before the ack (record comes back), a torn last
  * record, out-of-order acks, the cut back when all is delivered, the size
- * bound, and acks that cannot be written (a full disk: RLIMIT_FSIZE).
+ * bound, the longest record and a longer one, lines that are not records,
+ * and acks that cannot be written (a full disk: RLIMIT_FSIZE).
  */
 #include "config.h"
 
@@ -63,6 +64,21 @@ file_size(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", unit_dir, name);
 	ck_assert_int_eq(stat(path, &st), 0);
 	return (long)st.st_size;
+}
+
+/* Append bytes to soc.spool behind the spool's back (a crash, a damaged file). */
+static void
+spool_file_append(const char *bytes)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(bytes);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/soc.spool", unit_dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, bytes, n), (ssize_t)n);
+	close(fd);
 }
 
 START_TEST(test_append_ack_replay)
@@ -163,16 +179,10 @@ END_TEST
 START_TEST(test_torn_record)
 {
 	struct spool *s = open_spool(BIG);
-	char path[PATH_MAX];
-	int fd;
 
 	ck_assert_int_eq(spool_append(s, "{\"ok\":1}", 8, 0), SPOOL_OK);
 	spool_close(s);
-	snprintf(path, sizeof(path), "%s/soc.spool", unit_dir);
-	fd = open(path, O_WRONLY | O_APPEND);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, "0123456789abcdef0123456789abcdef {\"torn", 39), 39);
-	close(fd);
+	spool_file_append("0123456789abcdef0123456789abcdef {\"torn");
 	s = open_spool(BIG);
 	ck_assert_uint_eq(spool_count(s), 1);
 	ck_assert_str_eq(line_at(s, 0), "{\"ok\":1}");
@@ -229,6 +239,76 @@ START_TEST(test_size_bound)
 	ck_assert_int_eq(spool_ack(s, spool_at(s, 0)->seq), 0);
 	ck_assert_int_eq(spool_append(s, "{\"a\":2}", 7, 0), SPOOL_OK);
 	ck_assert_int_eq(spool_append(s, "with\nlf", 7, 0), SPOOL_ERROR);
+	spool_close(s);
+}
+END_TEST
+
+/* spool.c's SPOOL_MAX_LINE: the longest alert line a record holds. */
+#define MAX_LINE (16u * 1024 * 1024)
+
+/*
+ * At the bound: a record of the longest line is taken and comes back
+ * whole on replay (read across many chunks); one byte more is refused.
+ */
+START_TEST(test_longest_record)
+{
+	struct spool *s = open_spool(BIG);
+	char *line = malloc(MAX_LINE + 1);
+	struct strbuf sb;
+
+	ck_assert_ptr_nonnull(line);
+	memset(line, 'x', MAX_LINE + 1);
+	ck_assert_int_eq(spool_append(s, line, MAX_LINE + 1, 0), SPOOL_ERROR);
+	ck_assert_int_eq(spool_append(s, line, MAX_LINE, 0), SPOOL_OK);
+	ck_assert_int_eq(spool_append(s, "{\"n\":2}", 7, 0), SPOOL_OK);
+	spool_close(s);
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 2);
+	strbuf_init(&sb);
+	ck_assert_int_eq(spool_read(s, spool_at(s, 0), &sb), 0);
+	ck_assert_uint_eq(sb.len, MAX_LINE);
+	ck_assert(memcmp(sb.data, line, MAX_LINE) == 0);
+	strbuf_free(&sb);
+	ck_assert_str_eq(line_at(s, 1), "{\"n\":2}");
+	spool_close(s);
+	free(line);
+}
+END_TEST
+
+/*
+ * Past the bound: a file whose first record runs on for 32 MiB without a
+ * LF is not a spool we wrote; open refuses it and says where.
+ */
+START_TEST(test_overlong_record)
+{
+	char path[PATH_MAX], err[256] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/soc.spool", unit_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	/* sparse: zero bytes, none of them a LF */
+	ck_assert_int_eq(ftruncate(fd, 32 * 1024 * 1024 + 1), 0);
+	close(fd);
+	ck_assert_ptr_null(spool_open(unit_dir, "soc", BIG, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "record at offset 0 is too long") != NULL, "err: %s", err);
+}
+END_TEST
+
+/* A line that is not a record (no id) is skipped; the records around it replay. */
+START_TEST(test_malformed_record)
+{
+	struct spool *s = open_spool(BIG);
+
+	ck_assert_int_eq(spool_append(s, "{\"n\":1}", 7, 0), SPOOL_OK);
+	spool_close(s);
+	spool_file_append("not a record\n");
+	spool_file_append("0123456789abcdef0123456789abcdeX {\"bad\":1}\n");
+	spool_file_append("0123456789abcdef0123456789abcdef {\"n\":2}\n");
+	s = open_spool(BIG);
+	ck_assert_uint_eq(spool_count(s), 2);
+	ck_assert_str_eq(line_at(s, 0), "{\"n\":1}");
+	ck_assert_str_eq(line_at(s, 1), "{\"n\":2}");
 	spool_close(s);
 }
 END_TEST
@@ -357,6 +437,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_torn_record);
 	tcase_add_test(tc, test_stale_ack);
 	tcase_add_test(tc, test_size_bound);
+	tcase_add_test(tc, test_longest_record);
+	tcase_add_test(tc, test_overlong_record);
+	tcase_add_test(tc, test_malformed_record);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_ack_unwritable);
 	suite_add_tcase(s, tc);
