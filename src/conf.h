@@ -36,7 +36,14 @@ struct correlate_settings {
 };
 
 /* A webhook's body format (webhook.h builds each). */
-enum webhook_format { WEBHOOK_STANDARD, WEBHOOK_SLACK, WEBHOOK_ALERTMANAGER, WEBHOOK_TEAMS };
+/* alertmanager: POST /api/v2/alerts; alertmanager-webhook: its outgoing v4 message */
+enum webhook_format {
+	WEBHOOK_STANDARD,
+	WEBHOOK_SLACK,
+	WEBHOOK_ALERTMANAGER,
+	WEBHOOK_TEAMS,
+	WEBHOOK_ALERTMANAGER_WEBHOOK
+};
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS, TRANSPORT_RELP, TRANSPORT_RELP_TLS };
 

@@ -58,7 +58,7 @@ conf_verify_name(int v)
 	return tls_verify_name((enum tls_verify)v);
 }
 
-/* format = standard | slack | alertmanager | teams (webhook.h) */
+/* format = standard | slack | alertmanager | alertmanager-webhook | teams (webhook.h) */
 static int
 conf_format_parse(const char *s)
 {
@@ -84,7 +84,8 @@ static const struct conf_keywords conf_transports = { "udp, tcp, tls, relp or re
 	conf_transport_parse, conf_transport_name };
 static const struct conf_keywords conf_verifies = { "none, peer, name or fingerprint",
 	conf_verify_parse, conf_verify_name };
-static const struct conf_keywords conf_formats = { "standard, slack, alertmanager or teams",
+static const struct conf_keywords conf_formats = {
+	"standard, slack, alertmanager, alertmanager-webhook or teams",
 	conf_format_parse, conf_format_name };
 static const struct conf_keywords conf_severities = { "low, medium, high or critical",
 	conf_severity_parse, webhook_severity_name };

@@ -39,6 +39,8 @@ webhook_format_parse(const char *s, enum webhook_format *f)
 		*f = WEBHOOK_SLACK;
 	else if (strcmp(s, "alertmanager") == 0)
 		*f = WEBHOOK_ALERTMANAGER;
+	else if (strcmp(s, "alertmanager-webhook") == 0)
+		*f = WEBHOOK_ALERTMANAGER_WEBHOOK;
 	else if (strcmp(s, "teams") == 0)
 		*f = WEBHOOK_TEAMS;
 	else
@@ -56,6 +58,8 @@ webhook_format_name(enum webhook_format f)
 		return "slack";
 	case WEBHOOK_ALERTMANAGER:
 		return "alertmanager";
+	case WEBHOOK_ALERTMANAGER_WEBHOOK:
+		return "alertmanager-webhook";
 	case WEBHOOK_TEAMS:
 		return "teams";
 	}
@@ -445,8 +449,12 @@ write_str_member(struct json_writer *w, const char *key, struct json_object *o, 
 static void
 alertmanager_labels(struct json_writer *w, struct json_object *o)
 {
+	const char *rule = alert_str(o, "rule.id");
+
 	json_object_begin(w);
-	write_str_member(w, "alertname", o, "rule.id");
+	/* Alertmanager groups and routes by alertname: never leave it out */
+	json_key_ascii(w, "alertname", 9);
+	json_cstring(w, rule != NULL && *rule != '\0' ? rule : "logward");
 	json_key_ascii(w, "severity", 8);
 	json_cstring(w, webhook_severity_name(alert_severity(o)));
 	write_str_member(w, "technique", o, "threat.technique.id");
@@ -494,16 +502,53 @@ alertmanager_annotations(struct json_writer *w, struct json_object *o)
 	json_object_end(w);
 }
 
-/* Alertmanager webhook v4 (notify/webhook Message), one firing alert. */
+/* The members both Alertmanager shapes give an alert: labels, annotations, startsAt. */
+static void
+alertmanager_alert_members(struct json_writer *w, struct json_object *o)
+{
+	char tbuf[32];
+
+	json_key_ascii(w, "labels", 6);
+	alertmanager_labels(w, o);
+	json_key_ascii(w, "annotations", 11);
+	alertmanager_annotations(w, o);
+	json_key_ascii(w, "startsAt", 8);
+	json_cstring(w, alert_time(o, tbuf, sizeof(tbuf)));
+}
+
+/*
+ * Alertmanager API v2 POST /api/v2/alerts: postableAlerts, an array of
+ * one postableAlert (api/v2/openapi.yaml).  endsAt is left out on
+ * purpose: Alertmanager then ends the alert resolve_timeout (default 5m)
+ * after it receives it.  An endsAt computed from the alert's own time
+ * would reach Alertmanager already past after a spool replay or a long
+ * retry, and a resolved alert that never fired is never notified.
+ * generatorURL is left out too: logward has no page for an alert, and the
+ * spec makes it optional.
+ */
 static int
-body_alertmanager(struct json_writer *w, struct json_object *o, const char *receiver)
+body_alertmanager(struct json_writer *w, struct json_object *o)
+{
+	json_array_begin(w);
+	json_object_begin(w);
+	alertmanager_alert_members(w, o);
+	json_object_end(w);
+	json_array_end(w);
+	return 0;
+}
+
+/*
+ * Alertmanager's outgoing webhook v4 (notify/webhook Message), one firing
+ * alert: for receivers written against Alertmanager's webhook_config.
+ */
+static int
+body_alertmanager_webhook(struct json_writer *w, struct json_object *o, const char *receiver)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char fp[17];
 	struct strbuf lab;
 	struct json_writer lw;
-	char tbuf[32];
 	int i;
 
 	strbuf_init(&lab);
@@ -543,12 +588,7 @@ body_alertmanager(struct json_writer *w, struct json_object *o, const char *rece
 	json_array_begin(w);
 	json_object_begin(w);
 	put_str(w, "status", "firing");
-	json_key_ascii(w, "labels", 6);
-	alertmanager_labels(w, o);
-	json_key_ascii(w, "annotations", 11);
-	alertmanager_annotations(w, o);
-	json_key_ascii(w, "startsAt", 8);
-	json_cstring(w, alert_time(o, tbuf, sizeof(tbuf)));
+	alertmanager_alert_members(w, o);
 	put_str(w, "endsAt", "0001-01-01T00:00:00Z");
 	put_str(w, "generatorURL", "");
 	json_key_ascii(w, "fingerprint", 11);
@@ -689,7 +729,10 @@ webhook_format_body(enum webhook_format f, struct webhook_alert *a, const char *
 		rc = body_slack(&w, o);
 		break;
 	case WEBHOOK_ALERTMANAGER:
-		rc = body_alertmanager(&w, o, receiver);
+		rc = body_alertmanager(&w, o);
+		break;
+	case WEBHOOK_ALERTMANAGER_WEBHOOK:
+		rc = body_alertmanager_webhook(&w, o, receiver);
 		break;
 	case WEBHOOK_TEAMS:
 		rc = body_teams(&w, o);

@@ -7,7 +7,10 @@
  *                 webhook-id / webhook-timestamp / webhook-signature
  *   slack         {"text": fallback, "blocks": [...]}, user strings
  *                 escaped for mrkdwn (markup_escape.h)
- *   alertmanager  the Alertmanager webhook v4 message, one alert
+ *   alertmanager  Alertmanager API v2 postableAlerts (POST /api/v2/alerts):
+ *                 an array of one alert, labels and annotations
+ *   alertmanager-webhook
+ *                 Alertmanager's outgoing webhook v4 message, one alert
  *   teams         a Microsoft Teams message with one Adaptive Card 1.4,
  *                 user strings escaped for its CommonMark subset (markup_escape.h)
  *
@@ -27,7 +30,7 @@
 #include "conf.h"
 #include "json_writer.h"
 
-/* "standard" | "slack" | "alertmanager" | "teams"; -1 when unknown. */
+/* "standard" | "slack" | "alertmanager" | "alertmanager-webhook" | "teams"; -1 when unknown. */
 int webhook_format_parse(const char *s, enum webhook_format *f);
 const char *webhook_format_name(enum webhook_format f);
 
@@ -60,7 +63,7 @@ int webhook_alert_severity(struct webhook_alert *a);
 
 /*
  * Append the body for one alert to out.  receiver names the webhook
- * (alertmanager's "receiver"); id is the webhook-id.  Returns 0, or -1
+ * (alertmanager-webhook's "receiver"); id is the webhook-id.  Returns 0, or -1
  * when the line is not a JSON object or memory ran out (out restored).
  */
 int webhook_format_body(enum webhook_format f, struct webhook_alert *a, const char *id,

@@ -604,7 +604,8 @@ START_TEST(test_webhooks)
 		{ "webhook w { format = standard }\n", 2, "missing url" },
 		{ "webhook w { url = \"ftp://x\" }\n", 2, "url \"ftp://x\" is invalid" },
 		{ "webhook w { url = \"http://x\"\n format = pagerduty }\n", 3,
-		    "format \"pagerduty\" is invalid (expected standard, slack, alertmanager or teams)" },
+		    "format \"pagerduty\" is invalid (expected standard, slack, alertmanager, "
+		    "alertmanager-webhook or teams)" },
 		{ "webhook w { url = \"http://x\"\n storm_window = -1 }\n", 3, "storm_window -1 out of range" },
 		{ "storm_window = 86401\n", 2, "storm_window 86401 out of range" },
 		{ "webhook w { url = \"http://x\" min_severity = huge }\n", 2, "min_severity \"huge\"" },

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE /* memmem */
 /*
  * check_webhook.c: the webhook bodies (standard, slack, alertmanager,
- * teams) from a real alert line and from a storm summary of it, Slack and
+ * alertmanager-webhook, teams) from a real alert line and from a storm summary of it, Slack and
  * Teams escaping, the storm key, the Standard Webhooks signature
  * against the spec's published example, and secret files.
  */
@@ -157,10 +157,74 @@ START_TEST(test_slack)
 }
 END_TEST
 
+/*
+ * format = alertmanager: the postableAlerts of POST /api/v2/alerts, an
+ * array of one alert with labels, annotations and startsAt; no endsAt
+ * (Alertmanager's resolve_timeout ends it) and nothing of the v4 message.
+ * The schema itself is checked in tests/scenario/webhook-alertmanager.sh.
+ */
 START_TEST(test_alertmanager)
 {
 	struct strbuf out;
-	struct json_object *o = body_of(WEBHOOK_ALERTMANAGER, &out);
+	struct json_object *o = body_of(WEBHOOK_ALERTMANAGER, &out), *a;
+
+	ck_assert(json_object_is_type(o, json_type_array));
+	ck_assert_uint_eq(json_object_array_length(o), 1);
+	a = json_object_array_get_idx(o, 0);
+	ck_assert_uint_eq(json_object_object_length(a), 3);
+	ck_assert_str_eq(GET(o, "0", "labels", "alertname"), "linux-useradd");
+	ck_assert_str_eq(GET(o, "0", "labels", "severity"), "medium");
+	ck_assert_str_eq(GET(o, "0", "labels", "technique"), "T1136.001");
+	ck_assert_str_eq(GET(o, "0", "labels", "host"), "web1");
+	ck_assert_str_eq(GET(o, "0", "labels", "account"), "evil<!channel>@here");
+	ck_assert_str_eq(GET(o, "0", "startsAt"), "2026-11-27T10:00:00.000000Z");
+	ck_assert_ptr_null(GET(o, "0", "endsAt"));
+	ck_assert_ptr_null(GET(o, "0", "fingerprint"));
+	ck_assert_ptr_null(GET(o, "0", "status"));
+	ck_assert_str_eq(GET(o, "0", "annotations", "summary"),
+	    "Local account created (useradd): evil<!channel>@here on web1");
+	ck_assert_str_eq(GET(o, "0", "annotations", "description"),
+	    "new user: name=evil<!channel>@here, UID=1001, GID=1001, home=/home/evil, "
+	    "shell=/bin/bash, from=/dev/pts/0");
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+/*
+ * Alertmanager routes by alertname: an alert without rule.id still has
+ * one; strings that need escaping (and an invalid UTF-8 byte) come out as
+ * valid JSON strings with the same text.
+ */
+START_TEST(test_alertmanager_odd)
+{
+	static const char line[] = "{\"user\":{\"target\":{\"name\":\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"}},"
+	    "\"host\":{\"hostname\":\"h\xff\"},\"rule\":{\"id\":\"\"}}";
+	struct strbuf out;
+	struct json_object *o;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_ALERTMANAGER, line, sizeof(line) - 1, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_msg(o != NULL, "not JSON: %s", out.data);
+	ck_assert_str_eq(GET(o, "0", "labels", "alertname"), "logward");
+	ck_assert_str_eq(GET(o, "0", "labels", "account"), "a\"b\\c\n\x01\xc3\xa9");
+	/* the stray byte 0xff is written as U+00FF (json_writer.h) */
+	ck_assert_str_eq(GET(o, "0", "labels", "host"), "h\xc3\xbf");
+	ck_assert_str_eq(GET(o, "0", "annotations", "summary"), "logward alert: a\"b\\c\n\x01\xc3\xa9 on h\xc3\xbf");
+	/* no @timestamp: startsAt is now, RFC 3339 */
+	ck_assert_uint_eq(strlen(GET(o, "0", "startsAt")), 20);
+	ck_assert_int_eq(GET(o, "0", "startsAt")[19], 'Z');
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+/* format = alertmanager-webhook: Alertmanager's outgoing webhook v4 message. */
+START_TEST(test_alertmanager_webhook)
+{
+	struct strbuf out;
+	struct json_object *o = body_of(WEBHOOK_ALERTMANAGER_WEBHOOK, &out);
 
 	ck_assert_str_eq(GET(o, "version"), "4");
 	ck_assert_str_eq(GET(o, "status"), "firing");
@@ -313,6 +377,14 @@ START_TEST(test_storm_every_format)
 	strbuf_free(&out);
 
 	o = summary_body(WEBHOOK_ALERTMANAGER, &out);
+	ck_assert_str_eq(GET(o, "0", "annotations", "count"), "41");
+	ck_assert_str_eq(GET(o, "0", "annotations", "storm_first"), "2026-11-27T10:00:01Z");
+	ck_assert_str_eq(GET(o, "0", "annotations", "storm_last"), "2026-11-27T10:04:59Z");
+	ck_assert_str_eq(GET(o, "0", "labels", "alertname"), "linux-useradd");
+	json_object_put(o);
+	strbuf_free(&out);
+
+	o = summary_body(WEBHOOK_ALERTMANAGER_WEBHOOK, &out);
 	ck_assert_str_eq(GET(o, "alerts", "0", "annotations", "count"), "41");
 	ck_assert_str_eq(GET(o, "alerts", "0", "annotations", "storm_first"), "2026-11-27T10:00:01Z");
 	ck_assert_str_eq(GET(o, "alerts", "0", "annotations", "storm_last"), "2026-11-27T10:04:59Z");
@@ -329,6 +401,10 @@ START_TEST(test_storm_every_format)
 
 	/* a plain alert carries no count */
 	o = body_of(WEBHOOK_ALERTMANAGER, &out);
+	ck_assert_ptr_null(GET(o, "0", "annotations", "count"));
+	json_object_put(o);
+	strbuf_free(&out);
+	o = body_of(WEBHOOK_ALERTMANAGER_WEBHOOK, &out);
 	ck_assert_ptr_null(GET(o, "alerts", "0", "annotations", "count"));
 	json_object_put(o);
 	strbuf_free(&out);
@@ -636,6 +712,12 @@ START_TEST(test_names)
 	ck_assert_int_eq(webhook_format_parse("slack", &f), 0);
 	ck_assert_int_eq(f, WEBHOOK_SLACK);
 	ck_assert_str_eq(webhook_format_name(WEBHOOK_ALERTMANAGER), "alertmanager");
+	ck_assert_int_eq(webhook_format_parse("alertmanager", &f), 0);
+	ck_assert_int_eq(f, WEBHOOK_ALERTMANAGER);
+	ck_assert_int_eq(webhook_format_parse("alertmanager-webhook", &f), 0);
+	ck_assert_int_eq(f, WEBHOOK_ALERTMANAGER_WEBHOOK);
+	ck_assert_str_eq(webhook_format_name(WEBHOOK_ALERTMANAGER_WEBHOOK), "alertmanager-webhook");
+	ck_assert_int_eq(webhook_format_parse("alertmanager-", &f), -1);
 	ck_assert_int_eq(webhook_format_parse("teams", &f), 0);
 	ck_assert_int_eq(f, WEBHOOK_TEAMS);
 	ck_assert_str_eq(webhook_format_name(WEBHOOK_TEAMS), "teams");
@@ -657,6 +739,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_standard);
 	tcase_add_test(tc, test_slack);
 	tcase_add_test(tc, test_alertmanager);
+	tcase_add_test(tc, test_alertmanager_odd);
+	tcase_add_test(tc, test_alertmanager_webhook);
 	tcase_add_test(tc, test_teams);
 	tcase_add_loop_test(tc, test_teams_escape, 0, sizeof(teams_cases) / sizeof(teams_cases[0]));
 	tcase_add_test(tc, test_storm_key);
