@@ -101,6 +101,26 @@ conf_same_address(const struct conf_address *a, const struct conf_address *b)
 	return a->port == b->port && a->any == b->any && strcmp(a->host, b->host) == 0;
 }
 
+/* "[::]", whose socket takes IPv4 as well (netaddr_bind). */
+static int
+conf_dual_stack_any(const struct conf_address *a)
+{
+	struct in6_addr in6;
+
+	return !a->any && inet_pton(AF_INET6, a->host, &in6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&in6);
+}
+
+/* Does a dual-stack "[::]" address take the IPv4 port that b binds? */
+static int
+conf_dual_stack_covers(const struct conf_address *a, const struct conf_address *b)
+{
+	struct in_addr in4;
+
+	return conf_dual_stack_any(a) && a->port == b->port &&
+	       (b->any || strcmp(b->host, "localhost") == 0 ||
+		   inet_pton(AF_INET, b->host, &in4) == 1);
+}
+
 /* udp, or stream for tcp and tls (they bind the same kind of socket). */
 static const char *
 conf_socket_kind(const char *transport)
@@ -289,12 +309,14 @@ conf_check_input(cfg_opt_t *opt)
 		if (strcmp(conf_socket_kind(cfg_getstr(other, "transport")),
 			conf_socket_kind(transport)) != 0 ||
 		    conf_parse_address(cfg_getstr(other, "address"), &b) != NULL ||
-		    !conf_same_address(&a, &b))
+		    (!conf_same_address(&a, &b) && !conf_dual_stack_covers(&a, &b) &&
+			!conf_dual_stack_covers(&b, &a)))
 			continue;
 		cfgfile_error_at(sec->filename, cfgfile_line_of(sec, "address"), sec,
-		    "%s address \"%s\" is already used by input \"%s\" (%s:%d)",
-		    strcmp(transport, "udp") == 0 ? "udp" : "tcp", address,
-		    other->title, other->filename, cfgfile_first_line(other));
+		    "%s address \"%s\" is already used by input \"%s\" (%s:%d)%s",
+		    strcmp(transport, "udp") == 0 ? "udp" : "tcp", address, other->title,
+		    other->filename, cfgfile_first_line(other),
+		    conf_same_address(&a, &b) ? "" : ": [::] takes IPv4 senders as well");
 		return -1;
 	}
 	return 0;

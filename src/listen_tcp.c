@@ -687,6 +687,8 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 		struct evconnlistener *el;
 		evutil_socket_t fd = netaddr_bind(ic, ai, err, errlen);
 
+		if (fd == NETADDR_SKIPPED)
+			continue;
 		if (fd == -1)
 			goto fail;
 		el = evconnlistener_new(base, tcp_acceptcb, l,

@@ -204,7 +204,7 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Bind one socket for ai with the UDP options. -1 with err set on failure. */
+/* Bind one socket for ai with the UDP options: netaddr_bind's result. */
 static int
 udp_socket_open(const struct input_conf *ic, const struct addrinfo *ai,
     char *err, size_t errlen)
@@ -212,8 +212,8 @@ udp_socket_open(const struct input_conf *ic, const struct addrinfo *ai,
 	int fd, on = 1;
 
 	fd = netaddr_bind(ic, ai, err, errlen);
-	if (fd == -1)
-		return -1;
+	if (fd < 0)
+		return fd;
 	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
 		log_warn("input %s: SO_RXQ_OVFL (kernel drops will not be counted)", ic->name);
 	if (ic->recv_buffer > 0) {
@@ -270,6 +270,8 @@ listen_udp_new(struct event_base *base, const struct input_conf *ic,
 		struct udp_socket *us = &l->sockets[l->n_sockets];
 		int fd = udp_socket_open(ic, ai, err, errlen);
 
+		if (fd == NETADDR_SKIPPED)
+			continue;
 		if (fd == -1)
 			goto fail;
 		us->listener = l;

@@ -20,10 +20,14 @@ struct peer_addr;
 int netaddr_resolve(const struct input_conf *ic, int socktype, struct addrinfo **res,
     char *err, size_t errlen);
 
+#define NETADDR_SKIPPED (-2)
+
 /*
- * A non-blocking, close-on-exec socket for ai, with SO_REUSEADDR and, for
- * IPv6, IPV6_V6ONLY (the IPv4 wildcard has its own socket), bound to ai's
- * address.  Returns the descriptor, or -1 with err set.
+ * A non-blocking, close-on-exec socket for ai, with SO_REUSEADDR, bound to
+ * ai's address.  An IPv6 socket is dual-stack (IPv4 senders reach it too)
+ * unless the input's address is "*", whose IPv4 wildcard has its own
+ * socket.  Returns the descriptor, -1 with err set, or NETADDR_SKIPPED
+ * (logged) for the IPv6 socket of "*" on a kernel without IPv6.
  */
 int netaddr_bind(const struct input_conf *ic, const struct addrinfo *ai, char *err,
     size_t errlen);

@@ -24,9 +24,19 @@ peer_addr_from_sockaddr(struct peer_addr *pa, const struct sockaddr *sa)
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
 
-		pa->family = AF_INET6;
 		pa->port = ntohs(sin6->sin6_port);
-		memcpy(pa->addr, &sin6->sin6_addr, 16);
+		/*
+		 * An IPv4 sender on a dual-stack [::] socket arrives mapped
+		 * (RFC 4291 2.5.5.2, ::ffff:a.b.c.d): it is that IPv4 address,
+		 * in source.ip, allow lists and per-address limits alike.
+		 */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			pa->family = AF_INET;
+			memcpy(pa->addr, sin6->sin6_addr.s6_addr + 12, 4);
+		} else {
+			pa->family = AF_INET6;
+			memcpy(pa->addr, &sin6->sin6_addr, 16);
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 /*
  * check_acl.c: allow = { CIDRs }: parsing (what is refused and why) and
- * matching, IPv4, IPv6 and IPv4-mapped IPv6 on either side.
+ * matching, IPv4, IPv6 and IPv4-mapped IPv6 on either side; and the peer
+ * address a socket gives (an IPv4 sender on a dual-stack socket is IPv4).
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "acl.h"
+#include "netaddr.h"
 #include "peer.h"
 #include "unit.h"
 
@@ -146,6 +148,57 @@ START_TEST(test_init_error)
 }
 END_TEST
 
+/* A sender's IPv6 socket address as the peer everything after intake sees. */
+static const struct {
+	const char *sent; /* the IPv6 address accept/recvfrom gave */
+	int family;
+	const char *text; /* source.ip */
+} peer_cases[] = {
+    {"::ffff:192.0.2.7", AF_INET, "192.0.2.7"}, /* IPv4 on a dual-stack [::] */
+    {"::ffff:127.0.0.1", AF_INET, "127.0.0.1"},
+    {"::ffff:0.0.0.0", AF_INET, "0.0.0.0"},
+    {"::1", AF_INET6, "::1"},
+    {"2001:db8::ffff:a00:1", AF_INET6, "2001:db8::ffff:a00:1"},
+    {"::ffff:0:a00:1", AF_INET6, "::ffff:0:a00:1"}, /* RFC 2765 translated: IPv6 */
+    {"::a00:1", AF_INET6, "::10.0.0.1"},	    /* IPv4-compatible: IPv6 */
+    {"::fffe:a00:1", AF_INET6, "::fffe:a00:1"},
+};
+
+START_TEST(test_peer_from_sockaddr)
+{
+	struct sockaddr_in6 sin6;
+	struct peer_addr pa;
+	char text[INET6_ADDRSTRLEN];
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(40514);
+	ck_assert_int_eq(inet_pton(AF_INET6, peer_cases[_i].sent, &sin6.sin6_addr), 1);
+	peer_addr_from_sockaddr(&pa, (struct sockaddr *)&sin6);
+	ck_assert_msg(pa.family == peer_cases[_i].family, "%s: family %d, expected %d",
+	    peer_cases[_i].sent, pa.family, peer_cases[_i].family);
+	ck_assert_uint_eq(pa.port, 40514);
+	ck_assert_str_eq(netaddr_peer_text(&pa, text, sizeof(text)), peer_cases[_i].text);
+}
+END_TEST
+
+/* A mapped IPv4 sender is its IPv4 address for allow, whatever the rule's family. */
+START_TEST(test_mapped_peer_allow)
+{
+	char v4[] = "10.0.0.0/8", v6[] = "::1";
+	char *list[] = {v4, v6};
+	char err[256];
+	struct acl acl;
+	struct peer_addr in = peer("::ffff:10.9.8.7"), out = peer("::ffff:11.0.0.1");
+
+	ck_assert_int_eq(in.family, AF_INET);
+	ck_assert_msg(acl_init(&acl, list, 2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert(acl_allows(&acl, &in));
+	ck_assert(!acl_allows(&acl, &out));
+	acl_free(&acl);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -155,6 +208,9 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
 	tcase_add_loop_test(tc, test_match, 0, sizeof(match_cases) / sizeof(match_cases[0]));
 	tcase_add_test(tc, test_init_error);
+	tcase_add_loop_test(
+	    tc, test_peer_from_sockaddr, 0, sizeof(peer_cases) / sizeof(peer_cases[0]));
+	tcase_add_test(tc, test_mapped_peer_allow);
 	suite_add_tcase(s, tc);
 	return s;
 }
