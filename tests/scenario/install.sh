@@ -40,6 +40,26 @@ grep -q '^Type=\(notify\|exec\)$' "$unit" || fail "unit Type: $(grep Type= "$uni
 grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$unit" || fail "unit has no HUP ExecReload"
 grep -q 'Documentation=man:logward(8) man:logward.conf(5)' "$unit" || fail "unit Documentation"
 grep -q 'systemctl kill -s USR1 logward.service' "$rotate" || fail "logrotate does not signal USR1"
+# the paths agree: what the sample configuration writes (archive, alerts,
+# spool) is under the unit's ReadWritePaths (ProtectSystem=strict makes
+# everything else read-only), and logrotate rotates that alerts file
+conf_path() { sed -n "s|^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"\([^\"]*\)\".*|\1|p" "$conf" | head -n 1; }
+archive=$(sed -n '/^archive[[:space:]]*{/,/}/s|^[[:space:]]*path[[:space:]]*=[[:space:]]*"\([^"]*\)".*|\1|p' "$conf")
+alerts=$(sed -n '/^alerts[[:space:]]*{/,/}/s|^[[:space:]]*path[[:space:]]*=[[:space:]]*"\([^"]*\)".*|\1|p' "$conf")
+spool=$(conf_path spool)
+[ -n "$archive" ] && [ -n "$alerts" ] && [ -n "$spool" ] ||
+	fail "cannot read archive/alerts/spool from $conf: '$archive' '$alerts' '$spool'"
+rw=$(sed -n 's/^ReadWritePaths=//p' "$unit")
+for p in "$(dirname "$archive")" "$(dirname "$alerts")" "$spool"; do
+	ok=no
+	for d in $rw; do
+		case "$p/" in "$d"/*) ok=yes ;; esac
+	done
+	[ $ok = yes ] || fail "$p (from ${conf#$S}) is not under the unit's ReadWritePaths=$rw"
+done
+[ "$(sed -n 's/^\([^#[:space:]][^[:space:]]*\)[[:space:]]*{$/\1/p' "$rotate")" = "$alerts" ] ||
+	fail "logrotate rotates '$(sed -n 's/^\([^#[:space:]][^[:space:]]*\)[[:space:]]*{$/\1/p' "$rotate")', the configuration writes alerts to '$alerts'"
+note "paths agree: archive, alerts and spool under ReadWritePaths=$rw; logrotate on $alerts"
 grep -q "${patterns#$S}" "$conf" || fail "sample configuration does not name ${patterns#$S}"
 # the socket unit comes with socket activation, that is with libsystemd only
 sockets=$(find "$S" -name logward.socket -type f)
