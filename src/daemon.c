@@ -26,7 +26,6 @@
 #include "correlate.h"
 #include "daemon.h"
 #include "deliver.h"
-#include "file_modes.h"
 #include "kafka.h"
 #include "kafka_conf.h"
 #include "detect.h"

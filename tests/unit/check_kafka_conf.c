@@ -76,6 +76,36 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* properties: 64 are taken, a 65th is refused at the list's line. */
+START_TEST(test_properties_bound)
+{
+	char body[8192], err[1024], where[192];
+	struct conf *c;
+	size_t off;
+	int i, n;
+
+	for (n = 64; n <= 65; n++) {
+		off = (size_t)snprintf(body, sizeof(body),
+		    "kafka k { brokers = \"b:9092\" topic = \"t\"\n properties = {");
+		for (i = 0; i < n; i++)
+			off += (size_t)snprintf(body + off, sizeof(body) - off, "%s\"client.id=c%d\"",
+			    i > 0 ? ", " : " ", i);
+		snprintf(body + off, sizeof(body) - off, " } }\n");
+		c = load(body, err, sizeof(err));
+		if (n == 64) {
+			ck_assert_msg(c != NULL, "64 properties refused: %s", err);
+			ck_assert_uint_eq(c->kafka->n_properties, 64);
+			conf_free(c);
+			continue;
+		}
+		ck_assert_ptr_null(c);
+		snprintf(where, sizeof(where), "%s:3: ", path);
+		ck_assert_msg(strncmp(err, where, strlen(where)) == 0, "%s: not at %s", err, where);
+		ck_assert_msg(strstr(err, "65 properties (expected at most 64)") != NULL, "%s", err);
+	}
+}
+END_TEST
+
 START_TEST(test_accepted_and_dumped)
 {
 	char err[1024], *text = NULL;
@@ -171,6 +201,7 @@ unit_suite(void)
 	tcase_add_checked_fixture(tc, with_kafka, NULL);
 	tcase_add_loop_test(tc, test_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, test_accepted_and_dumped);
+	tcase_add_test(tc, test_properties_bound);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_refused_without_kafka);
 	tcase_add_test(tc, test_secret_names);
