@@ -481,7 +481,7 @@ conf_options_free_values(const struct conf_section *s, void *base)
 		case CONF_ADDRESS:
 			free(*FIELD(base, r->aux, char *));
 			free(*FIELD(base, r->aux2, char *));
-			/* FALLTHROUGH */
+			__attribute__((fallthrough));
 		default:
 			free(*FIELD(base, r->offset, char *));
 		}

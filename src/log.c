@@ -30,7 +30,7 @@ log_get_level(void)
 }
 
 /* Write one line; "<N>" is the syslog severity journald reads from stderr. */
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	static const char *names[] = { "error", "warning", "info", "debug" };
