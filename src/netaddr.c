@@ -106,7 +106,15 @@ netaddr_bind(const struct input_conf *ic, const struct addrinfo *ai, char *err,
 		snprintf(err, errlen, "input %s: socket: %s", ic->name, strerror(errno));
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/*
+	 * TCP needs SO_REUSEADDR to rebind over TIME_WAIT after a restart.  UDP
+	 * must not have it: two UDP sockets that both set it share the port and
+	 * the kernel hands each datagram to one of them, so a second syslog
+	 * daemon on 514 would silently take part of the traffic; without it
+	 * the bind fails and start-up says which address is taken.
+	 */
+	if (ai->ai_socktype == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (ai->ai_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1) {
 		snprintf(err, errlen, "input %s: IPV6_V6ONLY %s: %s", ic->name, ic->address,
