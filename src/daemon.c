@@ -31,6 +31,7 @@
 #include "detect.h"
 #include "input.h"
 #include "log.h"
+#include "monotime.h"
 #include "metrics.h"
 #include "pipeline.h"
 #include "privilege.h"
@@ -56,6 +57,8 @@ struct daemon_ctx {
 	size_t n_inputs;
 	struct event *sig_ev[5];
 	struct event *stats_ev;
+	struct event *drain_ev;   /* the drain polls for RELP sessions still answering */
+	int64_t drain_deadline_ms; /* ... until then */
 	struct metrics_input *metrics_inputs; /* one per input, for the metrics server */
 	struct metrics_source metrics_src;
 	struct metrics_server *metrics; /* NULL without a metrics block */
@@ -686,12 +689,62 @@ daemon_reload(struct daemon_ctx *d)
 }
 
 /* The workers finished every queued batch: leave the loop. */
+/* Most seconds the drain waits for RELP sessions to answer what the workers wrote. */
+#define DRAIN_RELP_WAIT_S 5
+
+static size_t
+daemon_inputs_busy(const struct daemon_ctx *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_inputs; i++)
+		n += input_busy(&d->inputs[i]);
+	return n;
+}
+
+static void daemon_drain_pollcb(evutil_socket_t fd, short what, void *arg);
+
+/*
+ * Leave the loop once no RELP session is still answering (each answers
+ * what was in flight, says serverclose and closes: tcp_relp_stop), or at
+ * the deadline; a session left open then is closed by input_free, and its
+ * sender resends what was not answered.
+ */
+static void
+daemon_drain_sessions(struct daemon_ctx *d)
+{
+	struct timeval tv = { 0, 20 * 1000 };
+	size_t busy = daemon_inputs_busy(d);
+
+	if (busy > 0 && monotime_ms() < d->drain_deadline_ms &&
+	    (d->drain_ev != NULL ||
+		(d->drain_ev = evtimer_new(d->base, daemon_drain_pollcb, d)) != NULL)) {
+		evtimer_add(d->drain_ev, &tv);
+		return;
+	}
+	if (busy > 0)
+		log_warnx("%zu RELP session(s) still open %d s into the drain: closing them "
+			  "(their senders resend what was not answered)",
+		    busy, DRAIN_RELP_WAIT_S);
+	event_base_loopbreak(d->base);
+}
+
+static void
+daemon_drain_pollcb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_drain_sessions(arg);
+}
+
+/* The pipeline has written everything: let RELP sessions answer it, then leave the loop. */
 static void
 daemon_stoppedcb(void *arg)
 {
 	struct daemon_ctx *d = arg;
 
-	event_base_loopbreak(d->base);
+	d->drain_deadline_ms = monotime_ms() + DRAIN_RELP_WAIT_S * 1000;
+	daemon_drain_sessions(d);
 }
 
 /*
@@ -769,6 +822,8 @@ daemon_free(struct daemon_ctx *d)
 			event_free(d->sig_ev[i]);
 	if (d->stats_ev != NULL)
 		event_free(d->stats_ev);
+	if (d->drain_ev != NULL)
+		event_free(d->drain_ev);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	if (d->deliver_conf != d->conf)

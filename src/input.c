@@ -72,6 +72,12 @@ input_shutdown(struct input *in)
 		listen_tcp_shutdown(in->tcp);
 }
 
+size_t
+input_busy(const struct input *in)
+{
+	return in->tcp != NULL ? listen_tcp_busy(in->tcp) : 0;
+}
+
 void
 input_free(struct input *in)
 {

@@ -54,6 +54,9 @@ struct input_stats *input_stats(struct input *in);
  */
 void input_shutdown(struct input *in);
 
+/* After input_shutdown: RELP sessions still answering what was in flight (listen_tcp_busy). */
+size_t input_busy(const struct input *in);
+
 /* Free what input_open made; safe on a zeroed or failed input. */
 void input_free(struct input *in);
 

@@ -777,7 +777,7 @@ void
 listen_tcp_shutdown(struct listen_tcp *l)
 {
 	size_t i, budget = TCP_SHUTDOWN_READ_MAX;
-	struct tcp_conn *c;
+	struct tcp_conn *c, *next;
 
 	l->shutting_down = true;
 	/* closed now: a reload may bind the same address again at once */
@@ -786,19 +786,31 @@ listen_tcp_shutdown(struct listen_tcp *l)
 		evconnlistener_free(l->listeners[i]);
 	l->n_listeners = 0;
 	event_del(l->backoff_ev);
-	while ((c = TAILQ_FIRST(&l->conns)) != NULL) {
+	for (c = TAILQ_FIRST(&l->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		c->rate_paused = false;
-		/*
-		 * RELP: what is not delivered is not answered, so the sender
-		 * keeps it; delivering it now (with no way left to answer)
-		 * would only make it a duplicate.
-		 */
+		if (c->relp != NULL && !c->handshaking) {
+			/*
+			 * RELP: what is not delivered is not answered, so the
+			 * sender keeps it; what is in flight is answered once
+			 * written (tcp_relp_stop), else the sender would resend
+			 * it: a duplicate.  listen_tcp_busy tells when done.
+			 */
+			tcp_relp_stop(c);
+			continue;
+		}
 		if (c->relp == NULL) {
 			tcp_drain_socket(c, &budget);
 			tcp_frame_input(c, true);
 		}
 		tcp_conn_free(c);
 	}
+}
+
+size_t
+listen_tcp_busy(const struct listen_tcp *l)
+{
+	return l->n_conns;
 }
 
 void

@@ -34,6 +34,13 @@ void listen_tcp_pause(struct listen_tcp *l, bool paused);
 void listen_tcp_shutdown(struct listen_tcp *l);
 
 /*
+ * Connections still open after listen_tcp_shutdown: RELP sessions waiting
+ * to answer what was in flight (they close by themselves, within the
+ * pipeline's drain and TCP_RELP_LINGER_S).  listen_tcp_free closes any left.
+ */
+size_t listen_tcp_busy(const struct listen_tcp *l);
+
+/*
  * A reload kept this input (input_conf_same): read its settings from ic
  * from now on (the old configuration is about to be freed).
  */

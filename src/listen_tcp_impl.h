@@ -37,6 +37,8 @@ struct relp_session;
 #define ACCEPT_BACKOFF_MS 200
 /* Seconds between two log lines about the same kind of refusal. */
 #define TCP_LOG_INTERVAL 60
+/* Most seconds a RELP connection reads (and drops) after its last answer, before closing. */
+#define TCP_RELP_LINGER_S 2
 /* Slots of the per-address table: at least this, and 4 per allowed connection. */
 #define TCP_PEER_SLOTS_MIN 4096
 
@@ -57,6 +59,7 @@ struct tcp_conn {
 	bool closing;                   /* the sender closed: nothing more is read */
 	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
 	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
+	bool relp_lingering;            /* RELP: half-closed, reading until the sender closes */
 	struct relp_session *relp;      /* RELP inputs: the session; else NULL */
 	struct ack_sink *ack;           /* RELP: where the workers report writes */
 	uint64_t relp_answered;         /* RELP: messages answered, as counted in stats */
@@ -104,5 +107,11 @@ int tcp_relp_init(struct tcp_conn *c);
  * them at eof: an unfinished frame is never answered, so it is resent).
  */
 size_t tcp_relp_feed(struct tcp_conn *c, const char *data, size_t len, bool eof);
+/*
+ * The daemon stops (listen_tcp_shutdown): read nothing more, answer the
+ * messages in flight once written, serverclose, close.  The connection
+ * stays on the listener's list until then.
+ */
+void tcp_relp_stop(struct tcp_conn *c);
 
 #endif

@@ -35,6 +35,7 @@ struct relp_session {
 	uint64_t next_seq;  /* of the next message delivered */
 	uint64_t answered;  /* messages answered */
 	bool opened, closing, finished;
+	bool stopping; /* relp_session_stop: no more commands; serverclose once all answered */
 	struct relp_pending *ring; /* cap entries, a power of two up to RELP_WINDOW_MAX */
 	size_t cap, head, n;
 	char *out; /* responses being assembled */
@@ -300,6 +301,20 @@ relp_on_frame(struct relp_session *s, const struct relp_frame *f)
 	return relp_on_syslog(s, f);
 }
 
+/*
+ * Stopping, and every command answered: tell the sender to go (it
+ * reconnects to the next daemon and resends only what was not answered).
+ */
+static void
+relp_stop_check(struct relp_session *s)
+{
+	if (!s->stopping || s->finished || s->n > 0)
+		return;
+	relp_out_add(s, RELP_SERVERCLOSE, sizeof(RELP_SERVERCLOSE) - 1);
+	relp_out_flush(s);
+	s->finished = true;
+}
+
 size_t
 relp_session_feed(struct relp_session *s, const char *data, size_t len, enum relp_error *err)
 {
@@ -307,6 +322,8 @@ relp_session_feed(struct relp_session *s, const char *data, size_t len, enum rel
 	size_t used = 0;
 
 	*err = RELP_OK;
+	if (s->stopping)
+		return len; /* not answered, so the sender resends it */
 	while (used < len && !s->finished) {
 		enum relp_parse r = relp_frame_parse(data + used, len - used, s->max_data, &f, err);
 
@@ -346,5 +363,14 @@ relp_session_written(struct relp_session *s, uint64_t lo, uint64_t hi, bool writ
 			break;
 	}
 	relp_answer_due(s);
+	relp_stop_check(s);
 	return RELP_OK;
+}
+
+void
+relp_session_stop(struct relp_session *s)
+{
+	s->stopping = true;
+	relp_answer_due(s);
+	relp_stop_check(s);
 }

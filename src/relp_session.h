@@ -72,7 +72,19 @@ size_t relp_session_feed(
 enum relp_error relp_session_written(
     struct relp_session *s, uint64_t lo, uint64_t hi, bool written);
 
-/* The sender closed the session and every response is sent: close the connection. */
+/*
+ * The daemon stops: the session takes no more commands (what is fed is
+ * dropped unanswered, so the sender keeps it), waits for the reports of
+ * the messages already delivered, answers them, and then sends serverclose
+ * and is finished.  Without this, the messages in flight at a SIGTERM
+ * would be written but never answered, and resent: duplicates.
+ */
+void relp_session_stop(struct relp_session *s);
+
+/*
+ * The sender closed the session (or relp_session_stop ran) and every
+ * response is sent: close the connection.
+ */
 bool relp_session_finished(const struct relp_session *s);
 
 /* Bytes the owner may have to buffer before relp_session_feed consumes. */

@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <sys/socket.h>
 
 #include "ack.h"
 #include "conf.h"
@@ -48,14 +49,40 @@ static const struct relp_session_ops tcp_relp_ops = {
 	.send = tcp_relp_sendcb,
 };
 
-/* RELP: the output is sent (or could not be): close from the loop. */
+/* RELP, lingering: what the sender still sends is dropped unanswered (it resends it). */
+static void
+tcp_relp_discardcb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	(void)arg;
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/*
+ * RELP: the output is sent (or could not be): close from the loop.  Plain
+ * TCP first half-closes and reads until the sender closes (at most
+ * TCP_RELP_LINGER_S): closing with unread bytes would reset the
+ * connection, and a reset makes the sender's kernel drop the answers it
+ * has not read yet, so it would resend messages already written.
+ */
 static void
 tcp_relp_flushedcb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
+	struct timeval linger = { TCP_RELP_LINGER_S, 0 };
 
-	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0 && c->close_ev != NULL)
-		event_active(c->close_ev, EV_TIMEOUT, 1);
+	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0 || c->close_ev == NULL)
+		return;
+	if (c->listener->tls == NULL && !c->relp_lingering &&
+	    shutdown(bufferevent_getfd(bev), SHUT_WR) == 0) {
+		c->relp_lingering = true;
+		bufferevent_setcb(bev, tcp_relp_discardcb, NULL, tcp_eventcb, c);
+		bufferevent_set_timeouts(bev, &linger, NULL);
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	event_active(c->close_ev, EV_TIMEOUT, 1);
 }
 
 /*
@@ -129,6 +156,19 @@ tcp_relp_feed(struct tcp_conn *c, const char *data, size_t len, bool eof)
 	else if (relp_session_finished(c->relp))
 		tcp_relp_end(c, RELP_OK);
 	return eof ? len : used;
+}
+
+void
+tcp_relp_stop(struct tcp_conn *c)
+{
+	if (c->relp_ended)
+		return;
+	c->closing = true; /* a pipeline resume must not read it again */
+	bufferevent_disable(c->bev, EV_READ);
+	relp_session_stop(c->relp);
+	tcp_relp_count(c);
+	if (relp_session_finished(c->relp))
+		tcp_relp_end(c, RELP_OK);
 }
 
 int

@@ -21,23 +21,8 @@ U=3000        # UDP datagrams sent while the disk is full
 M="$T/full"    # the archive's filesystem
 MA="$T/fulla" # the alerts file's
 
-# The mounts are ours: always unmount them, before lib.sh removes $T.
-disk_full_cleanup() {
-	rc=$?
-	for p in $BG_PIDS $LOGWARD_PID; do
-		end_process "$p"
-	done
-	BG_PIDS="" LOGWARD_PID=""
-	mountpoint -q "$M" && umount "$M"
-	mountpoint -q "$MA" && umount "$MA"
-	(exit "$rc")
-	cleanup
-}
-trap disk_full_cleanup EXIT
-
-mkdir -p "$M" "$MA" || fail "mkdir $M $MA"
-mount -t tmpfs -o size=32m,mode=0755 tmpfs "$M" || fail "cannot mount a tmpfs on $M"
-mount -t tmpfs -o size=8m,mode=0755 tmpfs "$MA" || fail "cannot mount a tmpfs on $MA"
+tmpfs_mount "$M" 32m
+tmpfs_mount "$MA" 8m
 
 ports 4
 set -- $PORTS

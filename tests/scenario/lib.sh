@@ -11,6 +11,8 @@
 #                 "run_as_root = yes" appended: logward refuses root otherwise)
 #   counter INPUT FIELD   the field of the last counter summary of INPUT
 #   bg_start NAME CMD...  start a helper process that cleanup will end
+#   tmpfs_mount DIR SIZE [MODE]  mount a tmpfs of SIZE (e.g. 8m) on DIR (made), which
+#                 cleanup unmounts after ending the processes, before $T goes
 # Every process a test starts is ended at exit: TERM, then KILL after 5 s.
 # Scenario tests never skip: everything they need comes with the quickstart.
 
@@ -30,6 +32,7 @@ PEER="$PY $SCENARIO_DIR/peer.py"
 T=$(mktemp -d "${TMPDIR:-/tmp}/logward-${TEST_NAME:-scenario}.XXXXXX") || exit 1
 BG_PIDS=""
 LOGWARD_PID=""
+MOUNTS=""
 LOGWARD_STATUS=""
 TEST_FAILED=0
 
@@ -71,6 +74,9 @@ cleanup() {
 	for p in $BG_PIDS $LOGWARD_PID; do
 		end_process "$p"
 	done
+	for m in $MOUNTS; do
+		mountpoint -q "$m" && { umount "$m" 2>/dev/null || umount -l "$m"; }
+	done
 	if [ "$rc" -eq 0 ] && [ "$TEST_FAILED" -eq 0 ] && [ -z "${SCENARIO_KEEP:-}" ]; then
 		rm -rf "$T"
 	else
@@ -81,6 +87,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo "$TEST_NAME: interrupted" >&2; exit 1' INT TERM HUP
+
+tmpfs_mount() {
+	[ "$(id -u)" -eq 0 ] || fail "needs root to mount a tmpfs (scenario tests run as root)"
+	mkdir -p "$1" || fail "mkdir $1"
+	mount -t tmpfs -o "size=$2,mode=${3:-0755}" logward-test "$1" || fail "cannot mount a tmpfs on $1"
+	MOUNTS="$MOUNTS $1"
+}
 
 # Wait up to $2 seconds (default 10) for the shell command $1 to succeed.
 wait_for() {

@@ -16,20 +16,7 @@ N=3000
 M="$T/full"
 RELP_ARCHIVE="$M/archive"
 
-# The mount is ours: always unmount it, before lib.sh removes $T.
-relp_diskfull_cleanup() {
-	rc=$?
-	for p in $BG_PIDS $LOGWARD_PID; do
-		end_process "$p"
-	done
-	BG_PIDS="" LOGWARD_PID=""
-	mountpoint -q "$M" && umount "$M"
-	(exit "$rc")
-	cleanup
-}
-trap relp_diskfull_cleanup EXIT
-mkdir -p "$M" || fail "mkdir $M"
-mount -t tmpfs -o size=8m,mode=0755 tmpfs "$M" || fail "cannot mount a tmpfs on $M"
+tmpfs_mount "$M" 8m
 
 ports 3
 set -- $PORTS
@@ -54,11 +41,7 @@ dd if=/dev/zero of="$M/filler" bs=64k >/dev/null 2>&1
 [ "$(df --output=avail "$M" | tail -n 1 | tr -d ' ')" -eq 0 ] || fail "$M is not full"
 
 rsyslog_forwarder "$T/rsyslog.conf" "$RS_RELP" "$LW_RELP"
-rsyslog_check "$T/rsyslog.conf"
-bg_start rsyslogd "$RSYSLOGD" -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid"
-RS_PID=$BG_LAST
-$PEER listening 127.0.0.1 "$RS_RELP" >"$T/peer.out" ||
-    fail "rsyslogd: $(cat "$T/peer.out"): $(cat "$T/rsyslogd.err")"
+rsyslog_run "$T/rsyslog.conf" "$RS_RELP"
 tok=f$$
 numbered "$RS_RELP" "$tok" "$N" 20000
 

@@ -46,11 +46,7 @@ ruleset(name="forward") {
 	       tls.myprivkey="$T/pki/client.key" tls.authmode="certvalid")
 }
 CONF
-rsyslog_check "$T/rsyslog.conf"
-bg_start rsyslogd "$RSYSLOGD" -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid"
-RS_PID=$BG_LAST
-$PEER listening 127.0.0.1 "$RS_PORT" >"$T/peer.out" ||
-    fail "rsyslogd: $(cat "$T/peer.out"): $(cat "$T/rsyslogd.err")"
+rsyslog_run "$T/rsyslog.conf" "$RS_PORT"
 
 host=$(hostname)
 tok=relp$$

@@ -28,11 +28,7 @@ CONF
 logward_start "$T/logward.conf"
 
 rsyslog_forwarder "$T/rsyslog.conf" "$RS_RELP" "$LW_RELP" "$RS_TCP" "$LW_TCP"
-rsyslog_check "$T/rsyslog.conf"
-bg_start rsyslogd "$RSYSLOGD" -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid"
-RS_PID=$BG_LAST
-$PEER listening 127.0.0.1 "$RS_TCP" >"$T/peer.out" ||
-    fail "rsyslogd: $(cat "$T/peer.out"): $(cat "$T/rsyslogd.err")"
+rsyslog_run "$T/rsyslog.conf" "$RS_TCP"
 
 tok=k$$
 numbered "$RS_RELP" "$tok-r" "$N" "$RATE"

@@ -2,6 +2,7 @@
 #   relp_pki DIR          a CA, a server certificate for 127.0.0.1 and a
 #                         client certificate (CN=relp-client.example.net)
 #   rsyslog_check CONF    rsyslogd -N1 accepts CONF, else fail
+#   rsyslog_run CONF PORT  rsyslog_check, start rsyslogd (RS_PID), wait for PORT
 #   relp_numbers INPUT TOKEN  print the numbers of the archived messages
 #                         "TOKEN n" of INPUT, one a line, sorted
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
@@ -33,6 +34,16 @@ relp_pki() {
 rsyslog_check() {
 	"$RSYSLOGD" -N1 -f "$1" >"$T/rsyslog-check.out" 2>&1 ||
 	    fail "rsyslogd rejects the test's config: $(cat "$T/rsyslog-check.out")"
+}
+
+# rsyslog_run CONF PORT: check CONF, start a private rsyslogd on it (RS_PID),
+# and wait until it listens on PORT
+rsyslog_run() {
+	rsyslog_check "$1"
+	bg_start rsyslogd "$RSYSLOGD" -n -f "$1" -i "$T/rsyslog.pid"
+	RS_PID=$BG_LAST
+	$PEER listening 127.0.0.1 "$2" >"$T/peer.out" ||
+	    fail "rsyslogd: $(cat "$T/peer.out"): $(cat "$T/rsyslogd.err")"
 }
 
 relp_numbers() {

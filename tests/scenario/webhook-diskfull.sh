@@ -12,15 +12,7 @@ TEST_NAME=webhook-diskfull
 . "$SCENARIO_DIR/webhook-lib.sh"
 
 N=3000
-[ "$(id -u)" -eq 0 ] || fail "needs root to mount a tmpfs (scenario tests run as root)"
-mkdir -p "$T/spool"
-mount -t tmpfs -o size=1m,mode=0700 logward-test "$T/spool" || fail "cannot mount a tmpfs"
-# unmount before lib.sh's cleanup removes $T, whatever happens
-unmount() {
-	umount "$T/spool" 2>/dev/null || umount -l "$T/spool" 2>/dev/null
-	cleanup
-}
-trap unmount EXIT
+tmpfs_mount "$T/spool" 1m 0700
 
 ports 3
 set -- $PORTS

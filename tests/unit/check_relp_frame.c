@@ -166,6 +166,43 @@ START_TEST(test_session_not_written)
 }
 END_TEST
 
+/* SIGTERM: what is in flight is answered once written, then serverclose; nothing after is taken. */
+START_TEST(test_session_stop)
+{
+	struct sink k = {0};
+	struct relp_session *r = relp_session_new(64, &ops, &k);
+
+	ck_assert_int_eq(feed(r, OPEN "2 syslog 1 a\n3 syslog 1 b\n"), RELP_OK);
+	k.out_len = 0;
+	k.out[0] = '\0';
+	relp_session_stop(r);
+	ck_assert(!relp_session_finished(r)); /* two still in flight */
+	ck_assert_str_eq(k.out, "");
+	/* fed after the stop: neither delivered nor answered (the sender resends it) */
+	ck_assert_int_eq(feed(r, "4 syslog 1 c\n"), RELP_OK);
+	ck_assert_uint_eq(k.n, 2);
+	ck_assert_int_eq(relp_session_written(r, 1, 1, true), RELP_OK);
+	ck_assert_str_eq(k.out, "2 rsp 6 200 OK\n");
+	ck_assert(!relp_session_finished(r));
+	ck_assert_int_eq(relp_session_written(r, 2, 2, true), RELP_OK);
+	ck_assert_str_eq(k.out, "2 rsp 6 200 OK\n3 rsp 6 200 OK\n0 serverclose 0\n");
+	ck_assert(relp_session_finished(r));
+	ck_assert_uint_eq(relp_session_answered(r), 2);
+	relp_session_free(r);
+
+	/* nothing in flight: serverclose at once */
+	memset(&k, 0, sizeof(k));
+	r = relp_session_new(64, &ops, &k);
+	ck_assert_int_eq(feed(r, OPEN), RELP_OK);
+	k.out_len = 0;
+	k.out[0] = '\0';
+	relp_session_stop(r);
+	ck_assert_str_eq(k.out, "0 serverclose 0\n");
+	ck_assert(relp_session_finished(r));
+	relp_session_free(r);
+}
+END_TEST
+
 struct session_case {
 	const char *in;
 	enum relp_error err;
@@ -255,6 +292,7 @@ unit_suite(void)
 	    tc, test_frame_case, 0, (int)(sizeof(frame_cases) / sizeof(frame_cases[0])));
 	tcase_add_test(tc, test_session_order);
 	tcase_add_test(tc, test_session_not_written);
+	tcase_add_test(tc, test_session_stop);
 	tcase_add_loop_test(
 	    tc, test_session_case, 0, (int)(sizeof(session_cases) / sizeof(session_cases[0])));
 	tcase_add_test(tc, test_session_datalen_bound);
