@@ -14,7 +14,7 @@
  *   event.original       the whole frame as received, always
  *   error.message        UNPARSED only: "<what> at column N" (0-based byte)
  *   log.syslog.priority, .facility.code/.name, .severity.code/.name
- *   log.syslog.version   RFC 5424 only
+ *   log.syslog.version   RFC 5424 only, as text ("1": a keyword in ECS)
  *   log.syslog.hostname, .appname, .procid, .msgid
  *   log.syslog.structured_data
  *                        {"id": {"param": "value", ...}, ...} with the SD
@@ -70,6 +70,11 @@
  * a path (empty, empty segment, more than 16 segments), a value nested too
  * deep for the writer, or a field beyond the 256th is dropped and tagged
  * "_normalize_field_dropped".
+ *
+ * Their ECS shape (event_ecs.h): event.category, event.type and
+ * related.* are arrays, process.pid and the like numbers, and the JSON
+ * body "json" goes under its source's namespace (aws.cloudtrail, okta...,
+ * logward.json when unknown) with event.module, .dataset and .action.
  *
  * Keys are written sorted ('.' before any other byte), so the output for
  * one input is always the same bytes.

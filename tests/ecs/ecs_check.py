@@ -267,6 +267,8 @@ class Survey:
         self.lines[kind] += 1
         seen_arrays = {}
         for path, v, in_array in leaves(doc, self.opaque):
+            if v is None:
+                continue  # Elasticsearch indexes nothing for a null: no shape
             self.shape[path]["leaf"] += 1
             parts = path.split(".")
             for i in range(1, len(parts)):
