@@ -424,9 +424,13 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 		write_redacted(&w, in, &scratch, ev->msg->msg.p, ev->msg->msg.len);
 	}
 	if (ev->input_name != NULL) {
+		/* ECS: observer.ingress.interface.name, as in the event */
 		json_key_ascii(&w, "observer", 8);
 		json_object_begin(&w);
-		write_plain_object(&w, "ingress", "name", ev->input_name);
+		json_key_ascii(&w, "ingress", 7);
+		json_object_begin(&w);
+		write_plain_object(&w, "interface", "name", ev->input_name);
+		json_object_end(&w);
 		json_object_end(&w);
 	}
 	write_related(&w, in->set, &scratch, s.target, s.actor);

@@ -28,7 +28,7 @@
  *   log.syslog.structured_data_raw
  *                        the SD text when it was malformed (not parsed)
  *   host.hostname        log.syslog.hostname, else the source address
- *   source.ip, source.port, network.transport, observer.ingress.name
+ *   source.ip, source.port, network.transport, observer.ingress.interface.name
  *   tls.version, tls.version_protocol ("tls"), tls.cipher
  *                        TLS inputs: the negotiated protocol and cipher
  *   tls.client.subject   the client certificate's subject (RFC 2253), and
@@ -97,7 +97,7 @@ struct event_input {
 	size_t raw_len;
 	const struct syslog_msg *msg; /* parsed from raw */
 	struct json_object *norm;  /* liblognorm result, or NULL; not owned */
-	const char *input_name;    /* observer.ingress.name */
+	const char *input_name;    /* observer.ingress.interface.name */
 	const char *transport;     /* "udp" | "tcp" | "tls" (network.transport) */
 	const char *protocol;      /* NULL, or "relp" (network.protocol) */
 	const char *source_ip;     /* text form, or NULL */

@@ -416,7 +416,7 @@ body_slack(struct json_writer *w, struct json_object *o)
 	slack_block_field(w, &t, "By", o, "user.name", NULL);
 	slack_block_field(w, &t, "Group", o, "group.name", NULL);
 	slack_block_field(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
-	slack_block_field(w, &t, "Source", o, "source.ip", "observer.ingress.name");
+	slack_block_field(w, &t, "Source", o, "source.ip", "observer.ingress.interface.name");
 	if (alert_storm_count(o) > 0) {
 		strbuf_reset(&t);
 		strbuf_append_str(&t, "*Repeated*\n");
@@ -688,7 +688,7 @@ body_teams(struct json_writer *w, struct json_object *o)
 	teams_fact(w, &t, "By", o, "user.name", NULL);
 	teams_fact(w, &t, "Group", o, "group.name", NULL);
 	teams_fact(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
-	teams_fact(w, &t, "Source", o, "source.ip", "observer.ingress.name");
+	teams_fact(w, &t, "Source", o, "source.ip", "observer.ingress.interface.name");
 	json_array_end(w);
 	json_object_end(w);
 

@@ -203,7 +203,7 @@ START_TEST(test_alert_fields)
 	ck_assert_str_eq(get_str(a, "threat.tactic.name"), "[\"Persistence\"]");
 	ck_assert_str_eq(get_str(a, "host.hostname"), "host2");
 	ck_assert_str_eq(get_str(a, "source.ip"), "192.0.2.10");
-	ck_assert_str_eq(get_str(a, "observer.ingress.name"), "lan_tcp");
+	ck_assert_str_eq(get_str(a, "observer.ingress.interface.name"), "lan_tcp");
 	ck_assert_str_eq(get_str(a, "user.target.name"), "bob");
 	ck_assert_str_eq(get_str(a, "user.target.domain"), "HOST2");
 	ck_assert_str_eq(get_str(a, "group.name"), "wheel");

@@ -243,7 +243,7 @@ START_TEST(test_rfc5424_full)
 	assert_str(e, "source|ip", "192.0.2.7");
 	assert_int(e, "source|port", 5514);
 	assert_str(e, "network|transport", "udp");
-	assert_str(e, "observer|ingress|name", "lan_udp");
+	assert_str(e, "observer|ingress|interface|name", "lan_udp");
 	assert_str(e, "message", "An application event log entry...");
 
 	/* SD: escapes undone, repeated param as array, empty element */
@@ -293,7 +293,7 @@ START_TEST(test_rfc5424_exact_text)
 	    "\"version\":\"1\"}},"
 	    "\"message\":\"An application event log entry...\","
 	    "\"network\":{\"transport\":\"udp\"},"
-	    "\"observer\":{\"ingress\":{\"name\":\"lan_udp\"}},"
+	    "\"observer\":{\"ingress\":{\"interface\":{\"name\":\"lan_udp\"}}},"
 	    "\"source\":{\"ip\":\"192.0.2.7\",\"port\":5514}}\n";
 	struct fixture fx;
 
@@ -582,7 +582,7 @@ static const char full_header_only[] =
     "\"facility\":{\"code\":1,\"name\":\"user\"},\"hostname\":\"h\",\"msgid\":\"m\","
     "\"priority\":13,\"procid\":\"p\",\"severity\":{\"code\":5,\"name\":\"notice\"},"
     "\"version\":\"1\"}},\"message\":\"hi\",\"network\":{\"transport\":\"udp\"},"
-    "\"observer\":{\"ingress\":{\"name\":\"lan_udp\"}},\"source\":{\"ip\":\"192.0.2.7\","
+    "\"observer\":{\"ingress\":{\"interface\":{\"name\":\"lan_udp\"}}},\"source\":{\"ip\":\"192.0.2.7\","
     "\"port\":5514},\"tags\":[\"_syslog_bom_removed\"],\"tls\":{\"cipher\":\"C\","
     "\"client\":{\"hash\":{\"sha256\":\"AB\"},\"subject\":\"CN=x\"},\"version\":\"1.3\","
     "\"version_protocol\":\"tls\"}}\n";
@@ -593,7 +593,7 @@ static const char full_header_mixed[] =
     "\"facility\":{\"code\":1,\"name\":\"user\",\"zz\":3},\"hostname\":\"h\",\"msgid\":\"m\","
     "\"priority\":13,\"procid\":\"p\",\"severity\":{\"code\":5,\"name\":\"notice\"},"
     "\"version\":\"1\"},\"zzz\":4},\"message\":\"hi\",\"network\":{\"transport\":\"udp\"},"
-    "\"observer\":{\"ingress\":{\"name\":\"lan_udp\"}},\"source\":{\"ip\":\"192.0.2.7\","
+    "\"observer\":{\"ingress\":{\"interface\":{\"name\":\"lan_udp\"}}},\"source\":{\"ip\":\"192.0.2.7\","
     "\"nat\":{\"ip\":5},\"port\":5514},\"tags\":[\"_syslog_bom_removed\"],\"tls\":{\"cipher\":\"C\","
     "\"client\":{\"hash\":{\"sha256\":\"AB\"},\"subject\":\"CN=x\",\"x509\":{\"alt\":6}},"
     "\"version\":\"1.3\",\"version_protocol\":\"tls\"},\"user\":{\"name\":7}}\n";
