@@ -171,6 +171,24 @@ def load_custom(path):
     return names
 
 
+# What OpenSearch maps where Elasticsearch has a type it lacks.
+OPENSEARCH_FOR = {"flattened": "flat_object", "match_only_text": "text", "wildcard": "keyword",
+                  "constant_keyword": "keyword"}
+
+
+def template_agrees(ecs, ttypes, tpath):
+    """Every ECS field of the template has ECS's type (or OpenSearch's stand-in)."""
+    bad = 0
+    for path, t in sorted(ttypes.items()):
+        spec = ecs.get(path)
+        if spec is None or t == "object" and spec["type"] in ("object", "nested"):
+            continue
+        if t != spec["type"] and t != OPENSEARCH_FOR.get(spec["type"]):
+            print("template %s: %s is %s, ECS says %s" % (os.path.basename(tpath), path, t, spec["type"]))
+            bad = 1
+    return bad
+
+
 def kind_of(v):
     if isinstance(v, bool):
         return "boolean"
@@ -387,6 +405,8 @@ def main(argv):
     status = 0
     for tpath in templates:
         ttypes = load_template(tpath)[1] if tpath else None
+        if ttypes is not None:
+            status |= template_agrees(ecs, ttypes, tpath)
         s = Survey(ecs, ttypes, custom)
         for where, doc in lines:
             s.add(where, doc)
