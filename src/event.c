@@ -480,6 +480,13 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 			ctx->norm_tags = v;
 		if (event_norm_key_skipped(key))
 			continue;
+		/*
+		 * a JSON body that is not an object (an array, a number) has no
+		 * namespace to go under: event.original holds it
+		 */
+		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0 &&
+		    !json_object_is_type(v, json_type_object))
+			continue;
 		len = strlen(key);
 		/* the value sits at writer depth segs; its own nesting adds */
 		if ((segs = event_key_segments(key, len)) == 0 ||
@@ -506,8 +513,7 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 			f->kind = FIELD_FJSON;
 			break;
 		}
-		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0 &&
-		    json_object_is_type(v, json_type_object))
+		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0)
 			event_json_body(ctx, f);
 	}
 	event_sort(ctx->norm, ctx->nnorm, sizeof(*ctx->norm), event_field_cmp);

@@ -17,7 +17,9 @@
  *     or under logward.json when its source is unknown: each namespace is
  *     one `flattened` value in the template, so two sources (or two
  *     versions of one) can never map one path as both an object and a
- *     text.  event.module and event.dataset name the source.
+ *     text.  event.module and event.dataset name the source.  A body that
+ *     is not an object (liblognorm's json parser takes any JSON value) is
+ *     only in event.original.
  */
 #ifndef LOGWARD_EVENT_ECS_H
 #define LOGWARD_EVENT_ECS_H

@@ -4,7 +4,8 @@
 Runs every input line the tests hold through `logward --test-rules` with
 the shipped patterns/ (the pattern samples tests/patterns/*.tsv, the parser
 cases tests/data/rfc*_cases.tsv, the detection corpus and benign logs of
-tests/data/detect/, the correlation cases of tests/data/correlate/) and
+tests/data/detect/, the correlation cases of tests/data/correlate/, and the
+JSON body shapes of tests/data/ecs/shapes.log) and
 looks at every line of output, events and alerts alike.  What it reports:
 
   non-ECS paths    leaf paths that are not ECS fields (ECS: the pinned
@@ -103,6 +104,11 @@ def inputs(top):
         runs.append(("detect " + kind, ["--rules", patterns], b"".join(
             frame(r["msg"].encode("utf-8", errors="surrogateescape"))
             for r in corpus.rows(data, kind))))
+    # JSON bodies of every known source and of none, each member a text in
+    # one line and an object (or a number) in the next: the shapes that
+    # conflicted when every source shared one json object
+    with open(os.path.join(top, "tests/data/ecs/shapes.log"), "rb") as f:
+        runs.append(("JSON shapes", ["--rules", patterns], f.read()))
     data = os.path.join(top, "tests/data/correlate")
     for log in sorted(glob.glob(os.path.join(data, "*.log"))):
         name = os.path.basename(log)[:-4]
