@@ -6,7 +6,8 @@
  * bits 1-2 the frame flags, bit 3 the transport.  The rest up to the NUL
  * is the frame, in an exact-size heap buffer.  The event must be one line
  * ending in '\n', parse with libfastjson's tokener as one object using
- * every byte before the newline, and leave the scratch buffer as it was.
+ * every byte before the newline, have no top-level "json" (event_ecs.h),
+ * and leave the scratch buffer as it was.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -91,6 +92,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !json_object_object_get_ex(ev, "event", &o) ||
 	    !json_object_object_get_ex(o, "original", &o) ||
 	    !json_object_is_type(o, json_type_string))
+		abort();
+	/* a JSON body goes under its source's namespace, never a shared "json" */
+	if (json_object_object_get_ex(ev, "json", NULL))
 		abort();
 	json_object_put(ev);
 	json_tokener_free(tok);

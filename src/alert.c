@@ -81,36 +81,75 @@ alert_finish(struct json_writer *w, struct strbuf *out, struct strbuf *scratch, 
 	return 0;
 }
 
-/* event.type: the event's (a string or an array of strings), else ["info"]. */
+/*
+ * The event.type values ECS expects with event.category "iam" (ecs_flat.yml
+ * allowed_values), in the order they are written.
+ */
+static const char *const iam_types[] = {
+	"admin", "change", "creation", "deletion", "group", "info", "user",
+};
+#define N_IAM_TYPES (sizeof(iam_types) / sizeof(iam_types[0]))
+
+/* Mark in want[] the iam type that the string t names, if any. */
 static void
-write_event_type(struct json_writer *w, const struct alert_input *in, struct strbuf *scratch)
+iam_type_mark(struct json_object *t, bool *want)
+{
+	size_t i;
+
+	if (t == NULL || !json_object_is_type(t, json_type_string))
+		return;
+	for (i = 0; i < N_IAM_TYPES; i++)
+		if (strcmp(json_object_get_string(t), iam_types[i]) == 0)
+			want[i] = true;
+}
+
+/* Mark the iam type of what a detection's fact says happened. */
+static void
+iam_type_mark_fact(enum detect_fact fact, bool *want)
+{
+	const char *t = fact == DETECT_FACT_ACCOUNT_CREATED ? "creation" :
+	    fact == DETECT_FACT_ACCOUNT_DELETED ? "deletion" :
+	    fact == DETECT_FACT_ADMIN_MEMBER_ADDED ? "change" : NULL;
+	size_t i;
+
+	for (i = 0; t != NULL && i < N_IAM_TYPES; i++)
+		if (strcmp(t, iam_types[i]) == 0)
+			want[i] = true;
+}
+
+/*
+ * event.type of an alert (event.category ["iam"]): the event's own types
+ * that ECS allows with iam (a sudo command's "start" is not one), else the
+ * type of the detection's fact, else ["info"].
+ */
+static void
+write_event_type(struct json_writer *w, const struct alert_input *in)
 {
 	struct json_object *norm = in->event->norm, *t;
-	size_t i, n;
+	bool want[N_IAM_TYPES] = { false };
+	size_t i, n, count = 0;
 
+	if (norm != NULL && json_object_object_get_ex(norm, "event.type", &t) && t != NULL) {
+		if (json_object_is_type(t, json_type_array)) {
+			n = json_object_array_length(t);
+			for (i = 0; i < n; i++)
+				iam_type_mark(json_object_array_get_idx(t, i), want);
+		} else
+			iam_type_mark(t, want);
+	}
+	for (i = 0; i < N_IAM_TYPES; i++)
+		count += want[i];
+	if (count == 0)
+		iam_type_mark_fact(in->result->detection->fact, want);
 	json_key_ascii(w, "type", 4);
 	json_array_begin(w);
-	if (norm != NULL && json_object_object_get_ex(norm, "event.type", &t) && t != NULL) {
-		if (json_object_is_type(t, json_type_string)) {
-			write_redacted(w, in, scratch, json_object_get_string(t),
-			    (size_t)json_object_get_string_len(t));
-			json_array_end(w);
-			return;
+	for (i = 0, count = 0; i < N_IAM_TYPES; i++)
+		if (want[i]) {
+			json_cstring(w, iam_types[i]);
+			count++;
 		}
-		if (json_object_is_type(t, json_type_array) &&
-		    (n = json_object_array_length(t)) > 0) {
-			for (i = 0; i < n; i++) {
-				struct json_object *e = json_object_array_get_idx(t, i);
-
-				if (e != NULL && json_object_is_type(e, json_type_string))
-					write_redacted(w, in, scratch, json_object_get_string(e),
-					    (size_t)json_object_get_string_len(e));
-			}
-			json_array_end(w);
-			return;
-		}
-	}
-	json_cstring(w, "info");
+	if (count == 0)
+		json_cstring(w, "info");
 	json_array_end(w);
 }
 
@@ -229,7 +268,7 @@ write_event(struct json_writer *w, const struct alert_input *in, const struct al
 	write_redacted(w, in, scratch, ev->raw, ev->raw_len);
 	json_key_ascii(w, "severity", 8);
 	json_int(w, detect_severity_score(d->severity));
-	write_event_type(w, in, scratch);
+	write_event_type(w, in);
 	json_object_end(w);
 }
 
@@ -284,7 +323,7 @@ write_rule(struct json_writer *w, const char *id, const char *name)
 	json_object_end(w);
 }
 
-/* threat.technique / threat.tactic: one value as a string, several as an array. */
+/* threat.technique / threat.tactic: arrays (ECS), even of one technique. */
 static void
 write_technique_part(struct json_writer *w, const struct correlate_technique *t, size_t n,
     bool tactic)
@@ -292,19 +331,15 @@ write_technique_part(struct json_writer *w, const struct correlate_technique *t,
 	size_t i;
 
 	json_key_ascii(w, "id", 2);
-	if (n > 1)
-		json_array_begin(w);
+	json_array_begin(w);
 	for (i = 0; i < n; i++)
 		json_cstring(w, tactic ? t[i].tactic : t[i].id);
-	if (n > 1)
-		json_array_end(w);
+	json_array_end(w);
 	json_key_ascii(w, "name", 4);
-	if (n > 1)
-		json_array_begin(w);
+	json_array_begin(w);
 	for (i = 0; i < n; i++)
 		json_cstring(w, tactic ? t[i].tactic_name : t[i].name);
-	if (n > 1)
-		json_array_end(w);
+	json_array_end(w);
 }
 
 /*
@@ -389,9 +424,13 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 		write_redacted(&w, in, &scratch, ev->msg->msg.p, ev->msg->msg.len);
 	}
 	if (ev->input_name != NULL) {
+		/* ECS: observer.ingress.interface.name, as in the event */
 		json_key_ascii(&w, "observer", 8);
 		json_object_begin(&w);
-		write_plain_object(&w, "ingress", "name", ev->input_name);
+		json_key_ascii(&w, "ingress", 7);
+		json_object_begin(&w);
+		write_plain_object(&w, "interface", "name", ev->input_name);
+		json_object_end(&w);
 		json_object_end(&w);
 	}
 	write_related(&w, in->set, &scratch, s.target, s.actor);

@@ -58,7 +58,7 @@ enum tls_verify { TLS_VERIFY_NONE, TLS_VERIFY_PEER, TLS_VERIFY_NAME, TLS_VERIFY_
  * connections are wrapped in TLS: every "TCP" limit below applies to them.
  */
 struct input_conf {
-	char *name;              /* the block title: observer.ingress.name */
+	char *name;              /* the block title: observer.ingress.interface.name */
 	enum transport transport;
 	char *address;           /* as written: "127.0.0.1:5514", "[::1]:5514", "*:514" */
 	char *host;              /* parsed: "127.0.0.1", "::1"; NULL for any address */

@@ -79,7 +79,7 @@ conf_parse_address(const char *s, struct conf_address *a)
 	return conf_check_port(colon + 1, &a->port);
 }
 
-/* Input names become observer.ingress.name: keep them to a safe alphabet. */
+/* Input names become observer.ingress.interface.name: keep them to a safe alphabet. */
 int
 conf_valid_name(const char *s)
 {

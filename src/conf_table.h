@@ -175,7 +175,7 @@ struct conf_address {
 const char *conf_parse_address(const char *s, struct conf_address *a);
 /* Checks made when an input block closes (the block's line, transport fit, lists, TLS). */
 int conf_check_input(cfg_opt_t *opt);
-/* Input names become observer.ingress.name: a safe alphabet, 1..64 long. */
+/* Input names become observer.ingress.interface.name: a safe alphabet, 1..64 long. */
 int conf_valid_name(const char *s);
 
 #endif

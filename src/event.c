@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "event_ecs.h"
 #include "event_path.h"
 #include "framing.h"
 #include "peer.h"
@@ -29,6 +30,8 @@
 #define EVENT_NORM_MAX         256
 #define EVENT_SD_MAX           1024
 #define EVENT_SORT_SMALL       16
+/* event.module, event.dataset, event.action of a JSON body (event_ecs.h) */
+#define EVENT_ECS_EXTRA        3
 
 /* The header keys, in event_key_cmp order (event_collect_header adds them so). */
 enum header_key {
@@ -87,7 +90,7 @@ static const struct field_key header_keys[HK_COUNT] = {
 	[HK_MESSAGE] = KEY1("message"),
 	[HK_NETWORK_PROTOCOL] = KEY2("network", "protocol"),
 	[HK_NETWORK_TRANSPORT] = KEY2("network", "transport"),
-	[HK_INGRESS_NAME] = KEY2("observer.ingress", "name"),
+	[HK_INGRESS_NAME] = KEY2("observer.ingress.interface", "name"),
 	[HK_SOURCE_IP] = KEY2("source", "ip"),
 	[HK_SOURCE_PORT] = KEY2("source", "port"),
 	[HK_TAGS] = KEY1("tags"),
@@ -114,6 +117,7 @@ struct event_ctx {
 	size_t nheader;
 	struct field *norm;
 	size_t nnorm;
+	size_t nextra; /* of nnorm, fields of a JSON body's source (event_json_body) */
 	const struct field **order;
 	size_t norder;
 	struct sd_param *sd;
@@ -127,6 +131,7 @@ struct event_ctx {
 	char timestamp[40];
 	char created[40];
 	char error[256];
+	char version[8];
 };
 
 /* The tags for parser and framer flags, in the order they are written. */
@@ -398,6 +403,63 @@ event_key_segments(const char *key, size_t len)
 	return segs;
 }
 
+/* Length of the path before key's leaf name (len > 0); 0: top level. */
+static size_t
+event_key_dir(const char *key, size_t len)
+{
+	size_t dir;
+
+	for (dir = len - 1; dir > 0 && key[dir] != '.'; dir--)
+		;
+	return dir;
+}
+
+/* A norm field named by us (ASCII key); the caller sets its value. */
+static struct field *
+event_norm_add(struct event_ctx *ctx, const char *key, enum field_kind kind)
+{
+	struct field *f = &ctx->norm[ctx->nnorm++];
+
+	ctx->nextra++;
+	f->key = key;
+	f->key_len = strlen(key);
+	f->dir = event_key_dir(key, f->key_len);
+	f->trusted = true;
+	f->hk = -1;
+	f->kind = kind;
+	return f;
+}
+
+/*
+ * The JSON body f (liblognorm's "json") goes under its source's namespace,
+ * and event.module, .dataset and .action say what the source is and did
+ * (unless a rule gave them): see event_ecs.h.  The norm array has room
+ * for EVENT_ECS_EXTRA fields beyond the cap; there is one body an event.
+ */
+static void
+event_json_body(struct event_ctx *ctx, struct field *f)
+{
+	const struct event_ecs_source *src = event_ecs_json_source(f->v.fjson);
+	struct json_object *norm = ctx->in->norm, *action;
+	struct field *x;
+
+	f->key = src->ns;
+	f->key_len = strlen(src->ns);
+	f->dir = event_key_dir(src->ns, f->key_len);
+	f->trusted = true;
+	if (src->module != NULL && !json_object_object_get_ex(norm, "event.module", NULL))
+		event_norm_add(ctx, "event.module", FIELD_ASCII)->v.str =
+		    (struct slice){ src->module, strlen(src->module) };
+	if (src->dataset != NULL && !json_object_object_get_ex(norm, "event.dataset", NULL))
+		event_norm_add(ctx, "event.dataset", FIELD_ASCII)->v.str =
+		    (struct slice){ src->dataset, strlen(src->dataset) };
+	if (src->action != NULL && !json_object_object_get_ex(norm, "event.action", NULL) &&
+	    (action = event_ecs_member(f->v.fjson, src->action)) != NULL) {
+		x = event_norm_add(ctx, "event.action", FIELD_FJSON);
+		x->v.fjson = action;
+	}
+}
+
 /* Collect liblognorm's fields (at most cap), then sort them. */
 static void
 event_collect_norm(struct event_ctx *ctx, size_t cap)
@@ -418,23 +480,41 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 			ctx->norm_tags = v;
 		if (event_norm_key_skipped(key))
 			continue;
+		/*
+		 * a JSON body that is not an object (an array, a number) has no
+		 * namespace to go under: event.original holds it
+		 */
+		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0 &&
+		    !json_object_is_type(v, json_type_object))
+			continue;
 		len = strlen(key);
 		/* the value sits at writer depth segs; its own nesting adds */
 		if ((segs = event_key_segments(key, len)) == 0 ||
 		    event_fjson_too_deep(v, JSON_WRITER_MAX_DEPTH - segs) ||
-		    ctx->nnorm == cap) {
+		    ctx->nnorm >= cap + ctx->nextra) {
 			ctx->dropped++;
 			continue;
 		}
 		f = &ctx->norm[ctx->nnorm++];
 		f->key = key;
 		f->key_len = len;
-		for (f->dir = len - 1; f->dir > 0 && key[f->dir] != '.'; f->dir--)
-			;
+		f->dir = event_key_dir(key, len);
 		f->trusted = false;
 		f->hk = -1;
-		f->kind = FIELD_FJSON;
 		f->v.fjson = v;
+		switch (event_ecs_shape(key, len, v)) {
+		case ECS_ARRAY:
+			f->kind = FIELD_FJSON_ARRAY;
+			break;
+		case ECS_NUMBER:
+			f->kind = FIELD_FJSON_NUMBER;
+			break;
+		default:
+			f->kind = FIELD_FJSON;
+			break;
+		}
+		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0)
+			event_json_body(ctx, f);
 	}
 	event_sort(ctx->norm, ctx->nnorm, sizeof(*ctx->norm), event_field_cmp);
 }
@@ -498,8 +578,11 @@ event_collect_header(struct event_ctx *ctx)
 	if (msg->flags & MSG_FLAG_SD_MALFORMED)
 		event_header_slice(ctx, HK_SYSLOG_SD_RAW,
 		    msg->sd_raw);
-	if (msg->format == MSG_FORMAT_RFC5424)
-		event_header_int(ctx, HK_SYSLOG_VERSION, msg->version);
+	/* ECS: log.syslog.version is a keyword */
+	if (msg->format == MSG_FORMAT_RFC5424) {
+		snprintf(ctx->version, sizeof(ctx->version), "%d", msg->version);
+		event_header_ascii(ctx, HK_SYSLOG_VERSION, ctx->version);
+	}
 	event_header_slice(ctx, HK_MESSAGE, msg->msg);
 	if (in->protocol != NULL)
 		event_header_ascii(ctx, HK_NETWORK_PROTOCOL, in->protocol);
@@ -704,6 +787,15 @@ event_write_value(struct event_ctx *ctx, const struct field *f)
 	case FIELD_FJSON:
 		json_value_fjson(&ctx->w, f->v.fjson);
 		break;
+	case FIELD_FJSON_ARRAY:
+		json_array_begin(&ctx->w);
+		json_value_fjson(&ctx->w, f->v.fjson);
+		json_array_end(&ctx->w);
+		break;
+	case FIELD_FJSON_NUMBER:
+		/* event_ecs_shape saw 1 to 18 digits */
+		json_int(&ctx->w, strtoll(json_object_get_string(f->v.fjson), NULL, 10));
+		break;
 	case FIELD_SD:
 		event_write_sd(ctx);
 		break;
@@ -804,9 +896,9 @@ event_format(struct strbuf *out, struct strbuf *scratch, const struct event_inpu
 
 	/* one carve of the scratch's spare capacity; scratch->len unchanged */
 	off_norm = event_align(EVENT_HEADER_MAX * sizeof(struct field));
-	off_order = off_norm + event_align(norm_cap * sizeof(struct field));
-	off_sd = off_order +
-	    event_align((EVENT_HEADER_MAX + norm_cap) * sizeof(struct field *));
+	off_order = off_norm + event_align((norm_cap + EVENT_ECS_EXTRA) * sizeof(struct field));
+	off_sd = off_order + event_align((EVENT_HEADER_MAX + norm_cap + EVENT_ECS_EXTRA) *
+	    sizeof(struct field *));
 	off_text = off_sd + event_align(sd_cap * sizeof(struct sd_param));
 	need = off_text + sd_len + 16;
 	if (strbuf_reserve(scratch, need) == -1)

@@ -14,7 +14,7 @@
  *   event.original       the whole frame as received, always
  *   error.message        UNPARSED only: "<what> at column N" (0-based byte)
  *   log.syslog.priority, .facility.code/.name, .severity.code/.name
- *   log.syslog.version   RFC 5424 only
+ *   log.syslog.version   RFC 5424 only, as text ("1": a keyword in ECS)
  *   log.syslog.hostname, .appname, .procid, .msgid
  *   log.syslog.structured_data
  *                        {"id": {"param": "value", ...}, ...} with the SD
@@ -28,7 +28,7 @@
  *   log.syslog.structured_data_raw
  *                        the SD text when it was malformed (not parsed)
  *   host.hostname        log.syslog.hostname, else the source address
- *   source.ip, source.port, network.transport, observer.ingress.name
+ *   source.ip, source.port, network.transport, observer.ingress.interface.name
  *   tls.version, tls.version_protocol ("tls"), tls.cipher
  *                        TLS inputs: the negotiated protocol and cipher
  *   tls.client.subject   the client certificate's subject (RFC 2253), and
@@ -71,6 +71,11 @@
  * deep for the writer, or a field beyond the 256th is dropped and tagged
  * "_normalize_field_dropped".
  *
+ * Their ECS shape (event_ecs.h): event.category, event.type and
+ * related.* are arrays, process.pid and the like numbers, and the JSON
+ * body "json" goes under its source's namespace (aws.cloudtrail, okta...,
+ * logward.json when unknown) with event.module, .dataset and .action.
+ *
  * Keys are written sorted ('.' before any other byte), so the output for
  * one input is always the same bytes.
  */
@@ -92,7 +97,7 @@ struct event_input {
 	size_t raw_len;
 	const struct syslog_msg *msg; /* parsed from raw */
 	struct json_object *norm;  /* liblognorm result, or NULL; not owned */
-	const char *input_name;    /* observer.ingress.name */
+	const char *input_name;    /* observer.ingress.interface.name */
 	const char *transport;     /* "udp" | "tcp" | "tls" (network.transport) */
 	const char *protocol;      /* NULL, or "relp" (network.protocol) */
 	const char *source_ip;     /* text form, or NULL */

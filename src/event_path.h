@@ -30,6 +30,8 @@ enum field_kind {
 	FIELD_ASCII,  /* a string the program spells itself: no escaping pass */
 	FIELD_INT,
 	FIELD_FJSON,
+	FIELD_FJSON_ARRAY,  /* a liblognorm string written as [string] */
+	FIELD_FJSON_NUMBER, /* a liblognorm string of digits written as a number */
 	FIELD_SD,
 	FIELD_TAGS,
 };

@@ -416,7 +416,7 @@ body_slack(struct json_writer *w, struct json_object *o)
 	slack_block_field(w, &t, "By", o, "user.name", NULL);
 	slack_block_field(w, &t, "Group", o, "group.name", NULL);
 	slack_block_field(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
-	slack_block_field(w, &t, "Source", o, "source.ip", "observer.ingress.name");
+	slack_block_field(w, &t, "Source", o, "source.ip", "observer.ingress.interface.name");
 	if (alert_storm_count(o) > 0) {
 		strbuf_reset(&t);
 		strbuf_append_str(&t, "*Repeated*\n");
@@ -445,6 +445,45 @@ write_str_member(struct json_writer *w, const char *key, struct json_object *o, 
 	json_cstring(w, v);
 }
 
+/*
+ * Alertmanager label values from the network (host, account) are cut at a
+ * character boundary, marked with U+2026: labels are an alert's identity,
+ * kept in Alertmanager's memory and copied into every notification its
+ * receivers send (Slack refuses a field over 2,000 characters), so a
+ * 30,000-character account name must not travel whole.  The text is
+ * otherwise the alert's own (no escaping: labels are not markup).
+ */
+#define ALERTMANAGER_LABEL_MAX 1024
+
+/* Write key: value (at most ALERTMANAGER_LABEL_MAX bytes) when the alert has the string at path. */
+static void
+write_label_member(struct json_writer *w, const char *key, struct json_object *o,
+    const char *path)
+{
+	static const char cut[] = "\xe2\x80\xa6"; /* U+2026: this was cut */
+	const char *v = alert_str(o, path);
+	struct strbuf t;
+	size_t len, fit;
+
+	if (v == NULL)
+		return;
+	json_key_ascii(w, key, strlen(key));
+	if ((len = strlen(v)) <= ALERTMANAGER_LABEL_MAX) {
+		json_string(w, v, len);
+		return;
+	}
+	/* the last character boundary that leaves room for the mark */
+	fit = ALERTMANAGER_LABEL_MAX - (sizeof(cut) - 1);
+	while (fit > 0 && ((unsigned char)v[fit] & 0xc0) == 0x80)
+		fit--;
+	strbuf_init(&t);
+	if (strbuf_append(&t, v, fit) == -1 || strbuf_append(&t, cut, sizeof(cut) - 1) == -1)
+		w->failed = true;
+	else
+		json_string(w, t.data, t.len);
+	strbuf_free(&t);
+}
+
 /* The Alertmanager labels object of an alert (also hashed for the fingerprint). */
 static void
 alertmanager_labels(struct json_writer *w, struct json_object *o)
@@ -457,9 +496,9 @@ alertmanager_labels(struct json_writer *w, struct json_object *o)
 	json_cstring(w, rule != NULL && *rule != '\0' ? rule : "logward");
 	json_key_ascii(w, "severity", 8);
 	json_cstring(w, webhook_severity_name(alert_severity(o)));
-	write_str_member(w, "technique", o, "threat.technique.id");
-	write_str_member(w, "host", o, "host.hostname");
-	write_str_member(w, "account", o, "user.target.name");
+	write_label_member(w, "technique", o, "threat.technique.id");
+	write_label_member(w, "host", o, "host.hostname");
+	write_label_member(w, "account", o, "user.target.name");
 	json_object_end(w);
 }
 
@@ -688,7 +727,7 @@ body_teams(struct json_writer *w, struct json_object *o)
 	teams_fact(w, &t, "By", o, "user.name", NULL);
 	teams_fact(w, &t, "Group", o, "group.name", NULL);
 	teams_fact(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
-	teams_fact(w, &t, "Source", o, "source.ip", "observer.ingress.name");
+	teams_fact(w, &t, "Source", o, "source.ip", "observer.ingress.interface.name");
 	json_array_end(w);
 	json_object_end(w);
 

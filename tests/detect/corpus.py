@@ -31,7 +31,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from dotted import get  # noqa: E402  (tests/dotted.py)
+from dotted import get, rule_get  # noqa: E402  (tests/dotted.py)
 
 PREFIX = "<14>Nov 27 10:00:00 testhost "
 HEADER = re.compile(r"^(<\d{1,3}>|[A-Z][a-z]{2} [ \d]\d |\d{4}-\d\d-\d\dT)")
@@ -105,7 +105,7 @@ def frame(msg):
 
 
 def alert_key(a):
-    return (get(a, "threat.technique.id"), get(a, "user.target.name"))
+    return (rule_get(a, "threat.technique.id"), get(a, "user.target.name"))
 
 
 def cmd_frames(datadir, out, kind):

@@ -35,7 +35,7 @@ PY
 	python3 - "$tsv" "$tmp/events" <<'PY' || status=1
 import json, os, sys
 sys.path.insert(0, os.environ.get("top_srcdir", ".") + "/tests")
-from dotted import get  # tests/dotted.py
+from dotted import rule_get as get  # tests/dotted.py: the rules' names
 tsv, events = sys.argv[1], sys.argv[2]
 rows = []
 with open(tsv, encoding='utf-8') as f:

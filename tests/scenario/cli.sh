@@ -201,7 +201,7 @@ check_test_rules() {
 	    log.syslog.facility.name=auth log.syslog.severity.name=info
 	tr_check "log.syslog.hostname=host2" -- tags[]=iam.user.create user.target.name=bob \
 	    user.target.id=1001 log.syslog.appname=useradd log.syslog.procid=1234 \
-	    log.syslog.priority=86 log.syslog.facility.name=authpriv event.category~iam \
+	    log.syslog.priority=86 log.syslog.facility.name=authpriv 'event.category[]=iam' \
 	    "message^new user: name=bob"
 	tr_check "log.syslog.hostname=host3" -- "message=plain message" log.syslog.appname=app \
 	    tags[]!=iam.user.create tags[]!=_syslog_parse_failure

@@ -54,12 +54,12 @@ A="$T/alerts/alerts.jsonl"
 $EV valid "$A" 1 >"$T/ev.out" || fail "alerts file: $(cat "$T/ev.out")"
 $EV check "$A" event.kind=alert -- rule.id=scenario-useradd \
     "rule.name=Local account created (scenario)" \
-    threat.framework="MITRE ATT&CK" threat.technique.id=T1136.001 \
-    "threat.technique.name=Create Account: Local Account" \
-    threat.tactic.id=TA0003 threat.tactic.name=Persistence \
+    threat.framework="MITRE ATT&CK" 'threat.technique.id[]=T1136.001' \
+    "threat.technique.name[]=Create Account: Local Account" \
+    'threat.tactic.id[]=TA0003' 'threat.tactic.name[]=Persistence' \
     event.severity=73 labels.severity=high 'event.category[]=iam' \
     event.action=user-created host.hostname=web1 source.ip=127.0.0.1 \
-    user.target.name=mallory 'related.user[]=mallory' observer.ingress.name=tcp4 \
+    user.target.name=mallory 'related.user[]=mallory' observer.ingress.interface.name=tcp4 \
     "event.original=$ADD" "message^new user: name=mallory" \
     "@timestamp^" "event.created^" logward! >"$T/ev.out" 2>&1 || fail "$(cat "$T/ev.out")"
 # the events are archived as before, and none of them is an alert

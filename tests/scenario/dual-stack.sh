@@ -52,8 +52,8 @@ $PEER udp 127.0.0.1 "$PACL" "<13>1 2026-11-27T10:00:00Z ok dual - - - $tok-v4 ud
     fail "udp send to 127.0.0.1:$PACL failed"
 $PEER tcp 127.0.0.1 "$PACL" "<13>1 2026-11-27T10:00:00Z ok dual - - - $tok-v4 tcp\\n" >/dev/null ||
     fail "tcp send to 127.0.0.1:$PACL failed"
-ev_wait 1 10 "message=$tok-v4 udp" observer.ingress.name=acl_udp source.ip=127.0.0.1
-ev_wait 1 10 "message=$tok-v4 tcp" observer.ingress.name=acl_tcp source.ip=127.0.0.1
+ev_wait 1 10 "message=$tok-v4 udp" observer.ingress.interface.name=acl_udp source.ip=127.0.0.1
+ev_wait 1 10 "message=$tok-v4 tcp" observer.ingress.interface.name=acl_tcp source.ip=127.0.0.1
 if [ "$HAVE_V6" = yes ]; then
 	# ... and ::1 is refused, counted, not archived
 	$PEER udp ::1 "$PACL" "<13>1 2026-11-27T10:00:00Z evil dual - - - $tok-v6 udp" \

@@ -109,7 +109,7 @@ grep "messages=" "$T/logward.err" | tail -n 2 | sed "s/^/$TEST_NAME: exit summar
 # Every frame handed to processing is archived, once.
 for in in tcp udp; do
 	m=$(counter $in messages)
-	a=$($EV count "$T/archive" "observer.ingress.name=$in")
+	a=$($EV count "$T/archive" "observer.ingress.interface.name=$in")
 	[ "$m" = "$a" ] || fail "input $in: messages=$m but $a events archived"
 done
 # TCP: every connection accounted for; the 1 MB line truncated; the bad count seen.

@@ -81,5 +81,5 @@ printf '%s\n' "$ADD" | "$bin" -f "$conf" --rules "$patterns" --test-rules >"$T/r
     fail "--test-rules: $(cat "$T/rules.err")"
 n=$(grep -c '"kind":"alert"' "$T/rules.out")
 [ "$n" -eq 1 ] || fail "--test-rules: $n alerts, expected 1: $(cat "$T/rules.out")"
-grep -q '"id":"T1136.001"' "$T/rules.out" || fail "--test-rules: the alert is not T1136.001"
+grep -qF '"id":["T1136.001"]' "$T/rules.out" || fail "--test-rules: the alert is not T1136.001"
 note "installed daemon: $(cat "$T/t.out"); 1 alert (T1136.001) for a useradd line"

@@ -251,7 +251,7 @@ logger_case() {
 		    log.syslog.structured_data.timeQuality.tzKnown=1 \
 		    "@timestamp^$lc_day" "event.created^$lc_day" \
 		    "event.original^<36>1 " "event.original~$lc_token hello world" \
-		    "network.transport=$lc_transport" "observer.ingress.name=$lc_input" \
+		    "network.transport=$lc_transport" "observer.ingress.interface.name=$lc_input" \
 		    "source.ip=$lc_host" source.port? error.message! \
 		    "tags[]!=_syslog_parse_failure"
 		;;
@@ -266,7 +266,7 @@ logger_case() {
 		    log.syslog.structured_data! \
 		    "@timestamp^$lc_day" "event.created^$lc_day" \
 		    "event.original^<155>" "event.original~myapp[4242]: $lc_token hello world" \
-		    "network.transport=$lc_transport" "observer.ingress.name=$lc_input" \
+		    "network.transport=$lc_transport" "observer.ingress.interface.name=$lc_input" \
 		    "source.ip=$lc_host" source.port? error.message!
 		;;
 	esac

@@ -64,7 +64,7 @@ $PEER tcp ::1 "$P6DENY" "<13>1 2026-11-27T10:00:00Z evil limits - - - $tok-refus
     >/dev/null 2>&1
 $PEER tcp ::1 "$P6" "<13>1 2026-11-27T10:00:00Z ok limits - - - $tok-v6 allowed\\n" \
     >"$T/peer.out" 2>&1 || fail "IPv6 sender failed: $(cat "$T/peer.out")"
-ev_wait 1 10 "message=$tok-v6 allowed" observer.ingress.name=v6ok source.ip=::1
+ev_wait 1 10 "message=$tok-v6 allowed" observer.ingress.interface.name=v6ok source.ip=::1
 good allow
 
 # --- slowloris: 12 connections, 5 admitted

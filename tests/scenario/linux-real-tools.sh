@@ -176,7 +176,8 @@ for line in open(sys.argv[1], encoding="utf-8"):
     if a["rule"]["id"].startswith("correlate-"):
         print(a["rule"]["id"], a["user"]["target"]["name"], get(a, "group.name", "-"))
     else:
-        print(a["threat"]["technique"]["id"], a["user"]["target"]["name"])
+        # threat.technique.id is an array (ECS), one technique here
+        print(" ".join(a["threat"]["technique"]["id"]), a["user"]["target"]["name"])
 PY
 ) || fail "alerts file is not JSON lines"
 got=$(printf '%s\n' "$got" | LC_ALL=C sort)

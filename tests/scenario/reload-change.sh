@@ -93,9 +93,9 @@ B=$T/archive2
 $PEER udp 127.0.0.1 "$PC" "$ADD" "$LONG" >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
 $PEER tcp 127.0.0.1 "$PN" '<13>1 - h reload - - - to the new input\n' >"$T/peer.out" 2>&1 ||
     fail "peer: $(cat "$T/peer.out")"
-$EV wait "$B" 1 10 "message=to the new input" "observer.ingress.name=new" >"$T/ev.out" 2>&1 ||
+$EV wait "$B" 1 10 "message=to the new input" "observer.ingress.interface.name=new" >"$T/ev.out" 2>&1 ||
     fail "new input: $(cat "$T/ev.out")"
-$EV wait "$B" 1 10 "message^long " "observer.ingress.name=chg" >"$T/ev.out" 2>&1 ||
+$EV wait "$B" 1 10 "message^long " "observer.ingress.interface.name=chg" >"$T/ev.out" 2>&1 ||
     fail "changed input: $(cat "$T/ev.out")"
 $EV check "$B" "message^long " -- "tags[]!=_frame_truncated" >"$T/ev.out" 2>&1 ||
     fail "the changed max_message_size did not apply: $(cat "$T/ev.out")"

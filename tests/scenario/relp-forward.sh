@@ -59,20 +59,20 @@ while [ $i -le $N ]; do echo "<14>$(date '+%b %e %H:%M:%S') $host numbered: $tok
     logger --tcp -n 127.0.0.1 -P "$RS_PORT" --skip-empty --prio-prefix --rfc3164 ||
     fail "logger (numbered) failed"
 
-ev_wait $((N + 1)) 20 "message~$tok" observer.ingress.name=lw_relp
+ev_wait $((N + 1)) 20 "message~$tok" observer.ingress.interface.name=lw_relp
 note "RELP: $EV_WAIT_RESULT"
-ev_wait $((N + 1)) 20 "message~$tok" observer.ingress.name=lw_relps
+ev_wait $((N + 1)) 20 "message~$tok" observer.ingress.interface.name=lw_relps
 note "RELP over TLS: $EV_WAIT_RESULT"
 
 common="network.transport=tcp network.protocol=relp source.ip=127.0.0.1 source.port?
     log.syslog.hostname=$host error.message! tags[]!=_syslog_parse_failure"
 # shellcheck disable=SC2086
-ev_check "message~$tok-a" observer.ingress.name=lw_relp -- $common \
+ev_check "message~$tok-a" observer.ingress.interface.name=lw_relp -- $common \
     "message=$tok-a hello world" log.syslog.priority=36 log.syslog.appname=myapp \
     log.syslog.procid=4242 log.syslog.msgid=ID47 \
     log.syslog.structured_data.exampleSDID@32473.iut=3 tls.client.subject!
 # shellcheck disable=SC2086
-ev_check "message~$tok-a" observer.ingress.name=lw_relps -- $common \
+ev_check "message~$tok-a" observer.ingress.interface.name=lw_relps -- $common \
     "message=$tok-a hello world" log.syslog.priority=36 log.syslog.msgid=ID47 \
     "tls.client.subject~CN=relp-client.example.net" tls.version?
 

@@ -47,7 +47,7 @@ rsyslog_run() {
 }
 
 relp_numbers() {
-	$EV values "${RELP_ARCHIVE:-$T/archive}" message "observer.ingress.name=$1" "message~$2 " >"$T/values.out" 2>&1 ||
+	$EV values "${RELP_ARCHIVE:-$T/archive}" message "observer.ingress.interface.name=$1" "message~$2 " >"$T/values.out" 2>&1 ||
 	    fail "ev values: $(cat "$T/values.out")"
 	sed -n "s/.*$2 \([0-9]*\).*/\1/p" "$T/values.out" | sort -n
 }

@@ -67,10 +67,10 @@ note "TCP: $EV_WAIT_RESULT"
 ev_wait 4 10 "message~$tok" network.transport=udp
 note "UDP: $EV_WAIT_RESULT"
 
-common_tcp="network.transport=tcp observer.ingress.name=lw_tcp source.ip=127.0.0.1
+common_tcp="network.transport=tcp observer.ingress.interface.name=lw_tcp source.ip=127.0.0.1
     source.port? log.syslog.version=1 log.syslog.hostname=$host error.message!
     tags[]!=_syslog_parse_failure event.created? @timestamp?"
-common_udp="network.transport=udp observer.ingress.name=lw_udp source.ip=127.0.0.1
+common_udp="network.transport=udp observer.ingress.interface.name=lw_udp source.ip=127.0.0.1
     source.port? log.syslog.hostname=$host error.message!
     tags[]!=_syslog_parse_failure event.created? @timestamp?"
 

@@ -64,13 +64,13 @@ grep -q "socket activation: no input listens on tcp 127.0.0.1:$PX: closed" "$T/l
     fail "the unclaimed socket was not closed and logged"
 
 A=$T/archive
-$EV wait "$A" 1 10 "message=the datagram that woke it" "observer.ingress.name=udp" >"$T/ev.out" 2>&1 ||
+$EV wait "$A" 1 10 "message=the datagram that woke it" "observer.ingress.interface.name=udp" >"$T/ev.out" 2>&1 ||
     fail "the datagram sent before logward ran: $(cat "$T/ev.out")"
 $PEER tcp 127.0.0.1 "$PT" '<13>1 - h activation - - - over the passed tcp socket\n' \
     '<13>1 - h activation - - - second\n' >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
 $PEER tcp 127.0.0.1 "$PO" '<13>1 - h activation - - - over its own socket\n' \
     >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
-$EV wait "$A" 2 10 "event.original~activation" "observer.ingress.name=tcp" >"$T/ev.out" 2>&1 ||
+$EV wait "$A" 2 10 "event.original~activation" "observer.ingress.interface.name=tcp" >"$T/ev.out" 2>&1 ||
     fail "passed tcp socket: $(cat "$T/ev.out")"
 $EV wait "$A" 1 10 "message=over its own socket" >"$T/ev.out" 2>&1 || fail "$(cat "$T/ev.out")"
 tcp_refused 127.0.0.1 "$PX" || fail "the unclaimed passed socket still accepts"

@@ -38,7 +38,7 @@ expect_input() {
 	shift
 	for o in "$@"; do
 		expect 1 "$o"
-		ev_check "event.original=$o" -- "observer.ingress.name=$ei" network.transport=tcp \
+		ev_check "event.original=$o" -- "observer.ingress.interface.name=$ei" network.transport=tcp \
 		    source.ip=127.0.0.1
 	done
 }

@@ -122,7 +122,7 @@ done
 ev_wait 3 10 "message~$tok-msg"
 note "rsyslogd over TLS: $EV_WAIT_RESULT"
 ev_check "message=$tok-msg 2 hello over tls" -- network.transport=tls \
-    observer.ingress.name=tls_name source.ip=127.0.0.1 log.syslog.appname=myapp \
+    observer.ingress.interface.name=tls_name source.ip=127.0.0.1 log.syslog.appname=myapp \
     log.syslog.msgid=TLS1 log.syslog.version=1 \
     "tls.client.subject=CN=client1.example.net,O=Example" \
     "tls.client.hash.sha256=$hash1" tls.version_protocol=tls tls.version? tls.cipher? \
@@ -143,7 +143,7 @@ hostile_tls "$LW_FP" "$K/other.crt" "$K/other.key" wrongfingerprint
 $PEER tls 127.0.0.1 "$LW_FP" "$K/ca.crt" "$K/client1.crt" "$K/client1.key" \
     "<13>1 2026-11-27T10:00:00Z good tls - - - $tok-fp accepted" >"$T/peer.out" 2>&1 ||
     fail "peer tls (fingerprint): $(cat "$T/peer.out")"
-ev_wait 1 5 "message=$tok-fp accepted" observer.ingress.name=tls_fp "tls.client.hash.sha256=$hash1"
+ev_wait 1 5 "message=$tok-fp accepted" observer.ingress.interface.name=tls_fp "tls.client.hash.sha256=$hash1"
 
 # plain TCP to the TLS port; TLS to the plain port; a half-open handshake
 $PEER tcp 127.0.0.1 "$LW_TLS" "<13>1 2026-11-27T10:00:00Z evil tcp - - - $tok-refused plain\\n" \

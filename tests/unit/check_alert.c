@@ -197,13 +197,13 @@ START_TEST(test_alert_fields)
 	ck_assert_str_eq(get_str(a, "rule.id"), "test-useradd");
 	ck_assert_str_eq(get_str(a, "rule.name"), "Local account created");
 	ck_assert_str_eq(get_str(a, "threat.framework"), "MITRE ATT&CK");
-	ck_assert_str_eq(get_str(a, "threat.technique.id"), "T1136.001");
-	ck_assert_str_eq(get_str(a, "threat.technique.name"), "Create Account: Local Account");
-	ck_assert_str_eq(get_str(a, "threat.tactic.id"), "TA0003");
-	ck_assert_str_eq(get_str(a, "threat.tactic.name"), "Persistence");
+	ck_assert_str_eq(get_str(a, "threat.technique.id"), "[\"T1136.001\"]");
+	ck_assert_str_eq(get_str(a, "threat.technique.name"), "[\"Create Account: Local Account\"]");
+	ck_assert_str_eq(get_str(a, "threat.tactic.id"), "[\"TA0003\"]");
+	ck_assert_str_eq(get_str(a, "threat.tactic.name"), "[\"Persistence\"]");
 	ck_assert_str_eq(get_str(a, "host.hostname"), "host2");
 	ck_assert_str_eq(get_str(a, "source.ip"), "192.0.2.10");
-	ck_assert_str_eq(get_str(a, "observer.ingress.name"), "lan_tcp");
+	ck_assert_str_eq(get_str(a, "observer.ingress.interface.name"), "lan_tcp");
 	ck_assert_str_eq(get_str(a, "user.target.name"), "bob");
 	ck_assert_str_eq(get_str(a, "user.target.domain"), "HOST2");
 	ck_assert_str_eq(get_str(a, "group.name"), "wheel");
@@ -239,9 +239,43 @@ START_TEST(test_alert_minimal)
 	ck_assert_str_eq(get_str(a, "event.action"), "added-to-group");
 	ck_assert_str_eq(get_str(a, "event.type"), "[\"info\"]");
 	ck_assert_str_eq(get_str(a, "group.name"), "Domain Admins");
-	ck_assert_str_eq(get_str(a, "threat.technique.id"), "T1098");
+	ck_assert_str_eq(get_str(a, "threat.technique.id"), "[\"T1098\"]");
 	ck_assert_str_eq(get_str(a, "user"), "<absent>");
 	ck_assert_str_eq(get_str(a, "related"), "<absent>");
+	json_object_put(a);
+	strbuf_free(&out);
+}
+END_TEST
+
+/*
+ * event.type of an alert (category iam) keeps only the types ECS allows
+ * with iam: a sudo command's "start" is not one.
+ */
+static const struct {
+	const char *type; /* the event's event.type, JSON */
+	const char *want;
+} iam_type_cases[] = {
+	{ "\"start\"", "[\"info\"]" },
+	{ "[\"start\"]", "[\"info\"]" },
+	{ "[\"start\",\"creation\",\"user\"]", "[\"creation\",\"user\"]" },
+	{ "\"deletion\"", "[\"deletion\"]" },
+	{ "[]", "[\"info\"]" },
+	{ "[1,\"admin\"]", "[\"admin\"]" },
+	{ "\"creationx\"", "[\"info\"]" },
+};
+
+START_TEST(test_alert_iam_types)
+{
+	struct strbuf out;
+	struct json_object *a;
+	char norm[256];
+
+	snprintf(norm, sizeof(norm), "{\"event.tags\":[\"iam.user.create\"],"
+	    "\"user.target.name\":\"bob\",\"event.type\":%s}", iam_type_cases[_i].type);
+	strbuf_init(&out);
+	a = alert_of(USERADD, norm, false, &out, "test-useradd");
+	ck_assert_str_eq(get_str(a, "event.category"), "[\"iam\"]");
+	ck_assert_str_eq(get_str(a, "event.type"), iam_type_cases[_i].want);
 	json_object_put(a);
 	strbuf_free(&out);
 }
@@ -299,6 +333,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_redact_bounds);
 	tcase_add_test(tc, test_alert_fields);
 	tcase_add_test(tc, test_alert_minimal);
+	tcase_add_loop_test(tc, test_alert_iam_types, 0,
+	    (int)(sizeof(iam_type_cases) / sizeof(iam_type_cases[0])));
 	tcase_add_test(tc, test_alert_net_user);
 	tcase_add_test(tc, test_alert_explain);
 	suite_add_tcase(s, tc);

@@ -122,6 +122,16 @@ get(struct json_object *o, const char *path)
 	return o;
 }
 
+/* The value at path, written as plain JSON, is want. */
+static void
+assert_json(struct json_object *o, const char *path, const char *want)
+{
+	struct json_object *v = get(o, path);
+
+	ck_assert_msg(v != NULL, "%s missing", path);
+	ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), want);
+}
+
 static void
 assert_str(struct json_object *o, const char *path, const char *want)
 {
@@ -223,7 +233,8 @@ START_TEST(test_rfc5424_full)
 	assert_str(e, "log|syslog|facility|name", "local4");
 	assert_int(e, "log|syslog|severity|code", 5);
 	assert_str(e, "log|syslog|severity|name", "notice");
-	assert_int(e, "log|syslog|version", 1);
+	/* ECS: a keyword */
+	assert_str(e, "log|syslog|version", "1");
 	assert_str(e, "log|syslog|hostname", "mymachine.example.com");
 	assert_str(e, "log|syslog|appname", "evntslog");
 	assert_str(e, "log|syslog|procid", "1234");
@@ -232,7 +243,7 @@ START_TEST(test_rfc5424_full)
 	assert_str(e, "source|ip", "192.0.2.7");
 	assert_int(e, "source|port", 5514);
 	assert_str(e, "network|transport", "udp");
-	assert_str(e, "observer|ingress|name", "lan_udp");
+	assert_str(e, "observer|ingress|interface|name", "lan_udp");
 	assert_str(e, "message", "An application event log entry...");
 
 	/* SD: escapes undone, repeated param as array, empty element */
@@ -279,10 +290,10 @@ START_TEST(test_rfc5424_exact_text)
 	    "\"examplePriority@32473\":{\"class\":\"high]\"},"
 	    "\"exampleSDID@32473\":{\"eventID\":[\"1011\",\"1012\"],"
 	    "\"eventSource\":\"Appli\\\"cation\\\\\",\"iut\":\"3\"}},"
-	    "\"version\":1}},"
+	    "\"version\":\"1\"}},"
 	    "\"message\":\"An application event log entry...\","
 	    "\"network\":{\"transport\":\"udp\"},"
-	    "\"observer\":{\"ingress\":{\"name\":\"lan_udp\"}},"
+	    "\"observer\":{\"ingress\":{\"interface\":{\"name\":\"lan_udp\"}}},"
 	    "\"source\":{\"ip\":\"192.0.2.7\",\"port\":5514}}\n";
 	struct fixture fx;
 
@@ -435,7 +446,7 @@ START_TEST(test_norm_conflicts)
 	assert_str(e, "user", "leaf");
 	/* the ones that fit are merged */
 	assert_str(e, "log|file|path", "/var/log/x");
-	assert_str(e, "event|category", "iam");
+	assert_json(e, "event|category", "[\"iam\"]");
 	assert_int(e, "log|syslog|priority", 165);
 	ck_assert(has_tag(e, "_normalize_field_conflict"));
 	ck_assert_int_eq(tag_count(e), 1);
@@ -570,8 +581,8 @@ static const char full_header_only[] =
     "\"host\":{\"hostname\":\"h\"},\"log\":{\"syslog\":{\"appname\":\"a\","
     "\"facility\":{\"code\":1,\"name\":\"user\"},\"hostname\":\"h\",\"msgid\":\"m\","
     "\"priority\":13,\"procid\":\"p\",\"severity\":{\"code\":5,\"name\":\"notice\"},"
-    "\"version\":1}},\"message\":\"hi\",\"network\":{\"transport\":\"udp\"},"
-    "\"observer\":{\"ingress\":{\"name\":\"lan_udp\"}},\"source\":{\"ip\":\"192.0.2.7\","
+    "\"version\":\"1\"}},\"message\":\"hi\",\"network\":{\"transport\":\"udp\"},"
+    "\"observer\":{\"ingress\":{\"interface\":{\"name\":\"lan_udp\"}}},\"source\":{\"ip\":\"192.0.2.7\","
     "\"port\":5514},\"tags\":[\"_syslog_bom_removed\"],\"tls\":{\"cipher\":\"C\","
     "\"client\":{\"hash\":{\"sha256\":\"AB\"},\"subject\":\"CN=x\"},\"version\":\"1.3\","
     "\"version_protocol\":\"tls\"}}\n";
@@ -581,8 +592,8 @@ static const char full_header_mixed[] =
     "\"host\":{\"hostname\":\"h\"},\"log\":{\"syslog\":{\"appname\":\"a\","
     "\"facility\":{\"code\":1,\"name\":\"user\",\"zz\":3},\"hostname\":\"h\",\"msgid\":\"m\","
     "\"priority\":13,\"procid\":\"p\",\"severity\":{\"code\":5,\"name\":\"notice\"},"
-    "\"version\":1},\"zzz\":4},\"message\":\"hi\",\"network\":{\"transport\":\"udp\"},"
-    "\"observer\":{\"ingress\":{\"name\":\"lan_udp\"}},\"source\":{\"ip\":\"192.0.2.7\","
+    "\"version\":\"1\"},\"zzz\":4},\"message\":\"hi\",\"network\":{\"transport\":\"udp\"},"
+    "\"observer\":{\"ingress\":{\"interface\":{\"name\":\"lan_udp\"}}},\"source\":{\"ip\":\"192.0.2.7\","
     "\"nat\":{\"ip\":5},\"port\":5514},\"tags\":[\"_syslog_bom_removed\"],\"tls\":{\"cipher\":\"C\","
     "\"client\":{\"hash\":{\"sha256\":\"AB\"},\"subject\":\"CN=x\",\"x509\":{\"alt\":6}},"
     "\"version\":\"1.3\",\"version_protocol\":\"tls\"},\"user\":{\"name\":7}}\n";
@@ -907,6 +918,109 @@ START_TEST(test_bench)
 }
 END_TEST
 
+/* liblognorm's text in the shape ECS maps (event_ecs.c): a field, its value, the output. */
+static const struct {
+	const char *norm;  /* the liblognorm result, JSON */
+	const char *path;  /* '|' separated */
+	const char *want;  /* plain JSON */
+} shape_cases[] = {
+	{ "{\"event.category\":\"iam\"}", "event|category", "[\"iam\"]" },
+	{ "{\"event.type\":\"creation\"}", "event|type", "[\"creation\"]" },
+	{ "{\"event.type\":[\"user\",\"creation\"]}", "event|type", "[\"user\",\"creation\"]" },
+	{ "{\"related.user\":\"bob\"}", "related|user", "[\"bob\"]" },
+	{ "{\"process.pid\":\"4242\"}", "process|pid", "4242" },
+	{ "{\"process.thread.id\":\"0\"}", "process|thread|id", "0" },
+	{ "{\"process.pid\":17}", "process|pid", "17" },
+	/* 18 digits fit an int64; 19 may not, and stay text (the checker reports it) */
+	{ "{\"process.pid\":\"999999999999999999\"}", "process|pid", "999999999999999999" },
+	{ "{\"process.pid\":\"9999999999999999999\"}", "process|pid", "\"9999999999999999999\"" },
+	{ "{\"process.pid\":\"-1\"}", "process|pid", "\"-1\"" },
+	{ "{\"process.pid\":\"\"}", "process|pid", "\"\"" },
+	{ "{\"process.pid\":\"12a\"}", "process|pid", "\"12a\"" },
+	{ "{\"user.id\":\"0\"}", "user|id", "\"0\"" },
+	{ "{\"event.category\":7}", "event|category", "7" },
+	/* a JSON body under its source's namespace, its source said in event.* */
+	{ "{\"json\":{\"eventVersion\":\"1.08\",\"eventSource\":\"iam.amazonaws.com\","
+	    "\"eventName\":\"CreateUser\"}}", "aws|cloudtrail|eventName", "\"CreateUser\"" },
+	{ "{\"json\":{\"eventVersion\":\"1.08\",\"eventSource\":\"s\",\"eventName\":\"CreateUser\"}}",
+	    "event|module", "\"aws\"" },
+	{ "{\"json\":{\"eventVersion\":\"1.08\",\"eventSource\":\"s\",\"eventName\":\"CreateUser\"}}",
+	    "event|dataset", "\"aws.cloudtrail\"" },
+	{ "{\"json\":{\"eventVersion\":\"1.08\",\"eventSource\":\"s\",\"eventName\":\"CreateUser\"}}",
+	    "event|action", "\"CreateUser\"" },
+	{ "{\"json\":{\"detail-type\":\"AWS API Call via CloudTrail\",\"detail\":{\"eventName\":\"X\"}}}",
+	    "event|action", "\"X\"" },
+	{ "{\"json\":{\"protoPayload\":{\"methodName\":\"m\"}}}", "event|action", "\"m\"" },
+	{ "{\"json\":{\"eventType\":\"user.lifecycle.create\",\"published\":\"t\"}}",
+	    "okta|eventType", "\"user.lifecycle.create\"" },
+	{ "{\"json\":{\"kind\":\"admin#reports#activity\",\"events\":[]}}", "event|module",
+	    "\"google_workspace\"" },
+	{ "{\"json\":{\"category\":\"AuditLogs\",\"operationName\":\"Add user\"}}",
+	    "event|dataset", "\"azure.auditlogs\"" },
+	{ "{\"json\":{\"EventID\":4720,\"Channel\":\"Security\"}}", "winlog|event_data|EventID", "4720" },
+	/* a rule's own event.action wins; a non-string action is left out */
+	{ "{\"event.action\":\"mine\",\"json\":{\"eventType\":\"x\",\"published\":\"t\"}}",
+	    "event|action", "\"mine\"" },
+	{ "{\"json\":{\"eventType\":{\"a\":1},\"published\":\"t\"}}", "event|module", "\"okta\"" },
+	/* unknown, or not an object: one fixed namespace, or as it is */
+	{ "{\"json\":{\"host\":\"x\"}}", "logward|json|host", "\"x\"" },
+	{ "{\"json\":[1,2],\"user.name\":\"u\"}", "user|name", "\"u\"" },
+	{ "{\"json\":\"text\",\"user.name\":\"u\"}", "user|name", "\"u\"" },
+	{ "{\"json\":{\"kind\":\"other\",\"events\":[]}}", "logward|json|kind", "\"other\"" },
+};
+
+START_TEST(test_ecs_shapes)
+{
+	struct fixture fx;
+	struct json_object *e;
+
+	fixture_rfc5424(&fx);
+	fx.in.norm = norm_from(shape_cases[_i].norm);
+	e = format_event(&fx);
+	assert_json(e, shape_cases[_i].path, shape_cases[_i].want);
+	/* never a shared json object, nor a JSON body that is not an object */
+	ck_assert_ptr_null(get(e, "json"));
+	ck_assert(!has_tag(e, "_normalize_field_dropped"));
+	ck_assert(!has_tag(e, "_normalize_field_conflict"));
+	json_object_put(fx.in.norm);
+	fixture_fini(&fx);
+}
+END_TEST
+
+/*
+ * A JSON body among as many fields as are kept: its source's three event
+ * fields are written beyond the bound, every other field past it dropped.
+ */
+START_TEST(test_ecs_json_body_at_bound)
+{
+	struct fixture fx;
+	struct json_object *e, *body;
+	char key[32];
+	int i, kept = 0;
+
+	fixture_rfc5424(&fx);
+	fx.in.norm = json_object_new_object();
+	body = norm_from("{\"eventType\":\"t\",\"published\":\"p\",\"actor\":{}}");
+	json_object_object_add(fx.in.norm, "json", body);
+	for (i = 0; i < 255 + _i; i++) {
+		snprintf(key, sizeof(key), "f.k%03d", i);
+		json_object_object_add(fx.in.norm, key, json_object_new_int(i));
+	}
+	e = format_event(&fx);
+	assert_json(e, "event|module", "\"okta\"");
+	assert_json(e, "event|dataset", "\"okta.system\"");
+	if (get(e, "okta") != NULL) {
+		assert_json(e, "event|action", "\"t\"");
+		kept++;
+	}
+	kept += json_object_object_length(get(e, "f"));
+	ck_assert_int_eq(kept, 256);
+	ck_assert(has_tag(e, "_normalize_field_dropped") == (_i > 0));
+	json_object_put(fx.in.norm);
+	fixture_fini(&fx);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -923,6 +1037,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_norm_deep_value);
 	tcase_add_test(tc, test_norm_many_fields);
 	tcase_add_test(tc, test_header_moves_exact);
+	tcase_add_loop_test(tc, test_ecs_shapes, 0,
+	    (int)(sizeof(shape_cases) / sizeof(shape_cases[0])));
+	tcase_add_loop_test(tc, test_ecs_json_body_at_bound, 0, 2);
 	tcase_add_loop_test(tc, test_flag_tags, 0,
 	    (int)(sizeof(flag_cases) / sizeof(flag_cases[0])));
 	tcase_add_test(tc, test_sd_malformed_raw);

@@ -137,7 +137,7 @@ START_TEST(test_malformed)
 	ck_assert(has_tag(e, "_syslog_parse_failure"));
 	ck_assert_ptr_nonnull(str_at(e, "event.original"));
 	ck_assert_str_eq(str_at(e, "source.ip"), "192.0.2.7");
-	ck_assert_str_eq(str_at(e, "observer.ingress.name"), "unit");
+	ck_assert_str_eq(str_at(e, "observer.ingress.interface.name"), "unit");
 	json_object_put(e);
 }
 END_TEST

@@ -220,6 +220,63 @@ START_TEST(test_alertmanager_odd)
 }
 END_TEST
 
+/*
+ * Alertmanager labels from the network are cut to 1,024 bytes at a
+ * character boundary, with U+2026: at the bound and past it, ASCII and
+ * two-byte characters, and the 30,000-character account of issue 20.
+ */
+static const struct {
+	size_t n;        /* repeats of unit */
+	const char *unit;
+	size_t want_len; /* bytes of the label */
+	bool cut;
+} label_cases[] = {
+	{ 1024, "x", 1024, false },
+	{ 1025, "x", 1024, true },
+	{ 30000, "x", 1024, true },
+	{ 512, "\xc3\xa9", 1024, false },
+	/* 1,021 bytes leave room for the mark: the 511th character would split */
+	{ 513, "\xc3\xa9", 1020 + 3, true },
+	{ 1, "", 0, false },
+};
+
+START_TEST(test_alertmanager_label_bound)
+{
+	struct strbuf line, out;
+	struct json_object *o;
+	const char *account, *host;
+	size_t i, len;
+
+	strbuf_init(&line);
+	strbuf_init(&out);
+	strbuf_append_str(&line, "{\"user\":{\"target\":{\"name\":\"");
+	for (i = 0; i < label_cases[_i].n; i++)
+		strbuf_append_str(&line, label_cases[_i].unit);
+	strbuf_append_str(&line, "\"}},\"host\":{\"hostname\":\"");
+	for (i = 0; i < label_cases[_i].n; i++)
+		strbuf_append_str(&line, label_cases[_i].unit);
+	strbuf_append_str(&line, "\"},\"rule\":{\"id\":\"r\"}}");
+	ck_assert_int_eq(format_line(WEBHOOK_ALERTMANAGER, line.data, line.len, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_msg(o != NULL, "not JSON");
+	account = GET(o, "0", "labels", "account");
+	host = GET(o, "0", "labels", "host");
+	ck_assert_ptr_nonnull(account);
+	ck_assert_ptr_nonnull(host);
+	ck_assert_str_eq(account, host);
+	len = strlen(account);
+	ck_assert_uint_eq(len, label_cases[_i].want_len);
+	ck_assert_uint_le(len, 1024);
+	if (label_cases[_i].cut)
+		ck_assert_str_eq(account + len - 3, "\xe2\x80\xa6");
+	else
+		ck_assert_uint_eq(len, label_cases[_i].n * strlen(label_cases[_i].unit));
+	json_object_put(o);
+	strbuf_free(&line);
+	strbuf_free(&out);
+}
+END_TEST
+
 /* format = alertmanager-webhook: Alertmanager's outgoing webhook v4 message. */
 START_TEST(test_alertmanager_webhook)
 {
@@ -740,6 +797,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_slack);
 	tcase_add_test(tc, test_alertmanager);
 	tcase_add_test(tc, test_alertmanager_odd);
+	tcase_add_loop_test(tc, test_alertmanager_label_bound, 0,
+	    (int)(sizeof(label_cases) / sizeof(label_cases[0])));
 	tcase_add_test(tc, test_alertmanager_webhook);
 	tcase_add_test(tc, test_teams);
 	tcase_add_loop_test(tc, test_teams_escape, 0, sizeof(teams_cases) / sizeof(teams_cases[0]));
