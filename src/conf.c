@@ -18,6 +18,7 @@
 #include "cfgfile.h"
 #include "conf_table.h"
 #include "kafka_conf.h"
+#include "retention.h"
 
 /* Without an alerts block, alerts go next to the archive under this name. */
 #define CONF_ALERTS_NAME "alerts.jsonl"
@@ -172,6 +173,23 @@ conf_check_webhook(cfg_opt_t *opt)
 	return 0;
 }
 
+/* Retention needs a dated file name (retention.h): said at the block's line. */
+static int
+conf_check_retention(cfg_opt_t *opt)
+{
+	cfg_t *sec = opt->values[opt->nvalues - 1]->section;
+	const char *path = cfg_getstr(sec, "path"), *compress = cfg_getstr(sec, "compress");
+	char err[512];
+
+	if (cfg_getint(sec, "keep_days") == 0 && (compress == NULL || strcmp(compress, "no") == 0))
+		return 0;
+	if (retention_check_template(path != NULL ? path : CONF_DEFAULT_ARCHIVE, err,
+	    sizeof(err)) == 0)
+		return 0;
+	cfgfile_error_at(sec->filename, cfgfile_first_line(sec), sec, "%s", err);
+	return -1;
+}
+
 /* Validate callback of the input, archive and alerts blocks, run as each closes. */
 static int
 conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
@@ -193,6 +211,8 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 		    "missing path (expected path = \"/var/log/logward/alerts.jsonl\")");
 		return -1;
 	}
+	if (strcmp(opt->name, "archive") == 0 && conf_check_retention(opt) == -1)
+		return -1;
 	if (strcmp(opt->name, "metrics") == 0 &&
 	    cfg_getstr(opt->values[opt->nvalues - 1]->section, "address") == NULL) {
 		sec = opt->values[opt->nvalues - 1]->section;

@@ -65,11 +65,22 @@ end_process() {
 	return 0
 }
 
+# mount_tmpfs DIR SIZE: a small filesystem (to fill) that cleanup unmounts
+TMPFS_MOUNTS=""
+mount_tmpfs() {
+	mkdir -p "$1" || fail "mkdir $1"
+	mount -t tmpfs -o "size=$2,mode=0755" tmpfs "$1" || fail "cannot mount a tmpfs on $1"
+	TMPFS_MOUNTS="$TMPFS_MOUNTS $1"
+}
+
 cleanup() {
 	rc=$?
 	trap - EXIT INT TERM HUP
 	for p in $BG_PIDS $LOGWARD_PID; do
 		end_process "$p"
+	done
+	for m in $TMPFS_MOUNTS; do
+		mountpoint -q "$m" && umount "$m"
 	done
 	if [ "$rc" -eq 0 ] && [ "$TEST_FAILED" -eq 0 ] && [ -z "${SCENARIO_KEEP:-}" ]; then
 		rm -rf "$T"
