@@ -284,6 +284,8 @@ daemon_load_conf(const char *path, const char *rules_override, char *err, size_t
 	if (c == NULL || rules_override == NULL)
 		return c;
 	free(c->rules);
+	free(c->rules_origin);
+	c->rules_origin = NULL;
 	if ((c->rules = strdup(rules_override)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		conf_free(c);
@@ -485,6 +487,8 @@ reload_prepare(struct daemon_ctx *d, struct reload *r, char *err, size_t errlen)
 	if ((r->conf = daemon_load_conf(d->conf->path, d->rules_override, err, errlen)) == NULL)
 		return -1;
 	reload_keep_restart_only(d->conf, r->conf);
+	if (startup_check_rules(r->conf, err, errlen) == -1)
+		return -1;
 	r->rules = ruleset_load(r->conf->rules, pipeline_worker_count(d->pipeline), err, errlen);
 	if (r->rules == NULL)
 		return -1;
