@@ -17,7 +17,7 @@
 #endif
 
 #define CONF_DEFAULT_RULES LOGWARD_DATADIR "/patterns"
-#define CONF_DEFAULT_SPOOL "/var/lib/logward"
+#define CONF_DEFAULT_SPOOL LOGWARD_LOCALSTATEDIR "/lib/logward"
 
 /* transport = udp | tcp | tls | relp | relp-tls */
 static int
