@@ -667,12 +667,15 @@ daemon_sync_retention(struct daemon_ctx *d, char *err, size_t errlen)
 {
 	const struct conf *c = d->conf;
 	bool want = c->archive_keep_days > 0 || c->archive_compress != COMPRESS_NONE;
+	struct retention_stats before = { 0 };
 
 	if (want && retention_same(d->retention, c->archive_path, c->archive_keep_days,
 	    (enum compress_format)c->archive_compress))
 		return 0;
 	/* /metrics is served on this thread: no scrape sees the old one freed */
 	d->metrics_src.retention = NULL;
+	if (d->retention != NULL)
+		retention_get_stats(d->retention, &before);
 	retention_free(d->retention);
 	d->retention = NULL;
 	if (!want)
@@ -684,6 +687,7 @@ daemon_sync_retention(struct daemon_ctx *d, char *err, size_t errlen)
 		d->retention = NULL;
 		return -1;
 	}
+	retention_add_stats(d->retention, &before); /* counters never go back */
 	d->metrics_src.retention = d->retention;
 	return 0;
 }

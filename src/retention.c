@@ -543,6 +543,17 @@ retention_get_stats(const struct retention *r, struct retention_stats *st)
 }
 
 void
+retention_add_stats(struct retention *r, const struct retention_stats *st)
+{
+	int op;
+
+	atomic_fetch_add_explicit(&r->compressed, st->compressed, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->removed, st->removed, memory_order_relaxed);
+	for (op = 0; op < RETENTION_N_OPS; op++)
+		atomic_fetch_add_explicit(&r->errors[op], st->errors[op], memory_order_relaxed);
+}
+
+void
 retention_free(struct retention *r)
 {
 	if (r == NULL)

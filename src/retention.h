@@ -82,6 +82,9 @@ bool retention_same(const struct retention *r, const char *path_template, unsign
 
 void retention_get_stats(const struct retention *r, struct retention_stats *st);
 
+/* Count what st says as done by r too: a reload's new retention carries the old one's counters. */
+void retention_add_stats(struct retention *r, const struct retention_stats *st);
+
 /* Stop the thread (a compression in progress is abandoned, its .tmp removed) and free. */
 void retention_free(struct retention *r); /* NULL is fine */
 

@@ -106,6 +106,21 @@ $PEER tcp 127.0.0.1 "$P" '<14>1 2026-11-27T10:00:00Z h t - - - retention today\n
 $EV wait "$A/events-$today.jsonl" 1 20 "message=retention today" >/dev/null ||
 	fail "a message sent after the passes was not archived in today's file"
 [ ! -e "$A/events-$today.jsonl.zst" ] || fail "today's file was compressed"
+# A reload to keep_days = 2 replaces the retention thread: its first pass
+# removes a day 3 days old at once, keeps the copies of 1 and 1.5 days;
+# the counters carry on.
+echo three >"$A/events-20200104.jsonl"
+touch -d '-3 days' "$A/events-20200104.jsonl"
+touch -d '-1 day' "$A/events-$d1.jsonl.zst"
+touch -d '-36 hours' "$A/events-$d2.jsonl.zst"
+sed -i 's/keep_days = 3/keep_days = 2/' "$T/logward.conf"
+kill -HUP "$LOGWARD_PID"
+wait_for '[ "$(metric logward_archive_files_removed_total)" = 4 ]' 20 ||
+	fail "after a reload to keep_days = 2: removed $(metric logward_archive_files_removed_total), expected 4"
+[ ! -e "$A/events-20200104.jsonl" ] || fail "the day 3 days old stayed after keep_days = 2"
+[ -e "$A/events-$d1.jsonl.zst" ] && [ -e "$A/events-$d2.jsonl.zst" ] ||
+	fail "a copy younger than keep_days = 2 was removed"
+[ "$(metric logward_archive_files_compressed_total)" = 2 ] || fail "the compressed count did not carry over"
 note "removed $(metric logward_archive_files_removed_total), compress failures while full" \
     "$errors_full (logged once), compressed $(metric logward_archive_files_compressed_total)" \
     "after: $(du -k "$A/events-$d1.jsonl.zst" | cut -f1) KiB and" \
