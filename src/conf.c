@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <confuse.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "cfgfile.h"
 #include "conf_table.h"
 #include "kafka_conf.h"
+#include "retention.h"
 
 /* Without an alerts block, alerts go next to the archive under this name. */
 #define CONF_ALERTS_NAME "alerts.jsonl"
@@ -172,6 +174,41 @@ conf_check_webhook(cfg_opt_t *opt)
 	return 0;
 }
 
+/* Retention needs a dated file name (retention.h): said at the block's line. */
+static int
+conf_check_retention(cfg_opt_t *opt)
+{
+	cfg_t *sec = opt->values[opt->nvalues - 1]->section;
+	const char *path = cfg_getstr(sec, "path"), *compress = cfg_getstr(sec, "compress");
+	char err[512];
+
+	if (cfg_getint(sec, "keep_days") == 0 && (compress == NULL || strcmp(compress, "no") == 0))
+		return 0;
+	if (retention_check_template(path != NULL ? path : CONF_DEFAULT_ARCHIVE, err,
+	    sizeof(err)) == 0)
+		return 0;
+	cfgfile_error_at(sec->filename, cfgfile_first_line(sec), sec, "%s", err);
+	return -1;
+}
+
+/*
+ * Where rules = was set, kept while a file is parsed on this thread: the
+ * rules directory is looked at only after the parse (startup.c), and its
+ * line may be in an included file.
+ */
+static __thread char conf_rules_at[PATH_MAX + 32];
+
+/* Validate callback of rules: the usual seen check, and where it was set. */
+static int
+conf_rules_seencb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfgfile_seencb(cfg, opt) != 0)
+		return -1;
+	snprintf(conf_rules_at, sizeof(conf_rules_at), "%s:%d: rules",
+	    cfg->filename != NULL ? cfg->filename : "(config)", cfg->line);
+	return 0;
+}
+
 /* Validate callback of the input, archive and alerts blocks, run as each closes. */
 static int
 conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
@@ -193,6 +230,8 @@ conf_sectioncb(cfg_t *cfg, cfg_opt_t *opt)
 		    "missing path (expected path = \"/var/log/logward/alerts.jsonl\")");
 		return -1;
 	}
+	if (strcmp(opt->name, "archive") == 0 && conf_check_retention(opt) == -1)
+		return -1;
 	if (strcmp(opt->name, "metrics") == 0 &&
 	    cfg_getstr(opt->values[opt->nvalues - 1]->section, "address") == NULL) {
 		sec = opt->values[opt->nvalues - 1]->section;
@@ -334,6 +373,10 @@ conf_build(cfg_t *cfg, const char *path)
 		return NULL;
 	if ((c->path = strdup(path)) == NULL || conf_take(cfg, c) != 0)
 		goto fail;
+	if (conf_rules_at[0] == '\0')
+		snprintf(conf_rules_at, sizeof(conf_rules_at), "%s: rules (the default)", path);
+	if ((c->rules_origin = strdup(conf_rules_at)) == NULL)
+		goto fail;
 	if (c->alerts_path == NULL && (c->alerts_path = conf_default_alerts(c->archive_path)) == NULL)
 		goto fail;
 	if (c->correlate.state_dir == NULL &&
@@ -365,6 +408,8 @@ conf_load(const char *path, char *err, size_t errlen)
 		goto done;
 	}
 	conf_validators_set(cfg, &conf_root, "", conf_sectioncb);
+	cfg_set_validate_func(cfg, "rules", conf_rules_seencb);
+	conf_rules_at[0] = '\0';
 	cfg_set_error_function(cfg, cfgfile_errorcb);
 	if (cfgfile_parse_file(cfg, path, NULL, 0) != 0)
 		goto done;
@@ -391,6 +436,7 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	conf_options_free_values(&conf_root, c);
+	free(c->rules_origin);
 	free(c->path);
 	free(c);
 }

@@ -108,7 +108,12 @@ struct conf {
 	struct input_conf *inputs;
 	size_t n_inputs;
 	char *rules;              /* rulebase directory or file */
+	/* where rules comes from, for messages: "FILE:LINE: rules" or "FILE: rules (the
+	   default)"; NULL: --rules */
+	char *rules_origin;
 	char *archive_path;       /* strftime template */
+	unsigned archive_keep_days; /* archive { keep_days }: 0 = forever (retention.h) */
+	int archive_compress;     /* archive { compress }: enum compress_format */
 	char *alerts_path;        /* strftime template; default: alerts.jsonl next to the archive */
 	unsigned workers;         /* 0 = one per core */
 	unsigned queue_batches;   /* batches between intake and workers */

@@ -9,6 +9,7 @@
 
 #include "conf_table.h"
 #include "kafka_conf.h"
+#include "retention.h"
 #include "webhook.h"
 
 #ifndef LOGWARD_DATADIR
@@ -16,7 +17,7 @@
 #endif
 
 #define CONF_DEFAULT_RULES LOGWARD_DATADIR "/patterns"
-#define CONF_DEFAULT_SPOOL "/var/lib/logward"
+#define CONF_DEFAULT_SPOOL LOGWARD_LOCALSTATEDIR "/lib/logward"
 
 /* transport = udp | tcp | tls | relp | relp-tls */
 static int
@@ -80,6 +81,23 @@ conf_severity_parse(const char *s)
 	return webhook_severity_parse(s);
 }
 
+/* compress = yes | zstd | gzip | no: yes is zstd */
+static int
+conf_compress_parse(const char *s)
+{
+	if (strcmp(s, "yes") == 0 || strcmp(s, "zstd") == 0)
+		return COMPRESS_ZSTD;
+	if (strcmp(s, "gzip") == 0)
+		return COMPRESS_GZIP;
+	return strcmp(s, "no") == 0 ? COMPRESS_NONE : -1;
+}
+
+static const char *
+conf_compress_name(int v)
+{
+	return v == COMPRESS_NONE ? "no" : compress_format_name((enum compress_format)v);
+}
+
 static const struct conf_keywords conf_transports = { "udp, tcp, tls, relp or relp-tls",
 	conf_transport_parse, conf_transport_name };
 static const struct conf_keywords conf_verifies = { "none, peer, name or fingerprint",
@@ -89,6 +107,8 @@ static const struct conf_keywords conf_formats = {
 	conf_format_parse, conf_format_name };
 static const struct conf_keywords conf_severities = { "low, medium, high or critical",
 	conf_severity_parse, webhook_severity_name };
+static const struct conf_keywords conf_compressions = { "yes, zstd, gzip or no",
+	conf_compress_parse, conf_compress_name };
 
 #define IN struct input_conf
 #define TLS_ONLY .transports = CONF_TLS_TRANSPORTS
@@ -219,6 +239,10 @@ static const struct conf_section conf_kafka = {
 /* clang-format off */
 static const struct conf_option conf_archive_options[] = {
 	{ CONF_STRING_ROW(C, archive_path, "path", CONF_PATH, CONF_DEFAULT_ARCHIVE) },
+	/* retention (retention.h); the template must be dated: conf.c */
+	{ CONF_NUMBER_ROW(C, archive_keep_days, "keep_days", 0, RETENTION_MAX_KEEP_DAYS, 0) },
+	{ .name = "compress", .kind = CONF_KEYWORD, .offset = offsetof(C, archive_compress),
+	  .text = "no", .keywords = &conf_compressions },
 	CONF_END
 };
 /* without the block: alerts.jsonl next to the archive (conf.c) */

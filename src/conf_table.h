@@ -37,7 +37,11 @@
 
 #include "conf.h"
 
-#define CONF_DEFAULT_ARCHIVE "/var/log/logward/events-%Y%m%d.jsonl"
+/* the build's localstatedir (configure --localstatedir), as the unit and the man pages say */
+#ifndef LOGWARD_LOCALSTATEDIR
+#define LOGWARD_LOCALSTATEDIR "/var"
+#endif
+#define CONF_DEFAULT_ARCHIVE LOGWARD_LOCALSTATEDIR "/log/logward/events-%Y%m%d.jsonl"
 
 enum conf_kind {
 	CONF_NUMBER,  /* an integer within min..max, of .size bytes (unsigned, size_t, 64-bit) */

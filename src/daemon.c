@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "privilege.h"
+#include "retention.h"
 #include "ruleset.h"
 #include "startup.h"
 #include "stats.h"
@@ -53,6 +54,7 @@ struct daemon_ctx {
 	struct pipeline *pipeline;
 	struct deliver *deliver; /* webhooks; NULL without any */
 	struct kafka *kafka;     /* the kafka block's producer, kept across reloads; NULL: none */
+	struct retention *retention; /* the archive's keep_days and compress; NULL: none */
 	struct input *inputs;
 	size_t n_inputs;
 	struct event *sig_ev[5];
@@ -285,6 +287,8 @@ daemon_load_conf(const char *path, const char *rules_override, char *err, size_t
 	if (c == NULL || rules_override == NULL)
 		return c;
 	free(c->rules);
+	free(c->rules_origin);
+	c->rules_origin = NULL;
 	if ((c->rules = strdup(rules_override)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		conf_free(c);
@@ -486,6 +490,8 @@ reload_prepare(struct daemon_ctx *d, struct reload *r, char *err, size_t errlen)
 	if ((r->conf = daemon_load_conf(d->conf->path, d->rules_override, err, errlen)) == NULL)
 		return -1;
 	reload_keep_restart_only(d->conf, r->conf);
+	if (startup_check_rules(r->conf, err, errlen) == -1)
+		return -1;
 	r->rules = ruleset_load(r->conf->rules, pipeline_worker_count(d->pipeline), err, errlen);
 	if (r->rules == NULL)
 		return -1;
@@ -655,6 +661,40 @@ reload_commit(struct daemon_ctx *d, struct reload *r)
 	r->conf = NULL;
 }
 
+/*
+ * Start the archive's retention thread when keep_days or compress ask for
+ * one, or replace it when a reload changed them.  -1 with err set.
+ */
+static int
+daemon_sync_retention(struct daemon_ctx *d, char *err, size_t errlen)
+{
+	const struct conf *c = d->conf;
+	bool want = c->archive_keep_days > 0 || c->archive_compress != COMPRESS_NONE;
+	struct retention_stats before = { 0 };
+
+	if (want && retention_same(d->retention, c->archive_path, c->archive_keep_days,
+	    (enum compress_format)c->archive_compress))
+		return 0;
+	/* /metrics is served on this thread: no scrape sees the old one freed */
+	d->metrics_src.retention = NULL;
+	if (d->retention != NULL)
+		retention_get_stats(d->retention, &before);
+	retention_free(d->retention);
+	d->retention = NULL;
+	if (!want)
+		return 0;
+	d->retention = retention_new(c->archive_path, c->archive_keep_days,
+	    (enum compress_format)c->archive_compress, err, errlen);
+	if (d->retention == NULL || retention_start(d->retention, err, errlen) == -1) {
+		retention_free(d->retention);
+		d->retention = NULL;
+		return -1;
+	}
+	retention_add_stats(d->retention, &before); /* counters never go back */
+	d->metrics_src.retention = d->retention;
+	return 0;
+}
+
 /* SIGHUP: reopen the outputs, then load the configuration again and swap it in. */
 static void
 daemon_reload(struct daemon_ctx *d)
@@ -677,6 +717,8 @@ daemon_reload(struct daemon_ctx *d)
 			log_warnx("reload: the correlate block changed: it takes effect at the "
 			    "next start (the correlation state is kept)");
 		reload_commit(d, &r);
+		if (daemon_sync_retention(d, err, sizeof(err)) == -1)
+			log_warnx("reload: %s (the archive is kept as it is)", err);
 		d->metrics_src.reloads_ok++;
 		d->metrics_src.last_reload_failed = false;
 		d->metrics_src.last_reload = time(NULL);
@@ -788,6 +830,7 @@ daemon_signalcb(evutil_socket_t sig, short what, void *arg)
 		log_info("SIGUSR1: reopening output files");
 		archive_reopen(d->archive);
 		archive_reopen(d->alerts);
+		retention_kick(d->retention); /* after logrotate: a pass now */
 		break;
 	case SIGUSR2:
 		daemon_log_stats(d, 1);
@@ -945,6 +988,9 @@ daemon_drop_privileges(struct daemon_ctx *d, const struct privilege *priv)
 static void
 daemon_drain(struct daemon_ctx *d)
 {
+	d->metrics_src.retention = NULL;
+	retention_free(d->retention); /* a compression under way is abandoned, its .tmp removed */
+	d->retention = NULL;
 	kafka_stop(d->kafka);
 	pipeline_drain(d->pipeline);
 	archive_sync(d->archive);
@@ -987,6 +1033,9 @@ daemon_run(struct conf *conf, const char *rules_override)
 	if ((d.metrics = daemon_metrics_new(&d, conf, err, sizeof(err))) == NULL && err[0] != '\0')
 		fatalx("%s", err);
 	daemon_drop_privileges(&d, &st.priv);
+	/* as the run-as user: what it compresses is its own */
+	if (daemon_sync_retention(&d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (daemon_add_signals(&d) == -1)
 		fatalx("libevent: cannot watch signals");
 	if (daemon_set_stats_timer(&d) == -1)

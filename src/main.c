@@ -275,6 +275,8 @@ main(int argc, char *argv[])
 	}
 	if (o.rules != NULL) {
 		free(conf->rules);
+		free(conf->rules_origin);
+		conf->rules_origin = NULL;
 		if ((conf->rules = strdup(o.rules)) == NULL)
 			fatalx("out of memory");
 	}

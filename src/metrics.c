@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "retention.h"
 #include "stats.h"
 
 /* A scrape request is a GET line and a few headers: refuse anything bigger. */
@@ -282,6 +283,33 @@ metrics_write_errors(struct metrics_writer *w, const struct metrics_source *src)
 	for (o = 0; o < PIPELINE_N_OUTPUTS; o++) {
 		l = (struct metrics_label){ "output", pipeline_output_name(o) };
 		mw_sample(w, name, &l, 1, st.errors[o]);
+	}
+}
+
+/* The archive's retention: days compressed and removed, failures by operation. */
+static void
+metrics_retention(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char errors[] = "logward_archive_retention_errors_total";
+	struct retention_stats st;
+	struct metrics_label l;
+	int op;
+
+	if (src->retention == NULL)
+		return;
+	retention_get_stats(src->retention, &st);
+	mw_family(w, "logward_archive_files_compressed_total", "counter",
+	    "Closed archive days compressed (archive { compress }).");
+	mw_sample(w, "logward_archive_files_compressed_total", NULL, 0, st.compressed);
+	mw_family(w, "logward_archive_files_removed_total", "counter",
+	    "Archive files removed as older than keep_days.");
+	mw_sample(w, "logward_archive_files_removed_total", NULL, 0, st.removed);
+	mw_family(w, errors, "counter",
+	    "Failed retention operations (disk full, permissions...), by op: compress, remove; "
+	    "the file stays as it was and is tried again at the next pass.");
+	for (op = 0; op < RETENTION_N_OPS; op++) {
+		l = (struct metrics_label){ "op", retention_op_name(op) };
+		mw_sample(w, errors, &l, 1, st.errors[op]);
 	}
 }
 
@@ -648,6 +676,7 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	    "Bytes received.", MF_BYTES, true, false);
 	metrics_dropped(&w, src);
 	metrics_write_errors(&w, src);
+	metrics_retention(&w, src);
 	metrics_per_input(&w, src, "logward_parse_failures_total", "counter",
 	    "Messages archived with _syslog_parse_failure.", MF_PARSE_FAILURES, false, false);
 	metrics_per_input(&w, src, "logward_normalized_messages_total", "counter",

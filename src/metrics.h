@@ -25,6 +25,7 @@ struct detect_set;
 struct input_stats;
 struct kafka;
 struct pipeline;
+struct retention;
 struct strbuf;
 
 /* One input as metrics sees it; nothing here is owned. */
@@ -43,6 +44,7 @@ struct metrics_source {
 	struct correlate *correlate;     /* NULL: no correlation series */
 	const struct pipeline *pipeline; /* write errors, degraded health; NULL: none */
 	const struct kafka *kafka;       /* NULL: no Kafka series */
+	const struct retention *retention; /* NULL: no archive retention series */
 	const char *version;             /* build_info's version label */
 	time_t last_reload;              /* start-up or the last successful reload */
 	bool last_reload_failed;         /* the last SIGHUP kept the running configuration */

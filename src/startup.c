@@ -3,6 +3,9 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,6 +51,21 @@ startup_baseline(const struct conf *c, char *err, size_t errlen)
 }
 
 int
+startup_check_rules(const struct conf *c, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(c->rules, &st) == 0)
+		return 0;
+	/* no origin: --rules, on the command line the user just typed */
+	snprintf(err, errlen,
+	    "%s \"%s\": %s (expected a directory of rulebases and detections, "
+	    "or one rulebase file)",
+	    c->rules_origin != NULL ? c->rules_origin : "rules", c->rules, strerror(errno));
+	return -1;
+}
+
+int
 startup_load(const struct conf *c, unsigned n_workers, bool check_only, struct startup *st,
     char *err, size_t errlen)
 {
@@ -57,7 +75,8 @@ startup_load(const struct conf *c, unsigned n_workers, bool check_only, struct s
 	    deliver_check_files(c, err, errlen) == -1 ||
 	    (check_only && startup_baseline(c, err, errlen) == -1))
 		return -1;
-	if ((st->rules = ruleset_load(c->rules, n_workers, err, errlen)) == NULL)
+	if (startup_check_rules(c, err, errlen) == -1 ||
+	    (st->rules = ruleset_load(c->rules, n_workers, err, errlen)) == NULL)
 		return -1;
 	if (detect_count(st->rules->detect) == 0)
 		log_warnx("rules %s: no detections: logward would archive every message and never "

@@ -30,6 +30,12 @@ struct startup {
 };
 
 /*
+ * The rules path exists: else -1 with err naming the file and line that
+ * set it ("logward.conf:4: rules \"/x\": No such file or directory").
+ */
+int startup_check_rules(const struct conf *c, char *err, size_t errlen);
+
+/*
  * Check c and load its rules for n_workers workers into st.  check_only
  * (-t): also read the correlate baseline.  Returns 0, or -1 with err set
  * (st holds nothing then).

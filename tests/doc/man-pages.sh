@@ -9,7 +9,8 @@ TEST_NAME=man-pages
 . "$top_srcdir/tests/scenario/lib.sh"
 
 command -v mandoc >/dev/null || fail "mandoc is not installed (Debian package mandoc)"
-for page in "$top_srcdir/doc/logward.8" "$top_srcdir/doc/logward.conf.5"; do
+# the pages as built (doc/*.in with the configured paths)
+for page in "$top_builddir/doc/logward.8" "$top_builddir/doc/logward.conf.5"; do
 	name=$(basename "$page")
 	mandoc -Tlint -W warning "$page" >"$T/$name.lint" 2>&1 ||
 		fail "$name: mandoc -Tlint: $(cat "$T/$name.lint")"

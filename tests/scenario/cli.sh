@@ -133,6 +133,15 @@ input t { transport = udp  address = \"127.0.0.1:5517\" }"
 sed "s|^rules = .*|rules = \"$T/no-such-rules\"|" "$T/good.conf" >"$T/norules.conf"
 run -t -f "$T/norules.conf"
 [ $RC -eq 1 ] || fail "-t with a missing rules directory: exit $RC, $(show)"
+# ... said at the file and line that set rules, also from an included file
+line=$(grep -n '^rules = ' "$T/norules.conf" | cut -d: -f1)
+grep -q "error: $T/norules.conf:$line: rules \"$T/no-such-rules\": No such file or directory" \
+    "$T/err" || fail "-t with a missing rules directory: not at its file:line: $(show)"
+grep '^rules = ' "$T/norules.conf" >"$T/rules.inc"
+{ grep -v '^rules = ' "$T/norules.conf"; echo "include(\"$T/rules.inc\")"; } >"$T/incrules.conf"
+run -t -f "$T/incrules.conf"
+[ $RC -eq 1 ] && grep -q "error: $T/rules.inc:1: rules \"$T/no-such-rules\": No such file" "$T/err" ||
+	fail "-t with a missing rules directory set in an include: exit $RC, $(show)"
 
 # -t checks each webhook's secret_file and ca_file, at the webhook block's file:line
 n=$(($(wc -l <"$T/good.conf") + 2))

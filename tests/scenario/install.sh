@@ -2,8 +2,13 @@
 # install: "make install DESTDIR=$T/stage" puts the daemon, the man pages,
 # the sample configuration, the patterns, the systemd unit (and with
 # libsystemd the socket unit) and the logrotate stanza in place; the installed daemon checks the installed configuration
-# (-t) and raises one alert for a useradd line (--test-rules).  Everything
-# is written under $T: make distcheck runs this in a read-only source tree.
+# (-t) and raises one alert for a useradd line (--test-rules).  Every path
+# the installed unit, logrotate stanza, configuration and man pages' FILES
+# name is installed or a log/state directory the unit allows, for the
+# default prefix and again for a distribution's (configure --prefix=/usr
+# --sysconfdir=/etc --localstatedir=/var in $T, make install-data).
+# Everything is written under $T: make distcheck runs this in a read-only
+# source tree.
 TEST_NAME=install
 . "$(dirname "$0")/lib.sh"
 
@@ -71,6 +76,71 @@ if grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h" 2>/dev/null; then
 else
 	[ -z "$sockets" ] || fail "socket unit installed without libsystemd: $sockets"
 fi
+
+# check_paths STAGE: every absolute path in the installed unit, logrotate
+# stanza, sample configuration and the FILES sections of the man pages is
+# in STAGE, or is under a directory the unit's ReadWritePaths allows (the
+# log and state directories, made at run time)
+check_paths() {
+	st=$1
+	u=$(find "$st" -name logward.service -type f)
+	r=$(find "$st" -path '*/logrotate.d/logward' -type f)
+	c=$(find "$st" -name logward.conf -type f)
+	m8=$(find "$st" -path '*/man8/logward.8' -type f)
+	m5=$(find "$st" -path '*/man5/logward.conf.5' -type f)
+	[ -n "$u" ] && [ -n "$r" ] && [ -n "$c" ] && [ -n "$m8" ] && [ -n "$m5" ] ||
+		fail "$st: missing installed files: unit '$u' logrotate '$r' conf '$c' man '$m8' '$m5'"
+	allowed=$(sed -n 's/^ReadWritePaths=//p' "$u")
+	[ -n "$allowed" ] || fail "${u#$st}: no ReadWritePaths"
+	{
+		sed -n 's/^ExecStart=\([^ ]*\) -f \([^ ]*\)$/\1\n\2/p' "$u"
+		sed -n 's/^\([^#[:space:]][^[:space:]]*\)[[:space:]]*{$/\1/p' "$r"
+		sed -n 's/^[[:space:]]*[a-z_]*[[:space:]]*=[[:space:]]*"\(\/[^"]*\)".*/\1/p' "$c"
+		for m in "$m8" "$m5"; do
+			sed -n '/^\.Sh FILES/,/^\.Sh /s/^\.It Pa \(\/[^ ]*\).*/\1/p' "$m"
+		done
+	} >"$T/paths"
+	grep -q '@[A-Za-z_]*@' "$T/paths" && fail "$st: unsubstituted: $(grep '@' "$T/paths")"
+	n=0
+	while read -r p; do
+		n=$((n + 1))
+		case "$p" in */logward.socket) [ "$systemd" = yes ] || continue ;; esac
+		[ -e "$st$p" ] && continue
+		ok=no
+		for d in $allowed; do
+			case "$p" in "$d" | "$d"/*) ok=yes ;; esac
+		done
+		[ $ok = yes ] || fail "$st: $p (named in the installed files) is neither installed nor under ReadWritePaths=$allowed"
+	done <"$T/paths"
+	[ "$n" -ge 12 ] || fail "$st: only $n paths found in the installed files: $(cat "$T/paths")"
+	note "$st: $n paths in the installed unit, logrotate, configuration and man pages' FILES: installed or under ReadWritePaths=$allowed"
+}
+systemd=no
+grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h" 2>/dev/null && systemd=yes
+check_paths "$S"
+[ "$(grep -c "$(sed -n 's/^prefix = //p' "$top_builddir/Makefile")" "$man8")" -ge 3 ] ||
+	fail "${man8#$S} does not name the configured prefix"
+
+# as a distribution builds it: configure in $T, install the data (the
+# daemon is the one built above: its compiled-in paths are not looked at)
+D="$T/distro"
+S2="$T/stage-distro"
+mkdir -p "$D"
+(cd "$D" && "$top_srcdir/configure" -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
+    >"$T/distro-configure.out" 2>&1) ||
+	fail "configure --prefix=/usr --sysconfdir=/etc --localstatedir=/var: $(tail -n 20 "$T/distro-configure.out")"
+make -C "$D" install-data install-sysconfDATA DESTDIR="$S2" >"$T/distro-install.out" 2>&1 ||
+	fail "distribution make install-data: $(tail -n 20 "$T/distro-install.out")"
+install -D -m 755 "$bin" "$S2/usr/sbin/logward"
+check_paths "$S2"
+for f in etc/logward.conf etc/logrotate.d/logward usr/share/man/man8/logward.8 \
+    usr/share/man/man5/logward.conf.5 usr/share/logward/patterns; do
+	[ -e "$S2/$f" ] || fail "distribution install: no /$f"
+done
+grep -q '^ReadWritePaths=/var/log/logward /var/lib/logward$' "$(find "$S2" -name logward.service)" ||
+	fail "distribution unit: $(grep ReadWritePaths "$(find "$S2" -name logward.service)")"
+grep -q '^\.It Pa /etc/logward.conf$' "$S2/usr/share/man/man8/logward.8" ||
+	fail "distribution logward.8 FILES does not name /etc/logward.conf"
 
 # the installed daemon on the installed configuration
 "$bin" -V >"$T/v.out" 2>&1 || fail "$bin -V: $(cat "$T/v.out")"

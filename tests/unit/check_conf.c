@@ -225,7 +225,8 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->inputs[0].line, 1);
 	ck_assert_int_eq(c->inputs[1].line, 2);
 	ck_assert_str_eq(c->rules, LOGWARD_DATADIR "/patterns");
-	ck_assert_str_eq(c->archive_path, "/var/log/logward/events-%Y%m%d.jsonl");
+	/* the build's localstatedir: /usr/local/var for the default prefix */
+	ck_assert_str_eq(c->archive_path, LOGWARD_LOCALSTATEDIR "/log/logward/events-%Y%m%d.jsonl");
 	ck_assert_uint_eq(c->workers, 0);
 	ck_assert_uint_eq(c->queue_batches, 64);
 	ck_assert_uint_eq(c->stats_interval, 300);
@@ -562,7 +563,7 @@ static const struct {
 	const char *text;
 	const char *alerts;
 } alerts_cases[] = {
-    {"input a { transport = udp address = \":1\" }\n", "/var/log/logward/alerts.jsonl"},
+    {"input a { transport = udp address = \":1\" }\n", LOGWARD_LOCALSTATEDIR "/log/logward/alerts.jsonl"},
     {"input a { transport = udp address = \":1\" }\narchive { path = \"/srv/x/ev-%Y.jsonl\" }\n",
 	"/srv/x/alerts.jsonl"},
     {"input a { transport = udp address = \":1\" }\narchive { path = \"ev.jsonl\" }\n",
@@ -623,7 +624,7 @@ START_TEST(test_webhooks)
 	c = load_text("input a { transport = udp address = \":1\" }\n", err, sizeof(err), NULL, 0);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->n_webhooks, 0);
-	ck_assert_str_eq(c->spool_dir, "/var/lib/logward");
+	ck_assert_str_eq(c->spool_dir, LOGWARD_LOCALSTATEDIR "/lib/logward");
 	ck_assert_uint_eq(c->max_spool_bytes, 1073741824ull);
 	ck_assert_uint_eq(c->storm_window, 300);
 	conf_free(c);
