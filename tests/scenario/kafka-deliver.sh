@@ -3,10 +3,8 @@
 # mock cluster of 3 brokers, the real protocol on loopback) arrive once each:
 # read back with kcat and with a librdkafka consumer, every event sent over
 # TCP is there once, valid JSON, keyed by its host, in order per host; every
-# alert is on the alerts topic; /metrics counts what happened.  One worker:
-# with several, batches processed side by side interleave on the topic as
-# they do in the archive (README "Kafka"), so the order per host is only
-# asserted for one.
+# alert is on the alerts topic; /metrics counts what happened.  One worker
+# (kafka-order: several).
 TEST_NAME=kafka-deliver
 . "$(dirname "$0")/lib.sh"
 . "$SCENARIO_DIR/kafka-lib.sh"
