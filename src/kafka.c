@@ -29,10 +29,8 @@
 
 /* Alert lines handed over and not yet spooled: past this, workers wait. */
 #define KAFKA_PENDING_MAX (1024 * 1024)
-/* Once stopping, a worker waits this long for room before giving up. */
-#define KAFKA_STOP_GRACE_MS 5000
-/* kafka_free gives librdkafka this long to deliver what it holds. */
-#define KAFKA_FLUSH_MS 5000
+/* After the flush_timeout, the purged messages' reports are waited for this long. */
+#define KAFKA_PURGE_WAIT_MS 1000
 /* A worker on a full queue wakes on a delivery report, or after this. */
 #define KAFKA_ROOM_WAIT_MS 100
 /* Events served per wake-up before the loop looks at its other work. */
@@ -51,6 +49,7 @@ struct kafka {
 	char *name, *topic_name, *alerts_topic_name, *spool_dir;
 	enum kafka_key key;
 	uint64_t max_spool_bytes;
+	int64_t flush_ms;              /* flush_timeout: from kafka_stop to the purge */
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *events;
 	rd_kafka_topic_t *alerts;      /* NULL: alerts are not published */
@@ -584,6 +583,7 @@ kafka_new(const struct kafka_settings *s, const char *spool_dir, char *err, size
 	strbuf_init(&k->read_buf);
 	k->key = s->key;
 	k->max_spool_bytes = s->max_spool_bytes;
+	k->flush_ms = (int64_t)s->flush_timeout * 1000;
 	k->name = kafka_strdup(s->name, &failed);
 	k->topic_name = kafka_strdup(s->topic, &failed);
 	k->alerts_topic_name = kafka_strdup(s->alerts_topic, &failed);
@@ -688,7 +688,7 @@ kafka_keyed(const struct kafka *k)
 /*
  * Wait for delivery reports to make room (or KAFKA_ROOM_WAIT_MS: a report
  * may come between the full queue and the wait).  -1 once stopping and
- * the grace has passed.
+ * the flush_timeout has passed.
  */
 static int
 kafka_wait_room(struct kafka *k)
@@ -697,7 +697,7 @@ kafka_wait_room(struct kafka *k)
 	int rc = 0;
 
 	pthread_mutex_lock(&k->lock);
-	if (k->stopping && kafka_now_ms() - k->stop_ms >= KAFKA_STOP_GRACE_MS)
+	if (k->stopping && kafka_now_ms() - k->stop_ms >= k->flush_ms)
 		rc = -1;
 	else {
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -843,13 +843,19 @@ kafka_log_summary(const struct kafka *k)
 	    st.spool_records, up, st.n_brokers);
 }
 
-/* Stop the thread once what it holds is delivered, or at KAFKA_FLUSH_MS. */
+/*
+ * Stop the thread once what it holds is delivered, or flush_timeout after
+ * kafka_stop: one deadline for the workers waiting on a full queue and
+ * for this flush, so TERM takes at most that long for Kafka.
+ */
 static void
 kafka_drain(struct kafka *k)
 {
 	struct timeval tick = { 0, 50 * 1000 };
 
-	k->drain_deadline_ms = kafka_now_ms() + KAFKA_FLUSH_MS;
+	pthread_mutex_lock(&k->lock);
+	k->drain_deadline_ms = k->stop_ms + k->flush_ms;
+	pthread_mutex_unlock(&k->lock);
 	/* the loop thread spools what was handed over first (active events run in order) */
 	event_active(k->submit_ev, 0, 0);
 	if (event_add(k->drain_ev, &tick) == -1)
@@ -857,12 +863,14 @@ kafka_drain(struct kafka *k)
 	pthread_join(k->thread, NULL);
 	k->started = false;
 	if (rd_kafka_outq_len(k->rk) > 0) {
-		log_warnx("kafka %s: %d messages not delivered at exit (counted as stopped; "
-			  "alerts stay in the spool)",
-		    k->name, rd_kafka_outq_len(k->rk));
+		log_warnx("kafka %s: %d messages not delivered at exit within flush_timeout "
+			  "(%" PRId64 " s; counted as stopped; the events are in the archive, "
+			  "the alerts stay in the spool)",
+		    k->name, rd_kafka_outq_len(k->rk), k->flush_ms / 1000);
 		rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		/* the purged messages' reports */
-		while (rd_kafka_outq_len(k->rk) > 0 && kafka_now_ms() < k->drain_deadline_ms + 2000)
+		while (rd_kafka_outq_len(k->rk) > 0 &&
+		    kafka_now_ms() < k->drain_deadline_ms + KAFKA_PURGE_WAIT_MS)
 			if (!kafka_serve(k))
 				usleep(10 * 1000);
 		kafka_serve(k);

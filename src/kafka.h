@@ -95,7 +95,7 @@ int kafka_start(struct kafka *k, char *err, size_t errlen);
  * Produce one event line (without LF) keyed by key[0..key_len) (NULL: no
  * key).  Worker threads.  Waits while librdkafka's queue is full (that is
  * the backpressure); gives up, counted as stopped, only once kafka_stop
- * was called and its grace has passed.
+ * was called and the flush_timeout has passed.
  */
 void kafka_produce_event(struct kafka *k, const char *line, size_t len, const char *key,
     size_t key_len);
@@ -112,7 +112,7 @@ bool kafka_keyed(const struct kafka *k);
 void kafka_submit_alerts(struct kafka *k, const char *lines, size_t len);
 
 /*
- * Stopping: a worker waiting on a full queue gives up after a grace, and
+ * Stopping: a worker waiting on a full queue gives up flush_timeout later, and
  * the thread stops taking new work.  Call before draining the pipeline.
  */
 void kafka_stop(struct kafka *k);
@@ -123,7 +123,7 @@ void kafka_get_stats(const struct kafka *k, struct kafka_stats *st);
 void kafka_log_summary(const struct kafka *k);
 
 /*
- * Give librdkafka a bounded time to deliver what it holds, stop the
+ * Give librdkafka until flush_timeout after kafka_stop to deliver what it holds, stop the
  * thread and free.  What is still queued is counted as stopped (events
  * are in the archive; alerts stay in the spool).  NULL is fine.
  */
