@@ -225,7 +225,62 @@ kafka_client_error(struct kafka *k, rd_kafka_event_t *ev)
 	    rd_kafka_event_error_string(ev));
 }
 
-/* librdkafka's statistics: each broker's state and the retried requests. */
+/* The int64 member name of o, 0 when absent. */
+static int64_t
+kafka_json_int(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) ? json_object_get_int64(v) : 0;
+}
+
+/*
+ * Messages sent to a partition again, from the statistics' "topics".
+ * librdkafka retries a Produce whose response carries a partition error
+ * (NOT_ENOUGH_REPLICAS, LEADER_NOT_AVAILABLE...) by putting its messages
+ * back on the partition's queue, which no statistic counts (txretries
+ * counts requests sent again after a transport error only).  But txmsgs
+ * counts every transmission, and the messages that left the partition's
+ * queues (msgs - msgq_cnt - xmit_msgq_cnt) were each sent at least once:
+ * the difference is the messages sent again (ahead by those waiting for
+ * their retry, behind by those purged unsent; the caller keeps the
+ * maximum, so the counter never goes back).
+ */
+static uint64_t
+kafka_stats_resent(struct json_object *root)
+{
+	struct json_object *topics, *parts;
+	struct json_object_iterator t, tend, p, pend;
+	int64_t resent = 0, d;
+
+	if (!json_object_object_get_ex(root, "topics", &topics) ||
+	    !json_object_is_type(topics, json_type_object))
+		return 0;
+	t = json_object_iter_begin(topics);
+	tend = json_object_iter_end(topics);
+	for (; !json_object_iter_equal(&t, &tend); json_object_iter_next(&t)) {
+		if (!json_object_object_get_ex(json_object_iter_peek_value(&t), "partitions", &parts) ||
+		    !json_object_is_type(parts, json_type_object))
+			continue;
+		p = json_object_iter_begin(parts);
+		pend = json_object_iter_end(parts);
+		for (; !json_object_iter_equal(&p, &pend); json_object_iter_next(&p)) {
+			struct json_object *part = json_object_iter_peek_value(&p);
+
+			/* -1 holds the messages not yet partitioned: never sent */
+			if (kafka_json_int(part, "partition") < 0)
+				continue;
+			d = kafka_json_int(part, "txmsgs") -
+			    (kafka_json_int(part, "msgs") - kafka_json_int(part, "msgq_cnt") -
+				kafka_json_int(part, "xmit_msgq_cnt"));
+			if (d > 0)
+				resent += d;
+		}
+	}
+	return (uint64_t)resent;
+}
+
+/* librdkafka's statistics: each broker's state and the sends retried. */
 static void
 kafka_stats_json(struct kafka *k, const char *text)
 {
@@ -261,7 +316,9 @@ kafka_stats_json(struct kafka *k, const char *text)
 		n++;
 	}
 	k->n_brokers = n;
-	k->retries = retries;
+	retries += kafka_stats_resent(root);
+	if (retries > k->retries)
+		k->retries = retries;
 	pthread_mutex_unlock(&k->stats_lock);
 	json_object_put(root);
 }

@@ -68,7 +68,7 @@ struct kafka_stats {
 	uint64_t failed[KAFKA_N_STREAMS][KAFKA_N_REASONS];
 	uint64_t queue_full_waits;        /* a worker found the queue full and waited */
 	uint64_t queue_depth;             /* messages in librdkafka (rd_kafka_outq_len) */
-	uint64_t retries;                 /* produce requests retried (librdkafka's txretries) */
+	uint64_t retries;                 /* messages sent again + requests retried (kafka.c) */
 	uint64_t spool_records;           /* alerts spooled, not yet delivered */
 	uint64_t spool_refused_full;      /* alerts not spooled: max_spool_bytes (produced anyway) */
 	uint64_t spool_refused_error;     /* alerts not spooled: the disk (produced anyway) */
