@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct kafka;
 struct kafka_settings;
@@ -58,6 +59,9 @@ const char *kafka_reason_name(enum kafka_reason r);
 
 enum kafka_stream { KAFKA_EVENTS, KAFKA_ALERTS, KAFKA_N_STREAMS };
 
+/* Why the producer was replaced: the restarts_total label. */
+enum kafka_restart { KAFKA_RESTART_FATAL, KAFKA_RESTART_RELOAD, KAFKA_N_RESTARTS };
+
 #define KAFKA_MAX_BROKERS 32
 
 /* A snapshot of the counters. */
@@ -72,6 +76,7 @@ struct kafka_stats {
 	uint64_t spool_records;           /* alerts spooled, not yet delivered */
 	uint64_t spool_refused_full;      /* alerts not spooled: max_spool_bytes (produced anyway) */
 	uint64_t spool_refused_error;     /* alerts not spooled: the disk (produced anyway) */
+	uint64_t restarts[KAFKA_N_RESTARTS]; /* producers replaced (a fatal error, a reload) */
 	size_t n_brokers;
 	struct {
 		char name[96];                /* "host:port/id" as librdkafka names it */
@@ -99,6 +104,28 @@ int kafka_start(struct kafka *k, char *err, size_t errlen);
  */
 void kafka_produce_event(struct kafka *k, const char *line, size_t len, const char *key,
     size_t key_len);
+
+/*
+ * A reload changed the kafka block: make the producer of s (same checks
+ * and messages as kafka_new: "file:line: kafka \"NAME\": why").  NULL with
+ * err set: the running producer stays.  Nothing changes until
+ * kafka_reload_commit, which takes it; kafka_reload_discard frees one not
+ * committed (NULL is fine).  The block's name, and whether it has an
+ * alerts_topic (its spool), change at the next restart only.
+ */
+struct kafka_producer;
+struct kafka_producer *kafka_reload_prepare(struct kafka *k, const struct kafka_settings *s,
+    char *err, size_t errlen);
+void kafka_reload_discard(struct kafka_producer *p);
+
+/*
+ * Switch to p (taken): from now on events wait (as on a full queue) while
+ * the running producer gets flush_timeout to deliver what it holds; what
+ * it has not delivered then is purged and produced again by p, events in
+ * their order, alerts from the spool.  The same switch replaces a producer
+ * that had a fatal error, at once, by one made from its configuration.
+ */
+void kafka_reload_commit(struct kafka *k, struct kafka_producer *p);
 
 /* The key of k's events: the host or the source address (kafka_settings.key). */
 bool kafka_keys_by_host(const struct kafka *k);
@@ -160,6 +187,21 @@ kafka_log_summary(const struct kafka *k)
 }
 static inline void
 kafka_free(struct kafka *k)
+{
+}
+struct kafka_producer;
+static inline struct kafka_producer *
+kafka_reload_prepare(struct kafka *k, const struct kafka_settings *s, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "this logward was built without Kafka");
+	return NULL;
+}
+static inline void
+kafka_reload_discard(struct kafka_producer *p)
+{
+}
+static inline void
+kafka_reload_commit(struct kafka *k, struct kafka_producer *p)
 {
 }
 

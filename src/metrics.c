@@ -567,6 +567,12 @@ metrics_kafka(struct metrics_writer *w, const struct metrics_source *src)
 	    "Sends librdkafka repeated: messages sent to a partition again after a retriable "
 	    "produce error, and requests retried after a transport error.");
 	mw_sample(w, "logward_kafka_retries_total", l, 1, st.retries);
+	mw_family(w, "logward_kafka_producer_restarts_total", "counter",
+	    "Producers replaced: after a fatal idempotent-producer error, or by a reload.");
+	l[1] = (struct metrics_label){ "reason", "fatal" };
+	mw_sample(w, "logward_kafka_producer_restarts_total", l, 2, st.restarts[KAFKA_RESTART_FATAL]);
+	l[1] = (struct metrics_label){ "reason", "reload" };
+	mw_sample(w, "logward_kafka_producer_restarts_total", l, 2, st.restarts[KAFKA_RESTART_RELOAD]);
 	mw_family(w, "logward_kafka_spool_records", "gauge",
 	    "Alerts in the Kafka spool, not yet delivered.");
 	mw_sample(w, "logward_kafka_spool_records", l, 1, st.spool_records);
