@@ -66,6 +66,7 @@ struct kafka_producer {
 	rd_kafka_conf_t *conf;         /* a copy of rk's configuration; owned */
 	char *topic, *alerts_topic;    /* owned */
 	int key;                       /* enum kafka_key */
+	int64_t flush_ms;              /* flush_timeout */
 };
 
 /* An undelivered event of a retired producer, to produce again (moved_buf). */
@@ -79,7 +80,7 @@ struct kafka {
 	char *name, *spool_dir;
 	atomic_int key;                /* enum kafka_key of the current producer */
 	uint64_t max_spool_bytes;
-	int64_t flush_ms;              /* flush_timeout: from kafka_stop to the purge */
+	int64_t flush_ms;              /* the current producer's flush_timeout; under lock */
 	bool has_alerts;               /* an alerts topic at start: the spool is open */
 	struct kafka_producer cur;     /* written under lock by the thread only */
 	int wake[2];                   /* the main queues' IO event pipe */
@@ -107,12 +108,14 @@ struct kafka {
 	int64_t switch_deadline_ms;    /* then the current one is purged and retired */
 	struct event *switch_ev;       /* a tick while switching */
 	struct event *reload_ev;       /* kafka_reload_commit handed a producer over */
+	bool in_switch;                /* from kafka_switch_begin to kafka_switch_end */
 	bool cur_fatal;                /* the current producer had a fatal error */
 	bool exiting;                  /* kafka_drain purged: failures are failures */
 	bool dead;                     /* it could not be made again: events fail */
 	struct strbuf moved_buf;       /* the moved events' lines and keys */
 	struct kafka_moved *moved;
 	size_t n_moved, moved_cap, moved_done;
+	bool moved_sorted;             /* moved[moved_done..] is in produce order */
 	size_t switch_moved;           /* messages moved over in this switch */
 	uint64_t retries_base;         /* the retired producers' retries */
 	atomic_uint_fast64_t restarts[KAFKA_N_RESTARTS];
@@ -266,6 +269,7 @@ kafka_move(struct kafka *k, const rd_kafka_message_t *m, uintptr_t tag)
 		k->moved_buf.len = off;
 		goto nomem;
 	}
+	k->moved_sorted = false;
 	mv = &k->moved[k->n_moved++];
 	mv->n = KAFKA_TAG_N(tag);
 	mv->off = off;
@@ -668,8 +672,7 @@ kafka_draincb(evutil_socket_t fd, short what, void *arg)
 	struct kafka *k = arg;
 
 	kafka_serve(k);
-	if ((rd_kafka_outq_len(k->cur.rk) == 0 && k->incoming == NULL && k->old.rk == NULL &&
-		k->n_moved == 0) ||
+	if ((rd_kafka_outq_len(k->cur.rk) == 0 && !k->in_switch) ||
 	    kafka_now_ms() >= k->drain_deadline_ms)
 		event_base_loopbreak(k->base);
 }
@@ -793,7 +796,8 @@ kafka_producer_close(struct kafka_producer *p)
  */
 static int
 kafka_producer_open(struct kafka *k, struct kafka_producer *p, rd_kafka_conf_t *conf,
-    const char *topic, const char *alerts_topic, int key, char *why, size_t whylen)
+    const char *topic, const char *alerts_topic, int key, int64_t flush_ms, char *why,
+    size_t whylen)
 {
 	rd_kafka_conf_t *use;
 	int failed = 0;
@@ -801,6 +805,7 @@ kafka_producer_open(struct kafka *k, struct kafka_producer *p, rd_kafka_conf_t *
 	memset(p, 0, sizeof(*p));
 	p->conf = conf;
 	p->key = key;
+	p->flush_ms = flush_ms;
 	p->topic = kafka_strdup(topic, &failed);
 	p->alerts_topic = kafka_strdup(alerts_topic, &failed);
 	if (failed || (use = rd_kafka_conf_dup(conf)) == NULL) {
@@ -859,8 +864,8 @@ kafka_new(const struct kafka_settings *s, const char *spool_dir, char *err, size
 		goto fail;
 	}
 	if ((rc = kafka_make_conf(s, why, sizeof(why))) == NULL ||
-	    kafka_producer_open(k, &k->cur, rc, s->topic, s->alerts_topic, s->key, why,
-		sizeof(why)) == -1) {
+	    kafka_producer_open(k, &k->cur, rc, s->topic, s->alerts_topic, s->key, k->flush_ms,
+		why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s:%d: kafka \"%s\": %s", s->file, s->line, s->name, why);
 		goto fail;
 	}
@@ -893,7 +898,8 @@ kafka_reload_prepare(struct kafka *k, const struct kafka_settings *s, char *err,
 			  "(metrics and spool keep \"%s\")",
 		    s->file, s->line, s->name, k->name);
 	if ((rc = kafka_make_conf(s, why, sizeof(why))) == NULL ||
-	    kafka_producer_open(k, p, rc, s->topic, alerts_topic, s->key, why, sizeof(why)) == -1) {
+	    kafka_producer_open(k, p, rc, s->topic, alerts_topic, s->key,
+		(int64_t)s->flush_timeout * 1000, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s:%d: kafka \"%s\": %s", s->file, s->line, s->name, why);
 		free(p);
 		return NULL;
@@ -940,8 +946,11 @@ kafka_send_moved(struct kafka *k)
 {
 	rd_kafka_resp_err_t err;
 
-	if (k->moved_done == 0 && k->n_moved > 1)
-		qsort(k->moved, k->n_moved, sizeof(*k->moved), kafka_moved_cmp);
+	if (!k->moved_sorted) {
+		qsort(k->moved + k->moved_done, k->n_moved - k->moved_done, sizeof(*k->moved),
+		    kafka_moved_cmp);
+		k->moved_sorted = true;
+	}
 	for (; k->moved_done < k->n_moved; k->moved_done++) {
 		const struct kafka_moved *mv = &k->moved[k->moved_done];
 		const char *line = k->moved_buf.data + mv->off;
@@ -977,6 +986,7 @@ kafka_switch_rotate(struct kafka *k)
 	pthread_mutex_lock(&k->lock);
 	k->old = k->cur;
 	k->cur = *k->incoming;
+	k->flush_ms = k->cur.flush_ms;
 	pthread_mutex_unlock(&k->lock);
 	atomic_store(&k->key, k->cur.key);
 	free(k->incoming);
@@ -990,31 +1000,74 @@ kafka_switch_rotate(struct kafka *k)
 	}
 }
 
-/* The switch is done: events flow again, alerts are sent from the spool. */
+/* The switch is over: events flow again, alerts are sent from the spool. */
 static void
 kafka_switch_end(struct kafka *k)
 {
 	bool again;
 
 	event_del(k->switch_ev);
+	k->in_switch = false;
 	pthread_mutex_lock(&k->lock);
 	k->switching = false;
 	again = k->next != NULL;
 	pthread_cond_broadcast(&k->room_cv);
 	pthread_mutex_unlock(&k->lock);
+	if (k->dead)
+		return;
 	log_info("kafka %s: producer replaced (topic %s); %zu messages the old one did not "
 		 "deliver produced again",
 	    k->name, k->cur.topic, k->switch_moved);
 	k->alerts_blocked = false;
 	kafka_send_alerts(k);
-	if (again || k->cur_fatal)
-		kafka_switch_begin(k, k->cur_fatal);
+	if (again)
+		kafka_switch_begin(k, false);
+}
+
+/*
+ * The successor: a reload's (k->next), else one made anew from the
+ * current producer's configuration.  False when it cannot be made: the
+ * producer is dead (events fail, counted as fatal) and the switch is over.
+ */
+static bool
+kafka_switch_take(struct kafka *k)
+{
+	struct kafka_producer *p;
+	rd_kafka_conf_t *rc;
+	char why[512] = "out of memory";
+
+	pthread_mutex_lock(&k->lock);
+	p = k->next;
+	k->next = NULL;
+	pthread_mutex_unlock(&k->lock);
+	if (p == NULL && (p = calloc(1, sizeof(*p))) != NULL) {
+		if ((rc = rd_kafka_conf_dup(k->cur.conf)) == NULL ||
+		    kafka_producer_open(k, p, rc, k->cur.topic, k->cur.alerts_topic, k->cur.key,
+			k->cur.flush_ms, why, sizeof(why)) == -1) {
+			free(p);
+			p = NULL;
+		}
+	}
+	if (p != NULL) {
+		k->incoming = p;
+		return true;
+	}
+	log_warnx("kafka %s: cannot make the producer again: %s: events fail from now on "
+		  "(counted as fatal); restart logward",
+	    k->name, why);
+	k->dead = true;
+	atomic_fetch_add_explicit(&k->failed[KAFKA_EVENTS][KAFKA_FAIL_FATAL],
+	    k->n_moved - k->moved_done, memory_order_relaxed);
+	k->n_moved = k->moved_done = 0;
+	kafka_switch_end(k);
+	return false;
 }
 
 /*
  * A tick of the switch: wait for the current producer to drain (until the
- * deadline), rotate, wait for the retired one's last report, produce the
- * moved events in order, end.
+ * deadline; not at all once it had a fatal error), rotate, wait for the
+ * retired one's last report, produce the moved events in order, end.  A
+ * fatal error of the successor meanwhile starts the same again.
  */
 static void
 kafka_switchcb(evutil_socket_t fd, short what, void *arg)
@@ -1022,17 +1075,20 @@ kafka_switchcb(evutil_socket_t fd, short what, void *arg)
 	struct kafka *k = arg;
 
 	kafka_serve(k);
-	if (k->incoming != NULL) {
-		if (!k->cur_fatal && rd_kafka_outq_len(k->cur.rk) > 0 &&
-		    kafka_now_ms() < k->switch_deadline_ms)
-			return;
-		kafka_switch_rotate(k);
-	}
 	if (k->old.rk != NULL) {
 		kafka_serve(k);
 		if (rd_kafka_outq_len(k->old.rk) > 0)
 			return;
 		kafka_producer_close(&k->old);
+	}
+	if (k->incoming == NULL && k->cur_fatal && !kafka_switch_take(k))
+		return;
+	if (k->incoming != NULL) {
+		if (!k->cur_fatal && rd_kafka_outq_len(k->cur.rk) > 0 &&
+		    kafka_now_ms() < k->switch_deadline_ms)
+			return;
+		kafka_switch_rotate(k);
+		return; /* the retired one's reports come on the next ticks */
 	}
 	if (!kafka_send_moved(k))
 		return;
@@ -1048,40 +1104,17 @@ static void
 kafka_switch_begin(struct kafka *k, bool now)
 {
 	struct timeval tick = { 0, KAFKA_SWITCH_TICK_US };
-	struct kafka_producer *p;
-	rd_kafka_conf_t *rc;
-	char why[512];
 
-	if (k->incoming != NULL || k->old.rk != NULL)
-		return; /* a switch is under way; kafka_switch_end looks again */
+	if (k->in_switch || k->dead)
+		return; /* kafka_switchcb sees cur_fatal, kafka_switch_end k->next */
+	k->in_switch = true;
+	k->switch_moved = 0;
 	pthread_mutex_lock(&k->lock);
-	p = k->next;
-	k->next = NULL;
 	k->switching = true;
 	pthread_mutex_unlock(&k->lock);
-	if (p == NULL && (p = calloc(1, sizeof(*p))) != NULL &&
-	    ((rc = rd_kafka_conf_dup(k->cur.conf)) == NULL ||
-		kafka_producer_open(k, p, rc, k->cur.topic, k->cur.alerts_topic, k->cur.key, why,
-		    sizeof(why)) == -1)) {
-		if (rc == NULL)
-			snprintf(why, sizeof(why), "out of memory");
-		free(p);
-		p = NULL;
-	}
-	if (p == NULL) {
-		log_warnx("kafka %s: cannot make the producer again: %s: events fail from now on "
-			  "(counted as fatal); restart logward",
-		    k->name, why);
-		k->dead = true;
-		pthread_mutex_lock(&k->lock);
-		k->switching = false;
-		pthread_cond_broadcast(&k->room_cv);
-		pthread_mutex_unlock(&k->lock);
+	if (!kafka_switch_take(k))
 		return;
-	}
-	k->incoming = p;
-	k->switch_moved = 0;
-	k->switch_deadline_ms = kafka_now_ms() + (now ? 0 : k->flush_ms);
+	k->switch_deadline_ms = kafka_now_ms() + (now ? 0 : k->cur.flush_ms);
 	if (event_add(k->switch_ev, &tick) == -1)
 		log_warnx("kafka %s: cannot arm the switch's timer", k->name);
 	event_active(k->switch_ev, EV_TIMEOUT, 0);
