@@ -946,11 +946,10 @@ kafka_send_moved(struct kafka *k)
 {
 	rd_kafka_resp_err_t err;
 
-	if (!k->moved_sorted) {
+	if (!k->moved_sorted && k->n_moved - k->moved_done > 1)
 		qsort(k->moved + k->moved_done, k->n_moved - k->moved_done, sizeof(*k->moved),
 		    kafka_moved_cmp);
-		k->moved_sorted = true;
-	}
+	k->moved_sorted = true;
 	for (; k->moved_done < k->n_moved; k->moved_done++) {
 		const struct kafka_moved *mv = &k->moved[k->moved_done];
 		const char *line = k->moved_buf.data + mv->off;

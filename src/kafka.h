@@ -4,7 +4,8 @@
  *
  * Events: the workers produce each event line (after formatting it, with
  * the event's host or source address as the key) into librdkafka's
- * queue, copied.  The queue is bounded (queue_max_messages,
+ * queue, copied, one batch after the other in receipt order
+ * (pipeline_order.c).  The queue is bounded (queue_max_messages,
  * queue_max_kbytes); when it is full the worker waits for delivery
  * reports to make room, keeping its batch, so the batch pool runs out and
  * intake pauses exactly as for a slow disk (pipeline.h): TCP and TLS
@@ -20,7 +21,9 @@
  * message leaves librdkafka's queue only delivered or failed for good
  * (message too large, topic authorisation...), and only a successful
  * delivery report counts as delivered.  Permanent failures are counted by
- * reason and logged once a streak.
+ * reason and logged once a streak.  A reload (kafka_reload_commit) or a
+ * fatal error replaces the producer; what the old one did not deliver
+ * moves to the new one.
  *
  * librdkafka's delivery reports, errors and statistics arrive on its main
  * queue.  kafka_start runs one thread with a libevent loop of its own: the
