@@ -69,7 +69,12 @@ struct kafka_producer {
 	int64_t flush_ms;              /* flush_timeout */
 };
 
-/* An undelivered event of a retired producer, to produce again (moved_buf). */
+/*
+ * An undelivered event of a retired producer, to produce again (moved_buf).
+ * The list holds at most what that producer's queue held
+ * (queue_max_messages, queue_max_kbytes), and is emptied before the switch
+ * ends.
+ */
 struct kafka_moved {
 	uint64_t n;                    /* its produce order */
 	size_t off;
