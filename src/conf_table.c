@@ -214,6 +214,7 @@ static const struct conf_option conf_kafka_options[] = {
 	{ CONF_NUMBER_ROW(KS, queue_max_messages, "queue_max_messages", 1, 10000000, 100000) },
 	{ CONF_NUMBER_ROW(KS, queue_max_kbytes, "queue_max_kbytes", 1, 2147483647, 65536) },
 	{ CONF_NUMBER_ROW(KS, max_spool_bytes, "max_spool_bytes", 4096, 1099511627776, 67108864) },
+	{ CONF_NUMBER_ROW(KS, flush_timeout, "flush_timeout", 0, 600, 3) },
 	/* secret values (passwords, keys) dump as "name=(redacted)" */
 	{ CONF_LIST_ROW(KS, properties, "properties"), .secret = kafka_property_secret },
 	CONF_END

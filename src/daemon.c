@@ -95,6 +95,7 @@ struct reload {
 	bool *deferred;		 /* per new input: opened after the old ones close */
 	bool metrics_changed;
 	struct metrics_server *metrics; /* opened here; NULL: none or deferred */
+	struct kafka_producer *kafka;   /* the changed kafka block's producer; NULL: unchanged */
 };
 
 /* Tell systemd (Type=notify) about a state change; nothing without libsystemd. */
@@ -433,9 +434,12 @@ reload_prepare_outputs(struct daemon_ctx *d, struct reload *r, char *err, size_t
 			return -1;
 		}
 	}
-	if ((r->conf->kafka == NULL) != (d->conf->kafka == NULL) ||
-	    (r->conf->kafka != NULL && !kafka_settings_same(r->conf->kafka, d->conf->kafka)))
-		log_warnx("reload: the kafka block changed: it takes effect at the next restart");
+	if ((r->conf->kafka == NULL) != (d->conf->kafka == NULL))
+		log_warnx("reload: a kafka block added or removed takes effect at the next restart");
+	else if (r->conf->kafka != NULL && d->kafka != NULL &&
+	    !kafka_settings_same(r->conf->kafka, d->conf->kafka) &&
+	    (r->kafka = kafka_reload_prepare(d->kafka, r->conf->kafka, err, errlen)) == NULL)
+		return -1; /* the running producer stays */
 	if (!conf_webhooks_same(d->deliver_conf, r->conf)) {
 		r->deliver_changed = true;
 		r->deliver = deliver_new(r->conf, err, errlen);
@@ -468,6 +472,7 @@ reload_abort(struct reload *r)
 	size_t j;
 
 	metrics_server_free(r->metrics);
+	kafka_reload_discard(r->kafka);
 	for (j = 0; r->inputs != NULL && j < r->conf->n_inputs; j++)
 		input_free(&r->inputs[j]);
 	free(r->inputs);
@@ -645,6 +650,8 @@ reload_commit(struct daemon_ctx *d, struct reload *r)
 	t->conf = old != d->deliver_conf && old != t->deliver_conf ? old : NULL;
 	ruleset_carry_alerts(r->rules, d->rules);
 	pipeline_swap(d->pipeline, &out, daemon_retirecb, t);
+	if (r->kafka != NULL) /* the events of earlier batches may still go to the old one */
+		kafka_reload_commit(d->kafka, r->kafka);
 
 	d->conf = r->conf;
 	d->rules = r->rules;

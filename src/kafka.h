@@ -4,7 +4,8 @@
  *
  * Events: the workers produce each event line (after formatting it, with
  * the event's host or source address as the key) into librdkafka's
- * queue, copied.  The queue is bounded (queue_max_messages,
+ * queue, copied, one batch after the other in receipt order
+ * (pipeline_order.c).  The queue is bounded (queue_max_messages,
  * queue_max_kbytes); when it is full the worker waits for delivery
  * reports to make room, keeping its batch, so the batch pool runs out and
  * intake pauses exactly as for a slow disk (pipeline.h): TCP and TLS
@@ -20,7 +21,9 @@
  * message leaves librdkafka's queue only delivered or failed for good
  * (message too large, topic authorisation...), and only a successful
  * delivery report counts as delivered.  Permanent failures are counted by
- * reason and logged once a streak.
+ * reason and logged once a streak.  A reload (kafka_reload_commit) or a
+ * fatal error replaces the producer; what the old one did not deliver
+ * moves to the new one.
  *
  * librdkafka's delivery reports, errors and statistics arrive on its main
  * queue.  kafka_start runs one thread with a libevent loop of its own: the
@@ -38,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct kafka;
 struct kafka_settings;
@@ -58,6 +62,9 @@ const char *kafka_reason_name(enum kafka_reason r);
 
 enum kafka_stream { KAFKA_EVENTS, KAFKA_ALERTS, KAFKA_N_STREAMS };
 
+/* Why the producer was replaced: the restarts_total label. */
+enum kafka_restart { KAFKA_RESTART_FATAL, KAFKA_RESTART_RELOAD, KAFKA_N_RESTARTS };
+
 #define KAFKA_MAX_BROKERS 32
 
 /* A snapshot of the counters. */
@@ -68,10 +75,11 @@ struct kafka_stats {
 	uint64_t failed[KAFKA_N_STREAMS][KAFKA_N_REASONS];
 	uint64_t queue_full_waits;        /* a worker found the queue full and waited */
 	uint64_t queue_depth;             /* messages in librdkafka (rd_kafka_outq_len) */
-	uint64_t retries;                 /* produce requests retried (librdkafka's txretries) */
+	uint64_t retries;                 /* messages sent again + requests retried (kafka.c) */
 	uint64_t spool_records;           /* alerts spooled, not yet delivered */
 	uint64_t spool_refused_full;      /* alerts not spooled: max_spool_bytes (produced anyway) */
 	uint64_t spool_refused_error;     /* alerts not spooled: the disk (produced anyway) */
+	uint64_t restarts[KAFKA_N_RESTARTS]; /* producers replaced (a fatal error, a reload) */
 	size_t n_brokers;
 	struct {
 		char name[96];                /* "host:port/id" as librdkafka names it */
@@ -95,10 +103,32 @@ int kafka_start(struct kafka *k, char *err, size_t errlen);
  * Produce one event line (without LF) keyed by key[0..key_len) (NULL: no
  * key).  Worker threads.  Waits while librdkafka's queue is full (that is
  * the backpressure); gives up, counted as stopped, only once kafka_stop
- * was called and its grace has passed.
+ * was called and the flush_timeout has passed.
  */
 void kafka_produce_event(struct kafka *k, const char *line, size_t len, const char *key,
     size_t key_len);
+
+/*
+ * A reload changed the kafka block: make the producer of s (same checks
+ * and messages as kafka_new: "file:line: kafka \"NAME\": why").  NULL with
+ * err set: the running producer stays.  Nothing changes until
+ * kafka_reload_commit, which takes it; kafka_reload_discard frees one not
+ * committed (NULL is fine).  The block's name, and whether it has an
+ * alerts_topic (its spool), change at the next restart only.
+ */
+struct kafka_producer;
+struct kafka_producer *kafka_reload_prepare(struct kafka *k, const struct kafka_settings *s,
+    char *err, size_t errlen);
+void kafka_reload_discard(struct kafka_producer *p);
+
+/*
+ * Switch to p (taken): from now on events wait (as on a full queue) while
+ * the running producer gets flush_timeout to deliver what it holds; what
+ * it has not delivered then is purged and produced again by p, events in
+ * their order, alerts from the spool.  The same switch replaces a producer
+ * that had a fatal error, at once, by one made from its configuration.
+ */
+void kafka_reload_commit(struct kafka *k, struct kafka_producer *p);
 
 /* The key of k's events: the host or the source address (kafka_settings.key). */
 bool kafka_keys_by_host(const struct kafka *k);
@@ -112,7 +142,7 @@ bool kafka_keyed(const struct kafka *k);
 void kafka_submit_alerts(struct kafka *k, const char *lines, size_t len);
 
 /*
- * Stopping: a worker waiting on a full queue gives up after a grace, and
+ * Stopping: a worker waiting on a full queue gives up flush_timeout later, and
  * the thread stops taking new work.  Call before draining the pipeline.
  */
 void kafka_stop(struct kafka *k);
@@ -123,7 +153,7 @@ void kafka_get_stats(const struct kafka *k, struct kafka_stats *st);
 void kafka_log_summary(const struct kafka *k);
 
 /*
- * Give librdkafka a bounded time to deliver what it holds, stop the
+ * Give librdkafka until flush_timeout after kafka_stop to deliver what it holds, stop the
  * thread and free.  What is still queued is counted as stopped (events
  * are in the archive; alerts stay in the spool).  NULL is fine.
  */
@@ -160,6 +190,21 @@ kafka_log_summary(const struct kafka *k)
 }
 static inline void
 kafka_free(struct kafka *k)
+{
+}
+struct kafka_producer;
+static inline struct kafka_producer *
+kafka_reload_prepare(struct kafka *k, const struct kafka_settings *s, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "this logward was built without Kafka");
+	return NULL;
+}
+static inline void
+kafka_reload_discard(struct kafka_producer *p)
+{
+}
+static inline void
+kafka_reload_commit(struct kafka *k, struct kafka_producer *p)
 {
 }
 

@@ -12,6 +12,7 @@
  *       queue_max_messages = 100000
  *       queue_max_kbytes   = 65536
  *       max_spool_bytes    = 67108864          # the alerts' durable spool
+ *       flush_timeout      = 3                 # seconds given at TERM
  *       properties = { "security.protocol=ssl", "ssl.ca.location=/etc/ca.pem" }
  *   }
  *
@@ -47,6 +48,7 @@ struct kafka_settings {
 	unsigned queue_max_messages; /* queue.buffering.max.messages */
 	unsigned queue_max_kbytes;   /* queue.buffering.max.kbytes */
 	uint64_t max_spool_bytes;    /* bound of the alerts spool file */
+	unsigned flush_timeout;      /* seconds from TERM to exit for what is queued */
 	char **properties;        /* "name=value" each, passed through */
 	size_t n_properties;
 	char *file;               /* where the block is, for messages */

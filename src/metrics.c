@@ -592,8 +592,15 @@ metrics_kafka(struct metrics_writer *w, const struct metrics_source *src)
 	    "Times a worker found the queue full and waited (intake pauses meanwhile).");
 	mw_sample(w, "logward_kafka_queue_full_waits_total", l, 1, st.queue_full_waits);
 	mw_family(w, "logward_kafka_retries_total", "counter",
-	    "Produce requests librdkafka sent again (retriable errors, broker outages).");
+	    "Sends librdkafka repeated: messages sent to a partition again after a retriable "
+	    "produce error, and requests retried after a transport error.");
 	mw_sample(w, "logward_kafka_retries_total", l, 1, st.retries);
+	mw_family(w, "logward_kafka_producer_restarts_total", "counter",
+	    "Producers replaced: after a fatal idempotent-producer error, or by a reload.");
+	l[1] = (struct metrics_label){ "reason", "fatal" };
+	mw_sample(w, "logward_kafka_producer_restarts_total", l, 2, st.restarts[KAFKA_RESTART_FATAL]);
+	l[1] = (struct metrics_label){ "reason", "reload" };
+	mw_sample(w, "logward_kafka_producer_restarts_total", l, 2, st.restarts[KAFKA_RESTART_RELOAD]);
 	mw_family(w, "logward_kafka_spool_records", "gauge",
 	    "Alerts in the Kafka spool, not yet delivered.");
 	mw_sample(w, "logward_kafka_spool_records", l, 1, st.spool_records);

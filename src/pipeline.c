@@ -41,6 +41,8 @@ batch_new(void)
 	}
 	b->cap = BATCH_DATA_INITIAL;
 	b->items_cap = BATCH_ITEMS_INITIAL;
+	b->seq = PRODUCE_SEQ_NONE;
+	strbuf_init(&b->produce);
 	return b;
 }
 
@@ -64,6 +66,7 @@ batch_free(struct batch *b)
 	if (b == NULL)
 		return;
 	batch_clear(b);
+	pipeline_order_clear(b, false);
 	free(b->data);
 	free(b->items);
 	free(b);
@@ -156,7 +159,9 @@ pipeline_batch_release(struct pipeline *p, struct batch *b)
 	bool reclaim;
 
 	batch_clear(b);
+	pipeline_order_clear(b, true);
 	b->gen = NULL;
+	b->seq = PRODUCE_SEQ_NONE;
 	if (b->cap > BATCH_DATA_INITIAL) {
 		/* grown for one large frame: back to the pool's size */
 		char *nd = realloc(b->data, BATCH_DATA_INITIAL);
@@ -194,6 +199,24 @@ pipeline_batch_release(struct pipeline *p, struct batch *b)
 		event_active(p->reclaim_ev, 0, 0);
 }
 
+/*
+ * Under the lock: b joins the queue under the newest generation.  A batch
+ * that will produce to Kafka takes the next seq, in the order intake
+ * received its messages (pipeline_order.c).
+ */
+static void
+pipeline_enqueue_locked(struct pipeline *p, struct batch *b)
+{
+	b->gen = p->gen_newest;
+	b->gen->batches++;
+	b->seq = b->gen->out.kafka != NULL ? p->submit_seq++ : PRODUCE_SEQ_NONE;
+	if (p->queue_tail != NULL)
+		p->queue_tail->next = b;
+	else
+		p->queue_head = b;
+	p->queue_tail = b;
+}
+
 /* Intake side: queue the current batch and take a free one, or pause. */
 static void
 pipeline_submit(struct pipeline *p)
@@ -204,13 +227,7 @@ pipeline_submit(struct pipeline *p)
 	if (b == NULL || b->n == 0)
 		return;
 	pthread_mutex_lock(&p->lock);
-	b->gen = p->gen_newest;
-	b->gen->batches++;
-	if (p->queue_tail != NULL)
-		p->queue_tail->next = b;
-	else
-		p->queue_head = b;
-	p->queue_tail = b;
+	pipeline_enqueue_locked(p, b);
 	pthread_cond_signal(&p->work_cv);
 	p->current = p->free_list;
 	if (p->current != NULL) {
@@ -600,6 +617,7 @@ pipeline_new(struct event_base *base, unsigned workers, unsigned queue_batches,
 	p->pause_arg = pause_arg;
 	p->pool_size = queue_batches < 2 ? 2 : queue_batches;
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->order_lock, NULL);
 	pthread_cond_init(&p->work_cv, NULL);
 	pipeline_monotonic_cond(&p->retry_cv);
 	p->flush_ev = event_new(base, -1, 0, pipeline_flushcb, p);
@@ -649,13 +667,7 @@ pipeline_stop(struct pipeline *p, pipeline_stopped_fn *cb, void *arg)
 	 */
 	pthread_mutex_lock(&p->lock);
 	if (p->current != NULL && p->current->n > 0) {
-		p->current->gen = p->gen_newest;
-		p->current->gen->batches++;
-		if (p->queue_tail != NULL)
-			p->queue_tail->next = p->current;
-		else
-			p->queue_head = p->current;
-		p->queue_tail = p->current;
+		pipeline_enqueue_locked(p, p->current);
 		p->current = NULL;
 	}
 	if (!p->stopping)
@@ -725,6 +737,11 @@ pipeline_free(struct pipeline *p)
 		event_free(p->stopped_ev);
 	pthread_cond_destroy(&p->work_cv);
 	pthread_cond_destroy(&p->retry_cv);
+	while ((b = p->ready) != NULL) {
+		p->ready = b->next;
+		batch_free(b);
+	}
+	pthread_mutex_destroy(&p->order_lock);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

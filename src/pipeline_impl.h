@@ -71,9 +71,26 @@ struct generation {
 	bool retired;
 };
 
+/*
+ * An event line kept for Kafka until its batch's turn (pipeline_order.c):
+ * the line then its key, back to back in the batch's produce buffer.
+ */
+struct produce_record {
+	uint32_t off;
+	uint32_t len;
+	uint32_t key_len;          /* 0: no key */
+};
+
+/* The seq of a batch that produces nothing (its generation has no Kafka). */
+#define PRODUCE_SEQ_NONE UINT64_MAX
+
 struct batch {
 	struct batch *next;
 	struct generation *gen;   /* set at submission; holds a reference */
+	uint64_t seq;             /* its place in the produce order, set at submission */
+	struct strbuf produce;    /* lines and keys of the records; owned */
+	struct produce_record *records; /* owned */
+	size_t n_records, records_cap;
 	char *data;               /* frames back to back; owned */
 	size_t used, cap;
 	struct batch_item *items; /* owned */
@@ -127,6 +144,16 @@ struct pipeline {
 	struct worker *workers;
 	unsigned n_workers;
 
+	uint64_t submit_seq;          /* the next batch's seq; under lock */
+	/*
+	 * The ordered produce step (pipeline_order.c): batches processed out
+	 * of order wait here, sorted by seq, holding their pool slot.
+	 */
+	pthread_mutex_t order_lock;   /* guards the three fields below */
+	uint64_t produce_next;        /* the seq whose turn it is */
+	struct batch *ready;          /* processed, waiting for their turn; by seq */
+	bool producing;               /* a worker is producing the ready run */
+
 	atomic_uint_fast64_t write_errors[PIPELINE_N_OUTPUTS];
 	atomic_uint retrying[PIPELINE_N_OUTPUTS];  /* workers retrying a write now */
 	atomic_uint_fast64_t given_up[PIPELINE_N_OUTPUTS];
@@ -140,6 +167,23 @@ struct batch *pipeline_queue_pop(struct pipeline *p);
 
 /* Worker side: give a processed batch back, waking intake if it waits for one. */
 void pipeline_batch_release(struct pipeline *p, struct batch *b);
+
+/*
+ * Worker side: keep one event line (len bytes, no LF) and its key for
+ * Kafka in b, copied.  -1 when memory runs out (nothing kept).
+ */
+int pipeline_order_keep(struct batch *b, const char *line, size_t len, const char *key,
+    size_t key_len);
+
+/*
+ * Worker side: b is processed and written.  Its records are produced once
+ * every batch submitted before it was (its seq's turn), by whichever
+ * worker completes that run; the batch is then given back.  Takes b.
+ */
+void pipeline_order_done(struct pipeline *p, struct batch *b);
+
+/* Free what a batch holds for Kafka; empty it for reuse (keep: memory kept). */
+void pipeline_order_clear(struct batch *b, bool keep);
 
 /* The thread of one worker (arg: its struct worker), until the queue is drained. */
 void *pipeline_worker_main(void *arg);

@@ -3,7 +3,8 @@
  * a batch, parses, normalizes and formats every message with the batch's
  * ruleset, writes the alerts then the events (a failing write is tried
  * again with a capped back-off until it succeeds or the stop's grace has
- * passed), produces to Kafka, reports what was written to the senders
+ * passed), hands the events to Kafka in receipt order (pipeline_order.c),
+ * reports what was written to the senders
  * that wait for it (RELP), and gives the batch back.
  */
 #include "config.h"
@@ -170,13 +171,14 @@ peer_same_addr(const struct peer_addr *a, const struct peer_addr *b)
 }
 
 /*
- * Produce the event line just formatted (out[start..], LF-terminated) to
- * Kafka, keyed by its host (else its sender) or its sender: each host's
- * events stay in order in one partition.  Waits while Kafka's queue is
- * full, which is how Kafka's backpressure reaches intake (kafka.h).
+ * Keep the event line just formatted (out[start..], LF-terminated) in the
+ * batch for Kafka, keyed by its host (else its sender) or its sender: it
+ * is produced in the batch's turn (pipeline_order.c), so that each host's
+ * events stay in receipt order in one partition.  Short of memory, it is
+ * produced at once, out of turn rather than lost.
  */
 static void
-worker_produce(struct kafka *k, const struct strbuf *out, size_t start,
+worker_produce(struct kafka *k, struct batch *b, const struct strbuf *out, size_t start,
     const struct process_result *res, const char *source_ip)
 {
 	const char *key = NULL;
@@ -191,7 +193,8 @@ worker_produce(struct kafka *k, const struct strbuf *out, size_t start,
 		key = source_ip;
 		key_len = strlen(source_ip);
 	}
-	kafka_produce_event(k, out->data + start, out->len - start - 1, key, key_len);
+	if (pipeline_order_keep(b, out->data + start, out->len - start - 1, key, key_len) == -1)
+		kafka_produce_event(k, out->data + start, out->len - start - 1, key, key_len);
 }
 
 /* Parse, normalize and format every message of a batch. */
@@ -235,7 +238,7 @@ worker_process_batch(struct worker *w, struct batch *b)
 			continue;
 		}
 		if (out->kafka != NULL)
-			worker_produce(out->kafka, &w->out, start, &res, meta.source_ip);
+			worker_produce(out->kafka, b, &w->out, start, &res, meta.source_ip);
 		if (res.parse_failed)
 			stats_add(&it->input->stats->parse_failures, 1);
 		if (res.normalized)
@@ -263,7 +266,10 @@ pipeline_worker_main(void *arg)
 
 	while ((b = pipeline_queue_pop(p)) != NULL) {
 		worker_process_batch(w, b);
-		pipeline_batch_release(p, b);
+		if (b->seq != PRODUCE_SEQ_NONE)
+			pipeline_order_done(p, b); /* produced in its turn, then released */
+		else
+			pipeline_batch_release(p, b);
 	}
 	pthread_mutex_lock(&p->lock);
 	last = --p->n_running == 0;

@@ -4,7 +4,8 @@
 #  1. all brokers down for 4 s mid-stream: nothing delivered meanwhile,
 #     the messages wait in the queue; brokers up: every one delivered
 #  2. a leader change on every partition of the topic
-#  3. 3 retriable produce errors (NOT_ENOUGH_REPLICAS): retried, delivered
+#  3. 3 retriable produce errors (NOT_ENOUGH_REPLICAS): retried, delivered,
+#     and counted in logward_kafka_retries_total
 #  4. 1 permanent produce error (MESSAGE_TOO_LARGE) on one message: counted
 #     failed{reason="message_too_large"} once, logged once; the rest goes on
 # The topic read back with kcat holds every sequence once, in order per host.
@@ -41,9 +42,15 @@ send c 1000
 kmetric_wait "$DELIVERED" 3000 60
 
 # 3. retriable errors (19: NOT_ENOUGH_REPLICAS)
+RETRIES='logward_kafka_retries_total{output="bus"}'
+retries_before=$(kmetric "$RETRIES")
 mock produce-errors 3 19 19 19
 send d 1000
 kmetric_wait "$DELIVERED" 4000 60
+# the statistics come every second: the retried sends show in the next ones
+wait_for '[ "$(kmetric "$RETRIES")" -gt "$retries_before" ]' 10 ||
+	fail "3 retriable produce errors, retries_total still $(kmetric "$RETRIES") (was $retries_before)"
+retries_after=$(kmetric "$RETRIES")
 
 # 4. one permanent error (10: MESSAGE_TOO_LARGE) on a lone message
 mock produce-errors 1 10
@@ -61,5 +68,5 @@ for p in a b c d e; do
 done
 grep -q "perm seq=0" "$T/events.tsv" && fail "the refused message is on the topic"
 [ "$(wc -l <"$T/events.tsv")" = 5000 ] || fail "topic holds $(wc -l <"$T/events.tsv") events, expected 5000"
-note "5000 delivered once each through an outage, leader moves, 3 retried and 1 permanent error"
+note "5000 delivered once each through an outage, leader moves, 3 retried and 1 permanent error; retries_total $retries_before before the retriable errors, $retries_after after"
 logward_stop

@@ -50,6 +50,8 @@ static const struct refusal refusals[] = {
 	  "queue_max_messages 10000001 out of range (expected 1..10000000)" },
 	{ "kafka k { brokers = \"b:9092\" topic = \"t\" max_spool_bytes = 4095 }\n", 2,
 	  "max_spool_bytes 4095 out of range" },
+	{ "kafka k { brokers = \"b:9092\" topic = \"t\" flush_timeout = 601 }\n", 2,
+	  "flush_timeout 601 out of range (expected 0..600)" },
 	{ "kafka k { brokers = \"b:9092\" topic = \"t\"\n properties = { \"acks=1\" } }\n", 3,
 	  "property acks is set by logward" },
 	{ "kafka k { brokers = \"b:9092\" topic = \"t\"\n properties = { \"novalue\" } }\n", 3,
@@ -114,6 +116,7 @@ START_TEST(test_accepted_and_dumped)
 	struct conf *c = load("kafka bus {\n brokers = \"k1:9092,k2:9092\" topic = \"ev\"\n"
 			      " alerts_topic = \"al\" key = source compression = zstd\n"
 			      " queue_max_messages = 1 queue_max_kbytes = 1 max_spool_bytes = 4096\n"
+			      " flush_timeout = 600\n"
 			      " properties = { \"client.rack=r1\", \"sasl.password=hunter2\","
 			      " \"ssl.key.password=k\" }\n}\n",
 	    err, sizeof(err));
@@ -125,6 +128,7 @@ START_TEST(test_accepted_and_dumped)
 	ck_assert_int_eq(c->kafka->key, KAFKA_KEY_SOURCE);
 	ck_assert_uint_eq(c->kafka->queue_max_messages, 1);
 	ck_assert_uint_eq(c->kafka->max_spool_bytes, 4096);
+	ck_assert_uint_eq(c->kafka->flush_timeout, 600);
 	ck_assert_uint_eq(c->kafka->n_properties, 3);
 	ck_assert_int_eq(c->kafka->line, 2);
 	mem = open_memstream(&text, &len);
@@ -151,6 +155,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->kafka->compression, "lz4");
 	ck_assert_ptr_null(c->kafka->alerts_topic);
 	ck_assert_uint_eq(c->kafka->queue_max_messages, 100000);
+	ck_assert_uint_eq(c->kafka->flush_timeout, 3);
 	conf_free(c);
 }
 END_TEST

@@ -5,7 +5,9 @@
  * write (RLIMIT_FSIZE: EFBIG, as a full disk would fail it) holds the
  * batches, pauses intake exactly when the pool is used up, not a batch
  * before, and loses nothing once writes work again; a swap sends what
- * follows it to the new archive and retires the old one once.
+ * follows it to the new archive and retires the old one once; a stalled
+ * Kafka produce step holds back at most the pool (the batches processed
+ * meanwhile wait for their turn in it), then intake pauses.
  */
 #include "config.h"
 
@@ -23,6 +25,8 @@
 #include <event2/thread.h>
 
 #include "archive.h"
+#include "kafka.h"
+#include "kafka_conf.h"
 #include "pipeline.h"
 #include "ruleset.h"
 #include "stats.h"
@@ -77,9 +81,9 @@ open_archive(const char *name)
 	return a;
 }
 
-/* A pipeline of workers workers over the shipped patterns, archiving into unit_dir. */
+/* A pipeline of workers workers over the shipped patterns, archiving into unit_dir (and k). */
 static void
-start(unsigned workers)
+start_with(unsigned workers, struct kafka *k)
 {
 	struct pipeline_outputs out;
 	char err[512] = "";
@@ -96,9 +100,16 @@ start(unsigned workers)
 	fx.ident.name = "unit";
 	fx.ident.transport = "tcp";
 	fx.ident.stats = &fx.stats;
-	out = (struct pipeline_outputs){ .rules = fx.rules, .archive = fx.archive, .alerts = fx.alerts };
+	out = (struct pipeline_outputs){ .rules = fx.rules, .archive = fx.archive, .alerts = fx.alerts,
+		.kafka = k };
 	fx.p = pipeline_new(fx.base, workers, POOL, &out, pausecb, &fx.seen, err, sizeof(err));
 	ck_assert_msg(fx.p != NULL, "pipeline_new: %s", err);
+}
+
+static void
+start(unsigned workers)
+{
+	start_with(workers, NULL);
 }
 
 static void
@@ -264,6 +275,62 @@ START_TEST(test_pause_at_pool_bound)
 }
 END_TEST
 
+#ifdef HAVE_KAFKA
+/*
+ * The ordered produce step stalls (Kafka's queue holds 1 message and
+ * nothing is delivered: no broker, no report thread): the worker whose
+ * turn it is waits in it, the other one processes the next batches, which
+ * wait for their turn holding their pool slots.  Intake pauses once the
+ * pool is used up, not a batch before; at stop, the stalled step gives up
+ * (counted stopped) and every message is in the archive once.
+ */
+START_TEST(test_produce_stall_pauses_at_pool)
+{
+	char name[] = "unit", brokers[] = "127.0.0.1:1", topic[] = "t", none[] = "none";
+	struct kafka_settings s = { .name = name, .brokers = brokers, .topic = topic,
+		.key = KAFKA_KEY_HOST, .compression = none, .queue_max_messages = 1,
+		.queue_max_kbytes = 1024, .max_spool_bytes = 4096, .flush_timeout = 0,
+		.file = name, .line = 1 };
+	struct kafka_stats st;
+	struct kafka *k;
+	char err[512] = "";
+	int batch, i, per = 50, paused_at = -1, pauses;
+	bool paused_after_pool;
+
+	k = kafka_new(&s, unit_path(""), err, sizeof(err));
+	ck_assert_msg(k != NULL, "kafka_new: %s", err);
+	start_with(2, k);
+	for (batch = 0; batch < POOL && paused_at < 0; batch++) {
+		if (pipeline_paused(fx.p))
+			paused_at = batch;
+		for (i = 0; i < per; i++)
+			add("k", batch * per + i);
+		pipeline_flush(fx.p);
+		spin(20);
+	}
+	paused_after_pool = pipeline_paused(fx.p);
+	pauses = fx.seen.pauses;
+	ck_assert_msg(paused_at < 0, "paused before hand-over %d of %d", paused_at + 1, POOL);
+	ck_assert_msg(paused_after_pool, "not paused after %d hand-overs with produce stalled",
+	    POOL);
+	ck_assert_int_eq(pauses, 1);
+	kafka_get_stats(k, &st);
+	ck_assert_uint_eq(st.produced[KAFKA_EVENTS], 1);
+	ck_assert_uint_eq(st.queue_full_waits, 1);
+
+	kafka_stop(k); /* flush_timeout 0: the stalled step gives up at once */
+	for (i = 0; i < 10000 && fx.seen.paused; i++)
+		spin(1);
+	ck_assert_msg(!fx.seen.paused, "intake still paused after the stop");
+	finish();
+	kafka_get_stats(k, &st);
+	ck_assert_uint_eq(st.failed[KAFKA_EVENTS][KAFKA_FAIL_STOPPED], POOL * per - 1);
+	kafka_free(k);
+	expect_each_once("events.jsonl", "k", POOL * per);
+}
+END_TEST
+#endif
+
 /* What is added after a swap goes to the new archive; the old outputs retire once. */
 START_TEST(test_swap)
 {
@@ -304,6 +371,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_every_message_once);
 	tcase_add_test(tc, test_pause_at_pool_bound);
 	tcase_add_test(tc, test_swap);
+#ifdef HAVE_KAFKA
+	tcase_add_test(tc, test_produce_stall_pauses_at_pool);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
