@@ -31,7 +31,7 @@ is_digit(char c)
 
 /* Optional sync marker, then a BSD or ISO timestamp, then an optional ':'. */
 static int
-read_timestamp(const char *f, size_t len, size_t *i, time_t now,
+read_timestamp(const char *f, size_t len, size_t *i, const struct syslog_clock *clock,
     struct syslog_msg *msg)
 {
 	size_t j = *i, start, used;
@@ -41,12 +41,12 @@ read_timestamp(const char *f, size_t len, size_t *i, time_t now,
 		j++;
 	start = j;
 	if (j < len && is_digit(f[j])) {
-		if (syslog_time_read_iso(f + j, len - j, false, &used, &msg->time,
+		if (syslog_time_read_iso(f + j, len - j, false, clock, &used, &msg->time,
 		    &flags) != 0)
 			return -1;
 		msg->flags |= flags;
 		j += used;
-	} else if (syslog_time_read_bsd(f, len, &j, now, &msg->time, &msg->flags) != 0) {
+	} else if (syslog_time_read_bsd(f, len, &j, clock, &msg->time, &msg->flags) != 0) {
 		memset(&msg->time, 0, sizeof(msg->time));
 		msg->flags &= ~SYSLOG_TIME_FLAGS;
 		return -1;
@@ -247,7 +247,8 @@ read_pri(const char *f, size_t len, size_t *i, struct syslog_msg *msg)
  * at here (and forgotten): read_timestamp reads it again after the host.
  */
 static bool
-read_sequence_number(const char *f, size_t len, size_t *i, time_t now, struct syslog_msg *msg)
+read_sequence_number(const char *f, size_t len, size_t *i, const struct syslog_clock *clock,
+    struct syslog_msg *msg)
 {
 	size_t j, k, end, start = *i;
 	bool have_host = false;
@@ -264,7 +265,7 @@ read_sequence_number(const char *f, size_t len, size_t *i, time_t now, struct sy
 	if (end > start + 1 && end < len && f[end - 1] == ':' &&
 	    is_hostname(f + start, end - start - 1)) {
 		k = end + 1;
-		if (k < len && (f[k] == '%' || read_timestamp(f, len, &k, now, msg) == 0)) {
+		if (k < len && (f[k] == '%' || read_timestamp(f, len, &k, clock, msg) == 0)) {
 			msg->hostname.p = f + start;
 			msg->hostname.len = end - start - 1;
 			have_host = true;
@@ -332,15 +333,15 @@ read_hostname(const char *f, size_t len, size_t *i, struct syslog_msg *msg, bool
 
 /* Each part in wire order; a part that is not there leaves i where it was. */
 int
-rfc3164_parse(const char *f, size_t len, time_t now, struct syslog_msg *msg)
+rfc3164_parse(const char *f, size_t len, const struct syslog_clock *clock, struct syslog_msg *msg)
 {
 	size_t i = 0, end;
 	bool have_host, have_time, no_tag = false;
 
 	if (read_pri(f, len, &i, msg) == -1)
 		return -1;
-	have_host = read_sequence_number(f, len, &i, now, msg);
-	have_time = read_timestamp(f, len, &i, now, msg) == 0;
+	have_host = read_sequence_number(f, len, &i, clock, msg);
+	have_time = read_timestamp(f, len, &i, clock, msg) == 0;
 	if (!have_time)
 		msg->flags |= MSG_FLAG_NO_TIMESTAMP;
 	i = skip_spaces(f, len, i);
