@@ -364,6 +364,9 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, const struct syslog_c
 	uint32_t usec = 0;
 	bool wrapped;
 
+	/* Cisco NX-OS: "yyyy Mmm dd hh:mm:ss" */
+	if (len - j > 5 && is_digit(f[j]) && f[j + 4] == ' ' && (y = read_year(f, len, j)) >= 0)
+		j += 5;
 	if (len - j < 3 || (mo = read_month(f + j)) == 0)
 		return -1;
 	j += 3;
@@ -379,7 +382,7 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, const struct syslog_c
 	if (d < 1 || d > 31 || j >= len || f[j] != ' ')
 		return -1;
 	j++;
-	if (j + 4 < len && f[j + 4] == ' ' && (y = read_year(f, len, j)) >= 0)
+	if (y < 0 && j + 4 < len && f[j + 4] == ' ' && (y = read_year(f, len, j)) >= 0)
 		j += 5;
 	if ((h = read_digits(f, len, &j, 2)) < 0 || h > 23 || j >= len ||
 	    f[j++] != ':')

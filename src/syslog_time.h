@@ -62,7 +62,8 @@ int syslog_time_read_iso(const char *p, size_t len, bool strict,
     const struct syslog_clock *clock, size_t *used, struct msg_time *t, unsigned *flags);
 
 /*
- * BSD "Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE:]" at f[*i] (the
+ * BSD "[yyyy ]Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE:]" at f[*i] (the
+ * year first is Cisco NX-OS's; the
  * fraction after '.' or ','; a ZONE known by name gives its offset, an
  * unknown one sets SYSLOG_TIME_ZONE_UNKNOWN and the time is local).  A year-less time gets the receipt
  * year, except December received in January (last year) and January
