@@ -17,6 +17,16 @@
  * - An LF frame drops one CR before its LF, and also a CR that is the last
  *   byte of the stream (a CRLF cut by the close).  A NUL ends a frame as
  *   is: "a\r\0" is "a\r".
+ * - NUL-terminated connections: when the first LF/NUL frame of a
+ *   connection ends in NUL, every later one ends at NUL only, so the LFs
+ *   of a multi-line message (Python's logging.exception() through
+ *   SysLogHandler, which appends NUL to each message) stay in it; CR and
+ *   LF just before the NUL are dropped.  The first frame decides because
+ *   only it is known before anything is delivered: deciding later would
+ *   depend on how reads cut the stream.  So a connection whose very first
+ *   message holds an LF is an LF connection (documented).  Octet-counted
+ *   frames decide nothing.  The bound is unchanged: a NUL connection's
+ *   frame without NUL is cut at max_frame like any other.
  * - Empty LF frames (blank lines, a lone CRLF, consecutive NULs) are not
  *   messages and vanish without a count, as in rsyslog.  A line of spaces
  *   is a message.
@@ -127,15 +137,16 @@ framing_parse_count(const char *p, size_t avail, bool eof, uint64_t *count,
 	return eof ? COUNT_BAD : COUNT_MORE;
 }
 
-/* Offset of the first LF or NUL in p[from..end), or end if none. */
+/* Offset of the first terminator (LF or NUL; NUL alone for NUL connections) in p[from..end). */
 static size_t
-framing_find_eol(const char *p, size_t from, size_t end)
+framing_find_eol(const struct framer *f, const char *p, size_t from, size_t end)
 {
-	const char *lf, *nul;
+	const char *lf = NULL, *nul;
 
 	if (from >= end)
 		return end;
-	lf = memchr(p + from, '\n', end - from);
+	if (f->eol != FRAMING_EOL_NUL)
+		lf = memchr(p + from, '\n', end - from);
 	if (lf != NULL)
 		end = (size_t)(lf - p);
 	nul = memchr(p + from, '\0', end - from);
@@ -194,11 +205,17 @@ framing_lf(struct framer *f, const char *p, size_t avail, size_t scanned,
 	/* A hint past the window means the caller broke the contract. */
 	if (scanned < start || scanned > window)
 		scanned = start;
-	eol = framing_find_eol(p, scanned, window);
+	eol = framing_find_eol(f, p, scanned, window);
 
 	if (eol < window) {
 		end = eol;
+		if (f->eol == FRAMING_EOL_UNDECIDED)
+			f->eol = p[eol] == '\0' ? FRAMING_EOL_NUL : FRAMING_EOL_LF;
 		if (p[eol] == '\n' && end > start && p[end - 1] == '\r')
+			end--;
+		/* "text\n\0" from a NUL connection is "text" */
+		while (f->eol == FRAMING_EOL_NUL && end > start &&
+		    (p[end - 1] == '\n' || p[end - 1] == '\r'))
 			end--;
 		len = end - start;
 		if (len == 0)
@@ -242,7 +259,7 @@ framing_skip(struct framer *f, const char *p, size_t avail)
 		f->stats.skipped_bytes += n;
 		return n;
 	}
-	eol = framing_find_eol(p, 0, avail);
+	eol = framing_find_eol(f, p, 0, avail);
 	f->stats.skipped_bytes += eol;
 	if (eol == avail)
 		return avail;
@@ -302,6 +319,7 @@ framing_feed(struct framer *f, const char *data, size_t len, bool eof,
 		f->skip_remaining = 0;
 		f->skip_to_eol = false;
 		f->scanned = 0;
+		f->eol = FRAMING_EOL_UNDECIDED;
 	}
 	return pos;
 }
