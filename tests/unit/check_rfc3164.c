@@ -246,6 +246,15 @@ static const struct {
 	{ "<13>Mar  6 09:22:34 winhost MSWinEventLog\t1\tSecurity\t42\tMon Mar 06 09:22:34 2023",
 	  MSG_FORMAT_RFC3164, 0, 13, 1678094554, 0, "winhost", NULL, NULL, NULL, NULL,
 	  "MSWinEventLog\t1\tSecurity\t42\tMon Mar 06 09:22:34 2023" },
+	/* the other TAG refusals of doc/parser-policy.md: quotes, an open [PID], a control byte */
+	{ "<14>Oct 11 22:14:15 h1 user=\"bob\" action=login", MSG_FORMAT_RFC3164, 0, 14,
+	  1697062455, 0, "h1", NULL, NULL, NULL, NULL, "user=\"bob\" action=login" },
+	{ "<14>Oct 11 22:14:15 h1 it's: done", MSG_FORMAT_RFC3164, 0, 14, 1697062455, 0, "h1", NULL,
+	  NULL, NULL, NULL, "it's: done" },
+	{ "<14>Oct 11 22:14:15 h1 prog[12 34]: x", MSG_FORMAT_RFC3164, 0, 14, 1697062455, 0, "h1",
+	  NULL, NULL, NULL, NULL, "prog[12 34]: x" },
+	{ "<14>Oct 11 22:14:15 h1 prog\x01rest", MSG_FORMAT_RFC3164, 0, 14, 1697062455, 0, "h1",
+	  NULL, NULL, NULL, NULL, "prog\x01rest" },
 	/* a header-less line keeps its leading blanks (policy: it stays whole) */
 	{ "<13>   indented text", MSG_FORMAT_RFC3164, MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME,
 	  13, TS, 0, NULL, NULL, NULL, NULL, NULL, "   indented text" },
