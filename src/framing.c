@@ -46,7 +46,8 @@
  * Pending bound: a frame waits for more bytes only while it could still be
  * complete and not over-long: at most 10 digits of a count, or 11 header
  * bytes plus fewer than max_frame message bytes, or one stripped space
- * plus max_frame bytes plus a CR whose LF has not arrived.  So fewer than
+ * plus max_frame bytes plus a CR whose LF has not arrived (a CR and an LF
+ * whose NUL has not, on a NUL connection).  So fewer than
  * max_frame + 11 bytes are ever left unconsumed.
  */
 
@@ -196,12 +197,15 @@ framing_lf(struct framer *f, const char *p, size_t avail, size_t scanned,
 {
 	size_t max = framer_limit(f);
 	size_t start = 0, window, eol, end, len;
+	/* NUL connections drop "\r\n" before the NUL: one byte more to look at */
+	bool nul = f->eol == FRAMING_EOL_NUL;
+	size_t tail = nul ? 3 : 2;
 
 	/* Cisco ASA: drop the one space it sends after LF before a PRI. */
 	if (avail >= 2 && p[0] == ' ' && p[1] == '<')
 		start = 1;
-	/* max bytes, a CR and its LF: enough to decide this frame. */
-	window = avail - start < max + 2 ? avail : start + max + 2;
+	/* max bytes, a CR and its LF (and a NUL): enough to decide this frame. */
+	window = avail - start < max + tail ? avail : start + max + tail;
 	/* A hint past the window means the caller broke the contract. */
 	if (scanned < start || scanned > window)
 		scanned = start;
@@ -209,24 +213,31 @@ framing_lf(struct framer *f, const char *p, size_t avail, size_t scanned,
 
 	if (eol < window) {
 		end = eol;
-		if (f->eol == FRAMING_EOL_UNDECIDED)
-			f->eol = p[eol] == '\0' ? FRAMING_EOL_NUL : FRAMING_EOL_LF;
 		if (p[eol] == '\n' && end > start && p[end - 1] == '\r')
 			end--;
-		/* "text\n\0" from a NUL connection is "text" */
-		while (f->eol == FRAMING_EOL_NUL && end > start &&
-		    (p[end - 1] == '\n' || p[end - 1] == '\r'))
+		/* "text\r\n\0" or "text\n\0" from a NUL connection is "text" */
+		if (nul && end > start && p[end - 1] == '\n')
+			end--;
+		if (nul && end > start && p[end - 1] == '\r')
 			end--;
 		len = end - start;
-		if (len == 0)
-			return eol + 1;	/* empty frame: not a message */
 		if (len <= max) {
+			/*
+			 * Only a frame taken whole decides: an over-long one is
+			 * cut before its end is seen when it arrives in pieces.
+			 */
+			if (f->eol == FRAMING_EOL_UNDECIDED)
+				f->eol = p[eol] == '\0' ? FRAMING_EOL_NUL : FRAMING_EOL_LF;
+			if (len == 0)
+				return eol + 1; /* empty frame: not a message */
 			framing_deliver(f, p + start, len, flags, emit, arg);
 			return eol + 1;
 		}
 	} else {
 		len = window - start;
-		if (len <= max || (len == max + 1 && p[start + max] == '\r')) {
+		if (len <= max || (len == max + 1 && p[start + max] == '\r') ||
+		    (nul && len == max + 1 && p[start + max] == '\n') ||
+		    (nul && len == max + 2 && p[start + max] == '\r' && p[start + max + 1] == '\n')) {
 			/* Could still end in time. */
 			if (!eof) {
 				f->scanned = window;

@@ -767,6 +767,30 @@ START_TEST(test_nul_max)
 }
 END_TEST
 
+/*
+ * At the bound a NUL connection's "\r\n" before the NUL is not part of the
+ * frame, however reads cut it; a frame cut at max_frame decides nothing
+ * (cut in pieces, its end is never seen).  fuzz_framing found both.
+ */
+START_TEST(test_nul_bound_cut_anywhere)
+{
+	static const struct frame_want tail[] = {
+		W("<1>", 0),
+		W("<13>yyyyyyyyyyyy", 0),
+		W("<13>zzzzzzzzzzzz", 0),
+		W("<14>x", 0),
+	};
+	static const struct frame_want overlong[] = {
+		W("abcd", FRAME_TRUNCATED),
+		W("<1>", 0),
+		W("a\nb", 0),
+	};
+
+	CHECK_STREAM("<1>\0<13>yyyyyyyyyyyy\r\n\0<13>zzzzzzzzzzzz\n\0<14>x\0", 16, tail, 0);
+	CHECK_STREAM("abcde\n<1>\0a\nb\0", 4, overlong, 1);
+}
+END_TEST
+
 /* Case 5: the last frame of a closed connection, without LF, is delivered. */
 START_TEST(test_lf_last_frame_at_eof)
 {
@@ -1036,6 +1060,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_nul_connection);
 	tcase_add_test(tc, test_nul_decided_by_first_frame);
 	tcase_add_test(tc, test_nul_max);
+	tcase_add_test(tc, test_nul_bound_cut_anywhere);
 	tcase_add_test(tc, test_lf_last_frame_at_eof);
 	tcase_add_test(tc, test_sync_kept);
 	tcase_add_test(tc, test_cisco_asa_space);
