@@ -243,7 +243,10 @@ framing_lf(struct framer *f, const char *p, size_t avail, size_t scanned,
 				f->scanned = window;
 				return 0;
 			}
+			/* what a NUL would have ended: the same bytes dropped */
 			end = avail;
+			if (nul && end > start && p[end - 1] == '\n')
+				end--;
 			if (end > start && p[end - 1] == '\r')
 				end--;
 			if (end > start)

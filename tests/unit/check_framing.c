@@ -785,9 +785,16 @@ START_TEST(test_nul_bound_cut_anywhere)
 		W("<1>", 0),
 		W("a\nb", 0),
 	};
+	static const struct frame_want at_eof[] = {
+		W("aP", 0),
+		W("\x03>", FRAME_TRUNCATED),
+		W("\xf5\n", FRAME_AT_EOF),
+	};
 
 	CHECK_STREAM("<1>\0<13>yyyyyyyyyyyy\r\n\0<13>zzzzzzzzzzzz\n\0<14>x\0", 16, tail, 0);
 	CHECK_STREAM("abcde\n<1>\0a\nb\0", 4, overlong, 1);
+	/* the last frame at eof: max_frame, then an LF a NUL would have dropped */
+	CHECK_STREAM("aP\0\x03>\x83\n\0\xf5\n\n", 2, at_eof, 2);
 }
 END_TEST
 
