@@ -76,8 +76,32 @@ norms = [
     b'{"event.tags":["t"],"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q":1,"":true}',
 ]
 
+# Device dialects (doc/parser-policy.md) that the shared cases lack.
+dialects = [
+    b"<190>: 2017 Mar 06 09:22:34 CET: %AUTHPRIV-6-SYSTEM_MSG: pam_unix(sshd:session): opened",
+    b"<134>: 2017 Mar  6 12:53:10 UTC: %POLICY_ENGINE-6-POLICY_LOOKUP_EVENT: policy=p1",
+    b"<189>: 2023 Jan 10 10:00:00: %VSHD-5-VSHD_SYSLOG_CONFIG_I: Configured from vty",
+    b"<187>1234: Mar  6 09:22:34.123 CET: %LINK-3-UPDOWN: Interface Gi0/1, changed state",
+    b"<166>Jun 17 2019 10:05:48 fw01 : %ASA-6-302013: Built inbound",
+    b"<28>Mar  6 09:22:34 fw01 mgd[1234]: UI_COMMIT: User 'root' requested 'commit'",
+    b'date=2019-05-10 time=11:37:47 devname="FG100E" devid="FG100E4Q17000000" logid="0000000013"',
+    b'<189>date=2019-05-10 time=11:37:47 devname=FG100E eventtime=1557481067 tz="+0200" x=1',
+    b"<14>Mar  6 09:22:34 10.0.0.5 00076 ports: port 2 is now on-line",
+    b"<11>Mar  6 09:22:34 2017 10.1.1.1 authmgr[3456]: <522008> <NOTI> |authmgr| User ok",
+    b"<38>Sep 22 10:11:56 Message forwarded from cdaix66: sshd[6]: Accepted",
+    b"<13>Mar  6 09:22:34 winhost MSWinEventLog\t1\tSecurity\t42\tMon Mar 06 09:22:34 2023",
+    b"<13>   indented text",
+    b"<13>2026-10-25 02:30:00 h t: twice in Paris",
+]
+# The system's tzdata (package tzdata) for the TZif reader: DST both hemispheres,
+# half-hour DST, none, UTC.
+zones = [os.path.join("/usr/share/zoneinfo", z) for z in (
+    "Europe/Paris", "America/New_York", "Australia/Lord_Howe", "America/Sao_Paulo",
+    "Asia/Kolkata", "Etc/UTC")]
+
 seeds = {
-    "fuzz_parse": lines,
+    "fuzz_parse": lines + dialects,
+    "fuzz_tz_zone": [open(z, "rb").read() for z in zones if os.path.exists(z)],
     "fuzz_json_escape": lines + [bytes(range(256)), b"\xc3\x28\xed\xa0\x80\xf4\x90\x80\x80"],
     "fuzz_sd": [s for s in map(sd_text, lines5424) if s] + hand_sd,
     "fuzz_event": [bytes([o]) + l for o, l in

@@ -17,6 +17,7 @@ max_len() {
 	fuzz_framing) echo 8192 ;;
 	fuzz_parse|fuzz_sd|fuzz_json_escape) echo 2048 ;;
 	fuzz_relp_frame) echo 4096 ;;
+	fuzz_tz_zone) echo 8192 ;;
 	fuzz_event) echo 4096 ;;
 	fuzz_conf|fuzz_detect|fuzz_correlate_files) echo 8192 ;;
 	*) echo 4096 ;;

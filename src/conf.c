@@ -20,6 +20,7 @@
 #include "conf_table.h"
 #include "kafka_conf.h"
 #include "retention.h"
+#include "tz_zone.h"
 
 /* Without an alerts block, alerts go next to the archive under this name. */
 #define CONF_ALERTS_NAME "alerts.jsonl"
@@ -363,6 +364,24 @@ conf_take(cfg_t *cfg, struct conf *c)
 	return 0;
 }
 
+/*
+ * Each input's zone: its own timezone, else the top-level one.  Both names
+ * were loaded when read (conf_zonecb), so this only finds them again.
+ */
+static void
+conf_resolve_zones(struct conf *c)
+{
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < c->n_inputs; i++) {
+		const char *name = c->inputs[i].timezone != NULL ? c->inputs[i].timezone :
+		    c->timezone;
+
+		c->inputs[i].zone = name != NULL ? tz_zone_get(name, err, sizeof(err)) : NULL;
+	}
+}
+
 /* Build the struct conf from a parsed tree; NULL on allocation failure. */
 static struct conf *
 conf_build(cfg_t *cfg, const char *path)
@@ -382,6 +401,7 @@ conf_build(cfg_t *cfg, const char *path)
 	if (c->correlate.state_dir == NULL &&
 	    (c->correlate.state_dir = conf_default_state_dir(c->alerts_path)) == NULL)
 		goto fail;
+	conf_resolve_zones(c);
 	return c;
 fail:
 	conf_free(c);

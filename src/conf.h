@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 struct kafka_settings;
+struct tz_zone;
 
 /* The correlate { } block of the configuration (logward.conf(5)). */
 struct correlate_settings {
@@ -82,6 +83,10 @@ struct input_conf {
 	char **fingerprints;      /* verify = fingerprint: "sha256:..." as written */
 	size_t n_fingerprints;
 	unsigned handshake_timeout; /* seconds to finish the TLS handshake */
+	char *timezone;           /* IANA name as written; NULL: the top-level timezone */
+	/* the zone zone-less timestamps are read in: this input's, else the top-level
+	 * one; NULL: the collector's TZ.  Not owned (tz_zone_get keeps it). */
+	const struct tz_zone *zone;
 	int line;                 /* where the block starts, for messages */
 };
 
@@ -132,6 +137,7 @@ struct conf {
 	int run_as_root;          /* started as root without user: 1 = allowed, 0 = refuse */
 	struct kafka_settings *kafka; /* kafka NAME { } (kafka_conf.h); NULL: none */
 	size_t n_kafka;           /* 0 or 1: kafka_conf_check refuses a second block */
+	char *timezone;           /* IANA name of inputs without their own; NULL: TZ */
 };
 
 /*

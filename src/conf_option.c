@@ -13,6 +13,7 @@
 
 #include "cfgfile.h"
 #include "conf_table.h"
+#include "tz_zone.h"
 
 #define FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))
 #define CFIELD(base, off, type) ((const type *)(const void *)((const char *)(base) + (off)))
@@ -94,6 +95,25 @@ conf_accountcb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
+/*
+ * Parse callback of timezone: the zone is loaded here, so that a name
+ * without a zone file is refused on its line (and the workers never read
+ * a file); tz_zone_get keeps it for the conf that names it.
+ */
+static int
+conf_zonecb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	char err[512];
+
+	if (value == NULL || tz_zone_get(value, err, sizeof(err)) == NULL) {
+		cfgfile_error_at(cfg->filename, cfg->line, cfg, "%s: %s", opt->name,
+		    value != NULL ? err : "empty");
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
+}
+
 /* Parse callback of address: reject it on the line where it is written. */
 static int
 conf_addresscb(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
@@ -137,6 +157,8 @@ conf_string_parser(enum conf_kind kind)
 		return conf_pathcb;
 	case CONF_ACCOUNT:
 		return conf_accountcb;
+	case CONF_ZONE:
+		return conf_zonecb;
 	case CONF_ADDRESS:
 		return conf_addresscb;
 	case CONF_KEYWORD:

@@ -138,6 +138,8 @@ static const struct conf_option conf_input_options[] = {
 	{ CONF_LIST_ROW(IN, permitted_peers, "permitted_peers"), TLS_ONLY },
 	{ CONF_LIST_ROW(IN, fingerprints, "fingerprints"), TLS_ONLY },
 	{ CONF_NUMBER_ROW(IN, handshake_timeout, "handshake_timeout", 1, 3600, 10), TLS_ONLY },
+	/* unset: the top-level timezone (conf.c) */
+	{ CONF_STRING_ROW(IN, timezone, "timezone", CONF_ZONE, NULL) },
 	CONF_END
 };
 /* clang-format on */
@@ -300,6 +302,7 @@ static const struct conf_option conf_root_options[] = {
 	{ CONF_BOOL_ROW(C, run_as_root, "run_as_root") },
 	{ CONF_NUMBER_ROW(C, storm_window, "storm_window", 0, 86400, 300) },
 	SECTION("kafka", conf_kafka, 0),
+	{ CONF_STRING_ROW(C, timezone, "timezone", CONF_ZONE, NULL) },
 	{ .name = "include", .kind = CONF_FUNC },
 	CONF_END
 };

@@ -48,6 +48,7 @@ enum conf_kind {
 	CONF_STRING,  /* char *; NULL when unset and without a default */
 	CONF_PATH,    /* a CONF_STRING that may not be empty */
 	CONF_ACCOUNT, /* a CONF_STRING that names a user or group */
+	CONF_ZONE,    /* a CONF_STRING that names an IANA time zone, loaded when read (tz_zone.h) */
 	CONF_ADDRESS, /* "host:port" as written at offset; its parts at .aux (host), .aux2 (port) */
 	CONF_KEYWORD, /* an enum (int) named by a word: .keywords */
 	CONF_LIST,    /* char ** at offset, its size_t count at .aux */

@@ -149,6 +149,8 @@ static const struct {
 	{ MSG_FLAG_TIME_UNSYNCED, "_syslog_time_unsynced" },
 	{ MSG_FLAG_YEAR_GUESSED, "_syslog_year_guessed" },
 	{ MSG_FLAG_ZONE_UNKNOWN, "_syslog_zone_unknown" },
+	{ MSG_FLAG_TIME_AMBIGUOUS, "_syslog_time_ambiguous" },
+	{ MSG_FLAG_TIME_NONEXISTENT, "_syslog_time_nonexistent" },
 }, frame_flag_tags[] = {
 	{ FRAME_TRUNCATED, "_frame_truncated" },
 	{ FRAME_BAD_COUNT, "_frame_bad_count" },

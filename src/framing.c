@@ -17,6 +17,16 @@
  * - An LF frame drops one CR before its LF, and also a CR that is the last
  *   byte of the stream (a CRLF cut by the close).  A NUL ends a frame as
  *   is: "a\r\0" is "a\r".
+ * - NUL-terminated connections: when the first LF/NUL frame of a
+ *   connection ends in NUL, every later one ends at NUL only, so the LFs
+ *   of a multi-line message (Python's logging.exception() through
+ *   SysLogHandler, which appends NUL to each message) stay in it; CR and
+ *   LF just before the NUL are dropped.  The first frame decides because
+ *   only it is known before anything is delivered: deciding later would
+ *   depend on how reads cut the stream.  So a connection whose very first
+ *   message holds an LF is an LF connection (documented).  Octet-counted
+ *   frames decide nothing.  The bound is unchanged: a NUL connection's
+ *   frame without NUL is cut at max_frame like any other.
  * - Empty LF frames (blank lines, a lone CRLF, consecutive NULs) are not
  *   messages and vanish without a count, as in rsyslog.  A line of spaces
  *   is a message.
@@ -36,7 +46,8 @@
  * Pending bound: a frame waits for more bytes only while it could still be
  * complete and not over-long: at most 10 digits of a count, or 11 header
  * bytes plus fewer than max_frame message bytes, or one stripped space
- * plus max_frame bytes plus a CR whose LF has not arrived.  So fewer than
+ * plus max_frame bytes plus a CR whose LF has not arrived (a CR and an LF
+ * whose NUL has not, on a NUL connection).  So fewer than
  * max_frame + 11 bytes are ever left unconsumed.
  */
 
@@ -127,15 +138,16 @@ framing_parse_count(const char *p, size_t avail, bool eof, uint64_t *count,
 	return eof ? COUNT_BAD : COUNT_MORE;
 }
 
-/* Offset of the first LF or NUL in p[from..end), or end if none. */
+/* Offset of the first terminator (LF or NUL; NUL alone for NUL connections) in p[from..end). */
 static size_t
-framing_find_eol(const char *p, size_t from, size_t end)
+framing_find_eol(const struct framer *f, const char *p, size_t from, size_t end)
 {
-	const char *lf, *nul;
+	const char *lf = NULL, *nul;
 
 	if (from >= end)
 		return end;
-	lf = memchr(p + from, '\n', end - from);
+	if (f->eol != FRAMING_EOL_NUL)
+		lf = memchr(p + from, '\n', end - from);
 	if (lf != NULL)
 		end = (size_t)(lf - p);
 	nul = memchr(p + from, '\0', end - from);
@@ -185,37 +197,56 @@ framing_lf(struct framer *f, const char *p, size_t avail, size_t scanned,
 {
 	size_t max = framer_limit(f);
 	size_t start = 0, window, eol, end, len;
+	/* NUL connections drop "\r\n" before the NUL: one byte more to look at */
+	bool nul = f->eol == FRAMING_EOL_NUL;
+	size_t tail = nul ? 3 : 2;
 
 	/* Cisco ASA: drop the one space it sends after LF before a PRI. */
 	if (avail >= 2 && p[0] == ' ' && p[1] == '<')
 		start = 1;
-	/* max bytes, a CR and its LF: enough to decide this frame. */
-	window = avail - start < max + 2 ? avail : start + max + 2;
+	/* max bytes, a CR and its LF (and a NUL): enough to decide this frame. */
+	window = avail - start < max + tail ? avail : start + max + tail;
 	/* A hint past the window means the caller broke the contract. */
 	if (scanned < start || scanned > window)
 		scanned = start;
-	eol = framing_find_eol(p, scanned, window);
+	eol = framing_find_eol(f, p, scanned, window);
 
 	if (eol < window) {
 		end = eol;
 		if (p[eol] == '\n' && end > start && p[end - 1] == '\r')
 			end--;
+		/* "text\r\n\0" or "text\n\0" from a NUL connection is "text" */
+		if (nul && end > start && p[end - 1] == '\n')
+			end--;
+		if (nul && end > start && p[end - 1] == '\r')
+			end--;
 		len = end - start;
-		if (len == 0)
-			return eol + 1;	/* empty frame: not a message */
 		if (len <= max) {
+			/*
+			 * Only a frame taken whole decides: an over-long one is
+			 * cut before its end is seen when it arrives in pieces.
+			 */
+			if (f->eol == FRAMING_EOL_UNDECIDED)
+				f->eol = p[eol] == '\0' ? FRAMING_EOL_NUL : FRAMING_EOL_LF;
+			if (len == 0)
+				return eol + 1; /* empty frame: not a message */
 			framing_deliver(f, p + start, len, flags, emit, arg);
 			return eol + 1;
 		}
 	} else {
 		len = window - start;
-		if (len <= max || (len == max + 1 && p[start + max] == '\r')) {
+		if (len <= max || (len == max + 1 && p[start + max] == '\r') ||
+		    (nul && len == max + 1 && p[start + max] == '\n') ||
+		    (nul && len == max + 2 && p[start + max] == '\r' && p[start + max + 1] == '\n')) {
 			/* Could still end in time. */
 			if (!eof) {
 				f->scanned = window;
 				return 0;
 			}
+			/* what a NUL would have ended: the same bytes dropped */
 			end = avail;
+			if (nul && end > start && p[end - 1] == '\n')
+				end--;
 			if (end > start && p[end - 1] == '\r')
 				end--;
 			if (end > start)
@@ -242,7 +273,7 @@ framing_skip(struct framer *f, const char *p, size_t avail)
 		f->stats.skipped_bytes += n;
 		return n;
 	}
-	eol = framing_find_eol(p, 0, avail);
+	eol = framing_find_eol(f, p, 0, avail);
 	f->stats.skipped_bytes += eol;
 	if (eol == avail)
 		return avail;
@@ -302,6 +333,7 @@ framing_feed(struct framer *f, const char *data, size_t len, bool eof,
 		f->skip_remaining = 0;
 		f->skip_to_eol = false;
 		f->scanned = 0;
+		f->eol = FRAMING_EOL_UNDECIDED;
 	}
 	return pos;
 }

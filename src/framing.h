@@ -3,7 +3,10 @@
  *
  * A frame that starts with a digit is octet-counted ("MSG-LEN SP MSG",
  * at most 10 digits, RFC 6587 3.4.1); otherwise it ends at LF, with a
- * trailing CR dropped, or at NUL (3.4.2).  A count not followed by SP, or
+ * trailing CR dropped, or at NUL (3.4.2).  A connection whose first such
+ * frame ends in NUL (Python's SysLogHandler, some appliances) has frames
+ * that end in NUL only: an LF inside is data (a traceback stays one
+ * message), and LF/CR just before the NUL are dropped.  A count not followed by SP, or
  * with more than 10 digits, or zero, is a framing error: counted, and that
  * frame is read with LF framing instead.  A frame longer than max_frame is
  * delivered truncated to max_frame bytes with FRAME_TRUNCATED, and the rest
@@ -39,14 +42,23 @@ struct framing_stats {
 	uint64_t skipped_bytes; /* bytes of truncated frames thrown away */
 };
 
+/* What ends a non-octet-counted frame, decided by the stream's first one. */
+enum framing_eol {
+	FRAMING_EOL_UNDECIDED = 0, /* LF or NUL, until a frame ends */
+	FRAMING_EOL_LF,            /* LF or NUL: the first frame ended in LF */
+	FRAMING_EOL_NUL,           /* NUL only: the first frame ended in NUL */
+};
+
 struct framer {
 	size_t max_frame;
+	enum framing_eol eol;
 	/* Octet-counted frame being skipped after truncation, or LF frame being skipped. */
 	uint64_t skip_remaining; /* octet mode: bytes left to skip */
 	bool skip_to_eol;        /* LF mode: skip until LF or NUL */
 	/*
 	 * LF mode: bytes at the start of the re-presented data already found
-	 * to hold no LF or NUL, so a long frame arriving in small reads is
+	 * to hold no terminator (LF or NUL; NUL only when eol is
+	 * FRAMING_EOL_NUL), so a long frame arriving in small reads is
 	 * not searched again from its start (a hint: a position, never data).
 	 */
 	size_t scanned;

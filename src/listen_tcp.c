@@ -665,6 +665,7 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->ident.transport = l->relp ? "tcp" : transport_name(ic->transport);
 	l->ident.protocol = l->relp ? "relp" : NULL;
 	l->ident.stats = &l->stats;
+	l->ident.zone = ic->zone;
 	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	TAILQ_INIT(&l->conns);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
@@ -817,6 +818,7 @@ void
 listen_tcp_set_conf(struct listen_tcp *l, const struct input_conf *ic)
 {
 	l->conf = ic;
+	l->ident.zone = ic->zone; /* a reload's top-level timezone */
 }
 
 struct input_stats *

@@ -244,6 +244,7 @@ listen_udp_new(struct event_base *base, const struct input_conf *ic,
 	l->ident.name = strdup(ic->name);
 	l->ident.transport = "udp";
 	l->ident.stats = &l->stats;
+	l->ident.zone = ic->zone;
 	l->bufs = malloc((size_t)UDP_BATCH * (UDP_DATAGRAM_MAX + 1));
 	if (l->ident.name == NULL || l->bufs == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -309,6 +310,7 @@ void
 listen_udp_set_conf(struct listen_udp *l, const struct input_conf *ic)
 {
 	l->conf = ic;
+	l->ident.zone = ic->zone; /* a reload's top-level timezone */
 }
 
 /* Close every socket (once: shutdown and free both may ask). */

@@ -133,14 +133,16 @@ sd_unescape(struct slice value, char *out, size_t cap)
  * its dialects; whatever neither accepts is kept whole as UNPARSED.
  */
 void
-parse_message(const char *frame, size_t len, time_t now, struct syslog_msg *msg)
+parse_message_zone(const char *frame, size_t len, time_t now, const struct tz_zone *zone,
+    struct syslog_msg *msg)
 {
+	const struct syslog_clock clock = { now, zone };
 	const char *error;
 	size_t error_col;
 	int pri, version, rc;
 
 	memset(msg, 0, sizeof(*msg));
-	rc = rfc5424_parse(frame, len, msg);
+	rc = rfc5424_parse(frame, len, &clock, msg);
 	if (rc == 0)
 		return;
 	if (rc > 0) {
@@ -151,7 +153,7 @@ parse_message(const char *frame, size_t len, time_t now, struct syslog_msg *msg)
 		goto unparsed;
 	}
 	memset(msg, 0, sizeof(*msg));
-	if (rfc3164_parse(frame, len, now, msg) == 0)
+	if (rfc3164_parse(frame, len, &clock, msg) == 0)
 		return;
 	/* RFC 3164 gives up only on an empty frame or a broken PRI */
 	pri = -1;
@@ -173,4 +175,10 @@ unparsed:
 	msg->error_col = error_col;
 	msg->msg.p = frame;
 	msg->msg.len = len;
+}
+
+void
+parse_message(const char *frame, size_t len, time_t now, struct syslog_msg *msg)
+{
+	parse_message_zone(frame, len, now, NULL, msg);
 }

@@ -45,6 +45,8 @@ enum msg_format {
 #define MSG_FLAG_YEAR_GUESSED    SYSLOG_TIME_YEAR_GUESSED /* year-less 3164 timestamp */
 #define MSG_FLAG_TIME_UNSYNCED   0x0100u /* Cisco '*' or '.' before the timestamp */
 #define MSG_FLAG_ZONE_UNKNOWN    SYSLOG_TIME_ZONE_UNKNOWN /* zone name not known: local time */
+#define MSG_FLAG_TIME_AMBIGUOUS  SYSLOG_TIME_AMBIGUOUS /* local time the zone has twice (DST end) */
+#define MSG_FLAG_TIME_NONEXISTENT SYSLOG_TIME_NONEXISTENT /* local time the zone skips (DST start) */
 
 /* Field limits of RFC 5424 section 6; longer values are truncated + flagged. */
 #define RFC5424_HOSTNAME_MAX 255
@@ -77,6 +79,12 @@ struct syslog_msg {
  * be NUL-terminated.
  */
 void parse_message(const char *frame, size_t len, time_t now, struct syslog_msg *msg);
+/*
+ * The same, a zone-less timestamp read in zone (tz_zone.h; NULL: the
+ * collector's local zone): an input's timezone = setting.
+ */
+void parse_message_zone(const char *frame, size_t len, time_t now, const struct tz_zone *zone,
+    struct syslog_msg *msg);
 
 /*
  * The two parsers.  Each returns 0 on success.  rfc5424_parse returns -1
@@ -86,8 +94,10 @@ void parse_message(const char *frame, size_t len, time_t now, struct syslog_msg 
  * version kept).  rfc3164_parse returns -1 with msg->error when the frame is
  * unusable (empty, bad PRI).
  */
-int rfc5424_parse(const char *frame, size_t len, struct syslog_msg *msg);
-int rfc3164_parse(const char *frame, size_t len, time_t now, struct syslog_msg *msg);
+int rfc5424_parse(const char *frame, size_t len, const struct syslog_clock *clock,
+    struct syslog_msg *msg);
+int rfc3164_parse(const char *frame, size_t len, const struct syslog_clock *clock,
+    struct syslog_msg *msg);
 
 /*
  * Walk valid STRUCTURED-DATA (msg->sd).  Call with *pos = 0; each call

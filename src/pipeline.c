@@ -368,6 +368,7 @@ pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
 	it->len = (uint32_t)len;
 	it->flags = frame_flags;
 	it->input = input;
+	it->zone = input->zone;
 	it->received = *received;
 	if (peer != NULL)
 		it->peer = *peer;

@@ -45,6 +45,7 @@ struct event_base;
 struct input_stats;
 struct pipeline;
 struct ruleset;
+struct tz_zone;
 
 /* What events name an input by; owned by the listener, outlives batches. */
 struct input_ident {
@@ -52,6 +53,9 @@ struct input_ident {
 	const char *transport;     /* "udp" | "tcp" | "tls" (network.transport) */
 	const char *protocol;      /* NULL, or "relp" (network.protocol) */
 	struct input_stats *stats;
+	/* zone-less timestamps' zone (input_conf.zone); set by the intake thread,
+	 * copied into each batch item there, so a reload never races a worker */
+	const struct tz_zone *zone;
 };
 
 /* Pause and resume callbacks: the intake side stops or restarts reading. */

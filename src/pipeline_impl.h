@@ -53,6 +53,7 @@ struct batch_item {
 	struct peer_tls *tls;      /* a reference, or NULL */
 	struct timespec received;
 	const struct input_ident *input;
+	const struct tz_zone *zone;  /* input->zone when the frame came in */
 	struct ack_sink *ack;      /* a reference, or NULL: the sender waits for this write */
 	uint64_t ack_seq;
 };

@@ -229,6 +229,7 @@ worker_process_batch(struct worker *w, struct batch *b)
 		meta.tls = it->tls;
 		meta.received = it->received;
 		meta.frame_flags = it->flags;
+		meta.zone = it->zone;
 		start = w->out.len;
 		if (processor_run(&w->proc, b->data + it->off, it->len, &meta, &w->out,
 			out->alerts != NULL ? &w->alerts_out : NULL, &res) == -1) {

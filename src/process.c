@@ -123,7 +123,7 @@ processor_run(struct processor *p, const char *frame, size_t len,
 	struct json_object *norm = NULL;
 	int rc;
 
-	parse_message(frame, len, meta->received.tv_sec, &msg);
+	parse_message_zone(frame, len, meta->received.tv_sec, meta->zone, &msg);
 	res->parse_failed = msg.format == MSG_FORMAT_UNPARSED;
 	res->alerted = false;
 	res->detection = NULL;

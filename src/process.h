@@ -41,6 +41,7 @@ struct frame_meta {
 	struct timespec received;
 	unsigned frame_flags;    /* FRAME_* */
 	const char *protocol;    /* NULL, or "relp" (network.protocol) */
+	const struct tz_zone *zone; /* zone-less timestamps' zone; NULL: TZ */
 };
 
 struct process_result {

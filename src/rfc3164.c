@@ -31,7 +31,7 @@ is_digit(char c)
 
 /* Optional sync marker, then a BSD or ISO timestamp, then an optional ':'. */
 static int
-read_timestamp(const char *f, size_t len, size_t *i, time_t now,
+read_timestamp(const char *f, size_t len, size_t *i, const struct syslog_clock *clock,
     struct syslog_msg *msg)
 {
 	size_t j = *i, start, used;
@@ -40,13 +40,14 @@ read_timestamp(const char *f, size_t len, size_t *i, time_t now,
 	if (j < len && (f[j] == '*' || f[j] == '.'))
 		j++;
 	start = j;
-	if (j < len && is_digit(f[j])) {
-		if (syslog_time_read_iso(f + j, len - j, false, &used, &msg->time,
+	/* "2017-..." is ISO; "2017 Mar  6 ..." is NX-OS's BSD time with the year first */
+	if (j < len && is_digit(f[j]) && !(len - j > 4 && f[j + 4] == ' ')) {
+		if (syslog_time_read_iso(f + j, len - j, false, clock, &used, &msg->time,
 		    &flags) != 0)
 			return -1;
 		msg->flags |= flags;
 		j += used;
-	} else if (syslog_time_read_bsd(f, len, &j, now, &msg->time, &msg->flags) != 0) {
+	} else if (syslog_time_read_bsd(f, len, &j, clock, &msg->time, &msg->flags) != 0) {
 		memset(&msg->time, 0, sizeof(msg->time));
 		msg->flags &= ~SYSLOG_TIME_FLAGS;
 		return -1;
@@ -142,7 +143,7 @@ read_cisco_mnemonic(const char *f, size_t len, size_t i, struct slice *msgid)
  * lenient (after a timestamp and hostname, as rsyslog does).  Returns 1
  * and moves *i to the start of MSG when a TAG was found.
  */
-static int
+static bool
 read_tag(const char *f, size_t len, size_t *i, bool lenient,
     struct syslog_msg *msg)
 {
@@ -207,12 +208,12 @@ skip_spaces(const char *f, size_t len, size_t i)
 }
 
 /*
- * <PRI> at the start, or none (user.notice, flagged); *i moves past it
- * and the blanks after.  -1 with msg->error for an empty frame or a
- * broken PRI.
+ * <PRI> at the start, or none (user.notice, flagged); *after_pri is the
+ * end of the PRI, *i moves past the blanks after it.  -1 with msg->error
+ * for an empty frame or a broken PRI.
  */
 static int
-read_pri(const char *f, size_t len, size_t *i, struct syslog_msg *msg)
+read_pri(const char *f, size_t len, size_t *i, size_t *after_pri, struct syslog_msg *msg)
 {
 	int pri;
 
@@ -236,6 +237,7 @@ read_pri(const char *f, size_t len, size_t *i, struct syslog_msg *msg)
 	msg->format = MSG_FORMAT_RFC3164;
 	msg->pri = pri;
 	msg->version = 0;
+	*after_pri = *i;
 	*i = skip_spaces(f, len, *i);
 	return 0;
 }
@@ -247,7 +249,8 @@ read_pri(const char *f, size_t len, size_t *i, struct syslog_msg *msg)
  * at here (and forgotten): read_timestamp reads it again after the host.
  */
 static bool
-read_sequence_number(const char *f, size_t len, size_t *i, time_t now, struct syslog_msg *msg)
+read_sequence_number(const char *f, size_t len, size_t *i, const struct syslog_clock *clock,
+    struct syslog_msg *msg)
 {
 	size_t j, k, end, start = *i;
 	bool have_host = false;
@@ -264,7 +267,7 @@ read_sequence_number(const char *f, size_t len, size_t *i, time_t now, struct sy
 	if (end > start + 1 && end < len && f[end - 1] == ':' &&
 	    is_hostname(f + start, end - start - 1)) {
 		k = end + 1;
-		if (k < len && (f[k] == '%' || read_timestamp(f, len, &k, now, msg) == 0)) {
+		if (k < len && (f[k] == '%' || read_timestamp(f, len, &k, clock, msg) == 0)) {
 			msg->hostname.p = f + start;
 			msg->hostname.len = end - start - 1;
 			have_host = true;
@@ -330,34 +333,148 @@ read_hostname(const char *f, size_t len, size_t *i, struct syslog_msg *msg, bool
 	return true;
 }
 
+/*
+ * HP ProCurve: "HOST 00076 ports: port 2 is now on-line", a five-digit
+ * event number before the TAG, goes to msgid (rsyslog and syslog-ng take
+ * "00076" as the TAG and "ports: ..." as MSG).
+ */
+static void
+read_procurve_event(const char *f, size_t len, size_t *i, struct syslog_msg *msg)
+{
+	size_t j = *i, k;
+
+	for (k = j; k < len && k - j < 5 && is_digit(f[k]); k++)
+		;
+	if (k - j != 5 || k + 1 >= len || f[k] != ' ')
+		return;
+	for (k++; k < len && f[k] != ' ' && f[k] != ':' && f[k] != '['; k++)
+		;
+	if (k == j + 6 || k >= len || (f[k] != ':' && f[k] != '['))
+		return;
+	msg->msgid.p = f + j;
+	msg->msgid.len = 5;
+	*i = j + 6;
+}
+
+/* "date=2019-05-10" or "time=11:37:47" at f[j]: the value's start, or 0. */
+static size_t
+fortigate_value(const char *f, size_t len, size_t j, const char *key, size_t n)
+{
+	size_t klen = strlen(key);
+
+	if (j > len || len - j < klen + n || memcmp(f + j, key, klen) != 0)
+		return 0;
+	if (len - j > klen + n && f[j + klen + n] != ' ')
+		return 0;
+	return j + klen;
+}
+
+/*
+ * FortiGate (FortiOS 5.x-7.x) sends key=value text without a syslog
+ * header: "date=2019-05-10 time=11:37:47 devname="FG100E" ...".  Its date
+ * and time are the timestamp (zone-less: the input's timezone; FortiOS 6.2
+ * adds tz="+0200", which gives the offset), devname the HOSTNAME; MSG
+ * stays the whole key=value text, for the rulebases.  No peer reads it
+ * (rsyslog and syslog-ng keep it as MSG with the receipt time).
+ */
+static bool
+read_fortigate(const char *f, size_t len, size_t i, const struct syslog_clock *clock,
+    struct syslog_msg *msg)
+{
+	char iso[26];
+	size_t d, t, used, j, k;
+	const char *tz;
+	unsigned flags = 0;
+
+	if ((d = fortigate_value(f, len, i, "date=", 10)) == 0 ||
+	    (t = fortigate_value(f, len, d + 11, "time=", 8)) == 0)
+		return false;
+	memcpy(iso, f + d, 10);
+	iso[10] = ' ';
+	memcpy(iso + 11, f + t, 8);
+	used = 19;
+	/* tz="+0200" anywhere in the first 4 KB (FortiOS puts it near the end) */
+	tz = memmem(f + t, (len - t < 4096 ? len - t : 4096), " tz=\"", 5);
+	if (tz != NULL && (size_t)(tz - f) + 11 <= len && (tz[5] == '+' || tz[5] == '-') &&
+	    tz[10] == '"') {
+		memcpy(iso + 19, tz + 5, 5);
+		used = 24;
+	}
+	if (syslog_time_read_iso(iso, used, false, clock, &k, &msg->time, &flags) != 0 || k != used)
+		return false;
+	msg->flags |= flags;
+	msg->timestamp.p = f + i;
+	msg->timestamp.len = t + 8 - i;
+	/* devname="FG100E" or devname=FG100E right after the time */
+	j = t + 8;
+	if (len - j > 9 && f[j] == ' ' && memcmp(f + j + 1, "devname=", 8) == 0) {
+		char stop = ' ';
+
+		j += 9;
+		if (j < len && f[j] == '"') {
+			stop = '"';
+			j++;
+		}
+		for (k = j; k < len && f[k] != stop && k - j <= RFC5424_HOSTNAME_MAX; k++)
+			;
+		if (k > j && k - j <= RFC5424_HOSTNAME_MAX && is_hostname(f + j, k - j)) {
+			msg->hostname.p = f + j;
+			msg->hostname.len = k - j;
+		}
+	}
+	return true;
+}
+
+/* MSG: from i to the end, without the trailing CR/LF. */
+static void
+set_msg(const char *f, size_t len, size_t i, struct syslog_msg *msg)
+{
+	size_t end = len;
+
+	while (end > i && (f[end - 1] == '\n' || f[end - 1] == '\r'))
+		end--;
+	msg->msg.p = f + i;
+	msg->msg.len = end - i;
+}
+
 /* Each part in wire order; a part that is not there leaves i where it was. */
 int
-rfc3164_parse(const char *f, size_t len, time_t now, struct syslog_msg *msg)
+rfc3164_parse(const char *f, size_t len, const struct syslog_clock *clock, struct syslog_msg *msg)
 {
-	size_t i = 0, end;
-	bool have_host, have_time, no_tag = false;
+	size_t i = 0, after_pri, start;
+	bool have_host, have_time, no_tag = false, from_hostname = false;
 
-	if (read_pri(f, len, &i, msg) == -1)
+	if (read_pri(f, len, &i, &after_pri, msg) == -1)
 		return -1;
-	have_host = read_sequence_number(f, len, &i, now, msg);
-	have_time = read_timestamp(f, len, &i, now, msg) == 0;
-	if (!have_time)
+	have_host = read_sequence_number(f, len, &i, clock, msg);
+	/* NX-OS "<190>: 2017 Mar 06 ...": an empty sequence number (syslog-ng takes it too) */
+	start = i;
+	if (msg->seqno.p == NULL && len - i > 2 && f[i] == ':' && f[i + 1] == ' ')
+		i = skip_spaces(f, len, i + 1);
+	have_time = read_timestamp(f, len, &i, clock, msg) == 0;
+	if (!have_time) {
+		i = start;
+		if (!have_host && msg->seqno.p == NULL && read_fortigate(f, len, i, clock, msg)) {
+			if (msg->hostname.p == NULL)
+				msg->flags |= MSG_FLAG_NO_HOSTNAME;
+			set_msg(f, len, i, msg);
+			return 0;
+		}
 		msg->flags |= MSG_FLAG_NO_TIMESTAMP;
+	}
 	i = skip_spaces(f, len, i);
 	/* without a timestamp the first word cannot be told from a TAG: no host */
 	if (have_time && !have_host)
 		have_host = read_forwarded_from(f, len, &i, msg);
 	if (have_time && !have_host)
-		have_host = read_hostname(f, len, &i, msg, &no_tag);
+		have_host = from_hostname = read_hostname(f, len, &i, msg, &no_tag);
 	if (!have_host)
 		msg->flags |= MSG_FLAG_NO_HOSTNAME;
-	if (!no_tag && !read_cisco_mnemonic(f, len, i, &msg->msgid))
-		(void)read_tag(f, len, &i, have_time, msg);
-
-	end = len;
-	while (end > i && (f[end - 1] == '\n' || f[end - 1] == '\r'))
-		end--;
-	msg->msg.p = f + i;
-	msg->msg.len = end - i;
+	if (from_hostname && !no_tag)
+		read_procurve_event(f, len, &i, msg);
+	if (!no_tag && !read_cisco_mnemonic(f, len, i, &msg->msgid) &&
+	    !read_tag(f, len, &i, have_time, msg) && !have_time && msg->seqno.p == NULL)
+		i = after_pri; /* policy: a header-less line stays whole, leading blanks too */
+	set_msg(f, len, i, msg);
 	return 0;
 }

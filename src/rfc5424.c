@@ -193,7 +193,7 @@ set_msg(const char *f, size_t len, size_t i, struct syslog_msg *msg)
 }
 
 int
-rfc5424_parse(const char *f, size_t len, struct syslog_msg *msg)
+rfc5424_parse(const char *f, size_t len, const struct syslog_clock *clock, struct syslog_msg *msg)
 {
 	size_t i, used, end;
 	int pri;
@@ -223,7 +223,7 @@ rfc5424_parse(const char *f, size_t len, struct syslog_msg *msg)
 		msg->flags |= MSG_FLAG_NO_TIMESTAMP;
 		i++;
 	} else {
-		if (syslog_time_read_iso(f + i, len - i, true, &used, &msg->time,
+		if (syslog_time_read_iso(f + i, len - i, true, clock, &used, &msg->time,
 		    &msg->flags) != 0)
 			return fail(msg, "RFC 5424: invalid TIMESTAMP", i + used);
 		msg->timestamp.p = f + i;

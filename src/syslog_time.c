@@ -14,6 +14,7 @@
 
 #include "json_writer.h"
 #include "syslog_time.h"
+#include "tz_zone.h"
 
 /* Read exactly n digits at p[*i]; -1 when one is not a digit. */
 static int
@@ -168,19 +169,48 @@ zone_offset(const char *p, size_t n, int *minutes)
 	return false;
 }
 
-/* A zone-less wall-clock time is local time: its epoch and the offset that applied. */
-static void
-set_local(struct msg_time *t, int64_t wall)
+/* A zone-less wall-clock time in a configured zone (tz_zone.h): flagged when the zone has it twice or never. */
+static void __attribute__((noinline))
+set_zone_local(struct msg_time *t, int64_t wall, const struct syslog_clock *clock,
+    unsigned *flags)
+{
+	int32_t zone_offset;
+
+	switch (tz_zone_local_to_epoch(clock->zone, wall, (int64_t)clock->now, &t->epoch,
+	    &zone_offset)) {
+	case TZ_FIT_AMBIGUOUS:
+		*flags |= SYSLOG_TIME_AMBIGUOUS;
+		break;
+	case TZ_FIT_NONEXISTENT:
+		*flags |= SYSLOG_TIME_NONEXISTENT;
+		break;
+	case TZ_FIT_EXACT:
+		break;
+	}
+	t->tz_offset = (int16_t)(zone_offset / 60);
+}
+
+/*
+ * A zone-less wall-clock time is local time in the input's zone (or the
+ * collector's): its epoch and the offset that applied.  The zone's path
+ * is out of line so that the default one stays as short as it was.
+ */
+static inline void
+set_local(struct msg_time *t, int64_t wall, const struct syslog_clock *clock, unsigned *flags)
 {
 	int offset;
 
+	if (clock->zone != NULL) {
+		set_zone_local(t, wall, clock, flags);
+		return;
+	}
 	t->epoch = syslog_time_local_to_epoch(wall, &offset);
 	t->tz_offset = (int16_t)(offset / 60);
 }
 
 int
-syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
-    struct msg_time *t, unsigned *flags)
+syslog_time_read_iso(const char *p, size_t len, bool strict, const struct syslog_clock *clock,
+    size_t *used, struct msg_time *t, unsigned *flags)
 {
 	size_t i = 0;
 	int y, mo, d, h, mi, s, oh, om, sign;
@@ -237,7 +267,7 @@ syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
 		t->tz_offset = (int16_t)(sign * (oh * 60 + om));
 		t->epoch = wall - t->tz_offset * 60;
 	} else
-		set_local(t, wall);
+		set_local(t, wall, clock, flags);
 	t->usec = usec;
 	t->present = true;
 	*used = i;
@@ -282,15 +312,18 @@ read_year(const char *f, size_t len, size_t i)
 	return y;
 }
 
-/* Local year and month (1..12) of the receipt time. */
+/* Year and month (1..12) of the receipt time in the input's zone. */
 static void
-local_year_month(time_t now, int64_t *year, unsigned *month)
+local_year_month(const struct syslog_clock *clock, int64_t *year, unsigned *month)
 {
 	int offset;
 	int64_t local, days, y, doe, yoe, doy, mp;
 
-	(void)syslog_time_local_to_epoch((int64_t)now, &offset);
-	local = (int64_t)now + offset;
+	if (clock->zone != NULL)
+		offset = tz_zone_offset_at(clock->zone, (int64_t)clock->now);
+	else
+		(void)syslog_time_local_to_epoch((int64_t)clock->now, &offset);
+	local = (int64_t)clock->now + offset;
 	days = (local >= 0 ? local : local - 86399) / 86400 + 719468;
 	y = (days >= 0 ? days : days - 146096) / 146097;
 	doe = days - y * 146097;
@@ -311,12 +344,12 @@ local_year_month(time_t now, int64_t *year, unsigned *month)
  * *wrapped: the year is not the receipt year.
  */
 static int64_t
-year_for_month(unsigned mo, time_t now, bool *wrapped)
+year_for_month(unsigned mo, const struct syslog_clock *clock, bool *wrapped)
 {
 	unsigned now_month;
 	int64_t year;
 
-	local_year_month(now, &year, &now_month);
+	local_year_month(clock, &year, &now_month);
 	*wrapped = true;
 	if (mo == 12 && now_month == 1)
 		return year - 1;
@@ -331,8 +364,8 @@ year_for_month(unsigned mo, time_t now, bool *wrapped)
  * advances *i past it, or -1.
  */
 int
-syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct msg_time *t,
-    unsigned *flags)
+syslog_time_read_bsd(const char *f, size_t len, size_t *i, const struct syslog_clock *clock,
+    struct msg_time *t, unsigned *flags)
 {
 	size_t j = *i, zone;
 	unsigned mo, d;
@@ -341,6 +374,9 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 	uint32_t usec = 0;
 	bool wrapped;
 
+	/* Cisco NX-OS: "yyyy Mmm dd hh:mm:ss" */
+	if (len - j > 5 && is_digit(f[j]) && f[j + 4] == ' ' && (y = read_year(f, len, j)) >= 0)
+		j += 5;
 	if (len - j < 3 || (mo = read_month(f + j)) == 0)
 		return -1;
 	j += 3;
@@ -356,7 +392,7 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 	if (d < 1 || d > 31 || j >= len || f[j] != ' ')
 		return -1;
 	j++;
-	if (j + 4 < len && f[j + 4] == ' ' && (y = read_year(f, len, j)) >= 0)
+	if (y < 0 && j + 4 < len && f[j + 4] == ' ' && (y = read_year(f, len, j)) >= 0)
 		j += 5;
 	if ((h = read_digits(f, len, &j, 2)) < 0 || h > 23 || j >= len ||
 	    f[j++] != ':')
@@ -394,7 +430,7 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 		    h * 3600 + mi * 60 + s;
 	} else {
 		/* an invalid date of that year (Feb 29) is as invalid as Feb 30 */
-		y = year_for_month(mo, now, &wrapped);
+		y = year_for_month(mo, clock, &wrapped);
 		if (d > syslog_time_days_in_month(y, mo))
 			return -1;
 		wall = syslog_time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
@@ -405,7 +441,7 @@ syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct ms
 		t->tz_offset = (int16_t)zone_minutes;
 		t->epoch = wall - zone_minutes * 60;
 	} else
-		set_local(t, wall);
+		set_local(t, wall, clock, flags);
 	t->usec = usec;
 	t->present = true;
 	*i = j;

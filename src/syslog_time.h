@@ -29,9 +29,26 @@ struct msg_time {
 #define SYSLOG_TIME_FRACTION_CUT 0x0004u /* more than 6 fractional digits */
 #define SYSLOG_TIME_YEAR_GUESSED 0x0080u /* a year-less BSD time not of the receipt year */
 #define SYSLOG_TIME_ZONE_UNKNOWN 0x0200u /* a BSD time's zone name not known: read as local */
+#define SYSLOG_TIME_AMBIGUOUS    0x0400u /* a zone-less time the configured zone has twice */
+#define SYSLOG_TIME_NONEXISTENT  0x0800u /* a zone-less time the configured zone skips */
 /* Every flag a reader may set (to take back when its timestamp is not kept). */
 #define SYSLOG_TIME_FLAGS \
-	(SYSLOG_TIME_FRACTION_CUT | SYSLOG_TIME_YEAR_GUESSED | SYSLOG_TIME_ZONE_UNKNOWN)
+	(SYSLOG_TIME_FRACTION_CUT | SYSLOG_TIME_YEAR_GUESSED | SYSLOG_TIME_ZONE_UNKNOWN | \
+	    SYSLOG_TIME_AMBIGUOUS | SYSLOG_TIME_NONEXISTENT)
+
+struct tz_zone;
+
+/*
+ * What a zone-less time is read against: the receipt time (the year of a
+ * year-less time) and the zone of its input (timezone = in logward.conf;
+ * NULL: the collector's own, TZ).  In a configured zone, a wall-clock time
+ * the zone has twice or never is resolved as tz_zone.h says and flagged
+ * SYSLOG_TIME_AMBIGUOUS or SYSLOG_TIME_NONEXISTENT.
+ */
+struct syslog_clock {
+	time_t now;
+	const struct tz_zone *zone; /* not owned (tz_zone_get keeps it) */
+};
 
 /*
  * ISO 8601 / RFC 3339 date-time at p.  strict (RFC 5424 6.2.3): 'T' and
@@ -41,11 +58,12 @@ struct msg_time {
  * digits are cut (SYSLOG_TIME_FRACTION_CUT in *flags).  Returns 0 and
  * *used, or -1 with *used at the offending byte (*t zeroed).
  */
-int syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
-    struct msg_time *t, unsigned *flags);
+int syslog_time_read_iso(const char *p, size_t len, bool strict,
+    const struct syslog_clock *clock, size_t *used, struct msg_time *t, unsigned *flags);
 
 /*
- * BSD "Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE:]" at f[*i] (the
+ * BSD "[yyyy ]Mmm dd [yyyy] hh:mm:ss[.frac] [yyyy] [ZONE:]" at f[*i] (the
+ * year first is Cisco NX-OS's; the
  * fraction after '.' or ','; a ZONE known by name gives its offset, an
  * unknown one sets SYSLOG_TIME_ZONE_UNKNOWN and the time is local).  A year-less time gets the receipt
  * year, except December received in January (last year) and January
@@ -53,8 +71,8 @@ int syslog_time_read_iso(const char *p, size_t len, bool strict, size_t *used,
  * a date that year does not have (Feb 29) is invalid.  Returns 0 and
  * advances *i past it, or -1 (then *t may be partly written).
  */
-int syslog_time_read_bsd(const char *f, size_t len, size_t *i, time_t now, struct msg_time *t,
-    unsigned *flags);
+int syslog_time_read_bsd(const char *f, size_t len, size_t *i, const struct syslog_clock *clock,
+    struct msg_time *t, unsigned *flags);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
 int64_t syslog_time_days_from_civil(int64_t y, unsigned m, unsigned d);

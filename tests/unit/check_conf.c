@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "tz_zone.h"
 #include "unit.h"
 
 /* The source tree, absolute, so that tests may chdir into it. */
@@ -286,6 +287,41 @@ START_TEST(test_all_options)
 }
 END_TEST
 
+/*
+ * timezone: an input's own, else the top-level one, else none (TZ); the
+ * dump reads back; a changed timezone is a changed input.
+ */
+START_TEST(test_timezone)
+{
+	char err[512];
+	struct conf *c, *d;
+
+	setenv("TZDIR", "/usr/share/zoneinfo", 1);
+	c = load_text("timezone = \"Europe/Paris\"\n"
+		      "input a { transport = udp address = \":1\" }\n"
+		      "input b { transport = udp address = \":2\" timezone = \"America/New_York\" }\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->timezone, "Europe/Paris");
+	ck_assert_ptr_null(c->inputs[0].timezone);
+	ck_assert_ptr_nonnull(c->inputs[0].zone);
+	ck_assert_str_eq(tz_zone_name(c->inputs[0].zone), "Europe/Paris");
+	ck_assert_str_eq(tz_zone_name(c->inputs[1].zone), "America/New_York");
+	assert_round_trip(c);
+	d = load_text("input a { transport = udp address = \":1\" }\n"
+		      "input b { transport = udp address = \":2\" timezone = \"UTC\" }\n",
+	    err, sizeof(err), NULL, 0);
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert_ptr_null(d->timezone);
+	ck_assert_ptr_null(d->inputs[0].zone);
+	/* the top-level zone is not the input's: a reload keeps input a and re-points it */
+	ck_assert(input_conf_same(&c->inputs[0], &d->inputs[0]));
+	ck_assert(!input_conf_same(&c->inputs[1], &d->inputs[1]));
+	conf_free(c);
+	conf_free(d);
+}
+END_TEST
+
 /* Strings that need escaping survive a dump and a reload. */
 START_TEST(test_round_trip_escapes)
 {
@@ -544,6 +580,13 @@ static const struct error_case {
 	"correlate", NULL},
     {"input a { transport = udp address = \":1\" }\ncorrelate { }\ncorrelate { }\n", 3,
 	"second correlate block", NULL},
+    /* timezone: loaded when read, refused on its line with the file that is missing */
+    {"input a {\n transport = udp address = \":1\"\n timezone = \"Europe/Pari\" }\n", 3,
+	"timezone: unknown time zone \"Europe/Pari\"", "Europe/Pari: No such file"},
+    {"input a { transport = udp address = \":1\" }\n\ntimezone = \"../../etc/passwd\"\n", 3,
+	"timezone: invalid time zone name", "Europe/Paris"},
+    {"input a { transport = udp address = \":1\" }\ntimezone = \"\"\n", 2,
+	"timezone: invalid time zone name", NULL},
 };
 
 START_TEST(test_errors)
@@ -1086,6 +1129,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_all_options);
 	tcase_add_test(tc, test_round_trip_escapes);
+	tcase_add_test(tc, test_timezone);
 	tcase_add_test(tc, test_metrics);
 	tcase_add_test(tc, test_webhooks);
 	tcase_add_loop_test(

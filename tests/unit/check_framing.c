@@ -706,6 +706,98 @@ START_TEST(test_lf_terminators)
 }
 END_TEST
 
+/*
+ * NUL connections: the first LF/NUL frame ends in NUL, so LF is data from
+ * then on (Python's SysLogHandler sends logging.exception() as one
+ * message with its traceback's LFs, then NUL).  Cut anywhere: the same.
+ */
+START_TEST(test_nul_connection)
+{
+	static const struct frame_want want[] = {
+		W("<14>first", 0),
+		W("<11>boom\nTraceback (most recent call last):\n  File \"x.py\", line 1\n"
+		  "ZeroDivisionError: division by zero", 0),
+		W("<14>after", 0),
+		W("<14>crlf", 0),
+		W("<14>a\n\nb", 0),
+		W("<14>tail\nend", FRAME_AT_EOF),
+	};
+
+	CHECK_STREAM("<14>first\0<11>boom\nTraceback (most recent call last):\n"
+	    "  File \"x.py\", line 1\nZeroDivisionError: division by zero\0"
+	    "<14>after\n\0\n\0<14>crlf\r\n\0\0<14>a\n\nb\0<14>tail\nend",
+	    MAX_DEFAULT, want, 0);
+}
+END_TEST
+
+/* Only the first frame decides: a first message with an LF makes an LF connection. */
+START_TEST(test_nul_decided_by_first_frame)
+{
+	static const struct frame_want lf[] = {
+		W("<11>boom", 0),
+		W("Traceback", 0),
+		W("<14>x", 0),
+		W("<14>y", 0),
+	};
+	static const struct frame_want counted[] = {
+		W("abc", FRAME_OCTET_COUNTED),
+		W("<14>x", 0),
+		W("<14>a\nb", 0),
+	};
+
+	CHECK_STREAM("<11>boom\nTraceback\0<14>x\0<14>y\n", MAX_DEFAULT, lf, 0);
+	/* an octet-counted frame decides nothing */
+	CHECK_STREAM("3 abc<14>x\0<14>a\nb\0", MAX_DEFAULT, counted, 0);
+}
+END_TEST
+
+/* A NUL connection keeps max_frame: LFs inside count, and a cut frame is skipped to its NUL. */
+START_TEST(test_nul_max)
+{
+	static const struct frame_want want[] = {
+		W("<1>", 0),
+		W("<13>yy\nyy\nyy\nyyy", 0),
+		W("<13>yy\nyy\nyy\nyyy", FRAME_TRUNCATED),
+		W("<14>after", 0),
+	};
+
+	/* 16 bytes, then 17 (the "x" and the LFs after it skipped, not a new frame) */
+	CHECK_STREAM("<1>\0<13>yy\nyy\nyy\nyyy\0<13>yy\nyy\nyy\nyyyx\n<14>no\n\0<14>after\0",
+	    16, want, 9);
+}
+END_TEST
+
+/*
+ * At the bound a NUL connection's "\r\n" before the NUL is not part of the
+ * frame, however reads cut it; a frame cut at max_frame decides nothing
+ * (cut in pieces, its end is never seen).  fuzz_framing found both.
+ */
+START_TEST(test_nul_bound_cut_anywhere)
+{
+	static const struct frame_want tail[] = {
+		W("<1>", 0),
+		W("<13>yyyyyyyyyyyy", 0),
+		W("<13>zzzzzzzzzzzz", 0),
+		W("<14>x", 0),
+	};
+	static const struct frame_want overlong[] = {
+		W("abcd", FRAME_TRUNCATED),
+		W("<1>", 0),
+		W("a\nb", 0),
+	};
+	static const struct frame_want at_eof[] = {
+		W("aP", 0),
+		W("\x03>", FRAME_TRUNCATED),
+		W("\xf5\n", FRAME_AT_EOF),
+	};
+
+	CHECK_STREAM("<1>\0<13>yyyyyyyyyyyy\r\n\0<13>zzzzzzzzzzzz\n\0<14>x\0", 16, tail, 0);
+	CHECK_STREAM("abcde\n<1>\0a\nb\0", 4, overlong, 1);
+	/* the last frame at eof: max_frame, then an LF a NUL would have dropped */
+	CHECK_STREAM("aP\0\x03>\x83\n\0\xf5\n\n", 2, at_eof, 2);
+}
+END_TEST
+
 /* Case 5: the last frame of a closed connection, without LF, is delivered. */
 START_TEST(test_lf_last_frame_at_eof)
 {
@@ -972,6 +1064,10 @@ unit_suite(void)
 	tcase_add_test(tc, test_count_ten_digits);
 	tcase_add_test(tc, test_octet_binary_data);
 	tcase_add_test(tc, test_lf_terminators);
+	tcase_add_test(tc, test_nul_connection);
+	tcase_add_test(tc, test_nul_decided_by_first_frame);
+	tcase_add_test(tc, test_nul_max);
+	tcase_add_test(tc, test_nul_bound_cut_anywhere);
 	tcase_add_test(tc, test_lf_last_frame_at_eof);
 	tcase_add_test(tc, test_sync_kept);
 	tcase_add_test(tc, test_cisco_asa_space);

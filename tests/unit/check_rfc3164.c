@@ -172,6 +172,97 @@ static const struct {
 	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
 	  "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh",
 	  "t", NULL, NULL, NULL, "x" },
+	/*
+	 * Cisco NX-OS: ": " (an empty sequence number, as syslog-ng's
+	 * _syslog_format_parse_cisco_sequence_id takes it), then the year
+	 * first, with or without a zone name.  No peer reads the year-first
+	 * time: syslog-ng and rsyslog keep "2017 Mar 06 ..." in MSG.
+	 */
+	{ "<190>: 2017 Mar 06 09:22:34 CET: %AUTHPRIV-6-SYSTEM_MSG: pam_unix(sshd:session): opened",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_NO_HOSTNAME, 190, 1488788554, 0, NULL, NULL, NULL,
+	  "AUTHPRIV-6-SYSTEM_MSG", NULL, "%AUTHPRIV-6-SYSTEM_MSG: pam_unix(sshd:session): opened" },
+	{ "<134>: 2017 Mar  6 12:53:10 UTC: %POLICY_ENGINE-6-POLICY_LOOKUP_EVENT: policy=p1",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_NO_HOSTNAME, 134, 1488804790, 0, NULL, NULL, NULL,
+	  "POLICY_ENGINE-6-POLICY_LOOKUP_EVENT", NULL,
+	  "%POLICY_ENGINE-6-POLICY_LOOKUP_EVENT: policy=p1" },
+	{ "<189>: 2023 Jan 10 10:00:00: %VSHD-5-VSHD_SYSLOG_CONFIG_I: Configured from vty",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_NO_HOSTNAME, 189, 1673344800, 0, NULL, NULL, NULL,
+	  "VSHD-5-VSHD_SYSLOG_CONFIG_I", NULL, "%VSHD-5-VSHD_SYSLOG_CONFIG_I: Configured from vty" },
+	/* ": " without a timestamp after it is MSG, as before */
+	{ "<13>: not nx-os", MSG_FORMAT_RFC3164, MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME, 13, TS,
+	  0, NULL, NULL, NULL, NULL, NULL, ": not nx-os" },
+	/* Cisco IOS: hostname, no sequence number; sequence number, zone, no hostname */
+	{ "<189>Mar  6 09:22:34 router1 %SYS-5-CONFIG_I: Configured", MSG_FORMAT_RFC3164, 0, 189,
+	  1678094554, 0, "router1", NULL, NULL, "SYS-5-CONFIG_I", NULL,
+	  "%SYS-5-CONFIG_I: Configured" },
+	{ "<187>1234: Mar  6 09:22:34.123 CET: %LINK-3-UPDOWN: Interface Gi0/1, changed state",
+	  MSG_FORMAT_RFC3164, MSG_FLAG_NO_HOSTNAME, 187, 1678090954, 123000, NULL, NULL, NULL,
+	  "LINK-3-UPDOWN", "1234", "%LINK-3-UPDOWN: Interface Gi0/1, changed state" },
+	/* ASA "host : %ASA" (rsyslog pmcisconames removes the lone ':', as we skip it) */
+	{ "<166>Jun 17 2019 10:05:48 fw01 : %ASA-6-302013: Built inbound", MSG_FORMAT_RFC3164, 0,
+	  166, 1560765948, 0, "fw01", NULL, NULL, "ASA-6-302013", NULL,
+	  "%ASA-6-302013: Built inbound" },
+	/* Juniper Junos: BSD with the event name in MSG (as rsyslog and syslog-ng) */
+	{ "<28>Mar  6 09:22:34 fw01 mgd[1234]: UI_COMMIT: User 'root' requested 'commit'",
+	  MSG_FORMAT_RFC3164, 0, 28, 1678094554, 0, "fw01", "mgd", "1234", NULL, NULL,
+	  "UI_COMMIT: User 'root' requested 'commit'" },
+	/* Junos "structured-data": RFC 5424, the event name as MSGID */
+	{ "<165>1 2017-03-06T09:22:34.123+01:00 fw01 mgd 1234 UI_COMMIT "
+	  "[junos@2636.1.1.1.2.18 username=\"root\"] User 'root' requested 'commit'",
+	  MSG_FORMAT_RFC5424, 0, 165, 1488788554, 123000, "fw01", "mgd", "1234", "UI_COMMIT", NULL,
+	  "User 'root' requested 'commit'" },
+	/*
+	 * FortiGate key=value without a header: date/time the timestamp (tz= its
+	 * offset), devname the HOSTNAME, MSG the whole text; rsyslog and
+	 * syslog-ng keep it all as MSG with the receipt time.
+	 */
+	{ "date=2019-05-10 time=11:37:47 devname=\"FG100E\" devid=\"FG100E4Q17000000\" "
+	  "logid=\"0000000013\" type=\"traffic\"", MSG_FORMAT_RFC3164, MSG_FLAG_NO_PRI, 13,
+	  1557488267, 0, "FG100E", NULL, NULL, NULL, NULL,
+	  "date=2019-05-10 time=11:37:47 devname=\"FG100E\" devid=\"FG100E4Q17000000\" "
+	  "logid=\"0000000013\" type=\"traffic\"" },
+	{ "<189>date=2019-05-10 time=11:37:47 devname=FG100E eventtime=1557481067 tz=\"+0200\" x=1",
+	  MSG_FORMAT_RFC3164, 0, 189, 1557481067, 0, "FG100E", NULL, NULL, NULL, NULL,
+	  "date=2019-05-10 time=11:37:47 devname=FG100E eventtime=1557481067 tz=\"+0200\" x=1" },
+	{ "<189>date=2019-05-10 time=11:37:47 logid=1", MSG_FORMAT_RFC3164, MSG_FLAG_NO_HOSTNAME,
+	  189, 1557488267, 0, NULL, NULL, NULL, NULL, NULL,
+	  "date=2019-05-10 time=11:37:47 logid=1" },
+	/* an impossible date is no FortiGate header: the line stays whole */
+	{ "<189>date=2019-13-10 time=11:37:47 devname=FG", MSG_FORMAT_RFC3164,
+	  MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME, 189, TS, 0, NULL, NULL, NULL, NULL, NULL,
+	  "date=2019-13-10 time=11:37:47 devname=FG" },
+	/* HP ProCurve: a five-digit event number before the TAG (peers: TAG "00076") */
+	{ "<14>Mar  6 09:22:34 10.0.0.5 00076 ports: port 2 is now on-line", MSG_FORMAT_RFC3164, 0,
+	  14, 1678094554, 0, "10.0.0.5", "ports", NULL, "00076", NULL, "port 2 is now on-line" },
+	/* ArubaOS: the year after the time, then the host */
+	{ "<11>Mar  6 09:22:34 2017 10.1.1.1 authmgr[3456]: <522008> <NOTI> |authmgr| User ok",
+	  MSG_FORMAT_RFC3164, 0, 11, 1488792154, 0, "10.1.1.1", "authmgr", "3456", NULL, NULL,
+	  "<522008> <NOTI> |authmgr| User ok" },
+	/* AIX without a year (syslog-ng's aix_fwd_string, rsyslog pmaixforwardedfrom) */
+	{ "<38>Sep 22 10:11:56 Message forwarded from cdaix66: sshd[6]: Accepted",
+	  MSG_FORMAT_RFC3164, 0, 38, 1695377516, 0, "cdaix66", "sshd", "6", NULL, NULL,
+	  "Accepted" },
+	/* Snare "syslog" mode: TAG then TAB is no TAG (rsyslog pmsnare rewrites it) */
+	{ "<13>Mar  6 09:22:34 winhost MSWinEventLog\t1\tSecurity\t42\tMon Mar 06 09:22:34 2023",
+	  MSG_FORMAT_RFC3164, 0, 13, 1678094554, 0, "winhost", NULL, NULL, NULL, NULL,
+	  "MSWinEventLog\t1\tSecurity\t42\tMon Mar 06 09:22:34 2023" },
+	/* the other TAG refusals of doc/parser-policy.md: quotes, an open [PID], a control byte */
+	{ "<14>Oct 11 22:14:15 h1 user=\"bob\" action=login", MSG_FORMAT_RFC3164, 0, 14,
+	  1697062455, 0, "h1", NULL, NULL, NULL, NULL, "user=\"bob\" action=login" },
+	{ "<14>Oct 11 22:14:15 h1 it's: done", MSG_FORMAT_RFC3164, 0, 14, 1697062455, 0, "h1", NULL,
+	  NULL, NULL, NULL, "it's: done" },
+	{ "<14>Oct 11 22:14:15 h1 prog[12 34]: x", MSG_FORMAT_RFC3164, 0, 14, 1697062455, 0, "h1",
+	  NULL, NULL, NULL, NULL, "prog[12 34]: x" },
+	{ "<14>Oct 11 22:14:15 h1 prog\x01rest", MSG_FORMAT_RFC3164, 0, 14, 1697062455, 0, "h1",
+	  NULL, NULL, NULL, NULL, "prog\x01rest" },
+	/* a header-less line keeps its leading blanks (policy: it stays whole) */
+	{ "<13>   indented text", MSG_FORMAT_RFC3164, MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME,
+	  13, TS, 0, NULL, NULL, NULL, NULL, NULL, "   indented text" },
+	{ "  two blanks", MSG_FORMAT_RFC3164,
+	  MSG_FLAG_NO_PRI | MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME, 13, TS, 0, NULL, NULL,
+	  NULL, NULL, NULL, "  two blanks" },
+	{ "<13> sshd[42]: Accepted", MSG_FORMAT_RFC3164, MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_HOSTNAME,
+	  13, TS, 0, NULL, "sshd", "42", NULL, NULL, "Accepted" },
 	/* '<' with garbage or PRI over 191: UNPARSED, whole frame kept */
 	{ "<192>Jan  1 00:00:00 h t: x", MSG_FORMAT_UNPARSED,
 	  MSG_FLAG_NO_TIMESTAMP | MSG_FLAG_NO_PRI,
