@@ -495,7 +495,8 @@ detection_compile(struct detection *d, cfg_t *sec)
 	char why[512];
 
 	if (pattern != NULL && pattern[0] != '\0') {
-		if (detect_regex_compile(&d->target_re, pattern, why, sizeof(why)) == -1) {
+		if (detect_regex_compile_case(&d->target_re, pattern,
+			cfg_getbool(sec, "target_case_sensitive"), why, sizeof(why)) == -1) {
 			detect_error(d->line, "detection %s: target_pattern: %s", d->id, why);
 			return -1;
 		}
@@ -597,6 +598,7 @@ load_file(struct detect_set *s, const char *path)
 		CFG_STR_LIST_CB("unless", NULL, CFGF_NODEFAULT, detect_condcb),
 		CFG_STR_CB("target", "user.target.name", CFGF_NONE, detect_pathcb),
 		CFG_STR_CB("target_pattern", "", CFGF_NONE, detect_regexcb),
+		CFG_BOOL("target_case_sensitive", cfg_false, CFGF_NONE),
 		CFG_STR_CB("target_domain", "user.target.domain", CFGF_NONE, detect_pathcb),
 		CFG_STR_CB("actor", "user.name", CFGF_NONE, detect_pathcb),
 		CFG_STR_CB("group", "group.name", CFGF_NONE, detect_pathcb),

@@ -361,7 +361,15 @@ detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t w
 int
 detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t whylen)
 {
-	int rc = regcomp(re, pattern, REG_EXTENDED | REG_ICASE);
+	return detect_regex_compile_case(re, pattern, false, why, whylen);
+}
+
+/* The same, minding case when cased (target_case_sensitive). */
+int
+detect_regex_compile_case(regex_t *re, const char *pattern, bool cased, char *why,
+    size_t whylen)
+{
+	int rc = regcomp(re, pattern, REG_EXTENDED | (cased ? 0 : REG_ICASE));
 	char msg[256];
 
 	if (rc == 0)

@@ -181,6 +181,9 @@ int detect_cond_compile(struct detect_cond *c, const char *text, char *why, size
 void detect_cond_free(struct detect_cond *c);
 /* Compile a redact pattern or target_pattern (ERE, no case); 0, or -1 with why. */
 int detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t whylen);
+/* The same, case-sensitive when cased (a detection's target_case_sensitive). */
+int detect_regex_compile_case(regex_t *re, const char *pattern, bool cased, char *why,
+    size_t whylen);
 
 /* detect_field.c: the header field called name (an ECS name), or HDR_NONE. */
 enum header_field detect_header_of(const char *name);

@@ -153,7 +153,7 @@ import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 s.sendall(sys.stdin.buffer.read())
 s.close()' "$P" || fail "sender failed"
-want="correlate-created-then-admin linux-admin-group-add linux-sudo-useradd-flags linux-useradd"
+want="correlate-created-then-admin linux-admin-group-add linux-sudo-useradd-last linux-useradd"
 wait_for '[ "$(rules_for mallory)" = "$want" ]' 10 ||
 	fail "within a storm window, not delivered at once: got '$(rules_for mallory)', want '$want'"
 note "sudo'd useradd, useradd, usermod to sudo in one window: $(rules_for mallory)"

@@ -377,6 +377,54 @@ START_TEST(test_silent_fact)
 }
 END_TEST
 
+/*
+ * target_case_sensitive: the target_pattern minds case (useradd -U is a
+ * flag, -u UID takes a value); without it the same pattern ignores case.
+ */
+static const struct {
+	const char *cmd;
+	const char *cased;   /* account with target_case_sensitive; NULL: no match */
+	const char *folded;  /* account without it */
+} case_cases[] = {
+    {"useradd -U bob", "bob", "bob"},
+    {"useradd -u 1001 bob", NULL, "1001"},
+    {"useradd -u 1001 -U carol", "carol", "1001"},
+    {"USERADD -U dave", "dave", "dave"},
+};
+
+START_TEST(test_target_case)
+{
+	struct test_event e;
+	struct detect_result res;
+	struct detect_set *s;
+	char err[1024], norm[256];
+	const char *want_id, *want;
+
+	write_file("case.detections",
+	    "technique T1136 { name = \"Create Account\" tactic = \"TA0003\" "
+	    "tactic_name = \"Persistence\" }\n"
+	    "detection cased {\n title = \"c\"\n technique = \"T1136\"\n severity = high\n"
+	    " tags = { \"t\" }\n target = \"process.command_line\"\n"
+	    " target_pattern = ' -U ([^ ]+)'\n target_case_sensitive = true\n}\n"
+	    "detection folded {\n title = \"f\"\n technique = \"T1136\"\n severity = low\n"
+	    " tags = { \"t\" }\n target = \"process.command_line\"\n"
+	    " target_pattern = ' -U ([^ ]+)'\n}\n");
+	s = detect_load(unit_dir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	snprintf(norm, sizeof(norm), "{\"event.tags\":[\"t\"],\"process.command_line\":\"%s\"}",
+	    case_cases[_i].cmd);
+	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x", norm, NULL);
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	want_id = case_cases[_i].cased != NULL ? "cased" : "folded";
+	want = case_cases[_i].cased != NULL ? case_cases[_i].cased : case_cases[_i].folded;
+	ck_assert_str_eq(res.detection->id, want_id);
+	ck_assert_int_eq((int)res.target.len, (int)strlen(want));
+	ck_assert(memcmp(res.target.p, want, res.target.len) == 0);
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
 /* What loading basic.detections and single.detections gives. */
 START_TEST(test_load_contents)
 {
@@ -773,6 +821,8 @@ unit_suite(void)
 	    (int)(sizeof(select_cases) / sizeof(select_cases[0])));
 	tcase_add_test(tc, test_load_contents);
 	tcase_add_test(tc, test_silent_fact);
+	tcase_add_loop_test(tc, test_target_case, 0,
+	    (int)(sizeof(case_cases) / sizeof(case_cases[0])));
 	tcase_add_test(tc, test_load_single_rulebase);
 	tcase_add_test(tc, test_load_two_files);
 	tcase_add_loop_test(tc, test_load_error, 0,
