@@ -37,6 +37,7 @@ static const struct shape_key shape_keys[] = {
 	SHAPE("process.pid", ECS_NUMBER),
 	SHAPE("process.parent.pid", ECS_NUMBER),
 	SHAPE("process.thread.id", ECS_NUMBER),
+	SHAPE("process.args_count", ECS_NUMBER),
 	SHAPE("auditd.log.sequence", ECS_NUMBER), /* Elastic's auditd: a long */
 	SHAPE("source.port", ECS_NUMBER),
 	SHAPE("destination.port", ECS_NUMBER),
