@@ -108,6 +108,7 @@ struct conf {
 	struct input_conf *inputs;
 	size_t n_inputs;
 	char *rules;              /* rulebase directory or file */
+	char *sigma;              /* Sigma rules directory (a SigmaHQ checkout), or NULL */
 	char *archive_path;       /* strftime template */
 	char *alerts_path;        /* strftime template; default: alerts.jsonl next to the archive */
 	unsigned workers;         /* 0 = one per core */
