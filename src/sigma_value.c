@@ -187,11 +187,18 @@ segment_at(const struct sigma_segment *s, const char *p, bool cased)
 static size_t
 segment_find(const struct sigma_segment *s, const char *text, size_t from, size_t end, bool cased)
 {
+	unsigned char first = (unsigned char)s->text[0];
 	size_t i;
 
-	for (i = from; i + s->len <= end; i++)
+	for (i = from; i + s->len <= end; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		/* the first byte decides most places without a call */
+		if (!s->any[0] && (cased ? c : lower(c)) != first)
+			continue;
 		if (segment_at(s, text + i, cased))
 			return i;
+	}
 	return SIZE_MAX;
 }
 

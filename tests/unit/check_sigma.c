@@ -530,6 +530,56 @@ START_TEST(test_bound_file)
 }
 END_TEST
 
+/* SIGMA_MAX_SHAPES mapping files load; one more fails the load, naming the file. */
+START_TEST(test_bound_shapes)
+{
+	char name[64], text[128], err[1024];
+	struct detect_set *s;
+	int i, n;
+
+	mkdir(unit_path("sigma"), 0755);
+	for (i = 0; i < SIGMA_MAX_SHAPES; i++) {
+		snprintf(name, sizeof(name), "sigma/m%03d.map", i);
+		n = snprintf(text, sizeof(text), "name: m%d\nlogsource: {product: p%d}\n", i, i);
+		write_text(name, text, (size_t)n);
+	}
+	s = load();
+	ck_assert_uint_eq(s->sigma->n_shapes, SIGMA_MAX_SHAPES);
+	detect_free(s);
+	write_text("sigma/m999.map", "name: x\nlogsource: {product: x}\n", 32);
+	ck_assert_ptr_null(detect_load_sigma(unit_dir, NULL, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "m999.map: more than 64 mapping files") != NULL, "%s", err);
+}
+END_TEST
+
+/* SIGMA_MAX_FILES rule files are read; the one past is reported once with the rest. */
+START_TEST(test_bound_files)
+{
+	char name[64];
+	struct detect_set *s;
+	int i;
+
+	write_map();
+	write_rule("a.yml", "  sel:\n    F: 1\n  condition: sel\n");
+	/* the others: empty files, each skipped (not YAML maps) */
+	for (i = 1; i < SIGMA_MAX_FILES; i++) {
+		snprintf(name, sizeof(name), "b%05d.yml", i);
+		write_text(name, "", 0);
+	}
+	s = load();
+	ck_assert_uint_eq(detect_count(s), 1);
+	ck_assert_uint_eq(s->sigma_report->n_skips, SIGMA_MAX_FILES - 1);
+	detect_free(s);
+	write_text("c.yml", "", 0);
+	s = load();
+	ck_assert_uint_eq(s->sigma_report->n_skips, SIGMA_MAX_FILES);
+	ck_assert_ptr_nonnull(strstr(s->sigma_report->skips[SIGMA_MAX_FILES - 1].reason,
+	    "more than 20000 rule files"));
+	ck_assert_ptr_nonnull(strstr(s->sigma_report->skips[SIGMA_MAX_FILES - 1].file, "c.yml"));
+	detect_free(s);
+}
+END_TEST
+
 /* The word index: of 500 rules on distinct words, a message tries one. */
 static void
 countcb(size_t inst, void *arg)
@@ -647,6 +697,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_map_error);
 	tcase_add_loop_test(tc, test_bound, 0, (int)(sizeof(bound_cases) / sizeof(bound_cases[0])));
 	tcase_add_test(tc, test_bound_file);
+	tcase_add_test(tc, test_bound_shapes);
+	tcase_add_test(tc, test_bound_files);
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_shape_select);
 	tcase_add_test(tc, test_shipped_and_recursive);
