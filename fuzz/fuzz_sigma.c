@@ -10,6 +10,8 @@
  * and never neither; a bad mapping fails the load with an error.  A loaded
  * set is matched against fixed events.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,30 @@ struct sigma_loader {
 	size_t n_files;
 	char *err;
 	size_t errlen;
+	/* allocated lengths of the arrays this load appends to */
+	size_t cap_skips, cap_dets, cap_insts, cap_rules;
 };
+
+/*
+ * arr with room for element n (cap allocated so far): the capacity doubles,
+ * so a load of many rules costs linear time even where realloc copies
+ * (sanitizers); NULL when out of memory, arr then untouched.
+ */
+static void *
+room(void *arr, size_t n, size_t *cap, size_t size)
+{
+	void *grown;
+	size_t want;
+
+	if (n < *cap)
+		return arr;
+	want = *cap > n ? *cap : n;
+	want = want > 8 ? want * 2 : 16;
+	if ((grown = realloc(arr, want * size)) == NULL)
+		return NULL;
+	*cap = want;
+	return grown;
+}
 
 /* Record that file was skipped and why; -1 out of memory. */
 static int
@@ -57,7 +81,7 @@ skip(struct sigma_loader *l, const char *file, const char *why)
 	struct sigma_skip *grown;
 	struct sigma_report *r = l->report;
 
-	if ((grown = realloc(r->skips, (r->n_skips + 1) * sizeof(*grown))) == NULL)
+	if ((grown = room(r->skips, r->n_skips, &l->cap_skips, sizeof(*grown))) == NULL)
 		return -1;
 	r->skips = grown;
 	grown[r->n_skips].file = strdup(file);
@@ -155,7 +179,7 @@ add_detection(struct sigma_loader *l, struct sigma_instance *in)
 	char tech[32];
 	size_t i;
 
-	if ((grown = realloc(s->dets, (s->n_dets + 1) * sizeof(*grown))) == NULL)
+	if ((grown = room(s->dets, s->n_dets, &l->cap_dets, sizeof(*grown))) == NULL)
 		return -1;
 	s->dets = grown;
 	d = &s->dets[s->n_dets];
@@ -223,7 +247,7 @@ instance_make(struct sigma_loader *l, struct sigma_rule *r, size_t shape, char *
 		in.refs[i].len = strlen(path);
 		in.refs[i].header = in.kv[i] ? HDR_NONE : detect_header_of(path);
 	}
-	if ((grown = realloc(l->ss->insts, (l->ss->n_insts + 1) * sizeof(*grown))) == NULL) {
+	if ((grown = room(l->ss->insts, l->ss->n_insts, &l->cap_insts, sizeof(*grown))) == NULL) {
 		for (i = 0; i < r->n_fields; i++)
 			free(in.refs[i].path);
 		free(in.refs);
@@ -248,7 +272,7 @@ rule_take(struct sigma_loader *l, struct sigma_rule *r)
 	bool served = false;
 	int rc;
 
-	if ((grown = realloc(l->ss->rules, (l->ss->n_rules + 1) * sizeof(*grown))) == NULL) {
+	if ((grown = room(l->ss->rules, l->ss->n_rules, &l->cap_rules, sizeof(*grown))) == NULL) {
 		sigma_rule_free(r);
 		return -1;
 	}
@@ -283,18 +307,25 @@ char *
 sigma_read_file(const char *path, size_t *len, char *why, size_t whylen)
 {
 	FILE *f = fopen(path, "re");
+	struct stat st;
+	size_t want;
 	char *buf;
 
-	if (f == NULL) {
+	if (f == NULL || fstat(fileno(f), &st) == -1) {
 		snprintf(why, whylen, "%s", strerror(errno));
+		if (f != NULL)
+			fclose(f);
 		return NULL;
 	}
-	if ((buf = malloc(SIGMA_MAX_FILE + 1)) == NULL) {
+	/* the size it has now, one byte more to see it grew past the bound */
+	want = st.st_size >= 0 && (uintmax_t)st.st_size < SIGMA_MAX_FILE ? (size_t)st.st_size + 1
+									: SIGMA_MAX_FILE + 1;
+	if ((buf = malloc(want + 1)) == NULL) {
 		fclose(f);
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	*len = fread(buf, 1, SIGMA_MAX_FILE + 1, f);
+	*len = fread(buf, 1, want, f);
 	fclose(f);
 	if (*len > SIGMA_MAX_FILE) {
 		free(buf);
@@ -375,7 +406,7 @@ int
 sigma_load_into(struct detect_set *set, const char *rules_dir, const char *sigma_dir,
     const char *map_dir, struct sigma_report *report, char *err, size_t errlen)
 {
-	struct sigma_loader l = {set, NULL, report, 0, err, errlen};
+	struct sigma_loader l = {set, NULL, report, 0, err, errlen, 0, set->n_dets, 0, 0};
 	char maps[4096];
 
 	memset(report, 0, sizeof(*report));
