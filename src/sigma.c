@@ -319,7 +319,7 @@ sigma_read_file(const char *path, size_t *len, char *why, size_t whylen)
 	}
 	/* the size it has now, one byte more to see it grew past the bound */
 	want = st.st_size >= 0 && (uintmax_t)st.st_size < SIGMA_MAX_FILE ? (size_t)st.st_size + 1
-									: SIGMA_MAX_FILE + 1;
+									 : SIGMA_MAX_FILE + 1;
 	if ((buf = malloc(want + 1)) == NULL) {
 		fclose(f);
 		snprintf(why, whylen, "out of memory");
