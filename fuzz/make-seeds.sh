@@ -112,6 +112,9 @@ seeds = {
     "fuzz_detect": files("patterns/*.detections",
                          "tests/data/detect/unit/*.detections",
                          "tests/data/detect/unit/two/*.detections"),
+    # a rule file, or "#map" and a mapping file
+    "fuzz_sigma": files(*("tests/data/sigma/rules" + "/*" * d + ".yml" for d in (3, 4, 5))) +
+                  [b"#map\n" + m for m in files("patterns/sigma/*.map")],
 }
 
 # Framing: byte 0 max_frame (0..239 small, 240.. 64 KiB), bytes 1-2 the split.

@@ -19,7 +19,7 @@ max_len() {
 	fuzz_relp_frame) echo 4096 ;;
 	fuzz_tz_zone) echo 8192 ;;
 	fuzz_event) echo 4096 ;;
-	fuzz_conf|fuzz_detect|fuzz_correlate_files) echo 8192 ;;
+	fuzz_conf|fuzz_detect|fuzz_correlate_files|fuzz_sigma) echo 8192 ;;
 	*) echo 4096 ;;
 	esac
 }

@@ -310,9 +310,9 @@ write_severity_label(struct json_writer *w, enum detect_severity severity)
 	json_object_end(w);
 }
 
-/* rule: the id and title of the detection or correlation that fired. */
+/* rule: the id and title of the detection or correlation that fired; its ruleset, if any. */
 static void
-write_rule(struct json_writer *w, const char *id, const char *name)
+write_rule(struct json_writer *w, const char *id, const char *name, const char *ruleset)
 {
 	json_key_ascii(w, "rule", 4);
 	json_object_begin(w);
@@ -320,6 +320,10 @@ write_rule(struct json_writer *w, const char *id, const char *name)
 	json_cstring(w, id);
 	json_key_ascii(w, "name", 4);
 	json_cstring(w, name);
+	if (ruleset != NULL) {
+		json_key_ascii(w, "ruleset", 7);
+		json_cstring(w, ruleset);
+	}
 	json_object_end(w);
 }
 
@@ -400,8 +404,9 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 	const struct event_input *ev = in->event;
 	const struct detection *d = in->result->detection;
 	/* the detection's technique in the shape a correlation's has */
-	const struct correlate_technique technique = {d->technique->id, d->technique->name,
-	    d->technique->tactic, d->technique->tactic_name};
+	const struct detect_technique none = {NULL, NULL, NULL, NULL};
+	const struct detect_technique *t = d->technique != NULL ? d->technique : &none;
+	const struct correlate_technique technique = {t->id, t->name, t->tactic, t->tactic_name};
 	struct alert_subjects s;
 	struct strbuf scratch;
 	struct json_writer w;
@@ -434,9 +439,11 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 		json_object_end(&w);
 	}
 	write_related(&w, in->set, &scratch, s.target, s.actor);
-	write_rule(&w, d->id, d->title);
+	write_rule(&w, d->id, d->title, d->sigma ? "sigma" : NULL);
 	write_plain_object(&w, "source", "ip", ev->source_ip);
-	write_threat(&w, &technique, 1);
+	/* a Sigma rule without an attack.tNNNN tag names no technique */
+	if (d->technique != NULL)
+		write_threat(&w, &technique, 1);
 	write_user(&w, in, &s, &scratch);
 	json_object_end(&w);
 	return alert_finish(&w, out, &scratch, start);
@@ -583,7 +590,7 @@ alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
 	json_cstring(&w, r->title);
 	write_related(&w, set, &scratch, account ? cslice(a->account) : cslice(NULL),
 	    actor ? cslice(a->actor) : cslice(NULL));
-	write_rule(&w, r->id, r->title);
+	write_rule(&w, r->id, r->title, NULL);
 	write_threat(&w, r->techniques, r->n_techniques);
 	write_correlated_user(&w, a, set, &scratch, actor, account);
 	json_object_end(&w);

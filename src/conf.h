@@ -116,6 +116,7 @@ struct conf {
 	/* where rules comes from, for messages: "FILE:LINE: rules" or "FILE: rules (the
 	   default)"; NULL: --rules */
 	char *rules_origin;
+	char *sigma;              /* Sigma rules directory (a SigmaHQ checkout), or NULL */
 	char *archive_path;       /* strftime template */
 	unsigned archive_keep_days; /* archive { keep_days }: 0 = forever (retention.h) */
 	int archive_compress;     /* archive { compress }: enum compress_format */

@@ -287,6 +287,7 @@ static const struct conf_section conf_correlate = { .name = "correlate",
 static const struct conf_option conf_root_options[] = {
 	SECTION("input", conf_input, 0),
 	{ CONF_STRING_ROW(C, rules, "rules", CONF_PATH, CONF_DEFAULT_RULES) },
+	{ CONF_STRING_ROW(C, sigma, "sigma", CONF_PATH, NULL) },
 	SECTION("archive", conf_archive, 0),
 	SECTION("alerts", conf_alerts, 0),
 	{ CONF_NUMBER_ROW(C, workers, "workers", 0, 256, 0) },

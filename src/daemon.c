@@ -497,9 +497,11 @@ reload_prepare(struct daemon_ctx *d, struct reload *r, char *err, size_t errlen)
 	reload_keep_restart_only(d->conf, r->conf);
 	if (startup_check_rules(r->conf, err, errlen) == -1)
 		return -1;
-	r->rules = ruleset_load(r->conf->rules, pipeline_worker_count(d->pipeline), err, errlen);
+	r->rules = ruleset_load(r->conf->rules, r->conf->sigma, pipeline_worker_count(d->pipeline),
+	    err, errlen);
 	if (r->rules == NULL)
 		return -1;
+	detect_sigma_log(r->rules->detect, 10);
 	if (reload_prepare_outputs(d, r, err, errlen) == -1 ||
 	    reload_prepare_inputs(d, r, err, errlen) == -1 ||
 	    reload_prepare_metrics(d, r, err, errlen) == -1)

@@ -33,6 +33,7 @@
 
 #include "cfgfile.h"
 #include "detect_set.h"
+#include "sigma.h"
 
 /* The load in progress on this thread: cfgfile's parse and the file being read. */
 struct detect_parse {
@@ -752,14 +753,48 @@ nomem:
 	return -1;
 }
 
+/*
+ * The Sigma rules: those of the rules directory (or of none, for a single
+ * rulebase) and of sigma_dir, with the mappings of RULES_DIR/sigma.
+ */
+static int
+load_sigma(struct detect_set *s, const char *rules_path, bool is_dir, const char *sigma_dir,
+    char *err, size_t errlen)
+{
+	char maps[PATH_MAX];
+	const char *slash;
+
+	if ((s->sigma_report = calloc(1, sizeof(*s->sigma_report))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (is_dir)
+		return sigma_load_into(s, rules_path, sigma_dir, NULL, s->sigma_report, err, errlen);
+	/* a rulebase file: the mappings next to it */
+	slash = strrchr(rules_path, '/');
+	if ((size_t)snprintf(maps, sizeof(maps), "%.*s/sigma", slash ? (int)(slash - rules_path)
+	    : 1, slash ? rules_path : ".") >= sizeof(maps)) {
+		snprintf(err, errlen, "%s: path too long", rules_path);
+		return -1;
+	}
+	return sigma_load_into(s, NULL, sigma_dir, maps, s->sigma_report, err, errlen);
+}
+
 struct detect_set *
 detect_load(const char *rules_path, char *err, size_t errlen)
+{
+	return detect_load_sigma(rules_path, NULL, err, errlen);
+}
+
+struct detect_set *
+detect_load_sigma(const char *rules_path, const char *sigma_dir, char *err, size_t errlen)
 {
 	struct detect_parse parse = { .cf = { .err = err, .errlen = errlen, .size_limit = "1 MiB",
 		.reword = detect_rewordcb }, .file = rules_path };
 	struct detect_set *s;
 	struct stat st;
 	size_t len;
+	bool is_dir;
 
 	cfgfile_begin(&parse.cf);
 	detect_current = &parse;
@@ -771,7 +806,8 @@ detect_load(const char *rules_path, char *err, size_t errlen)
 		detect_error(0, "%s", rules_path ? strerror(errno) : "no rules path");
 		goto fail;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	is_dir = S_ISDIR(st.st_mode);
+	if (is_dir) {
 		if (load_dir(s, rules_path) == -1)
 			goto fail;
 	} else {
@@ -788,6 +824,15 @@ detect_load(const char *rules_path, char *err, size_t errlen)
 				goto fail;
 		}
 	}
+	/* Sigma after the detections: its techniques reuse theirs */
+	detect_current = NULL;
+	cfgfile_end();
+	if (load_sigma(s, rules_path, is_dir, sigma_dir, err, errlen) == -1) {
+		detect_free(s);
+		return NULL;
+	}
+	cfgfile_begin(&parse.cf);
+	detect_current = &parse;
 	if (build_tag_index(s) == -1) {
 		detect_current->file = rules_path;
 		detect_error(0, "out of memory");
@@ -865,6 +910,10 @@ detect_free(struct detect_set *s)
 	free(s->redact_alt);
 	if (s->has_redact_filter)
 		regfree(&s->redact_filter);
+	sigma_set_free(s->sigma);
+	if (s->sigma_report != NULL)
+		sigma_report_clear(s->sigma_report);
+	free(s->sigma_report);
 	free(s);
 }
 
@@ -936,4 +985,17 @@ detect_technique_add(const struct detect_set *s, size_t i, uint64_t n)
 {
 	if (s != NULL && i < s->n_techniques)
 		atomic_fetch_add_explicit(&s->technique_alerts[i], n, memory_order_relaxed);
+}
+
+void
+detect_sigma_log(const struct detect_set *s, size_t limit)
+{
+	if (s != NULL && s->sigma_report != NULL)
+		sigma_report_log(s->sigma_report, limit);
+}
+
+bool
+detect_wants_unnormalized(const struct detect_set *s)
+{
+	return s != NULL && sigma_instance_count(s->sigma) > 0;
 }

@@ -79,6 +79,7 @@ struct detection {
 	char **tags;
 	size_t n_tags;
 	size_t technique_slot; /* index of its technique's alert counter */
+	bool sigma;          /* a Sigma rule's (sigma.h): its own matcher, rule.ruleset "sigma" */
 };
 
 /* What detect looks at: the parsed header, liblognorm's fields, the peer. */
@@ -114,6 +115,21 @@ struct detect_result {
  * process-wide): call from the main thread.  Caller frees with detect_free.
  */
 struct detect_set *detect_load(const char *rules_path, char *err, size_t errlen);
+
+/*
+ * detect_load, and the Sigma rules (sigma.h) of the rules directory and of
+ * sigma_dir (NULL: none) beside the detections.  A Sigma rule that cannot
+ * run is skipped and kept in the set's report (detect_sigma_log); only a
+ * broken mapping file or lack of memory fails the load.
+ */
+struct detect_set *detect_load_sigma(const char *rules_path, const char *sigma_dir, char *err,
+    size_t errlen);
+
+/* Log the skipped Sigma rules (up to limit, each with its reason) and a summary. */
+void detect_sigma_log(const struct detect_set *s, size_t limit);
+
+/* Whether the set runs on events liblognorm did not match (Sigma keywords). */
+bool detect_wants_unnormalized(const struct detect_set *s);
 void detect_free(struct detect_set *s); /* NULL is fine */
 
 size_t detect_count(const struct detect_set *s);       /* detections */

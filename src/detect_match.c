@@ -11,6 +11,7 @@
 #include <json.h>
 
 #include "detect_set.h"
+#include "sigma.h"
 
 /* samehost: equal ignoring case after cutting each name at its first '.'. */
 static bool
@@ -31,7 +32,7 @@ same_host(struct slice a, struct slice b)
  * must still be NUL-terminated (sanitizers check it with strlen), so a
  * slice of the frame is copied first.  Offsets in m are relative to v->s.p.
  */
-static int
+int
 detect_regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t *m)
 {
 	char buf[1024], *copy = buf;
@@ -63,8 +64,8 @@ regex_matches(const regex_t *re, const struct detect_value *v)
 }
 
 /* Evaluate one condition on an event. */
-static bool
-cond_holds(const struct detect_cond *c, const struct detect_event *ev)
+bool
+detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev)
 {
 	struct detect_value v, w;
 	struct slice s;
@@ -129,11 +130,17 @@ static bool
 detection_target(const struct detection *d, const struct detect_event *ev,
     struct detect_result *res)
 {
-	struct field_ref f = {d->target, strlen(d->target), detect_header_of(d->target)};
+	struct field_ref f;
 	struct detect_value v;
 	regmatch_t m[2];
+
 	res->target.p = NULL;
 	res->target.len = 0;
+	if (d->target == NULL)
+		return true; /* a Sigma rule whose shape names no account */
+	f.path = d->target;
+	f.len = strlen(d->target);
+	f.header = detect_header_of(d->target);
 	if (!detect_field_value(ev, &f, &v))
 		return !d->has_target_pattern;
 	if (v.s.p == v.num) {
@@ -162,10 +169,10 @@ detection_holds(const struct detection *d, const struct detect_event *ev,
 	size_t i;
 
 	for (i = 0; i < d->n_when; i++)
-		if (!cond_holds(&d->when[i], ev))
+		if (!detect_cond_holds(&d->when[i], ev))
 			return false;
 	for (i = 0; i < d->n_unless; i++)
-		if (cond_holds(&d->unless[i], ev))
+		if (detect_cond_holds(&d->unless[i], ev))
 			return false;
 	return detection_target(d, ev, res);
 }
@@ -201,50 +208,83 @@ tag_find(const struct detect_set *s, const char *tag, size_t len)
 	return NULL;
 }
 
-int
-detect_match(const struct detect_set *s, const struct detect_event *ev,
-    struct detect_result *res)
+/* The best detection so far, shared by the tag walk and the Sigma matcher. */
+struct best_match {
+	const struct detect_set *s;
+	const struct detect_event *ev;
+	const struct detection *best;
+	struct detect_result *res;
+	struct slice tag;
+};
+
+/* Offer detection d: kept when it outranks the best so far and holds. */
+static void
+best_offer(struct best_match *b, const struct detection *d, bool held)
+{
+	struct detect_result cand;
+
+	if (b->best != NULL && (detection_rank(d) < detection_rank(b->best) ||
+	    (detection_rank(d) == detection_rank(b->best) && d->index >= b->best->index)))
+		return;
+	if (held ? !detection_target(d, b->ev, &cand) : !detection_holds(d, b->ev, &cand))
+		return;
+	b->best = d;
+	*b->res = cand;
+	if (cand.target.p >= cand.num && cand.target.p < cand.num + sizeof(cand.num))
+		b->res->target.p = b->res->num + (cand.target.p - cand.num);
+	b->res->detection = d;
+	b->res->tag = b->tag;
+}
+
+/* sigma_match's callback: a Sigma detection that holds. */
+static void
+sigma_considercb(size_t det, void *arg)
+{
+	struct best_match *b = arg;
+
+	best_offer(b, &b->s->dets[det], true);
+}
+
+/* The detections listed under the event's rule tags. */
+static void
+match_tags(struct best_match *b)
 {
 	struct json_object *tags, *t;
-	struct detect_result cand;
-	const struct detection *best = NULL;
 	size_t i, j, n;
 
-	if (s == NULL || s->n_tags == 0 || ev->norm == NULL ||
-	    !json_object_object_get_ex(ev->norm, "event.tags", &tags) ||
+	if (b->s->n_tags == 0 || b->ev->norm == NULL ||
+	    !json_object_object_get_ex(b->ev->norm, "event.tags", &tags) ||
 	    !json_object_is_type(tags, json_type_array))
-		return 0;
+		return;
 	n = json_object_array_length(tags);
 	for (i = 0; i < n; i++) {
 		const struct tag_entry *e;
-		const char *tag;
-		size_t tlen;
 
 		t = json_object_array_get_idx(tags, i);
 		if (t == NULL || !json_object_is_type(t, json_type_string))
 			continue;
-		tag = json_object_get_string(t);
-		tlen = (size_t)json_object_get_string_len(t);
-		if ((e = tag_find(s, tag, tlen)) == NULL)
+		b->tag.p = json_object_get_string(t);
+		b->tag.len = (size_t)json_object_get_string_len(t);
+		if ((e = tag_find(b->s, b->tag.p, b->tag.len)) == NULL)
 			continue;
-		for (j = 0; j < e->n; j++) {
-			const struct detection *d = &s->dets[e->dets[j]];
-
-			if (best != NULL && (detection_rank(d) < detection_rank(best) ||
-			    (detection_rank(d) == detection_rank(best) && d->index >= best->index)))
-				continue;
-			if (!detection_holds(d, ev, &cand))
-				continue;
-			best = d;
-			*res = cand;
-			if (cand.target.p >= cand.num &&
-			    cand.target.p < cand.num + sizeof(cand.num))
-				res->target.p = res->num + (cand.target.p - cand.num);
-			res->detection = d;
-			res->tag.p = tag;
-			res->tag.len = tlen;
-		}
+		for (j = 0; j < e->n; j++)
+			best_offer(b, &b->s->dets[e->dets[j]], false);
 	}
-	return best != NULL;
 }
 
+int
+detect_match(const struct detect_set *s, const struct detect_event *ev,
+    struct detect_result *res)
+{
+	struct best_match b = {s, ev, NULL, res, {NULL, 0}};
+
+	if (s == NULL)
+		return 0;
+	match_tags(&b);
+	if (s->sigma != NULL) {
+		b.tag.p = "sigma";
+		b.tag.len = 5;
+		sigma_match(s->sigma, ev, sigma_considercb, &b);
+	}
+	return b.best != NULL;
+}

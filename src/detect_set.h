@@ -91,6 +91,9 @@ struct field_ref {
 	enum header_field header; /* HDR_NONE when not a header name */
 };
 
+struct sigma_set;
+struct sigma_report;
+
 struct detect_cond {
 	char *text;                 /* as written, for messages and explain */
 	struct field_ref field;
@@ -134,6 +137,8 @@ struct detect_set {
 	regex_t redact_filter;
 	bool has_redact_filter;
 	size_t n_files;
+	struct sigma_set *sigma;   /* the Sigma rules; NULL: none (sigma.h) */
+	struct sigma_report *sigma_report;
 };
 
 /* ASCII lower case, whatever the locale. */
@@ -197,5 +202,10 @@ int detect_field_value(const struct detect_event *ev, const struct field_ref *f,
 int detect_redact_alt_add(struct detect_set *s, const char *pat);
 /* Compile the alternation into s->redact_filter (when it is safe to). */
 void detect_redact_filter_build(struct detect_set *s);
+
+/* detect_match.c: one condition on an event (sigma_map.c's shapes use them too). */
+bool detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev);
+/* regexec over a value, bounded by it; offsets in m relative to v->s.p. */
+int detect_regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t *m);
 
 #endif

@@ -34,7 +34,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: logward [-dhtTV] [-f file] [--rules path] [--test-rules [file]]\n"
+	    "usage: logward [-dhtTV] [-f file] [--rules path] [--sigma dir] [--test-rules [file]]\n"
 	    "  -f, --config FILE     configuration file (default %s)\n"
 	    "  -t, --check-config    check the configuration, rulebases and detections,\n"
 	    "                        then exit\n"
@@ -43,6 +43,7 @@ usage(FILE *fp)
 	    "  -V, --version         print the version, then exit\n"
 	    "  -h, --help            this text\n"
 	    "      --rules PATH      rulebase directory or file (overrides the config)\n"
+	    "      --sigma DIR       Sigma rules directory (overrides the config)\n"
 	    "      --test-rules [FILE]\n"
 	    "                        run syslog messages from FILE (or stdin; one a line,\n"
 	    "                        or RFC 6587 octet-counted) through parsing,\n"
@@ -94,7 +95,8 @@ test_rules_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
  * the correlations it completes (state in memory, for this input only).
  */
 static int
-test_rules(const char *rules, const char *path, const struct correlate_settings *cs)
+test_rules(const char *rules, const char *sigma, const char *path,
+    const struct correlate_settings *cs)
 {
 	struct correlate_settings mem = *cs;
 	struct test_rules_ctx t;
@@ -112,7 +114,7 @@ test_rules(const char *rules, const char *path, const struct correlate_settings 
 	memset(&t, 0, sizeof(t));
 	mem.state_dir = NULL;
 	if (processor_init(&t.proc, rules, err, sizeof(err)) == -1 ||
-	    (t.detect = detect_load(rules, err, sizeof(err))) == NULL ||
+	    (t.detect = detect_load_sigma(rules, sigma, err, sizeof(err))) == NULL ||
 	    (t.correlate = correlate_new(&mem, (int64_t)time(NULL), err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		processor_fini(&t.proc);
@@ -121,6 +123,7 @@ test_rules(const char *rules, const char *path, const struct correlate_settings 
 			close(fd);
 		return 1;
 	}
+	detect_sigma_log(t.detect, SIZE_MAX);
 	processor_set_detect(&t.proc, t.detect, true);
 	processor_set_correlate(&t.proc, t.correlate);
 	strbuf_init(&t.out);
@@ -181,7 +184,7 @@ check_config(struct conf *conf)
 
 /* The command line's choices. */
 struct options {
-	const char *config, *rules, *test_file;
+	const char *config, *rules, *sigma, *test_file;
 	bool check, dump, testing;
 };
 
@@ -189,7 +192,7 @@ struct options {
 static int
 parse_options(int argc, char *argv[], struct options *o, int *status)
 {
-	enum { OPT_TEST_RULES = 256, OPT_RULES };
+	enum { OPT_TEST_RULES = 256, OPT_RULES, OPT_SIGMA };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 't' },
@@ -199,6 +202,7 @@ parse_options(int argc, char *argv[], struct options *o, int *status)
 		{ "help", no_argument, NULL, 'h' },
 		{ "test-rules", optional_argument, NULL, OPT_TEST_RULES },
 		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "sigma", required_argument, NULL, OPT_SIGMA },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -236,6 +240,9 @@ parse_options(int argc, char *argv[], struct options *o, int *status)
 		case OPT_RULES:
 			o->rules = optarg;
 			break;
+		case OPT_SIGMA:
+			o->sigma = optarg;
+			break;
 		default:
 			usage(stderr);
 			*status = 2;
@@ -267,7 +274,7 @@ main(int argc, char *argv[])
 		struct correlate_settings cs;
 
 		conf_correlate_defaults(&cs);
-		return test_rules(o.rules, o.test_file, &cs);
+		return test_rules(o.rules, o.sigma, o.test_file, &cs);
 	}
 	if ((conf = conf_load(o.config, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
@@ -280,8 +287,20 @@ main(int argc, char *argv[])
 		if ((conf->rules = strdup(o.rules)) == NULL)
 			fatalx("out of memory");
 	}
+	if (o.sigma != NULL && !o.testing && !o.check) {
+		/* a reload reads the configuration again: the daemon takes it from there */
+		log_errx("--sigma goes with --test-rules or -t; the daemon reads \"sigma\" from "
+		    "the configuration");
+		conf_free(conf);
+		return 2;
+	}
+	if (o.sigma != NULL) {
+		free(conf->sigma);
+		if ((conf->sigma = strdup(o.sigma)) == NULL)
+			fatalx("out of memory");
+	}
 	if (o.testing) {
-		rc = test_rules(conf->rules, o.test_file, &conf->correlate);
+		rc = test_rules(conf->rules, conf->sigma, o.test_file, &conf->correlate);
 		conf_free(conf);
 		return rc;
 	}

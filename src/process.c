@@ -151,8 +151,12 @@ processor_run(struct processor *p, const char *frame, size_t len,
 	in.received = meta->received;
 	in.frame_flags = meta->frame_flags;
 	rc = event_format(out, &p->scratch, &in);
-	/* Untagged events (no liblognorm match) cost one check here. */
-	if (rc == 0 && norm != NULL && alerts != NULL && p->detect != NULL) {
+	/*
+	 * Untagged events (no liblognorm match) cost one check here, unless
+	 * Sigma rules are loaded: their keywords search any message.
+	 */
+	if (rc == 0 && alerts != NULL && p->detect != NULL &&
+	    (norm != NULL || detect_wants_unnormalized(p->detect))) {
 		struct detect_event dev = {&msg, norm, meta->source_ip};
 		struct detect_result dres;
 

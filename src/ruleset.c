@@ -12,7 +12,8 @@
 #include "ruleset.h"
 
 struct ruleset *
-ruleset_load(const char *rules_path, unsigned n_workers, char *err, size_t errlen)
+ruleset_load(const char *rules_path, const char *sigma_dir, unsigned n_workers, char *err,
+    size_t errlen)
 {
 	struct ruleset *rs;
 	unsigned i;
@@ -28,7 +29,7 @@ ruleset_load(const char *rules_path, unsigned n_workers, char *err, size_t errle
 			goto fail;
 		rs->n_norms++;
 	}
-	if ((rs->detect = detect_load(rules_path, err, errlen)) == NULL)
+	if ((rs->detect = detect_load_sigma(rules_path, sigma_dir, err, errlen)) == NULL)
 		goto fail;
 	return rs;
 fail:

@@ -29,10 +29,13 @@ struct ruleset {
 
 /*
  * Load rules_path (a directory or one rulebase file) n_workers times for
- * the normalizers and once for the detections.  Returns NULL with err set
- * ("file:line: what") on any error.  Caller frees with ruleset_free.
+ * the normalizers and once for the detections, with the Sigma rules of
+ * rules_path and of sigma_dir (NULL: none).  Returns NULL with err set
+ * ("file:line: what") on any error; a Sigma rule that cannot run is no
+ * error (detect_sigma_log).  Caller frees with ruleset_free.
  */
-struct ruleset *ruleset_load(const char *rules_path, unsigned n_workers, char *err, size_t errlen);
+struct ruleset *ruleset_load(const char *rules_path, const char *sigma_dir, unsigned n_workers,
+    char *err, size_t errlen);
 
 /*
  * Start the alert counters of next where those of prev stand (same

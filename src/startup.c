@@ -76,8 +76,10 @@ startup_load(const struct conf *c, unsigned n_workers, bool check_only, struct s
 	    (check_only && startup_baseline(c, err, errlen) == -1))
 		return -1;
 	if (startup_check_rules(c, err, errlen) == -1 ||
-	    (st->rules = ruleset_load(c->rules, n_workers, err, errlen)) == NULL)
+	    (st->rules = ruleset_load(c->rules, c->sigma, n_workers, err, errlen)) == NULL)
 		return -1;
+	/* -t lists every Sigma rule it skips; a daemon start, the first few */
+	detect_sigma_log(st->rules->detect, check_only ? SIZE_MAX : 10);
 	if (detect_count(st->rules->detect) == 0)
 		log_warnx("rules %s: no detections: logward would archive every message and never "
 		    "raise an alert (expected *.detections files next to the rulebases)", c->rules);

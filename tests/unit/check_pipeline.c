@@ -93,7 +93,7 @@ start_with(unsigned workers, struct kafka *k)
 	fx.base = event_base_new();
 	ck_assert_ptr_nonnull(fx.base);
 	ck_assert_int_eq(event_base_priority_init(fx.base, 3), 0);
-	fx.rules = ruleset_load(unit_srcpath("patterns"), workers, err, sizeof(err));
+	fx.rules = ruleset_load(unit_srcpath("patterns"), NULL, workers, err, sizeof(err));
 	ck_assert_msg(fx.rules != NULL, "ruleset_load: %s", err);
 	fx.archive = open_archive("events.jsonl");
 	fx.alerts = open_archive("alerts.jsonl");

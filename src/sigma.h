@@ -1,0 +1,82 @@
+/*
+ * sigma.h: Sigma rules (SigmaHQ) run natively beside the detections
+ * (doc/detections.md "Sigma rules").
+ *
+ * A Sigma set is every "*.yml"/"*.yaml" file of the rules directory and,
+ * when the configuration names one, of a Sigma directory searched
+ * recursively (a SigmaHQ checkout).  Each rule is tied to the event
+ * shapes that its log source (product/service/category) maps to by the
+ * mapping files (RULES_DIR/sigma/NAME.map), and its field names are resolved
+ * through them once at load.  A rule that cannot run (no mapping for its
+ * log source or one of its fields, a construct logward does not
+ * implement, a bound passed) is reported once with the reason and
+ * skipped; a Sigma rule never fails the load of the rules.
+ *
+ * The loaded rules become detections of the detect set (detect.h), so the
+ * alert, correlation and storm paths are those of any detection; only
+ * the matching is Sigma's (sigma_match.c), reached from detect_match.
+ */
+#ifndef LOGWARD_SIGMA_H
+#define LOGWARD_SIGMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct detect_event;
+struct detect_set;
+struct sigma_set;
+
+/* Bounds of what one rule or mapping may hold (each tested at and past). */
+#define SIGMA_MAX_FILE (256 * 1024) /* bytes of one rule or mapping file */
+#define SIGMA_MAX_FILES 20000	    /* rule files in one load */
+#define SIGMA_MAX_SELECTIONS 64	    /* named selections of one rule */
+#define SIGMA_MAX_VALUES 1024	    /* values of one rule, all selections */
+#define SIGMA_MAX_VALUE_LEN 4096    /* bytes of one value */
+#define SIGMA_MAX_DEPTH 32	    /* nesting of the condition (and YAML) */
+#define SIGMA_MAX_COND_TOKENS 512   /* tokens of one condition */
+#define SIGMA_MAX_REGEX 1024	    /* bytes of one re pattern */
+#define SIGMA_MAX_REGEX_REPEAT 255  /* a {m,n} count in a re pattern */
+#define SIGMA_MAX_SHAPES 64	    /* mapping files */
+
+/* Why a rule was skipped; a list the loader fills, the caller reads. */
+struct sigma_skip {
+	char *file;
+	char *reason;
+};
+
+struct sigma_report {
+	size_t loaded;	  /* rules that run on at least one shape */
+	size_t instances; /* (rule, shape) pairs compiled */
+	struct sigma_skip *skips;
+	size_t n_skips;
+};
+
+/*
+ * Load the Sigma rules of rules_dir (its *.yml and *.yaml, not recursive)
+ * and of sigma_dir (recursive; NULL: none), with the mappings of
+ * map_dir (NULL: RULES_DIR/sigma), into set: each loaded rule is added to
+ * set's detections.  Returns 0, or -1 with err set only when the mapping
+ * files are broken or memory ran out (those stop the load: they are the
+ * program's content, not the community's).  Skipped rules go to
+ * report (caller frees with sigma_report_clear) and are logged once.
+ */
+int sigma_load_into(struct detect_set *set, const char *rules_dir, const char *sigma_dir,
+    const char *map_dir, struct sigma_report *report, char *err, size_t errlen);
+void sigma_report_clear(struct sigma_report *r);
+
+/* Log up to limit skipped rules with their reason (log_warnx), then a summary. */
+void sigma_report_log(const struct sigma_report *r, size_t limit);
+
+/*
+ * The Sigma detections that hold for ev, offered to consider (best-first
+ * order is the caller's): consider(d, arg) is called for each.  Thread-safe
+ * on a shared set.
+ */
+void sigma_match(const struct sigma_set *ss, const struct detect_event *ev,
+    void (*consider)(size_t det_index, void *arg), void *arg);
+void sigma_set_free(struct sigma_set *ss); /* NULL is fine */
+
+/* Number of compiled (rule, shape) instances of ss. */
+size_t sigma_instance_count(const struct sigma_set *ss);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * sigma_impl.h: the insides of a Sigma set, shared by the sigma_*.c files
+ * and no other module (others use sigma.h):
+ *
+ *   sigma.c        the load: files and directories, (rule, shape)
+ *                  instances, detections added to the detect set
+ *   sigma_load.c   one rule file: YAML (libyaml) to a struct sigma_rule
+ *   sigma_value.c  one value with its modifiers to a compiled matcher
+ *   sigma_cond.c   the condition grammar to a tree
+ *   sigma_map.c    the mapping files: log source to event shapes, Sigma
+ *                  field names to event fields
+ *   sigma_index.c  the word index that keeps many rules cheap
+ *   sigma_match.c  a rule held against an event
+ */
+#ifndef LOGWARD_SIGMA_IMPL_H
+#define LOGWARD_SIGMA_IMPL_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect_set.h"
+#include "sigma.h"
+
+#define SIGMA_KEYWORDS SIZE_MAX /* item field: full text over the message */
+
+/* A value with '*' and '?' as the spec says: literal segments between stars. */
+struct sigma_segment {
+	char *text;	    /* lower-cased unless the value is cased */
+	unsigned char *any; /* any[i]: text[i] stands for '?' */
+	size_t len;
+};
+
+struct sigma_glob {
+	struct sigma_segment *segs;
+	size_t n_segs;
+	bool star_start, star_end; /* a '*' before the first / after the last segment */
+};
+
+enum sigma_vkind {
+	SV_GLOB, /* plain, contains, startswith, endswith, windash, base64* */
+	SV_RE,
+	SV_CIDR,
+	SV_EXISTS,
+	SV_FIELDREF,
+	SV_NULL, /* "field: null": the field is absent or empty */
+};
+
+struct sigma_value {
+	enum sigma_vkind kind;
+	bool cased;
+	struct sigma_glob *alts; /* SV_GLOB: any alternative matches */
+	size_t n_alts;
+	bool anchored; /* SV_GLOB of a plain value: the field's edges are the value's */
+	regex_t re;    /* SV_RE */
+	bool has_re;
+	unsigned char net[16]; /* SV_CIDR */
+	int family;
+	unsigned prefix;
+	bool want;  /* SV_EXISTS */
+	size_t ref; /* SV_FIELDREF: rule field index */
+};
+
+/* One "field|modifiers: values" entry: values OR'ed, AND'ed with |all. */
+struct sigma_item {
+	size_t field; /* rule field index, or SIGMA_KEYWORDS */
+	bool all;
+	struct sigma_value *values;
+	size_t n_values;
+};
+
+/* A map: every item holds. */
+struct sigma_group {
+	struct sigma_item *items;
+	size_t n_items;
+};
+
+/* A named selection: any group holds (a list of maps, or one map). */
+struct sigma_selection {
+	char *name;
+	struct sigma_group *groups;
+	size_t n_groups;
+};
+
+enum sigma_cond_kind { SC_AND, SC_OR, SC_NOT, SC_SEL, SC_ONE_OF, SC_ALL_OF };
+
+struct sigma_cond {
+	enum sigma_cond_kind kind;
+	struct sigma_cond *a, *b; /* AND OR: both; NOT: a */
+	size_t *sels;		  /* SC_SEL: one; SC_*_OF: the selections named */
+	size_t n_sels;
+};
+
+struct sigma_rule {
+	char *file;
+	int line;
+	char *id, *title, *level;
+	char *product, *service, *category;
+	char **tags;
+	size_t n_tags;
+	char **fields; /* Sigma field names the rule uses */
+	size_t n_fields;
+	struct sigma_selection *sels;
+	size_t n_sels;
+	struct sigma_cond **conds; /* a list of conditions: any holds */
+	size_t n_conds;
+	size_t n_values; /* all selections, for the bound */
+};
+
+/* An event shape a mapping file describes, for one log source. */
+struct sigma_shape {
+	char *file;
+	char *name;
+	char *product, *service, *category;
+	char **tags; /* any of these event tags ("" none: any event) */
+	size_t n_tags;
+	char **not_tags; /* none of these */
+	size_t n_not_tags;
+	struct detect_cond *when; /* all hold */
+	size_t n_when;
+	struct detect_cond *when_any; /* one holds (none listed: true) */
+	size_t n_when_any;
+	char **from, **to; /* Sigma field -> event field */
+	size_t n_fields;
+	char *fallback;	       /* "json.{}": any other field; NULL none; "kv:{}": key=value */
+	bool fallback_lcfirst; /* "{lcfirst}": first letter lower-cased */
+	char *target, *actor;  /* event fields for the alert's accounts */
+};
+
+/* A rule compiled for one shape: its fields resolved, its detection. */
+struct sigma_instance {
+	const struct sigma_rule *rule;
+	size_t shape;
+	struct field_ref *refs; /* one per rule field */
+	bool *kv;		/* kv[i]: field i is "key=value" text of the message */
+	size_t det;		/* index of its detection in the detect set */
+	char **words;		/* one of them is in every message it matches */
+	size_t n_words;		/* 0: no word; always tried for its shape */
+};
+
+/* Posting list of one word. */
+struct sigma_posting {
+	char *word;
+	size_t len;
+	uint64_t hash;
+	size_t *insts;
+	size_t n, cap;
+};
+
+struct sigma_set {
+	struct sigma_rule **rules;
+	size_t n_rules;
+	struct sigma_shape *shapes;
+	size_t n_shapes;
+	struct sigma_instance *insts;
+	size_t n_insts;
+	size_t **always; /* per shape: instances with no word */
+	size_t *n_always;
+	struct sigma_posting *table; /* open addressing, power of two */
+	size_t table_size;
+};
+
+/* sigma.c: a whole file of at most SIGMA_MAX_FILE bytes (caller frees); NULL with why. */
+char *sigma_read_file(const char *path, size_t *len, char *why, size_t whylen);
+
+/* sigma_load.c: parse one rule file; NULL with why ("line N: what"). Caller frees. */
+struct sigma_rule *sigma_rule_load(
+    const char *path, const char *text, size_t len, char *why, size_t whylen);
+void sigma_rule_free(struct sigma_rule *r);
+/* The index of field name in r->fields, added when new; SIZE_MAX out of memory. */
+size_t sigma_rule_field(struct sigma_rule *r, const char *name);
+
+/*
+ * sigma_value.c: compile scalar text with the modifiers mods[0..n) into v
+ * (caller frees with sigma_value_free, also on failure); -1 with why.
+ * field_of resolves a fieldref's name to a rule field index.
+ */
+int sigma_value_compile(struct sigma_value *v, struct sigma_rule *r, const char *text, bool is_null,
+    const char *const *mods, size_t n_mods, char *why, size_t whylen);
+void sigma_value_free(struct sigma_value *v);
+/* Does text[0..len) match g (case-folded unless cased)? */
+bool sigma_glob_match(const struct sigma_glob *g, const char *text, size_t len, bool cased);
+/* Translate a Sigma (PCRE-flavoured) regex to POSIX ERE and compile; -1 with why. */
+int sigma_regex_compile(regex_t *re, const char *pattern, bool icase, char *why, size_t whylen);
+/* Does the text address fall in v's network? */
+bool sigma_cidr_match(const struct sigma_value *v, const char *text, size_t len);
+
+/* sigma_cond.c: parse text over r's selections; NULL with why. Caller frees. */
+struct sigma_cond *sigma_cond_parse(
+    const struct sigma_rule *r, const char *text, char *why, size_t whylen);
+void sigma_cond_free(struct sigma_cond *c);
+
+/* sigma_map.c: load the *.map files of dir into ss; -1 with err. */
+int sigma_map_load(struct sigma_set *ss, const char *dir, char *err, size_t errlen);
+void sigma_shape_free(struct sigma_shape *sh);
+/* Does rule r's log source name shape sh? */
+bool sigma_shape_serves(const struct sigma_shape *sh, const struct sigma_rule *r);
+/* The event field for Sigma field name in sh (caller frees); NULL unmapped, *nomem set on ENOMEM.
+ */
+char *sigma_shape_field(const struct sigma_shape *sh, const char *name, bool *nomem);
+/* Is ev of shape sh? */
+bool sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev);
+
+/* sigma_index.c: find the words of instance in (one is in any message it matches); -1 ENOMEM. */
+int sigma_index_words(struct sigma_instance *in);
+/* Build the word table and the always lists of ss; -1 out of memory. */
+int sigma_index_build(struct sigma_set *ss);
+/*
+ * Call f(instance, arg) for every instance whose shape bit is in shapes
+ * and that may match the message text (a word of it occurs, or it has
+ * none); each instance at most once.
+ */
+void sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes, const char *msg,
+    size_t len, void (*f)(size_t inst, void *arg), void *arg);
+void sigma_index_free(struct sigma_set *ss);
+
+/* The prefix of a mapped field that is a key=value pair of the message text. */
+#define SIGMA_KV_PREFIX "kv:"
+
+/* sigma_match.c: does instance in hold for ev? */
+bool sigma_instance_holds(
+    const struct sigma_set *ss, const struct sigma_instance *in, const struct detect_event *ev);
+
+#endif

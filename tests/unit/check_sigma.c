@@ -1,0 +1,708 @@
+/*
+ * check_sigma.c: Sigma rules (sigma.h): every construct and modifier the
+ * loader supports, each with an event that must match and one that must
+ * not; the reasons a rule is skipped; every bound at and past its limit;
+ * the word index (a rule whose word is absent is not even tried); the
+ * mapping files' errors.  The rules here are written for the tests; the
+ * SigmaHQ ones are tests/scenario/sigma-rules.sh's.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "detect.h"
+#include "detect_set.h"
+#include "parse.h"
+#include "sigma.h"
+#include "sigma_impl.h"
+#include "unit.h"
+
+/* The test shape: any event; Sigma field X is event field X, with a few exceptions. */
+static const char test_map[] =
+    "name: test\n"
+    "logsource: {product: test}\n"
+    "fields:\n"
+    "  Host: host.hostname\n"
+    "  Kind: kv:type\n"
+    "fallback: \"{}\"\n"
+    "target: Target\n";
+
+struct test_event {
+	struct syslog_msg msg;
+	struct json_object *norm;
+	struct detect_event de;
+	char line[2048];
+};
+
+/*
+ * An event whose message is msg, or the JSON body norm_json for "m": the
+ * word index trusts that field values are pieces of the message, as they
+ * are for liblognorm's fields.
+ */
+static void
+event_make(struct test_event *e, const char *msg, const char *norm_json)
+{
+	if (strcmp(msg, "m") == 0 && norm_json != NULL)
+		msg = norm_json;
+	snprintf(e->line, sizeof(e->line), "<13>Nov 27 10:00:00 host1 app: %s", msg);
+	parse_message(e->line, strlen(e->line), 1764237600, &e->msg);
+	e->norm = norm_json != NULL ? json_tokener_parse(norm_json) : NULL;
+	ck_assert_msg(norm_json == NULL || e->norm != NULL, "bad test JSON %s", norm_json);
+	e->de.msg = &e->msg;
+	e->de.norm = e->norm;
+	e->de.source_ip = "192.0.2.1";
+}
+
+static void
+event_done(struct test_event *e)
+{
+	if (e->norm != NULL)
+		json_object_put(e->norm);
+}
+
+static void
+write_text(const char *name, const char *text, size_t len)
+{
+	FILE *fp = fopen(unit_path(name), "w");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(text, 1, len, fp), len);
+	fclose(fp);
+}
+
+static void
+write_map(void)
+{
+	mkdir(unit_path("sigma"), 0755);
+	write_text("sigma/test.map", test_map, strlen(test_map));
+}
+
+/* A rule file r.yml whose detection is detection (indented two spaces). */
+static void
+write_rule(const char *name, const char *detection)
+{
+	char text[16384];
+	int n = snprintf(text, sizeof(text),
+	    "title: Test rule\nid: 0e6f4b4c-0000-4000-8000-000000000001\nlevel: high\n"
+	    "tags:\n  - attack.persistence\n  - attack.t1136.001\n"
+	    "logsource:\n  product: test\ndetection:\n%s", detection);
+
+	ck_assert_int_lt(n, (int)sizeof(text));
+	write_text(name, text, (size_t)n);
+}
+
+/* Load the test directory: rules and mapping. */
+static struct detect_set *
+load(void)
+{
+	char err[1024];
+	struct detect_set *s = detect_load_sigma(unit_dir, NULL, err, sizeof(err));
+
+	ck_assert_msg(s != NULL, "load: %s", err);
+	return s;
+}
+
+/* The reason the only rule was skipped, or "" when it loaded. */
+static const char *
+skip_reason(const struct detect_set *s)
+{
+	if (s->sigma_report->n_skips == 0)
+		return "";
+	return s->sigma_report->skips[0].reason;
+}
+
+struct match_case {
+	const char *detection;
+	const char *msg;
+	const char *norm;
+	bool match;
+};
+
+/* clang-format off */
+static const struct match_case match_cases[] = {
+	/* plain values: equal, ignoring case */
+	{"  sel:\n    F: 'Hello World'\n  condition: sel\n", "m", "{\"F\":\"hello world\"}", true},
+	{"  sel:\n    F: 'Hello World'\n  condition: sel\n", "m", "{\"F\":\"hello world!\"}", false},
+	{"  sel:\n    F: 'Hello'\n  condition: sel\n", "m", "{\"G\":\"hello\"}", false},
+	/* numbers */
+	{"  sel:\n    EventID: 4720\n  condition: sel\n", "m", "{\"EventID\":4720}", true},
+	{"  sel:\n    EventID: 4720\n  condition: sel\n", "m", "{\"EventID\":47201}", false},
+	/* contains, startswith, endswith */
+	{"  sel:\n    F|contains: 'net user'\n  condition: sel\n", "m", "{\"F\":\"C:\\\\x NET USER /add\"}", true},
+	{"  sel:\n    F|contains: 'net user'\n  condition: sel\n", "m", "{\"F\":\"net  user\"}", false},
+	{"  sel:\n    F|startswith: 'abc'\n  condition: sel\n", "m", "{\"F\":\"ABCdef\"}", true},
+	{"  sel:\n    F|startswith: 'abc'\n  condition: sel\n", "m", "{\"F\":\"xabc\"}", false},
+	{"  sel:\n    F|endswith: '\\net.exe'\n  condition: sel\n", "m", "{\"F\":\"C:\\\\Windows\\\\NET.exe\"}", true},
+	{"  sel:\n    F|endswith: '\\net.exe'\n  condition: sel\n", "m", "{\"F\":\"C:\\\\Windows\\\\net.exe.bak\"}", false},
+	/* wildcards, and escaped ones */
+	{"  sel:\n    F: 'a*c'\n  condition: sel\n", "m", "{\"F\":\"abbbc\"}", true},
+	{"  sel:\n    F: 'a*c'\n  condition: sel\n", "m", "{\"F\":\"abbbd\"}", false},
+	{"  sel:\n    F: 'a?c'\n  condition: sel\n", "m", "{\"F\":\"abc\"}", true},
+	{"  sel:\n    F: 'a?c'\n  condition: sel\n", "m", "{\"F\":\"abbc\"}", false},
+	{"  sel:\n    F: 'a\\*c'\n  condition: sel\n", "m", "{\"F\":\"a*c\"}", true},
+	{"  sel:\n    F: 'a\\*c'\n  condition: sel\n", "m", "{\"F\":\"abc\"}", false},
+	{"  sel:\n    F: '*'\n  condition: sel\n", "m", "{\"F\":\"\"}", true},
+	{"  sel:\n    F: 'x*y*z'\n  condition: sel\n", "m", "{\"F\":\"xzyz\"}", true},
+	{"  sel:\n    F: 'x*y*z'\n  condition: sel\n", "m", "{\"F\":\"xzy\"}", false},
+	/* a list is OR, a map is AND, a list of maps is OR of ANDs */
+	{"  sel:\n    F:\n      - one\n      - two\n  condition: sel\n", "m", "{\"F\":\"two\"}", true},
+	{"  sel:\n    F:\n      - one\n      - two\n  condition: sel\n", "m", "{\"F\":\"three\"}", false},
+	{"  sel:\n    F: one\n    G: two\n  condition: sel\n", "m", "{\"F\":\"one\",\"G\":\"two\"}", true},
+	{"  sel:\n    F: one\n    G: two\n  condition: sel\n", "m", "{\"F\":\"one\",\"G\":\"one\"}", false},
+	{"  sel:\n    - F: one\n    - G: two\n  condition: sel\n", "m", "{\"G\":\"two\"}", true},
+	{"  sel:\n    - F: one\n    - G: two\n  condition: sel\n", "m", "{\"G\":\"one\"}", false},
+	/* all */
+	{"  sel:\n    F|contains|all:\n      - user\n      - /add\n  condition: sel\n", "m", "{\"F\":\"net user x /add\"}", true},
+	{"  sel:\n    F|contains|all:\n      - user\n      - /add\n  condition: sel\n", "m", "{\"F\":\"net user x\"}", false},
+	/* re: POSIX after translation, case-sensitive unless |i */
+	{"  sel:\n    F|re: '^ab\\d+$'\n  condition: sel\n", "m", "{\"F\":\"ab12\"}", true},
+	{"  sel:\n    F|re: '^ab\\d+$'\n  condition: sel\n", "m", "{\"F\":\"AB12\"}", false},
+	{"  sel:\n    F|re|i: '^ab\\d+$'\n  condition: sel\n", "m", "{\"F\":\"AB12\"}", true},
+	{"  sel:\n    F|re: '(?i)^ab(?:c|d)\\s\\w+?$'\n  condition: sel\n", "m", "{\"F\":\"ABD x_1\"}", true},
+	{"  sel:\n    F|re: '(?i)^ab(?:c|d)\\s\\w+?$'\n  condition: sel\n", "m", "{\"F\":\"ABE x_1\"}", false},
+	/* windash */
+	{"  sel:\n    F|windash|contains: ' -add'\n  condition: sel\n", "m", "{\"F\":\"net user x /add\"}", true},
+	{"  sel:\n    F|windash|contains: ' -add'\n  condition: sel\n", "m", "{\"F\":\"net user x \xe2\x80\x94" "add\"}", true},
+	{"  sel:\n    F|windash|contains: ' -add'\n  condition: sel\n", "m", "{\"F\":\"net user x +add\"}", false},
+	/* cidr */
+	{"  sel:\n    F|cidr: 10.0.0.0/8\n  condition: sel\n", "m", "{\"F\":\"10.200.3.4\"}", true},
+	{"  sel:\n    F|cidr: 10.0.0.0/8\n  condition: sel\n", "m", "{\"F\":\"11.0.0.1\"}", false},
+	{"  sel:\n    F|cidr: '2001:db8::/32'\n  condition: sel\n", "m", "{\"F\":\"2001:db8:1::5\"}", true},
+	{"  sel:\n    F|cidr: '2001:db8::/32'\n  condition: sel\n", "m", "{\"F\":\"2001:db9::5\"}", false},
+	{"  sel:\n    F|cidr: 10.0.0.0/8\n  condition: sel\n", "m", "{\"F\":\"not an address\"}", false},
+	/* base64, base64offset (case matters there) */
+	{"  sel:\n    F|base64: abc\n  condition: sel\n", "m", "{\"F\":\"YWJj\"}", true},
+	{"  sel:\n    F|base64: abc\n  condition: sel\n", "m", "{\"F\":\"ywjj\"}", false},
+	{"  sel:\n    F|base64offset|contains: 'http://evil'\n  condition: sel\n", "m", "{\"F\":\"x aHR0cDovL2V2aWwuZXhhbXBsZS9ydW4=\"}", true},
+	{"  sel:\n    F|base64offset|contains: 'http://evil'\n  condition: sel\n", "m", "{\"F\":\"eGh0dHA6Ly9ldmlsLmV4YW1wbGUvcnVu\"}", true},
+	{"  sel:\n    F|base64offset|contains: 'http://evil'\n  condition: sel\n", "m", "{\"F\":\"eHlodHRwOi8vZXZpbC5leGFtcGxlL3J1bg==\"}", true},
+	{"  sel:\n    F|base64offset|contains: 'http://evil'\n  condition: sel\n", "m", "{\"F\":\"aHR0cDovL2dvb2Q=\"}", false},
+	/* fieldref */
+	{"  sel:\n    F|fieldref: G\n  condition: sel\n", "m", "{\"F\":\"Bob\",\"G\":\"bob\"}", true},
+	{"  sel:\n    F|fieldref: G\n  condition: sel\n", "m", "{\"F\":\"Bob\",\"G\":\"Alice\"}", false},
+	{"  sel:\n    F|fieldref: G\n  condition: sel\n", "m", "{\"F\":\"Bob\"}", false},
+	/* exists, null */
+	{"  sel:\n    F|exists: true\n  condition: sel\n", "m", "{\"F\":\"\"}", true},
+	{"  sel:\n    F|exists: true\n  condition: sel\n", "m", "{\"G\":\"x\"}", false},
+	{"  sel:\n    F|exists: false\n  condition: sel\n", "m", "{\"G\":\"x\"}", true},
+	{"  sel:\n    F|exists: false\n  condition: sel\n", "m", "{\"F\":\"x\"}", false},
+	{"  sel:\n    F: null\n    G: x\n  condition: sel\n", "m", "{\"G\":\"x\"}", true},
+	{"  sel:\n    F: null\n    G: x\n  condition: sel\n", "m", "{\"F\":\"y\",\"G\":\"x\"}", false},
+	/* cased */
+	{"  sel:\n    F|cased: Abc\n  condition: sel\n", "m", "{\"F\":\"Abc\"}", true},
+	{"  sel:\n    F|cased: Abc\n  condition: sel\n", "m", "{\"F\":\"abc\"}", false},
+	/* keywords: full text over the message, list = OR, |all = AND */
+	{"  keywords:\n    - 'new user'\n    - 'UID=0,'\n  condition: keywords\n", "useradd[1]: new user: name=x, UID=5,", NULL, true},
+	{"  keywords:\n    - 'new user'\n    - 'UID=0,'\n  condition: keywords\n", "useradd[1]: old user: name=x, UID=5,", NULL, false},
+	{"  keywords:\n    '|all':\n      - 'new user'\n      - 'UID=0,'\n  condition: keywords\n", "new user: name=x, UID=0,", NULL, true},
+	{"  keywords:\n    '|all':\n      - 'new user'\n      - 'UID=0,'\n  condition: keywords\n", "new user: name=x, UID=5,", NULL, false},
+	/* a header field and a key=value field of the message */
+	{"  sel:\n    Host: HOST1\n  condition: sel\n", "m", NULL, true},
+	{"  sel:\n    Host: host2\n  condition: sel\n", "m", NULL, false},
+	{"  sel:\n    Kind: ADD_USER\n  condition: sel\n", "type=ADD_USER msg=audit(1:2): x", NULL, true},
+	{"  sel:\n    Kind: ADD_USER\n  condition: sel\n", "subtype=ADD_USER msg=audit(1:2): x", NULL, false},
+	{"  sel:\n    Kind: 'a b'\n  condition: sel\n", "x type=\"a b\" y", NULL, true},
+	/* the condition grammar */
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition: a and not b\n", "m", "{\"F\":1,\"G\":3}", true},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition: a and not b\n", "m", "{\"F\":1,\"G\":2}", false},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition: a or b\n", "m", "{\"G\":2}", true},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition: a or b\n", "m", "{\"G\":3}", false},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  c:\n    H: 3\n  condition: (a or b) and c\n", "m", "{\"G\":2,\"H\":3}", true},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  c:\n    H: 3\n  condition: (a or b) and c\n", "m", "{\"G\":2}", false},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  c:\n    H: 3\n  condition: a or b and c\n", "m", "{\"F\":1}", true},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition: not a\n", "m", "{\"F\":2}", true},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition: not a\n", "m", "{\"F\":1}", false},
+	{"  sel_x:\n    F: 1\n  sel_y:\n    G: 2\n  other:\n    H: 3\n  condition: 1 of sel_*\n", "m", "{\"G\":2}", true},
+	{"  sel_x:\n    F: 1\n  sel_y:\n    G: 2\n  other:\n    H: 3\n  condition: 1 of sel_*\n", "m", "{\"H\":3}", false},
+	{"  sel_x:\n    F: 1\n  sel_y:\n    G: 2\n  other:\n    H: 3\n  condition: all of sel_*\n", "m", "{\"F\":1,\"G\":2}", true},
+	{"  sel_x:\n    F: 1\n  sel_y:\n    G: 2\n  other:\n    H: 3\n  condition: all of sel_*\n", "m", "{\"F\":1,\"H\":3}", false},
+	{"  x:\n    F: 1\n  y:\n    G: 2\n  condition: all of them\n", "m", "{\"F\":1,\"G\":2}", true},
+	{"  x:\n    F: 1\n  y:\n    G: 2\n  condition: all of them\n", "m", "{\"F\":1}", false},
+	{"  x:\n    F: 1\n  y:\n    G: 2\n  condition: 1 of them\n", "m", "{\"G\":2}", true},
+	{"  x:\n    F: 1\n  y:\n    G: 2\n  condition: 1 of them\n", "m", "{\"G\":1}", false},
+	{"  sel:\n    F: 1\n  filter_main_a:\n    G: 2\n  filter_main_b:\n    H: 3\n  condition: sel and not 1 of filter_main_*\n", "m", "{\"F\":1,\"G\":1}", true},
+	{"  sel:\n    F: 1\n  filter_main_a:\n    G: 2\n  filter_main_b:\n    H: 3\n  condition: sel and not 1 of filter_main_*\n", "m", "{\"F\":1,\"H\":3}", false},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition:\n    - a\n    - b\n", "m", "{\"G\":2}", true},
+	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition:\n    - a\n    - b\n", "m", "{\"G\":3}", false},
+	/* a JSON "\u" escape turns the word index off for the message, never misses */
+	{"  sel:\n    F: 'admin'\n  condition: sel\n", "{\"F\":\"\\u0061dmin\"}", "{\"F\":\"admin\"}", true},
+};
+/* clang-format on */
+
+START_TEST(test_match)
+{
+	const struct match_case *c = &match_cases[_i];
+	struct detect_result res;
+	struct test_event e;
+	struct detect_set *s;
+
+	write_map();
+	write_rule("r.yml", c->detection);
+	s = load();
+	ck_assert_msg(s->sigma_report->n_skips == 0, "case %d skipped: %s", _i, skip_reason(s));
+	ck_assert_uint_eq(detect_count(s), 1);
+	event_make(&e, c->msg, c->norm);
+	ck_assert_msg(detect_match(s, &e.de, &res) == (c->match ? 1 : 0), "case %d: %s on %s",
+	    _i, c->detection, c->norm != NULL ? c->norm : c->msg);
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
+/* What the alert needs: id, title, severity, technique and tactic from the tags, target. */
+START_TEST(test_detection_fields)
+{
+	const struct detection *d;
+	struct detect_result res;
+	struct test_event e;
+	struct detect_set *s;
+
+	write_map();
+	write_rule("r.yml", "  sel:\n    F: 1\n  condition: sel\n");
+	s = load();
+	d = detect_at(s, 0);
+	ck_assert(d->sigma);
+	ck_assert_str_eq(d->id, "0e6f4b4c-0000-4000-8000-000000000001");
+	ck_assert_str_eq(d->title, "Test rule");
+	ck_assert_int_eq(d->severity, DETECT_HIGH);
+	ck_assert_ptr_nonnull(d->technique);
+	ck_assert_str_eq(d->technique->id, "T1136.001");
+	ck_assert_str_eq(d->technique->tactic, "TA0003");
+	ck_assert_str_eq(d->technique->tactic_name, "Persistence");
+	event_make(&e, "m", "{\"F\":1,\"Target\":\"mallory\"}");
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	ck_assert_int_eq((int)res.target.len, 7);
+	ck_assert(memcmp(res.target.p, "mallory", 7) == 0);
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
+struct skip_case {
+	const char *detection;
+	const char *reason; /* a piece of the reason */
+};
+
+/* clang-format off */
+static const struct skip_case skip_cases[] = {
+	{"  sel:\n    F|utf16le: x\n  condition: sel\n", "modifier 'utf16le' is not supported"},
+	{"  sel:\n    F: 1\n  condition: sel | count() > 5\n", "aggregations"},
+	{"  sel:\n    F: 1\n  condition: sel and nothere\n", "no selection named 'nothere'"},
+	{"  sel:\n    F: 1\n  condition: 1 of filter_*\n", "no selection matches 'filter_*'"},
+	{"  sel:\n    F: 1\n  condition: (sel\n", "expected ')'"},
+	{"  sel:\n    F: 1\n  condition: sel sel\n", "unexpected 'sel'"},
+	{"  sel:\n    F: 1\n", "no condition"},
+	{"  sel:\n    F: 1\n  timeframe: 5m\n  condition: sel\n", "timeframe"},
+	{"  sel:\n    F:\n      x: 1\n  condition: sel\n", "a map as a value"},
+	{"  sel:\n    F|re: 'a\\bb'\n  condition: sel\n", "re: an escape"},
+	{"  sel:\n    F|re: '(?<=a)b'\n  condition: sel\n", "re: a (?...) group"},
+	{"  sel:\n    F|re: 'a++'\n  condition: sel\n", "possessive"},
+	{"  sel:\n    F|re: '[a'\n  condition: sel\n", "unclosed"},
+	{"  sel:\n    F|cidr: 10.0.0.0/33\n  condition: sel\n", "cidr"},
+	{"  sel:\n    F|exists: maybe\n  condition: sel\n", "exists: expected true or false"},
+	{"  sel:\n    F: [unclosed\n  condition: sel\n", "line "},
+};
+/* clang-format on */
+
+START_TEST(test_skip)
+{
+	struct detect_set *s;
+
+	write_map();
+	write_rule("r.yml", skip_cases[_i].detection);
+	s = load();
+	ck_assert_uint_eq(detect_count(s), 0);
+	ck_assert_uint_eq(s->sigma_report->n_skips, 1);
+	ck_assert_msg(strstr(skip_reason(s), skip_cases[_i].reason) != NULL, "case %d: '%s'", _i,
+	    skip_reason(s));
+	ck_assert(strstr(s->sigma_report->skips[0].file, "r.yml") != NULL);
+	detect_free(s);
+}
+END_TEST
+
+/* A log source, or a field, that no mapping knows: skipped, saying which. */
+START_TEST(test_skip_unmapped)
+{
+	static const char rule[] = "title: t\nid: x\nlogsource:\n  product: nowhere\n"
+	    "detection:\n  sel:\n    F: 1\n  condition: sel\n";
+	static const char nofallback[] = "name: strict\nlogsource: {product: strict}\n"
+	    "fields:\n  Known: known\n";
+	static const char rule2[] = "title: t\nid: y\nlogsource:\n  product: strict\n"
+	    "detection:\n  sel:\n    Unknown: 1\n  condition: sel\n";
+	struct detect_set *s;
+
+	write_map();
+	write_text("sigma/strict.map", nofallback, strlen(nofallback));
+	write_text("a.yml", rule, strlen(rule));
+	write_text("b.yaml", rule2, strlen(rule2));
+	s = load();
+	ck_assert_uint_eq(detect_count(s), 0);
+	ck_assert_uint_eq(s->sigma_report->n_skips, 2);
+	ck_assert_ptr_nonnull(strstr(s->sigma_report->skips[0].reason,
+	    "no mapping for logsource product=nowhere"));
+	ck_assert_ptr_nonnull(strstr(s->sigma_report->skips[1].reason,
+	    "field 'Unknown' has no mapping in strict"));
+	detect_free(s);
+}
+END_TEST
+
+/* A broken mapping file is logward's own content: the load fails with file:line. */
+START_TEST(test_map_error)
+{
+	static const char bad[] = "name: bad\nlogsource: {product: x}\nwhen:\n  - \"F frob 1\"\n";
+	char err[1024];
+
+	mkdir(unit_path("sigma"), 0755);
+	write_text("sigma/bad.map", bad, strlen(bad));
+	ck_assert_ptr_null(detect_load_sigma(unit_dir, NULL, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "bad.map:4:") != NULL, "%s", err);
+}
+END_TEST
+
+/* Build a detection block of n selections named s0.. and "1 of s*". */
+static void
+selections(char *buf, size_t len, int n)
+{
+	size_t used = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(buf + used, len - used, "  s%d:\n    F: %d\n", i, i);
+	snprintf(buf + used, len - used, "  condition: 1 of s*\n");
+}
+
+/* n values in one list. */
+static void
+values(char *buf, size_t len, int n)
+{
+	size_t used = (size_t)snprintf(buf, len, "  sel:\n    F:\n");
+	int i;
+
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(buf + used, len - used, "      - v%d\n", i);
+	snprintf(buf + used, len - used, "  condition: sel\n");
+}
+
+/* A condition nested n parentheses deep. */
+static void
+nesting(char *buf, size_t len, int n)
+{
+	size_t used = (size_t)snprintf(buf, len, "  sel:\n    F: 1\n  condition: ");
+	int i;
+
+	for (i = 0; i < n; i++)
+		buf[used++] = '(';
+	used += (size_t)snprintf(buf + used, len - used, "sel");
+	for (i = 0; i < n; i++)
+		buf[used++] = ')';
+	snprintf(buf + used, len - used, "\n");
+}
+
+/* A condition of n tokens: "sel or sel or ..." (n odd). */
+static void
+tokens(char *buf, size_t len, int n)
+{
+	size_t used = (size_t)snprintf(buf, len, "  sel:\n    F: 1\n  condition: sel");
+	int i;
+
+	for (i = 1; i < n; i += 2)
+		used += (size_t)snprintf(buf + used, len - used, " or sel");
+	snprintf(buf + used, len - used, "\n");
+}
+
+/* A "not" chain n deep. */
+static void
+nots(char *buf, size_t len, int n)
+{
+	size_t used = (size_t)snprintf(buf, len, "  sel:\n    F: 1\n  condition: ");
+	int i;
+
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(buf + used, len - used, "not ");
+	snprintf(buf + used, len - used, "sel\n");
+}
+
+/* An re of n bytes. */
+static void
+regex_len(char *buf, size_t len, int n)
+{
+	size_t used = (size_t)snprintf(buf, len, "  sel:\n    F|re: '");
+	int i;
+
+	for (i = 0; i < n; i++)
+		buf[used++] = 'a';
+	snprintf(buf + used, len - used, "'\n  condition: sel\n");
+}
+
+/* An re with a count of n. */
+static void
+regex_repeat(char *buf, size_t len, int n)
+{
+	snprintf(buf, len, "  sel:\n    F|re: 'a{1,%d}'\n  condition: sel\n", n);
+}
+
+/* A value of n bytes. */
+static void
+value_len(char *buf, size_t len, int n)
+{
+	size_t used = (size_t)snprintf(buf, len, "  sel:\n    F: '");
+	int i;
+
+	for (i = 0; i < n; i++)
+		buf[used++] = 'v';
+	snprintf(buf + used, len - used, "'\n  condition: sel\n");
+}
+
+struct bound_case {
+	void (*build)(char *buf, size_t len, int n);
+	int limit;
+	const char *reason;
+};
+
+static const struct bound_case bound_cases[] = {
+	{selections, SIGMA_MAX_SELECTIONS, "selections"},
+	{values, SIGMA_MAX_VALUES, "values"},
+	{nesting, SIGMA_MAX_DEPTH, "nested deeper"},
+	{nots, SIGMA_MAX_DEPTH, "nested deeper"},
+	{tokens, SIGMA_MAX_COND_TOKENS - 1, "tokens"},
+	{regex_len, SIGMA_MAX_REGEX, "re: longer"},
+	{regex_repeat, SIGMA_MAX_REGEX_REPEAT, "repetition count"},
+	{value_len, SIGMA_MAX_VALUE_LEN, "longer than"},
+};
+
+/* Each bound: the rule at it loads, one past it is skipped with the reason. */
+START_TEST(test_bound)
+{
+	const struct bound_case *b = &bound_cases[_i];
+	static char detection[64 * 1024];
+	struct detect_set *s;
+
+	write_map();
+	b->build(detection, sizeof(detection), b->limit);
+	write_rule("r.yml", detection);
+	s = load();
+	ck_assert_msg(detect_count(s) == 1, "bound %d at %d: %s", _i, b->limit, skip_reason(s));
+	detect_free(s);
+	b->build(detection, sizeof(detection), b->limit + (b->build == tokens ? 2 : 1));
+	write_rule("r.yml", detection);
+	s = load();
+	ck_assert_msg(detect_count(s) == 0, "bound %d past %d loaded", _i, b->limit);
+	ck_assert_msg(strstr(skip_reason(s), b->reason) != NULL, "bound %d: %s", _i, skip_reason(s));
+	detect_free(s);
+}
+END_TEST
+
+/* A rule file of SIGMA_MAX_FILE bytes loads; one byte more is skipped. */
+START_TEST(test_bound_file)
+{
+	static const char head[] = "title: t\nid: big\nlogsource:\n  product: test\n"
+	    "detection:\n  sel:\n    F: 1\n  condition: sel\n";
+	char *text = malloc(SIGMA_MAX_FILE + 2);
+	struct detect_set *s;
+	size_t n;
+
+	ck_assert_ptr_nonnull(text);
+	write_map();
+	for (n = 0; n <= 1; n++) {
+		size_t len = SIGMA_MAX_FILE + n;
+
+		memset(text, '#', len);
+		memcpy(text, head, sizeof(head) - 1);
+		text[sizeof(head) - 1] = '#';
+		text[len - 1] = '\n';
+		write_text("r.yml", text, len);
+		s = load();
+		ck_assert_uint_eq(detect_count(s), n == 0 ? 1 : 0);
+		if (n == 1)
+			ck_assert_ptr_nonnull(strstr(skip_reason(s), "larger than"));
+		detect_free(s);
+	}
+	free(text);
+}
+END_TEST
+
+/* SIGMA_MAX_SHAPES mapping files load; one more fails the load, naming the file. */
+START_TEST(test_bound_shapes)
+{
+	char name[64], text[128], err[1024];
+	struct detect_set *s;
+	int i, n;
+
+	mkdir(unit_path("sigma"), 0755);
+	for (i = 0; i < SIGMA_MAX_SHAPES; i++) {
+		snprintf(name, sizeof(name), "sigma/m%03d.map", i);
+		n = snprintf(text, sizeof(text), "name: m%d\nlogsource: {product: p%d}\n", i, i);
+		write_text(name, text, (size_t)n);
+	}
+	s = load();
+	ck_assert_uint_eq(s->sigma->n_shapes, SIGMA_MAX_SHAPES);
+	detect_free(s);
+	write_text("sigma/m999.map", "name: x\nlogsource: {product: x}\n", 32);
+	ck_assert_ptr_null(detect_load_sigma(unit_dir, NULL, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "m999.map: more than 64 mapping files") != NULL, "%s", err);
+}
+END_TEST
+
+/* SIGMA_MAX_FILES rule files are read; the one past is reported once with the rest. */
+START_TEST(test_bound_files)
+{
+	char name[64];
+	struct detect_set *s;
+	int i;
+
+	write_map();
+	write_rule("a.yml", "  sel:\n    F: 1\n  condition: sel\n");
+	/* the others: empty files, each skipped (not YAML maps) */
+	for (i = 1; i < SIGMA_MAX_FILES; i++) {
+		snprintf(name, sizeof(name), "b%05d.yml", i);
+		write_text(name, "", 0);
+	}
+	s = load();
+	ck_assert_uint_eq(detect_count(s), 1);
+	ck_assert_uint_eq(s->sigma_report->n_skips, SIGMA_MAX_FILES - 1);
+	detect_free(s);
+	write_text("c.yml", "", 0);
+	s = load();
+	ck_assert_uint_eq(s->sigma_report->n_skips, SIGMA_MAX_FILES);
+	ck_assert_ptr_nonnull(strstr(s->sigma_report->skips[SIGMA_MAX_FILES - 1].reason,
+	    "more than 20000 rule files"));
+	ck_assert_ptr_nonnull(strstr(s->sigma_report->skips[SIGMA_MAX_FILES - 1].file, "c.yml"));
+	detect_free(s);
+}
+END_TEST
+
+/* The word index: of 500 rules on distinct words, a message tries one. */
+static void
+countcb(size_t inst, void *arg)
+{
+	(void)inst;
+	(*(size_t *)arg)++;
+}
+
+START_TEST(test_index)
+{
+	char name[32], detection[256];
+	struct detect_result res;
+	struct test_event e;
+	struct detect_set *s;
+	size_t tried = 0;
+	int i;
+
+	write_map();
+	for (i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "r%03d.yml", i);
+		snprintf(detection, sizeof(detection),
+		    "  sel:\n    F|contains: ' word%d '\n  condition: sel\n", i);
+		write_rule(name, detection);
+	}
+	/* one without a word: a "not" is tried on every message */
+	write_rule("z.yml", "  sel:\n    F: x\n  condition: not sel\n");
+	s = load();
+	ck_assert_uint_eq(detect_count(s), 501);
+	event_make(&e, "a word321 b", "{\"F\":\"a word321 b\"}");
+	sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+	ck_assert_uint_eq(tried, 2);
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	ck_assert_str_eq(res.detection->file + strlen(res.detection->file) - 8, "r321.yml");
+	event_done(&e);
+	/* "\u" in the message: every rule of the shape is tried */
+	tried = 0;
+	event_make(&e, "{\"F\":\"a \\u0077ord321 b\"}", "{\"F\":\"a word321 b\"}");
+	sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+	ck_assert_uint_eq(tried, 501);
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
+/* Shapes: tags, not_tags, when and when_any decide which events a rule sees. */
+START_TEST(test_shape_select)
+{
+	static const char map[] = "name: j\nlogsource: {product: j}\ntags: [json]\n"
+	    "when:\n  - \"json.kind == a\"\nwhen_any:\n  - \"json.x == 1\"\n  - \"json.y == 1\"\n"
+	    "fallback: \"json.{}\"\n";
+	static const char rule[] = "title: t\nid: j\nlogsource:\n  product: j\n"
+	    "detection:\n  sel:\n    F: 1\n  condition: sel\n";
+	static const struct {
+		const char *norm;
+		int match;
+	} cases[] = {
+	    {"{\"event.tags\":[\"json\"],\"json\":{\"kind\":\"a\",\"x\":1,\"F\":1}}", 1},
+	    {"{\"event.tags\":[\"json\"],\"json\":{\"kind\":\"a\",\"y\":1,\"F\":1}}", 1},
+	    {"{\"event.tags\":[\"json\"],\"json\":{\"kind\":\"a\",\"z\":1,\"F\":1}}", 0},
+	    {"{\"event.tags\":[\"json\"],\"json\":{\"kind\":\"b\",\"x\":1,\"F\":1}}", 0},
+	    {"{\"event.tags\":[\"other\"],\"json\":{\"kind\":\"a\",\"x\":1,\"F\":1}}", 0},
+	};
+	struct detect_result res;
+	struct test_event e;
+	struct detect_set *s;
+	size_t i;
+
+	mkdir(unit_path("sigma"), 0755);
+	write_text("sigma/j.map", map, strlen(map));
+	write_text("r.yml", rule, strlen(rule));
+	s = load();
+	ck_assert_uint_eq(detect_count(s), 1);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event_make(&e, "m", cases[i].norm);
+		ck_assert_msg(detect_match(s, &e.de, &res) == cases[i].match, "case %zu", i);
+		event_done(&e);
+	}
+	detect_free(s);
+}
+END_TEST
+
+/* The shipped mappings load, and the Sigma directory is searched recursively. */
+START_TEST(test_shipped_and_recursive)
+{
+	static const char rule[] = "title: t\nid: w\nlogsource: {product: windows, service: "
+	    "security}\ndetection:\n  sel:\n    EventID: 4720\n  condition: sel\n";
+	char err[1024], dir[PATH_MAX];
+	struct detect_set *s;
+
+	snprintf(dir, sizeof(dir), "%s/a", unit_dir);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/a/b", unit_dir);
+	mkdir(dir, 0755);
+	write_text("a/b/r.yml", rule, strlen(rule));
+	s = detect_load_sigma(unit_srcpath("patterns"), unit_dir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_uint_eq(s->sigma_report->loaded, 1);
+	ck_assert_uint_ge(s->sigma->n_shapes, 20);
+	detect_free(s);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
+{
+	Suite *s = suite_create("sigma");
+	TCase *tc = tcase_create("sigma");
+
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
+	tcase_add_loop_test(tc, test_match, 0, (int)(sizeof(match_cases) / sizeof(match_cases[0])));
+	tcase_add_test(tc, test_detection_fields);
+	tcase_add_loop_test(tc, test_skip, 0, (int)(sizeof(skip_cases) / sizeof(skip_cases[0])));
+	tcase_add_test(tc, test_skip_unmapped);
+	tcase_add_test(tc, test_map_error);
+	tcase_add_loop_test(tc, test_bound, 0, (int)(sizeof(bound_cases) / sizeof(bound_cases[0])));
+	tcase_add_test(tc, test_bound_file);
+	tcase_add_test(tc, test_bound_shapes);
+	tcase_add_test(tc, test_bound_files);
+	tcase_add_test(tc, test_index);
+	tcase_add_test(tc, test_shape_select);
+	tcase_add_test(tc, test_shipped_and_recursive);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
