@@ -46,8 +46,8 @@ for d in got.values():
 d = [d for d in got.values() if d["rule"]["id"] == "66b6be3d-55d0-4f47-9855-d69df21740ea"][0]
 assert d["rule"]["name"] == "Local User Creation", d["rule"]
 assert d["event"]["severity"] == 21 and d["labels"]["severity"] == "low", d["event"]
-assert d["threat"]["technique"]["id"] == "T1136.001", d["threat"]
-assert d["threat"]["tactic"]["id"] == "TA0003", d["threat"]
+assert d["threat"]["technique"]["id"] == ["T1136.001"], d["threat"]
+assert d["threat"]["tactic"]["id"] == ["TA0003"], d["threat"]
 print("%d samples fired their rule" % len(got))
 PY
 }
@@ -118,8 +118,8 @@ ev_wait 1 5 "log.syslog.hostname=web1"
 wait_for '[ -s "$T/alerts/alerts.jsonl" ]' 5 || fail "no Sigma alert within 5 s"
 $EV check "$T/alerts/alerts.jsonl" event.kind=alert -- \
     rule.id=5c0a9c1e-0000-4000-8000-00000000a001 "rule.name=Scenario user created" \
-    rule.ruleset=sigma event.severity=73 threat.technique.id=T1136.001 \
-    threat.tactic.id=TA0003 host.hostname=web1 >"$T/ev.out" 2>&1 || fail "$(cat "$T/ev.out")"
+    rule.ruleset=sigma event.severity=73 "threat.technique.id[]=T1136.001" \
+    "threat.tactic.id[]=TA0003" host.hostname=web1 >"$T/ev.out" 2>&1 || fail "$(cat "$T/ev.out")"
 
 # a rule added, and a broken one: SIGHUP loads the first, reports the second
 sed -e 's/a001/a004/' -e 's/Scenario user created/Scenario group added/' \
