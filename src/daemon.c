@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -21,6 +22,7 @@
 #endif
 
 #include "activation.h"
+#include "alert_id.h"
 #include "archive.h"
 #include "conf.h"
 #include "correlate.h"
@@ -60,6 +62,8 @@ struct daemon_ctx {
 	struct metrics_source metrics_src;
 	struct metrics_server *metrics; /* NULL without a metrics block */
 	int exit_signal;
+	struct alert_ids ids;    /* event.id of every alert of this run */
+	char hostname[256];      /* observer.hostname of every alert */
 };
 
 /*
@@ -791,6 +795,20 @@ daemon_start_kafka(struct daemon_ctx *d)
 #endif
 }
 
+/* Every alert's event.id from this run's ids, and this host as its observer. */
+static void
+daemon_set_stamp(struct daemon_ctx *d)
+{
+	if (alert_ids_init(&d->ids, false) == -1)
+		fatalx("no random bytes for the alert ids (event.id)");
+	if (gethostname(d->hostname, sizeof(d->hostname)) == -1) {
+		log_warn("gethostname: alerts carry no observer.hostname");
+		d->hostname[0] = '\0';
+	}
+	d->hostname[sizeof(d->hostname) - 1] = '\0';
+	pipeline_set_stamp(d->pipeline, &d->ids, d->hostname[0] != '\0' ? d->hostname : NULL);
+}
+
 /* Open the outputs, start the workers and the delivery thread; fatal on error. */
 static void
 daemon_start_pipeline(struct daemon_ctx *d)
@@ -826,6 +844,7 @@ daemon_start_pipeline(struct daemon_ctx *d)
 	if (d->pipeline == NULL)
 		fatalx("%s", err);
 	pipeline_set_correlate(d->pipeline, d->correlate);
+	daemon_set_stamp(d);
 }
 
 /*

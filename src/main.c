@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_id.h"
 #include "conf.h"
 #include "correlate.h"
 #include "daemon.h"
@@ -60,6 +61,8 @@ struct test_rules_ctx {
 	struct strbuf out;
 	struct strbuf alerts;
 	int rc;
+	struct alert_ids ids;   /* fixed run bits: the same input gives the same ids */
+	char hostname[256];
 };
 
 /* Framer callback: process one frame and print its event, then its alert. */
@@ -123,6 +126,11 @@ test_rules(const char *rules, const char *path, const struct correlate_settings 
 	}
 	processor_set_detect(&t.proc, t.detect, true);
 	processor_set_correlate(&t.proc, t.correlate);
+	alert_ids_init(&t.ids, true);
+	if (gethostname(t.hostname, sizeof(t.hostname)) == -1)
+		t.hostname[0] = '\0';
+	t.hostname[sizeof(t.hostname) - 1] = '\0';
+	processor_set_stamp(&t.proc, &t.ids, t.hostname[0] != '\0' ? t.hostname : NULL);
 	strbuf_init(&t.out);
 	strbuf_init(&t.alerts);
 	t.meta.input_name = "test-rules";

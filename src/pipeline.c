@@ -389,6 +389,18 @@ pipeline_set_correlate(struct pipeline *p, struct correlate *c)
 	pthread_mutex_unlock(&p->lock);
 }
 
+void
+pipeline_set_stamp(struct pipeline *p, struct alert_ids *ids, const char *observer_hostname)
+{
+	unsigned i;
+
+	/* as pipeline_set_correlate: under the lock, before any batch */
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->n_workers; i++)
+		processor_set_stamp(&p->workers[i].proc, ids, observer_hostname);
+	pthread_mutex_unlock(&p->lock);
+}
+
 bool
 pipeline_paused(const struct pipeline *p)
 {

@@ -130,6 +130,13 @@ void pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
 struct correlate;
 void pipeline_set_correlate(struct pipeline *p, struct correlate *c);
 
+/*
+ * Stamp every alert with an event.id from ids and observer.hostname (see
+ * processor_set_stamp; neither owned, both outlive the pipeline).
+ */
+struct alert_ids;
+void pipeline_set_stamp(struct pipeline *p, struct alert_ids *ids, const char *observer_hostname);
+
 /* True while intake must not read (no free batch). */
 bool pipeline_paused(const struct pipeline *p);
 
