@@ -390,6 +390,15 @@ pipeline_set_correlate(struct pipeline *p, struct correlate *c)
 }
 
 void
+pipeline_set_merge(struct pipeline *p, struct alert_merge *m)
+{
+	/* as pipeline_set_correlate: under the lock, before any batch */
+	pthread_mutex_lock(&p->lock);
+	p->merge = m;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
 pipeline_set_stamp(struct pipeline *p, struct alert_ids *ids, const char *observer_hostname)
 {
 	unsigned i;

@@ -137,6 +137,14 @@ void pipeline_set_correlate(struct pipeline *p, struct correlate *c);
 struct alert_ids;
 void pipeline_set_stamp(struct pipeline *p, struct alert_ids *ids, const char *observer_hostname);
 
+/*
+ * Hold the workers' alerts in m (alert_merge.h; not owned, outlives the
+ * pipeline): an alert that m holds is not written by the worker; the
+ * daemon writes the incidents' alerts (daemon.c).  NULL: none held.
+ */
+struct alert_merge;
+void pipeline_set_merge(struct pipeline *p, struct alert_merge *m);
+
 /* True while intake must not read (no free batch). */
 bool pipeline_paused(const struct pipeline *p);
 

@@ -303,22 +303,26 @@ append_event_id(struct strbuf *t, struct json_object *o, const struct markup_pol
 #define WEBHOOK_LINES_MAX 4096
 
 /*
- * The log line(s) of an alert, escaped and cut by esc: event.original
- * (already redacted when the alert was made), or for a correlation its
- * evidence lines, one a line.  Nothing when there is none.
+ * The log line(s) of an alert, escaped and cut by esc: an incident's
+ * lines (alert_merge.h), else event.original (already redacted when the
+ * alert was made), else a correlation's evidence lines, one after the
+ * other (the escaping turns their line feeds into spaces).
+ * Nothing when there is none.
  */
 static void
 append_lines(struct strbuf *t, struct json_object *o, const struct markup_policy *esc)
 {
 	const char *v = alert_str(o, "event.original");
-	struct json_object *ev = alert_get(o, "logward.correlation.evidence");
+	struct json_object *ev = alert_get(o, "logward.incident.evidence");
 	struct strbuf all;
 	size_t i, n;
 
-	if (v != NULL) {
+	if (ev == NULL && v != NULL) {
 		markup_escape(t, v, strlen(v), esc);
 		return;
 	}
+	if (ev == NULL)
+		ev = alert_get(o, "logward.correlation.evidence");
 	if (ev == NULL || !json_object_is_type(ev, json_type_array))
 		return;
 	strbuf_init(&all);
@@ -342,6 +346,7 @@ static bool
 has_lines(struct json_object *o)
 {
 	return alert_str(o, "event.original") != NULL ||
+	    alert_get(o, "logward.incident.evidence") != NULL ||
 	    alert_get(o, "logward.correlation.evidence") != NULL;
 }
 

@@ -855,6 +855,25 @@ START_TEST(test_line_correlated)
 }
 END_TEST
 
+/* An incident's alert shows each of its lines, not only the first's event.original. */
+START_TEST(test_line_incident)
+{
+	static const char line[] = "{\"event\":{\"original\":\"sudo\"},\"logward\":{\"incident\":"
+	    "{\"count\":2,\"evidence\":[{\"event\":{\"original\":\"sudo\"}},"
+	    "{\"event\":{\"original\":\"useradd\"}}]}}}";
+	struct strbuf out;
+	struct json_object *o;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_TEAMS, line, sizeof(line) - 1, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "2", "text"), "sudo useradd");
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
 /* The webhook-id comes from event.id and the webhook's name; none without an event.id. */
 START_TEST(test_alert_webhook_id)
 {
@@ -936,6 +955,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_line_cut);
 	tcase_add_test(tc, test_line_correlated);
+	tcase_add_test(tc, test_line_incident);
 	tcase_add_test(tc, test_alert_webhook_id);
 	tcase_add_test(tc, test_event_id_shown);
 	suite_add_tcase(s, tc);
