@@ -68,6 +68,7 @@ struct daemon_ctx {
 	struct alert_merge *merge; /* incidents held (alert_merge.h); NULL: merge_window 0 */
 	struct event *merge_ev;  /* writes the incidents whose window closed */
 	struct strbuf merge_out; /* their alerts not yet written (a failing disk) */
+	bool merge_failing;      /* writing them fails (pipeline_note_write) */
 	char hostname[256];      /* observer.hostname of every alert */
 };
 
@@ -820,10 +821,14 @@ daemon_write_merged(struct daemon_ctx *d, bool all)
 		return;
 	if (archive_write(d->alerts, out->data, out->len) == -1) {
 		/* archive_write logged it; a worker's alerts wait for the same disk */
-		if (!all)
+		if (!all) {
+			pipeline_note_write(d->pipeline, PIPELINE_ALERTS, true, &d->merge_failing, 0);
 			return;
+		}
 		archive_give_up(d->alerts, out->len);
-	}
+		pipeline_note_write(d->pipeline, PIPELINE_ALERTS, true, &d->merge_failing, out->len);
+	} else
+		pipeline_note_write(d->pipeline, PIPELINE_ALERTS, false, &d->merge_failing, 0);
 	deliver_submit(d->deliver, out->data, out->len);
 	if (d->kafka != NULL)
 		kafka_submit_alerts(d->kafka, out->data, out->len);

@@ -592,6 +592,21 @@ pipeline_output_name(enum pipeline_output o)
 }
 
 void
+pipeline_note_write(struct pipeline *p, enum pipeline_output o, bool failed, bool *failing,
+    size_t given_up)
+{
+	if (failed)
+		atomic_fetch_add_explicit(&p->write_errors[o], 1, memory_order_relaxed);
+	if (failed && !*failing)
+		atomic_fetch_add_explicit(&p->retrying[o], 1, memory_order_relaxed);
+	else if (!failed && *failing)
+		atomic_fetch_sub_explicit(&p->retrying[o], 1, memory_order_relaxed);
+	*failing = failed;
+	if (given_up > 0)
+		atomic_fetch_add_explicit(&p->given_up[o], given_up, memory_order_relaxed);
+}
+
+void
 pipeline_get_write_stats(const struct pipeline *p, struct pipeline_write_stats *st)
 {
 	int o;

@@ -161,6 +161,15 @@ enum pipeline_output {
 /* "archive" | "alerts": the metrics' output label. */
 const char *pipeline_output_name(enum pipeline_output o);
 
+/*
+ * A write of o made outside the workers (the daemon's incident alerts,
+ * alert_merge.h), counted and reported as a worker's: failed adds to
+ * logward_write_errors_total and, while *failing, /healthz says o is
+ * failing; given_up bytes are counted lost.  *failing is the caller's.
+ */
+void pipeline_note_write(struct pipeline *p, enum pipeline_output o, bool failed, bool *failing,
+    size_t given_up);
+
 struct pipeline_write_stats {
 	uint64_t errors[PIPELINE_N_OUTPUTS];  /* failed write attempts since start */
 	bool failing[PIPELINE_N_OUTPUTS];     /* a write is being retried right now */
