@@ -128,7 +128,7 @@ START_TEST(test_merge_apart)
 	ck_assert_uint_eq(alert_merge_flush(m, INT64_MAX, &out), 5);
 	/* a window of one alert gives its line as it was */
 	ck_assert_int_eq(strncmp(out.data, a, strlen(a)), 0);
-	ck_assert_ptr_null(strstr(out.data, "incident"));
+	ck_assert_ptr_null(strstr(strbuf_cstr(&out), "incident"));
 	strbuf_free(&out);
 	alert_merge_free(m);
 }
@@ -258,7 +258,7 @@ START_TEST(test_merge_sequential)
 	/* one window at most */
 	ck_assert_int_eq(offer(m, alert_line(c, sizeof(c), "h", "eve", "T1098", 1, "r"), 0), 0);
 	ck_assert_uint_eq(alert_merge_flush(m, INT64_MAX, &out), 1);
-	ck_assert_ptr_nonnull(strstr(out.data, "\"count\":2"));
+	ck_assert_ptr_nonnull(strstr(strbuf_cstr(&out), "\"count\":2"));
 	strbuf_free(&out);
 	alert_merge_free(m);
 }
