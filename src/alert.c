@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "alert_code.h"
 #include "correlate.h"
 #include "detect.h"
 #include "event.h"
@@ -238,6 +239,29 @@ alert_subjects_find(struct alert_subjects *s, const struct alert_input *in)
 		s->host = cslice(ev->source_ip);
 }
 
+/* event.code: the source's own code for the event (alert_code.h), redacted. */
+static void
+write_event_code(struct json_writer *w, const struct alert_input *in, struct strbuf *scratch)
+{
+	struct detect_value v;
+	struct slice code = alert_event_code(in->event, &v);
+
+	if (code.p == NULL)
+		return;
+	json_key_ascii(w, "code", 4);
+	write_redacted(w, in, scratch, code.p, code.len);
+}
+
+/* event.id (alert_id.h), when the alert has one. */
+static void
+write_event_id(struct json_writer *w, const struct alert_stamp *stamp)
+{
+	if (stamp == NULL || stamp->id == NULL)
+		return;
+	json_key_ascii(w, "id", 2);
+	json_cstring(w, stamp->id);
+}
+
 /* event: what happened, its kind and severity; the original line redacted. */
 static void
 write_event(struct json_writer *w, const struct alert_input *in, const struct alert_subjects *s,
@@ -260,8 +284,10 @@ write_event(struct json_writer *w, const struct alert_input *in, const struct al
 	json_array_begin(w);
 	json_cstring(w, "iam");
 	json_array_end(w);
+	write_event_code(w, in, scratch);
 	json_key_ascii(w, "created", 7);
 	write_times(w, ev, false);
+	write_event_id(w, in->stamp);
 	json_key_ascii(w, "kind", 4);
 	json_cstring(w, "alert");
 	json_key_ascii(w, "original", 8);
@@ -296,6 +322,35 @@ write_plain_object(struct json_writer *w, const char *outer, const char *inner, 
 	json_object_begin(w);
 	json_key_ascii(w, inner, strlen(inner));
 	json_cstring(w, value);
+	json_object_end(w);
+}
+
+/*
+ * observer: the collector that made the alert (hostname), the input the
+ * line came in by, and the product.  ECS's observer.type names a kind of
+ * device (firewall, ids, forwarder) and "logward" is none: the product
+ * and vendor say it.
+ */
+static void
+write_observer(struct json_writer *w, const struct alert_stamp *stamp, const char *input_name)
+{
+	json_key_ascii(w, "observer", 8);
+	json_object_begin(w);
+	if (stamp != NULL && stamp->observer_hostname != NULL) {
+		json_key_ascii(w, "hostname", 8);
+		json_cstring(w, stamp->observer_hostname);
+	}
+	if (input_name != NULL) {
+		/* ECS: observer.ingress.interface.name, as in the event */
+		json_key_ascii(w, "ingress", 7);
+		json_object_begin(w);
+		write_plain_object(w, "interface", "name", input_name);
+		json_object_end(w);
+	}
+	json_key_ascii(w, "product", 7);
+	json_cstring(w, "logward");
+	json_key_ascii(w, "vendor", 6);
+	json_cstring(w, "logward");
 	json_object_end(w);
 }
 
@@ -346,6 +401,25 @@ write_technique_part(struct json_writer *w, const struct correlate_technique *t,
 	json_array_end(w);
 }
 
+/* threat.technique.reference: the ATT&CK page of each technique, an array as its id (ECS). */
+static void
+write_technique_reference(struct json_writer *w, const struct correlate_technique *t, size_t n)
+{
+	char url[96];
+	size_t i;
+
+	json_key_ascii(w, "reference", 9);
+	json_array_begin(w);
+	for (i = 0; i < n; i++) {
+		/* an id that is no ATT&CK id (a site's own) has no page: the list stays parallel */
+		if (alert_technique_reference(t[i].id, url, sizeof(url)) == 0)
+			json_cstring(w, url);
+		else
+			json_cstring(w, "");
+	}
+	json_array_end(w);
+}
+
 /*
  * threat: the n ATT&CK techniques t (a detection has one, a correlation
  * up to CORRELATE_MAX_TECHNIQUES) and their tactics.
@@ -364,6 +438,7 @@ write_threat(struct json_writer *w, const struct correlate_technique *t, size_t 
 	json_key_ascii(w, "technique", 9);
 	json_object_begin(w);
 	write_technique_part(w, t, n, false);
+	write_technique_reference(w, t, n);
 	json_object_end(w);
 	json_object_end(w);
 }
@@ -428,16 +503,7 @@ alert_format(struct strbuf *out, const struct alert_input *in)
 		json_key_ascii(&w, "message", 7);
 		write_redacted(&w, in, &scratch, ev->msg->msg.p, ev->msg->msg.len);
 	}
-	if (ev->input_name != NULL) {
-		/* ECS: observer.ingress.interface.name, as in the event */
-		json_key_ascii(&w, "observer", 8);
-		json_object_begin(&w);
-		json_key_ascii(&w, "ingress", 7);
-		json_object_begin(&w);
-		write_plain_object(&w, "interface", "name", ev->input_name);
-		json_object_end(&w);
-		json_object_end(&w);
-	}
+	write_observer(&w, in->stamp, ev->input_name);
 	write_related(&w, in->set, &scratch, s.target, s.actor);
 	write_rule(&w, d->id, d->title, d->sigma ? "sigma" : NULL);
 	write_plain_object(&w, "source", "ip", ev->source_ip);
@@ -515,7 +581,8 @@ write_evidence(struct json_writer *w, const struct correlate_alert *a,
 
 /* event of a correlation: its fixed action and the rule's severity. */
 static void
-write_correlated_event(struct json_writer *w, const struct correlation *r)
+write_correlated_event(struct json_writer *w, const struct correlation *r,
+    const struct alert_stamp *stamp)
 {
 	json_key_ascii(w, "event", 5);
 	json_object_begin(w);
@@ -525,6 +592,7 @@ write_correlated_event(struct json_writer *w, const struct correlation *r)
 	json_array_begin(w);
 	json_cstring(w, "iam");
 	json_array_end(w);
+	write_event_id(w, stamp);
 	json_key_ascii(w, "kind", 4);
 	json_cstring(w, "alert");
 	json_key_ascii(w, "severity", 8);
@@ -558,7 +626,7 @@ write_correlated_user(struct json_writer *w, const struct correlate_alert *a,
 /* Members in the same ECS key order as alert_format's. */
 int
 alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
-    const struct detect_set *set)
+    const struct detect_set *set, const struct alert_stamp *stamp)
 {
 	const struct correlation *r = a->rule;
 	struct strbuf scratch;
@@ -573,7 +641,7 @@ alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
 	json_object_begin(&w);
 	json_key_ascii(&w, "@timestamp", 10);
 	write_time_us(&w, last);
-	write_correlated_event(&w, r);
+	write_correlated_event(&w, r, stamp);
 	if (a->group != NULL && a->group[0] != '\0') {
 		json_key_ascii(&w, "group", 5);
 		json_object_begin(&w);
@@ -588,6 +656,7 @@ alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
 	write_evidence(&w, a, set, &scratch);
 	json_key_ascii(&w, "message", 7);
 	json_cstring(&w, r->title);
+	write_observer(&w, stamp, NULL);
 	write_related(&w, set, &scratch, account ? cslice(a->account) : cslice(NULL),
 	    actor ? cslice(a->actor) : cslice(NULL));
 	write_rule(&w, r->id, r->title, NULL);

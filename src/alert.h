@@ -22,6 +22,16 @@ struct detect_result;
 struct detect_set;
 struct event_input;
 
+/*
+ * What makes each alert line its own (alert_id.h): its event.id, and the
+ * collector that wrote it (observer.hostname); nothing is owned.  NULL
+ * members are left out of the line.
+ */
+struct alert_stamp {
+	const char *id;                /* event.id */
+	const char *observer_hostname; /* observer.hostname */
+};
+
 /* What an alert is made of; nothing is owned. */
 struct alert_input {
 	const struct event_input *event;     /* the event the detection held for */
@@ -29,6 +39,7 @@ struct alert_input {
 	const struct detect_set *set;        /* its redact patterns */
 	bool explain;                        /* add logward.explain (--test-rules) */
 	const char *actor;   /* user.name when the event has none (correlate); NULL */
+	const struct alert_stamp *stamp; /* event.id, observer.hostname; NULL: none */
 };
 
 /*
@@ -43,10 +54,11 @@ int alert_format(struct strbuf *out, const struct alert_input *in);
  * techniques (threat.technique.id etc. as arrays when there are two),
  * scope as host.hostname, account, group, actor, @timestamp of the last
  * evidence, and logward.correlation.evidence: each line involved with its
- * @timestamp, rule.id and event.original (redacted by set's patterns).
+ * @timestamp, rule.id and event.original (redacted by set's patterns);
+ * stamp's event.id and observer.hostname (stamp may be NULL).
  * Returns 0, or -1 when out of memory (out is then back to its length).
  */
 int alert_format_correlated(struct strbuf *out, const struct correlate_alert *a,
-    const struct detect_set *set);
+    const struct detect_set *set, const struct alert_stamp *stamp);
 
 #endif

@@ -121,6 +121,9 @@ struct conf {
 	unsigned archive_keep_days; /* archive { keep_days }: 0 = forever (retention.h) */
 	int archive_compress;     /* archive { compress }: enum compress_format */
 	char *alerts_path;        /* strftime template; default: alerts.jsonl next to the archive */
+#define CONF_MERGE_WINDOW_DEFAULT 2
+	unsigned merge_window;    /* alerts { merge_window }: seconds one incident's alerts wait (alert_merge.h); 0 = none */
+	unsigned merge_max;       /* alerts { merge_max }: open incidents at most */
 	unsigned workers;         /* 0 = one per core */
 	unsigned queue_batches;   /* batches between intake and workers */
 	unsigned stats_interval;  /* seconds between counter summaries in the log; 0 = never */

@@ -251,6 +251,8 @@ static const struct conf_option conf_archive_options[] = {
 /* without the block: alerts.jsonl next to the archive (conf.c) */
 static const struct conf_option conf_alerts_options[] = {
 	{ CONF_STRING_ROW(C, alerts_path, "path", CONF_PATH, NULL) },
+	{ CONF_NUMBER_ROW(C, merge_window, "merge_window", 0, 60, CONF_MERGE_WINDOW_DEFAULT) },
+	{ CONF_NUMBER_ROW(C, merge_max, "merge_max", 1, 1000000, 4096) },
 	CONF_END
 };
 static const struct conf_option conf_metrics_options[] = {

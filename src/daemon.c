@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -21,6 +22,8 @@
 #endif
 
 #include "activation.h"
+#include "alert_id.h"
+#include "alert_merge.h"
 #include "archive.h"
 #include "conf.h"
 #include "correlate.h"
@@ -33,6 +36,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "pipeline.h"
 #include "privilege.h"
 #include "retention.h"
@@ -65,6 +69,12 @@ struct daemon_ctx {
 	struct metrics_source metrics_src;
 	struct metrics_server *metrics; /* NULL without a metrics block */
 	int exit_signal;
+	struct alert_ids ids;    /* event.id of every alert of this run */
+	struct alert_merge *merge; /* incidents held (alert_merge.h); NULL: merge_window 0 */
+	struct event *merge_ev;  /* writes the incidents whose window closed */
+	struct strbuf merge_out; /* their alerts not yet written (a failing disk) */
+	bool merge_failing;      /* writing them fails (pipeline_note_write) */
+	char hostname[256];      /* observer.hostname of every alert */
 };
 
 /*
@@ -258,6 +268,7 @@ daemon_metrics_sync(struct daemon_ctx *d)
 	d->metrics_src.detect = d->rules->detect;
 	d->metrics_src.deliver = d->deliver;
 	d->metrics_src.correlate = d->correlate;
+	d->metrics_src.merge = d->merge;
 	d->metrics_src.pipeline = d->pipeline;
 	d->metrics_src.kafka = d->kafka;
 	return 0;
@@ -861,6 +872,10 @@ daemon_free(struct daemon_ctx *d)
 	if (d->pipeline != NULL)
 		pipeline_free(d->pipeline);
 	correlate_free(d->correlate); /* after the workers that use it */
+	if (d->merge_ev != NULL)
+		event_free(d->merge_ev);
+	alert_merge_free(d->merge); /* daemon_drain wrote what it held */
+	strbuf_free(&d->merge_out);
 	/* after the workers: what they handed over is spooled before the thread stops */
 	deliver_free(d->deliver);
 	kafka_free(d->kafka);
@@ -898,6 +913,75 @@ daemon_start_kafka(struct daemon_ctx *d)
 #endif
 }
 
+/*
+ * Write the alerts of the incidents whose window closed (all when all):
+ * to the alerts file, then, like a worker's, to the webhooks and Kafka.
+ * A write that fails is kept and tried again at the next tick.
+ */
+static void
+daemon_write_merged(struct daemon_ctx *d, bool all)
+{
+	struct strbuf *out = &d->merge_out;
+
+	alert_merge_flush(d->merge, all ? INT64_MAX : monotime_ms(), out);
+	if (out->len == 0)
+		return;
+	if (archive_write(d->alerts, out->data, out->len) == -1) {
+		/* archive_write logged it; a worker's alerts wait for the same disk */
+		if (!all) {
+			pipeline_note_write(d->pipeline, PIPELINE_ALERTS, true, &d->merge_failing, 0);
+			return;
+		}
+		archive_give_up(d->alerts, out->len);
+		pipeline_note_write(d->pipeline, PIPELINE_ALERTS, true, &d->merge_failing, out->len);
+	} else
+		pipeline_note_write(d->pipeline, PIPELINE_ALERTS, false, &d->merge_failing, 0);
+	deliver_submit(d->deliver, out->data, out->len);
+	if (d->kafka != NULL)
+		kafka_submit_alerts(d->kafka, out->data, out->len);
+	strbuf_reset(out);
+}
+
+/* The merge tick: incidents whose window closed are written. */
+static void
+daemon_mergecb(evutil_socket_t fd, short what, void *arg)
+{
+	daemon_write_merged(arg, false);
+}
+
+/* Hold the alerts of one incident for merge_window seconds (alert_merge.h). */
+static void
+daemon_start_merge(struct daemon_ctx *d)
+{
+	/* a tenth of the window: an incident's alert is late by at most that */
+	struct timeval tv = monotime_timeval((int64_t)d->conf->merge_window * 100);
+
+	strbuf_init(&d->merge_out);
+	if (d->conf->merge_window == 0)
+		return;
+	if ((d->merge = alert_merge_new((int64_t)d->conf->merge_window * 1000, d->conf->merge_max,
+	    false)) == NULL ||
+	    (d->merge_ev = event_new(d->base, -1, EV_PERSIST, daemon_mergecb, d)) == NULL ||
+	    event_add(d->merge_ev, &tv) == -1)
+		fatalx("out of memory: alerts merge_window");
+	pipeline_set_merge(d->pipeline, d->merge);
+	d->metrics_src.merge = d->merge;
+}
+
+/* Every alert's event.id from this run's ids, and this host as its observer. */
+static void
+daemon_set_stamp(struct daemon_ctx *d)
+{
+	if (alert_ids_init(&d->ids, false) == -1)
+		fatalx("no random bytes for the alert ids (event.id)");
+	if (gethostname(d->hostname, sizeof(d->hostname)) == -1) {
+		log_warn("gethostname: alerts carry no observer.hostname");
+		d->hostname[0] = '\0';
+	}
+	d->hostname[sizeof(d->hostname) - 1] = '\0';
+	pipeline_set_stamp(d->pipeline, &d->ids, d->hostname[0] != '\0' ? d->hostname : NULL);
+}
+
 /* Open the outputs, start the workers and the delivery thread; fatal on error. */
 static void
 daemon_start_pipeline(struct daemon_ctx *d)
@@ -933,6 +1017,8 @@ daemon_start_pipeline(struct daemon_ctx *d)
 	if (d->pipeline == NULL)
 		fatalx("%s", err);
 	pipeline_set_correlate(d->pipeline, d->correlate);
+	daemon_set_stamp(d);
+	daemon_start_merge(d);
 }
 
 /*
@@ -1002,6 +1088,9 @@ daemon_drain(struct daemon_ctx *d)
 	d->retention = NULL;
 	kafka_stop(d->kafka);
 	pipeline_drain(d->pipeline);
+	/* after the workers: no alert joins an incident any more; none is lost */
+	if (d->merge != NULL)
+		daemon_write_merged(d, true);
 	archive_sync(d->archive);
 	archive_wait_synced(d->alerts);
 	daemon_log_stats(d, 1);

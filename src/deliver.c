@@ -32,6 +32,7 @@
 #include <event2/event.h>
 #include <openssl/rand.h>
 
+#include "alert_id.h"
 #include "conf.h"
 #include "curl_event.h"
 #include "deliver.h"
@@ -444,6 +445,13 @@ hook_refused(struct hook *h, enum spool_status st, bool handover)
 	hook_replay_later(h);
 }
 
+/* The webhook-id of a for h (alert_id.h); NULL: a line without event.id, a random one. */
+static const char *
+hook_alert_id(struct hook *h, struct webhook_alert *a, char id[ALERT_ID_LEN + 1])
+{
+	return webhook_alert_id(a, h->conf->name, id) == 0 ? id : NULL;
+}
+
 /*
  * Take one alert line for h: its severity filter, storm control, then the
  * spool; then remember it as taken (replay.h).  0 taken, -1 refused
@@ -456,12 +464,14 @@ hook_take(struct hook *h, struct webhook_alert *a, const unsigned char *hash, in
 {
 	struct storm_offer o;
 	enum spool_status st;
+	char id[ALERT_ID_LEN + 1];
 
 	if (h->conf->min_severity > 0 && webhook_alert_severity(a) < h->conf->min_severity)
 		goto taken;
 	if (storm_ctl_offer(&h->storm, a, now, &o) == 1)
 		goto taken;
-	if ((st = spool_append(h->spool, a->line, a->len, now)) != SPOOL_OK) {
+	if ((st = spool_append_id(h->spool, a->line, a->len, hook_alert_id(h, a, id), now)) !=
+	    SPOOL_OK) {
 		/* offered again later, it must not fold into the window it opened */
 		storm_ctl_undo(&h->storm, &o);
 		hook_refused(h, st, handover);

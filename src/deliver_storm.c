@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <openssl/sha.h>
 
+#include "alert_id.h"
 #include "deliver_storm.h"
 #include "log.h"
 #include "monotime.h"
@@ -53,12 +54,15 @@ storm_ctl_ack(struct storm_ctl *sc)
 static int
 storm_ctl_fold(struct storm_ctl *sc, struct storm_window *w, struct webhook_alert *a, int64_t now)
 {
+	char id[ALERT_ID_LEN + 1];
 	struct strbuf sb;
 	int rc = -1;
 
 	strbuf_init(&sb);
+	/* the summary carries the event.id of the alert folded last (never sent on its own) */
 	if (webhook_storm_summary(a, w->folded, w->first, w->last, sc->window_s, &sb) == 0 &&
-	    spool_append(sc->spool, sb.data, sb.len, now) == SPOOL_OK) {
+	    spool_append_id(sc->spool, sb.data, sb.len,
+	    webhook_alert_id(a, sc->name, id) == 0 ? id : NULL, now) == SPOOL_OK) {
 		struct spool_record *r = spool_at(sc->spool, spool_count(sc->spool) - 1);
 
 		if (w->has_summary)
@@ -181,7 +185,8 @@ storm_ctl_move(struct storm_ctl *sc, const struct spool_record *r, int64_t now)
 
 	strbuf_init(&line);
 	if (spool_read(sc->spool, r, &line) == 0)
-		st = spool_append(sc->delivery, line.data, line.len, now);
+		/* its id as it was folded: the same webhook-id before and after a restart */
+		st = spool_append_id(sc->delivery, line.data, line.len, r->id, now);
 	strbuf_free(&line);
 	if (st != SPOOL_OK) {
 		if (!sc->move_failing)

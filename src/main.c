@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_id.h"
+#include "alert_merge.h"
 #include "conf.h"
 #include "correlate.h"
 #include "daemon.h"
@@ -61,7 +63,85 @@ struct test_rules_ctx {
 	struct strbuf out;
 	struct strbuf alerts;
 	int rc;
+	struct alert_ids ids;   /* fixed run bits: the same input gives the same ids */
+	char hostname[256];
+	struct alert_merge *merge; /* sequential (alert_merge.h); NULL: merge_window 0 */
+	struct strbuf closed;   /* the alert of an incident that ended */
+	struct strbuf pending;  /* printed once the open incident ends */
+	size_t slot;            /* where in pending its alert goes */
+	unsigned held;          /* messages in pending */
 };
+
+/* Messages an open incident's output may wait for (test_rules_print). */
+#define TEST_RULES_HOLD_MAX 64
+
+/* Output while an incident is open waits in pending: its alert goes in at slot. */
+static void
+test_rules_emit(struct test_rules_ctx *t, const char *data, size_t len)
+{
+	if (alert_merge_open(t->merge) == 0)
+		fwrite(data, 1, len, stdout);
+	else if (strbuf_append(&t->pending, data, len) == -1)
+		fatalx("out of memory");
+}
+
+/* The open incident ends: what waited, with its alert where its first alert was. */
+static void
+test_rules_close(struct test_rules_ctx *t)
+{
+	strbuf_reset(&t->closed);
+	alert_merge_flush(t->merge, INT64_MAX, &t->closed);
+	fwrite(t->pending.data, 1, t->slot, stdout);
+	fwrite(t->closed.data, 1, t->closed.len, stdout);
+	fwrite(t->pending.data + t->slot, 1, t->pending.len - t->slot, stdout);
+	strbuf_reset(&t->pending);
+	t->slot = 0;
+	t->held = 0;
+}
+
+/*
+ * Print the event, then its alerts, through the sequential incident table
+ * (see test_rules): a message that does not continue the open incident
+ * ends it first.
+ */
+static void
+test_rules_print(struct test_rules_ctx *t)
+{
+	const struct strbuf *a = &t->alerts;
+	size_t i, start;
+	bool joins = false, other = false;
+
+	for (i = 0, start = 0; i < a->len; i++)
+		if (a->data[i] == '\n') {
+			enum alert_merge_fit fit = alert_merge_fit(t->merge, a->data + start, i - start);
+
+			joins = joins || fit == ALERT_MERGE_JOINS;
+			other = other || fit == ALERT_MERGE_OTHER;
+			start = i + 1;
+		}
+	/*
+	 * A message ends the open incident when it alerts for another, when its
+	 * time is past the window, or after TEST_RULES_HOLD_MAX messages (lines
+	 * of one time stamp would otherwise wait to the end).
+	 */
+	if (alert_merge_open(t->merge) > 0 && !joins &&
+	    (other || t->held >= TEST_RULES_HOLD_MAX ||
+	    alert_merge_outlived(t->merge, t->out.data, t->out.len)))
+		test_rules_close(t);
+	if (alert_merge_open(t->merge) > 0)
+		t->held++;
+	test_rules_emit(t, t->out.data, t->out.len);
+	for (i = 0, start = 0; i < a->len; i++)
+		if (a->data[i] == '\n') {
+			bool was_open = alert_merge_open(t->merge) > 0;
+
+			if (alert_merge_offer(t->merge, a->data + start, i - start, 0) == 0)
+				test_rules_emit(t, a->data + start, i + 1 - start);
+			else if (!was_open)
+				t->slot = t->pending.len;
+			start = i + 1;
+		}
+}
 
 /* Framer callback: process one frame and print its event, then its alert. */
 static void
@@ -81,6 +161,10 @@ test_rules_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 		t->rc = 1;
 		return;
 	}
+	if (t->merge != NULL) {
+		test_rules_print(t);
+		return;
+	}
 	fwrite(t->out.data, 1, t->out.len, stdout);
 	if (t->alerts.len > 0)
 		fwrite(t->alerts.data, 1, t->alerts.len, stdout);
@@ -93,10 +177,18 @@ test_rules_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
  * archives it, followed by the message's alert (event.kind "alert") when a
  * detection holds, with logward.explain saying why, then the alerts of
  * the correlations it completes (state in memory, for this input only).
+ *
+ * Alerts of one incident (alert_merge.h) are merged as the daemon merges
+ * them, with no clock but the messages' own: the window is sequential
+ * (consecutive messages whose alerts share host, account and technique,
+ * their @timestamps within merge_window seconds of the first), and the
+ * incident's alert is printed where its first alert would have been:
+ * after the event of its first message (the output of its other messages
+ * follows it).
  */
 static int
 test_rules(const char *rules, const char *sigma, const char *path,
-    const struct correlate_settings *cs)
+    const struct correlate_settings *cs, unsigned merge_window)
 {
 	struct correlate_settings mem = *cs;
 	struct test_rules_ctx t;
@@ -126,6 +218,16 @@ test_rules(const char *rules, const char *sigma, const char *path,
 	detect_sigma_log(t.detect, SIZE_MAX);
 	processor_set_detect(&t.proc, t.detect, true);
 	processor_set_correlate(&t.proc, t.correlate);
+	alert_ids_init(&t.ids, true);
+	if (gethostname(t.hostname, sizeof(t.hostname)) == -1)
+		t.hostname[0] = '\0';
+	t.hostname[sizeof(t.hostname) - 1] = '\0';
+	processor_set_stamp(&t.proc, &t.ids, t.hostname[0] != '\0' ? t.hostname : NULL);
+	strbuf_init(&t.closed);
+	strbuf_init(&t.pending);
+	if (merge_window > 0 &&
+	    (t.merge = alert_merge_new((int64_t)merge_window * 1000, 1, true)) == NULL)
+		fatalx("out of memory");
 	strbuf_init(&t.out);
 	strbuf_init(&t.alerts);
 	t.meta.input_name = "test-rules";
@@ -150,7 +252,12 @@ test_rules(const char *rules, const char *sigma, const char *path,
 		if (n == 0 || t.rc != 0)
 			break;
 	}
+	if (t.merge != NULL && t.rc == 0)
+		test_rules_close(&t);
 	fflush(stdout);
+	alert_merge_free(t.merge);
+	strbuf_free(&t.closed);
+	strbuf_free(&t.pending);
 	free(buf);
 	strbuf_free(&t.out);
 	strbuf_free(&t.alerts);
@@ -274,7 +381,7 @@ main(int argc, char *argv[])
 		struct correlate_settings cs;
 
 		conf_correlate_defaults(&cs);
-		return test_rules(o.rules, o.sigma, o.test_file, &cs);
+		return test_rules(o.rules, o.sigma, o.test_file, &cs, CONF_MERGE_WINDOW_DEFAULT);
 	}
 	if ((conf = conf_load(o.config, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
@@ -300,7 +407,8 @@ main(int argc, char *argv[])
 			fatalx("out of memory");
 	}
 	if (o.testing) {
-		rc = test_rules(conf->rules, conf->sigma, o.test_file, &conf->correlate);
+		rc = test_rules(conf->rules, conf->sigma, o.test_file, &conf->correlate,
+		    conf->merge_window);
 		conf_free(conf);
 		return rc;
 	}

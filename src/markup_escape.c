@@ -28,6 +28,11 @@ const struct markup_policy markup_teams = {
 	.max_bytes = 1000,
 };
 
+/* Alertmanager keeps annotations as they are; a receiver's template shows them. */
+const struct markup_policy markup_plain = {
+	.max_bytes = 1000,
+};
+
 /* Does s (at least n long) start with word, case-insensitively? */
 static bool
 starts_with_ci(const char *s, size_t n, const char *word)

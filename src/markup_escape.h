@@ -32,6 +32,8 @@ struct markup_policy {
 
 extern const struct markup_policy markup_slack;
 extern const struct markup_policy markup_teams;
+/* No markup (an Alertmanager annotation): control characters and the cut only. */
+extern const struct markup_policy markup_plain;
 
 /* Append s[0..len) escaped (and cut) by p.  0, or -1 out of memory (out restored). */
 int markup_escape(struct strbuf *out, const char *s, size_t len, const struct markup_policy *p);

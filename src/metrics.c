@@ -20,6 +20,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "alert_merge.h"
 #include "correlate.h"
 #include "deliver.h"
 #include "kafka.h"
@@ -645,6 +646,33 @@ metrics_correlate(struct metrics_writer *w, const struct metrics_source *src)
 	mw_sample(w, "logward_correlate_journal_damaged_records_total", NULL, 0, st.bad_records);
 }
 
+/* Incidents held (alert_merge.h) and the alerts written on their own at a bound. */
+static void
+metrics_merge(struct metrics_writer *w, const struct metrics_source *src)
+{
+	static const char uname[] = "logward_alerts_unmerged_total";
+	struct alert_merge_stats st;
+	struct metrics_label l = { "reason", NULL };
+	int r;
+
+	if (src->merge == NULL)
+		return;
+	alert_merge_get_stats(src->merge, &st);
+	mw_family(w, "logward_alert_incidents_open", "gauge",
+	    "Incidents whose merge window is open now (bounded by alerts merge_max).");
+	mw_sample(w, "logward_alert_incidents_open", NULL, 0, st.open);
+	mw_family(w, "logward_alerts_merged_total", "counter",
+	    "Alert lines linked into the alert of an incident opened by another line.");
+	mw_sample(w, "logward_alerts_merged_total", NULL, 0, st.merged);
+	mw_family(w, uname, "counter",
+	    "Alerts written on their own although they could have merged, by reason "
+	    "(table_full: merge_max incidents open; incident_full; no_memory).");
+	for (r = 0; r < ALERT_MERGE_REASONS; r++) {
+		l.value = alert_merge_reason_name((enum alert_merge_reason)r);
+		mw_sample(w, uname, &l, 1, st.unmerged[r]);
+	}
+}
+
 /* Whether the last reload took, and how many did or did not (Prometheus' own names). */
 static void
 metrics_reloads(struct metrics_writer *w, const struct metrics_source *src)
@@ -700,6 +728,7 @@ metrics_render(const struct metrics_source *src, struct strbuf *out)
 	metrics_kafka(&w, src);
 #endif
 	metrics_correlate(&w, src);
+	metrics_merge(&w, src);
 	return w.failed ? -1 : 0;
 }
 

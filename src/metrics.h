@@ -19,6 +19,7 @@
 #include <time.h>
 
 struct event_base;
+struct alert_merge;
 struct correlate;
 struct deliver;
 struct detect_set;
@@ -42,6 +43,7 @@ struct metrics_source {
 	const struct detect_set *detect; /* NULL: no alert series */
 	const struct deliver *deliver;   /* NULL: no webhook series */
 	struct correlate *correlate;     /* NULL: no correlation series */
+	struct alert_merge *merge;       /* NULL: no incident series (merge_window 0) */
 	const struct pipeline *pipeline; /* write errors, degraded health; NULL: none */
 	const struct kafka *kafka;       /* NULL: no Kafka series */
 	const struct retention *retention; /* NULL: no archive retention series */

@@ -407,6 +407,27 @@ pipeline_set_correlate(struct pipeline *p, struct correlate *c)
 	pthread_mutex_unlock(&p->lock);
 }
 
+void
+pipeline_set_merge(struct pipeline *p, struct alert_merge *m)
+{
+	/* as pipeline_set_correlate: under the lock, before any batch */
+	pthread_mutex_lock(&p->lock);
+	p->merge = m;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pipeline_set_stamp(struct pipeline *p, struct alert_ids *ids, const char *observer_hostname)
+{
+	unsigned i;
+
+	/* as pipeline_set_correlate: under the lock, before any batch */
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->n_workers; i++)
+		processor_set_stamp(&p->workers[i].proc, ids, observer_hostname);
+	pthread_mutex_unlock(&p->lock);
+}
+
 bool
 pipeline_paused(const struct pipeline *p)
 {
@@ -586,6 +607,21 @@ const char *
 pipeline_output_name(enum pipeline_output o)
 {
 	return o == PIPELINE_ALERTS ? "alerts" : "archive";
+}
+
+void
+pipeline_note_write(struct pipeline *p, enum pipeline_output o, bool failed, bool *failing,
+    size_t given_up)
+{
+	if (failed)
+		atomic_fetch_add_explicit(&p->write_errors[o], 1, memory_order_relaxed);
+	if (failed && !*failing)
+		atomic_fetch_add_explicit(&p->retrying[o], 1, memory_order_relaxed);
+	else if (!failed && *failing)
+		atomic_fetch_sub_explicit(&p->retrying[o], 1, memory_order_relaxed);
+	*failing = failed;
+	if (given_up > 0)
+		atomic_fetch_add_explicit(&p->given_up[o], given_up, memory_order_relaxed);
 }
 
 void

@@ -134,6 +134,21 @@ void pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
 struct correlate;
 void pipeline_set_correlate(struct pipeline *p, struct correlate *c);
 
+/*
+ * Stamp every alert with an event.id from ids and observer.hostname (see
+ * processor_set_stamp; neither owned, both outlive the pipeline).
+ */
+struct alert_ids;
+void pipeline_set_stamp(struct pipeline *p, struct alert_ids *ids, const char *observer_hostname);
+
+/*
+ * Hold the workers' alerts in m (alert_merge.h; not owned, outlives the
+ * pipeline): an alert that m holds is not written by the worker; the
+ * daemon writes the incidents' alerts (daemon.c).  NULL: none held.
+ */
+struct alert_merge;
+void pipeline_set_merge(struct pipeline *p, struct alert_merge *m);
+
 /* True while intake must not read (no free batch). */
 bool pipeline_paused(const struct pipeline *p);
 
@@ -149,6 +164,15 @@ enum pipeline_output {
 
 /* "archive" | "alerts": the metrics' output label. */
 const char *pipeline_output_name(enum pipeline_output o);
+
+/*
+ * A write of o made outside the workers (the daemon's incident alerts,
+ * alert_merge.h), counted and reported as a worker's: failed adds to
+ * logward_write_errors_total and, while *failing, /healthz says o is
+ * failing; given_up bytes are counted lost.  *failing is the caller's.
+ */
+void pipeline_note_write(struct pipeline *p, enum pipeline_output o, bool failed, bool *failing,
+    size_t given_up);
 
 struct pipeline_write_stats {
 	uint64_t errors[PIPELINE_N_OUTPUTS];  /* failed write attempts since start */

@@ -113,6 +113,7 @@ struct worker {
 
 struct pipeline {
 	struct event_base *base;      /* not owned */
+	struct alert_merge *merge;    /* not owned; NULL: every alert written at once */
 	struct event *flush_ev;
 	struct event *hold_ev;        /* FLUSH_HOLD_MAX_US after a partial batch was held */
 	struct event *resume_ev;

@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "ack.h"
+#include "alert_merge.h"
 #include "archive.h"
 #include "deliver.h"
 #include "detect.h"
@@ -105,6 +106,30 @@ worker_note_alert(struct worker *w, const struct detection *d)
 }
 
 /*
+ * Offer each alert line formatted so far to the incident table: those it
+ * holds are taken out (the daemon writes their incident's alert once its
+ * window closes), the others stay, in order, compacted in place.
+ */
+static void
+worker_merge(struct worker *w, struct alert_merge *m)
+{
+	struct strbuf *a = &w->alerts_out;
+	int64_t now = monotime_ms();
+	size_t i, start = 0, kept = 0;
+
+	for (i = 0; i < a->len; i++) {
+		if (a->data[i] != '\n')
+			continue;
+		if (alert_merge_offer(m, a->data + start, i - start, now) == 0) {
+			memmove(a->data + kept, a->data + start, i + 1 - start);
+			kept += i + 1 - start;
+		}
+		start = i + 1;
+	}
+	a->len = kept;
+}
+
+/*
  * Write what the worker formatted so far: alerts first, then events.  The
  * alerts archive is durable: its own thread fsyncs behind the writes
  * (group commit), so a worker never waits for the disk.  An alert is
@@ -118,6 +143,13 @@ worker_write(struct worker *w, const struct pipeline_outputs *out)
 	int rc = 0;
 	size_t i;
 
+	if (w->alerts_out.len > 0 && p->merge != NULL) {
+		worker_merge(w, p->merge);
+		/* every line held: counted now, written with its incident (daemon.c) */
+		if (w->alerts_out.len == 0)
+			for (i = 0; i < w->n_unwritten; i++)
+				detect_count_alert(out->rules->detect, w->unwritten[i]);
+	}
 	if (w->alerts_out.len > 0) {
 		if (worker_write_retry(p, PIPELINE_ALERTS, out->alerts, w->alerts_out.data,
 			w->alerts_out.len) == 0)

@@ -9,6 +9,7 @@
 #include <json.h>
 
 #include "alert.h"
+#include "alert_id.h"
 #include "correlate.h"
 #include "detect.h"
 #include "event.h"
@@ -72,6 +73,26 @@ void
 processor_set_correlate(struct processor *p, struct correlate *c)
 {
 	p->correlate = c;
+}
+
+void
+processor_set_stamp(struct processor *p, struct alert_ids *ids, const char *observer_hostname)
+{
+	p->ids = ids;
+	p->observer_hostname = observer_hostname;
+}
+
+/* A new stamp for the next alert of p: its event.id drawn now, at creation. */
+static const struct alert_stamp *
+processor_stamp(struct processor *p, struct alert_stamp *stamp, char id[ALERT_ID_LEN + 1])
+{
+	stamp->id = NULL;
+	stamp->observer_hostname = p->observer_hostname;
+	if (p->ids != NULL) {
+		alert_ids_next(p->ids, id);
+		stamp->id = id;
+	}
+	return stamp;
 }
 
 /*
@@ -161,15 +182,19 @@ processor_run(struct processor *p, const char *frame, size_t len,
 		struct detect_result dres;
 
 		if (detect_match(p->detect, &dev, &dres)) {
-			struct alert_input ai = {&in, &dres, p->detect, p->explain, NULL};
+			struct alert_input ai = {&in, &dres, p->detect, p->explain, NULL, NULL};
 			struct correlate_result cres;
+			struct alert_stamp stamp;
+			char id[ALERT_ID_LEN + 1];
 			size_t i;
 
 			memset(&cres, 0, sizeof(cres));
 			if (p->correlate != NULL && dres.detection->fact != DETECT_FACT_NONE)
 				processor_correlate(p, &in, &dev, &dres, &cres);
 			ai.actor = cres.actor;
-			/* a silent detection only gives its fact */
+			/* a silent detection only gives its fact (and takes no id) */
+			if (!dres.detection->silent)
+				ai.stamp = processor_stamp(p, &stamp, id);
 			if (!dres.detection->silent && alert_format(alerts, &ai) == 0) {
 				/* counted by the caller once it is on disk, not now */
 				res->alerted = true;
@@ -177,7 +202,8 @@ processor_run(struct processor *p, const char *frame, size_t len,
 			} else if (!dres.detection->silent)
 				log_warnx("out of memory: alert %s lost", dres.detection->id);
 			for (i = 0; i < cres.n_alerts; i++) {
-				if (alert_format_correlated(alerts, &cres.alerts[i], p->detect) == 0)
+				if (alert_format_correlated(alerts, &cres.alerts[i], p->detect,
+				    processor_stamp(p, &stamp, id)) == 0)
 					res->correlated++;
 				else
 					log_warnx("out of memory: alert %s lost", cres.alerts[i].rule->id);

@@ -15,6 +15,7 @@
 #include "json_writer.h"
 #include "parse.h"
 
+struct alert_ids;
 struct correlate;
 struct detect_set;
 struct detection;
@@ -29,6 +30,8 @@ struct processor {
 	const struct detect_set *detect; /* shared, not owned; NULL: no detection */
 	bool explain;            /* alerts carry logward.explain (--test-rules) */
 	struct correlate *correlate; /* shared, not owned; NULL: no correlation */
+	struct alert_ids *ids;   /* shared, not owned; NULL: alerts without event.id */
+	const char *observer_hostname; /* not owned; NULL: left out */
 };
 
 /* Where and when a frame arrived. */
@@ -78,6 +81,13 @@ void processor_set_detect(struct processor *p, const struct detect_set *set, boo
  * thread-safe; the caller keeps it alive until processor_fini).  NULL: none.
  */
 void processor_set_correlate(struct processor *p, struct correlate *c);
+
+/*
+ * Give every alert an event.id from ids (shared by every processor; the
+ * counter is atomic) and observer.hostname; the caller keeps both alive
+ * until processor_fini.  NULL: left out.
+ */
+void processor_set_stamp(struct processor *p, struct alert_ids *ids, const char *observer_hostname);
 
 /*
  * Append the event for frame[0..len) (one JSON line) to out and, when a

@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -414,15 +415,38 @@ fail:
 enum spool_status
 spool_append(struct spool *s, const char *line, size_t len, int64_t now_ms)
 {
+	return spool_append_id(s, line, len, NULL, now_ms);
+}
+
+/* Is id SPOOL_ID_LEN hex digits, as a record's first field must be? */
+static bool
+spool_id_valid(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < SPOOL_ID_LEN; i++)
+		if (!isxdigit((unsigned char)id[i]))
+			return false;
+	return id[SPOOL_ID_LEN] == '\0';
+}
+
+enum spool_status
+spool_append_id(struct spool *s, const char *line, size_t len, const char *given,
+    int64_t now_ms)
+{
 	char id[SPOOL_ID_LEN + 1];
 	char *rec;
 	size_t rlen = SPOOL_ID_LEN + 1 + len + 1;
 
 	if (len > SPOOL_MAX_LINE || memchr(line, '\n', len) != NULL)
 		return SPOOL_ERROR;
+	if (given != NULL && !spool_id_valid(given))
+		return SPOOL_ERROR;
 	if (s->bytes + rlen > s->max_bytes)
 		return SPOOL_FULL;
-	if (spool_new_id(id) == -1) {
+	if (given != NULL)
+		memcpy(id, given, SPOOL_ID_LEN + 1);
+	else if (spool_new_id(id) == -1) {
 		log_warnx("spool %s: no random bytes for an id", s->name);
 		return SPOOL_ERROR;
 	}

@@ -3,8 +3,10 @@
  * never stalls intake": a dead webhook only grows the spool).
  *
  * On disk, in the spool directory, two append-only files per webhook:
- *   NAME.spool  one record a line: 32 hex digits (the webhook-id, made
- *               once from 16 RAND_bytes) SP the alert line LF
+ *   NAME.spool  one record a line: 32 hex digits (the webhook-id: derived
+ *               from the alert's event.id, alert_id.h, or for a line
+ *               without one made once from 16 RAND_bytes) SP the alert
+ *               line LF
  *   NAME.ack    24 bytes a delivered record: its offset (8 bytes, little
  *               endian) and the first 16 hex digits of its id
  * A record is written and fsync'd (spool_sync) before it is handed out
@@ -64,6 +66,15 @@ struct spool *spool_open(const char *dir, const char *name, uint64_t max_bytes,
  * failed; logged).
  */
 enum spool_status spool_append(struct spool *s, const char *line, size_t len, int64_t now_ms);
+
+/*
+ * spool_append with the record's id given (SPOOL_ID_LEN hex digits and a
+ * NUL; anything else is SPOOL_ERROR): the webhook-id derived from the
+ * alert's event.id (alert_id.h), the same whenever the alert is spooled.
+ * NULL: a new random id.
+ */
+enum spool_status spool_append_id(struct spool *s, const char *line, size_t len, const char *id,
+    int64_t now_ms);
 
 /* fsync what was appended.  Returns 0 or -1 (logged). */
 int spool_sync(struct spool *s);

@@ -23,6 +23,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "alert_id.h"
 #include "markup_escape.h"
 #include "webhook.h"
 
@@ -186,6 +187,17 @@ alert_object(struct webhook_alert *a)
 }
 
 int
+webhook_alert_id(struct webhook_alert *a, const char *webhook, char out[ALERT_ID_LEN + 1])
+{
+	struct json_object *o = alert_object(a);
+	const char *id = o != NULL ? alert_str(o, "event.id") : NULL;
+
+	if (id == NULL || id[0] == '\0')
+		return -1;
+	return alert_id_webhook(id, strlen(id), webhook, out);
+}
+
+int
 webhook_alert_severity(struct webhook_alert *a)
 {
 	struct json_object *o = alert_object(a);
@@ -261,6 +273,81 @@ append_fields(struct strbuf *t, struct json_object *o, const char *path, const c
 		strbuf_append_str(t, " ");
 		append_field(t, alert_str(o, path2), esc);
 	}
+}
+
+/* The actor (user.name) escaped, or "actor unknown": a dash reads as a name. */
+static void
+append_actor(struct strbuf *t, struct json_object *o, const struct markup_policy *esc)
+{
+	const char *v = alert_str(o, "user.name");
+
+	if (v == NULL || *v == '\0')
+		strbuf_append_str(t, "actor unknown");
+	else
+		markup_escape(t, v, strlen(v), esc);
+}
+
+/* ", event ID" when the alert has an event.id: the key to its record in the SIEM. */
+static void
+append_event_id(struct strbuf *t, struct json_object *o, const struct markup_policy *esc)
+{
+	const char *v = alert_str(o, "event.id");
+
+	if (v == NULL || *v == '\0')
+		return;
+	strbuf_append_str(t, ", event ");
+	markup_escape(t, v, strlen(v), esc);
+}
+
+/* Longest text gathered from a correlation's evidence before escaping cuts it. */
+#define WEBHOOK_LINES_MAX 4096
+
+/*
+ * The log line(s) of an alert, escaped and cut by esc: an incident's
+ * lines (alert_merge.h), else event.original (already redacted when the
+ * alert was made), else a correlation's evidence lines, one after the
+ * other (the escaping turns their line feeds into spaces).
+ * Nothing when there is none.
+ */
+static void
+append_lines(struct strbuf *t, struct json_object *o, const struct markup_policy *esc)
+{
+	const char *v = alert_str(o, "event.original");
+	struct json_object *ev = alert_get(o, "logward.incident.evidence");
+	struct strbuf all;
+	size_t i, n;
+
+	if (ev == NULL && v != NULL) {
+		markup_escape(t, v, strlen(v), esc);
+		return;
+	}
+	if (ev == NULL)
+		ev = alert_get(o, "logward.correlation.evidence");
+	if (ev == NULL || !json_object_is_type(ev, json_type_array))
+		return;
+	strbuf_init(&all);
+	n = json_object_array_length(ev);
+	for (i = 0; i < n && all.len < WEBHOOK_LINES_MAX; i++) {
+		const char *line = alert_str(json_object_array_get_idx(ev, i), "event.original");
+
+		if (line == NULL)
+			continue;
+		if (all.len > 0)
+			strbuf_append_char(&all, '\n');
+		strbuf_append_str(&all, line);
+	}
+	if (all.len > 0)
+		markup_escape(t, all.data, all.len, esc);
+	strbuf_free(&all);
+}
+
+/* Has the alert a line to show (append_lines)? */
+static bool
+has_lines(struct json_object *o)
+{
+	return alert_str(o, "event.original") != NULL ||
+	    alert_get(o, "logward.incident.evidence") != NULL ||
+	    alert_get(o, "logward.correlation.evidence") != NULL;
 }
 
 /* "N more alerts like this between FIRST and LAST (window W s)". */
@@ -343,8 +430,11 @@ slack_fallback(struct strbuf *t, struct json_object *o, const char *sev)
 	slack_field(t, o, "user.target.name");
 	strbuf_append_str(t, " on ");
 	slack_field(t, o, "host.hostname");
-	strbuf_append_str(t, " by ");
-	slack_field(t, o, "user.name");
+	if (alert_str(o, "user.name") != NULL) {
+		strbuf_append_str(t, " by ");
+		slack_field(t, o, "user.name");
+	} else
+		strbuf_append_str(t, ", actor unknown");
 	if (alert_storm_count(o) > 0) {
 		strbuf_append_str(t, "; ");
 		storm_text(t, o, &markup_slack);
@@ -367,6 +457,7 @@ slack_context(struct json_writer *w, struct strbuf *t, struct json_object *o)
 	slack_field(t, o, "rule.id");
 	strbuf_append_str(t, " at ");
 	slack_field(t, o, "@timestamp");
+	append_event_id(t, o, &markup_slack);
 	json_string(w, t->data, t->len);
 	json_object_end(w);
 	json_array_end(w);
@@ -413,7 +504,10 @@ body_slack(struct json_writer *w, struct json_object *o)
 	json_array_begin(w);
 	slack_block_field(w, &t, "Account", o, "user.target.name", "user.target.domain");
 	slack_block_field(w, &t, "Host", o, "host.hostname", NULL);
-	slack_block_field(w, &t, "By", o, "user.name", NULL);
+	strbuf_reset(&t);
+	strbuf_append_str(&t, "*By*\n");
+	append_actor(&t, o, &markup_slack);
+	slack_mrkdwn(w, &t);
 	slack_block_field(w, &t, "Group", o, "group.name", NULL);
 	slack_block_field(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
 	slack_block_field(w, &t, "Source", o, "source.ip", "observer.ingress.interface.name");
@@ -425,6 +519,17 @@ body_slack(struct json_writer *w, struct json_object *o)
 	}
 	json_array_end(w);
 	json_object_end(w);
+
+	if (has_lines(o)) {
+		json_object_begin(w);
+		put_str(w, "type", "section");
+		json_key_ascii(w, "text", 4);
+		strbuf_reset(&t);
+		strbuf_append_str(&t, "*Log line*\n");
+		append_lines(&t, o, &markup_slack);
+		slack_mrkdwn(w, &t);
+		json_object_end(w);
+	}
 
 	slack_context(w, &t, o);
 	json_array_end(w);
@@ -528,6 +633,19 @@ alertmanager_annotations(struct json_writer *w, struct json_object *o)
 	json_string(w, t.data, t.len);
 	strbuf_free(&t);
 	write_str_member(w, "description", o, "message");
+	/* the SIEM record's id; an annotation, as a label would split Alertmanager's groups */
+	write_str_member(w, "event_id", o, "event.id");
+	strbuf_init(&t);
+	append_actor(&t, o, &markup_plain);
+	json_key_ascii(w, "actor", 5);
+	json_string(w, t.data, t.len);
+	strbuf_reset(&t);
+	append_lines(&t, o, &markup_plain);
+	if (t.len > 0) {
+		json_key_ascii(w, "log_line", 8);
+		json_string(w, t.data, t.len);
+	}
+	strbuf_free(&t);
 	if (alert_storm_count(o) > 0) {
 		char num[24];
 
@@ -724,18 +842,31 @@ body_teams(struct json_writer *w, struct json_object *o)
 	json_array_begin(w);
 	teams_fact(w, &t, "Account", o, "user.target.name", "user.target.domain");
 	teams_fact(w, &t, "Host", o, "host.hostname", NULL);
-	teams_fact(w, &t, "By", o, "user.name", NULL);
+	strbuf_reset(&t);
+	append_actor(&t, o, &markup_teams);
+	json_object_begin(w);
+	put_str(w, "title", "By");
+	json_key_ascii(w, "value", 5);
+	json_string(w, t.data, t.len);
+	json_object_end(w);
 	teams_fact(w, &t, "Group", o, "group.name", NULL);
 	teams_fact(w, &t, "Technique", o, "threat.technique.id", "threat.technique.name");
 	teams_fact(w, &t, "Source", o, "source.ip", "observer.ingress.interface.name");
 	json_array_end(w);
 	json_object_end(w);
 
+	if (has_lines(o)) {
+		strbuf_reset(&t);
+		append_lines(&t, o, &markup_teams);
+		teams_text(w, &t, NULL, NULL, false);
+	}
+
 	strbuf_reset(&t);
 	strbuf_append_str(&t, "logward rule ");
 	append_field(&t, alert_str(o, "rule.id"), &markup_teams);
 	strbuf_append_str(&t, " at ");
 	append_field(&t, alert_str(o, "@timestamp"), &markup_teams);
+	append_event_id(&t, o, &markup_teams);
 	teams_text(w, &t, NULL, NULL, true);
 
 	json_array_end(w);

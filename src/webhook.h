@@ -56,6 +56,14 @@ void webhook_alert_init(struct webhook_alert *a, const char *line, size_t len);
 void webhook_alert_release(struct webhook_alert *a);
 
 /*
+ * The webhook-id of alert a for the webhook named webhook: derived from
+ * its event.id (alert_id_webhook) into out.  0, or -1 when the line has
+ * no event.id (a line written before there were ids): the caller gives it
+ * a random one.
+ */
+int webhook_alert_id(struct webhook_alert *a, const char *webhook, char out[33]);
+
+/*
  * The severity rank of an alert (labels.severity, else from
  * event.severity), 0 when it has none or is not an object.
  */

@@ -3,7 +3,8 @@
 
   judge.py show ALERTS      print each alert as one "summary" line:
                             rule.id account group actor host evidence-count
-                            ("-" for an absent field)
+                            ("-" for an absent field), incident=N for
+                            the alert of an incident of N lines
   judge.py check ALERTS EXPECT
                             the summaries must be EXPECT's lines (comments
                             "#" and blank lines aside), in order
@@ -38,6 +39,10 @@ def summaries(path):
             s = " ".join("-" if v is None else str(v) for v in fields)
             if ev:
                 s += " evidence=%d" % len(ev)
+            # the lines of one change as one alert (alert_merge.h)
+            inc = get(a, "logward.incident.evidence") or []
+            if inc:
+                s += " incident=%d" % len(inc)
             out.append(s)
     return out
 

@@ -6,6 +6,10 @@ tests/data/CORPUS-README.md for their sources): positives.tsv and the
 positive rows of vendor_samples.tsv must each give exactly one alert with
 the expected technique and account; negatives.tsv, the negative rows of
 vendor_samples.tsv and every line of the benign_*.log files must give none.
+An incident's alert (logward.incident, README "Alerts": consecutive rows
+with the same host, account and technique are one incident) stands for
+each of its count rows: --test-rules prints it after the first row's
+event, and the daemon's alerts file holds it once for count alerts.
 Correlated alerts (rule.id correlate-*) are not single-line detections and
 are left out of the judgement: the rows are one stream, so a creation row
 and a later deletion row of the same account do correlate (they are
@@ -126,6 +130,7 @@ def cmd_offline(datadir, logward, rules):
                        stdout=subprocess.PIPE, timeout=300, check=True)
     groups = []
     n_correlated = 0
+    owed = []  # incident alerts still owed to the rows after the one they follow
     for line in p.stdout.decode("utf-8").splitlines():
         ev = json.loads(line)
         if correlated(ev):
@@ -136,8 +141,11 @@ def cmd_offline(datadir, logward, rules):
                 print("alert before any event")
                 return 1
             groups[-1][1].append(ev)
+            owed += [ev] * ((get(ev, "logward.incident.count") or 1) - 1)
         else:
             groups.append((ev, []))
+            if owed:
+                groups[-1][1].append(owed.pop(0))
     if len(groups) != len(all_rows):
         print("%d messages in, %d events out" % (len(all_rows), len(groups)))
         return 1
@@ -179,22 +187,23 @@ def cmd_judge(datadir, kind, alerts_path):
     if os.path.exists(alerts_path):
         with open(alerts_path, encoding="utf-8") as f:
             got = [a for a in (json.loads(l) for l in f if l.strip()) if not correlated(a)]
-    if len(got) != n_alerting:
-        print("%s: %d alerts, expected %d" % (kind, len(got), n_alerting))
+    n_got = sum(get(a, "logward.incident.count") or 1 for a in got)
+    if n_got != n_alerting:
+        print("%s: %d alerts, expected %d" % (kind, n_got, n_alerting))
         for a in got:
             print("   ", get(a, "rule.id"), alert_key(a))
         return 1
     have = collections.Counter()
     for a in got:
         t, u = alert_key(a)
-        # rows without an expected user match any account
-        have[(t, u if (t, u) in want else None)] += 1
+        # rows without an expected user match any account; an incident is count rows
+        have[(t, u if (t, u) in want else None)] += get(a, "logward.incident.count") or 1
     if have != want:
         print("%s: alerts differ from the expected (technique, account) pairs" % kind)
         print("    missing:", dict(want - have))
         print("    unexpected:", dict(have - want))
         return 1
-    print("%s: %d alerts, every one expected" % (kind, len(got)))
+    print("%s: %d alerts, every one expected" % (kind, n_got))
     return 0
 
 

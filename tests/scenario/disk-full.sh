@@ -32,7 +32,10 @@ input tcp4 { transport = tcp  address = "127.0.0.1:$P" }
 input udp4 { transport = udp  address = "127.0.0.1:$UP"  recv_buffer = 65536 }
 rules = "$top_srcdir/patterns"
 archive { path = "$M/archive/events.jsonl" }
-alerts { path = "$MA/alerts.jsonl" }
+# merge_window 0: a worker writes each alert before its events, so the
+# alerts file is the one that fails first (held incidents would be written
+# by the daemon, after the events: alert-merge.sh)
+alerts { path = "$MA/alerts.jsonl"  merge_window = 0 }
 spool = "$T/spool"
 stats_interval = 0
 workers = 1

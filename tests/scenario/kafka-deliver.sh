@@ -51,6 +51,13 @@ for i in 0 1 2 3 4; do
 done
 cut -f2 "$T/kcat-alerts.tsv" | $PY -c 'import json,sys; [json.loads(l) for l in sys.stdin]' ||
 	fail "an alert is not valid JSON"
+# issue 19: the event.id of each alert on the topic is the one in the alerts file
+cut -f2 "$T/kcat-alerts.tsv" | $PY -c '
+import json, sys
+topic = sorted(json.loads(l)["event"]["id"] for l in sys.stdin)
+file = sorted(json.loads(l)["event"]["id"] for l in open(sys.argv[1]))
+sys.exit(0 if topic == file and len(set(file)) == 5 else 1)' "$T/alerts.jsonl" ||
+	fail "event.id on the alerts topic differs from the alerts file"
 [ "$(wc -l <"$T/spool/kafka-bus.spool")" = 0 ] || fail "delivered alerts still in the spool"
 logward_stop
 [ "$LOGWARD_STATUS" = 0 ] || fail "logward exited with $LOGWARD_STATUS"

@@ -24,7 +24,7 @@
 # keeps the lines): newusers writes no "new user:" line, only PAM's
 # "pam_unix(newusers:chauthtok): password changed for NAME"; usermod and
 # useradd -G write each group change twice (the group and the "shadow
-# group" line: each alerts, storm control folds them); adduser USER GROUP
+# group" line: one incident, one alert with both lines, alert_merge.h); adduser USER GROUP
 # runs usermod -aG.
 #
 # The same run is the real-tools case of the correlations (correlate.h):
@@ -148,13 +148,11 @@ ev_wait 1 10 "message~new user: name=lwrt4," "tags[]=iam.user.create"
 ev_wait 1 10 "message=add 'lwrt4' to group 'sudo'" "tags[]=iam.group.member.add"
 ev_wait 1 10 "message~delete user 'lwrt4'"
 
-# One alert per account created or admin grant, each with its account;
+# One alert per account created or admin grant (the lines of one usermod or
+# adduser as one incident: xN), each with its account;
 # correlated alerts by rule.id, account and group.
-expect="T1098 lwrt1
-T1098 lwrt1
-T1098 lwrt1
-T1098 lwrt4
-T1098 lwrt4
+expect="T1098 lwrt1 x3
+T1098 lwrt4 x2
 T1136.001 lwrt1
 T1136.001 lwrt3
 T1136.001 lwrt4
@@ -176,8 +174,11 @@ for line in open(sys.argv[1], encoding="utf-8"):
     if a["rule"]["id"].startswith("correlate-"):
         print(a["rule"]["id"], a["user"]["target"]["name"], get(a, "group.name", "-"))
     else:
-        # threat.technique.id is an array (ECS), one technique here
-        print(" ".join(a["threat"]["technique"]["id"]), a["user"]["target"]["name"])
+        # threat.technique.id is an array (ECS), one technique here; the
+        # lines of one change are one alert (alert_merge.h): xN of them
+        n = get(a, "logward.incident.count")
+        print(" ".join(a["threat"]["technique"]["id"]),
+              a["user"]["target"]["name"] + (" x%d" % n if n else ""))
 PY
 ) || fail "alerts file is not JSON lines"
 got=$(printf '%s\n' "$got" | LC_ALL=C sort)

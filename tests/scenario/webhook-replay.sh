@@ -24,17 +24,7 @@ webhook soc { url = "http://127.0.0.1:$RP/hook"  retry_min = 0.1  retry_max = 0.
 CONF
 } >"$T/logward.conf"
 # send FIRST N: N useradd lines, accounts uFIRST.. (one alert each, none folded)
-send() {
-	$PY - "$P" "$1" "$2" <<'PYEOF' || fail "sender failed"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-a, n = int(sys.argv[2]), int(sys.argv[3])
-s.sendall(b"".join(b"<86>Nov 27 10:00:00 web1 useradd[1]: new user: name=u%05d, UID=%d, "
-                   b"GID=100, home=/home/x, shell=/bin/bash\n" % (i, 3000 + i)
-                   for i in range(a, a + n)))
-s.close()
-PYEOF
-}
+send() { send_useradd "$P" "$1" "$2"; }
 in_file() { grep -c '"kind":"alert"' "$T/alerts.jsonl"; }
 # check MAXDUP: "file received duplicates missing" (alerts by account name)
 check() {

@@ -140,7 +140,9 @@ alert_of(const char *line, const char *norm_json, bool explain, struct strbuf *o
 	ck_assert_int_eq(detect_match(s, &de, &res), 1);
 	ck_assert_str_eq(res.detection->id, expect_id);
 	{
-		struct alert_input ai = {&in, &res, s, explain, NULL};
+		static const struct alert_stamp stamp = {"0123456789abcdef0000000000000007",
+		    "collector1"};
+		struct alert_input ai = {&in, &res, s, explain, NULL, &stamp};
 
 		strbuf_reset(out);
 		ck_assert_int_eq(alert_format(out, &ai), 0);
@@ -204,6 +206,15 @@ START_TEST(test_alert_fields)
 	ck_assert_str_eq(get_str(a, "host.hostname"), "host2");
 	ck_assert_str_eq(get_str(a, "source.ip"), "192.0.2.10");
 	ck_assert_str_eq(get_str(a, "observer.ingress.interface.name"), "lan_tcp");
+	/* issue 19: the alert's identity, its collector, its ATT&CK page */
+	ck_assert_str_eq(get_str(a, "event.id"), "0123456789abcdef0000000000000007");
+	ck_assert_str_eq(get_str(a, "observer.hostname"), "collector1");
+	ck_assert_str_eq(get_str(a, "observer.product"), "logward");
+	ck_assert_str_eq(get_str(a, "observer.vendor"), "logward");
+	ck_assert_str_eq(get_str(a, "threat.technique.reference"),
+	    "[\"https:\\/\\/attack.mitre.org\\/techniques\\/T1136\\/001\\/\"]");
+	/* useradd has no code of its own */
+	ck_assert_str_eq(get_str(a, "event.code"), "<absent>");
 	ck_assert_str_eq(get_str(a, "user.target.name"), "bob");
 	ck_assert_str_eq(get_str(a, "user.target.domain"), "HOST2");
 	ck_assert_str_eq(get_str(a, "group.name"), "wheel");

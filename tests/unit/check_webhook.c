@@ -152,6 +152,17 @@ START_TEST(test_slack)
 	ck_assert_str_eq(GET(o, "blocks", "1", "fields", "1", "text"), "*Host*\nweb1");
 	ck_assert_str_eq(GET(o, "blocks", "1", "fields", "4", "text"),
 	    "*Technique*\nT1136.001 Create Account: Local Account");
+	/* no user.name: said so, not "-" */
+	ck_assert_str_eq(GET(o, "blocks", "1", "fields", "2", "text"), "*By*\nactor unknown");
+	ck_assert_ptr_nonnull(strstr(text, "on web1, actor unknown"));
+	ck_assert_ptr_null(strstr(text, " by -"));
+	/* the raw line, escaped like every field */
+	ck_assert_str_eq(GET(o, "blocks", "2", "type"), "section");
+	ck_assert_str_eq(GET(o, "blocks", "2", "text", "text"),
+	    "*Log line*\nNov 27 10:00:00 web1 useradd[123]: new user: name=evil&lt;!channel&gt;"
+	    "@\xe2\x80\x8bhere, UID=1001, GID=1001, home=/home/evil, shell=/bin/bash, "
+	    "from=/dev/pts/0");
+	ck_assert_str_eq(GET(o, "blocks", "3", "type"), "context");
 	json_object_put(o);
 	strbuf_free(&out);
 }
@@ -186,6 +197,10 @@ START_TEST(test_alertmanager)
 	ck_assert_str_eq(GET(o, "0", "annotations", "description"),
 	    "new user: name=evil<!channel>@here, UID=1001, GID=1001, home=/home/evil, "
 	    "shell=/bin/bash, from=/dev/pts/0");
+	ck_assert_str_eq(GET(o, "0", "annotations", "actor"), "actor unknown");
+	ck_assert_str_eq(GET(o, "0", "annotations", "log_line"),
+	    "Nov 27 10:00:00 web1 useradd[123]: new user: name=evil<!channel>@here, UID=1001, "
+	    "GID=1001, home=/home/evil, shell=/bin/bash, from=/dev/pts/0");
 	json_object_put(o);
 	strbuf_free(&out);
 }
@@ -319,7 +334,12 @@ START_TEST(test_teams)
 	    "web1");
 	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "1", "facts", "4", "value"),
 	    "T1136.001 Create Account: Local Account");
-	ck_assert_ptr_nonnull(strstr(GET(o, "attachments", "0", "content", "body", "2", "text"),
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "1", "facts", "2", "value"),
+	    "actor unknown");
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "2", "text"),
+	    "Nov 27 10:00:00 web1 useradd\\[123\\]: new user: name=evil\\<\\!channel\\>@here, "
+	    "UID=1001, GID=1001, home=/home/evil, shell=/bin/bash, from=/dev/pts/0");
+	ck_assert_ptr_nonnull(strstr(GET(o, "attachments", "0", "content", "body", "3", "text"),
 	    "logward rule linux-useradd at 2026"));
 	json_object_put(o);
 	strbuf_free(&out);
@@ -785,6 +805,185 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* An alert line whose event.original is n bytes of 'a', with an actor. */
+static void
+line_of(struct strbuf *line, size_t n)
+{
+	size_t i;
+
+	strbuf_init(line);
+	strbuf_append_str(line, "{\"event\":{\"original\":\"");
+	for (i = 0; i < n; i++)
+		strbuf_append_char(line, 'a');
+	strbuf_append_str(line, "\"},\"rule\":{\"id\":\"r\",\"name\":\"R\"},"
+	    "\"user\":{\"name\":\"alice\"}}");
+}
+
+/* The log line of an alert of n bytes as format f shows it. */
+static void
+shown_line(enum webhook_format f, size_t n, struct strbuf *shown)
+{
+	struct strbuf line, out;
+	struct json_object *o;
+	const char *v;
+
+	line_of(&line, n);
+	strbuf_init(&out);
+	ck_assert_int_eq(format_line(f, line.data, line.len, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_ptr_nonnull(o);
+	if (f == WEBHOOK_SLACK) {
+		ck_assert_str_eq(GET(o, "blocks", "1", "fields", "2", "text"), "*By*\nalice");
+		ck_assert_ptr_nonnull(strstr(GET(o, "text"), " by alice"));
+		v = GET(o, "blocks", "2", "text", "text");
+		ck_assert_ptr_nonnull(v);
+		ck_assert_int_eq(strncmp(v, "*Log line*\n", 11), 0);
+		v += 11;
+	} else if (f == WEBHOOK_TEAMS) {
+		ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "1", "facts", "2", "value"),
+		    "alice");
+		v = GET(o, "attachments", "0", "content", "body", "2", "text");
+	} else {
+		ck_assert_str_eq(GET(o, "0", "annotations", "actor"), "alice");
+		v = GET(o, "0", "annotations", "log_line");
+	}
+	ck_assert_ptr_nonnull(v);
+	strbuf_init(shown);
+	strbuf_append_str(shown, v);
+	json_object_put(o);
+	strbuf_free(&out);
+	strbuf_free(&line);
+}
+
+/*
+ * The raw line is cut by the format's escaping policy: whole at its
+ * max_bytes, cut with U+2026 one byte past it (Slack 900, Teams and
+ * Alertmanager 1,000).
+ */
+START_TEST(test_line_cut)
+{
+	static const struct {
+		enum webhook_format f;
+		size_t max;
+	} cases[] = {
+		{WEBHOOK_SLACK, 900}, {WEBHOOK_TEAMS, 1000}, {WEBHOOK_ALERTMANAGER, 1000},
+	};
+	struct strbuf shown;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		shown_line(cases[i].f, cases[i].max, &shown);
+		ck_assert_uint_eq(shown.len, cases[i].max);
+		ck_assert_int_eq(shown.data[shown.len - 1], 'a');
+		strbuf_free(&shown);
+		shown_line(cases[i].f, cases[i].max + 1, &shown);
+		ck_assert_uint_le(shown.len, cases[i].max);
+		ck_assert_int_eq(memcmp(shown.data + shown.len - 3, "\xe2\x80\xa6", 3), 0);
+		strbuf_free(&shown);
+		shown_line(cases[i].f, 100000, &shown);
+		ck_assert_uint_le(shown.len, cases[i].max);
+		strbuf_free(&shown);
+	}
+}
+END_TEST
+
+/* A correlation has no event.original: its evidence lines are shown, one a line. */
+START_TEST(test_line_correlated)
+{
+	static const char line[] = "{\"rule\":{\"id\":\"correlate-x\"},\"logward\":{\"correlation\":"
+	    "{\"evidence\":[{\"event\":{\"original\":\"one <b>\"}},{\"event\":{}},"
+	    "{\"event\":{\"original\":\"two\"}}]}}}";
+	struct strbuf out;
+	struct json_object *o;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_SLACK, line, sizeof(line) - 1, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(GET(o, "blocks", "2", "text", "text"), "*Log line*\none &lt;b&gt; two");
+	json_object_put(o);
+	strbuf_reset(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_ALERTMANAGER, line, sizeof(line) - 1, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(GET(o, "0", "annotations", "log_line"), "one <b> two");
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+/* An incident's alert shows each of its lines, not only the first's event.original. */
+START_TEST(test_line_incident)
+{
+	static const char line[] = "{\"event\":{\"original\":\"sudo\"},\"logward\":{\"incident\":"
+	    "{\"count\":2,\"evidence\":[{\"event\":{\"original\":\"sudo\"}},"
+	    "{\"event\":{\"original\":\"useradd\"}}]}}}";
+	struct strbuf out;
+	struct json_object *o;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_TEAMS, line, sizeof(line) - 1, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "2", "text"), "sudo useradd");
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
+/* The webhook-id comes from event.id and the webhook's name; none without an event.id. */
+START_TEST(test_alert_webhook_id)
+{
+	static const char with[] = "{\"event\":{\"id\":\"0123456789abcdef0000000000000001\"}}";
+	static const char without[] = "{\"event\":{\"kind\":\"alert\"}}";
+	struct webhook_alert a;
+	char id[33];
+
+	webhook_alert_init(&a, with, sizeof(with) - 1);
+	ck_assert_int_eq(webhook_alert_id(&a, "soc", id), 0);
+	ck_assert_str_eq(id, "07ead44815e494e8a160b79921af868d");
+	ck_assert_int_eq(webhook_alert_id(&a, "slack", id), 0);
+	ck_assert_str_eq(id, "560bac53a8659bf4c2acf6c1556d0d09");
+	webhook_alert_release(&a);
+	webhook_alert_init(&a, without, sizeof(without) - 1);
+	ck_assert_int_eq(webhook_alert_id(&a, "soc", id), -1);
+	webhook_alert_release(&a);
+	webhook_alert_init(&a, "[1]", 3);
+	ck_assert_int_eq(webhook_alert_id(&a, "soc", id), -1);
+	webhook_alert_release(&a);
+}
+END_TEST
+
+/* Every body names the alert's event.id: a chat message leads to the SIEM record. */
+START_TEST(test_event_id_shown)
+{
+	static const char line[] = "{\"@timestamp\":\"T\",\"event\":{\"id\":\"00ab\"},"
+	    "\"rule\":{\"id\":\"r\"}}";
+	struct strbuf out;
+	struct json_object *o;
+
+	strbuf_init(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_SLACK, line, sizeof(line) - 1, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_str_eq(GET(o, "blocks", "2", "elements", "0", "text"),
+	    "logward rule r at T, event 00ab");
+	json_object_put(o);
+	strbuf_reset(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_TEAMS, line, sizeof(line) - 1, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_str_eq(GET(o, "attachments", "0", "content", "body", "2", "text"),
+	    "logward rule r at T, event 00ab");
+	json_object_put(o);
+	strbuf_reset(&out);
+	ck_assert_int_eq(format_line(WEBHOOK_ALERTMANAGER_WEBHOOK, line, sizeof(line) - 1, "i", "r",
+	    &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_str_eq(GET(o, "alerts", "0", "annotations", "event_id"), "00ab");
+	json_object_put(o);
+	strbuf_free(&out);
+}
+END_TEST
+
 /* The suite. */
 Suite *
 unit_suite(void)
@@ -813,6 +1012,11 @@ unit_suite(void)
 	tcase_add_test(tc, test_sign_spec_example);
 	tcase_add_test(tc, test_secret_files);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_line_cut);
+	tcase_add_test(tc, test_line_correlated);
+	tcase_add_test(tc, test_line_incident);
+	tcase_add_test(tc, test_alert_webhook_id);
+	tcase_add_test(tc, test_event_id_shown);
 	suite_add_tcase(s, tc);
 	return s;
 }
