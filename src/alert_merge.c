@@ -56,6 +56,27 @@ member_str(struct json_object *o, const char *outer, const char *inner)
 	return json_object_get_string(v);
 }
 
+/*
+ * The technique of a single-line alert: threat.technique.id is an array
+ * (ECS), of one id; NULL when absent or when it holds more than one.
+ */
+static const char *
+technique_of(struct json_object *threat)
+{
+	struct json_object *v;
+
+	if (!json_object_is_type(threat, json_type_object) ||
+	    !json_object_object_get_ex(threat, "technique", &v) ||
+	    !json_object_is_type(v, json_type_object) || !json_object_object_get_ex(v, "id", &v))
+		return NULL;
+	if (json_object_is_type(v, json_type_array)) {
+		if (json_object_array_length(v) != 1)
+			return NULL;
+		v = json_object_array_get_idx(v, 0);
+	}
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
 /* "2026-11-27T10:00:00.123456Z" (syslog_time_format's shape) in ms; 0 otherwise. */
 static int64_t
 timestamp_ms(const char *ts)
@@ -109,8 +130,7 @@ incident_key_of(const char *line, size_t len, struct incident_key *k)
 		goto done;
 	host = member_str(o, "host", "hostname");
 	account = json_object_object_get_ex(o, "user", &v) ? member_str(v, "target", "name") : NULL;
-	technique = json_object_object_get_ex(o, "threat", &v) ?
-	    member_str(v, "technique", "id") : NULL;
+	technique = json_object_object_get_ex(o, "threat", &v) ? technique_of(v) : NULL;
 	if (account == NULL || account[0] == '\0' || technique == NULL)
 		goto done;
 	strbuf_reset(&k->key);

@@ -121,7 +121,13 @@ struct conf {
 	unsigned archive_keep_days; /* archive { keep_days }: 0 = forever (retention.h) */
 	int archive_compress;     /* archive { compress }: enum compress_format */
 	char *alerts_path;        /* strftime template; default: alerts.jsonl next to the archive */
-#define CONF_MERGE_WINDOW_DEFAULT 2
+/*
+ * Off by default: an alert held in a merge window is in memory only, so a
+ * crash in the window would lose it (its event is archived, a RELP sender
+ * already acknowledged), and missing an account creation is worse than two
+ * chat messages for one.
+ */
+#define CONF_MERGE_WINDOW_DEFAULT 0
 	unsigned merge_window;    /* alerts { merge_window }: seconds one incident's alerts wait (alert_merge.h); 0 = none */
 	unsigned merge_max;       /* alerts { merge_max }: open incidents at most */
 	unsigned workers;         /* 0 = one per core */

@@ -57,7 +57,7 @@ cat >"$T/logward.conf" <<CONF
 input lw_tcp { transport = tcp  address = "127.0.0.1:$LW_TCP" }
 rules = "$top_srcdir/patterns"
 archive { path = "$T/archive/events-%Y%m%d.jsonl" }
-alerts { path = "$T/alerts.jsonl" }
+alerts { path = "$T/alerts.jsonl"  merge_window = 2 } # one alert an incident (opt-in)
 workers = 2
 stats_interval = 0
 correlate {

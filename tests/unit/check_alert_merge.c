@@ -17,7 +17,7 @@
 #include "alert_merge.h"
 #include "unit.h"
 
-/* An alert line of host, account, technique at second sec (with no LF). */
+/* An alert line of host, account, technique at second sec (no LF), as alert.c writes it (ECS arrays). */
 static const char *
 alert_line(char *buf, size_t size, const char *host, const char *account, const char *technique,
     int sec, const char *rule)
@@ -25,7 +25,7 @@ alert_line(char *buf, size_t size, const char *host, const char *account, const 
 	snprintf(buf, size,
 	    "{\"@timestamp\":\"2026-11-27T10:00:%02d.000000Z\",\"event\":{\"id\":\"id-%s-%d\","
 	    "\"kind\":\"alert\",\"original\":\"line %s %d\"},\"host\":{\"hostname\":\"%s\"},"
-	    "\"rule\":{\"id\":\"%s\"},\"threat\":{\"technique\":{\"id\":\"%s\"}},"
+	    "\"rule\":{\"id\":\"%s\"},\"threat\":{\"technique\":{\"id\":[\"%s\"]}},"
 	    "\"user\":{\"target\":{\"name\":\"%s\"}}}",
 	    sec, account, sec, rule, sec, host, rule, technique, account);
 	return buf;
@@ -134,7 +134,7 @@ START_TEST(test_merge_apart)
 }
 END_TEST
 
-/* Never held: not an object, a correlation, no account, no technique. */
+/* Never held: not an object, a correlation, no account, no technique, two techniques. */
 START_TEST(test_merge_never)
 {
 	static const char *const lines[] = {
@@ -145,7 +145,9 @@ START_TEST(test_merge_never)
 		"{\"threat\":{\"technique\":{\"id\":\"T1098\"}}}",
 		"{\"user\":{\"target\":{\"name\":\"b\"}}}",
 		"{\"user\":{\"target\":{\"name\":\"\"}},\"threat\":{\"technique\":{\"id\":\"T1098\"}}}",
-		"{\"user\":{\"target\":{\"name\":\"b\"}},\"threat\":{\"technique\":{\"id\":[\"T1098\"]}}}",
+		/* two techniques: no single one to key on */
+		"{\"user\":{\"target\":{\"name\":\"b\"}},"
+		"\"threat\":{\"technique\":{\"id\":[\"T1098\",\"T1136\"]}}}",
 	};
 	struct alert_merge *m = alert_merge_new(2000, 16, false);
 	size_t i;
