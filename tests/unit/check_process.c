@@ -51,7 +51,13 @@ teardown(void)
 static struct process_result
 run(const char *frame, struct strbuf *alerts_out)
 {
-	struct frame_meta meta = {"unit", "tcp", "192.0.2.7", 5140, NULL, {1795773600, 0}, 0, NULL};
+	struct frame_meta meta = {
+	    .input_name = "unit",
+	    .transport = "tcp",
+	    .source_ip = "192.0.2.7",
+	    .source_port = 5140,
+	    .received = {1795773600, 0},
+	};
 	struct process_result res;
 
 	memset(&res, 0xa5, sizeof(res));
