@@ -75,12 +75,20 @@ struct test_rules_ctx {
 /* Messages an open incident's output may wait for (test_rules_print). */
 #define TEST_RULES_HOLD_MAX 64
 
+/* fwrite, but nothing for nothing: an empty strbuf's data is NULL, which fwrite may not take. */
+static void
+test_rules_write(const char *data, size_t len)
+{
+	if (len > 0)
+		fwrite(data, 1, len, stdout);
+}
+
 /* Output while an incident is open waits in pending: its alert goes in at slot. */
 static void
 test_rules_emit(struct test_rules_ctx *t, const char *data, size_t len)
 {
 	if (alert_merge_open(t->merge) == 0)
-		fwrite(data, 1, len, stdout);
+		test_rules_write(data, len);
 	else if (strbuf_append(&t->pending, data, len) == -1)
 		fatalx("out of memory");
 }
@@ -91,9 +99,10 @@ test_rules_close(struct test_rules_ctx *t)
 {
 	strbuf_reset(&t->closed);
 	alert_merge_flush(t->merge, INT64_MAX, &t->closed);
-	fwrite(t->pending.data, 1, t->slot, stdout);
-	fwrite(t->closed.data, 1, t->closed.len, stdout);
-	fwrite(t->pending.data + t->slot, 1, t->pending.len - t->slot, stdout);
+	test_rules_write(t->pending.data, t->slot);
+	test_rules_write(t->closed.data, t->closed.len);
+	if (t->pending.len > t->slot)
+		test_rules_write(t->pending.data + t->slot, t->pending.len - t->slot);
 	strbuf_reset(&t->pending);
 	t->slot = 0;
 	t->held = 0;
