@@ -39,9 +39,13 @@ failed=$(grep '^logward_kafka_failed_total' "$T/metrics.txt" | awk '{ s += $2 } 
 [ "$failed" = 0 ] || fail "failures counted: $(grep '^logward_kafka_failed_total' "$T/metrics.txt" | grep -v ' 0$')"
 
 kcat_read events "$T/events.tsv"
+# b spans the fatal error: what the old producer had in flight may come
+# twice (at least once; a busy machine showed 450 of 3000), never missing or
+# out of order; a and c are exactly once
 for p in a b c; do
-	check_topic "$T/events.tsv" $p $([ $p = b ] && echo 3000 || echo 1000) >"$T/check.out" ||
-		fail "$p: $(cat "$T/check.out")"
+	check_topic "$T/events.tsv" $p $([ $p = b ] && echo 3000 || echo 1000) \
+	    $([ $p = b ] && echo dups-ok) >"$T/check.out" || fail "$p: $(cat "$T/check.out")"
+	[ $p = b ] && note "b: $(cat "$T/check.out")"
 done
 kcat_read alerts "$T/alerts.tsv"
 for i in 0 1 2; do
