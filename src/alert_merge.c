@@ -15,6 +15,7 @@
 
 #include "alert_merge.h"
 #include "correlate_index.h"
+#include "webhook.h"
 
 /* One open window: the alert lines of one incident so far. */
 struct incident {
@@ -93,24 +94,6 @@ timestamp_ms(const char *ts)
 	return (int64_t)timegm(&tm) * 1000 + usec / 1000;
 }
 
-/* Parse one alert line; NULL unless an object.  Caller puts. */
-static struct json_object *
-parse_line(const char *line, size_t len)
-{
-	struct json_tokener *tok;
-	struct json_object *o;
-
-	if (len > INT32_MAX || (tok = json_tokener_new()) == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, line, (int)len);
-	json_tokener_free(tok);
-	if (o != NULL && !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
-	}
-	return o;
-}
-
 /*
  * The incident key of an alert line: 0, or -1 when it is never held (not
  * an object, a correlation, no account or technique).  k->key is reset.
@@ -122,7 +105,7 @@ incident_key_of(const char *line, size_t len, struct incident_key *k)
 	const char *host, *account, *technique;
 	int rc = -1;
 
-	if ((o = parse_line(line, len)) == NULL)
+	if ((o = webhook_alert_parse(line, len)) == NULL)
 		return -1;
 	/* a correlation links its lines already; its technique is an array when it has two */
 	if (json_object_object_get_ex(o, "logward", &lw) && json_object_is_type(lw, json_type_object) &&
@@ -318,7 +301,7 @@ alert_merge_fit(struct alert_merge *m, const char *line, size_t len)
 bool
 alert_merge_outlived(struct alert_merge *m, const char *line, size_t len)
 {
-	struct json_object *o = parse_line(line, len), *ts;
+	struct json_object *o = webhook_alert_parse(line, len), *ts;
 	int64_t t;
 	bool closed = false;
 
@@ -397,7 +380,7 @@ incident_format(const struct incident *in, struct strbuf *out)
 
 		eol = (size_t)((const char *)memchr(in->lines.data + i, '\n', in->lines.len - i) -
 		    in->lines.data);
-		if ((a = parse_line(in->lines.data + i, eol - i)) == NULL)
+		if ((a = webhook_alert_parse(in->lines.data + i, eol - i)) == NULL)
 			goto done;
 		if ((e = evidence_of(a)) == NULL) {
 			json_object_put(a);

@@ -84,9 +84,8 @@ webhook_severity_name(int rank)
 	return rank >= 0 && rank <= 4 ? severity_names[rank] : "?";
 }
 
-/* Parse an alert line; NULL unless it is a JSON object.  Caller puts. */
-static struct json_object *
-alert_parse(const char *line, size_t len)
+struct json_object *
+webhook_alert_parse(const char *line, size_t len)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
@@ -180,7 +179,7 @@ static struct json_object *
 alert_object(struct webhook_alert *a)
 {
 	if (!a->parsed) {
-		a->o = alert_parse(a->line, a->len);
+		a->o = webhook_alert_parse(a->line, a->len);
 		a->parsed = true;
 	}
 	return a->o;

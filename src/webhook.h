@@ -30,6 +30,11 @@
 #include "conf.h"
 #include "json_writer.h"
 
+struct json_object;
+
+/* Parse an alert line (json-c); NULL unless it is a JSON object.  Caller puts. */
+struct json_object *webhook_alert_parse(const char *line, size_t len);
+
 /* "standard" | "slack" | "alertmanager" | "alertmanager-webhook" | "teams"; -1 when unknown. */
 int webhook_format_parse(const char *s, enum webhook_format *f);
 const char *webhook_format_name(enum webhook_format f);
