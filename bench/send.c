@@ -3,11 +3,15 @@
  *
  *   send -m MODE -p PORT [-c CONNS] [-r RATE] [-n COUNT] FILE
  *	MODE is tcp-octet (RFC 6587 octet counting), tcp-lf (one message a
- *	line) or udp (one message a datagram).  FILE holds one message a
- *	line; COUNT (default: all) messages are sent, the file repeated if
- *	needed.  CONNS connections (TCP) or sockets (UDP) share the messages
- *	in contiguous slices.  RATE paces UDP to that many messages a second
- *	(0: as fast as the sockets take them).  Prints one line:
+ *	line), tls-octet (octet counting in TLS 1.3, RFC 5425; the server's
+ *	certificate is not checked: loopback, our own daemon) or udp (one
+ *	message a datagram).  FILE holds one message a line; COUNT (default:
+ *	all) messages are sent, the file repeated if needed.  CONNS
+ *	connections (TCP, TLS) or sockets (UDP) share the messages in
+ *	contiguous slices.  RATE paces the whole load to that many messages a
+ *	second, spread evenly over the connections (0: as fast as the
+ *	receiver takes them).  TLS handshakes are done before the clock
+ *	starts.  Prints one line:
  *	  sent=N bytes=B conns=C start_ns=S end_ns=E seconds=X rate=R
  *	with CLOCK_REALTIME nanoseconds, so bench/run can compare them with
  *	the time the last event was archived.
@@ -30,13 +34,17 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-#define CONN_MAX 1000
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#define CONN_MAX 20000
 #define CHUNK (64 * 1024)
 #define UDP_BATCH 32
 
-enum mode { MODE_TCP_OCTET, MODE_TCP_LF, MODE_UDP };
+enum mode { MODE_TCP_OCTET, MODE_TCP_LF, MODE_TLS_OCTET, MODE_UDP };
 
 struct messages {
 	const char *map;	/* the file, mapped */
@@ -47,6 +55,7 @@ struct messages {
 
 struct conn {
 	int fd;
+	SSL *ssl;		/* TLS mode only; owned */
 	uint64_t next, end;	/* message numbers still to send: [next, end) */
 	char *buf;		/* framed messages not yet written; owned */
 	size_t len, done;
@@ -151,16 +160,68 @@ socket_connect(int type, int port)
 	return fd;
 }
 
-/* Fill c->buf with framed messages from c's slice. */
+/* A TLS 1.3 client context; the server's certificate is not checked. */
+static SSL_CTX *
+tls_client_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {
+		ERR_print_errors_fp(stderr);
+		exit(1);
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	return ctx;
+}
+
+/* The handshake on connected socket fd, still blocking. */
+static SSL *
+tls_connect(SSL_CTX *ctx, int fd)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
+		fprintf(stderr, "send: TLS handshake failed\n");
+		ERR_print_errors_fp(stderr);
+		exit(1);
+	}
+	return ssl;
+}
+
+/*
+ * End a TLS connection without losing what the server has not read yet:
+ * close_notify, our half closed, then read until the server closes.  A plain
+ * close() with the server's session tickets unread in our receive buffer
+ * would send a reset, and the server's kernel drops what it still holds.
+ */
 static void
-conn_fill(struct conn *c, const struct messages *m, enum mode mode)
+tls_close(struct conn *c)
+{
+	struct timeval tv = { 5, 0 };
+	char buf[4096];
+
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)SSL_shutdown(c->ssl);
+	shutdown(c->fd, SHUT_WR);
+	while (read(c->fd, buf, sizeof(buf)) > 0)
+		;
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+}
+
+/* Fill c->buf with framed messages from c's slice, up to message due. */
+static void
+conn_fill(struct conn *c, const struct messages *m, enum mode mode, uint64_t due)
 {
 	size_t len;
 	const char *p;
 	int n;
 
 	c->len = c->done = 0;
-	while (c->next < c->end) {
+	while (c->next < c->end && c->next < due) {
 		p = messages_get(m, c->next, &len);
 		if (c->len + len + 24 > CHUNK && c->len > 0)
 			break;
@@ -168,8 +229,8 @@ conn_fill(struct conn *c, const struct messages *m, enum mode mode)
 			fprintf(stderr, "send: message over %d bytes\n", CHUNK);
 			exit(1);
 		}
-		if (mode == MODE_TCP_OCTET) {
-			/* RFC 6587 3.4.1: MSG-LEN SP SYSLOG-MSG */
+		if (mode != MODE_TCP_LF) {
+			/* RFC 6587 3.4.1 (RFC 5425 4.3): MSG-LEN SP SYSLOG-MSG */
 			n = snprintf(c->buf + c->len, 24, "%zu ", len);
 			c->len += (size_t)n;
 			memcpy(c->buf + c->len, p, len);
@@ -183,34 +244,104 @@ conn_fill(struct conn *c, const struct messages *m, enum mode mode)
 	}
 }
 
-/* TCP: write every connection's slice, as fast as the receiver reads. */
+/*
+ * Write what c holds: send(), or SSL_write() in TLS mode.  Returns the bytes
+ * written, 0 when the socket would block (*events says for what), and exits
+ * on an error.
+ */
+static size_t
+conn_write(struct conn *c, short *events)
+{
+	ssize_t w;
+	int r;
+
+	*events = POLLOUT;
+	if (c->ssl == NULL) {
+		w = send(c->fd, c->buf + c->done, c->len - c->done, MSG_NOSIGNAL);
+		if (w == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			die("send");
+		}
+		return (size_t)w;
+	}
+	ERR_clear_error();
+	r = SSL_write(c->ssl, c->buf + c->done, (int)(c->len - c->done));
+	if (r > 0)
+		return (size_t)r;
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_WRITE:
+		return 0;
+	case SSL_ERROR_WANT_READ:
+		*events = POLLIN;
+		return 0;
+	default:
+		fprintf(stderr, "send: SSL_write failed\n");
+		ERR_print_errors_fp(stderr);
+		exit(1);
+	}
+}
+
+/* The message number connection c may have framed by now (pacing). */
 static uint64_t
-send_tcp(struct conn *cs, int nc, const struct messages *m, enum mode mode)
+conn_due(const struct conn *c, uint64_t first, uint64_t rate, int nc,
+    uint64_t t0)
+{
+	double per_conn, elapsed;
+
+	if (rate == 0)
+		return c->end;
+	per_conn = (double)rate / (double)nc;
+	elapsed = (double)(now_mono() - t0) / 1e9;
+	return first + (uint64_t)(elapsed * per_conn) + 1;
+}
+
+/*
+ * TCP and TLS: write every connection's slice, as fast as the receiver
+ * reads, or paced to rate messages a second in all.
+ */
+static uint64_t
+send_tcp(struct conn *cs, int nc, const struct messages *m, enum mode mode,
+    uint64_t rate)
 {
 	struct pollfd *pfd = calloc((size_t)nc, sizeof(*pfd));
 	int *map = calloc((size_t)nc, sizeof(*map));
-	uint64_t bytes = 0;
-	ssize_t w;
-	int i, np;
+	uint64_t *first = calloc((size_t)nc, sizeof(*first));
+	short *want = calloc((size_t)nc, sizeof(*want));
+	uint64_t bytes = 0, t0 = now_mono();
+	size_t w;
+	int i, np, waiting;
 
-	if (pfd == NULL || map == NULL)
+	if (pfd == NULL || map == NULL || first == NULL || want == NULL)
 		die("calloc");
-	for (i = 0; i < nc; i++)
+	for (i = 0; i < nc; i++) {
 		fcntl(cs[i].fd, F_SETFL, fcntl(cs[i].fd, F_GETFL) | O_NONBLOCK);
+		first[i] = cs[i].next;
+		want[i] = POLLOUT;
+	}
 	for (;;) {
-		np = 0;
+		np = waiting = 0;
 		for (i = 0; i < nc; i++) {
 			if (cs[i].done == cs[i].len && cs[i].next < cs[i].end)
-				conn_fill(&cs[i], m, mode);
-			if (cs[i].done == cs[i].len)
+				conn_fill(&cs[i], m, mode,
+				    conn_due(&cs[i], first[i], rate, nc, t0));
+			if (cs[i].done == cs[i].len) {
+				waiting += cs[i].next < cs[i].end;
 				continue;
+			}
 			pfd[np].fd = cs[i].fd;
-			pfd[np].events = POLLOUT;
+			pfd[np].events = want[i];
 			map[np++] = i;
 		}
-		if (np == 0)
+		if (np == 0 && waiting == 0)
 			break;
-		if (poll(pfd, (nfds_t)np, 10000) == -1) {
+		if (np == 0) {
+			struct timespec ts = { 0, 1000000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (poll(pfd, (nfds_t)np, waiting > 0 ? 1 : 10000) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
@@ -220,18 +351,15 @@ send_tcp(struct conn *cs, int nc, const struct messages *m, enum mode mode)
 
 			if (pfd[i].revents == 0)
 				continue;
-			w = send(c->fd, c->buf + c->done, c->len - c->done, MSG_NOSIGNAL);
-			if (w == -1) {
-				if (errno == EAGAIN || errno == EINTR)
-					continue;
-				die("send");
-			}
-			c->done += (size_t)w;
+			w = conn_write(c, &want[map[i]]);
+			c->done += w;
 			bytes += (uint64_t)w;
 		}
 	}
 	free(pfd);
 	free(map);
+	free(first);
+	free(want);
 	return bytes;
 }
 
@@ -333,7 +461,7 @@ free_port(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: send -m tcp-octet|tcp-lf|udp -p port [-c conns] "
+	fprintf(stderr, "usage: send -m tcp-octet|tcp-lf|tls-octet|udp -p port [-c conns] "
 	    "[-r rate] [-n count] file\n       send -P\n");
 	exit(2);
 }
@@ -343,6 +471,8 @@ main(int argc, char **argv)
 {
 	struct messages m;
 	struct conn *cs;
+	struct rlimit rl;
+	SSL_CTX *tls = NULL;
 	enum mode mode = MODE_TCP_OCTET;
 	uint64_t total = 0, rate = 0, bytes, t_start, t_end, per, extra, at;
 	int ch, port = 0, nc = 1, i, have_mode = 0;
@@ -359,6 +489,8 @@ main(int argc, char **argv)
 				mode = MODE_TCP_OCTET;
 			else if (strcmp(optarg, "tcp-lf") == 0)
 				mode = MODE_TCP_LF;
+			else if (strcmp(optarg, "tls-octet") == 0)
+				mode = MODE_TLS_OCTET;
 			else if (strcmp(optarg, "udp") == 0)
 				mode = MODE_UDP;
 			else
@@ -385,6 +517,13 @@ main(int argc, char **argv)
 	    nc < 1 || nc > CONN_MAX)
 		usage();
 	messages_load(&m, argv[0]);
+	/* thousands of connections: as many descriptors as we may have */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (mode == MODE_TLS_OCTET)
+		tls = tls_client_ctx();
 	if (total == 0)
 		total = m.n;
 	if ((cs = calloc((size_t)nc, sizeof(*cs))) == NULL)
@@ -399,14 +538,18 @@ main(int argc, char **argv)
 		cs[i].end = at;
 		if (mode != MODE_UDP && (cs[i].buf = malloc(CHUNK)) == NULL)
 			die("malloc");
+		if (tls != NULL)
+			cs[i].ssl = tls_connect(tls, cs[i].fd);
 	}
 	t_start = now_realtime();
 	if (mode == MODE_UDP)
 		bytes = send_udp(cs, nc, &m, total, rate);
 	else
-		bytes = send_tcp(cs, nc, &m, mode);
+		bytes = send_tcp(cs, nc, &m, mode, rate);
 	t_end = now_realtime();
 	for (i = 0; i < nc; i++) {
+		if (cs[i].ssl != NULL)
+			tls_close(&cs[i]);
 		close(cs[i].fd);
 		free(cs[i].buf);
 	}
@@ -417,5 +560,6 @@ main(int argc, char **argv)
 	    (double)total / ((double)(t_end - t_start) / 1e9));
 	free(cs);
 	free(m.off);
+	SSL_CTX_free(tls);
 	return 0;
 }
