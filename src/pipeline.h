@@ -152,6 +152,12 @@ void pipeline_set_merge(struct pipeline *p, struct alert_merge *m);
 /* True while intake must not read (no free batch). */
 bool pipeline_paused(const struct pipeline *p);
 
+/*
+ * How long intake waits for a free batch before it pauses its inputs
+ * (PAUSE_WAIT_NS, 5 ms, unless set here; tests lengthen it).
+ */
+void pipeline_set_pause_wait(struct pipeline *p, long ns);
+
 /* Submit the current batch now (the end-of-iteration event does this too). */
 void pipeline_flush(struct pipeline *p);
 

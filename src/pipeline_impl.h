@@ -39,6 +39,11 @@ struct detection;
  * until a worker has it.  2 ms is 60 messages of a 30,000 msg/s sender.
  */
 #define FLUSH_HOLD_MAX_US 2000
+/*
+ * With every batch in use, intake first waits this long for a worker to
+ * release one, and pauses its inputs only after: see pipeline_wait_free.
+ */
+#define PAUSE_WAIT_NS (5 * 1000 * 1000)
 /* A failed write is tried again after 10 ms, doubling up to 1 s. */
 #define WRITE_RETRY_MIN_NS (10 * 1000 * 1000LL)
 #define WRITE_RETRY_MAX_NS (1000 * 1000 * 1000LL)
@@ -127,12 +132,15 @@ struct pipeline {
 	pthread_mutex_t lock;         /* guards the fields down to n_live */
 	pthread_cond_t work_cv;
 	pthread_cond_t retry_cv;      /* failing writers back off here; broadcast at stop */
+	pthread_cond_t free_cv;       /* a batch was released while intake_waiting */
 	int64_t stop_ns;              /* monotonic time of pipeline_stop */
 	struct batch *queue_head, *queue_tail;
 	struct batch *free_list;
 	unsigned n_free;              /* batches on free_list */
 	bool stopping;
 	bool resume_wanted;           /* intake is paused, waiting for a free batch */
+	bool intake_waiting;          /* intake waits on free_cv (PAUSE_WAIT_NS) */
+	long pause_wait_ns;           /* PAUSE_WAIT_NS unless a test sets it */
 	bool flush_deferred;          /* intake holds a partial batch until the queue runs dry */
 	unsigned n_live;              /* batches in existence */
 	unsigned n_running;           /* workers not yet exited */

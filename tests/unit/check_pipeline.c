@@ -275,6 +275,32 @@ START_TEST(test_pause_at_pool_bound)
 }
 END_TEST
 
+/*
+ * The pool used up while the worker is healthy: intake waits for the batch
+ * the worker releases instead of pausing its inputs (a pause disables and
+ * re-enables every connection).  The wait is lengthened to 60 s so that a
+ * busy machine cannot turn it into a pause; test_pause_at_pool_bound shows
+ * that an output that is stuck still pauses after the default wait.
+ */
+START_TEST(test_full_pool_waits_for_worker)
+{
+	int batch, i, per = 50, batches = POOL * 8;
+
+	start(1);
+	pipeline_set_pause_wait(fx.p, 60L * 1000000000L);
+	/* no loop pass in between: a pause could only be lifted by one */
+	for (batch = 0; batch < batches; batch++) {
+		for (i = 0; i < per; i++)
+			add("w", batch * per + i);
+		pipeline_flush(fx.p);
+	}
+	ck_assert_int_eq(fx.seen.pauses, 0);
+	ck_assert(!pipeline_paused(fx.p));
+	finish();
+	expect_each_once("events.jsonl", "w", batches * per);
+}
+END_TEST
+
 #ifdef HAVE_KAFKA
 /*
  * The ordered produce step stalls (Kafka's queue holds 1 message and
@@ -370,6 +396,7 @@ unit_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_every_message_once);
 	tcase_add_test(tc, test_pause_at_pool_bound);
+	tcase_add_test(tc, test_full_pool_waits_for_worker);
 	tcase_add_test(tc, test_swap);
 #ifdef HAVE_KAFKA
 	tcase_add_test(tc, test_produce_stall_pauses_at_pool);
