@@ -10,8 +10,11 @@
  *	connections (TCP, TLS) or sockets (UDP) share the messages in
  *	contiguous slices.  RATE paces the whole load to that many messages a
  *	second, spread evenly over the connections (0: as fast as the
- *	receiver takes them).  TLS handshakes are done before the clock
- *	starts.  Prints one line:
+ *	receiver takes them).  Connections (and TLS handshakes) are made
+ *	before the clock starts; with -R FILE, FILE is created once they are
+ *	all made, and sending starts -W MS milliseconds later (default 0), so
+ *	that the caller can leave connection set-up out of what it measures.
+ *	Prints one line:
  *	  sent=N bytes=B conns=C start_ns=S end_ns=E seconds=X rate=R
  *	with CLOCK_REALTIME nanoseconds, so bench/run can compare them with
  *	the time the last event was archived.
@@ -462,7 +465,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: send -m tcp-octet|tcp-lf|tls-octet|udp -p port [-c conns] "
-	    "[-r rate] [-n count] file\n       send -P\n");
+	    "[-r rate] [-n count] [-R readyfile] [-W ms] file\n       send -P\n");
 	exit(2);
 }
 
@@ -475,10 +478,12 @@ main(int argc, char **argv)
 	SSL_CTX *tls = NULL;
 	enum mode mode = MODE_TCP_OCTET;
 	uint64_t total = 0, rate = 0, bytes, t_start, t_end, per, extra, at;
-	int ch, port = 0, nc = 1, i, have_mode = 0;
+	int ch, port = 0, nc = 1, i, have_mode = 0, fd;
+	const char *ready = NULL;
+	long wait_ms = 0;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((ch = getopt(argc, argv, "c:m:n:p:r:P")) != -1) {
+	while ((ch = getopt(argc, argv, "c:m:n:p:r:PR:W:")) != -1) {
 		switch (ch) {
 		case 'c':
 			nc = atoi(optarg);
@@ -507,6 +512,12 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			return free_port();
+		case 'R':
+			ready = optarg;
+			break;
+		case 'W':
+			wait_ms = atol(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -540,6 +551,16 @@ main(int argc, char **argv)
 			die("malloc");
 		if (tls != NULL)
 			cs[i].ssl = tls_connect(tls, cs[i].fd);
+	}
+	if (ready != NULL) {
+		if ((fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1)
+			die(ready);
+		close(fd);
+	}
+	if (wait_ms > 0) {
+		struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
 	}
 	t_start = now_realtime();
 	if (mode == MODE_UDP)

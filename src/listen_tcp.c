@@ -227,13 +227,20 @@ tcp_conn_max_pending(const struct tcp_conn *c)
 
 /*
  * Plain TCP: top the input buffer up with what the sender already sent.
- * libevent 2.1 reads at most 4096 bytes a wake-up (EVBUFFER_MAX_READ), an
+ * libevent 2.1 reads at most 4096 bytes a wake-up (LIBEVENT_READ_MAX), an
  * ioctl and a readv each, then goes back to epoll: three system calls per
- * 4 KB from a busy sender.  One readv of up to TCP_READ_CHUNK here, within
+ * 4 KB from a busy sender.  One read of up to TCP_READ_CHUNK here, within
  * the same bound as the read watermark.  End of stream and errors are left
- * to the bufferevent's next read, which reports them as usual.  A socket
- * bufferevent freezes the end of its input buffer (only its own reads
- * add): lifted around this read, which adds bytes of the same socket.
+ * to the bufferevent's next read, which reports them as usual.
+ *
+ * Not when libevent's read took less than its most: it read what the
+ * socket held (FIONREAD), and another read would only say EAGAIN, the
+ * common case with thousands of senders of a message now and then.  The
+ * read goes to the listener's scratch buffer and only what came is added:
+ * reserving TCP_READ_CHUNK in the evbuffer cost a 64 KB malloc a wake-up
+ * (page faults included) whatever arrived.  A socket bufferevent freezes
+ * the end of its input buffer (only its own reads add): lifted around the
+ * add, which adds bytes of the same socket.
  */
 static void
 tcp_read_more(struct tcp_conn *c)
@@ -241,35 +248,21 @@ tcp_read_more(struct tcp_conn *c)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
 	size_t have = evbuffer_get_length(in), limit, want;
-	struct evbuffer_iovec vec[2];
-	struct iovec iov[2];
 	ssize_t n;
-	int i, nvec;
 
+	if (c->last_add < LIBEVENT_READ_MAX)
+		return;
 	limit = tcp_conn_max_pending(c) + TCP_READ_CHUNK;
 	if (fd == -1 || have >= limit)
 		return;
 	want = limit - have < TCP_READ_CHUNK ? limit - have : TCP_READ_CHUNK;
-	evbuffer_unfreeze(in, 0);
-	if ((nvec = evbuffer_reserve_space(in, (ev_ssize_t)want, vec, 2)) <= 0) {
-		evbuffer_freeze(in, 0);
+	n = read(fd, c->listener->scratch, want);
+	if (n <= 0)
 		return;
-	}
-	for (i = 0; i < nvec; i++) {
-		if (vec[i].iov_len > want)
-			vec[i].iov_len = want;
-		want -= vec[i].iov_len;
-		iov[i].iov_base = vec[i].iov_base;
-		iov[i].iov_len = vec[i].iov_len;
-	}
-	n = readv(fd, iov, nvec);
-	for (i = 0; i < nvec; i++) {
-		size_t got = n > 0 ? ((size_t)n < vec[i].iov_len ? (size_t)n : vec[i].iov_len) : 0;
-
-		vec[i].iov_len = got;
-		n -= (ssize_t)got;
-	}
-	evbuffer_commit_space(in, vec, nvec);
+	evbuffer_unfreeze(in, 0);
+	/* the bytes are taken from the socket: out of memory here would lose them */
+	if (evbuffer_add(in, c->listener->scratch, (size_t)n) == -1)
+		fatalx("input %s: out of memory holding %zd bytes read", c->listener->conf->name, n);
 	evbuffer_freeze(in, 0);
 }
 
@@ -432,8 +425,10 @@ tcp_input_countcb(struct evbuffer *buf, const struct evbuffer_cb_info *info, voi
 {
 	struct tcp_conn *c = arg;
 
-	if (info->n_added > 0)
+	if (info->n_added > 0) {
 		stats_add(&c->listener->stats.bytes, info->n_added);
+		c->last_add = info->n_added;
+	}
 }
 
 /*
@@ -669,7 +664,8 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	TAILQ_INIT(&l->conns);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
-	if (l->ident.name == NULL || l->backoff_ev == NULL) {
+	l->scratch = malloc(TCP_READ_CHUNK);
+	if (l->ident.name == NULL || l->backoff_ev == NULL || l->scratch == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -848,5 +844,6 @@ listen_tcp_free(struct listen_tcp *l)
 	peer_table_free(l->peers);
 	if (l->spare_fd != -1)
 		close(l->spare_fd);
+	free(l->scratch);
 	free(l);
 }

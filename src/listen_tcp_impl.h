@@ -31,6 +31,8 @@ struct relp_session;
 
 /* Bytes read from a connection in one go, on top of a pending partial frame. */
 #define TCP_READ_CHUNK (64 * 1024)
+/* libevent 2.1 reads at most this much a wake-up (EVBUFFER_MAX_READ). */
+#define LIBEVENT_READ_MAX 4096
 /* Most bytes read at shutdown, all connections together (what senders already sent). */
 #define TCP_SHUTDOWN_READ_MAX (256 * 1024 * 1024)
 /* How long to stop accepting after EMFILE/ENFILE. */
@@ -54,6 +56,7 @@ struct tcp_conn {
 	struct event *rate_ev;          /* ends a rate-limit pause; made on first use */
 	struct event *close_ev;         /* frames the rest and frees, after the close */
 	uint64_t rate_until_ms;         /* over the rate: pause until then (0: not over) */
+	size_t last_add;                /* bytes of the input buffer's latest addition */
 	bool handshaking;               /* TLS: handshake not finished */
 	bool rate_paused;
 	bool closing;                   /* the sender closed: nothing more is read */
@@ -87,6 +90,7 @@ struct listen_tcp {
 	struct peer_entry overflow;     /* the rate window of addresses the table cannot hold */
 	struct ratelimit rate;
 	int spare_fd;                   /* given up to accept-and-close when out of descriptors */
+	char *scratch;                  /* TCP_READ_CHUNK bytes for tcp_read_more; owned */
 	struct log_throttle refused_log, tls_log, accept_log, relp_log;
 };
 
