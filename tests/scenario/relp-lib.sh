@@ -56,18 +56,25 @@ relp_numbers() {
 # rsyslogd config: imtcp on IN_PORT forwarded with omrelp to RELP_PORT, with
 # the memory action queue and endless retries rsyslog recommends for
 # reliable forwarding; with the last two, imtcp on TCP_IN_PORT forwarded with
-# omfwd over TCP (the same queue) to TCP_PORT, for contrast.
+# omfwd over TCP (the same queue) to TCP_PORT, for contrast.  With
+# RELP_FORWARD_PKI=DIR (relp_pki's), omrelp speaks TLS (OpenSSL) with DIR's
+# client certificate.
 rsyslog_forwarder() {
 	mkdir -p "$T/rsyslog-work"
+	rf_module='module(load="omrelp")' rf_tls=""
+	if [ -n "${RELP_FORWARD_PKI:-}" ]; then
+		rf_module='module(load="omrelp" tls.tlslib="openssl")'
+		rf_tls="tls=\"on\" tls.cacert=\"$RELP_FORWARD_PKI/ca.crt\" tls.mycert=\"$RELP_FORWARD_PKI/client.crt\" tls.myprivkey=\"$RELP_FORWARD_PKI/client.key\" tls.authmode=\"certvalid\""
+	fi
 	cat >"$1" <<CONF
 global(workDirectory="$T/rsyslog-work")
 module(load="imtcp")
-module(load="omrelp")
+$rf_module
 input(type="imtcp" address="127.0.0.1" port="$2" ruleset="relp")
 ruleset(name="relp") {
 	action(type="omrelp" target="127.0.0.1" port="$3" template="RSYSLOG_SyslogProtocol23Format"
 	       windowSize="128" queue.type="LinkedList" queue.size="200000"
-	       action.resumeRetryCount="-1" action.resumeInterval="1")
+	       action.resumeRetryCount="-1" action.resumeInterval="1" $rf_tls)
 }
 CONF
 	[ $# -ge 5 ] || return 0

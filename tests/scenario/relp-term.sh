@@ -14,7 +14,8 @@
 # 2. Live: a 40,000-message stream at 10,000 a second, SIGTERM while rsyslog
 #    resends its backlog to the restarted daemon.
 # Every one of the N of each stream is archived exactly once.
-TEST_NAME=relp-term
+# relp-tls-term.sh runs the same over RELP-TLS (RELP_TERM_TLS=1).
+TEST_NAME=${TEST_NAME:-relp-term}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/relp-lib.sh"
 
@@ -25,8 +26,15 @@ tmpfs_mount "$M" 48m
 ports 3
 set -- $PORTS
 LW_RELP=$1 RS_RELP=$2 MP=$3
+RELP_TRANSPORT=relp
+if [ "${RELP_TERM_TLS:-0}" = 1 ]; then
+	RELP_TRANSPORT=relp-tls
+	relp_pki "$T/pki"
+	RELP_FORWARD_PKI=$T/pki
+	RELP_INPUT_TLS="certificate = \"$T/pki/server.crt\"  key = \"$T/pki/server.key\"  ca = \"$T/pki/ca.crt\"  verify = peer"
+fi
 cat >"$T/logward.conf" <<CONF
-input lw_relp { transport = relp  address = "127.0.0.1:$LW_RELP" }
+input lw_relp { transport = $RELP_TRANSPORT  address = "127.0.0.1:$LW_RELP"  ${RELP_INPUT_TLS:-} }
 rules = "$top_srcdir/patterns"
 archive { path = "$M/archive/events.jsonl" }
 alerts { path = "$T/alerts.jsonl" }
@@ -58,7 +66,7 @@ tok=h$$
 numbered "$RS_RELP" "$tok" "$N1" 20000
 wait_for '[ "$(metric "logward_write_errors_total{output=\"archive\"}")" -ge 3 ]' 30 ||
     fail "no failed archive writes within 30 s"
-held=$(metric "logward_received_messages_total{input=\"lw_relp\",transport=\"relp\"}")
+held=$(metric "logward_received_messages_total{input=\"lw_relp\",transport=\"$RELP_TRANSPORT\"}")
 [ "${held:-0}" -gt 0 ] || fail "nothing received while full: nothing tested"
 kill -TERM "$LOGWARD_PID"
 wait_for 'grep -q "draining" "$T/logward.err"' 10 || fail "logward did not start draining"
