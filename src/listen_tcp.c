@@ -656,8 +656,12 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->base = base;
 	l->ident.name = strdup(ic->name);
 	l->relp = ic->transport == TRANSPORT_RELP || ic->transport == TRANSPORT_RELP_TLS;
-	/* RELP is an application protocol over TCP (ECS network.protocol) */
-	l->ident.transport = l->relp ? "tcp" : transport_name(ic->transport);
+	/*
+	 * ECS network.transport is the layer-4 protocol: "tcp" for TCP, TLS
+	 * and RELP alike.  TLS shows in tls.* (tls.version_protocol "tls");
+	 * RELP is an application protocol over TCP (network.protocol).
+	 */
+	l->ident.transport = "tcp";
 	l->ident.protocol = l->relp ? "relp" : NULL;
 	l->ident.stats = &l->stats;
 	l->ident.zone = ic->zone;

@@ -121,7 +121,7 @@ for i in 1 2 3; do
 done
 ev_wait 3 10 "message~$tok-msg"
 note "rsyslogd over TLS: $EV_WAIT_RESULT"
-ev_check "message=$tok-msg 2 hello over tls" -- network.transport=tls \
+ev_check "message=$tok-msg 2 hello over tls" -- network.transport=tcp \
     observer.ingress.interface.name=tls_name source.ip=127.0.0.1 log.syslog.appname=myapp \
     log.syslog.msgid=TLS1 log.syslog.version=1 \
     "tls.client.subject=CN=client1.example.net,O=Example" \
@@ -186,7 +186,7 @@ lines=$(grep -c "TLS handshake failed" "$T/logward.err")
 
 # rsyslogd is still served
 logger --rfc5424 --udp -n 127.0.0.1 -P "$RS_PORT" -t myapp "$tok-after all refusals"
-ev_wait 1 10 "message=$tok-after all refusals" network.transport=tls \
+ev_wait 1 10 "message=$tok-after all refusals" network.transport=tcp tls.version_protocol=tls \
     "tls.client.subject=CN=client1.example.net,O=Example"
 
 kill -0 "$RS_PID" 2>/dev/null || fail "rsyslogd died: $(cat "$T/rsyslogd.err")"
