@@ -31,11 +31,21 @@ def unescape(s):
             i += 1
     return ''.join(out)
 def first_columns(path):
-    rows = []
+    # The input column: the first, or the one a header row names "input"
+    # (tests/data/rfc*_cases.tsv: "verdict<TAB>input<TAB>...").
+    rows, col, first = [], 0, True
     for row in open(path, encoding='utf-8', errors='surrogateescape'):
         row = row.rstrip('\n')
-        if row and not row.startswith('#'):
-            rows.append(unescape(row.split('\t')[0]))
+        if not row or row.startswith('#'):
+            continue
+        cols = row.split('\t')
+        if first:
+            first = False
+            if 'input' in cols and cols[0] in ('verdict', 'input'):
+                col = cols.index('input')
+                continue
+        if col < len(cols):
+            rows.append(unescape(cols[col]))
     return rows
 n = 0
 for path in sorted(glob.glob(top + '/tests/patterns/*.tsv') + glob.glob(top + '/tests/data/*.tsv') +
