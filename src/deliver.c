@@ -49,6 +49,13 @@
 #define DELIVER_PENDING_MAX (64u * 1024 * 1024)
 /* Taken lines that make a replay pass move the mark on (replay.h). */
 #define DELIVER_CHECKPOINT 4096
+/*
+ * At a stop, the requests in flight get this long to be answered.  One the
+ * receiver already has is otherwise abandoned unanswered, stays spooled and
+ * is sent again after the restart: a duplicate, most often of the alerts
+ * the drain itself writes (held incidents).
+ */
+#define DELIVER_STOP_GRACE_MS 2000
 
 struct hook_counters {
 	atomic_uint_fast64_t delivered, retries, failed, queued, oldest_ms;
@@ -105,6 +112,7 @@ struct deliver {
 	struct event_base *base;
 	struct curl_event *curl;
 	struct event *wake;
+	struct event *grace;             /* ends DELIVER_STOP_GRACE_MS after the stop */
 	pthread_mutex_t lock;            /* guards pending, stopping, overflowing */
 	struct strbuf pending;
 	bool stopping;
@@ -357,6 +365,12 @@ transfer_donecb(void *priv, CURLcode res)
 	}
 	transfer_free(t);
 	hook_publish(h);
+	if (h->d->loop_stopping) {
+		/* the last answer the stop waited for */
+		if (h->d->transfers == NULL)
+			event_base_loopbreak(h->d->base);
+		return;
+	}
 	/* the spool emptied and was cut back: room for what a full disk refused */
 	if (h->need_replay && spool_count(h->spool) == 0)
 		hook_replay(h);
@@ -674,10 +688,23 @@ deliver_wakecb(evutil_socket_t fd, short what, void *arg)
 			hook_replay(h);
 	}
 	d->overflow_seen = overflow;
-	if (stopping) {
+	if (stopping && !d->loop_stopping) {
+		struct timeval tv = monotime_timeval(DELIVER_STOP_GRACE_MS);
+
+		/* no new request from here; those in flight may still be answered */
 		d->loop_stopping = true;
-		event_base_loopbreak(d->base);
+		if (d->transfers == NULL || event_add(d->grace, &tv) == -1)
+			event_base_loopbreak(d->base);
 	}
+}
+
+/* The stop's grace is over: what is still in flight stays spooled. */
+static void
+deliver_gracecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+
+	event_base_loopbreak(d->base);
 }
 
 void
@@ -883,7 +910,8 @@ deliver_new(const struct conf *c, char *err, size_t errlen)
 	strbuf_init(&d->pending);
 	if ((d->base = event_base_new()) == NULL ||
 	    (d->curl = curl_event_new(d->base, transfer_donecb)) == NULL ||
-	    (d->wake = event_new(d->base, -1, 0, deliver_wakecb, d)) == NULL) {
+	    (d->wake = event_new(d->base, -1, 0, deliver_wakecb, d)) == NULL ||
+	    (d->grace = evtimer_new(d->base, deliver_gracecb, d)) == NULL) {
 		snprintf(err, errlen, "cannot set up the delivery loop");
 		goto fail;
 	}
@@ -997,6 +1025,8 @@ deliver_free(struct deliver *d)
 	curl_event_free(d->curl);
 	if (d->wake != NULL)
 		event_free(d->wake);
+	if (d->grace != NULL)
+		event_free(d->grace);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	strbuf_free(&d->pending);

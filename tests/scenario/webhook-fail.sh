@@ -6,19 +6,36 @@
 #    and the response, logged once; nothing is left in the spool.
 #  - format = teams: the receiver parses a message with an Adaptive Card
 #    whose facts carry the accounts, a crafted one escaped.
+#  - a receiver that takes the connections and never answers: SIGTERM still
+#    ends logward (requests in flight get DELIVER_STOP_GRACE_MS, 2 s, to be
+#    answered), and its alerts stay spooled for the next run.
 #  /metrics agrees with what the receivers saw.
 TEST_NAME=webhook-fail
 . "$(dirname "$0")/lib.sh"
 . "$SCENARIO_DIR/webhook-lib.sh"
 
-ports 4
+ports 5
 set -- $PORTS
-P=$1 RP=$2 TP=$3 MP=$4
+P=$1 RP=$2 TP=$3 MP=$4 SP=$5
+bg_start silent $PY -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+s.settimeout(1)
+open(sys.argv[2], "w").write("up")
+held, end = [], time.time() + 120
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])  # read nothing, answer nothing
+    except socket.timeout:
+        pass' "$SP" "$T/silent.up"
 bg_start recv404 $RECV serve --port "$RP" --port-file "$T/r404.port" --out "$T/r404.jsonl" \
     --fail 1000000 --fail-status 404 --max-seconds 120
 bg_start recvteams $RECV serve --port "$TP" --port-file "$T/teams.port" --out "$T/teams.jsonl" \
     --max-seconds 120
-wait_for '[ -s "$T/r404.port" ] && [ -s "$T/teams.port" ]' 10 || fail "receivers did not start"
+wait_for '[ -s "$T/r404.port" ] && [ -s "$T/teams.port" ] && [ -s "$T/silent.up" ]' 10 ||
+	fail "receivers did not start"
 { webhook_conf "$P"; cat <<CONF
 storm_window = 0
 metrics { address = "127.0.0.1:$MP" }
@@ -26,6 +43,7 @@ webhook nowhere { url = "http://logward-test.invalid:9/hook"  timeout = 5
 	retry_min = 0.1  retry_max = 0.3 }
 webhook reject { url = "http://127.0.0.1:$RP/hook"  retry_min = 0.1  retry_max = 0.3 }
 webhook ms { url = "http://127.0.0.1:$TP/hook"  format = teams }
+webhook silent { url = "http://127.0.0.1:$SP/hook"  timeout = 60 }
 CONF
 } >"$T/logward.conf"
 logward_start "$T/logward.conf"
@@ -101,8 +119,13 @@ PYEOF
 	fail "teams: success metric != 3"
 
 logward_alive || fail "logward died"
+[ "$(metric logward_webhook_spool_records webhook=silent)" = 3 ] || fail "silent: not 3 queued"
+t0=$(date +%s.%N)
 logward_stop TERM
 [ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS"
+note "SIGTERM with 3 requests unanswered: exited in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+[ "$(wc -l <"$T/spool/silent.spool")" -eq 3 ] || fail "silent spool does not hold its 3 records"
+[ ! -s "$T/spool/silent.ack" ] || fail "unanswered requests acknowledged: $(wc -c <"$T/spool/silent.ack")"
 n=$(wc -l <"$T/spool/nowhere.spool")
 [ "$n" -eq 3 ] || fail "nowhere spool holds $n records, not 3"
 [ ! -s "$T/spool/reject.spool" ] || fail "reject spool not empty"
