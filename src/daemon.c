@@ -877,7 +877,7 @@ daemon_free(struct daemon_ctx *d)
 	alert_merge_free(d->merge); /* daemon_drain wrote what it held */
 	strbuf_free(&d->merge_out);
 	/* after the workers: what they handed over is spooled before the thread stops */
-	deliver_free(d->deliver);
+	deliver_stop(d->deliver);
 	kafka_free(d->kafka);
 	if (d->alerts != NULL)
 		archive_close(d->alerts);

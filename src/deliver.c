@@ -116,6 +116,7 @@ struct deliver {
 	pthread_mutex_t lock;            /* guards pending, stopping, overflowing */
 	struct strbuf pending;
 	bool stopping;
+	int64_t stop_grace_ms;           /* with stopping: how long answers are awaited */
 	bool overflowing;
 	atomic_uint_fast64_t overflow;
 	uint64_t overflow_seen;          /* the delivery thread's last look at overflow */
@@ -656,12 +657,14 @@ deliver_wakecb(evutil_socket_t fd, short what, void *arg)
 	bool stopping;
 	int64_t now = monotime_ms();
 	uint64_t overflow;
+	int64_t grace_ms;
 	size_t i, start = 0;
 
 	pthread_mutex_lock(&d->lock);
 	batch = d->pending;
 	strbuf_init(&d->pending);
 	stopping = d->stopping;
+	grace_ms = d->stop_grace_ms;
 	d->overflowing = false;
 	pthread_mutex_unlock(&d->lock);
 
@@ -689,11 +692,11 @@ deliver_wakecb(evutil_socket_t fd, short what, void *arg)
 	}
 	d->overflow_seen = overflow;
 	if (stopping && !d->loop_stopping) {
-		struct timeval tv = monotime_timeval(DELIVER_STOP_GRACE_MS);
+		struct timeval tv = monotime_timeval(grace_ms);
 
 		/* no new request from here; those in flight may still be answered */
 		d->loop_stopping = true;
-		if (d->transfers == NULL || event_add(d->grace, &tv) == -1)
+		if (d->transfers == NULL || grace_ms <= 0 || event_add(d->grace, &tv) == -1)
 			event_base_loopbreak(d->base);
 	}
 }
@@ -988,8 +991,9 @@ deliver_log_summary(const struct deliver *d)
 	}
 }
 
-void
-deliver_free(struct deliver *d)
+/* Stop the delivery thread, waiting up to grace_ms for answers in flight; free. */
+static void
+deliver_shutdown(struct deliver *d, int64_t grace_ms)
 {
 	size_t i;
 
@@ -998,6 +1002,7 @@ deliver_free(struct deliver *d)
 	if (d->started) {
 		pthread_mutex_lock(&d->lock);
 		d->stopping = true;
+		d->stop_grace_ms = grace_ms;
 		pthread_mutex_unlock(&d->lock);
 		event_active(d->wake, EV_READ, 0);
 		pthread_join(d->thread, NULL);
@@ -1034,4 +1039,16 @@ deliver_free(struct deliver *d)
 	free(d->hooks);
 	free(d);
 	curl_global_cleanup();
+}
+
+void
+deliver_free(struct deliver *d)
+{
+	deliver_shutdown(d, 0);
+}
+
+void
+deliver_stop(struct deliver *d)
+{
+	deliver_shutdown(d, DELIVER_STOP_GRACE_MS);
 }

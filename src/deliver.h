@@ -95,4 +95,12 @@ void deliver_log_summary(const struct deliver *d);
  */
 void deliver_free(struct deliver *d);
 
+/*
+ * The daemon stops: as deliver_free, but the requests in flight first get
+ * DELIVER_STOP_GRACE_MS (2 s) to be answered, so that a receiver that
+ * answers is not sent them again at the next start.  (A reload frees the
+ * old set with deliver_free: its loop must not wait.)
+ */
+void deliver_stop(struct deliver *d);
+
 #endif
