@@ -184,6 +184,8 @@ write_explain(struct json_writer *w, const struct alert_input *in, struct strbuf
 	}
 	if (d->has_target_pattern)
 		json_cstring(w, "target_pattern matched");
+	if (d->has_group_pattern)
+		json_cstring(w, "group_pattern matched");
 	json_array_end(w);
 	json_object_end(w);
 }
@@ -228,7 +230,7 @@ alert_subjects_find(struct alert_subjects *s, const struct alert_input *in)
 	if (s->actor.p == NULL && in->actor != NULL && in->actor[0] != '\0')
 		s->actor = cslice(in->actor);
 	s->domain = detect_field_slice(&dev, d->target_domain, &s->domain_value);
-	s->group = detect_field_slice(&dev, d->group, &s->group_value);
+	s->group = detect_result_group(&dev, in->result, &s->group_value);
 	/* a rule's fixed action wins over the event's own */
 	s->action = cslice(d->action);
 	if (s->action.p == NULL)

@@ -488,7 +488,7 @@ detection_fill(struct detection *d, cfg_t *sec, const char *file)
 	return nomem ? -1 : 0;
 }
 
-/* Compile d's target_pattern and its conditions; reports the error itself. */
+/* Compile d's target_pattern, group_pattern and conditions; reports the error itself. */
 static int
 detection_compile(struct detection *d, cfg_t *sec)
 {
@@ -502,6 +502,14 @@ detection_compile(struct detection *d, cfg_t *sec)
 			return -1;
 		}
 		d->has_target_pattern = true;
+	}
+	pattern = cfg_getstr(sec, "group_pattern");
+	if (pattern != NULL && pattern[0] != '\0') {
+		if (detect_regex_compile(&d->group_re, pattern, why, sizeof(why)) == -1) {
+			detect_error(d->line, "detection %s: group_pattern: %s", d->id, why);
+			return -1;
+		}
+		d->has_group_pattern = true;
 	}
 	if (take_conds(sec, "when", &d->when, &d->n_when) == -1 ||
 	    take_conds(sec, "unless", &d->unless, &d->n_unless) == -1)
@@ -603,6 +611,7 @@ load_file(struct detect_set *s, const char *path)
 		CFG_STR_CB("target_domain", "user.target.domain", CFGF_NONE, detect_pathcb),
 		CFG_STR_CB("actor", "user.name", CFGF_NONE, detect_pathcb),
 		CFG_STR_CB("group", "group.name", CFGF_NONE, detect_pathcb),
+		CFG_STR_CB("group_pattern", "", CFGF_NONE, detect_regexcb),
 		CFG_STR("action", NULL, CFGF_NODEFAULT),
 		CFG_STR_CB("fact", NULL, CFGF_NODEFAULT, detect_factcb),
 		CFG_STR_CB("scope", "host.hostname", CFGF_NONE, detect_pathcb),
@@ -880,6 +889,8 @@ detect_free(struct detect_set *s)
 		free(d->tags);
 		if (d->has_target_pattern)
 			regfree(&d->target_re);
+		if (d->has_group_pattern)
+			regfree(&d->group_re);
 		free(d->id);
 		free(d->title);
 		free(d->action);

@@ -71,6 +71,8 @@ struct detection {
 	char *group;
 	bool has_target_pattern;
 	regex_t target_re;   /* target_pattern, when has_target_pattern */
+	bool has_group_pattern;
+	regex_t group_re;    /* group_pattern, when has_group_pattern */
 	char *file;          /* where it was defined, for messages */
 	int line;
 	size_t index;        /* load order (ties go to the lower one) */
@@ -105,6 +107,8 @@ struct detect_result {
 	struct slice tag;     /* the rule tag that selected the detection */
 	struct slice target;  /* the account created (p NULL: not known) */
 	char num[32];         /* target's text when it is a number; do not copy *res */
+	struct slice group;   /* group_pattern's capture; set only with a group_pattern */
+	char group_num[32];   /* group's text when it is a number */
 };
 
 /*
@@ -157,6 +161,13 @@ int detect_field(const struct detect_event *ev, const char *path, struct detect_
 
 /* detect_field as a slice of v: p NULL when path is NULL or the field absent. */
 struct slice detect_field_slice(const struct detect_event *ev, const char *path,
+    struct detect_value *v);
+
+/*
+ * The group an alert or fact of res names: group_pattern's capture when
+ * the detection has one (res->group), else its group field (a slice of v).
+ */
+struct slice detect_result_group(const struct detect_event *ev, const struct detect_result *res,
     struct detect_value *v);
 
 /* The text of when (unless == false) or unless condition i of d. */

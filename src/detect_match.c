@@ -122,6 +122,51 @@ detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev)
 }
 
 /*
+ * Capture group 1 of re in v (the whole match when re has no group) into
+ * *out; num keeps a number's text, which v holds only for the call.
+ * False when re does not match or captures nothing.
+ */
+static bool
+pattern_capture(const regex_t *re, struct detect_value *v, char num[32], struct slice *out)
+{
+	regmatch_t m[2];
+
+	if (v->s.p == v->num) {
+		/* a number: keep it with the result */
+		memcpy(num, v->num, sizeof(v->num));
+		v->s.p = num;
+	}
+	if (detect_regex_run(re, v, 2, m) != 0)
+		return false;
+	if (re->re_nsub >= 1 && m[1].rm_so >= 0)
+		m[0] = m[1];
+	out->p = v->s.p + m[0].rm_so;
+	out->len = (size_t)(m[0].rm_eo - m[0].rm_so);
+	return out->len > 0;
+}
+
+/*
+ * The group a detection names, when it has a group_pattern: capture group
+ * 1 of it in the group field (a role inside an array of the record, read
+ * from its text).  No match, or no group field, means the detection does
+ * not hold, as for target_pattern.
+ */
+static bool
+detection_group(const struct detection *d, const struct detect_event *ev,
+    struct detect_result *res)
+{
+	struct detect_value v;
+
+	res->group.p = NULL;
+	res->group.len = 0;
+	if (!d->has_group_pattern)
+		return true;
+	if (d->group == NULL || !detect_field(ev, d->group, &v))
+		return false;
+	return pattern_capture(&d->group_re, &v, res->group_num, &res->group);
+}
+
+/*
  * The account a detection names: its target field, or capture group 1 of
  * target_pattern in it (the whole match when the pattern has no group).
  * With a target_pattern, no match means the detection does not hold.
@@ -132,10 +177,11 @@ detection_target(const struct detection *d, const struct detect_event *ev,
 {
 	struct field_ref f;
 	struct detect_value v;
-	regmatch_t m[2];
 
 	res->target.p = NULL;
 	res->target.len = 0;
+	if (!detection_group(d, ev, res))
+		return false;
 	if (d->target == NULL)
 		return true; /* a Sigma rule whose shape names no account */
 	f.path = d->target;
@@ -143,22 +189,15 @@ detection_target(const struct detection *d, const struct detect_event *ev,
 	f.header = detect_header_of(d->target);
 	if (!detect_field_value(ev, &f, &v))
 		return !d->has_target_pattern;
-	if (v.s.p == v.num) {
-		/* a number: keep it in the result */
-		memcpy(res->num, v.num, sizeof(res->num));
-		v.s.p = res->num;
-	}
 	if (!d->has_target_pattern) {
+		if (v.s.p == v.num) {
+			memcpy(res->num, v.num, sizeof(res->num));
+			v.s.p = res->num;
+		}
 		res->target = v.s;
 		return true;
 	}
-	if (detect_regex_run(&d->target_re, &v, 2, m) != 0)
-		return false;
-	if (d->target_re.re_nsub >= 1 && m[1].rm_so >= 0)
-		m[0] = m[1];
-	res->target.p = v.s.p + m[0].rm_so;
-	res->target.len = (size_t)(m[0].rm_eo - m[0].rm_so);
-	return res->target.len > 0;
+	return pattern_capture(&d->target_re, &v, res->num, &res->target);
 }
 
 /* Every when holds, no unless holds, and the target pattern (if any) matches. */
@@ -232,6 +271,8 @@ best_offer(struct best_match *b, const struct detection *d, bool held)
 	*b->res = cand;
 	if (cand.target.p >= cand.num && cand.target.p < cand.num + sizeof(cand.num))
 		b->res->target.p = b->res->num + (cand.target.p - cand.num);
+	if (cand.group.p >= cand.group_num && cand.group.p < cand.group_num + sizeof(cand.group_num))
+		b->res->group.p = b->res->group_num + (cand.group.p - cand.group_num);
 	b->res->detection = d;
 	b->res->tag = b->tag;
 }
@@ -287,4 +328,13 @@ detect_match(const struct detect_set *s, const struct detect_event *ev,
 		sigma_match(s->sigma, ev, sigma_considercb, &b);
 	}
 	return b.best != NULL;
+}
+
+struct slice
+detect_result_group(const struct detect_event *ev, const struct detect_result *res,
+    struct detect_value *v)
+{
+	if (res->detection->has_group_pattern)
+		return res->group;
+	return detect_field_slice(ev, res->detection->group, v);
 }

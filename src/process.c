@@ -119,7 +119,7 @@ processor_correlate(struct processor *p, const struct event_input *in,
 	}
 	f.account = dres->target;
 	f.account_id = detect_field_slice(dev, d->account_id, &vi);
-	f.group = detect_field_slice(dev, d->group, &vg);
+	f.group = detect_result_group(dev, dres, &vg);
 	f.actor = detect_field_slice(dev, d->actor, &va);
 	f.raw.p = in->raw;
 	f.raw.len = in->raw_len;

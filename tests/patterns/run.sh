@@ -6,6 +6,8 @@
 # the previous row) say what alert it gives is held to it:
 #   alert: DETECTION ACCOUNT      ("None": no account), "alert: -" for none
 #   expect: DETECTION TECHNIQUE ACCOUNT   ("-": no account), "expect: none"
+# and "group: NAME" below either holds the alert's group.name to NAME (the
+# role or group granted).
 # Correlated alerts (rule.id correlate-*) span rows and are not judged here.
 set -eu
 : "${top_srcdir:?}" "${LOGWARD:?}"
@@ -43,6 +45,13 @@ from dotted import rule_get as get  # tests/dotted.py: the rules' names
 tsv, events = sys.argv[1], sys.argv[2]
 ALERT = re.compile(r'(?:^#|;) *alert: (\S+)(?: (.+?))? *$')
 EXPECT = re.compile(r'^# *expect: (\S+)(?: (\S+) (.+?))? *$')
+GROUP = re.compile(r'^# *group: (.+?) *$')
+def group_expected(comments):
+    for c in comments:
+        m = GROUP.match(c)
+        if m:
+            return m.group(1)
+    return None
 def expectation(comments):
     """(rule, technique, account) the row's comments promise, or None."""
     for c in reversed(comments):
@@ -73,7 +82,7 @@ with open(tsv, encoding='utf-8') as f:
         while len(cols) < 3:
             cols.append('')
         rows.append((n, cols[0], [t for t in cols[1].split(',') if t], json.loads(cols[2]) if cols[2] else {},
-                     expectation(comments)))
+                     expectation(comments), group_expected(comments)))
         comments = []
 groups = []
 with open(events, encoding='utf-8') as f:
@@ -87,7 +96,7 @@ if len(groups) != len(rows):
     sys.exit(1)
 bad = 0
 judged = 0
-for (n, line, tags, fields, want), (ev, alerts) in zip(rows, groups):
+for (n, line, tags, fields, want, want_group), (ev, alerts) in zip(rows, groups):
     got = [t for t in ev.get('tags', []) if not t.startswith('_')]
     problems = []
     if sorted(got) != sorted(tags):
@@ -107,6 +116,10 @@ for (n, line, tags, fields, want), (ev, alerts) in zip(rows, groups):
         elif (have[0][0] != want[0] or (want[1] is not None and have[0][1] != want[1])
               or have[0][2] != want[2]):
             problems.append(f"alert {have[0]}, expected {want}")
+    if want_group is not None:
+        got_group = [get(a, 'group.name') for a in alerts]
+        if got_group != [want_group]:
+            problems.append(f"group.name {got_group}, expected [{want_group!r}]")
     if problems:
         bad += 1
         print(f"{tsv}:{n}: {line}\n    " + "\n    ".join(problems))

@@ -425,6 +425,147 @@ START_TEST(test_target_case)
 }
 END_TEST
 
+/*
+ * group_pattern: the role of an array element, read from the record's
+ * text (GCP bindingDeltas, Workspace parameters).  Capture group 1 is the
+ * group; no match, or no group field, and the detection does not hold; a
+ * detection without one keeps its group field.
+ */
+#define GCP_ADD(member, role) \
+	"{\\\"action\\\":\\\"ADD\\\",\\\"member\\\":\\\"" member \
+	"\\\",\\\"role\\\":\\\"" role "\\\"}"
+static const struct {
+	const char *what;
+	const char *deltas;  /* the bindingDeltas array's text */
+	const char *id;      /* NULL: no alert */
+	const char *target;
+	const char *group;
+} group_cases[] = {
+    {"admin role", "[" GCP_ADD("user:eve@x", "roles/owner") "]", "grant", "eve@x", "roles/owner"},
+    {"the admin element of two", "[" GCP_ADD("user:bob@x", "roles/viewer") ","
+	GCP_ADD("user:eve@x", "roles/iam.securityAdmin") "]", "grant", "eve@x",
+	"roles/iam.securityAdmin"},
+    {"non-admin role only", "[" GCP_ADD("user:bob@x", "roles/viewer") "]", NULL, NULL, NULL},
+    {"no deltas", "[]", NULL, NULL, NULL},
+};
+
+START_TEST(test_group_pattern)
+{
+	struct test_event e;
+	struct detect_result res;
+	struct detect_value v;
+	struct detect_set *s;
+	struct slice g;
+	char err[1024], norm[512];
+
+	write_file("group.detections",
+	    "technique T1098 { name = \"Account Manipulation\" tactic = \"TA0003\" "
+	    "tactic_name = \"Persistence\" }\n"
+	    "detection grant {\n title = \"g\"\n technique = \"T1098\"\n severity = high\n"
+	    " tags = { \"t\" }\n target = \"deltas\"\n"
+	    " target_pattern = '\"member\":\"[a-z]+:([^\"]+)\",\"role\":\"roles/(owner|[^\"]*admin)\"'\n"
+	    " group = \"deltas\"\n"
+	    " group_pattern = '\"member\":\"[a-z]+:[^\"]+\",\"role\":\"(roles/(owner|[^\"]*admin))\"'\n"
+	    "}\n");
+	s = detect_load(unit_dir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert(detect_at(s, 0)->has_group_pattern);
+	snprintf(norm, sizeof(norm), "{\"event.tags\":[\"t\"],\"deltas\":\"%s\"}",
+	    group_cases[_i].deltas);
+	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x", norm, NULL);
+	if (group_cases[_i].id == NULL) {
+		ck_assert_msg(detect_match(s, &e.de, &res) == 0, "%s", group_cases[_i].what);
+	} else {
+		ck_assert_msg(detect_match(s, &e.de, &res) == 1, "%s", group_cases[_i].what);
+		ck_assert_int_eq((int)res.target.len, (int)strlen(group_cases[_i].target));
+		ck_assert(memcmp(res.target.p, group_cases[_i].target, res.target.len) == 0);
+		g = detect_result_group(&e.de, &res, &v);
+		ck_assert_int_eq((int)g.len, (int)strlen(group_cases[_i].group));
+		ck_assert(memcmp(g.p, group_cases[_i].group, g.len) == 0);
+	}
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
+/*
+ * group_pattern on a header field, the message, at the edge of the
+ * regex's stack copy (1023 bytes) and past it (1024: a heap copy); on an
+ * absent field (the detection does not hold); on a number; and a
+ * detection without one still names its group field.
+ */
+START_TEST(test_group_pattern_field)
+{
+	static struct test_event e; /* event_make's line is too small: built here */
+	struct detect_result res;
+	struct detect_value v;
+	struct detect_set *s;
+	struct slice g;
+	char err[1024], *line;
+	size_t head, len;
+	int n;
+
+	write_file("group.detections",
+	    "technique T1098 { name = \"Account Manipulation\" tactic = \"TA0003\" "
+	    "tactic_name = \"Persistence\" }\n"
+	    "detection msg {\n title = \"m\"\n technique = \"T1098\"\n severity = high\n"
+	    " tags = { \"m\" }\n group = \"message\"\n group_pattern = 'role=([a-z]+admin)$'\n}\n"
+	    "detection absent {\n title = \"a\"\n technique = \"T1098\"\n severity = high\n"
+	    " tags = { \"a\" }\n group = \"no.such\"\n group_pattern = '(.*)'\n}\n"
+	    "detection number {\n title = \"n\"\n technique = \"T1098\"\n severity = high\n"
+	    " tags = { \"n\" }\n group = \"level\"\n group_pattern = '^1([0-9])$'\n}\n"
+	    "detection plain {\n title = \"p\"\n technique = \"T1098\"\n severity = low\n"
+	    " tags = { \"p\" }\n}\n");
+	s = detect_load(unit_dir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	for (len = 1023; len <= 1024; len++) {
+		line = malloc(len + 64);
+		ck_assert_ptr_nonnull(line);
+		n = snprintf(line, len + 64, "<86>Nov 27 10:00:00 h app[1]: ");
+		head = (size_t)n;
+		memset(line + head, 'x', len);
+		memcpy(line + head + len - 15, " role=siteadmin", 15);
+		line[head + len] = '\0';
+		parse_message(line, head + len, 1764237600, &e.msg);
+		ck_assert_uint_eq(e.msg.msg.len, len);
+		e.norm = json_tokener_parse("{\"event.tags\":[\"m\"]}");
+		e.de.msg = &e.msg;
+		e.de.norm = e.norm;
+		e.de.source_ip = NULL;
+		ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+		ck_assert_str_eq(res.detection->id, "msg");
+		ck_assert(res.group.len == 9 && memcmp(res.group.p, "siteadmin", 9) == 0);
+		json_object_put(e.norm);
+		/* the same message ending in a non-admin role: no alert */
+		memcpy(line + head + len - 15, " role=sitevisit", 15);
+		parse_message(line, head + len, 1764237600, &e.msg);
+		e.norm = json_tokener_parse("{\"event.tags\":[\"m\"]}");
+		e.de.norm = e.norm;
+		ck_assert_int_eq(detect_match(s, &e.de, &res), 0);
+		json_object_put(e.norm);
+		free(line);
+	}
+	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x", "{\"event.tags\":[\"a\"]}", NULL);
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 0);
+	event_done(&e);
+	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x", "{\"event.tags\":[\"n\"],\"level\":15}",
+	    NULL);
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	g = detect_result_group(&e.de, &res, &v);
+	ck_assert_msg(g.len == 1 && g.p[0] == '5' && g.p == res.group_num + 1,
+	    "a number's capture points into the result");
+	event_done(&e);
+	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x",
+	    "{\"event.tags\":[\"p\"],\"group.name\":\"wheel\"}", NULL);
+	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	ck_assert(!res.detection->has_group_pattern);
+	g = detect_result_group(&e.de, &res, &v);
+	ck_assert(g.len == 5 && memcmp(g.p, "wheel", 5) == 0);
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
 /* What loading basic.detections and single.detections gives. */
 START_TEST(test_load_contents)
 {
@@ -573,6 +714,8 @@ static const struct {
 	"12: detection d: when \"b regex '('\": bad regex '('"},
     {TECH DET_HEAD "\ttags = { \"x\" }\n\ttarget_pattern = \"a[\"\n}\n",
 	"11: detection d: target_pattern: bad regex 'a['"},
+    {TECH DET_HEAD "\ttags = { \"x\" }\n\tgroup_pattern = \"a[\"\n}\n",
+	"11: detection d: group_pattern: bad regex 'a['"},
     {TECH DET_HEAD "\ttags = { \"x\" }\n\tactor = \"a b\"\n}\n",
 	"11: detection d: actor \"a b\" holds a blank"},
     {TECH DET_HEAD "\ttags = { \"x\" }\n}\nredact = { \"ok\",\n\t\"(bad\" }\n",
@@ -823,6 +966,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_silent_fact);
 	tcase_add_loop_test(tc, test_target_case, 0,
 	    (int)(sizeof(case_cases) / sizeof(case_cases[0])));
+	tcase_add_loop_test(tc, test_group_pattern, 0,
+	    (int)(sizeof(group_cases) / sizeof(group_cases[0])));
+	tcase_add_test(tc, test_group_pattern_field);
 	tcase_add_test(tc, test_load_single_rulebase);
 	tcase_add_test(tc, test_load_two_files);
 	tcase_add_loop_test(tc, test_load_error, 0,
