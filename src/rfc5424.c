@@ -261,9 +261,18 @@ rfc5424_parse(const char *f, size_t len, const struct syslog_clock *clock, struc
 		msg->sd.len = end - i;
 	} else {
 		end = recover_sd_end(f, len, i);
+		msg->flags |= MSG_FLAG_SD_MALFORMED;
+		if (end == len) {
+			/*
+			 * Nothing follows: a sender that put its message where SD
+			 * goes (Check Point's Log Exporter: [key:"value"; ...]).
+			 * The text is the MSG, so that rules and detections see it.
+			 */
+			set_msg(f, len, i, msg);
+			return 0;
+		}
 		msg->sd_raw.p = f + i;
 		msg->sd_raw.len = end - i;
-		msg->flags |= MSG_FLAG_SD_MALFORMED;
 	}
 	if (end < len)
 		set_msg(f, len, end + 1, msg);

@@ -136,10 +136,19 @@ static const struct {
 	{ "<13>1 - h a p m [id k=\"v\"][id x=\"y\"] dup",
 	  MSG_FORMAT_RFC5424, MSG_FLAG_SD_MALFORMED | MSG_FLAG_NO_TIMESTAMP, 13, 0, 0, 0,
 	  "h", "a", "p", "m", NULL, "[id k=\"v\"][id x=\"y\"]", "dup" },
-	/* unterminated SD: raw runs to the end, no MSG */
+	/* unterminated SD: it runs to the end, so it is the MSG (nothing else is) */
 	{ "<13>1 - h a p m [id k=\"v",
 	  MSG_FORMAT_RFC5424, MSG_FLAG_SD_MALFORMED | MSG_FLAG_NO_TIMESTAMP, 13, 0, 0, 0,
-	  "h", "a", "p", "m", NULL, "[id k=\"v", NULL },
+	  "h", "a", "p", "m", NULL, NULL, "[id k=\"v" },
+	/* Check Point Log Exporter: the record where SD goes, nothing after it */
+	{ "<134>1 - mgmt1 CheckPoint 14706 - [action:\"Accept\"; operation:\"Create Object\"]",
+	  MSG_FORMAT_RFC5424, MSG_FLAG_SD_MALFORMED | MSG_FLAG_NO_TIMESTAMP, 134, 0, 0, 0,
+	  "mgmt1", "CheckPoint", "14706", NULL, NULL, NULL,
+	  "[action:\"Accept\"; operation:\"Create Object\"]" },
+	/* malformed SD followed by a MSG: the SD stays raw */
+	{ "<134>1 - mgmt1 CheckPoint 14706 - [action:\"Accept\"] tail",
+	  MSG_FORMAT_RFC5424, MSG_FLAG_SD_MALFORMED | MSG_FLAG_NO_TIMESTAMP, 134, 0, 0, 0,
+	  "mgmt1", "CheckPoint", "14706", NULL, NULL, "[action:\"Accept\"]", "tail" },
 	/* lone backslash is a literal (RFC 5424 6.3.3) */
 	{ "<13>1 - h a p m [id k=\"a\\nb\"]",
 	  MSG_FORMAT_RFC5424, MSG_FLAG_NO_TIMESTAMP, 13, 0, 0, 0,
