@@ -200,6 +200,26 @@ map_take(struct map_walk *w, struct sigma_shape *sh, const yaml_node_t *root)
 	return 0;
 }
 
+/* The bits of tags in ss->tag_names, each name added when new; -1 past SIGMA_MAX_TAGS. */
+static int
+tag_bits_of(struct sigma_set *ss, char **tags, size_t n, uint64_t *bits)
+{
+	size_t i, j;
+
+	*bits = 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < ss->n_tag_names && strcmp(ss->tag_names[j], tags[i]) != 0; j++)
+			;
+		if (j == ss->n_tag_names) {
+			if (j == SIGMA_MAX_TAGS)
+				return -1;
+			ss->tag_names[ss->n_tag_names++] = tags[i];
+		}
+		*bits |= UINT64_C(1) << j;
+	}
+	return 0;
+}
+
 /* Load one mapping file as ss's next shape. */
 static int
 map_load_file(struct sigma_set *ss, const char *path, char *err, size_t errlen)
@@ -242,6 +262,14 @@ map_load_file(struct sigma_set *ss, const char *path, char *err, size_t errlen)
 		w.doc = &doc;
 		rc = map_take(&w, sh, yaml_document_get_root_node(&doc));
 		yaml_document_delete(&doc);
+		/* tested once per message as bits, not per shape as strings */
+		if (rc == 0 &&
+		    (tag_bits_of(ss, sh->tags, sh->n_tags, &sh->tag_bits) == -1 ||
+			tag_bits_of(ss, sh->not_tags, sh->n_not_tags, &sh->not_tag_bits) == -1)) {
+			snprintf(err, errlen, "%s: more than %d distinct tags in the mapping files",
+			    path, SIGMA_MAX_TAGS);
+			rc = -1;
+		}
 	}
 	yaml_parser_delete(&parser);
 	free(text);
@@ -367,39 +395,36 @@ sigma_shape_field(const struct sigma_shape *sh, const char *name, bool *nomem)
 	return out;
 }
 
-/* Does the event carry tag (one of event.tags)? */
-static bool
-event_has_tag(const struct detect_event *ev, const char *tag)
+uint64_t
+sigma_event_tags(const struct sigma_set *ss, const struct detect_event *ev)
 {
 	struct json_object *tags, *t;
-	size_t i, n;
+	uint64_t bits = 0;
+	size_t i, j, n;
 
-	if (ev->norm == NULL || !json_object_object_get_ex(ev->norm, "event.tags", &tags) ||
+	if (ss->n_tag_names == 0 || ev->norm == NULL ||
+	    !json_object_object_get_ex(ev->norm, "event.tags", &tags) ||
 	    !json_object_is_type(tags, json_type_array))
-		return false;
+		return 0;
 	n = json_object_array_length(tags);
 	for (i = 0; i < n; i++) {
 		t = json_object_array_get_idx(tags, i);
-		if (t != NULL && json_object_is_type(t, json_type_string) &&
-		    strcmp(json_object_get_string(t), tag) == 0)
-			return true;
+		if (t == NULL || !json_object_is_type(t, json_type_string))
+			continue;
+		for (j = 0; j < ss->n_tag_names; j++)
+			if (strcmp(json_object_get_string(t), ss->tag_names[j]) == 0)
+				bits |= UINT64_C(1) << j;
 	}
-	return false;
+	return bits;
 }
 
 bool
-sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev)
+sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev, uint64_t ev_tags)
 {
 	size_t i;
-	bool any = sh->n_tags == 0;
 
-	for (i = 0; !any && i < sh->n_tags; i++)
-		any = event_has_tag(ev, sh->tags[i]);
-	if (!any)
+	if ((sh->n_tags > 0 && (ev_tags & sh->tag_bits) == 0) || (ev_tags & sh->not_tag_bits) != 0)
 		return false;
-	for (i = 0; i < sh->n_not_tags; i++)
-		if (event_has_tag(ev, sh->not_tags[i]))
-			return false;
 	for (i = 0; i < sh->n_when; i++)
 		if (!detect_cond_holds(&sh->when[i], ev))
 			return false;
