@@ -490,6 +490,8 @@ sigma_set_free(struct sigma_set *ss)
 	free(ss->rules);
 	for (i = 0; i < ss->n_shapes; i++)
 		sigma_shape_free(&ss->shapes[i]);
+	for (i = 0; i < ss->n_conds; i++)
+		free(ss->cond_texts[i]);
 	free(ss->shapes);
 	free(ss);
 }

@@ -38,6 +38,7 @@ struct sigma_set;
 #define SIGMA_MAX_REGEX_REPEAT 255  /* a {m,n} count in a re pattern */
 #define SIGMA_MAX_SHAPES 64	    /* mapping files */
 #define SIGMA_MAX_TAGS 64	    /* distinct tags and not_tags of all mapping files */
+#define SIGMA_MAX_SHAPE_CONDS 256   /* distinct when conditions evaluated once a message */
 #define SIGMA_MAX_INDEX_BYTES (4 * 1024 * 1024) /* literal bytes indexed, all rules */
 
 /* Why a rule was skipped; a list the loader fills, the caller reads. */

@@ -119,8 +119,10 @@ struct sigma_shape {
 	size_t n_not_tags;
 	uint64_t tag_bits, not_tag_bits; /* the same as bits of sigma_set.tag_names */
 	struct detect_cond *when;	 /* all hold */
+	size_t *when_ids; /* their memo slots (sigma_set.cond_texts), SIZE_MAX none */
 	size_t n_when;
 	struct detect_cond *when_any; /* one holds (none listed: true) */
+	size_t *when_any_ids;
 	size_t n_when_any;
 	char **from, **to; /* Sigma field -> event field */
 	size_t n_fields;
@@ -167,6 +169,9 @@ struct sigma_set {
 	size_t n_shapes;
 	const char *tag_names[SIGMA_MAX_TAGS]; /* every shape's tags, once (the shapes own them) */
 	size_t n_tag_names;
+	/* the shapes' distinct when/when_any conditions: a memo slot each per message */
+	char *cond_texts[SIGMA_MAX_SHAPE_CONDS];
+	size_t n_conds;
 	struct sigma_instance *insts;
 	size_t n_insts;
 	size_t **always; /* per shape: instances with no literal */
@@ -221,9 +226,13 @@ bool sigma_shape_serves(const struct sigma_shape *sh, const struct sigma_rule *r
 char *sigma_shape_field(const struct sigma_shape *sh, const char *name, bool *nomem);
 /* The tags of ev that some shape of ss names, a bit each (the bits of ss->tag_names). */
 uint64_t sigma_event_tags(const struct sigma_set *ss, const struct detect_event *ev);
-/* Is ev, whose tags are ev_tags (sigma_event_tags), of shape sh? */
-bool sigma_shape_holds(
-    const struct sigma_shape *sh, const struct detect_event *ev, uint64_t ev_tags);
+/*
+ * Is ev, whose tags are ev_tags (sigma_event_tags), of shape sh?  memo:
+ * SIGMA_MAX_SHAPE_CONDS bytes, zero at the message's first shape, shared by
+ * its others.
+ */
+bool sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev,
+    uint64_t ev_tags, unsigned char *memo);
 
 /*
  * sigma_index.c: find the literals of instance in (one of them is in any

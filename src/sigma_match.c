@@ -218,10 +218,12 @@ static uint64_t
 shapes_of(const struct sigma_set *ss, const struct detect_event *ev)
 {
 	uint64_t shapes = 0, tags = sigma_event_tags(ss, ev);
+	unsigned char memo[SIGMA_MAX_SHAPE_CONDS];
 	size_t i;
 
+	memset(memo, 0, ss->n_conds);
 	for (i = 0; i < ss->n_shapes; i++)
-		if (sigma_shape_holds(&ss->shapes[i], ev, tags))
+		if (sigma_shape_holds(&ss->shapes[i], ev, tags, memo))
 			shapes |= UINT64_C(1) << i;
 	return shapes;
 }

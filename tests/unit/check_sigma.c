@@ -756,6 +756,56 @@ START_TEST(test_bound_tags)
 END_TEST
 
 /*
+ * SIGMA_MAX_SHAPE_CONDS distinct when conditions get a memo slot each (a
+ * text shared by two shapes, one slot); the ones past the bound are
+ * evaluated each time: a shape decided by the last slot or by one past it
+ * holds alike.
+ */
+START_TEST(test_bound_shape_conds)
+{
+	static char text[16384];
+	static const char rule[] = "title: t\nid: c\nlogsource:\n  product: c\n"
+				   "detection:\n  sel:\n    F: 1\n  condition: sel\n";
+	static const char shared[] = "name: d\nlogsource: {product: c}\nwhen:\n"
+				     "  - \"json.x == 0\"\nfallback: \"json.{}\"\n";
+	static const struct {
+		int x, match;
+	} cases[] = {{0, 1}, {SIGMA_MAX_SHAPE_CONDS - 1, 1}, {SIGMA_MAX_SHAPE_CONDS, 1},
+	    {SIGMA_MAX_SHAPE_CONDS + 1, 0}};
+	char norm[128];
+	struct detect_result res;
+	struct test_event e;
+	struct detect_set *s;
+	size_t n, i;
+	int x;
+
+	mkdir(unit_path("sigma"), 0755);
+	n = (size_t)snprintf(text, sizeof(text), "name: c\nlogsource: {product: c}\nwhen_any:\n");
+	for (x = 0; x <= SIGMA_MAX_SHAPE_CONDS; x++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "  - \"json.x == %d\"\n", x);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "fallback: \"json.{}\"\n");
+	write_text("sigma/c.map", text, n);
+	/* the same first condition in a second shape: no new slot */
+	write_text("sigma/d.map", shared, strlen(shared));
+	write_text("r.yml", rule, strlen(rule));
+	s = load();
+	ck_assert_uint_eq(s->sigma->n_conds, SIGMA_MAX_SHAPE_CONDS);
+	ck_assert_uint_eq(s->sigma->shapes[0].when_any_ids[SIGMA_MAX_SHAPE_CONDS - 1],
+	    SIGMA_MAX_SHAPE_CONDS - 1);
+	ck_assert_uint_eq(s->sigma->shapes[0].when_any_ids[SIGMA_MAX_SHAPE_CONDS], SIZE_MAX);
+	ck_assert_uint_eq(s->sigma->shapes[1].when_ids[0], 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(norm, sizeof(norm), "{\"json\":{\"x\":%d,\"F\":1}}", cases[i].x);
+		event_make(&e, "m", norm);
+		ck_assert_msg(detect_match(s, &e.de, &res) == cases[i].match, "x=%d", cases[i].x);
+		same_as_all(s, &e.de, norm);
+		event_done(&e);
+	}
+	detect_free(s);
+}
+END_TEST
+
+/*
  * The index against trying every rule, over real shapes: the shipped
  * rulebases and mappings, the 61 SigmaHQ rules of tests/data/sigma, each
  * sample event as written, in upper case, with every '/' written "\/"
@@ -914,6 +964,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_bound_index);
 	tcase_add_test(tc, test_bound_tags);
+	tcase_add_test(tc, test_bound_shape_conds);
 	tcase_add_test(tc, test_index_shipped);
 	tcase_add_test(tc, test_shape_select);
 	tcase_add_test(tc, test_shipped_and_recursive);
