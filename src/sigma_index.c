@@ -150,9 +150,11 @@ item_req(const struct sigma_instance *in, const struct sigma_item *it, struct re
 	size_t i;
 
 	r->n = 0;
-	r->none = it->all || !field_in_message(in, it->field);
+	r->none = true;
 	if (!field_in_message(in, it->field))
 		return;
+	/* |all: the best of the values; else any value: the union, from nothing */
+	r->none = it->all;
 	for (i = 0; i < it->n_values; i++) {
 		value_req(&it->values[i], &v);
 		if (it->all)
