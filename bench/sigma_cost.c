@@ -5,10 +5,13 @@
  *
  *   make bench/sigma_cost
  *   bench/sigma_cost RULES_DIR SIGMA_DIR|- MESSAGES [PASSES]
+ *   bench/sigma_cost --verify RULES_DIR SIGMA_DIR MESSAGES
  *
  * Prints the Sigma rules loaded and compiled, messages run, seconds,
  * msg/s and alerts.  bench/sigma runs it with no Sigma rules, with the 61
  * of tests/data/sigma and with a SigmaHQ checkout (bench/README.md).
+ * --verify matches each message through the literal index and by trying
+ * every rule (sigma_match_all), and fails when they differ.
  */
 #include "config.h"
 
@@ -17,9 +20,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <json.h>
+
 #include "detect.h"
+#include "detect_set.h"
 #include "json_writer.h"
+#include "normalize.h"
+#include "parse.h"
 #include "process.h"
+#include "sigma.h"
 
 /* The messages of path, one a line (caller frees *buf and *lines). */
 static size_t
@@ -59,6 +68,76 @@ read_lines(const char *path, char **buf, char ***lines, size_t **lens)
 	return n;
 }
 
+/* The detections offered for one message, in order. */
+struct offered {
+	size_t *v;
+	size_t n, cap;
+};
+
+static void
+offercb(size_t det, void *arg)
+{
+	struct offered *o = arg;
+
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		if ((o->v = realloc(o->v, o->cap * sizeof(*o->v))) == NULL)
+			exit(1);
+	}
+	o->v[o->n++] = det;
+}
+
+/* --verify: the index against trying every rule, message by message. */
+static int
+verify(const char *rules, const char *sigma, const char *messages)
+{
+	struct offered indexed = {NULL, 0, 0}, all = {NULL, 0, 0};
+	size_t *lens, n, i, matched = 0, differ = 0;
+	struct json_object *norm;
+	struct detect_event ev;
+	struct syslog_msg msg;
+	struct normalizer *nz;
+	struct detect_set *set;
+	char err[1024], *buf, **lines;
+
+	n = read_lines(messages, &buf, &lines, &lens);
+	if ((nz = normalizer_new(rules, err, sizeof(err))) == NULL ||
+	    (set = detect_load_sigma(rules, sigma, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "sigma_cost: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		norm = NULL;
+		parse_message(lines[i], lens[i], 1764237600, &msg);
+		if (msg.msg.p != NULL)
+			normalizer_run(nz, msg.msg.p, msg.msg.len, &norm);
+		ev.msg = &msg;
+		ev.norm = norm;
+		ev.source_ip = "127.0.0.1";
+		indexed.n = all.n = 0;
+		sigma_match(set->sigma, &ev, offercb, &indexed);
+		sigma_match_all(set->sigma, &ev, offercb, &all);
+		matched += all.n > 0;
+		if (indexed.n != all.n || memcmp(indexed.v, all.v, all.n * sizeof(*all.v)) != 0) {
+			if (differ++ < 10)
+				fprintf(stderr, "differ: line %zu: index %zu, all %zu\n", i + 1,
+				    indexed.n, all.n);
+		}
+		if (norm != NULL)
+			json_object_put(norm);
+	}
+	printf("verify: messages=%zu matched=%zu differ=%zu instances=%zu\n", n, matched, differ,
+	    sigma_instance_count(set->sigma));
+	detect_free(set);
+	normalizer_free(nz);
+	free(indexed.v);
+	free(all.v);
+	free(lines);
+	free(lens);
+	free(buf);
+	return differ > 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -72,15 +151,18 @@ main(int argc, char **argv)
 	size_t *lens, n, i, pass, passes, alerted = 0;
 	double secs;
 
+	if (argc == 5 && strcmp(argv[1], "--verify") == 0)
+		return verify(argv[2], argv[3], argv[4]);
 	if (argc < 4) {
-		fprintf(stderr, "usage: sigma_cost RULES_DIR SIGMA_DIR|- MESSAGES [PASSES]\n");
+		fprintf(stderr, "usage: sigma_cost RULES_DIR SIGMA_DIR|- MESSAGES [PASSES]\n"
+				"       sigma_cost --verify RULES_DIR SIGMA_DIR MESSAGES\n");
 		return 2;
 	}
 	passes = argc > 4 ? strtoul(argv[4], NULL, 10) : 1;
 	n = read_lines(argv[3], &buf, &lines, &lens);
 	if (processor_init(&p, argv[1], err, sizeof(err)) == -1 ||
-	    (set = detect_load_sigma(argv[1], strcmp(argv[2], "-") == 0 ? NULL : argv[2], err,
-		 sizeof(err))) == NULL) {
+	    (set = detect_load_sigma(
+		 argv[1], strcmp(argv[2], "-") == 0 ? NULL : argv[2], err, sizeof(err))) == NULL) {
 		fprintf(stderr, "sigma_cost: %s\n", err);
 		return 1;
 	}
@@ -103,8 +185,8 @@ main(int argc, char **argv)
 		}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("detections=%zu messages=%zu seconds=%.3f msg/s=%.0f alerts=%zu\n", detect_count(set),
-	    n * passes, secs, (double)(n * passes) / secs, alerted);
+	printf("detections=%zu messages=%zu seconds=%.3f msg/s=%.0f alerts=%zu\n",
+	    detect_count(set), n * passes, secs, (double)(n * passes) / secs, alerted);
 	detect_sigma_log(set, 0);
 	strbuf_free(&out);
 	strbuf_free(&alerts);

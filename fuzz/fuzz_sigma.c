@@ -1,7 +1,8 @@
 /*
  * fuzz_sigma.c: libFuzzer target for the Sigma loader (YAML through
- * libyaml, modifiers, re translation, the condition grammar, the word
- * index) and the mapping files, both read at start and on reload.
+ * libyaml, modifiers, re translation, the condition grammar, the literal
+ * index, which must offer what trying every rule offers) and the mapping
+ * files, both read at start and on reload.
  *
  * An input starting with "#map" is written as the one mapping file
  * (sigma/fuzz.map) beside a fixed rule; any other input is the one rule
@@ -34,14 +35,21 @@ static const char fuzz_map[] =
 static const char fuzz_rule[] = "title: t\nid: x\nlogsource: {product: test}\n"
 				"detection:\n  sel:\n    F|contains: a\n  condition: sel\n";
 
+/*
+ * Each norm holds only values that are pieces of its line, as liblognorm's
+ * are: what the literal index trusts (sigma_index.c).
+ */
 static const char *const fuzz_lines[] = {
-    "<13>Nov 27 10:00:00 host app: {\"F\":\"abc\",\"G\":\"C:\\\\Windows\\\\net.exe user /add\"}",
+    ("<13>Nov 27 10:00:00 host app: {\"F\":\"abc\",\"G\":\"C:\\\\Windows\\\\net.exe user /add\","
+     "\"EventID\":4720,\"json\":{\"F\":1}}"),
     "<13>Nov 27 10:00:00 host app: type=ADD_USER msg=audit(1:2): acct=\"x\" \\u0041",
+    "<13>Nov 27 10:00:00 host app: {\"F\":\"ABC\\/Def xMimikatz\",\"H\":\"say \\\"hi\\\"\"}",
 };
 static const char *const fuzz_norms[] = {
-    "{\"event.tags\":[\"json\"],\"F\":\"abc\",\"G\":\"C:\\\\Windows\\\\net.exe user /add\","
-    "\"EventID\":4720,\"json\":{\"F\":1}}",
+    ("{\"event.tags\":[\"json\"],\"F\":\"abc\",\"G\":\"C:\\\\Windows\\\\net.exe user /add\","
+     "\"EventID\":4720,\"json\":{\"F\":1}}"),
     NULL,
+    "{\"F\":\"ABC/Def xMimikatz\",\"H\":\"say \\\"hi\\\"\"}",
 };
 
 static char fuzz_dir[64];
@@ -75,9 +83,26 @@ put(const char *name, const void *data, size_t size)
 		abort();
 }
 
+/* The detections offered, in order; at most 64 (one rule, few shapes). */
+struct offered {
+	size_t v[64];
+	size_t n;
+};
+
+static void
+offercb(size_t det, void *arg)
+{
+	struct offered *o = arg;
+
+	if (o->n == sizeof(o->v) / sizeof(o->v[0]))
+		abort();
+	o->v[o->n++] = det;
+}
+
 static void
 fuzz_match(const struct detect_set *s, size_t i)
 {
+	struct offered indexed = {.n = 0}, all = {.n = 0};
 	struct syslog_msg msg;
 	struct detect_event ev;
 	struct detect_result res;
@@ -90,6 +115,11 @@ fuzz_match(const struct detect_set *s, size_t i)
 	ev.norm = norm;
 	ev.source_ip = "192.0.2.1";
 	if (detect_match(s, &ev, &res) && (res.detection == NULL || !res.detection->sigma))
+		abort();
+	/* the index never changes what matches */
+	sigma_match(s->sigma, &ev, offercb, &indexed);
+	sigma_match_all(s->sigma, &ev, offercb, &all);
+	if (indexed.n != all.n || memcmp(indexed.v, all.v, all.n * sizeof(all.v[0])) != 0)
 		abort();
 	if (norm != NULL)
 		json_object_put(norm);

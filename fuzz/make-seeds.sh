@@ -114,7 +114,11 @@ seeds = {
                          "tests/data/detect/unit/two/*.detections"),
     # a rule file, or "#map" and a mapping file
     "fuzz_sigma": files(*("tests/data/sigma/rules" + "/*" * d + ".yml" for d in (3, 4, 5))) +
-                  [b"#map\n" + m for m in files("patterns/sigma/*.map")],
+                  [b"#map\n" + m for m in files("patterns/sigma/*.map")] +
+                  # literals beside JSON's escapes (\/ and \"), as fuzz_sigma's third line
+                  [b"title: t\nid: s\nlogsource: {product: test}\ndetection:\n  sel:\n"
+                   b"    F|contains: c/def\n  esc:\n    H|contains: say \"hi\"\n"
+                   b"  condition: sel and esc\n"],
 }
 
 # Framing: byte 0 max_frame (0..239 small, 240.. 64 KiB), bytes 1-2 the split.

@@ -256,7 +256,7 @@ instance_make(struct sigma_loader *l, struct sigma_rule *r, size_t shape, char *
 	}
 	l->ss->insts = grown;
 	grown[l->ss->n_insts++] = in;
-	if (sigma_index_words(&grown[l->ss->n_insts - 1]) == -1 ||
+	if (sigma_index_literals(&grown[l->ss->n_insts - 1]) == -1 ||
 	    add_detection(l, &grown[l->ss->n_insts - 1]) == -1)
 		return -1;
 	return 0;
@@ -426,7 +426,7 @@ sigma_load_into(struct detect_set *set, const char *rules_dir, const char *sigma
 		goto nomem;
 	if (sigma_dir != NULL && load_dir(&l, sigma_dir, SIGMA_DIR_DEPTH) == -1)
 		goto nomem;
-	if (sigma_index_build(l.ss) == -1)
+	if (sigma_index_build(l.ss, SIGMA_MAX_INDEX_BYTES) == -1)
 		goto nomem;
 	return 0;
 nomem:
@@ -480,9 +480,9 @@ sigma_set_free(struct sigma_set *ss)
 			free(ss->insts[i].refs[j].path);
 		free(ss->insts[i].refs);
 		free(ss->insts[i].kv);
-		for (j = 0; j < ss->insts[i].n_words; j++)
-			free(ss->insts[i].words[j]);
-		free(ss->insts[i].words);
+		for (j = 0; j < ss->insts[i].n_literals; j++)
+			free(ss->insts[i].literals[j]);
+		free(ss->insts[i].literals);
 	}
 	free(ss->insts);
 	for (i = 0; i < ss->n_rules; i++)
@@ -490,6 +490,8 @@ sigma_set_free(struct sigma_set *ss)
 	free(ss->rules);
 	for (i = 0; i < ss->n_shapes; i++)
 		sigma_shape_free(&ss->shapes[i]);
+	for (i = 0; i < ss->n_conds; i++)
+		free(ss->cond_texts[i]);
 	free(ss->shapes);
 	free(ss);
 }

@@ -37,6 +37,9 @@ struct sigma_set;
 #define SIGMA_MAX_REGEX 1024	    /* bytes of one re pattern */
 #define SIGMA_MAX_REGEX_REPEAT 255  /* a {m,n} count in a re pattern */
 #define SIGMA_MAX_SHAPES 64	    /* mapping files */
+#define SIGMA_MAX_TAGS 64	    /* distinct tags and not_tags of all mapping files */
+#define SIGMA_MAX_SHAPE_CONDS 256   /* distinct when conditions evaluated once a message */
+#define SIGMA_MAX_INDEX_BYTES (4 * 1024 * 1024) /* literal bytes indexed, all rules */
 
 /* Why a rule was skipped; a list the loader fills, the caller reads. */
 struct sigma_skip {
@@ -73,6 +76,13 @@ void sigma_report_log(const struct sigma_report *r, size_t limit);
  * on a shared set.
  */
 void sigma_match(const struct sigma_set *ss, const struct detect_event *ev,
+    void (*consider)(size_t det_index, void *arg), void *arg);
+/*
+ * The same as sigma_match, in the same order, without the index: every
+ * rule of ev's shapes is tried.  The reference the index is tested
+ * against (check_sigma, fuzz_sigma, bench/sigma_cost --verify).
+ */
+void sigma_match_all(const struct sigma_set *ss, const struct detect_event *ev,
     void (*consider)(size_t det_index, void *arg), void *arg);
 void sigma_set_free(struct sigma_set *ss); /* NULL is fine */
 

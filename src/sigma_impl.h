@@ -9,7 +9,7 @@
  *   sigma_cond.c   the condition grammar to a tree
  *   sigma_map.c    the mapping files: log source to event shapes, Sigma
  *                  field names to event fields
- *   sigma_index.c  the word index that keeps many rules cheap
+ *   sigma_index.c  the literal index that keeps many rules cheap
  *   sigma_match.c  a rule held against an event
  */
 #ifndef LOGWARD_SIGMA_IMPL_H
@@ -117,9 +117,12 @@ struct sigma_shape {
 	size_t n_tags;
 	char **not_tags; /* none of these */
 	size_t n_not_tags;
-	struct detect_cond *when; /* all hold */
+	uint64_t tag_bits, not_tag_bits; /* the same as bits of sigma_set.tag_names */
+	struct detect_cond *when;	 /* all hold */
+	size_t *when_ids; /* their memo slots (sigma_set.cond_texts), SIZE_MAX none */
 	size_t n_when;
 	struct detect_cond *when_any; /* one holds (none listed: true) */
+	size_t *when_any_ids;
 	size_t n_when_any;
 	char **from, **to; /* Sigma field -> event field */
 	size_t n_fields;
@@ -135,15 +138,26 @@ struct sigma_instance {
 	struct field_ref *refs; /* one per rule field */
 	bool *kv;		/* kv[i]: field i is "key=value" text of the message */
 	size_t det;		/* index of its detection in the detect set */
-	char **words;		/* one of them is in every message it matches */
-	size_t n_words;		/* 0: no word; always tried for its shape */
+	char **literals;	/* lower case; one of them is in every message it matches */
+	size_t n_literals;	/* 0: none; always tried for its shape */
 };
 
-/* Posting list of one word. */
-struct sigma_posting {
-	char *word;
-	size_t len;
-	uint64_t hash;
+/*
+ * A state of the literal automaton (Aho-Corasick, sigma_index.c); state 0
+ * is the root, and 0 in a link means none (or the root, for fail).
+ */
+struct sigma_node {
+	uint32_t child;	  /* first child */
+	uint32_t sibling; /* next child of the same parent */
+	uint32_t fail;	  /* the longest proper suffix that is a state */
+	uint32_t dict;	  /* the nearest state on the fail chain that ends a literal */
+	uint32_t out;	  /* 1 + index in outs of the literal ending here; 0 none */
+	uint32_t row;	  /* 1 + index in rows of its children by byte; 0: the sibling list */
+	unsigned char c;  /* the byte that leads here from the parent */
+};
+
+/* The instances one literal stands for. */
+struct sigma_output {
 	size_t *insts;
 	size_t n, cap;
 };
@@ -153,12 +167,23 @@ struct sigma_set {
 	size_t n_rules;
 	struct sigma_shape *shapes;
 	size_t n_shapes;
+	const char *tag_names[SIGMA_MAX_TAGS]; /* every shape's tags, once (the shapes own them) */
+	size_t n_tag_names;
+	/* the shapes' distinct when/when_any conditions: a memo slot each per message */
+	char *cond_texts[SIGMA_MAX_SHAPE_CONDS];
+	size_t n_conds;
 	struct sigma_instance *insts;
 	size_t n_insts;
-	size_t **always; /* per shape: instances with no word */
+	size_t **always; /* per shape: instances with no literal */
 	size_t *n_always;
-	struct sigma_posting *table; /* open addressing, power of two */
-	size_t table_size;
+	struct sigma_node *nodes; /* the literal automaton; NULL: none */
+	size_t n_nodes, cap_nodes;
+	uint32_t root_next[256]; /* the root's children by byte, for speed */
+	uint32_t (*rows)[256];	 /* the same for states with many children */
+	size_t n_rows;
+	struct sigma_output *outs;
+	size_t n_outs, cap_outs;
+	size_t index_bytes; /* literal bytes in the automaton (<= SIGMA_MAX_INDEX_BYTES) */
 };
 
 /* sigma.c: a whole file of at most SIGMA_MAX_FILE bytes (caller frees); NULL with why. */
@@ -199,17 +224,30 @@ bool sigma_shape_serves(const struct sigma_shape *sh, const struct sigma_rule *r
 /* The event field for Sigma field name in sh (caller frees); NULL unmapped, *nomem set on ENOMEM.
  */
 char *sigma_shape_field(const struct sigma_shape *sh, const char *name, bool *nomem);
-/* Is ev of shape sh? */
-bool sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev);
+/* The tags of ev that some shape of ss names, a bit each (the bits of ss->tag_names). */
+uint64_t sigma_event_tags(const struct sigma_set *ss, const struct detect_event *ev);
+/*
+ * Is ev, whose tags are ev_tags (sigma_event_tags), of shape sh?  memo:
+ * SIGMA_MAX_SHAPE_CONDS bytes, zero at the message's first shape, shared by
+ * its others.
+ */
+bool sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev,
+    uint64_t ev_tags, unsigned char *memo);
 
-/* sigma_index.c: find the words of instance in (one is in any message it matches); -1 ENOMEM. */
-int sigma_index_words(struct sigma_instance *in);
-/* Build the word table and the always lists of ss; -1 out of memory. */
-int sigma_index_build(struct sigma_set *ss);
+/*
+ * sigma_index.c: find the literals of instance in (one of them is in any
+ * message it matches); -1 out of memory.
+ */
+int sigma_index_literals(struct sigma_instance *in);
+/*
+ * Build the automaton and the always lists of ss, with at most max_bytes
+ * bytes of literals (an instance past it is always tried); -1 out of memory.
+ */
+int sigma_index_build(struct sigma_set *ss, size_t max_bytes);
 /*
  * Call f(instance, arg) for every instance whose shape bit is in shapes
- * and that may match the message text (a word of it occurs, or it has
- * none); each instance at most once.
+ * and that may match the message text (a literal of it occurs, or it has
+ * none); each instance at most once, in index order.
  */
 void sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes, const char *msg,
     size_t len, void (*f)(size_t inst, void *arg), void *arg);

@@ -24,6 +24,7 @@
 #define MAP_SUFFIX ".map"
 
 struct map_walk {
+	struct sigma_set *ss;
 	yaml_document_t *doc;
 	const char *file;
 	char *err;
@@ -88,19 +89,42 @@ map_list(struct map_walk *w, const yaml_node_t *m, const char *key, char ***out,
 	return 0;
 }
 
+/*
+ * The memo slot of the condition whose text is text: the same text in
+ * another shape shares it (the Sysmon provider test of nine shapes is
+ * evaluated once a message).  Past SIGMA_MAX_SHAPE_CONDS distinct texts,
+ * or out of memory, SIZE_MAX: evaluated each time.
+ */
+static size_t
+cond_id(struct sigma_set *ss, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < ss->n_conds; i++)
+		if (strcmp(ss->cond_texts[i], text) == 0)
+			return i;
+	if (ss->n_conds == SIGMA_MAX_SHAPE_CONDS ||
+	    (ss->cond_texts[ss->n_conds] = strdup(text)) == NULL)
+		return SIZE_MAX;
+	return ss->n_conds++;
+}
+
 /* A list of detections conditions ("json.Channel =~ Security"), compiled. */
 static int
 map_conds(struct map_walk *w, const yaml_node_t *m, const char *key, struct detect_cond **out,
-    size_t *n_out)
+    size_t **ids, size_t *n_out)
 {
 	char **texts, why[256];
 	size_t n, i;
 	int rc = 0;
 
 	*out = NULL;
+	*ids = NULL;
 	*n_out = 0;
 	if (map_list(w, m, key, &texts, &n) == -1)
 		rc = -1;
+	else if (n > 0 && (*ids = calloc(n, sizeof(**ids))) == NULL)
+		rc = map_fail(w, m, "out of memory");
 	else if (n > 0 && (*out = calloc(n, sizeof(**out))) == NULL)
 		rc = map_fail(w, m, "out of memory");
 	for (i = 0; rc == 0 && i < n; i++) {
@@ -108,6 +132,8 @@ map_conds(struct map_walk *w, const yaml_node_t *m, const char *key, struct dete
 		if (detect_cond_compile(&(*out)[i], texts[i], why, sizeof(why)) == -1)
 			rc = map_fail(
 			    w, map_get(w->doc, m, key), "%s: '%s': %s", key, texts[i], why);
+		else
+			(*ids)[i] = cond_id(w->ss, texts[i]);
 	}
 	for (i = 0; texts != NULL && texts[i] != NULL; i++)
 		free(texts[i]);
@@ -187,8 +213,9 @@ map_take(struct map_walk *w, struct sigma_shape *sh, const yaml_node_t *root)
 	    map_string(w, ls, "category", &sh->category) == -1 ||
 	    map_list(w, root, "tags", &sh->tags, &sh->n_tags) == -1 ||
 	    map_list(w, root, "not_tags", &sh->not_tags, &sh->n_not_tags) == -1 ||
-	    map_conds(w, root, "when", &sh->when, &sh->n_when) == -1 ||
-	    map_conds(w, root, "when_any", &sh->when_any, &sh->n_when_any) == -1 ||
+	    map_conds(w, root, "when", &sh->when, &sh->when_ids, &sh->n_when) == -1 ||
+	    map_conds(w, root, "when_any", &sh->when_any, &sh->when_any_ids, &sh->n_when_any) ==
+		-1 ||
 	    map_fields(w, sh, root) == -1 || map_fallback(w, sh, root) == -1 ||
 	    map_string(w, root, "target", &sh->target) == -1 ||
 	    map_string(w, root, "actor", &sh->actor) == -1)
@@ -200,11 +227,31 @@ map_take(struct map_walk *w, struct sigma_shape *sh, const yaml_node_t *root)
 	return 0;
 }
 
+/* The bits of tags in ss->tag_names, each name added when new; -1 past SIGMA_MAX_TAGS. */
+static int
+tag_bits_of(struct sigma_set *ss, char **tags, size_t n, uint64_t *bits)
+{
+	size_t i, j;
+
+	*bits = 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < ss->n_tag_names && strcmp(ss->tag_names[j], tags[i]) != 0; j++)
+			;
+		if (j == ss->n_tag_names) {
+			if (j == SIGMA_MAX_TAGS)
+				return -1;
+			ss->tag_names[ss->n_tag_names++] = tags[i];
+		}
+		*bits |= UINT64_C(1) << j;
+	}
+	return 0;
+}
+
 /* Load one mapping file as ss's next shape. */
 static int
 map_load_file(struct sigma_set *ss, const char *path, char *err, size_t errlen)
 {
-	struct map_walk w = {NULL, path, err, errlen};
+	struct map_walk w = {ss, NULL, path, err, errlen};
 	struct sigma_shape *grown, *sh;
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -242,6 +289,14 @@ map_load_file(struct sigma_set *ss, const char *path, char *err, size_t errlen)
 		w.doc = &doc;
 		rc = map_take(&w, sh, yaml_document_get_root_node(&doc));
 		yaml_document_delete(&doc);
+		/* tested once per message as bits, not per shape as strings */
+		if (rc == 0 &&
+		    (tag_bits_of(ss, sh->tags, sh->n_tags, &sh->tag_bits) == -1 ||
+			tag_bits_of(ss, sh->not_tags, sh->n_not_tags, &sh->not_tag_bits) == -1)) {
+			snprintf(err, errlen, "%s: more than %d distinct tags in the mapping files",
+			    path, SIGMA_MAX_TAGS);
+			rc = -1;
+		}
 	}
 	yaml_parser_delete(&parser);
 	free(text);
@@ -302,9 +357,11 @@ sigma_shape_free(struct sigma_shape *sh)
 	for (i = 0; i < sh->n_when; i++)
 		detect_cond_free(&sh->when[i]);
 	free(sh->when);
+	free(sh->when_ids);
 	for (i = 0; i < sh->n_when_any; i++)
 		detect_cond_free(&sh->when_any[i]);
 	free(sh->when_any);
+	free(sh->when_any_ids);
 	free_list(sh->tags, sh->n_tags);
 	free_list(sh->not_tags, sh->n_not_tags);
 	free_list(sh->from, sh->n_fields);
@@ -367,44 +424,54 @@ sigma_shape_field(const struct sigma_shape *sh, const char *name, bool *nomem)
 	return out;
 }
 
-/* Does the event carry tag (one of event.tags)? */
-static bool
-event_has_tag(const struct detect_event *ev, const char *tag)
+uint64_t
+sigma_event_tags(const struct sigma_set *ss, const struct detect_event *ev)
 {
 	struct json_object *tags, *t;
-	size_t i, n;
+	uint64_t bits = 0;
+	size_t i, j, n;
 
-	if (ev->norm == NULL || !json_object_object_get_ex(ev->norm, "event.tags", &tags) ||
+	if (ss->n_tag_names == 0 || ev->norm == NULL ||
+	    !json_object_object_get_ex(ev->norm, "event.tags", &tags) ||
 	    !json_object_is_type(tags, json_type_array))
-		return false;
+		return 0;
 	n = json_object_array_length(tags);
 	for (i = 0; i < n; i++) {
 		t = json_object_array_get_idx(tags, i);
-		if (t != NULL && json_object_is_type(t, json_type_string) &&
-		    strcmp(json_object_get_string(t), tag) == 0)
-			return true;
+		if (t == NULL || !json_object_is_type(t, json_type_string))
+			continue;
+		for (j = 0; j < ss->n_tag_names; j++)
+			if (strcmp(json_object_get_string(t), ss->tag_names[j]) == 0)
+				bits |= UINT64_C(1) << j;
 	}
-	return false;
+	return bits;
+}
+
+/* Condition c (memo slot id) on ev, evaluated at most once a message. */
+static bool
+cond_holds(
+    const struct detect_cond *c, size_t id, const struct detect_event *ev, unsigned char *memo)
+{
+	if (id == SIZE_MAX)
+		return detect_cond_holds(c, ev);
+	if (memo[id] == 0)
+		memo[id] = detect_cond_holds(c, ev) ? 2 : 1;
+	return memo[id] == 2;
 }
 
 bool
-sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev)
+sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev, uint64_t ev_tags,
+    unsigned char *memo)
 {
 	size_t i;
-	bool any = sh->n_tags == 0;
 
-	for (i = 0; !any && i < sh->n_tags; i++)
-		any = event_has_tag(ev, sh->tags[i]);
-	if (!any)
+	if ((sh->n_tags > 0 && (ev_tags & sh->tag_bits) == 0) || (ev_tags & sh->not_tag_bits) != 0)
 		return false;
-	for (i = 0; i < sh->n_not_tags; i++)
-		if (event_has_tag(ev, sh->not_tags[i]))
-			return false;
 	for (i = 0; i < sh->n_when; i++)
-		if (!detect_cond_holds(&sh->when[i], ev))
+		if (!cond_holds(&sh->when[i], sh->when_ids[i], ev, memo))
 			return false;
 	for (i = 0; i < sh->n_when_any; i++)
-		if (detect_cond_holds(&sh->when_any[i], ev))
+		if (cond_holds(&sh->when_any[i], sh->when_any_ids[i], ev, memo))
 			return true;
 	return sh->n_when_any == 0;
 }

@@ -213,20 +213,44 @@ candidatecb(size_t inst, void *arg)
 		m->consider(in->det, m->arg);
 }
 
+/* The shapes ev is of, a bit each. */
+static uint64_t
+shapes_of(const struct sigma_set *ss, const struct detect_event *ev)
+{
+	uint64_t shapes = 0, tags = sigma_event_tags(ss, ev);
+	unsigned char memo[SIGMA_MAX_SHAPE_CONDS];
+	size_t i;
+
+	memset(memo, 0, ss->n_conds);
+	for (i = 0; i < ss->n_shapes; i++)
+		if (sigma_shape_holds(&ss->shapes[i], ev, tags, memo))
+			shapes |= UINT64_C(1) << i;
+	return shapes;
+}
+
 void
 sigma_match(const struct sigma_set *ss, const struct detect_event *ev,
     void (*consider)(size_t det_index, void *arg), void *arg)
 {
 	struct match_ctx m = {ss, ev, consider, arg};
-	uint64_t shapes = 0;
-	size_t i;
+	uint64_t shapes;
 
-	if (ss == NULL || ss->n_insts == 0)
-		return;
-	for (i = 0; i < ss->n_shapes; i++)
-		if (sigma_shape_holds(&ss->shapes[i], ev))
-			shapes |= UINT64_C(1) << i;
-	if (shapes == 0)
+	if (ss == NULL || ss->n_insts == 0 || (shapes = shapes_of(ss, ev)) == 0)
 		return;
 	sigma_index_candidates(ss, shapes, ev->msg->msg.p, ev->msg->msg.len, candidatecb, &m);
+}
+
+void
+sigma_match_all(const struct sigma_set *ss, const struct detect_event *ev,
+    void (*consider)(size_t det_index, void *arg), void *arg)
+{
+	struct match_ctx m = {ss, ev, consider, arg};
+	uint64_t shapes;
+	size_t i;
+
+	if (ss == NULL || ss->n_insts == 0 || (shapes = shapes_of(ss, ev)) == 0)
+		return;
+	for (i = 0; i < ss->n_insts; i++)
+		if (shapes & (UINT64_C(1) << ss->insts[i].shape))
+			candidatecb(i, &m);
 }

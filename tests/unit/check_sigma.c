@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #include "detect.h"
 #include "detect_set.h"
+#include "normalize.h"
 #include "parse.h"
 #include "sigma.h"
 #include "sigma_impl.h"
@@ -233,10 +235,51 @@ static const struct match_case match_cases[] = {
 	{"  sel:\n    F: 1\n  filter_main_a:\n    G: 2\n  filter_main_b:\n    H: 3\n  condition: sel and not 1 of filter_main_*\n", "m", "{\"F\":1,\"H\":3}", false},
 	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition:\n    - a\n    - b\n", "m", "{\"G\":2}", true},
 	{"  a:\n    F: 1\n  b:\n    G: 2\n  condition:\n    - a\n    - b\n", "m", "{\"G\":3}", false},
-	/* a JSON "\u" escape turns the word index off for the message, never misses */
+	/* a JSON "\u" escape turns the literal index off for the message, never misses */
 	{"  sel:\n    F: 'admin'\n  condition: sel\n", "{\"F\":\"\\u0061dmin\"}", "{\"F\":\"admin\"}", true},
+	/* the literal index: JSON's optional "\/" is '/' in the field */
+	{"  sel:\n    F|contains: 'bin/sh'\n  condition: sel\n", "{\"F\":\"/bin\\/sh -c x\"}", "{\"F\":\"/bin/sh -c x\"}", true},
+	{"  sel:\n    F|contains: 'bin/sh'\n  condition: sel\n", "{\"F\":\"/bin\\/bash\"}", "{\"F\":\"/bin/bash\"}", false},
+	/* a literal inside a word, in any case */
+	{"  sel:\n    F|contains: 'MIMI'\n  condition: sel\n", "m", "{\"F\":\"xmimikatz.exe\"}", true},
+	{"  sel:\n    F|contains: 'mimi'\n  condition: sel\n", "m", "{\"F\":\"XMIMIKATZ.EXE\"}", true},
+	{"  sel:\n    F|contains: 'mimi'\n  condition: sel\n", "m", "{\"F\":\"xmim ikatz.exe\"}", false},
+	/* bytes that JSON escapes are no part of a literal */
+	{"  sel:\n    F|contains: 'say \"hi\"'\n  condition: sel\n", "m", "{\"F\":\"they say \\\"hi\\\" x\"}", true},
+	{"  sel:\n    F|endswith: '\\\\share\\x.exe'\n  condition: sel\n", "m", "{\"F\":\"\\\\\\\\share\\\\X.EXE\"}", true},
+	/* a value of wildcards only requires nothing: tried on every message */
+	{"  sel:\n    F: '*?*'\n  condition: sel\n", "m", "{\"F\":\"x\"}", true},
 };
 /* clang-format on */
+
+/* The detections sigma_match or sigma_match_all offer, in their order. */
+struct det_list {
+	size_t v[4096];
+	size_t n;
+};
+
+static void
+collectcb(size_t det, void *arg)
+{
+	struct det_list *l = arg;
+
+	ck_assert_uint_lt(l->n, sizeof(l->v) / sizeof(l->v[0]));
+	l->v[l->n++] = det;
+}
+
+/* The index offers what trying every rule offers, in the same order; how many. */
+static size_t
+same_as_all(const struct detect_set *s, const struct detect_event *ev, const char *what)
+{
+	static struct det_list a, b;
+
+	a.n = b.n = 0;
+	sigma_match(s->sigma, ev, collectcb, &a);
+	sigma_match_all(s->sigma, ev, collectcb, &b);
+	ck_assert_msg(a.n == b.n && memcmp(a.v, b.v, a.n * sizeof(a.v[0])) == 0,
+	    "the index offers %zu, trying all %zu, on %s", a.n, b.n, what);
+	return a.n;
+}
 
 START_TEST(test_match)
 {
@@ -253,6 +296,7 @@ START_TEST(test_match)
 	event_make(&e, c->msg, c->norm);
 	ck_assert_msg(detect_match(s, &e.de, &res) == (c->match ? 1 : 0), "case %d: %s on %s",
 	    _i, c->detection, c->norm != NULL ? c->norm : c->msg);
+	ck_assert_uint_eq(same_as_all(s, &e.de, c->detection), c->match ? 1 : 0);
 	event_done(&e);
 	detect_free(s);
 }
@@ -580,7 +624,11 @@ START_TEST(test_bound_files)
 }
 END_TEST
 
-/* The word index: of 500 rules on distinct words, a message tries one. */
+/*
+ * The literal index: of 500 rules on distinct literals, a message tries
+ * those whose literal it holds, wherever in a word; a rule that requires
+ * nothing (a "not" alone) is tried on every message.
+ */
 static void
 countcb(size_t inst, void *arg)
 {
@@ -601,18 +649,19 @@ START_TEST(test_index)
 	for (i = 0; i < 500; i++) {
 		snprintf(name, sizeof(name), "r%03d.yml", i);
 		snprintf(detection, sizeof(detection),
-		    "  sel:\n    F|contains: ' word%d '\n  condition: sel\n", i);
+		    "  sel:\n    F|contains: 'word%d'\n  condition: sel\n", i);
 		write_rule(name, detection);
 	}
-	/* one without a word: a "not" is tried on every message */
 	write_rule("z.yml", "  sel:\n    F: x\n  condition: not sel\n");
 	s = load();
 	ck_assert_uint_eq(detect_count(s), 501);
-	event_make(&e, "a word321 b", "{\"F\":\"a word321 b\"}");
+	ck_assert_uint_eq(s->sigma->n_always[0], 1);
+	/* word321 holds word3, word32 and word321; and z */
+	event_make(&e, "a xWORD321x b", "{\"F\":\"a xWORD321x b\"}");
 	sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
-	ck_assert_uint_eq(tried, 2);
+	ck_assert_uint_eq(tried, 4);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
-	ck_assert_str_eq(res.detection->file + strlen(res.detection->file) - 8, "r321.yml");
+	ck_assert_uint_eq(same_as_all(s, &e.de, "word321"), 4);
 	event_done(&e);
 	/* "\u" in the message: every rule of the shape is tried */
 	tried = 0;
@@ -620,7 +669,220 @@ START_TEST(test_index)
 	sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
 	ck_assert_uint_eq(tried, 501);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
+	ck_assert_uint_eq(same_as_all(s, &e.de, "\\u0077ord321"), 4);
 	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
+/*
+ * SIGMA_MAX_INDEX_BYTES, as the bound sigma_index_build takes: with room
+ * for every literal each rule is indexed; one byte short, the last rule
+ * is tried on every message instead.  Matches are the same either way.
+ */
+START_TEST(test_bound_index)
+{
+	char name[32], detection[256];
+	struct test_event e;
+	struct detect_set *s;
+	size_t tried, bytes, limit;
+	int i;
+
+	write_map();
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "r%03d.yml", i);
+		/* each a literal of 12 bytes: enough rows and outputs to count */
+		snprintf(detection, sizeof(detection),
+		    "  sel:\n    F|contains: 'lit%c%c-%06d'\n  condition: sel\n", 'a' + i % 26,
+		    'a' + i / 26, i);
+		write_rule(name, detection);
+	}
+	s = load();
+	ck_assert_uint_eq(detect_count(s), 40);
+	bytes = s->sigma->index_bytes;
+	ck_assert_uint_eq(bytes, 40 * 12);
+	event_make(&e, "m", "{\"F\":\"litnb-000039\"}");
+	for (limit = bytes; limit + 2 > bytes; limit--) {
+		sigma_index_free(s->sigma);
+		ck_assert_int_eq(sigma_index_build(s->sigma, limit), 0);
+		ck_assert_uint_eq(s->sigma->n_always[0], limit == bytes ? 0 : 1);
+		ck_assert_uint_eq(s->sigma->index_bytes, limit == bytes ? bytes : bytes - 12);
+		ck_assert_uint_le(s->sigma->n_rows, limit / 256);
+		tried = 0;
+		sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+		ck_assert_uint_eq(tried, 1); /* r039: by its literal, or as always tried */
+		ck_assert_uint_eq(same_as_all(s, &e.de, "litnb-000039"), 1);
+	}
+	event_done(&e);
+	/* with no room at all every rule is tried, and still the same matches */
+	sigma_index_free(s->sigma);
+	ck_assert_int_eq(sigma_index_build(s->sigma, 0), 0);
+	ck_assert_uint_eq(s->sigma->n_always[0], 40);
+	event_make(&e, "m", "{\"F\":\"litnb-000039\"}");
+	ck_assert_uint_eq(same_as_all(s, &e.de, "no room"), 1);
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
+/* SIGMA_MAX_TAGS distinct tags in the mapping files load; one more fails the load. */
+START_TEST(test_bound_tags)
+{
+	char text[2048], err[1024];
+	struct detect_set *s;
+	size_t n;
+	int i, past;
+
+	mkdir(unit_path("sigma"), 0755);
+	for (past = 0; past <= 1; past++) {
+		n = (size_t)snprintf(text, sizeof(text), "name: t\nlogsource: {product: test}\ntags: [");
+		for (i = 0; i < SIGMA_MAX_TAGS - 1; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "t%d, ", i);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "last]\nnot_tags: [%s]\nfallback: \"{}\"\n",
+		    past ? "other" : "t0");
+		write_text("sigma/t.map", text, n);
+		write_rule("r.yml", "  sel:\n    F: 1\n  condition: sel\n");
+		s = detect_load_sigma(unit_dir, NULL, err, sizeof(err));
+		if (past) {
+			ck_assert_ptr_null(s);
+			ck_assert_msg(strstr(err, "t.map: more than 64 distinct tags") != NULL, "%s", err);
+			continue;
+		}
+		ck_assert_msg(s != NULL, "%s", err);
+		ck_assert_uint_eq(s->sigma->n_tag_names, SIGMA_MAX_TAGS);
+		detect_free(s);
+	}
+}
+END_TEST
+
+/*
+ * SIGMA_MAX_SHAPE_CONDS distinct when conditions get a memo slot each (a
+ * text shared by two shapes, one slot); the ones past the bound are
+ * evaluated each time: a shape decided by the last slot or by one past it
+ * holds alike.
+ */
+START_TEST(test_bound_shape_conds)
+{
+	static char text[16384];
+	static const char rule[] = "title: t\nid: c\nlogsource:\n  product: c\n"
+				   "detection:\n  sel:\n    F: 1\n  condition: sel\n";
+	static const char shared[] = "name: d\nlogsource: {product: c}\nwhen:\n"
+				     "  - \"json.x == 0\"\nfallback: \"json.{}\"\n";
+	static const struct {
+		int x, match;
+	} cases[] = {{0, 1}, {SIGMA_MAX_SHAPE_CONDS - 1, 1}, {SIGMA_MAX_SHAPE_CONDS, 1},
+	    {SIGMA_MAX_SHAPE_CONDS + 1, 0}};
+	char norm[128];
+	struct detect_result res;
+	struct test_event e;
+	struct detect_set *s;
+	size_t n, i;
+	int x;
+
+	mkdir(unit_path("sigma"), 0755);
+	n = (size_t)snprintf(text, sizeof(text), "name: c\nlogsource: {product: c}\nwhen_any:\n");
+	for (x = 0; x <= SIGMA_MAX_SHAPE_CONDS; x++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "  - \"json.x == %d\"\n", x);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "fallback: \"json.{}\"\n");
+	write_text("sigma/c.map", text, n);
+	/* the same first condition in a second shape: no new slot */
+	write_text("sigma/d.map", shared, strlen(shared));
+	write_text("r.yml", rule, strlen(rule));
+	s = load();
+	ck_assert_uint_eq(s->sigma->n_conds, SIGMA_MAX_SHAPE_CONDS);
+	ck_assert_uint_eq(s->sigma->shapes[0].when_any_ids[SIGMA_MAX_SHAPE_CONDS - 1],
+	    SIGMA_MAX_SHAPE_CONDS - 1);
+	ck_assert_uint_eq(s->sigma->shapes[0].when_any_ids[SIGMA_MAX_SHAPE_CONDS], SIZE_MAX);
+	ck_assert_uint_eq(s->sigma->shapes[1].when_ids[0], 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(norm, sizeof(norm), "{\"json\":{\"x\":%d,\"F\":1}}", cases[i].x);
+		event_make(&e, "m", norm);
+		ck_assert_msg(detect_match(s, &e.de, &res) == cases[i].match, "x=%d", cases[i].x);
+		same_as_all(s, &e.de, norm);
+		event_done(&e);
+	}
+	detect_free(s);
+}
+END_TEST
+
+/*
+ * The index against trying every rule, over real shapes: the shipped
+ * rulebases and mappings, the 61 SigmaHQ rules of tests/data/sigma, each
+ * sample event as written, in upper case, with every '/' written "\/"
+ * (JSON's optional escape), with every letter 'a' written "\u0061", and
+ * cut short.  Each sample fires its rule; each variant offers what trying
+ * all offers.
+ */
+static size_t
+shipped_same(const struct detect_set *s, struct normalizer *n, const char *line, size_t len)
+{
+	struct json_object *norm = NULL;
+	struct syslog_msg msg;
+	struct detect_event ev;
+	size_t hits;
+
+	parse_message(line, len, 1764237600, &msg);
+	if (msg.msg.p != NULL)
+		normalizer_run(n, msg.msg.p, msg.msg.len, &norm);
+	ev.msg = &msg;
+	ev.norm = norm;
+	ev.source_ip = "192.0.2.1";
+	hits = same_as_all(s, &ev, line);
+	if (norm != NULL)
+		json_object_put(norm);
+	return hits;
+}
+
+/* line rewritten into out: every from byte as to (NUL: every byte upper-cased). */
+static size_t
+rewrite(char *out, size_t size, const char *line, char from, const char *to)
+{
+	size_t n = 0, tl = strlen(to);
+
+	for (; *line != '\0' && n + tl + 1 < size; line++) {
+		if (from == '\0')
+			out[n++] = (char)toupper((unsigned char)*line);
+		else if (*line == from) {
+			memcpy(out + n, to, tl);
+			n += tl;
+		} else
+			out[n++] = *line;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+START_TEST(test_index_shipped)
+{
+	static char line[65536], variant[3 * 65536];
+	char err[1024];
+	struct normalizer *n = normalizer_new(unit_srcpath("patterns"), err, sizeof(err));
+	struct detect_set *s =
+	    detect_load_sigma(unit_srcpath("patterns"), unit_srcpath("tests/data/sigma/rules"), err,
+		sizeof(err));
+	FILE *fp = fopen(unit_srcpath("tests/data/sigma/samples.tsv"), "r");
+	size_t samples = 0, fired = 0, len;
+	char *tab;
+
+	ck_assert_msg(n != NULL && s != NULL, "%s", err);
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(s->sigma_report->loaded, 61);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (line[0] == '#' || (tab = strchr(line, '\t')) == NULL)
+			continue;
+		len = strcspn(tab + 1, "\n");
+		tab[1 + len] = '\0';
+		samples++;
+		fired += shipped_same(s, n, tab + 1, len) > 0;
+		shipped_same(s, n, variant, rewrite(variant, sizeof(variant), tab + 1, '\0', ""));
+		shipped_same(s, n, variant, rewrite(variant, sizeof(variant), tab + 1, '/', "\\/"));
+		shipped_same(s, n, variant, rewrite(variant, sizeof(variant), tab + 1, 'a', "\\u0061"));
+		shipped_same(s, n, tab + 1, len / 2);
+	}
+	fclose(fp);
+	ck_assert_uint_eq(samples, 61);
+	ck_assert_uint_eq(fired, 61);
+	normalizer_free(n);
 	detect_free(s);
 }
 END_TEST
@@ -700,6 +962,10 @@ unit_suite(void)
 	tcase_add_test(tc, test_bound_shapes);
 	tcase_add_test(tc, test_bound_files);
 	tcase_add_test(tc, test_index);
+	tcase_add_test(tc, test_bound_index);
+	tcase_add_test(tc, test_bound_tags);
+	tcase_add_test(tc, test_bound_shape_conds);
+	tcase_add_test(tc, test_index_shipped);
 	tcase_add_test(tc, test_shape_select);
 	tcase_add_test(tc, test_shipped_and_recursive);
 	tcase_set_timeout(tc, 120);
