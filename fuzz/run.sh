@@ -4,8 +4,9 @@
 # timeout or out-of-memory.  Used by "make fuzz".
 # usage: FUZZ_SECONDS=60 run.sh SRCDIR BUILDDIR TARGET...
 set -u
-src=$1
-build=$2
+# absolute: the fuzzer runs from the work directory (relative paths broke it)
+src=$(cd "$1" && pwd) || exit 2
+build=$(cd "$2" && pwd) || exit 2
 shift 2
 secs=${FUZZ_SECONDS:-60}
 work=$build/fuzz/work
