@@ -558,26 +558,27 @@ write_str_member(struct json_writer *w, const char *key, struct json_object *o, 
  * otherwise the alert's own (no escaping: labels are not markup).
  */
 #define ALERTMANAGER_LABEL_MAX 1024
+/*
+ * Annotations (summary, description, the log line) are free text, read by
+ * people and templates, not identity: a larger bound, still one that keeps
+ * a 64 KB message from travelling in every notification.
+ */
+#define ALERTMANAGER_ANNOTATION_MAX 4096
 
-/* Write key: value (at most ALERTMANAGER_LABEL_MAX bytes) when the alert has the string at path. */
+/* Write v[0..len) as a string of at most max bytes, cut at a character boundary. */
 static void
-write_label_member(struct json_writer *w, const char *key, struct json_object *o,
-    const char *path)
+write_capped(struct json_writer *w, const char *v, size_t len, size_t max)
 {
 	static const char cut[] = "\xe2\x80\xa6"; /* U+2026: this was cut */
-	const char *v = alert_str(o, path);
 	struct strbuf t;
-	size_t len, fit;
+	size_t fit;
 
-	if (v == NULL)
-		return;
-	json_key_ascii(w, key, strlen(key));
-	if ((len = strlen(v)) <= ALERTMANAGER_LABEL_MAX) {
+	if (len <= max) {
 		json_string(w, v, len);
 		return;
 	}
 	/* the last character boundary that leaves room for the mark */
-	fit = ALERTMANAGER_LABEL_MAX - (sizeof(cut) - 1);
+	fit = max - (sizeof(cut) - 1);
 	while (fit > 0 && ((unsigned char)v[fit] & 0xc0) == 0x80)
 		fit--;
 	strbuf_init(&t);
@@ -586,6 +587,27 @@ write_label_member(struct json_writer *w, const char *key, struct json_object *o
 	else
 		json_string(w, t.data, t.len);
 	strbuf_free(&t);
+}
+
+/* Write key: value (at most max bytes) when the alert has the string at path. */
+static void
+write_capped_member(struct json_writer *w, const char *key, struct json_object *o,
+    const char *path, size_t max)
+{
+	const char *v = alert_str(o, path);
+
+	if (v == NULL)
+		return;
+	json_key_ascii(w, key, strlen(key));
+	write_capped(w, v, strlen(v), max);
+}
+
+/* Write key: value (at most ALERTMANAGER_LABEL_MAX bytes) when the alert has the string at path. */
+static void
+write_label_member(struct json_writer *w, const char *key, struct json_object *o,
+    const char *path)
+{
+	write_capped_member(w, key, o, path, ALERTMANAGER_LABEL_MAX);
 }
 
 /* The Alertmanager labels object of an alert (also hashed for the fingerprint). */
@@ -629,20 +651,20 @@ alertmanager_annotations(struct json_writer *w, struct json_object *o)
 		}
 	}
 	json_key_ascii(w, "summary", 7);
-	json_string(w, t.data, t.len);
+	write_capped(w, t.data, t.len, ALERTMANAGER_ANNOTATION_MAX);
 	strbuf_free(&t);
-	write_str_member(w, "description", o, "message");
+	write_capped_member(w, "description", o, "message", ALERTMANAGER_ANNOTATION_MAX);
 	/* the SIEM record's id; an annotation, as a label would split Alertmanager's groups */
 	write_str_member(w, "event_id", o, "event.id");
 	strbuf_init(&t);
 	append_actor(&t, o, &markup_plain);
 	json_key_ascii(w, "actor", 5);
-	json_string(w, t.data, t.len);
+	write_capped(w, t.data, t.len, ALERTMANAGER_ANNOTATION_MAX);
 	strbuf_reset(&t);
 	append_lines(&t, o, &markup_plain);
 	if (t.len > 0) {
 		json_key_ascii(w, "log_line", 8);
-		json_string(w, t.data, t.len);
+		write_capped(w, t.data, t.len, ALERTMANAGER_ANNOTATION_MAX);
 	}
 	strbuf_free(&t);
 	if (alert_storm_count(o) > 0) {

@@ -292,6 +292,63 @@ START_TEST(test_alertmanager_label_bound)
 }
 END_TEST
 
+/*
+ * Alertmanager annotations (summary, description, log_line) are cut to
+ * 4,096 bytes at a character boundary: a 64 KB message at the bound and
+ * past it, in ASCII and two-byte characters.
+ */
+static const struct {
+	size_t n;        /* repeats of unit in the message */
+	const char *unit;
+	bool cut;
+} annotation_cases[] = {
+	{ 4096, "x", false },
+	{ 4097, "x", true },
+	{ 65536, "x", true },
+	{ 2048, "\xc3\xa9", false },
+	{ 2049, "\xc3\xa9", true },
+};
+
+START_TEST(test_alertmanager_annotation_bound)
+{
+	struct strbuf line, out;
+	struct json_object *o;
+	const char *keys[] = { "description", "log_line", "summary" };
+	const char *v;
+	size_t i, len;
+
+	strbuf_init(&line);
+	strbuf_init(&out);
+	strbuf_append_str(&line, "{\"message\":\"");
+	for (i = 0; i < annotation_cases[_i].n; i++)
+		strbuf_append_str(&line, annotation_cases[_i].unit);
+	strbuf_append_str(&line, "\",\"event\":{\"original\":\"");
+	for (i = 0; i < annotation_cases[_i].n; i++)
+		strbuf_append_str(&line, annotation_cases[_i].unit);
+	strbuf_append_str(&line, "\"},\"rule\":{\"id\":\"r\",\"name\":\"");
+	for (i = 0; i < annotation_cases[_i].n; i++)
+		strbuf_append_str(&line, annotation_cases[_i].unit);
+	strbuf_append_str(&line, "\"}}");
+	ck_assert_int_eq(format_line(WEBHOOK_ALERTMANAGER, line.data, line.len, "i", "r", &out), 0);
+	o = json_tokener_parse(strbuf_cstr(&out));
+	ck_assert_msg(o != NULL, "not JSON");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = GET(o, "0", "annotations", keys[i]);
+		ck_assert_msg(v != NULL, "no %s", keys[i]);
+		len = strlen(v);
+		ck_assert_uint_le(len, 4096);
+		if (annotation_cases[_i].cut)
+			ck_assert_str_eq(v + len - 3, "\xe2\x80\xa6");
+		else if (strcmp(keys[i], "description") == 0)
+			ck_assert_uint_eq(len,
+			    annotation_cases[_i].n * strlen(annotation_cases[_i].unit));
+	}
+	json_object_put(o);
+	strbuf_free(&line);
+	strbuf_free(&out);
+}
+END_TEST
+
 /* format = alertmanager-webhook: Alertmanager's outgoing webhook v4 message. */
 START_TEST(test_alertmanager_webhook)
 {
@@ -998,6 +1055,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_alertmanager_odd);
 	tcase_add_loop_test(tc, test_alertmanager_label_bound, 0,
 	    (int)(sizeof(label_cases) / sizeof(label_cases[0])));
+	tcase_add_loop_test(tc, test_alertmanager_annotation_bound, 0,
+	    (int)(sizeof(annotation_cases) / sizeof(annotation_cases[0])));
 	tcase_add_test(tc, test_alertmanager_webhook);
 	tcase_add_test(tc, test_teams);
 	tcase_add_loop_test(tc, test_teams_escape, 0, sizeof(teams_cases) / sizeof(teams_cases[0]));
