@@ -132,6 +132,7 @@ struct conf {
 	unsigned merge_max;       /* alerts { merge_max }: open incidents at most */
 	unsigned workers;         /* 0 = one per core */
 	unsigned queue_batches;   /* batches between intake and workers */
+	unsigned queue_wait;      /* ms intake waits for a free batch before pausing its inputs */
 	unsigned stats_interval;  /* seconds between counter summaries in the log; 0 = never */
 	struct webhook_conf *webhooks;
 	size_t n_webhooks;

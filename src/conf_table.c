@@ -294,6 +294,7 @@ static const struct conf_option conf_root_options[] = {
 	SECTION("alerts", conf_alerts, 0),
 	{ CONF_NUMBER_ROW(C, workers, "workers", 0, 256, 0) },
 	{ CONF_NUMBER_ROW(C, queue_batches, "queue_batches", 2, 65536, 64) },
+	{ CONF_NUMBER_ROW(C, queue_wait, "queue_wait", 0, 1000, 5) },
 	{ CONF_NUMBER_ROW(C, stats_interval, "stats_interval", 0, 86400, 300) },
 	SECTION("metrics", conf_metrics, CONF_F_IF_SET),
 	SECTION("correlate", conf_correlate, 0),

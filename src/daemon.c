@@ -667,6 +667,7 @@ reload_commit(struct daemon_ctx *d, struct reload *r)
 		kafka_reload_commit(d->kafka, r->kafka);
 
 	d->conf = r->conf;
+	pipeline_set_pause_wait(d->pipeline, (long)d->conf->queue_wait * 1000000L);
 	d->rules = r->rules;
 	d->archive = out.archive;
 	d->alerts = out.alerts;
@@ -1017,6 +1018,7 @@ daemon_start_pipeline(struct daemon_ctx *d)
 	if (d->pipeline == NULL)
 		fatalx("%s", err);
 	pipeline_set_correlate(d->pipeline, d->correlate);
+	pipeline_set_pause_wait(d->pipeline, (long)d->conf->queue_wait * 1000000L);
 	daemon_set_stamp(d);
 	daemon_start_merge(d);
 }

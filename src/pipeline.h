@@ -154,7 +154,7 @@ bool pipeline_paused(const struct pipeline *p);
 
 /*
  * How long intake waits for a free batch before it pauses its inputs
- * (PAUSE_WAIT_NS, 5 ms, unless set here; tests lengthen it).
+ * (PAUSE_WAIT_NS, 5 ms, unless set here: queue_wait, and tests).
  */
 void pipeline_set_pause_wait(struct pipeline *p, long ns);
 

@@ -35,6 +35,7 @@ rules = "$top_srcdir/patterns"
 archive { path = "$T/archive/events-%Y%m%d.jsonl" }
 workers = 1
 queue_batches = 2
+queue_wait = 0
 stats_interval = 0
 CONF
 logward_start "$T/logward.conf"

@@ -354,6 +354,7 @@ static const struct range_case {
     {"recv_buffer", "udp", 0, 268435456},
     {"workers", "root", 0, 256},
     {"queue_batches", "root", 2, 65536},
+    {"queue_wait", "root", 0, 1000},
     {"stats_interval", "root", 0, 86400},
     {"max_connections_per_address", "tcp", 0, 1000000},
     {"max_connections_per_address", "tls", 0, 1000000},
@@ -388,6 +389,8 @@ range_value(const struct conf *c, const struct range_case *rc)
 		return c->workers;
 	if (strcmp(rc->key, "queue_batches") == 0)
 		return c->queue_batches;
+	if (strcmp(rc->key, "queue_wait") == 0)
+		return c->queue_wait;
 	return c->stats_interval;
 }
 
