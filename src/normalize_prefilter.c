@@ -23,9 +23,12 @@
 #define PREFILTER_RECORD_MAX (64 * 1024) /* ln_sampRead's line buffer */
 #define PREFILTER_FIELDNAME_MAX 1024	 /* liblognorm's MAX_FIELDNAME_LEN */
 #define PREFILTER_JSON_DEPTH_MAX 64
+#define PREFILTER_HASH_SIZE 4096 /* pairs of bytes, folded */
+#define PREFILTER_HASH(a, b) ((((unsigned)(a) << 5) ^ (unsigned)(b)) & (PREFILTER_HASH_SIZE - 1))
 
 struct literal {
-	unsigned char len; /* <= PREFILTER_LITERAL_MAX */
+	unsigned char len;   /* <= PREFILTER_LITERAL_MAX */
+	unsigned short hash; /* contained, by the seal: PREFILTER_HASH of its window's last pair */
 	char text[PREFILTER_LITERAL_MAX];
 };
 
@@ -47,9 +50,13 @@ struct prefilter {
 	struct literal_set anchored;  /* the message starts with one of them */
 	struct literal_set contained; /* the message contains one of them */
 	/* Built by the seal from contained: */
-	uint32_t bucket[257];	   /* contained.v[bucket[c]..bucket[c+1]) start with byte c */
+	/* Built by the seal from contained (Wu-Manber, blocks of two bytes): */
+	bool single_any;	   /* some literal is one byte long */
 	unsigned char single[256]; /* a one-byte literal is byte c */
-	uint64_t pair[65536 / 64]; /* bit (a << 8 | b): a literal starts with bytes a, b */
+	size_t window;		   /* bytes of the shortest longer literal; 0: none */
+	unsigned char shift[PREFILTER_HASH_SIZE];      /* safe skip when this pair ends a window */
+	uint32_t hash_bucket[PREFILTER_HASH_SIZE + 1]; /* contained.v[multi + ..]: same last pair */
+	size_t multi;		   /* contained.v[multi..n) are the longer ones, by hash */
 	struct loaded_file *files; /* owned */
 	size_t n_files, cap_files;
 	char *prefix; /* owned: the current file's prefix= text */
@@ -172,6 +179,7 @@ prefilter_parse_literal(const char *s, size_t n, size_t *pos, struct literal *li
 	bool cut = false;
 
 	lit->len = 0;
+	lit->hash = 0;
 	while (i < n) {
 		if (s[i] == '%') {
 			if (i + 1 < n && s[i + 1] != '%')
@@ -383,6 +391,7 @@ prefilter_add_sample(struct prefilter *pf, const char *s, size_t n)
 	if (first == FIELD_JSON) {
 		/* parser.c, JSON: "{" or "]" (sic) first, else no match */
 		lit.len = 1;
+		lit.hash = 0;
 		lit.text[0] = '{';
 		if (prefilter_add_literal(pf, &pf->anchored, &lit) == -1)
 			return -1;
@@ -619,27 +628,63 @@ prefilter_sort_prefix_free(struct literal_set *set)
 	set->n = kept + 1;
 }
 
-/* The first-byte buckets, one-byte table and pair bitmap over contained. */
+/* Order of the window hash. */
+static int
+prefilter_hash_cmp(const void *a, const void *b)
+{
+	const struct literal *x = a, *y = b;
+
+	return (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+/*
+ * The tables of prefilter_match_contained: one-byte literals in single;
+ * the others (from multi on, sorted by the hash of the pair that ends
+ * their first window bytes) in a Wu-Manber shift table, whose entry for a
+ * pair is how far a window ending in it may move without passing over an
+ * occurrence of any literal.
+ */
 static void
 prefilter_index_contained(struct prefilter *pf)
 {
-	const struct literal_set *set = &pf->contained;
-	size_t i;
-	unsigned c;
+	struct literal_set *set = &pf->contained;
+	size_t i, j, w = 0;
+	unsigned h;
 
-	memset(pf->bucket, 0, sizeof(pf->bucket));
-	for (i = 0; i < set->n; i++) {
-		const unsigned char *t = (const unsigned char *)set->v[i].text;
+	/* the one-byte literals to the front */
+	for (i = 0, pf->multi = 0; i < set->n; i++)
+		if (set->v[i].len == 1) {
+			struct literal tmp = set->v[pf->multi];
 
-		pf->bucket[t[0] + 1]++;
-		if (set->v[i].len == 1)
-			pf->single[t[0]] = 1;
-		else
-			pf->pair[(t[0] << 8 | t[1]) >> 6] |= (uint64_t)1
-							     << ((t[0] << 8 | t[1]) & 63);
-	}
-	for (c = 1; c <= 256; c++)
-		pf->bucket[c] += pf->bucket[c - 1];
+			pf->single[(unsigned char)set->v[i].text[0]] = 1;
+			pf->single_any = true;
+			set->v[pf->multi++] = set->v[i];
+			set->v[i] = tmp;
+		}
+	for (i = pf->multi; i < set->n; i++)
+		if (w == 0 || set->v[i].len < w)
+			w = set->v[i].len;
+	pf->window = w;
+	if (w == 0)
+		return;
+	memset(pf->shift, (int)(w - 1), sizeof(pf->shift));
+	for (i = pf->multi; i < set->n; i++)
+		for (j = 0; j + 2 <= w; j++) {
+			h = PREFILTER_HASH(
+			    (unsigned char)set->v[i].text[j], (unsigned char)set->v[i].text[j + 1]);
+			if (pf->shift[h] > w - 2 - j)
+				pf->shift[h] = (unsigned char)(w - 2 - j);
+		}
+	for (i = pf->multi; i < set->n; i++)
+		set->v[i].hash = (unsigned short)PREFILTER_HASH(
+		    (unsigned char)set->v[i].text[w - 2], (unsigned char)set->v[i].text[w - 1]);
+	qsort(set->v + pf->multi, set->n - pf->multi, sizeof(*set->v), prefilter_hash_cmp);
+	memset(pf->hash_bucket, 0, sizeof(pf->hash_bucket));
+	for (i = pf->multi; i < set->n; i++)
+		pf->hash_bucket[set->v[i].hash + 1]++;
+	pf->hash_bucket[0] = (uint32_t)pf->multi;
+	for (h = 1; h <= PREFILTER_HASH_SIZE; h++)
+		pf->hash_bucket[h] += pf->hash_bucket[h - 1];
 }
 
 int
@@ -700,29 +745,39 @@ prefilter_match_anchored(const struct literal_set *set, const char *text, size_t
 	return l->len <= len && memcmp(l->text, text, l->len) == 0;
 }
 
-/* Does text contain one of the contained literals?  One pass, two bytes a step. */
+/*
+ * Does text contain one of the contained literals?  Wu-Manber: a window of
+ * the shortest longer literal's length slides along text, by the shift
+ * of the byte pair it ends with; a shift of 0 checks the literals whose
+ * first window bytes end in that pair.
+ */
 static bool
 prefilter_match_contained(const struct prefilter *pf, const char *text, size_t len)
 {
 	const unsigned char *t = (const unsigned char *)text;
-	unsigned key;
+	const size_t w = pf->window;
 	size_t i, k;
+	unsigned h;
 
-	for (i = 0; i < len; i++) {
-		if (pf->single[t[i]])
-			return true;
-		if (i + 1 == len)
-			break;
-		key = (unsigned)t[i] << 8 | t[i + 1];
-		if ((pf->pair[key >> 6] & ((uint64_t)1 << (key & 63))) == 0)
+	if (pf->single_any)
+		for (i = 0; i < len; i++)
+			if (pf->single[t[i]])
+				return true;
+	if (w == 0 || len < w)
+		return false;
+	for (i = 0; i <= len - w;) {
+		h = PREFILTER_HASH(t[i + w - 2], t[i + w - 1]);
+		if (pf->shift[h] > 0) {
+			i += pf->shift[h];
 			continue;
-		for (k = pf->bucket[t[i]]; k < pf->bucket[t[i] + 1]; k++) {
+		}
+		for (k = pf->hash_bucket[h]; k < pf->hash_bucket[h + 1]; k++) {
 			const struct literal *l = &pf->contained.v[k];
 
-			if (l->len <= len - i && (unsigned char)l->text[1] == t[i + 1] &&
-			    memcmp(l->text, text + i, l->len) == 0)
+			if (l->len <= len - i && memcmp(l->text, t + i, l->len) == 0)
 				return true;
 		}
+		i++;
 	}
 	return false;
 }

@@ -263,6 +263,37 @@ START_TEST(test_contained_search)
 }
 END_TEST
 
+/* Literals of different lengths: the window slides by the shortest, every offset is seen. */
+START_TEST(test_contained_window)
+{
+	struct prefilter *pf = build("version=2\nrule=t:%a:word%abcdef%b:rest%\n"
+				     "rule=t:%a:word%xyz123456%b:rest%\nrule=t:%a:word%fedcba%b:rest%\n");
+	char msg[128];
+	size_t at;
+
+	ck_assert(may(pf, "abcdef"));
+	ck_assert(may(pf, "xyz123456"));
+	ck_assert(!may(pf, "xyz12345"));
+	ck_assert(!may(pf, "abcde"));
+	ck_assert(!may(pf, "bcdef"));
+	ck_assert(!may(pf, "abcdeF"));
+	ck_assert(!may(pf, "xyz12345 abcdfe fedcb"));
+	/* each literal at every offset of a longer message */
+	for (at = 0; at + 9 <= 40; at++) {
+		memset(msg, '.', 40);
+		msg[40] = '\0';
+		memcpy(msg + at, "fedcba", 6);
+		ck_assert_msg(may(pf, msg), "%s", msg);
+		memset(msg, '.', 40);
+		memcpy(msg + at, "xyz123456", 9);
+		ck_assert_msg(may(pf, msg), "%s", msg);
+		msg[at + 8] = '.';
+		ck_assert_msg(!may(pf, msg), "%s", msg);
+	}
+	prefilter_free(pf);
+}
+END_TEST
+
 /* A literal longer than PREFILTER_LITERAL_MAX: its first bytes decide. */
 START_TEST(test_long_literal)
 {
@@ -598,6 +629,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_files_and_empty);
 	tcase_add_test(tc, test_anchored_search);
 	tcase_add_test(tc, test_contained_search);
+	tcase_add_test(tc, test_contained_window);
 	tcase_add_test(tc, test_long_literal);
 	suite_add_tcase(s, tc);
 
