@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,30 @@ fuzz_cleanup(void)
 {
 	if (fuzz_path[0] != '\0')
 		unlink(fuzz_path);
+}
+
+/*
+ * liblognorm 2.0.6 dereferences NULL for an empty tag before a ','
+ * ("rule=,a:..." or "rule=a,,b:...": processTags): its crash at load, not
+ * the prefilter's; such a rulebase is only given to the reader.
+ */
+static bool
+fuzz_lognorm_crashes(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl, *colon;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl - p < 5 || memcmp(p, "rule=", 5) != 0)
+			continue;
+		if ((colon = memchr(p + 5, ':', (size_t)(nl - p - 5))) == NULL)
+			colon = nl;
+		if (colon > p + 5 &&
+		    (p[5] == ',' || memmem(p + 5, (size_t)(colon - p - 5), ",,", 2)))
+			return true;
+	}
+	return false;
 }
 
 /* The result of one message as text ("0", "-1", or the JSON), caller frees. */
@@ -127,7 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prefilter_free(pf);
 
 	/* against liblognorm: the same rules as a file */
-	if ((f = fopen(fuzz_path, "w")) == NULL)
+	if (fuzz_lognorm_crashes(text, rlen) || (f = fopen(fuzz_path, "w")) == NULL)
 		return 0;
 	fputs("version=2\n", f);
 	fwrite(text, 1, rlen, f);
