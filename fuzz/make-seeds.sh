@@ -121,6 +121,45 @@ seeds = {
                    b"  condition: sel and esc\n"],
 }
 
+# Prefilter: a rulebase after its "version=2" line, NUL, messages one a
+# line.  Each rulebase in pieces of a few rules (under 3 KB, with the
+# prefix= in force), each with the MSG parts of its pattern samples
+# (tests/patterns/NAME.tsv): liblognorm loads the rules every run.
+def prefilter_seeds(path):
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")[1:]
+    tsv = os.path.join(top, "tests", "patterns", os.path.basename(path)[:-9] + ".tsv")
+    msgs = []
+    if os.path.exists(tsv):
+        with open(tsv, encoding="utf-8", errors="surrogateescape") as f:
+            msgs = [unescape(l.split("\t")[0]).split(b" ", 5)[-1]
+                    for l in f.read().split("\n") if l and not l.startswith("#")]
+    def seed(piece):
+        # as many messages as fit in fuzz/run.sh's 8 KB
+        data = b"\n".join(piece) + b"\0{}\nx\n"
+        for m in msgs:
+            if len(data) + len(m) + 1 > 8192:
+                break
+            data += m + b"\n"
+        return data
+    out, piece, prefix = [], [], b""
+    for l in lines:
+        if l.startswith(b"prefix="):
+            prefix = l
+        if piece and sum(len(x) + 1 for x in piece) + len(l) > 3000:
+            out.append(seed(piece))
+            piece = [prefix] if prefix and not l.startswith(b"prefix=") else []
+        if l and not l.startswith(b"#"):
+            piece.append(l)
+    if piece:
+        out.append(seed(piece))
+    return out
+seeds["fuzz_prefilter"] = [s for p in
+                           sorted(glob.glob(os.path.join(top, "patterns", "*.rulebase")) +
+                                  glob.glob(os.path.join(top, "tests/data/normalize/two/[ab].rulebase")) +
+                                  glob.glob(os.path.join(top, "tests/data/normalize/shared-prefix/*.rulebase")))
+                           for s in prefilter_seeds(p)]
+
 # Framing: byte 0 max_frame (0..239 small, 240.. 64 KiB), bytes 1-2 the split.
 streams = []
 for i in range(0, len(lines5424), 20):

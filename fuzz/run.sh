@@ -21,6 +21,7 @@ max_len() {
 	fuzz_tz_zone) echo 8192 ;;
 	fuzz_event) echo 4096 ;;
 	fuzz_conf|fuzz_detect|fuzz_correlate_files|fuzz_sigma) echo 8192 ;;
+	fuzz_prefilter) echo 8192 ;;
 	*) echo 4096 ;;
 	esac
 }

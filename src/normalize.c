@@ -38,6 +38,7 @@
 
 #include "log.h"
 #include "normalize.h"
+#include "normalize_prefilter.h"
 
 #define RULEBASE_SUFFIX ".rulebase"
 #define RULEBASE_VERSION_LINE "version=2"
@@ -45,6 +46,8 @@
 struct normalizer {
 	ln_ctx ctx;
 	size_t rulebases;       /* files loaded */
+	struct prefilter *pf;   /* owned: which messages no rule can match */
+	bool use_prefilter;     /* false only in tests (normalizer_set_prefilter) */
 	char *buf;              /* NUL-terminated copy of the message; owned */
 	size_t bufsize;
 	/* Load-time error capture, filled by normalize_errcb. */
@@ -188,6 +191,10 @@ normalize_load_file(struct normalizer *n, const char *path, char *err, size_t er
 
 	if (normalize_check_version(path, err, errlen) == -1)
 		return -1;
+	if (prefilter_add_file(n->pf, path) == -1) {
+		normalize_set_error(err, errlen, "out of memory");
+		return -1;
+	}
 	n->loading = path;
 	n->load_errors = 0;
 	rc = ln_loadSamples(n->ctx, path);
@@ -268,6 +275,11 @@ normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errl
 				    "a blank in its path; rename it", path);
 			rc = -1;
 		} else if ((rc = normalize_check_version(path, err, errlen)) == 0) {
+			if (prefilter_add_file(n->pf, path) == -1) {
+				normalize_set_error(err, errlen, "out of memory");
+				rc = -1;
+				break;
+			}
 			/* prefix= after each file keeps one file's prefix out of the next */
 			top.len += (size_t)snprintf(top.p + top.len, top.cap - top.len,
 			    "include=%s\nprefix=\n", path);
@@ -296,6 +308,20 @@ normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errl
 	return rc;
 }
 
+/* Say once per load what the prefilter does (one line per worker's normalizer). */
+static void
+normalize_log_prefilter(const struct normalizer *n, const char *rules_path)
+{
+	const char *why = prefilter_passes_all(n->pf);
+
+	if (why != NULL)
+		log_debug("%s: prefilter off, every message goes to liblognorm: %s", rules_path,
+		    why);
+	else
+		log_debug("%s: prefilter: %zu leading literals, %zu literals anywhere", rules_path,
+		    prefilter_anchored_count(n->pf), prefilter_contained_count(n->pf));
+}
+
 /* Load a rules directory or file into a new context (contract in normalize.h). */
 struct normalizer *
 normalizer_new(const char *rules_path, char *err, size_t errlen)
@@ -321,8 +347,9 @@ normalizer_new(const char *rules_path, char *err, size_t errlen)
 	}
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		goto nomem;
-	if ((n->ctx = ln_initCtx()) == NULL)
+	if ((n->ctx = ln_initCtx()) == NULL || (n->pf = prefilter_new()) == NULL)
 		goto nomem;
+	n->use_prefilter = true;
 	/*
 	 * liblognorm 2.0.6 hands the error callback the *debug* cookie: set
 	 * both.  A NULL debug callback keeps debug output off.
@@ -334,6 +361,9 @@ normalizer_new(const char *rules_path, char *err, size_t errlen)
 			goto fail;
 	} else if (normalize_load_file(n, rules_path, err, errlen) == -1)
 		goto fail;
+	if (prefilter_seal(n->pf) == -1)
+		goto nomem;
+	normalize_log_prefilter(n, rules_path);
 	return n;
 nomem:
 	normalize_set_error(err, errlen, "out of memory");
@@ -350,6 +380,7 @@ normalizer_free(struct normalizer *n)
 		return;
 	if (n->ctx != NULL)
 		ln_exitCtx(n->ctx);
+	prefilter_free(n->pf);
 	free(n->buf);
 	free(n);
 }
@@ -397,6 +428,9 @@ normalizer_run(struct normalizer *n, const char *text, size_t len, struct json_o
 		text++;
 		len--;
 	}
+	/* No rule can match: what liblognorm would say, without its parse tree walk. */
+	if (n->use_prefilter && !prefilter_may_match(n->pf, text, len))
+		return 0;
 	if (normalize_reserve(n, len) == -1)
 		return -1;
 	if (len > 0)
@@ -413,4 +447,11 @@ normalizer_run(struct normalizer *n, const char *text, size_t len, struct json_o
 	rc = json_object_object_get_ex(json, "unparsed-data", &unparsed) ? 0 : -1;
 	json_object_put(json);
 	return rc;
+}
+
+/* Tests only: off, every message goes to liblognorm (the output must not change). */
+void
+normalizer_set_prefilter(struct normalizer *n, bool on)
+{
+	n->use_prefilter = on;
 }
