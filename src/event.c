@@ -522,6 +522,58 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 }
 
 /*
+ * One formatted second: "YYYY-MM-DDTHH:MM:SS." of epoch.  Consecutive
+ * events mostly fall in the same second (receipt times always), so the
+ * date arithmetic runs once a second per worker thread, as rsyslog's
+ * cached time formatting does; only the microseconds are written per event.
+ */
+struct time_cache {
+	int64_t epoch;
+	bool valid;
+	char prefix[20];
+};
+#define TIME_PREFIX_LEN 20 /* up to and with the '.' */
+#define TIME_TEXT_LEN   27 /* syslog_time_format: the prefix, 6 digits, 'Z' */
+
+/* syslog_time_format through cache c (per thread); same bytes, same return. */
+static size_t
+event_time_format(struct time_cache *c, char *buf, size_t cap, int64_t epoch, uint32_t usec)
+{
+	size_t n;
+
+	if (c->valid && c->epoch == epoch && usec <= 999999 && cap > TIME_TEXT_LEN) {
+		memcpy(buf, c->prefix, TIME_PREFIX_LEN);
+		memcpy(buf + 20, json_digit_pairs + 2 * (usec / 10000), 2);
+		memcpy(buf + 22, json_digit_pairs + 2 * (usec / 100 % 100), 2);
+		memcpy(buf + 24, json_digit_pairs + 2 * (usec % 100), 2);
+		buf[26] = 'Z';
+		buf[27] = '\0';
+		return TIME_TEXT_LEN;
+	}
+	n = syslog_time_format(buf, cap, epoch, usec);
+	if (n == TIME_TEXT_LEN) {
+		memcpy(c->prefix, buf, TIME_PREFIX_LEN);
+		c->epoch = epoch;
+		c->valid = true;
+	}
+	return n;
+}
+
+/* Receipt times and message times: two caches, they seldom share a second. */
+static _Thread_local struct time_cache created_cache, timestamp_cache;
+
+/* A small int as decimal text (log.syslog.version), without printf for 0..9. */
+static void
+event_small_int_text(char *buf, size_t cap, int v)
+{
+	if (v >= 0 && v <= 9) {
+		buf[0] = (char)('0' + v);
+		buf[1] = '\0';
+	} else
+		snprintf(buf, cap, "%d", v);
+}
+
+/*
  * The header fields, in event_key_cmp order (the merge relies on it; the
  * unit tests check the order of the output).
  */
@@ -532,10 +584,10 @@ event_collect_header(struct event_ctx *ctx)
 	const struct syslog_msg *msg = in->msg;
 	size_t n;
 
-	n = syslog_time_format(ctx->created, sizeof(ctx->created),
+	n = event_time_format(&created_cache, ctx->created, sizeof(ctx->created),
 	    (int64_t)in->received.tv_sec, (uint32_t)(in->received.tv_nsec / 1000));
 	if (msg->time.present) {
-		n = syslog_time_format(ctx->timestamp, sizeof(ctx->timestamp),
+		n = event_time_format(&timestamp_cache, ctx->timestamp, sizeof(ctx->timestamp),
 		    msg->time.epoch, msg->time.usec);
 		if (n == 0) {
 			ctx->time_invalid = true;
@@ -582,7 +634,7 @@ event_collect_header(struct event_ctx *ctx)
 		    msg->sd_raw);
 	/* ECS: log.syslog.version is a keyword */
 	if (msg->format == MSG_FORMAT_RFC5424) {
-		snprintf(ctx->version, sizeof(ctx->version), "%d", msg->version);
+		event_small_int_text(ctx->version, sizeof(ctx->version), msg->version);
 		event_header_ascii(ctx, HK_SYSLOG_VERSION, ctx->version);
 	}
 	event_header_slice(ctx, HK_MESSAGE, msg->msg);
