@@ -376,12 +376,22 @@ event_fjson_too_deep(struct json_object *v, int budget)
 	}
 }
 
-/* liblognorm's own bookkeeping, not event fields. */
+/* liblognorm's own bookkeeping, not event fields; most keys end at the first byte. */
 static bool
 event_norm_key_skipped(const char *key)
 {
-	return strcmp(key, "event.tags") == 0 || strcmp(key, "originalmsg") == 0 ||
-	    strcmp(key, "unparsed-data") == 0 || strncmp(key, "metadata", 8) == 0;
+	switch (key[0]) {
+	case 'e':
+		return strcmp(key, "event.tags") == 0;
+	case 'o':
+		return strcmp(key, "originalmsg") == 0;
+	case 'u':
+		return strcmp(key, "unparsed-data") == 0;
+	case 'm':
+		return strncmp(key, "metadata", 8) == 0;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -472,24 +482,27 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 	const char *key;
 	size_t len;
 	int segs;
+	bool body;
 
 	it = json_object_iter_begin(ctx->in->norm);
 	end = json_object_iter_end(ctx->in->norm);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		key = json_object_iter_peek_name(&it);
 		v = json_object_iter_peek_value(&it);
-		if (strcmp(key, "event.tags") == 0)
-			ctx->norm_tags = v;
-		if (event_norm_key_skipped(key))
+		if (event_norm_key_skipped(key)) {
+			if (key[0] == 'e')
+				ctx->norm_tags = v; /* the one 'e' key skipped */
 			continue;
+		}
+		len = strlen(key);
+		body = len == sizeof(EVENT_ECS_JSON_KEY) - 1 &&
+		    memcmp(key, EVENT_ECS_JSON_KEY, len) == 0;
 		/*
 		 * a JSON body that is not an object (an array, a number) has no
 		 * namespace to go under: event.original holds it
 		 */
-		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0 &&
-		    !json_object_is_type(v, json_type_object))
+		if (body && !json_object_is_type(v, json_type_object))
 			continue;
-		len = strlen(key);
 		/* the value sits at writer depth segs; its own nesting adds */
 		if ((segs = event_key_segments(key, len)) == 0 ||
 		    event_fjson_too_deep(v, JSON_WRITER_MAX_DEPTH - segs) ||
@@ -515,7 +528,7 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 			f->kind = FIELD_FJSON;
 			break;
 		}
-		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0)
+		if (body)
 			event_json_body(ctx, f);
 	}
 	event_sort(ctx->norm, ctx->nnorm, sizeof(*ctx->norm), event_field_cmp);
@@ -713,27 +726,28 @@ event_norm_tag_count(struct json_object *tags)
 	return count;
 }
 
-/* Write the tags array; returns false (writing nothing) when there are none. */
+/* The flags that have a tag (of msg_flag_tags, frame_flag_tags): set once. */
+static unsigned msg_tag_flags, frame_tag_flags;
+
+/* Whether the event has a tag: one mask test for the flags, not a loop. */
 static bool
-event_write_tags(struct event_ctx *ctx, bool dry_run)
+event_has_tags(const struct event_ctx *ctx)
+{
+	return ctx->in->msg->format == MSG_FORMAT_UNPARSED ||
+	    (ctx->in->msg->flags & msg_tag_flags) != 0 ||
+	    (ctx->in->frame_flags & frame_tag_flags) != 0 || ctx->conflicts > 0 ||
+	    ctx->dropped > 0 || ctx->sd_truncated || ctx->time_invalid ||
+	    event_norm_tag_count(ctx->norm_tags) > 0;
+}
+
+/* Write the tags array; the caller saw event_has_tags. */
+static void
+event_write_tags(struct event_ctx *ctx)
 {
 	const struct syslog_msg *msg = ctx->in->msg;
 	struct json_writer *w = &ctx->w;
 	struct json_object *t;
-	size_t i, n, count = 0;
-
-	count += msg->format == MSG_FORMAT_UNPARSED;
-	for (i = 0; i < NITEMS(msg_flag_tags); i++)
-		count += (msg->flags & msg_flag_tags[i].flag) != 0;
-	for (i = 0; i < NITEMS(frame_flag_tags); i++)
-		count += (ctx->in->frame_flags & frame_flag_tags[i].flag) != 0;
-	count += ctx->conflicts > 0;
-	count += ctx->dropped > 0;
-	count += ctx->sd_truncated;
-	count += ctx->time_invalid;
-	count += event_norm_tag_count(ctx->norm_tags);
-	if (dry_run || count == 0)
-		return count > 0;
+	size_t i, n;
 
 	json_array_begin(w);
 	if (msg->format == MSG_FORMAT_UNPARSED)
@@ -763,7 +777,6 @@ event_write_tags(struct event_ctx *ctx, bool dry_run)
 		}
 	}
 	json_array_end(w);
-	return true;
 }
 
 /* Same SD element id? */
@@ -854,7 +867,7 @@ event_write_value(struct event_ctx *ctx, const struct field *f)
 		event_write_sd(ctx);
 		break;
 	case FIELD_TAGS:
-		event_write_tags(ctx, false);
+		event_write_tags(ctx);
 		break;
 	}
 }
@@ -863,10 +876,16 @@ event_write_value(struct event_ctx *ctx, const struct field *f)
 static struct header_moves header_moves;
 static pthread_once_t header_moves_once = PTHREAD_ONCE_INIT;
 
-/* pthread_once: fill header_moves; left not ready (so unused) on failure. */
+/* pthread_once: the tag flag masks, and header_moves (left not ready, so unused, on failure). */
 static void
 header_moves_init(void)
 {
+	size_t i;
+
+	for (i = 0; i < NITEMS(msg_flag_tags); i++)
+		msg_tag_flags |= msg_flag_tags[i].flag;
+	for (i = 0; i < NITEMS(frame_flag_tags); i++)
+		frame_tag_flags |= frame_flag_tags[i].flag;
 	event_path_moves_render(&header_moves, header_keys, HK_COUNT);
 }
 
@@ -886,9 +905,10 @@ event_write_fields(struct event_ctx *ctx)
 	bool header_only = ctx->nnorm == 0;
 	size_t i, n = header_only ? ctx->nheader : ctx->norder;
 	int prev = HK_COUNT; /* the header key last written; -1: not one */
-	bool has_tags = event_write_tags(ctx, true);
+	bool has_tags;
 
 	pthread_once(&header_moves_once, header_moves_init);
+	has_tags = event_has_tags(ctx);
 	json_object_begin(w);
 	for (i = 0; i < n && !w->failed; i++) {
 		f = header_only ? &ctx->header[i] : ctx->order[i];

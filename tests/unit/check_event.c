@@ -424,6 +424,43 @@ START_TEST(test_norm_merged)
 }
 END_TEST
 
+/*
+ * Keys that share the first byte or a prefix with liblognorm's
+ * bookkeeping keys (event_norm_key_skipped switches on the first byte)
+ * and with "json" are fields like any other.
+ */
+START_TEST(test_norm_near_skipped)
+{
+	struct fixture fx;
+	struct json_object *e;
+
+	fixture_rfc5424(&fx);
+	fx.in.norm = norm_from(
+	    "{\"event.tag\":\"a\",\"event.tagsx\":\"b\",\"originalmsg2\":\"c\","
+	    "\"original\":\"d\",\"unparsed-dat\":\"e\",\"unparsed-data.x\":\"f\","
+	    "\"metadat\":\"g\",\"metadata2\":\"h\",\"jso\":\"i\",\"json2\":\"j\","
+	    "\"u\":\"k\",\"m\":\"l\",\"o\":\"m\"}");
+	e = format_event(&fx);
+	assert_str(e, "event|tag", "a");
+	assert_str(e, "event|tagsx", "b");
+	assert_str(e, "originalmsg2", "c");
+	assert_str(e, "original", "d");
+	assert_str(e, "unparsed-dat", "e");
+	assert_str(e, "unparsed-data|x", "f");
+	assert_str(e, "metadat", "g");
+	/* "metadata" is a prefix: every key that starts so is bookkeeping */
+	assert_absent(e, "metadata2");
+	assert_str(e, "jso", "i");
+	assert_str(e, "json2", "j");
+	assert_str(e, "u", "k");
+	assert_str(e, "m", "l");
+	assert_str(e, "o", "m");
+	ck_assert_int_eq(tag_count(e), 0);
+	json_object_put(fx.in.norm);
+	fixture_fini(&fx);
+}
+END_TEST
+
 START_TEST(test_norm_conflicts)
 {
 	struct fixture fx;
@@ -1111,6 +1148,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_rfc3164_no_hostname);
 	tcase_add_test(tc, test_unparsed_hostile_bytes);
 	tcase_add_test(tc, test_norm_merged);
+	tcase_add_test(tc, test_norm_near_skipped);
 	tcase_add_test(tc, test_norm_conflicts);
 	tcase_add_test(tc, test_norm_bad_keys);
 	tcase_add_test(tc, test_norm_deep_value);
