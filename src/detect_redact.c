@@ -130,6 +130,36 @@ detect_redact_filter_build(struct detect_set *s)
 	s->redact_alt_len = 0;
 }
 
+/*
+ * Give each literal of need its slot in s's table of distinct literals, so
+ * that "password", needed by many patterns, is searched once a text.
+ */
+static void
+redact_need_number(struct detect_set *s, struct redact_need *need)
+{
+	size_t i;
+
+	if (need->kind == NEED_ALL || need->kind == NEED_ONE) {
+		for (i = 0; i < need->n; i++)
+			redact_need_number(s, &need->kids[i]);
+		return;
+	}
+	if (need->kind != NEED_LITERAL)
+		return;
+	for (i = 0; i < s->n_redact_literals; i++)
+		if (s->redact_literals[i].len == need->len &&
+		    memcmp(s->redact_literals[i].p, need->lit, need->len) == 0)
+			break;
+	if (i == s->n_redact_literals) {
+		if (i == REDACT_LITERALS_MAX)
+			return; /* searched every time */
+		s->redact_literals[i].p = need->lit;
+		s->redact_literals[i].len = need->len;
+		s->n_redact_literals++;
+	}
+	need->id = (int)i;
+}
+
 /* Add what pat needs, in step with s->redact (redact patterns fold case). */
 int
 detect_redact_need_add(struct detect_set *s, const char *pat)
@@ -143,6 +173,7 @@ detect_redact_need_add(struct detect_set *s, const char *pat)
 	s->redact_need = p;
 	if (detect_redact_need_read(&p[s->n_redact_need], pat, true) == -1)
 		return -1;
+	redact_need_number(s, &p[s->n_redact_need]);
 	s->n_redact_need++;
 	return 0;
 }
@@ -157,6 +188,7 @@ detect_redact_need_free(struct detect_set *s)
 	free(s->redact_need);
 	s->redact_need = NULL;
 	s->n_redact_need = 0;
+	s->n_redact_literals = 0;
 }
 
 /* The needs of set's patterns, or NULL when they are not all known. */
@@ -216,6 +248,7 @@ redact_all(const regex_t *re, const struct redact_need *need, size_t n, const ch
 {
 	struct strbuf a, b, tmp;
 	size_t i, limit = 4 * len + 4096;
+	signed char seen[REDACT_LITERALS_MAX] = {0};
 	int rc = -1;
 
 	if (n == 0)
@@ -227,7 +260,7 @@ redact_all(const regex_t *re, const struct redact_need *need, size_t n, const ch
 		goto done;
 	for (i = 0; i < n; i++) {
 		/* regexec would find nothing: the text stays as it is */
-		if (need != NULL && !detect_redact_need_holds(&need[i], a.data, a.len, true))
+		if (need != NULL && !detect_redact_need_holds(&need[i], a.data, a.len, true, seen))
 			continue;
 		strbuf_reset(&b);
 		if (redact_one(&re[i], a.data, a.len, &b) == -1)
@@ -237,6 +270,8 @@ redact_all(const regex_t *re, const struct redact_need *need, size_t n, const ch
 		b = tmp;
 		if (strbuf_cstr(&a) == NULL)
 			goto done;
+		/* a new text: what was found in the old one does not hold */
+		memset(seen, 0, sizeof(seen));
 		if (a.len > limit) {
 			rc = strbuf_append_str(out, REDACTED);
 			goto done;
@@ -271,12 +306,13 @@ detect_redact_needed(const struct detect_set *set, struct strbuf *scratch, const
 {
 	const regex_t *filter = detect_redaction_filter(set);
 	const struct redact_need *need = redact_needs(set);
+	signed char seen[REDACT_LITERALS_MAX] = {0};
 	regmatch_t m[1];
 	size_t i;
 
 	if (need != NULL) {
 		for (i = 0; i < set->n_redact; i++)
-			if (detect_redact_need_holds(&need[i], s, len, true))
+			if (detect_redact_need_holds(&need[i], s, len, true, seen))
 				break;
 		if (i == set->n_redact)
 			return false; /* no pattern's literals: none can match */

@@ -123,7 +123,7 @@ need_push(
 static void
 need_flush(struct need_reader *r, char *run, size_t *len, struct redact_need **kids, size_t *n)
 {
-	struct redact_need lit = {.kind = NEED_LITERAL};
+	struct redact_need lit = {.kind = NEED_LITERAL, .id = -1};
 
 	if (*len == 0)
 		return;
@@ -390,23 +390,31 @@ need_find_fold(const char *hay, size_t hlen, const char *needle, size_t nlen)
 }
 
 bool
-detect_redact_need_holds(const struct redact_need *need, const char *text, size_t len, bool fold)
+detect_redact_need_holds(const struct redact_need *need, const char *text, size_t len, bool fold,
+    signed char *seen)
 {
 	size_t i;
+	bool found;
 
 	switch (need->kind) {
 	case NEED_LITERAL:
+		if (seen != NULL && need->id >= 0 && seen[need->id] != 0)
+			return seen[need->id] > 0;
 		if (!fold)
-			return contains(text, len, need->lit, need->len, false);
-		return need->len == 0 || need_find_fold(text, len, need->lit, need->len);
+			found = contains(text, len, need->lit, need->len, false);
+		else
+			found = need->len == 0 || need_find_fold(text, len, need->lit, need->len);
+		if (seen != NULL && need->id >= 0)
+			seen[need->id] = found ? 1 : -1;
+		return found;
 	case NEED_ALL:
 		for (i = 0; i < need->n; i++)
-			if (!detect_redact_need_holds(&need->kids[i], text, len, fold))
+			if (!detect_redact_need_holds(&need->kids[i], text, len, fold, seen))
 				return false;
 		return true;
 	case NEED_ONE:
 		for (i = 0; i < need->n; i++)
-			if (detect_redact_need_holds(&need->kids[i], text, len, fold))
+			if (detect_redact_need_holds(&need->kids[i], text, len, fold, seen))
 				return true;
 		return false;
 	default:

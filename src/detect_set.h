@@ -127,11 +127,15 @@ struct technique_slot {
  * nothing known, a literal (lower case when the pattern ignores case),
  * all of kids, or one of kids.  Each node owns its lit and kids.
  */
+/* Distinct literals whose search is done once a text (the others each time). */
+#define REDACT_LITERALS_MAX 64
+
 enum redact_need_kind { NEED_NOTHING, NEED_LITERAL, NEED_ALL, NEED_ONE };
 struct redact_need {
 	enum redact_need_kind kind;
 	char *lit;
 	size_t len;
+	int id; /* a literal's slot in the set's table (one search a text), or -1 */
 	struct redact_need *kids;
 	size_t n;
 };
@@ -155,6 +159,12 @@ struct detect_set {
 	/* what each redact pattern needs; used only when n_redact_need == n_redact */
 	struct redact_need *redact_need;
 	size_t n_redact_need;
+	/* the distinct literals of all patterns (not owned: the nodes' text) */
+	struct redact_literal {
+		const char *p;
+		size_t len;
+	} redact_literals[REDACT_LITERALS_MAX];
+	size_t n_redact_literals;
 	size_t n_files;
 	struct sigma_set *sigma;   /* the Sigma rules; NULL: none (sigma.h) */
 	struct sigma_report *sigma_report;
@@ -236,9 +246,13 @@ void detect_redact_need_free(struct detect_set *s);
  */
 int detect_redact_need_read(struct redact_need *need, const char *pat, bool fold);
 void detect_redact_need_clear(struct redact_need *need);
-/* Whether text[0..len) holds need (ignoring ASCII case when fold). */
+/*
+ * Whether text[0..len) holds need (ignoring ASCII case when fold).  seen,
+ * when not NULL, has REDACT_LITERALS_MAX entries, zero for a new text: the
+ * result of each literal with an id is kept there (1 found, -1 not).
+ */
 bool detect_redact_need_holds(const struct redact_need *need, const char *text, size_t len,
-    bool fold);
+    bool fold, signed char *seen);
 
 /* detect_match.c: one condition on an event (sigma_map.c's shapes use them too). */
 bool detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev);

@@ -146,7 +146,7 @@ assert_need(const struct need_case *c, const char *text, int want_match, bool wa
 
 	ck_assert_int_eq(regcomp(&re, c->pattern, REG_EXTENDED | REG_ICASE), 0);
 	ck_assert_int_eq(detect_redact_need_read(&need, c->pattern, true), 0);
-	holds = detect_redact_need_holds(&need, text, strlen(text), true);
+	holds = detect_redact_need_holds(&need, text, strlen(text), true, NULL);
 	rc = regexec(&re, text, 0, NULL, 0);
 	/* soundness: a match always holds its need */
 	ck_assert_msg(rc != 0 || holds, "%s on \"%s\": matches, need not held", c->pattern,
@@ -195,10 +195,52 @@ START_TEST(test_redact_need_offsets)
 				memcpy(text, "pAsSwOr", 7); /* a decoy */
 			n = len - at < 8 ? len - at : 8;
 			memcpy(text + at, word, n);
-			ck_assert_msg(detect_redact_need_holds(&need, text, len, true) == (n == 8),
+			ck_assert_msg(detect_redact_need_holds(&need, text, len, true, NULL) == (n == 8),
 			    "at %zu of %zu", at, len);
 		}
 	detect_redact_need_clear(&need);
+}
+END_TEST
+
+/*
+ * A redaction makes text that a later pattern needs ("<redacted>" holds
+ * "acted"): what the first pattern's need found in the text before must
+ * not be reused for the third.
+ */
+START_TEST(test_redact_need_after_change)
+{
+	static const char *const texts[] = { "x", "a x b", "y", "<red", "x <redx" };
+	char err[1024];
+	struct detect_set *s;
+	struct strbuf a, b;
+	const regex_t *re;
+	FILE *f;
+	size_t n, i;
+
+	ck_assert_ptr_nonnull(f = fopen(unit_path("r.detections"), "w"));
+	fputs("redact = { \"<red(acted)>\", \"(x)\", \"<red(acted)>\" }\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	s = detect_load(unit_dir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	re = detect_redactions(s, &n);
+	ck_assert_uint_eq(n, 3);
+	strbuf_init(&a);
+	strbuf_init(&b);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		strbuf_reset(&a);
+		strbuf_reset(&b);
+		ck_assert_int_eq(detect_redact(re, n, texts[i], strlen(texts[i]), &a), 0);
+		ck_assert_int_eq(detect_redact_set(s, texts[i], strlen(texts[i]), &b), 0);
+		ck_assert_msg(a.len == b.len && memcmp(a.data, b.data, a.len) == 0,
+		    "\"%s\": redactions differ", texts[i]);
+	}
+	ck_assert_int_eq(strbuf_append_char(&a, '\0'), 0);
+	strbuf_reset(&a);
+	ck_assert_int_eq(detect_redact_set(s, "x", 1, &a), 0);
+	ck_assert_str_eq(strbuf_cstr(&a), "<red<redacted>>");
+	strbuf_free(&a);
+	strbuf_free(&b);
+	detect_free(s);
 }
 END_TEST
 
@@ -214,7 +256,7 @@ START_TEST(test_redact_need_nothing)
 
 	ck_assert_int_eq(detect_redact_need_read(&need, need_nothing[_i], true), 0);
 	ck_assert_int_eq(need.kind, NEED_NOTHING);
-	ck_assert(detect_redact_need_holds(&need, "", 0, true));
+	ck_assert(detect_redact_need_holds(&need, "", 0, true, NULL));
 	detect_redact_need_clear(&need);
 }
 END_TEST
@@ -558,6 +600,10 @@ unit_suite(void)
 	    (int)(sizeof(iam_type_cases) / sizeof(iam_type_cases[0])));
 	tcase_add_test(tc, test_alert_net_user);
 	tcase_add_test(tc, test_alert_explain);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("redact_dir");
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
+	tcase_add_test(tc, test_redact_need_after_change);
 	suite_add_tcase(s, tc);
 	return s;
 }
