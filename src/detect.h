@@ -194,10 +194,11 @@ int detect_redact_set(const struct detect_set *s, const char *text, size_t len,
 
 /*
  * Whether any redact pattern of s may change text[0..len): no when the
- * text holds none of the literals the patterns need, else the filter
+ * text holds none of the literals the patterns need; when it holds those
+ * of one or two patterns, their own regexes decide; else the filter
  * (detect_redaction_filter) says no for most strings with one regexec.
  * scratch gets a NUL-terminated copy of text.  True when there is no
- * filter, or on error.
+ * filter (and more than two candidates), or on error.
  */
 bool detect_redact_needed(const struct detect_set *s, struct strbuf *scratch, const char *text,
     size_t len);

@@ -307,22 +307,34 @@ detect_redact_needed(const struct detect_set *set, struct strbuf *scratch, const
 	const regex_t *filter = detect_redaction_filter(set);
 	const struct redact_need *need = redact_needs(set);
 	signed char seen[REDACT_LITERALS_MAX] = {0};
+	size_t i, n = 0, cand[2];
 	regmatch_t m[1];
-	size_t i;
 
 	if (need != NULL) {
-		for (i = 0; i < set->n_redact; i++)
-			if (detect_redact_need_holds(&need[i], s, len, true, seen))
-				break;
-		if (i == set->n_redact)
+		for (i = 0; i < set->n_redact && n <= 2; i++)
+			if (detect_redact_need_holds(&need[i], s, len, true, seen)) {
+				if (n < 2)
+					cand[n] = i;
+				n++;
+			}
+		if (n == 0)
 			return false; /* no pattern's literals: none can match */
 	}
-	if (filter == NULL)
+	if (filter == NULL && (n == 0 || n > 2))
 		return true;
 	strbuf_reset(scratch);
 	if (strbuf_append(scratch, s, len) == -1 || strbuf_cstr(scratch) == NULL)
 		return true;
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)len;
-	return regexec(filter, scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH;
+	if (n == 0 || n > 2)
+		return regexec(filter, scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH;
+	/* one or two candidates: their own regexes say what the alternation would */
+	for (i = 0; i < n; i++) {
+		m[0].rm_so = 0;
+		m[0].rm_eo = (regoff_t)len;
+		if (regexec(&set->redact[cand[i]], scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH)
+			return true;
+	}
+	return false;
 }
