@@ -34,6 +34,8 @@
 
 /* Groups within groups that are read; deeper ones need nothing. */
 #define NEED_MAX_DEPTH 16
+/* Groups within groups that are scanned for their end; deeper: give up. */
+#define NEED_MAX_NESTING 64
 
 /* While reading one pattern: give up (needs nothing) on what is not understood. */
 struct need_reader {
@@ -51,10 +53,11 @@ ere_special(char c)
 
 /*
  * End of the atom at p (a character, an escape, a bracket expression or a
- * whole group), or NULL when it does not end before end.
+ * whole group), or NULL when it does not end before end or its groups
+ * nest deeper than NEED_MAX_NESTING (nesting levels: 0 from a caller).
  */
 static const char *
-need_atom_end(const char *p, const char *end)
+need_atom_end(const char *p, const char *end, int nesting)
 {
 	const char *q;
 
@@ -66,8 +69,10 @@ need_atom_end(const char *p, const char *end)
 	}
 	if (*p != '(')
 		return p + 1;
+	if (nesting >= NEED_MAX_NESTING)
+		return NULL;
 	for (q = p + 1; q < end && *q != ')';)
-		if ((q = need_atom_end(q, end)) == NULL)
+		if ((q = need_atom_end(q, end, nesting + 1)) == NULL)
 			return NULL;
 	return q < end ? q + 1 : NULL;
 }
@@ -251,7 +256,7 @@ need_sequence(struct need_reader *r, const char *p, const char *end, int depth)
 	}
 	while (p < end && !r->unsure && !r->nomem) {
 		if (*p == '*' || *p == '+' || *p == '?' || *p == '{' || *p == ')' ||
-		    (q = need_atom_end(p, end)) == NULL) {
+		    (q = need_atom_end(p, end, 0)) == NULL) {
 			r->unsure = true; /* glibc reads some of these as literals */
 			break;
 		}
@@ -302,7 +307,7 @@ need_alternation(struct need_reader *r, const char *p, const char *end, int dept
 
 	for (;;) {
 		for (q = start; q < end && *q != '|';)
-			if ((q = need_atom_end(q, end)) == NULL) {
+			if ((q = need_atom_end(q, end, 0)) == NULL) {
 				r->unsure = true;
 				need_list_free(kids, n);
 				return none;
