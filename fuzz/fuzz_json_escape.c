@@ -3,7 +3,9 @@
  *
  * Whatever the bytes, the quoted output must be valid UTF-8 with no raw
  * control character, parse with libfastjson as exactly one string, and
- * decode to the input with each invalid byte b replaced by U+00b.
+ * decode to the input with each invalid byte b replaced by U+00b.  The
+ * writer's json_string and json_key (which copy the plain prefix
+ * themselves) must give the same bytes as the escaper.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +44,28 @@ fuzz_utf8_decode(const unsigned char *s, size_t len)
 	if (v < min_cp[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
 		return 0;
 	return n;
+}
+
+/* json_string and json_key of data write the quoted escape (quoted). */
+static void
+fuzz_writer_same(const uint8_t *data, size_t size, const struct strbuf *quoted)
+{
+	struct json_writer w;
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	json_writer_init(&w, &sb);
+	json_string(&w, (const char *)data, size);
+	if (w.failed || sb.len != quoted->len || memcmp(sb.data, quoted->data, sb.len) != 0)
+		abort();
+	strbuf_reset(&sb);
+	json_writer_init(&w, &sb);
+	json_object_begin(&w);
+	json_key(&w, (const char *)data, size);
+	if (w.failed || sb.len != quoted->len + 2 ||
+	    memcmp(sb.data + 1, quoted->data, quoted->len) != 0 || sb.data[sb.len - 1] != ':')
+		abort();
+	strbuf_free(&sb);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -97,6 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_object_put(o);
 	json_tokener_free(tok);
 	free(expect);
+	fuzz_writer_same(data, size, &sb);
 	strbuf_free(&sb);
 	return 0;
 }

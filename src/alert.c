@@ -18,16 +18,15 @@ static void
 write_redacted_set(struct json_writer *w, const struct detect_set *set, struct strbuf *scratch,
     const char *s, size_t len)
 {
-	const regex_t *re;
 	size_t n;
 
-	re = detect_redactions(set, &n);
+	(void)detect_redactions(set, &n);
 	if (n == 0 || !detect_redact_needed(set, scratch, s, len)) {
 		json_string(w, s, len);
 		return;
 	}
 	strbuf_reset(scratch);
-	if (detect_redact(re, n, s, len, scratch) == -1) {
+	if (detect_redact_set(set, s, len, scratch) == -1) {
 		w->failed = true;
 		return;
 	}

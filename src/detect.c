@@ -576,7 +576,7 @@ take_redactions(struct detect_set *s, cfg_t *cfg)
 			return -1;
 		}
 		s->n_redact++;
-		if (detect_redact_alt_add(s, pat) == -1) {
+		if (detect_redact_alt_add(s, pat) == -1 || detect_redact_need_add(s, pat) == -1) {
 			detect_error(0, "out of memory");
 			return -1;
 		}
@@ -918,6 +918,7 @@ detect_free(struct detect_set *s)
 	for (i = 0; i < s->n_redact; i++)
 		regfree(&s->redact[i]);
 	free(s->redact);
+	detect_redact_need_free(s);
 	free(s->redact_alt);
 	if (s->has_redact_filter)
 		regfree(&s->redact_filter);

@@ -196,12 +196,20 @@ struct strbuf;
  * out of memory.
  */
 int detect_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out);
+/*
+ * detect_redact with s's patterns, each skipped when the text lacks the
+ * literals it needs (it could not match there): the same result.
+ */
+int detect_redact_set(const struct detect_set *s, const char *text, size_t len,
+    struct strbuf *out);
 
 /*
- * Whether any redact pattern of s may change text[0..len): the filter
+ * Whether any redact pattern of s may change text[0..len): no when the
+ * text holds none of the literals the patterns need; when it holds those
+ * of one or two patterns, their own regexes decide; else the filter
  * (detect_redaction_filter) says no for most strings with one regexec.
  * scratch gets a NUL-terminated copy of text.  True when there is no
- * filter, or on error.
+ * filter (and more than two candidates), or on error.
  */
 bool detect_redact_needed(const struct detect_set *s, struct strbuf *scratch, const char *text,
     size_t len);

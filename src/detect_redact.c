@@ -2,7 +2,10 @@
  * detect_redact.c: the redaction filter of a detection set (detect_set.h):
  * every redact pattern of every file in one alternation, compiled once,
  * so that a line with nothing to hide costs one regexec, not one a pattern;
- * and the redaction of a string by the patterns one after the other.
+ * before it, the literals each pattern needs (detect_redact_need.c), so
+ * that a line without any of them costs no regexec; and the redaction of
+ * a string by the patterns one after the other, skipping those whose
+ * literals are not in the text.
  */
 #include "config.h"
 
@@ -19,8 +22,8 @@
  * "[:class:]", "[.x.]", "[=x=]" are read whole.  A backslash is a member
  * too (POSIX ERE).
  */
-static const char *
-ere_bracket_end(const char *p)
+const char *
+detect_ere_bracket_end(const char *p)
 {
 	char c;
 
@@ -65,7 +68,7 @@ ere_wrappable(const char *p)
 			p += 2;
 			continue;
 		case '[':
-			if ((p = ere_bracket_end(p)) == NULL)
+			if ((p = detect_ere_bracket_end(p)) == NULL)
 				return false;
 			continue;
 		case '(':
@@ -127,6 +130,74 @@ detect_redact_filter_build(struct detect_set *s)
 	s->redact_alt_len = 0;
 }
 
+/*
+ * Give each literal of need its slot in s's table of distinct literals, so
+ * that "password", needed by many patterns, is searched once a text.
+ */
+static void
+redact_need_number(struct detect_set *s, struct redact_need *need)
+{
+	size_t i;
+
+	if (need->kind == NEED_ALL || need->kind == NEED_ONE) {
+		for (i = 0; i < need->n; i++)
+			redact_need_number(s, &need->kids[i]);
+		return;
+	}
+	if (need->kind != NEED_LITERAL)
+		return;
+	for (i = 0; i < s->n_redact_literals; i++)
+		if (s->redact_literals[i].len == need->len &&
+		    memcmp(s->redact_literals[i].p, need->lit, need->len) == 0)
+			break;
+	if (i == s->n_redact_literals) {
+		if (i == REDACT_LITERALS_MAX)
+			return; /* searched every time */
+		s->redact_literals[i].p = need->lit;
+		s->redact_literals[i].len = need->len;
+		s->n_redact_literals++;
+	}
+	need->id = (int)i;
+}
+
+/* Add what pat needs, in step with s->redact (redact patterns fold case). */
+int
+detect_redact_need_add(struct detect_set *s, const char *pat)
+{
+	struct redact_need *p;
+
+	if (s->n_redact_need + 1 != s->n_redact)
+		return 0; /* out of step after an earlier failure: unused anyway */
+	if ((p = realloc(s->redact_need, s->n_redact * sizeof(*p))) == NULL)
+		return -1;
+	s->redact_need = p;
+	if (detect_redact_need_read(&p[s->n_redact_need], pat, true) == -1)
+		return -1;
+	redact_need_number(s, &p[s->n_redact_need]);
+	s->n_redact_need++;
+	return 0;
+}
+
+void
+detect_redact_need_free(struct detect_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_redact_need; i++)
+		detect_redact_need_clear(&s->redact_need[i]);
+	free(s->redact_need);
+	s->redact_need = NULL;
+	s->n_redact_need = 0;
+	s->n_redact_literals = 0;
+}
+
+/* The needs of set's patterns, or NULL when they are not all known. */
+static const struct redact_need *
+redact_needs(const struct detect_set *set)
+{
+	return set != NULL && set->n_redact_need == set->n_redact ? set->redact_need : NULL;
+}
+
 #define REDACTED "<redacted>"
 /* Capture groups looked at per redact match (the last of these is replaced). */
 #define REDACT_GROUPS 10
@@ -170,11 +241,14 @@ redact_one(const regex_t *re, const char *s, size_t len, struct strbuf *out)
 	return 0;
 }
 
-int
-detect_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out)
+/* detect_redact, skipping pattern i when need (if not NULL) says it cannot match. */
+static int
+redact_all(const regex_t *re, const struct redact_need *need, size_t n, const char *s,
+    size_t len, struct strbuf *out)
 {
 	struct strbuf a, b, tmp;
 	size_t i, limit = 4 * len + 4096;
+	signed char seen[REDACT_LITERALS_MAX] = {0};
 	int rc = -1;
 
 	if (n == 0)
@@ -185,6 +259,9 @@ detect_redact(const regex_t *re, size_t n, const char *s, size_t len, struct str
 	if (strbuf_append(&a, s, len) == -1 || strbuf_cstr(&a) == NULL)
 		goto done;
 	for (i = 0; i < n; i++) {
+		/* regexec would find nothing: the text stays as it is */
+		if (need != NULL && !detect_redact_need_holds(&need[i], a.data, a.len, true, seen))
+			continue;
 		strbuf_reset(&b);
 		if (redact_one(&re[i], a.data, a.len, &b) == -1)
 			goto done;
@@ -193,6 +270,8 @@ detect_redact(const regex_t *re, size_t n, const char *s, size_t len, struct str
 		b = tmp;
 		if (strbuf_cstr(&a) == NULL)
 			goto done;
+		/* a new text: what was found in the old one does not hold */
+		memset(seen, 0, sizeof(seen));
 		if (a.len > limit) {
 			rc = strbuf_append_str(out, REDACTED);
 			goto done;
@@ -205,20 +284,57 @@ done:
 	return rc;
 }
 
+int
+detect_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out)
+{
+	return redact_all(re, NULL, n, s, len, out);
+}
+
+int
+detect_redact_set(const struct detect_set *set, const char *s, size_t len, struct strbuf *out)
+{
+	size_t n;
+	const regex_t *re = detect_redactions(set, &n);
+
+	return redact_all(re, redact_needs(set), n, s, len, out);
+}
+
 /* scratch: regexec reads to the NUL despite REG_STARTEND under the sanitizers. */
 bool
 detect_redact_needed(const struct detect_set *set, struct strbuf *scratch, const char *s,
     size_t len)
 {
 	const regex_t *filter = detect_redaction_filter(set);
+	const struct redact_need *need = redact_needs(set);
+	signed char seen[REDACT_LITERALS_MAX] = {0};
+	size_t i, n = 0, cand[2];
 	regmatch_t m[1];
 
-	if (filter == NULL)
+	if (need != NULL) {
+		for (i = 0; i < set->n_redact && n <= 2; i++)
+			if (detect_redact_need_holds(&need[i], s, len, true, seen)) {
+				if (n < 2)
+					cand[n] = i;
+				n++;
+			}
+		if (n == 0)
+			return false; /* no pattern's literals: none can match */
+	}
+	if (filter == NULL && (n == 0 || n > 2))
 		return true;
 	strbuf_reset(scratch);
 	if (strbuf_append(scratch, s, len) == -1 || strbuf_cstr(scratch) == NULL)
 		return true;
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)len;
-	return regexec(filter, scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH;
+	if (n == 0 || n > 2)
+		return regexec(filter, scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH;
+	/* one or two candidates: their own regexes say what the alternation would */
+	for (i = 0; i < n; i++) {
+		m[0].rm_so = 0;
+		m[0].rm_eo = (regoff_t)len;
+		if (regexec(&set->redact[cand[i]], scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH)
+			return true;
+	}
+	return false;
 }

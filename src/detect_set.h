@@ -11,6 +11,8 @@
  *   detect_match.c   the matcher: the detections of an event's rule tags
  *   detect_redact.c  the redaction filter: every redact pattern in one
  *                    alternation, so a clean line costs one regexec
+ *   detect_redact_need.c  the literals each redact pattern needs, so a
+ *                    line with none of them costs no regexec at all
  */
 #ifndef LOGWARD_DETECT_SET_H
 #define LOGWARD_DETECT_SET_H
@@ -120,6 +122,24 @@ struct technique_slot {
 	int line;
 };
 
+/*
+ * What text a redact pattern can match must hold (detect_redact_need.c):
+ * nothing known, a literal (lower case when the pattern ignores case),
+ * all of kids, or one of kids.  Each node owns its lit and kids.
+ */
+/* Distinct literals whose search is done once a text (the others each time). */
+#define REDACT_LITERALS_MAX 64
+
+enum redact_need_kind { NEED_NOTHING, NEED_LITERAL, NEED_ALL, NEED_ONE };
+struct redact_need {
+	enum redact_need_kind kind;
+	char *lit;
+	size_t len;
+	int id; /* a literal's slot in the set's table (one search a text), or -1 */
+	struct redact_need *kids;
+	size_t n;
+};
+
 struct detect_set {
 	struct detection *dets;
 	size_t n_dets;
@@ -136,6 +156,15 @@ struct detect_set {
 	bool redact_alt_unsafe;    /* a pattern that must not be combined */
 	regex_t redact_filter;
 	bool has_redact_filter;
+	/* what each redact pattern needs; used only when n_redact_need == n_redact */
+	struct redact_need *redact_need;
+	size_t n_redact_need;
+	/* the distinct literals of all patterns (not owned: the nodes' text) */
+	struct redact_literal {
+		const char *p;
+		size_t len;
+	} redact_literals[REDACT_LITERALS_MAX];
+	size_t n_redact_literals;
 	size_t n_files;
 	struct sigma_set *sigma;   /* the Sigma rules; NULL: none (sigma.h) */
 	struct sigma_report *sigma_report;
@@ -202,6 +231,28 @@ int detect_field_value(const struct detect_event *ev, const struct field_ref *f,
 int detect_redact_alt_add(struct detect_set *s, const char *pat);
 /* Compile the alternation into s->redact_filter (when it is safe to). */
 void detect_redact_filter_build(struct detect_set *s);
+/* End of the ERE bracket expression at p ('['), or NULL when it does not end. */
+const char *detect_ere_bracket_end(const char *p);
+/* Add what pat (a redact pattern) needs to s->redact_need; -1 out of memory. */
+int detect_redact_need_add(struct detect_set *s, const char *pat);
+/* Free s->redact_need. */
+void detect_redact_need_free(struct detect_set *s);
+
+/*
+ * detect_redact_need.c: read into need what text matched by the ERE pat
+ * must hold (fold: pat is REG_ICASE); need owns what it gets, freed by
+ * detect_redact_need_clear.  Nothing (NEED_NOTHING) for what it cannot
+ * read.  0, or -1 out of memory (need then holds nothing).
+ */
+int detect_redact_need_read(struct redact_need *need, const char *pat, bool fold);
+void detect_redact_need_clear(struct redact_need *need);
+/*
+ * Whether text[0..len) holds need (ignoring ASCII case when fold).  seen,
+ * when not NULL, has REDACT_LITERALS_MAX entries, zero for a new text: the
+ * result of each literal with an id is kept there (1 found, -1 not).
+ */
+bool detect_redact_need_holds(const struct redact_need *need, const char *text, size_t len,
+    bool fold, signed char *seen);
 
 /* detect_match.c: one condition on an event (sigma_map.c's shapes use them too). */
 bool detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev);

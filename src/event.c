@@ -376,12 +376,22 @@ event_fjson_too_deep(struct json_object *v, int budget)
 	}
 }
 
-/* liblognorm's own bookkeeping, not event fields. */
+/* liblognorm's own bookkeeping, not event fields; most keys end at the first byte. */
 static bool
 event_norm_key_skipped(const char *key)
 {
-	return strcmp(key, "event.tags") == 0 || strcmp(key, "originalmsg") == 0 ||
-	    strcmp(key, "unparsed-data") == 0 || strncmp(key, "metadata", 8) == 0;
+	switch (key[0]) {
+	case 'e':
+		return strcmp(key, "event.tags") == 0;
+	case 'o':
+		return strcmp(key, "originalmsg") == 0;
+	case 'u':
+		return strcmp(key, "unparsed-data") == 0;
+	case 'm':
+		return strncmp(key, "metadata", 8) == 0;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -472,24 +482,27 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 	const char *key;
 	size_t len;
 	int segs;
+	bool body;
 
 	it = json_object_iter_begin(ctx->in->norm);
 	end = json_object_iter_end(ctx->in->norm);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		key = json_object_iter_peek_name(&it);
 		v = json_object_iter_peek_value(&it);
-		if (strcmp(key, "event.tags") == 0)
-			ctx->norm_tags = v;
-		if (event_norm_key_skipped(key))
+		if (event_norm_key_skipped(key)) {
+			if (key[0] == 'e')
+				ctx->norm_tags = v; /* the one 'e' key skipped */
 			continue;
+		}
+		len = strlen(key);
+		body = len == sizeof(EVENT_ECS_JSON_KEY) - 1 &&
+		    memcmp(key, EVENT_ECS_JSON_KEY, len) == 0;
 		/*
 		 * a JSON body that is not an object (an array, a number) has no
 		 * namespace to go under: event.original holds it
 		 */
-		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0 &&
-		    !json_object_is_type(v, json_type_object))
+		if (body && !json_object_is_type(v, json_type_object))
 			continue;
-		len = strlen(key);
 		/* the value sits at writer depth segs; its own nesting adds */
 		if ((segs = event_key_segments(key, len)) == 0 ||
 		    event_fjson_too_deep(v, JSON_WRITER_MAX_DEPTH - segs) ||
@@ -515,10 +528,62 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 			f->kind = FIELD_FJSON;
 			break;
 		}
-		if (strcmp(key, EVENT_ECS_JSON_KEY) == 0)
+		if (body)
 			event_json_body(ctx, f);
 	}
 	event_sort(ctx->norm, ctx->nnorm, sizeof(*ctx->norm), event_field_cmp);
+}
+
+/*
+ * One formatted second: "YYYY-MM-DDTHH:MM:SS." of epoch.  Consecutive
+ * events mostly fall in the same second (receipt times always), so the
+ * date arithmetic runs once a second per worker thread, as rsyslog's
+ * cached time formatting does; only the microseconds are written per event.
+ */
+struct time_cache {
+	int64_t epoch;
+	bool valid;
+	char prefix[20];
+};
+#define TIME_PREFIX_LEN 20 /* up to and with the '.' */
+#define TIME_TEXT_LEN   27 /* syslog_time_format: the prefix, 6 digits, 'Z' */
+
+/* syslog_time_format through cache c (per thread); same bytes, same return. */
+static size_t
+event_time_format(struct time_cache *c, char *buf, size_t cap, int64_t epoch, uint32_t usec)
+{
+	size_t n;
+
+	if (c->valid && c->epoch == epoch && usec <= 999999 && cap > TIME_TEXT_LEN) {
+		memcpy(buf, c->prefix, TIME_PREFIX_LEN);
+		memcpy(buf + 20, json_digit_pairs + 2 * (usec / 10000), 2);
+		memcpy(buf + 22, json_digit_pairs + 2 * (usec / 100 % 100), 2);
+		memcpy(buf + 24, json_digit_pairs + 2 * (usec % 100), 2);
+		buf[26] = 'Z';
+		buf[27] = '\0';
+		return TIME_TEXT_LEN;
+	}
+	n = syslog_time_format(buf, cap, epoch, usec);
+	if (n == TIME_TEXT_LEN) {
+		memcpy(c->prefix, buf, TIME_PREFIX_LEN);
+		c->epoch = epoch;
+		c->valid = true;
+	}
+	return n;
+}
+
+/* Receipt times and message times: two caches, they seldom share a second. */
+static _Thread_local struct time_cache created_cache, timestamp_cache;
+
+/* A small int as decimal text (log.syslog.version), without printf for 0..9. */
+static void
+event_small_int_text(char *buf, size_t cap, int v)
+{
+	if (v >= 0 && v <= 9) {
+		buf[0] = (char)('0' + v);
+		buf[1] = '\0';
+	} else
+		snprintf(buf, cap, "%d", v);
 }
 
 /*
@@ -532,10 +597,10 @@ event_collect_header(struct event_ctx *ctx)
 	const struct syslog_msg *msg = in->msg;
 	size_t n;
 
-	n = syslog_time_format(ctx->created, sizeof(ctx->created),
+	n = event_time_format(&created_cache, ctx->created, sizeof(ctx->created),
 	    (int64_t)in->received.tv_sec, (uint32_t)(in->received.tv_nsec / 1000));
 	if (msg->time.present) {
-		n = syslog_time_format(ctx->timestamp, sizeof(ctx->timestamp),
+		n = event_time_format(&timestamp_cache, ctx->timestamp, sizeof(ctx->timestamp),
 		    msg->time.epoch, msg->time.usec);
 		if (n == 0) {
 			ctx->time_invalid = true;
@@ -582,7 +647,7 @@ event_collect_header(struct event_ctx *ctx)
 		    msg->sd_raw);
 	/* ECS: log.syslog.version is a keyword */
 	if (msg->format == MSG_FORMAT_RFC5424) {
-		snprintf(ctx->version, sizeof(ctx->version), "%d", msg->version);
+		event_small_int_text(ctx->version, sizeof(ctx->version), msg->version);
 		event_header_ascii(ctx, HK_SYSLOG_VERSION, ctx->version);
 	}
 	event_header_slice(ctx, HK_MESSAGE, msg->msg);
@@ -661,27 +726,28 @@ event_norm_tag_count(struct json_object *tags)
 	return count;
 }
 
-/* Write the tags array; returns false (writing nothing) when there are none. */
+/* The flags that have a tag (of msg_flag_tags, frame_flag_tags): set once. */
+static unsigned msg_tag_flags, frame_tag_flags;
+
+/* Whether the event has a tag: one mask test for the flags, not a loop. */
 static bool
-event_write_tags(struct event_ctx *ctx, bool dry_run)
+event_has_tags(const struct event_ctx *ctx)
+{
+	return ctx->in->msg->format == MSG_FORMAT_UNPARSED ||
+	    (ctx->in->msg->flags & msg_tag_flags) != 0 ||
+	    (ctx->in->frame_flags & frame_tag_flags) != 0 || ctx->conflicts > 0 ||
+	    ctx->dropped > 0 || ctx->sd_truncated || ctx->time_invalid ||
+	    event_norm_tag_count(ctx->norm_tags) > 0;
+}
+
+/* Write the tags array; the caller saw event_has_tags. */
+static void
+event_write_tags(struct event_ctx *ctx)
 {
 	const struct syslog_msg *msg = ctx->in->msg;
 	struct json_writer *w = &ctx->w;
 	struct json_object *t;
-	size_t i, n, count = 0;
-
-	count += msg->format == MSG_FORMAT_UNPARSED;
-	for (i = 0; i < NITEMS(msg_flag_tags); i++)
-		count += (msg->flags & msg_flag_tags[i].flag) != 0;
-	for (i = 0; i < NITEMS(frame_flag_tags); i++)
-		count += (ctx->in->frame_flags & frame_flag_tags[i].flag) != 0;
-	count += ctx->conflicts > 0;
-	count += ctx->dropped > 0;
-	count += ctx->sd_truncated;
-	count += ctx->time_invalid;
-	count += event_norm_tag_count(ctx->norm_tags);
-	if (dry_run || count == 0)
-		return count > 0;
+	size_t i, n;
 
 	json_array_begin(w);
 	if (msg->format == MSG_FORMAT_UNPARSED)
@@ -711,7 +777,6 @@ event_write_tags(struct event_ctx *ctx, bool dry_run)
 		}
 	}
 	json_array_end(w);
-	return true;
 }
 
 /* Same SD element id? */
@@ -802,7 +867,7 @@ event_write_value(struct event_ctx *ctx, const struct field *f)
 		event_write_sd(ctx);
 		break;
 	case FIELD_TAGS:
-		event_write_tags(ctx, false);
+		event_write_tags(ctx);
 		break;
 	}
 }
@@ -811,10 +876,16 @@ event_write_value(struct event_ctx *ctx, const struct field *f)
 static struct header_moves header_moves;
 static pthread_once_t header_moves_once = PTHREAD_ONCE_INIT;
 
-/* pthread_once: fill header_moves; left not ready (so unused) on failure. */
+/* pthread_once: the tag flag masks, and header_moves (left not ready, so unused, on failure). */
 static void
 header_moves_init(void)
 {
+	size_t i;
+
+	for (i = 0; i < NITEMS(msg_flag_tags); i++)
+		msg_tag_flags |= msg_flag_tags[i].flag;
+	for (i = 0; i < NITEMS(frame_flag_tags); i++)
+		frame_tag_flags |= frame_flag_tags[i].flag;
 	event_path_moves_render(&header_moves, header_keys, HK_COUNT);
 }
 
@@ -834,9 +905,10 @@ event_write_fields(struct event_ctx *ctx)
 	bool header_only = ctx->nnorm == 0;
 	size_t i, n = header_only ? ctx->nheader : ctx->norder;
 	int prev = HK_COUNT; /* the header key last written; -1: not one */
-	bool has_tags = event_write_tags(ctx, true);
+	bool has_tags;
 
 	pthread_once(&header_moves_once, header_moves_init);
+	has_tags = event_has_tags(ctx);
 	json_object_begin(w);
 	for (i = 0; i < n && !w->failed; i++) {
 		f = header_only ? &ctx->header[i] : ctx->order[i];

@@ -72,7 +72,8 @@ event_ecs_shape(const char *key, size_t len, struct json_object *v)
 	size_t i;
 
 	for (i = 0; i < NITEMS(shape_keys); i++) {
-		if (shape_keys[i].len != len || memcmp(shape_keys[i].key, key, len) != 0)
+		if (shape_keys[i].len != len || shape_keys[i].key[0] != key[0] ||
+		    memcmp(shape_keys[i].key, key, len) != 0)
 			continue;
 		if (shape_keys[i].shape == ECS_ARRAY)
 			return json_object_is_type(v, json_type_string) ? ECS_ARRAY : ECS_AS_IS;

@@ -258,6 +258,19 @@ json_word_special(uint64_t x)
 	    ((b - WORD_ONES) & ~b) | x) & WORD_HIGHS;
 }
 
+#define HALF_ONES  0x01010101U
+#define HALF_HIGHS 0x80808080U
+
+/* json_word_special for 4 bytes: the short strings (ids, ports, names). */
+static inline uint32_t
+json_half_special(uint32_t x)
+{
+	uint32_t q = x ^ (HALF_ONES * '"'), b = x ^ (HALF_ONES * '\\');
+
+	return (((x - HALF_ONES * 0x20) & ~x) | ((q - HALF_ONES) & ~q) |
+	    ((b - HALF_ONES) & ~b) | x) & HALF_HIGHS;
+}
+
 #ifdef __SSE2__
 /* Bit k set when byte k of the 16 at p needs a closer look (as json_word_special). */
 static inline unsigned
@@ -277,12 +290,14 @@ json_special16(const unsigned char *p)
  * Index of the first byte at or after i that needs a closer look, or len.
  * 16 bytes a step with SSE2 (every x86-64 has it), else 8; the last step
  * is one load that ends at len, overlapping bytes already found plain, so
- * no byte-by-byte tail unless the string is short or that step finds one.
+ * no byte-by-byte tail unless the string is shorter than 4 bytes or a
+ * step finds one (4 to 7 bytes are two 4-byte loads).
  */
 static inline size_t
 json_plain_end(const unsigned char *u, size_t i, size_t len)
 {
 	uint64_t word;
+	uint32_t half, tail;
 #ifdef __SSE2__
 	unsigned mask;
 
@@ -309,6 +324,12 @@ json_plain_end(const unsigned char *u, size_t i, size_t len)
 			return len;
 		memcpy(&word, u + len - 8, 8);
 		if (!json_word_special(word))
+			return len;
+	} else if (len - i >= 4) {
+		/* 4 to 7 bytes: two loads that overlap, each checked as a whole */
+		memcpy(&half, u + i, 4);
+		memcpy(&tail, u + len - 4, 4);
+		if (!json_half_special(half) && !json_half_special(tail))
 			return len;
 	}
 bytes:
@@ -475,9 +496,20 @@ static void
 json_quoted(struct json_writer *w, const char *s, size_t len, char suffix)
 {
 	struct strbuf *out = w->out;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t plain = json_plain_end(u, 0, len);
 
 	out->data[out->len++] = '"';
-	if (json_escape_body(out, (const unsigned char *)s, len) == -1 ||
+	/*
+	 * The plain prefix (all of most strings) is copied here, without the
+	 * escaper's call; the escaper starts afresh at the first byte that
+	 * needs a look, as it would on the whole string (the prefix is ASCII).
+	 */
+	if (plain > 0) {
+		memcpy(out->data + out->len, s, plain);
+		out->len += plain;
+	}
+	if ((plain < len && json_escape_body(out, u + plain, len - plain) == -1) ||
 	    strbuf_room(out, 2) == -1) {
 		w->failed = true;
 		return;
@@ -523,26 +555,6 @@ json_key_ascii(struct json_writer *w, const char *key, size_t len)
 		return;
 	json_ascii_quoted(w, key, len, ':');
 	w->need_comma[w->depth] = false;
-}
-
-/* See json_writer.h; depth is bounded like every other container. */
-void
-json_splice(struct json_writer *w, const char *text, size_t len, int depth, bool after_key)
-{
-	int d;
-
-	if (w->failed)
-		return;
-	if (depth < 1 || depth > JSON_WRITER_MAX_DEPTH || strbuf_room(w->out, len) == -1) {
-		w->failed = true;
-		return;
-	}
-	memcpy(w->out->data + w->out->len, text, len);
-	w->out->len += len;
-	for (d = 1; d < depth; d++)
-		w->need_comma[d] = true;
-	w->need_comma[depth] = !after_key;
-	w->depth = depth;
 }
 
 /* Write a quoted, escaped string. */

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * libfastjson's compatibility names include a macro json_bool (for its
@@ -98,12 +99,39 @@ void json_value_fjson(struct json_writer *w, struct json_object *v);
  * just ended.  A shortcut for callers that repeat the same moves (event.c's
  * header fields); the bytes are never from the network.
  */
-void json_splice(struct json_writer *w, const char *text, size_t len, int depth, bool after_key);
+static inline void json_splice(struct json_writer *w, const char *text, size_t len, int depth,
+    bool after_key);
 
 /* "00" "01" ... "99": number formatting two digits at a time (event times too). */
 extern const char json_digit_pairs[201];
 
 /* Append s[0..len) escaped, without quotes.  Exposed for tests and fuzzing. */
 int json_escape_append(struct strbuf *out, const char *s, size_t len);
+
+/*
+ * json_splice is inline: event.c calls it for most fields of every event,
+ * and a call's frame cost as much as the copy of its few bytes.  Depth is
+ * bounded like every other container.
+ */
+static inline void
+json_splice(struct json_writer *w, const char *text, size_t len, int depth, bool after_key)
+{
+	struct strbuf *out = w->out;
+	int d;
+
+	if (w->failed)
+		return;
+	if (depth < 1 || depth > JSON_WRITER_MAX_DEPTH ||
+	    (out->cap - out->len < len && strbuf_reserve(out, len) == -1)) {
+		w->failed = true;
+		return;
+	}
+	memcpy(out->data + out->len, text, len);
+	out->len += len;
+	for (d = 1; d < depth; d++)
+		w->need_comma[d] = true;
+	w->need_comma[depth] = !after_key;
+	w->depth = depth;
+}
 
 #endif

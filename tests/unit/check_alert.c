@@ -16,6 +16,7 @@
 
 #include "alert.h"
 #include "detect.h"
+#include "detect_set.h"
 #include "event.h"
 #include "json_writer.h"
 #include "parse.h"
@@ -73,6 +74,283 @@ START_TEST(test_redact)
 				     NULL, 0),
 		    0);
 	strbuf_free(&out);
+	detect_free(s);
+}
+END_TEST
+
+/*
+ * The literals a redact pattern needs (detect_redact_need.c).  For each
+ * pattern: texts it matches (the need must hold), texts that hold its
+ * literals but that it does not match (the need holds, regexec decides),
+ * texts without them (the need must not hold: the prefilter works).
+ */
+static const struct need_case {
+	const char *pattern;
+	const char *match[4];   /* regexec matches; need holds */
+	const char *near[3];    /* literals there, no match; need holds */
+	const char *absent[3];  /* need does not hold (and no match) */
+} need_cases[] = {
+	{ "(password|secret) +(.+)$",
+	  { "password x", "enable SECRET 5 $1$abc", "PassWord  hunter2", "x secret y" },
+	  { " password", "secret:x y", "passwordx y" },
+	  { "password", "passwor d x", "secre t x" } },
+	{ "Encpass: +([^ ]+)",
+	  { "Encpass: abc", "ENCPASS:  x", "user Encpass: y end" },
+	  { "x encpass: ", "encpass: ", "encpass:  " },
+	  { "encpass:", "Encpass abc", "enc pass: x" } },
+	{ "-(admin|new|old)?password[ =]+([^ ]+)",
+	  { "-password x", "sysadminctl -adminPassword s3", "-NEWPASSWORD=y" },
+	  { "- password x", "password -x", "-password" },
+	  { "passwd -x y", "-passwor d x", "" } },
+	{ "local-user +[^ ]+ +password +([a-z-]+ +)?([^ \"]+)",
+	  { "local-user bob password irreversible-cipher x", "LOCAL-USER a PASSWORD b" },
+	  { "local-user password x", "password local-user a b" },
+	  { "local user a password b", "local-user a passwd b" } },
+	{ "net1?(\\.exe)?\"?[[:space:]]+user[[:space:]]+[^/[:space:]\"'][^[:space:]\"']*"
+	  "[[:space:]]+([^/[:space:]\"'][^[:space:]\"']*)",
+	  { "net user bob P@ss", "NET1.EXE USER bob x", "net.exe\" user a b" },
+	  { "net user", "user net a b", "netuser a b" },
+	  { "ne user a b", "net usr a b", "" } },
+	{ "ConvertTo-SecureString[[:space:]]+(-String[[:space:]]+)?('[^']*'|\"[^\"]*\"|[^[:space:])]+)",
+	  { "ConvertTo-SecureString 'x'", "convertto-securestring -String \"y\"" },
+	  { "ConvertTo-SecureString", "ConvertTo-SecureString)" },
+	  { "ConvertTo-Secure String x", "SecureString x" } },
+	{ "(password|passwd)\\[([^]]*)\\]",
+	  { "set password[x]", "PASSWD[]" },
+	  { "password [x]", "passwd]x[" },
+	  { "pass[x]", "passwor[d]" } },
+	{ "phash[:= ]+([^ ,]+)",
+	  { "phash: abc", "PHASH=x" },
+	  { "phash", "phash,x" },
+	  { "p hash x", "hash: x" } },
+	/* optional, repeated, bracketed and escaped atoms */
+	{ "ab?c", { "ac", "abc", "xxACxx" }, { "a c", "ca" }, { "ab", "bc", "b" } },
+	{ "a*bc+d", { "bcd", "aabccd", "BCCCD" }, { "bc d", "dbc" }, { "b c d", "cd", "" } },
+	{ "x{2,}y{0}z", { "xxz", "XXXZ" }, { "xz", "x z" }, { "xxy", "yz" } },
+	{ "(ab|cd)e", { "abe", "CDE" }, { "ab e", "cd e", "abcd e" }, { "ae", "cd", "" } },
+	{ "(ab|)c", { "c", "abc", "xc" }, { }, { } },
+	{ "[p]ass\\.word", { "pass.word", "PASS.WORD" }, { "xass.word" }, { "passxword", "" } },
+	{ "\\bsecret\\b", { "a secret b", "SECRET" }, { "secrets" }, { "secre t", "" } },
+	{ "^key=(.*)$", { "key=x", "KEY=" }, { "a key=x" }, { "key x", "" } },
+	{ "a|b", { "a", "B" }, { }, { "c", "" } },
+};
+
+/* The need of p, read as a redact pattern (REG_ICASE), matches regexec on text. */
+static void
+assert_need(const struct need_case *c, const char *text, int want_match, bool want_holds)
+{
+	struct redact_need need;
+	regex_t re;
+	bool holds;
+	int rc;
+
+	ck_assert_int_eq(regcomp(&re, c->pattern, REG_EXTENDED | REG_ICASE), 0);
+	ck_assert_int_eq(detect_redact_need_read(&need, c->pattern, true), 0);
+	holds = detect_redact_need_holds(&need, text, strlen(text), true, NULL);
+	rc = regexec(&re, text, 0, NULL, 0);
+	/* soundness: a match always holds its need */
+	ck_assert_msg(rc != 0 || holds, "%s on \"%s\": matches, need not held", c->pattern,
+	    text);
+	if (want_match >= 0)
+		ck_assert_msg((rc == 0) == (want_match == 1), "%s on \"%s\": regexec %d",
+		    c->pattern, text, rc);
+	ck_assert_msg(holds == want_holds, "%s on \"%s\": need %s", c->pattern, text,
+	    holds ? "held" : "not held");
+	detect_redact_need_clear(&need);
+	regfree(&re);
+}
+
+START_TEST(test_redact_need)
+{
+	const struct need_case *c = &need_cases[_i];
+	size_t i;
+
+	for (i = 0; i < 4 && c->match[i] != NULL; i++)
+		assert_need(c, c->match[i], 1, true);
+	for (i = 0; i < 3 && c->near[i] != NULL; i++)
+		assert_need(c, c->near[i], 0, true);
+	for (i = 0; i < 3 && c->absent[i] != NULL; i++)
+		assert_need(c, c->absent[i], 0, false);
+}
+END_TEST
+
+/*
+ * The literal search steps 16 bytes at a time: the literal at every
+ * offset of texts of 0..70 bytes, in lower and upper case, between
+ * decoys that share its first bytes, and cut short by the end.
+ */
+START_TEST(test_redact_need_offsets)
+{
+	struct redact_need need;
+	char text[80];
+	size_t len, at, n;
+	const char *word = _i ? "PASSWORD" : "password";
+
+	ck_assert_int_eq(detect_redact_need_read(&need, "password", true), 0);
+	ck_assert_int_eq(need.kind, NEED_LITERAL);
+	for (len = 0; len <= 70; len++)
+		for (at = 0; at <= len; at++) {
+			memset(text, 'x', len);
+			if (len >= 7)
+				memcpy(text, "pAsSwOr", 7); /* a decoy */
+			n = len - at < 8 ? len - at : 8;
+			memcpy(text + at, word, n);
+			ck_assert_msg(detect_redact_need_holds(&need, text, len, true, NULL) == (n == 8),
+			    "at %zu of %zu", at, len);
+		}
+	detect_redact_need_clear(&need);
+}
+END_TEST
+
+/*
+ * A redaction makes text that a later pattern needs ("<redacted>" holds
+ * "acted"): what the first pattern's need found in the text before must
+ * not be reused for the third.
+ */
+START_TEST(test_redact_need_after_change)
+{
+	static const char *const texts[] = { "x", "a x b", "y", "<red", "x <redx" };
+	char err[1024];
+	struct detect_set *s;
+	struct strbuf a, b;
+	const regex_t *re;
+	FILE *f;
+	size_t n, i;
+
+	ck_assert_ptr_nonnull(f = fopen(unit_path("r.detections"), "w"));
+	fputs("redact = { \"<red(acted)>\", \"(x)\", \"<red(acted)>\" }\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	s = detect_load(unit_dir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	re = detect_redactions(s, &n);
+	ck_assert_uint_eq(n, 3);
+	strbuf_init(&a);
+	strbuf_init(&b);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		strbuf_reset(&a);
+		strbuf_reset(&b);
+		ck_assert_int_eq(detect_redact(re, n, texts[i], strlen(texts[i]), &a), 0);
+		ck_assert_int_eq(detect_redact_set(s, texts[i], strlen(texts[i]), &b), 0);
+		ck_assert_msg(a.len == b.len && memcmp(a.data, b.data, a.len) == 0,
+		    "\"%s\": redactions differ", texts[i]);
+	}
+	ck_assert_int_eq(strbuf_append_char(&a, '\0'), 0);
+	strbuf_reset(&a);
+	ck_assert_int_eq(detect_redact_set(s, "x", 1, &a), 0);
+	ck_assert_str_eq(strbuf_cstr(&a), "<red<redacted>>");
+	strbuf_free(&a);
+	strbuf_free(&b);
+	detect_free(s);
+}
+END_TEST
+
+/* Patterns the reader must give up on (need nothing): always run. */
+static const char *const need_nothing[] = {
+	"a?", "(a|)", "[abc]", ".", "\\w+", "x{", "a{,2}", "a**", "(ab)*", "(((((((((((((((((("
+	"a))))))))))))))))))", "\\<", "",
+};
+
+START_TEST(test_redact_need_nothing)
+{
+	struct redact_need need;
+
+	ck_assert_int_eq(detect_redact_need_read(&need, need_nothing[_i], true), 0);
+	ck_assert_int_eq(need.kind, NEED_NOTHING);
+	ck_assert(detect_redact_need_holds(&need, "", 0, true, NULL));
+	detect_redact_need_clear(&need);
+}
+END_TEST
+
+/*
+ * Groups are scanned for their end to 64 levels: at the bound the
+ * literal after them is read (the one inside, 64 levels down, is past
+ * the 16 that are read), past it (or 100,000 levels deep) the reader
+ * gives up without going deeper on the stack.
+ */
+START_TEST(test_redact_need_nesting)
+{
+	static const size_t levels[] = { 64, 65, 100000 };
+	struct redact_need need;
+	size_t n = levels[_i], i;
+	char *pat = malloc(2 * n + 8);
+
+	ck_assert_ptr_nonnull(pat);
+	for (i = 0; i < n; i++)
+		pat[i] = '(';
+	memcpy(pat + n, "key", 3);
+	for (i = 0; i < n; i++)
+		pat[n + 3 + i] = ')';
+	pat[2 * n + 3] = '\0';
+	ck_assert_int_eq(detect_redact_need_read(&need, pat, true), 0);
+	ck_assert_int_eq(need.kind, NEED_NOTHING);
+	detect_redact_need_clear(&need);
+	/* the literal outside the groups is read when they can be scanned */
+	memcpy(pat + 2 * n + 3, "abc", 4);
+	ck_assert_int_eq(detect_redact_need_read(&need, pat, true), 0);
+	ck_assert_int_eq(need.kind, n <= 64 ? NEED_LITERAL : NEED_NOTHING);
+	detect_redact_need_clear(&need);
+	free(pat);
+}
+END_TEST
+
+/*
+ * 1,500 random texts over the patterns' own letters: a match always holds
+ * its need (the prefilter never skips a pattern that would redact), and
+ * redaction with the needs gives the bytes of redaction without them.
+ */
+START_TEST(test_redact_need_random)
+{
+	static const char alphabet[] = "aAbBcCdDeEpPsSwWoOrRtTnNuUxXyYzZkK=:.[]- 1";
+	char err[1024], text[48];
+	struct detect_set *s = detect_load(unit_srcpath("patterns"), err, sizeof(err));
+	struct strbuf a, b;
+	const regex_t *re;
+	uint64_t state = 0x9e3779b97f4a7c15ULL;
+	size_t n, i, k, len;
+	int held = 0;
+
+	ck_assert_msg(s != NULL, "%s", err);
+	re = detect_redactions(s, &n);
+	ck_assert_uint_gt(n, 10);
+	strbuf_init(&a);
+	strbuf_init(&b);
+	for (k = 0; k < 1500; k++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		len = (size_t)(state >> 59) + (size_t)(state >> 61);
+		for (i = 0; i < len; i++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			text[i] = alphabet[(state >> 33) % (sizeof(alphabet) - 1)];
+		}
+		/* and one of the words the patterns need, somewhere */
+		if (k % 2 == 0) {
+			static const char *const words[] = { "password ", "SECRET ", "net user ",
+				"-passwd ", "Encpass: ", "phash=", "local-user " };
+			const char *w = words[k / 2 % (sizeof(words) / sizeof(words[0]))];
+			size_t at = len > 0 ? (state >> 20) % (len + 1) : 0;
+
+			if (len + strlen(w) < sizeof(text)) {
+				memmove(text + at + strlen(w), text + at, len - at);
+				memcpy(text + at, w, strlen(w));
+				len += strlen(w);
+			}
+		}
+		text[len] = '\0';
+		strbuf_reset(&a);
+		strbuf_reset(&b);
+		ck_assert_int_eq(detect_redact(re, n, text, len, &a), 0);
+		ck_assert_int_eq(detect_redact_set(s, text, len, &b), 0);
+		ck_assert_msg(a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0),
+		    "\"%s\": redactions differ", text);
+		if (a.len != len || memcmp(a.data, text, len) != 0) {
+			held++;
+			ck_assert(detect_redact_needed(s, &a, text, len));
+		}
+	}
+	/* the generator must give both sides */
+	ck_assert_int_gt(held, 50);
+	ck_assert_int_lt(held, 1450);
+	strbuf_free(&a);
+	strbuf_free(&b);
 	detect_free(s);
 }
 END_TEST
@@ -342,12 +620,25 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_redact, 0,
 	    (int)(sizeof(redact_cases) / sizeof(redact_cases[0])));
 	tcase_add_test(tc, test_redact_bounds);
+	tcase_add_loop_test(tc, test_redact_need, 0,
+	    (int)(sizeof(need_cases) / sizeof(need_cases[0])));
+	tcase_add_loop_test(tc, test_redact_need_nothing, 0,
+	    (int)(sizeof(need_nothing) / sizeof(need_nothing[0])));
+	tcase_add_test(tc, test_redact_need_random);
+	tcase_add_loop_test(tc, test_redact_need_nesting, 0, 3);
+	tcase_add_loop_test(tc, test_redact_need_offsets, 0, 2);
 	tcase_add_test(tc, test_alert_fields);
 	tcase_add_test(tc, test_alert_minimal);
 	tcase_add_loop_test(tc, test_alert_iam_types, 0,
 	    (int)(sizeof(iam_type_cases) / sizeof(iam_type_cases[0])));
 	tcase_add_test(tc, test_alert_net_user);
 	tcase_add_test(tc, test_alert_explain);
+	/* the random redactions run every shipped pattern: slow under sanitizers */
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("redact_dir");
+	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
+	tcase_add_test(tc, test_redact_need_after_change);
 	suite_add_tcase(s, tc);
 	return s;
 }

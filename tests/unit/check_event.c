@@ -424,6 +424,43 @@ START_TEST(test_norm_merged)
 }
 END_TEST
 
+/*
+ * Keys that share the first byte or a prefix with liblognorm's
+ * bookkeeping keys (event_norm_key_skipped switches on the first byte)
+ * and with "json" are fields like any other.
+ */
+START_TEST(test_norm_near_skipped)
+{
+	struct fixture fx;
+	struct json_object *e;
+
+	fixture_rfc5424(&fx);
+	fx.in.norm = norm_from(
+	    "{\"event.tag\":\"a\",\"event.tagsx\":\"b\",\"originalmsg2\":\"c\","
+	    "\"original\":\"d\",\"unparsed-dat\":\"e\",\"unparsed-data.x\":\"f\","
+	    "\"metadat\":\"g\",\"metadata2\":\"h\",\"jso\":\"i\",\"json2\":\"j\","
+	    "\"u\":\"k\",\"m\":\"l\",\"o\":\"m\"}");
+	e = format_event(&fx);
+	assert_str(e, "event|tag", "a");
+	assert_str(e, "event|tagsx", "b");
+	assert_str(e, "originalmsg2", "c");
+	assert_str(e, "original", "d");
+	assert_str(e, "unparsed-dat", "e");
+	assert_str(e, "unparsed-data|x", "f");
+	assert_str(e, "metadat", "g");
+	/* "metadata" is a prefix: every key that starts so is bookkeeping */
+	assert_absent(e, "metadata2");
+	assert_str(e, "jso", "i");
+	assert_str(e, "json2", "j");
+	assert_str(e, "u", "k");
+	assert_str(e, "m", "l");
+	assert_str(e, "o", "m");
+	ck_assert_int_eq(tag_count(e), 0);
+	json_object_put(fx.in.norm);
+	fixture_fini(&fx);
+}
+END_TEST
+
 START_TEST(test_norm_conflicts)
 {
 	struct fixture fx;
@@ -829,6 +866,85 @@ START_TEST(test_time_out_of_range)
 }
 END_TEST
 
+/*
+ * Message and receipt times one event after the other through
+ * event_format, whose per-thread cache keeps the last second's text: a
+ * hit must give the bytes of syslog_time_format, a refused time must
+ * stay refused in a cached second (usec 1000000), and a second met again
+ * after another must not be served the other's text.
+ */
+static const struct time_case time_sequence[] = {
+	{ 0, 0, "1970-01-01T00:00:00.000000Z" },
+	{ 0, 1000000, NULL },
+	{ 0, 999999, "1970-01-01T00:00:00.999999Z" },
+	{ 1, 0, "1970-01-01T00:00:01.000000Z" },
+	{ 0, 5, "1970-01-01T00:00:00.000005Z" },
+	{ 1795798777, 123, "2026-11-27T16:59:37.000123Z" },
+	{ 1795798777, 120034, "2026-11-27T16:59:37.120034Z" },
+	{ 1795798778, 9900, "2026-11-27T16:59:38.009900Z" },
+	{ 253402300800LL, 0, NULL },
+	{ 1795798778, 10, "2026-11-27T16:59:38.000010Z" },
+	{ 253402300799LL, 0, "9999-12-31T23:59:59.000000Z" },
+	{ 253402300799LL, 999999, "9999-12-31T23:59:59.999999Z" },
+	{ -1, 500000, "1969-12-31T23:59:59.500000Z" },
+	{ -1, 1000000, NULL },
+	{ 1795798777, 0, "2026-11-27T16:59:37.000000Z" },
+};
+
+START_TEST(test_time_cache)
+{
+	struct fixture fx;
+	struct json_object *e;
+	char want[40];
+	size_t i, round;
+
+	fixture_rfc5424(&fx);
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < sizeof(time_sequence) / sizeof(time_sequence[0]); i++) {
+			const struct time_case *c = &time_sequence[i];
+
+			fx.msg.time.epoch = c->epoch;
+			fx.msg.time.usec = c->usec;
+			/* the receipt time walks through the same seconds */
+			fx.in.received.tv_sec = (time_t)(RECEIVED_SEC + (int64_t)(i % 3));
+			fx.in.received.tv_nsec = (long)(i * 1000 + 7);
+			ck_assert_uint_eq(syslog_time_format(want, sizeof(want),
+			    RECEIVED_SEC + (int64_t)(i % 3), (uint32_t)i), 27);
+			fx.out.len = 0;
+			e = format_event(&fx);
+			assert_str(e, "event|created", want);
+			if (c->want == NULL) {
+				assert_str(e, "@timestamp", want);
+				ck_assert(has_tag(e, "_syslog_timestamp_invalid"));
+			} else {
+				assert_str(e, "@timestamp", c->want);
+				ck_assert(!has_tag(e, "_syslog_timestamp_invalid"));
+			}
+		}
+	fixture_fini(&fx);
+}
+END_TEST
+
+/* log.syslog.version: one digit without printf, more digits with it. */
+START_TEST(test_version_text)
+{
+	static const struct {
+		int version;
+		const char *want;
+	} cases[] = { { 0, "0" }, { 1, "1" }, { 9, "9" }, { 10, "10" }, { 999, "999" } };
+	struct fixture fx;
+	size_t i;
+
+	fixture_rfc5424(&fx);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fx.msg.version = cases[i].version;
+		fx.out.len = 0;
+		assert_str(format_event(&fx), "log|syslog|version", cases[i].want);
+	}
+	fixture_fini(&fx);
+}
+END_TEST
+
 START_TEST(test_through_parser)
 {
 	static const char raw[] = "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - "
@@ -1032,6 +1148,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_rfc3164_no_hostname);
 	tcase_add_test(tc, test_unparsed_hostile_bytes);
 	tcase_add_test(tc, test_norm_merged);
+	tcase_add_test(tc, test_norm_near_skipped);
 	tcase_add_test(tc, test_norm_conflicts);
 	tcase_add_test(tc, test_norm_bad_keys);
 	tcase_add_test(tc, test_norm_deep_value);
@@ -1048,6 +1165,8 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_format_time, 0,
 	    (int)(sizeof(time_cases) / sizeof(time_cases[0])));
 	tcase_add_test(tc, test_time_out_of_range);
+	tcase_add_test(tc, test_time_cache);
+	tcase_add_test(tc, test_version_text);
 	tcase_add_test(tc, test_through_parser);
 	tcase_add_test(tc, test_bench);
 	tcase_set_timeout(tc, 120);

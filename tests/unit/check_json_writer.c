@@ -667,6 +667,38 @@ reference_escape(const unsigned char *s, size_t len, char *out)
 }
 
 /*
+ * in[0..len) through the writer, as a string and as a key: the quoted
+ * expect[0..elen) (json_quoted copies the plain prefix itself, then hands
+ * the rest to the escaper).
+ */
+static void
+assert_writer_string(const unsigned char *in, size_t len, const char *expect, size_t elen)
+{
+	struct strbuf sb;
+	struct json_writer w;
+
+	strbuf_init(&sb);
+	json_writer_init(&w, &sb);
+	json_array_begin(&w);
+	json_string(&w, (const char *)in, len);
+	json_array_end(&w);
+	ck_assert(!w.failed);
+	ck_assert_msg(sb.len == elen + 4 && memcmp(sb.data, "[\"", 2) == 0 &&
+	    memcmp(sb.data + 2, expect, elen) == 0 && memcmp(sb.data + 2 + elen, "\"]", 2) == 0,
+	    "json_string of %zu bytes", len);
+	strbuf_reset(&sb);
+	json_writer_init(&w, &sb);
+	json_object_begin(&w);
+	json_key(&w, (const char *)in, len);
+	json_null(&w);
+	json_object_end(&w);
+	ck_assert(!w.failed);
+	ck_assert_msg(sb.len == elen + 9 && memcmp(sb.data + 2, expect, elen) == 0 &&
+	    memcmp(sb.data + 2 + elen, "\":null}", 7) == 0, "json_key of %zu bytes", len);
+	strbuf_free(&sb);
+}
+
+/*
  * The escaper scans 16 and 8 bytes at a time: a special byte or sequence
  * at every offset of plain runs of every length around those steps
  * (including sequences cut by the end or straddling a 16-byte step) must
@@ -701,6 +733,38 @@ START_TEST(test_escape_boundaries)
 			ck_assert_msg(sb.len == elen &&
 			    (elen == 0 || memcmp(sb.data, expect, elen) == 0),
 			    "piece %zu at %zu of %zu", (size_t)_i, pos, len);
+			assert_writer_string(in, len, expect, elen);
+		}
+	}
+	strbuf_free(&sb);
+}
+END_TEST
+
+/*
+ * Every byte value at every position of short plain runs: the 4-byte
+ * loads (4 to 7 bytes), the 8-byte step and its overlapping last load
+ * (8 to 15), the 16-byte step (16 and up), through the escaper and
+ * through json_string's plain-prefix copy.
+ */
+START_TEST(test_escape_every_byte)
+{
+	unsigned char in[40];
+	char expect[40 * 6];
+	struct strbuf sb;
+	size_t len, pos, elen;
+	unsigned b = (unsigned)_i;
+
+	strbuf_init(&sb);
+	for (len = 1; len <= 34; len++) {
+		for (pos = 0; pos < len; pos++) {
+			memset(in, 'a', len);
+			in[pos] = (unsigned char)b;
+			strbuf_reset(&sb);
+			ck_assert_int_eq(json_escape_append(&sb, (const char *)in, len), 0);
+			elen = reference_escape(in, len, expect);
+			ck_assert_msg(sb.len == elen && memcmp(sb.data, expect, elen) == 0,
+			    "byte 0x%02x at %zu of %zu", b, pos, len);
+			assert_writer_string(in, len, expect, elen);
 		}
 	}
 	strbuf_free(&sb);
@@ -728,6 +792,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_escape_property);
 	tcase_add_loop_test(tc, test_escape_boundaries, 0,
 	    (int)(sizeof(boundary_pieces) / sizeof(boundary_pieces[0])));
+	tcase_add_loop_test(tc, test_escape_every_byte, 0, 256);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
