@@ -355,10 +355,14 @@ prefilter_parse_field(const char *s, size_t n, size_t *pos, enum field_kind *kin
 	return 0;
 }
 
+/* A leading literal shorter than this gives way to a longer one further on. */
+#define PREFILTER_SHORT_LEAD 3
+
 /*
  * addSampToTree: one rule's sample (prefix and body) to its condition:
- * its leading literal, else '{' or ']' for a leading JSON field, else its
- * longest literal anywhere; none at all passes all.
+ * its leading literal (unless shorter than PREFILTER_SHORT_LEAD with a
+ * longer literal further on), else '{' or ']' for a leading JSON field,
+ * else its longest literal anywhere; none at all passes all.
  */
 static int
 prefilter_add_sample(struct prefilter *pf, const char *s, size_t n)
@@ -386,7 +390,12 @@ prefilter_add_sample(struct prefilter *pf, const char *s, size_t n)
 			return 0;
 		}
 	}
-	if (lead.len > 0)
+	/*
+	 * A lead of a byte or two ("[" before a field) lets through every
+	 * message that starts so; a longer literal the rule must contain
+	 * further on is a tighter condition, and as exact.
+	 */
+	if (lead.len > 0 && (lead.len >= PREFILTER_SHORT_LEAD || best.len <= lead.len))
 		return prefilter_add_literal(pf, &pf->anchored, &lead);
 	if (first == FIELD_JSON) {
 		/* parser.c, JSON: "{" or "]" (sic) first, else no match */

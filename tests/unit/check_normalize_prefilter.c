@@ -67,6 +67,11 @@ static const struct reader_case reader_cases[] = {
 	{"rule=t:ab%", {"ab", "abc"}, {"a", "b"}},
 	/* the tags end at the first ':', even inside what looks like a field: body "word%" */
 	{"rule=A %a:word%\n", {"word"}, {"A x", "wor"}},
+	/* a lead under 3 bytes gives way to a longer literal further on (Check Point's "[") */
+	{"rule=t:[%-:string-to{\"extradata\":\"; op:\\\"\"}%; op:\"%a:char-to:\"%\"]\n",
+	 {"[x; op:\"y\"]", "; op:\"", "z; op:\""}, {"[UFW BLOCK] IN=eth0", "[", "[x; op:y"}},
+	{"rule=t:ab%a:word% cdef\n", {"abx cdef", " cdef"}, {"abx cde", "ab"}},
+	{"rule=t:abc%a:word% cdef\n", {"abcx cdef", "abc"}, {"x cdef", "ab cdef"}},
 	/* a leading field: the longest literal, anywhere */
 	{"rule=t:%a:word% added by %b:word%\n", {"bob added by eve", "x added by "}, {"bob removed by eve", "added by x", "bob added b"}},
 	{"rule=t:%u:word% : TTY=%t:word% ; COMMAND=%c:rest%\n", {"root ; COMMAND=ls"}, {"root : TTY=pts/0 ; PWD=/"}},
