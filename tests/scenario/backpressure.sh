@@ -2,7 +2,9 @@
 # backpressure: with one worker and a pool of two batches, a sender over
 # one TCP connection outruns processing.  Intake must stop reading (the
 # "paused" counter moves) instead of dropping or buffering without bound,
-# and every message must reach the archive.
+# and every message must reach the archive.  queue_wait = 0: intake pauses
+# as soon as the pool is used up (with the default 5 ms wait, a worker as
+# fast as today's frees a batch in time and the pause is never taken).
 TEST_NAME=backpressure
 . "$(dirname "$0")/lib.sh"
 
@@ -15,6 +17,7 @@ rules = "$top_srcdir/patterns"
 archive { path = "$T/archive/events-%Y%m%d.jsonl" }
 workers = 1
 queue_batches = 2
+queue_wait = 0
 stats_interval = 0
 CONF
 
