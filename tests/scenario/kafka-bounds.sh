@@ -11,10 +11,11 @@ TEST_NAME=kafka-bounds
 . "$(dirname "$0")/lib.sh"
 . "$SCENARIO_DIR/kafka-lib.sh"
 
+# the mock's brokers first: their ports are then taken, and ports cannot pick them
+mock_start 3 events:4 alerts:2
 ports 2
 set -- $PORTS
 P=$1 MP=$2
-mock_start 3 events:4 alerts:2
 { KAFKA_WORKERS=1 kafka_conf "$P" "$MP" "queue_max_messages = 100  max_spool_bytes = 4096"
   echo "queue_batches = 2"; } >"$T/logward.conf"
 logward_start "$T/logward.conf"

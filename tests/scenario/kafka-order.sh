@@ -10,10 +10,11 @@ TEST_NAME=kafka-order
 . "$(dirname "$0")/lib.sh"
 . "$SCENARIO_DIR/kafka-lib.sh"
 
+# the mock's brokers first: their ports are then taken, and ports cannot pick them
+mock_start 3 events:4 alerts:2
 ports 2
 set -- $PORTS
 P=$1 MP=$2
-mock_start 3 events:4 alerts:2
 DELIVERED='logward_kafka_messages_total{output="bus",stream="events",result="delivered"}'
 CONNS=4 N=20000 HOSTS=50
 

@@ -14,10 +14,11 @@ TEST_NAME=kafka-reload
 . "$(dirname "$0")/lib.sh"
 . "$SCENARIO_DIR/kafka-lib.sh"
 
+# the mock's brokers first: their ports are then taken, and ports cannot pick them
+mock_start 3 events:4 events2:4 alerts:2
 ports 2
 set -- $PORTS
 P=$1 MP=$2
-mock_start 3 events:4 events2:4 alerts:2
 BOOTSTRAP1=$BOOTSTRAP
 EV_DELIVERED='logward_kafka_messages_total{output="bus",stream="events",result="delivered"}'
 AL_DELIVERED='logward_kafka_messages_total{output="bus",stream="alerts",result="delivered"}'

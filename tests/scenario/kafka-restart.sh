@@ -7,10 +7,11 @@ TEST_NAME=kafka-restart
 . "$(dirname "$0")/lib.sh"
 . "$SCENARIO_DIR/kafka-lib.sh"
 
+# the mock's brokers first: their ports are then taken, and ports cannot pick them
+mock_start 3 events:2 alerts:2
 ports 2
 set -- $PORTS
 P=$1 MP=$2
-mock_start 3 events:2 alerts:2
 kafka_conf "$P" "$MP" >"$T/logward.conf"
 logward_start "$T/logward.conf"
 mock down 1; mock down 2; mock down 3

@@ -9,10 +9,11 @@ TEST_NAME=kafka-stop
 . "$(dirname "$0")/lib.sh"
 . "$SCENARIO_DIR/kafka-lib.sh"
 
+# the mock's brokers first: their ports are then taken, and ports cannot pick them
+mock_start 3 events:2 alerts:2
 ports 2
 set -- $PORTS
 P=$1 MP=$2
-mock_start 3 events:2 alerts:2
 # a small queue: the worker producing waits on it when TERM comes
 kafka_conf "$P" "$MP" "queue_max_messages = 200" >"$T/logward.conf"
 logward_start "$T/logward.conf"
