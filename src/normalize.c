@@ -183,13 +183,68 @@ normalize_check_version(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * The tags of a "rule=TAGS:..." line (up to its first ':') have no empty
+ * one: liblognorm 2.0.6 dereferences NULL on "rule=,a:..." or "a,,b" while
+ * loading, which would take the daemon down at start or at a SIGHUP.
+ * 0 when every rule line of path is fine, -1 with "path:line: ..." in err.
+ */
+static int
+normalize_check_tags(const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "re");
+	char *line = NULL, *colon, *t;
+	size_t cap = 0, tlen, i;
+	unsigned long lineno = 0;
+	ssize_t len;
+	int rc = 0;
+
+	if (fp == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (strncmp(line, "rule=", 5) != 0 || (colon = memchr(line, ':', (size_t)len)) == NULL)
+			continue;
+		t = line + 5;
+		tlen = (size_t)(colon - t);
+		if (memchr(t, ',', tlen) == NULL)
+			continue; /* one tag or none: liblognorm copes */
+		for (i = 0; i <= tlen && rc == 0; i++) {
+			bool at_start = i == 0 || t[i - 1] == ',';
+
+			if (at_start && (i == tlen || t[i] == ',')) {
+				if (err != NULL && errlen > 0)
+					snprintf(err, errlen, "%s:%lu: an empty tag in \"%.*s\" "
+					    "(expected tags separated by single commas)",
+					    path, lineno, (int)(tlen > 200 ? 200 : tlen), t);
+				rc = -1;
+			}
+		}
+	}
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/* The checks made before liblognorm sees a file. */
+static int
+normalize_check_file(const char *path, char *err, size_t errlen)
+{
+	if (normalize_check_version(path, err, errlen) == -1)
+		return -1;
+	return normalize_check_tags(path, err, errlen);
+}
+
 /* Load one rulebase file into the context; any reported error fails it. */
 static int
 normalize_load_file(struct normalizer *n, const char *path, char *err, size_t errlen)
 {
 	int rc;
 
-	if (normalize_check_version(path, err, errlen) == -1)
+	if (normalize_check_file(path, err, errlen) == -1)
 		return -1;
 	if (prefilter_add_file(n->pf, path) == -1) {
 		normalize_set_error(err, errlen, "out of memory");
@@ -274,7 +329,7 @@ normalize_load_dir(struct normalizer *n, const char *dir, char *err, size_t errl
 				snprintf(err, errlen, "%s: a rulebase in a directory may not have "
 				    "a blank in its path; rename it", path);
 			rc = -1;
-		} else if ((rc = normalize_check_version(path, err, errlen)) == 0) {
+		} else if ((rc = normalize_check_file(path, err, errlen)) == 0) {
 			if (prefilter_add_file(n->pf, path) == -1) {
 				normalize_set_error(err, errlen, "out of memory");
 				rc = -1;

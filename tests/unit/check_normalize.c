@@ -324,6 +324,56 @@ write_file(const char *path, const char *text)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/*
+ * An empty tag crashes liblognorm 2.0.6 while it loads ("rule=,a:" and
+ * "a,,b" dereference NULL): refused first, with file and line, as a file
+ * and through its directory; well-formed tag lists still load.
+ */
+static const struct {
+	const char *rule;
+	bool refused;
+} tag_cases[] = {
+	{ "rule=,a:hello %x:word%\n", true },
+	{ "rule=a,,b:hello %x:word%\n", true },
+	{ "rule=a,:hello %x:word%\n", true },
+	{ "rule=,:hello %x:word%\n", true },
+	{ "rule=a,b:hello %x:word%\n", false },
+	{ "rule=a:hello %x:word%\n", false },
+	{ "rule=:hello %x:word%\n", false },
+	/* a comma after the tags' colon is the rule's, not a tag list's */
+	{ "rule=a:x,,y %x:word%\n", false },
+};
+
+START_TEST(test_empty_tag)
+{
+	char dir[] = "/tmp/check_normalize.XXXXXX", path[256], text[256], want[512], err[512];
+	const char *where[2];
+	struct normalizer *n;
+	int i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tags.rulebase", dir);
+	snprintf(text, sizeof(text), "version=2\n# tags\n%s", tag_cases[_i].rule);
+	write_file(path, text);
+	where[0] = path;
+	where[1] = dir;
+	for (i = 0; i < 2; i++) {
+		err[0] = '\0';
+		n = normalizer_new(where[i], err, sizeof(err));
+		if (!tag_cases[_i].refused) {
+			ck_assert_msg(n != NULL, "%s refused: %s", tag_cases[_i].rule, err);
+			normalizer_free(n);
+			continue;
+		}
+		ck_assert_ptr_null(n);
+		snprintf(want, sizeof(want), "%s:3: an empty tag in", path);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "error: %s", err);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* A file name with brackets still gives the right file and line. */
 START_TEST(test_error_name_with_brackets)
 {
@@ -461,6 +511,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_broken_record_file);
 	tcase_add_test(tc, test_not_v2);
 	tcase_add_test(tc, test_error_name_with_brackets);
+	tcase_add_loop_test(tc, test_empty_tag, 0, (int)(sizeof(tag_cases) / sizeof(tag_cases[0])));
 	tcase_add_test(tc, test_error_include);
 	suite_add_tcase(s, tc);
 
