@@ -10,7 +10,10 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include "ack.h"
@@ -60,11 +63,29 @@ tcp_relp_discardcb(struct bufferevent *bev, void *arg)
 }
 
 /*
- * RELP: the output is sent (or could not be): close from the loop.  Plain
- * TCP first half-closes and reads until the sender closes (at most
+ * TLS: send close_notify before the TCP half-close, so that the sender
+ * reads a clean end after the answers.  SSL_shutdown writes it straight to
+ * the socket (the output buffer is empty here); a full socket buffer
+ * (SSL_ERROR_WANT_WRITE) only costs the notice: the half-close follows.
+ */
+static void
+tcp_relp_tls_notify(struct tcp_conn *c)
+{
+	SSL *ssl;
+
+	if (c->listener->tls == NULL || (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
+		return;
+	if (SSL_shutdown(ssl) < 0)
+		ERR_clear_error();
+}
+
+/*
+ * RELP: the output is sent (or could not be): close from the loop.  It
+ * first half-closes and reads until the sender closes (at most
  * TCP_RELP_LINGER_S): closing with unread bytes would reset the
  * connection, and a reset makes the sender's kernel drop the answers it
- * has not read yet, so it would resend messages already written.
+ * has not read yet, so it would resend messages already written.  Over
+ * TLS what it still reads is decrypted and dropped the same way.
  */
 static void
 tcp_relp_flushedcb(struct bufferevent *bev, void *arg)
@@ -74,13 +95,15 @@ tcp_relp_flushedcb(struct bufferevent *bev, void *arg)
 
 	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0 || c->close_ev == NULL)
 		return;
-	if (c->listener->tls == NULL && !c->relp_lingering &&
-	    shutdown(bufferevent_getfd(bev), SHUT_WR) == 0) {
-		c->relp_lingering = true;
-		bufferevent_setcb(bev, tcp_relp_discardcb, NULL, tcp_eventcb, c);
-		bufferevent_set_timeouts(bev, &linger, NULL);
-		bufferevent_enable(bev, EV_READ);
-		return;
+	if (!c->relp_lingering && !c->handshaking) {
+		tcp_relp_tls_notify(c);
+		if (shutdown(bufferevent_getfd(bev), SHUT_WR) == 0) {
+			c->relp_lingering = true;
+			bufferevent_setcb(bev, tcp_relp_discardcb, NULL, tcp_eventcb, c);
+			bufferevent_set_timeouts(bev, &linger, NULL);
+			bufferevent_enable(bev, EV_READ);
+			return;
+		}
 	}
 	event_active(c->close_ev, EV_TIMEOUT, 1);
 }

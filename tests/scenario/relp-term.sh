@@ -14,8 +14,7 @@
 # 2. Live: a 40,000-message stream at 10,000 a second, SIGTERM while rsyslog
 #    resends its backlog to the restarted daemon.
 # Every one of the N of each stream is archived exactly once.
-# RELP_TERM_TLS=1 runs the same over RELP-TLS; not registered as a test
-# yet: under the sanitizers it saw 15-81 duplicates at the second stop.
+# RELP_TERM_TLS=1 runs the same over RELP-TLS (relp-tls-term.sh).
 TEST_NAME=${TEST_NAME:-relp-term}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/relp-lib.sh"
