@@ -46,15 +46,22 @@ batch_new(void)
 	return b;
 }
 
-/* Drop the TLS references of a batch's items and empty it. */
+/*
+ * Drop the references of a batch's items and empty it.  A run of items
+ * from one connection holds one reference of each kind, by its first item
+ * (pipeline_add_acked): a reference a message was an atomic operation on a
+ * line the intake and the workers both write.
+ */
 static void
 batch_clear(struct batch *b)
 {
 	size_t i;
 
 	for (i = 0; i < b->n; i++) {
-		peer_tls_release(b->items[i].tls);
-		ack_sink_release(b->items[i].ack);
+		if (i == 0 || b->items[i - 1].tls != b->items[i].tls)
+			peer_tls_release(b->items[i].tls);
+		if (i == 0 || b->items[i - 1].ack != b->items[i].ack)
+			ack_sink_release(b->items[i].ack);
 	}
 	b->n = 0;
 	b->used = 0;
@@ -363,7 +370,7 @@ pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
     const struct peer_addr *peer, struct peer_tls *tls, const struct timespec *received,
     struct ack_sink *ack, uint64_t ack_seq)
 {
-	struct batch_item *it;
+	struct batch_item *it, *prev;
 	struct batch *b;
 
 	/*
@@ -395,6 +402,8 @@ pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
 			ack_sink_post(ack, ack_seq, ack_seq, false);
 		return;
 	}
+	/* the previous item of the batch holds the run's references (batch_clear) */
+	prev = b->n > 0 ? &b->items[b->n - 1] : NULL;
 	it = &b->items[b->n++];
 	it->off = (uint32_t)b->used;
 	it->len = (uint32_t)len;
@@ -407,11 +416,11 @@ pipeline_add_acked(struct pipeline *p, const struct input_ident *input,
 	else
 		memset(&it->peer, 0, sizeof(it->peer));
 	it->tls = tls;
-	if (tls != NULL)
+	if (tls != NULL && (prev == NULL || prev->tls != tls))
 		peer_tls_hold(tls);
 	it->ack = ack;
 	it->ack_seq = ack_seq;
-	if (ack != NULL)
+	if (ack != NULL && (prev == NULL || prev->ack != ack))
 		ack_sink_hold(ack);
 	memcpy(b->data + b->used, frame, len);
 	b->used += len;

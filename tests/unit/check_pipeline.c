@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "archive.h"
 #include "kafka.h"
 #include "kafka_conf.h"
+#include "peer.h"
 #include "pipeline.h"
 #include "ruleset.h"
 #include "stats.h"
@@ -219,6 +221,70 @@ START_TEST(test_every_message_once)
 }
 END_TEST
 
+/* Add frame "TAG N" from a TLS sender whose handshake gave t. */
+static void
+add_tls(struct peer_tls *t, const char *tag, int n)
+{
+	struct peer_addr peer = { AF_INET, 6514, { 192, 0, 2, 8 } };
+	struct timespec now;
+	char frame[256];
+	int len;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	len = snprintf(frame, sizeof(frame), "<13>Dec  7 10:00:00 web2 app: %s %d", tag, n);
+	pipeline_add(fx.p, &fx.ident, frame, (size_t)len, 0, &peer, t, &now);
+}
+
+static struct peer_tls *
+new_tls(void)
+{
+	struct peer_tls *t = calloc(1, sizeof(*t) + 1);
+
+	ck_assert_ptr_nonnull(t);
+	atomic_init(&t->refs, 1);
+	t->version = "1.3";
+	t->cipher = "TLS_AES_256_GCM_SHA384";
+	return t;
+}
+
+/*
+ * A batch holds one TLS reference a run of items from one sender, not one
+ * a message (one atomic operation where there were as many as messages),
+ * and gives every one back: interleaved senders, runs across a flush.
+ */
+START_TEST(test_tls_reference_a_run)
+{
+	struct peer_tls *a = new_tls(), *b = new_tls();
+	int i = 0;
+
+	start(1);
+	add_tls(a, "ta", i++);
+	add_tls(a, "ta", i++);
+	add_tls(a, "ta", i++);
+	/* the sender's own reference and the batch's one */
+	ck_assert_uint_eq(atomic_load(&a->refs), 2);
+	add_tls(b, "ta", i++);
+	add_tls(b, "ta", i++);
+	add_tls(a, "ta", i++);
+	add("plain", 0);
+	add_tls(a, "ta", i++);
+	/* a: runs 1-3, 6 and 8 in this batch; b: one run */
+	ck_assert_uint_eq(atomic_load(&a->refs), 4);
+	ck_assert_uint_eq(atomic_load(&b->refs), 2);
+	pipeline_flush(fx.p);
+	/* the next batch's first item takes its own reference */
+	add_tls(a, "ta", i++);
+	ck_assert_uint_ge(atomic_load(&a->refs), 2);
+	spin(20);
+	finish();
+	ck_assert_uint_eq(atomic_load(&a->refs), 1);
+	ck_assert_uint_eq(atomic_load(&b->refs), 1);
+	expect_each_once("events.jsonl", "ta", i);
+	peer_tls_release(a);
+	peer_tls_release(b);
+}
+END_TEST
+
 /*
  * The pool is POOL batches: with the one worker stuck on a failing write,
  * intake pauses at the POOL-th hand-over, not before; once writes work
@@ -395,6 +461,7 @@ unit_suite(void)
 	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_every_message_once);
+	tcase_add_test(tc, test_tls_reference_a_run);
 	tcase_add_test(tc, test_pause_at_pool_bound);
 	tcase_add_test(tc, test_full_pool_waits_for_worker);
 	tcase_add_test(tc, test_swap);
