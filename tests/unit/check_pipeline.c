@@ -125,9 +125,9 @@ finish(void)
 	event_base_free(fx.base);
 }
 
-/* Add one frame "TAG N" as a syslog line from 192.0.2.7. */
+/* Add one frame "TAG N" as a syslog line from 192.0.2.7, over TLS when t (its handshake). */
 static void
-add(const char *tag, int n)
+add_tls(struct peer_tls *t, const char *tag, int n)
 {
 	struct peer_addr peer = { AF_INET, 5140, { 192, 0, 2, 7 } };
 	struct timespec now;
@@ -136,7 +136,13 @@ add(const char *tag, int n)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	len = snprintf(frame, sizeof(frame), "<13>Dec  7 10:00:00 web1 app: %s %d", tag, n);
-	pipeline_add(fx.p, &fx.ident, frame, (size_t)len, 0, &peer, NULL, &now);
+	pipeline_add(fx.p, &fx.ident, frame, (size_t)len, 0, &peer, t, &now);
+}
+
+static void
+add(const char *tag, int n)
+{
+	add_tls(NULL, tag, n);
 }
 
 /* Run the intake loop's pending events for about ms milliseconds. */
@@ -220,20 +226,6 @@ START_TEST(test_every_message_once)
 	}
 }
 END_TEST
-
-/* Add frame "TAG N" from a TLS sender whose handshake gave t. */
-static void
-add_tls(struct peer_tls *t, const char *tag, int n)
-{
-	struct peer_addr peer = { AF_INET, 6514, { 192, 0, 2, 8 } };
-	struct timespec now;
-	char frame[256];
-	int len;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	len = snprintf(frame, sizeof(frame), "<13>Dec  7 10:00:00 web2 app: %s %d", tag, n);
-	pipeline_add(fx.p, &fx.ident, frame, (size_t)len, 0, &peer, t, &now);
-}
 
 static struct peer_tls *
 new_tls(void)
