@@ -215,6 +215,27 @@ tls_close(struct conn *c)
 	c->ssl = NULL;
 }
 
+/*
+ * Write "LEN " at out (at most 21 bytes); returns its length.  Not
+ * snprintf: at 800,000 messages a second its cost made the octet-counted
+ * sender take CPU the LF-framed one left to the daemon on two cores.
+ */
+static int
+frame_len_prefix(char *out, size_t len)
+{
+	char tmp[20];
+	int n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + len % 10);
+		len /= 10;
+	} while (len > 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = ' ';
+	return n + 1;
+}
+
 /* Fill c->buf with framed messages from c's slice, up to message due. */
 static void
 conn_fill(struct conn *c, const struct messages *m, enum mode mode, uint64_t due)
@@ -234,7 +255,7 @@ conn_fill(struct conn *c, const struct messages *m, enum mode mode, uint64_t due
 		}
 		if (mode != MODE_TCP_LF) {
 			/* RFC 6587 3.4.1 (RFC 5425 4.3): MSG-LEN SP SYSLOG-MSG */
-			n = snprintf(c->buf + c->len, 24, "%zu ", len);
+			n = frame_len_prefix(c->buf + c->len, len);
 			c->len += (size_t)n;
 			memcpy(c->buf + c->len, p, len);
 			c->len += len;
