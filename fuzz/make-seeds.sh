@@ -106,7 +106,9 @@ seeds = {
     "fuzz_sd": [s for s in map(sd_text, lines5424) if s] + hand_sd,
     "fuzz_event": [bytes([o]) + l for o, l in
                    zip([0, 2, 4, 8, 6] * len(lines), lines)] +
-                  [b"\x01" + l + b"\x00" + n for l in lines[::40] for n in norms],
+                  [b"\x01" + l + b"\x00" + n for l in lines[::40] for n in norms] +
+                  # a rule's "json.x" beside the body (found by fuzz_event)
+                  [b'\x01<13>Dec  7 10:00:00 h t: m\x00{"json.b":2,"json":{"k":[1,{"v":null}]}}'],
     "fuzz_conf": files("tests/data/conf/*", "conf/logward.conf",
                        "conf/logward.conf.in"),
     "fuzz_detect": files("patterns/*.detections",

@@ -472,6 +472,15 @@ event_json_body(struct event_ctx *ctx, struct field *f)
 	}
 }
 
+/* Whether key (len bytes) is under EVENT_ECS_JSON_KEY: "json.x". */
+static bool
+event_key_is_json_member(const char *key, size_t len)
+{
+	size_t n = sizeof(EVENT_ECS_JSON_KEY) - 1;
+
+	return len > n && key[n] == '.' && memcmp(key, EVENT_ECS_JSON_KEY, n) == 0;
+}
+
 /* Collect liblognorm's fields (at most cap), then sort them. */
 static void
 event_collect_norm(struct event_ctx *ctx, size_t cap)
@@ -503,6 +512,14 @@ event_collect_norm(struct event_ctx *ctx, size_t cap)
 		 */
 		if (body && !json_object_is_type(v, json_type_object))
 			continue;
+		/*
+		 * "json" is the body's key alone: a rule's "json.x" would make
+		 * the shared top-level "json" that event_ecs.h rules out
+		 */
+		if (!body && event_key_is_json_member(key, len)) {
+			ctx->conflicts++;
+			continue;
+		}
 		/* the value sits at writer depth segs; its own nesting adds */
 		if ((segs = event_key_segments(key, len)) == 0 ||
 		    event_fjson_too_deep(v, JSON_WRITER_MAX_DEPTH - segs) ||

@@ -489,6 +489,23 @@ START_TEST(test_norm_conflicts)
 	ck_assert_int_eq(tag_count(e), 1);
 	json_object_put(fx.in.norm);
 
+	/*
+	 * "json.x" from a rule: not a top-level "json" beside the body's
+	 * namespace (found by fuzz_event); "jsonx.y" is an ordinary key
+	 */
+	fx.in.norm = norm_from("{\"json.b\":2,\"json\":{\"k\":1},\"jsonx.y\":\"z\"}");
+	e = format_event(&fx);
+	assert_absent(e, "json");
+	assert_json(e, "logward|json", "{\"k\":1}");
+	assert_str(e, "jsonx|y", "z");
+	ck_assert(has_tag(e, "_normalize_field_conflict"));
+	json_object_put(fx.in.norm);
+	fx.in.norm = norm_from("{\"json.b\":2}");
+	e = format_event(&fx);
+	assert_absent(e, "json");
+	ck_assert(has_tag(e, "_normalize_field_conflict"));
+	json_object_put(fx.in.norm);
+
 	/* a liblognorm leaf where a later liblognorm key needs an object */
 	fx.in.norm = norm_from("{\"a.b\":\"1\",\"a.b.c\":\"2\",\"a.bc\":\"3\"}");
 	e = format_event(&fx);
