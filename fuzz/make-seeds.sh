@@ -3,15 +3,26 @@
 # shared cases (tests/data/rfc5424_cases.tsv, rfc3164_cases.tsv), the
 # configuration tests (tests/data/conf, conf/), the detections (patterns/,
 # tests/data/detect/unit) and a few framing streams.  Each seed is named by
-# the SHA-1 of its bytes, as libFuzzer names what it finds.
+# the SHA-1 of its bytes, as libFuzzer names what it finds.  The committed
+# fuzz/corpus/TARGET of each target made here is exactly what this script
+# makes from the tree: run it and commit fuzz/corpus whenever one of those
+# inputs changes (a rule, a mapping, a test configuration).  --check says
+# where they differ, without writing (tests/fuzz-seeds.sh runs it).  The
+# other targets' seeds (fuzz_correlate*, fuzz_spool, fuzz_relp_frame) are
+# written by hand and left alone.
 # usage: fuzz/make-seeds.sh [SRCDIR]   (default: the tree this script is in)
+#        fuzz/make-seeds.sh --check [SRCDIR [CORPUSDIR]]
 set -eu
+mode=write
+if [ "${1:-}" = --check ]; then
+	mode=check
+	shift
+fi
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
-exec python3 - "$top" <<'PY'
+exec python3 - "$top" "$mode" "${2:-$top/fuzz/corpus}" <<'PY'
 import glob, hashlib, os, shutil, sys
 
-top = sys.argv[1]
-out = os.path.join(top, "fuzz", "corpus")
+top, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
 
 
 def unescape(s):
@@ -172,6 +183,35 @@ for i in range(0, len(lines5424), 20):
 streams += [b"5 abc\n", b"99999999999 x", b"00 a\n3 abc", b"\n\n\r\n\0"]
 seeds["fuzz_framing"] = [bytes([m, len(s) & 255, len(s) >> 9]) + s
                          for s, m in zip(streams, [255, 20, 250, 47, 3] * len(streams))]
+
+# fuzz_tz_zone's seeds are the system's tzdata, which changes with the
+# package: they are not held to it.
+FROM_SYSTEM = {"fuzz_tz_zone"}
+
+
+def check():
+    """Report each target whose committed seeds differ from these; 1 if any."""
+    bad = 0
+    for target, items in seeds.items():
+        if target in FROM_SYSTEM:
+            continue
+        want = {hashlib.sha1(data).hexdigest() for data in items}
+        d = os.path.join(out, target)
+        have = set(os.listdir(d)) if os.path.isdir(d) else set()
+        # a committed seed edited by hand no longer has its content's name
+        renamed = {n for n in have if hashlib.sha1(open(os.path.join(d, n), "rb").read()).hexdigest() != n}
+        if want != have or renamed:
+            bad += 1
+            print("%s: %d seeds missing, %d stale, %d not named by their content"
+                  % (target, len(want - have), len(have - want), len(renamed)))
+    if bad:
+        print("fuzz/make-seeds.sh: %d seed sets differ from what the tree makes: "
+              "run fuzz/make-seeds.sh and commit fuzz/corpus" % bad)
+    return 1 if bad else 0
+
+
+if mode == "check":
+    sys.exit(check())
 
 total = 0
 for target, items in seeds.items():
