@@ -723,6 +723,8 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 	if (paused)
 		stats_add(&l->stats.paused, 1);
 	TAILQ_FOREACH(c, &l->conns, entry) {
+		if (paused && !c->closing && !c->rate_paused)
+			stats_add(&l->stats.pause_stops, 1);
 		tcp_conn_update_reading(c);
 		/* Frames already buffered would wait for the next byte otherwise. */
 		if (!paused && !c->rate_paused) {
