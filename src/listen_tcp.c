@@ -97,16 +97,35 @@ tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 	tcp_rate_take(c);
 }
 
-/* Read from this connection only when neither the pipeline nor its rate stops it. */
+/* Read from this connection only when neither a pause of intake nor its rate stops it. */
 static void
 tcp_conn_update_reading(struct tcp_conn *c)
 {
 	if (c->closing)
 		return;
-	if (c->listener->paused || c->rate_paused)
+	if (c->stalled || c->rate_paused)
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
+}
+
+/*
+ * Intake is paused and c was just read (or accepted, or its rate pause
+ * ended): stop reading it until the resume, which frames what it holds.
+ * A pause stops connections only as they are read, so it costs those,
+ * not every connection (listen_tcp_pause).
+ */
+static void
+tcp_conn_stall(struct tcp_conn *c)
+{
+	struct listen_tcp *l = c->listener;
+
+	if (c->stalled || c->closing || c->rate_paused)
+		return;	/* closing or rate-paused: not read anyway; the rate timer checks the pause */
+	c->stalled = true;
+	TAILQ_INSERT_TAIL(&l->stalled, c, stall_entry);
+	stats_add(&l->stats.pause_stops, 1);
+	tcp_conn_update_reading(c);
 }
 
 static void
@@ -164,11 +183,15 @@ tcp_rate_resumecb(evutil_socket_t fd, short what, void *arg)
 	struct tcp_conn *c = arg;
 
 	c->rate_paused = false;
-	tcp_conn_update_reading(c);
-	if (!c->listener->paused) {
-		tcp_frame_input(c, false);
-		tcp_tls_drain_pending(c);
+	if (c->listener->paused) {
+		tcp_conn_stall(c);
+		return;
 	}
+	tcp_conn_update_reading(c);
+	tcp_frame_input(c, false);
+	tcp_tls_drain_pending(c);
+	if (c->listener->paused)
+		tcp_conn_stall(c);
 }
 
 /* The one destructor of a connection. */
@@ -178,6 +201,8 @@ tcp_conn_free(struct tcp_conn *c)
 	struct listen_tcp *l = c->listener;
 
 	TAILQ_REMOVE(&l->conns, c, entry);
+	if (c->stalled)
+		TAILQ_REMOVE(&l->stalled, c, stall_entry);
 	l->n_conns--;
 	stats_sub(&l->stats.connections_open, 1);
 	if (c->per_address != NULL)
@@ -298,13 +323,20 @@ tcp_readcb(struct bufferevent *bev, void *arg)
 
 	if (!c->sniffed && c->listener->tls == NULL && tcp_refuse_tls_hello(c))
 		return;
-	/* Paused in this pass: the bytes wait in the buffer until resume frames them. */
-	if (c->listener->paused || c->rate_paused)
+	/* Paused: the bytes wait in the buffer until the resume frames them. */
+	if (c->listener->paused) {
+		tcp_conn_stall(c);
+		return;
+	}
+	if (c->rate_paused)
 		return;
 	if (c->listener->tls == NULL)
 		tcp_read_more(c);
 	tcp_frame_input(c, false);
 	tcp_tls_drain_pending(c);
+	/* These frames paused intake: what is left (TLS: decrypted) waits for the resume. */
+	if (c->listener->paused)
+		tcp_conn_stall(c);
 }
 
 /* TLS handshake done: note what the sender showed; from now on the idle timeout holds. */
@@ -554,7 +586,10 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	l->n_conns++;
 	stats_add(&l->stats.connections, 1);
 	stats_add(&l->stats.connections_open, 1);
-	tcp_conn_update_reading(c);
+	if (l->paused)
+		tcp_conn_stall(c);
+	else
+		tcp_conn_update_reading(c);
 }
 
 static void
@@ -667,6 +702,7 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->ident.zone = ic->zone;
 	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	TAILQ_INIT(&l->conns);
+	TAILQ_INIT(&l->stalled);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
 	l->scratch = malloc(TCP_READ_CHUNK);
 	if (l->ident.name == NULL || l->backoff_ev == NULL || l->scratch == NULL) {
@@ -720,17 +756,27 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 	if (l->paused == paused)
 		return;
 	l->paused = paused;
-	if (paused)
+	if (paused) {
+		/* nothing to do now: each connection stops when next read (tcp_conn_stall) */
 		stats_add(&l->stats.paused, 1);
-	TAILQ_FOREACH(c, &l->conns, entry) {
-		if (paused && !c->closing && !c->rate_paused)
-			stats_add(&l->stats.pause_stops, 1);
+		return;
+	}
+	/*
+	 * In the order they stopped, frame what each holds (it would wait for
+	 * the sender's next byte otherwise) and read it again.  A connection's
+	 * frames may pause intake again: the rest stay stalled until the next
+	 * resume, and that one stops again (TLS may hold decrypted bytes).
+	 */
+	while (!l->paused && (c = TAILQ_FIRST(&l->stalled)) != NULL) {
+		TAILQ_REMOVE(&l->stalled, c, stall_entry);
+		c->stalled = false;
 		tcp_conn_update_reading(c);
-		/* Frames already buffered would wait for the next byte otherwise. */
-		if (!paused && !c->rate_paused) {
-			tcp_frame_input(c, false);
-			tcp_tls_drain_pending(c);
-		}
+		if (c->rate_paused)
+			continue;
+		tcp_frame_input(c, false);
+		tcp_tls_drain_pending(c);
+		if (l->paused)
+			tcp_conn_stall(c);
 	}
 }
 

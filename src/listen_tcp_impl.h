@@ -44,8 +44,11 @@ struct relp_session;
 /* Slots of the per-address table: at least this, and 4 per allowed connection. */
 #define TCP_PEER_SLOTS_MIN 4096
 
+TAILQ_HEAD(tcp_conn_list, tcp_conn);
+
 struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn) entry;
+	TAILQ_ENTRY(tcp_conn) stall_entry; /* in listener->stalled while stalled */
 	struct listen_tcp *listener;
 	struct bufferevent *bev;
 	struct framer framer;
@@ -59,6 +62,7 @@ struct tcp_conn {
 	size_t last_add;                /* bytes of the input buffer's latest addition */
 	bool handshaking;               /* TLS: handshake not finished */
 	bool rate_paused;
+	bool stalled;                   /* not read until intake resumes (listener->stalled) */
 	bool closing;                   /* the sender closed: nothing more is read */
 	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
 	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
@@ -68,7 +72,6 @@ struct tcp_conn {
 	uint64_t relp_answered;         /* RELP: messages answered, as counted in stats */
 	struct timespec now;            /* receipt time of the current read */
 };
-TAILQ_HEAD(tcp_conn_list, tcp_conn);
 
 struct listen_tcp {
 	const struct input_conf *conf;  /* not owned */
@@ -81,6 +84,12 @@ struct listen_tcp {
 	struct event *backoff_ev;
 	struct tcp_conn_list conns;
 	size_t n_conns;
+	/*
+	 * Paused intake stops only the connections read while it lasts, in
+	 * the order they were stopped: a pause and a resume cost those, not
+	 * an epoll_ctl each way for every connection (listen_tcp_pause).
+	 */
+	struct tcp_conn_list stalled;
 	bool paused;
 	bool shutting_down;
 	struct tls_server *tls;         /* TLS inputs; NULL for plain TCP */
