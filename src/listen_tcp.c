@@ -344,12 +344,11 @@ static void
 tcp_tls_established(struct tcp_conn *c)
 {
 	struct listen_tcp *l = c->listener;
-	struct timeval idle = { (time_t)l->conf->idle_timeout, 0 };
 
 	c->handshaking = false;
 	c->tls = tls_peer_info(bufferevent_openssl_get_ssl(c->bev));
 	stats_add(&l->stats.tls_handshakes, 1);
-	bufferevent_set_timeouts(c->bev, l->conf->idle_timeout > 0 ? &idle : NULL, NULL);
+	bufferevent_set_timeouts(c->bev, l->idle_tv, NULL);
 	if (c->tls != NULL && log_get_level() >= LOG_LEVEL_DEBUG) {
 		char ip[INET6_ADDRSTRLEN];
 
@@ -545,7 +544,7 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	struct peer_entry *entry;
 	struct peer_addr pa;
 	struct tcp_conn *c;
-	struct timeval tv = { 0, 0 };
+	const struct timeval *tv;
 
 	peer_addr_from_sockaddr(&pa, sa);
 	if (!tcp_admit(l, &pa, &entry) || (c = calloc(1, sizeof(*c))) == NULL) {
@@ -579,9 +578,9 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	/* Bounded buffering: stop reading once a partial frame and one read are held. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, tcp_conn_max_pending(c) + TCP_READ_CHUNK);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_countcb, c);
-	tv.tv_sec = (time_t)(c->handshaking ? l->conf->handshake_timeout : l->conf->idle_timeout);
-	if (tv.tv_sec > 0)
-		bufferevent_set_timeouts(c->bev, &tv, NULL);
+	tv = c->handshaking ? l->handshake_tv : l->idle_tv;
+	if (tv != NULL)
+		bufferevent_set_timeouts(c->bev, tv, NULL);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->n_conns++;
 	stats_add(&l->stats.connections, 1);
@@ -649,6 +648,30 @@ tcp_accept_errorcb(struct evconnlistener *el, void *arg)
 	}
 }
 
+/* secs (0: none) as a common timeout of l's loop into *buf, or plain when it has no more. */
+static const struct timeval *
+tcp_timeout(struct listen_tcp *l, unsigned secs, struct timeval *buf)
+{
+	const struct timeval *common;
+
+	if (secs == 0)
+		return NULL;
+	buf->tv_sec = (time_t)secs;
+	buf->tv_usec = 0;
+	/* at most 256 durations a loop (libevent): reloads that change it often get plain ones */
+	if ((common = event_base_init_common_timeout(l->base, buf)) != NULL)
+		*buf = *common;
+	return buf;
+}
+
+/* The connections' timeouts from ic (at start and at each reload). */
+static void
+tcp_set_timeouts(struct listen_tcp *l, const struct input_conf *ic)
+{
+	l->idle_tv = tcp_timeout(l, ic->idle_timeout, &l->idle_tv_buf);
+	l->handshake_tv = tcp_timeout(l, ic->handshake_timeout, &l->handshake_tv_buf);
+}
+
 /* The policies of ic: allow, TLS context, per-address table; -1 with err set. */
 static int
 listen_tcp_policies(struct listen_tcp *l, const struct input_conf *ic, char *err,
@@ -711,6 +734,7 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	}
 	if (listen_tcp_policies(l, ic, err, errlen) == -1)
 		goto fail;
+	tcp_set_timeouts(l, ic);
 
 	n = netaddr_resolve(ic, SOCK_STREAM, &res, err, errlen);
 	if (n == -1)
@@ -867,6 +891,7 @@ listen_tcp_set_conf(struct listen_tcp *l, const struct input_conf *ic)
 {
 	l->conf = ic;
 	l->ident.zone = ic->zone; /* a reload's top-level timezone */
+	tcp_set_timeouts(l, ic);	/* for connections accepted from now on */
 }
 
 struct input_stats *

@@ -90,6 +90,13 @@ struct listen_tcp {
 	 * an epoll_ctl each way for every connection (listen_tcp_pause).
 	 */
 	struct tcp_conn_list stalled;
+	/*
+	 * idle_timeout and handshake_timeout as libevent common timeouts (a
+	 * queue a duration: re-armed at each read in O(1), where a timer heap
+	 * of 10,000 connections costs a walk of its depth); NULL: none.
+	 */
+	const struct timeval *idle_tv, *handshake_tv;
+	struct timeval idle_tv_buf, handshake_tv_buf;
 	bool paused;
 	bool shutting_down;
 	struct tls_server *tls;         /* TLS inputs; NULL for plain TCP */
