@@ -203,6 +203,8 @@ tcp_conn_free(struct tcp_conn *c)
 	TAILQ_REMOVE(&l->conns, c, entry);
 	if (c->stalled)
 		TAILQ_REMOVE(&l->stalled, c, stall_entry);
+	if (c->close_queued)
+		TAILQ_REMOVE(&l->closed, c, close_entry);
 	l->n_conns--;
 	stats_sub(&l->stats.connections_open, 1);
 	if (c->per_address != NULL)
@@ -404,6 +406,23 @@ tcp_closecb(evutil_socket_t fd, short what, void *arg)
 	tcp_conn_free(c);
 }
 
+/* c is closing: frame and free it from the loop (tcp_closedcb), once the callbacks return. */
+static void
+tcp_conn_queue_close(struct tcp_conn *c)
+{
+	struct listen_tcp *l = c->listener;
+
+	if (c->close_queued)
+		return;
+	if (c->stalled) {
+		TAILQ_REMOVE(&l->stalled, c, stall_entry);
+		c->stalled = false;
+	}
+	c->close_queued = true;
+	TAILQ_INSERT_TAIL(&l->closed, c, close_entry);
+	event_active(l->close_ev, EV_TIMEOUT, 1);
+}
+
 void
 tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 {
@@ -442,12 +461,21 @@ tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 		return;
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	if (c->close_ev == NULL &&
-	    (c->close_ev = evtimer_new(c->listener->base, tcp_closecb, c)) == NULL) {
-		tcp_closecb(-1, 0, c);	/* out of memory: what the buffer holds now */
-		return;
+	tcp_conn_queue_close(c);
+}
+
+/* The listener's close event: frame and free the connections closed since, in order. */
+static void
+tcp_closedcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listen_tcp *l = arg;
+	struct tcp_conn *c;
+
+	while ((c = TAILQ_FIRST(&l->closed)) != NULL) {
+		TAILQ_REMOVE(&l->closed, c, close_entry);
+		c->close_queued = false;
+		tcp_closecb(fd, what, c);
 	}
-	event_active(c->close_ev, EV_TIMEOUT, 1);
 }
 
 /* Count bytes as they arrive (the read callback sees them after buffering). */
@@ -726,9 +754,12 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	TAILQ_INIT(&l->conns);
 	TAILQ_INIT(&l->stalled);
+	TAILQ_INIT(&l->closed);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
+	l->close_ev = event_new(base, -1, 0, tcp_closedcb, l);
 	l->scratch = malloc(TCP_READ_CHUNK);
-	if (l->ident.name == NULL || l->backoff_ev == NULL || l->scratch == NULL) {
+	if (l->ident.name == NULL || l->backoff_ev == NULL || l->close_ev == NULL ||
+	    l->scratch == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -915,6 +946,8 @@ listen_tcp_free(struct listen_tcp *l)
 	free(l->listeners);
 	if (l->backoff_ev != NULL)
 		event_free(l->backoff_ev);
+	if (l->close_ev != NULL)
+		event_free(l->close_ev);
 	free((char *)l->ident.name);
 	tls_server_free(l->tls);
 	acl_free(&l->acl);
