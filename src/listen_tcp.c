@@ -97,16 +97,35 @@ tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 	tcp_rate_take(c);
 }
 
-/* Read from this connection only when neither the pipeline nor its rate stops it. */
+/* Read from this connection only when neither a pause of intake nor its rate stops it. */
 static void
 tcp_conn_update_reading(struct tcp_conn *c)
 {
 	if (c->closing)
 		return;
-	if (c->listener->paused || c->rate_paused)
+	if (c->stalled || c->rate_paused)
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
+}
+
+/*
+ * Intake is paused and c was just read (or accepted, or its rate pause
+ * ended): stop reading it until the resume, which frames what it holds.
+ * A pause stops connections only as they are read, so it costs those,
+ * not every connection (listen_tcp_pause).
+ */
+static void
+tcp_conn_stall(struct tcp_conn *c)
+{
+	struct listen_tcp *l = c->listener;
+
+	if (c->stalled || c->closing || c->rate_paused)
+		return;	/* closing or rate-paused: not read anyway; the rate timer checks the pause */
+	c->stalled = true;
+	TAILQ_INSERT_TAIL(&l->stalled, c, stall_entry);
+	stats_add(&l->stats.pause_stops, 1);
+	tcp_conn_update_reading(c);
 }
 
 static void
@@ -164,11 +183,15 @@ tcp_rate_resumecb(evutil_socket_t fd, short what, void *arg)
 	struct tcp_conn *c = arg;
 
 	c->rate_paused = false;
-	tcp_conn_update_reading(c);
-	if (!c->listener->paused) {
-		tcp_frame_input(c, false);
-		tcp_tls_drain_pending(c);
+	if (c->listener->paused) {
+		tcp_conn_stall(c);
+		return;
 	}
+	tcp_conn_update_reading(c);
+	tcp_frame_input(c, false);
+	tcp_tls_drain_pending(c);
+	if (c->listener->paused)
+		tcp_conn_stall(c);
 }
 
 /* The one destructor of a connection. */
@@ -178,6 +201,10 @@ tcp_conn_free(struct tcp_conn *c)
 	struct listen_tcp *l = c->listener;
 
 	TAILQ_REMOVE(&l->conns, c, entry);
+	if (c->stalled)
+		TAILQ_REMOVE(&l->stalled, c, stall_entry);
+	if (c->close_queued)
+		TAILQ_REMOVE(&l->closed, c, close_entry);
 	l->n_conns--;
 	stats_sub(&l->stats.connections_open, 1);
 	if (c->per_address != NULL)
@@ -298,13 +325,20 @@ tcp_readcb(struct bufferevent *bev, void *arg)
 
 	if (!c->sniffed && c->listener->tls == NULL && tcp_refuse_tls_hello(c))
 		return;
-	/* Paused in this pass: the bytes wait in the buffer until resume frames them. */
-	if (c->listener->paused || c->rate_paused)
+	/* Paused: the bytes wait in the buffer until the resume frames them. */
+	if (c->listener->paused) {
+		tcp_conn_stall(c);
+		return;
+	}
+	if (c->rate_paused)
 		return;
 	if (c->listener->tls == NULL)
 		tcp_read_more(c);
 	tcp_frame_input(c, false);
 	tcp_tls_drain_pending(c);
+	/* These frames paused intake: what is left (TLS: decrypted) waits for the resume. */
+	if (c->listener->paused)
+		tcp_conn_stall(c);
 }
 
 /* TLS handshake done: note what the sender showed; from now on the idle timeout holds. */
@@ -312,12 +346,11 @@ static void
 tcp_tls_established(struct tcp_conn *c)
 {
 	struct listen_tcp *l = c->listener;
-	struct timeval idle = { (time_t)l->conf->idle_timeout, 0 };
 
 	c->handshaking = false;
 	c->tls = tls_peer_info(bufferevent_openssl_get_ssl(c->bev));
 	stats_add(&l->stats.tls_handshakes, 1);
-	bufferevent_set_timeouts(c->bev, l->conf->idle_timeout > 0 ? &idle : NULL, NULL);
+	bufferevent_set_timeouts(c->bev, l->idle_tv, NULL);
 	if (c->tls != NULL && log_get_level() >= LOG_LEVEL_DEBUG) {
 		char ip[INET6_ADDRSTRLEN];
 
@@ -373,6 +406,23 @@ tcp_closecb(evutil_socket_t fd, short what, void *arg)
 	tcp_conn_free(c);
 }
 
+/* c is closing: frame and free it from the loop (tcp_closedcb), once the callbacks return. */
+static void
+tcp_conn_queue_close(struct tcp_conn *c)
+{
+	struct listen_tcp *l = c->listener;
+
+	if (c->close_queued)
+		return;
+	if (c->stalled) {
+		TAILQ_REMOVE(&l->stalled, c, stall_entry);
+		c->stalled = false;
+	}
+	c->close_queued = true;
+	TAILQ_INSERT_TAIL(&l->closed, c, close_entry);
+	event_active(l->close_ev, EV_TIMEOUT, 1);
+}
+
 void
 tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 {
@@ -411,12 +461,21 @@ tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 		return;
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	if (c->close_ev == NULL &&
-	    (c->close_ev = evtimer_new(c->listener->base, tcp_closecb, c)) == NULL) {
-		tcp_closecb(-1, 0, c);	/* out of memory: what the buffer holds now */
-		return;
+	tcp_conn_queue_close(c);
+}
+
+/* The listener's close event: frame and free the connections closed since, in order. */
+static void
+tcp_closedcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listen_tcp *l = arg;
+	struct tcp_conn *c;
+
+	while ((c = TAILQ_FIRST(&l->closed)) != NULL) {
+		TAILQ_REMOVE(&l->closed, c, close_entry);
+		c->close_queued = false;
+		tcp_closecb(fd, what, c);
 	}
-	event_active(c->close_ev, EV_TIMEOUT, 1);
 }
 
 /* Count bytes as they arrive (the read callback sees them after buffering). */
@@ -513,7 +572,7 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	struct peer_entry *entry;
 	struct peer_addr pa;
 	struct tcp_conn *c;
-	struct timeval tv = { 0, 0 };
+	const struct timeval *tv;
 
 	peer_addr_from_sockaddr(&pa, sa);
 	if (!tcp_admit(l, &pa, &entry) || (c = calloc(1, sizeof(*c))) == NULL) {
@@ -547,14 +606,17 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	/* Bounded buffering: stop reading once a partial frame and one read are held. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, tcp_conn_max_pending(c) + TCP_READ_CHUNK);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_countcb, c);
-	tv.tv_sec = (time_t)(c->handshaking ? l->conf->handshake_timeout : l->conf->idle_timeout);
-	if (tv.tv_sec > 0)
-		bufferevent_set_timeouts(c->bev, &tv, NULL);
+	tv = c->handshaking ? l->handshake_tv : l->idle_tv;
+	if (tv != NULL)
+		bufferevent_set_timeouts(c->bev, tv, NULL);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->n_conns++;
 	stats_add(&l->stats.connections, 1);
 	stats_add(&l->stats.connections_open, 1);
-	tcp_conn_update_reading(c);
+	if (l->paused)
+		tcp_conn_stall(c);
+	else
+		tcp_conn_update_reading(c);
 }
 
 static void
@@ -614,6 +676,30 @@ tcp_accept_errorcb(struct evconnlistener *el, void *arg)
 	}
 }
 
+/* secs (0: none) as a common timeout of l's loop into *buf, or plain when it has no more. */
+static const struct timeval *
+tcp_timeout(struct listen_tcp *l, unsigned secs, struct timeval *buf)
+{
+	const struct timeval *common;
+
+	if (secs == 0)
+		return NULL;
+	buf->tv_sec = (time_t)secs;
+	buf->tv_usec = 0;
+	/* at most 256 durations a loop (libevent): reloads that change it often get plain ones */
+	if ((common = event_base_init_common_timeout(l->base, buf)) != NULL)
+		*buf = *common;
+	return buf;
+}
+
+/* The connections' timeouts from ic (at start and at each reload). */
+static void
+tcp_set_timeouts(struct listen_tcp *l, const struct input_conf *ic)
+{
+	l->idle_tv = tcp_timeout(l, ic->idle_timeout, &l->idle_tv_buf);
+	l->handshake_tv = tcp_timeout(l, ic->handshake_timeout, &l->handshake_tv_buf);
+}
+
 /* The policies of ic: allow, TLS context, per-address table; -1 with err set. */
 static int
 listen_tcp_policies(struct listen_tcp *l, const struct input_conf *ic, char *err,
@@ -667,14 +753,19 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->ident.zone = ic->zone;
 	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	TAILQ_INIT(&l->conns);
+	TAILQ_INIT(&l->stalled);
+	TAILQ_INIT(&l->closed);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
+	l->close_ev = event_new(base, -1, 0, tcp_closedcb, l);
 	l->scratch = malloc(TCP_READ_CHUNK);
-	if (l->ident.name == NULL || l->backoff_ev == NULL || l->scratch == NULL) {
+	if (l->ident.name == NULL || l->backoff_ev == NULL || l->close_ev == NULL ||
+	    l->scratch == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (listen_tcp_policies(l, ic, err, errlen) == -1)
 		goto fail;
+	tcp_set_timeouts(l, ic);
 
 	n = netaddr_resolve(ic, SOCK_STREAM, &res, err, errlen);
 	if (n == -1)
@@ -720,15 +811,27 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 	if (l->paused == paused)
 		return;
 	l->paused = paused;
-	if (paused)
+	if (paused) {
+		/* nothing to do now: each connection stops when next read (tcp_conn_stall) */
 		stats_add(&l->stats.paused, 1);
-	TAILQ_FOREACH(c, &l->conns, entry) {
+		return;
+	}
+	/*
+	 * In the order they stopped, frame what each holds (it would wait for
+	 * the sender's next byte otherwise) and read it again.  A connection's
+	 * frames may pause intake again: the rest stay stalled until the next
+	 * resume, and that one stops again (TLS may hold decrypted bytes).
+	 */
+	while (!l->paused && (c = TAILQ_FIRST(&l->stalled)) != NULL) {
+		TAILQ_REMOVE(&l->stalled, c, stall_entry);
+		c->stalled = false;
 		tcp_conn_update_reading(c);
-		/* Frames already buffered would wait for the next byte otherwise. */
-		if (!paused && !c->rate_paused) {
-			tcp_frame_input(c, false);
-			tcp_tls_drain_pending(c);
-		}
+		if (c->rate_paused)
+			continue;
+		tcp_frame_input(c, false);
+		tcp_tls_drain_pending(c);
+		if (l->paused)
+			tcp_conn_stall(c);
 	}
 }
 
@@ -819,6 +922,7 @@ listen_tcp_set_conf(struct listen_tcp *l, const struct input_conf *ic)
 {
 	l->conf = ic;
 	l->ident.zone = ic->zone; /* a reload's top-level timezone */
+	tcp_set_timeouts(l, ic);	/* for connections accepted from now on */
 }
 
 struct input_stats *
@@ -842,6 +946,8 @@ listen_tcp_free(struct listen_tcp *l)
 	free(l->listeners);
 	if (l->backoff_ev != NULL)
 		event_free(l->backoff_ev);
+	if (l->close_ev != NULL)
+		event_free(l->close_ev);
 	free((char *)l->ident.name);
 	tls_server_free(l->tls);
 	acl_free(&l->acl);

@@ -44,8 +44,12 @@ struct relp_session;
 /* Slots of the per-address table: at least this, and 4 per allowed connection. */
 #define TCP_PEER_SLOTS_MIN 4096
 
+TAILQ_HEAD(tcp_conn_list, tcp_conn);
+
 struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn) entry;
+	TAILQ_ENTRY(tcp_conn) stall_entry; /* in listener->stalled while stalled */
+	TAILQ_ENTRY(tcp_conn) close_entry; /* in listener->closed while close_queued */
 	struct listen_tcp *listener;
 	struct bufferevent *bev;
 	struct framer framer;
@@ -54,11 +58,13 @@ struct tcp_conn {
 	struct peer_tls *tls;           /* TLS: what the handshake showed (a reference) */
 	struct tls_verdict verdict;     /* TLS: why our certificate checks refused */
 	struct event *rate_ev;          /* ends a rate-limit pause; made on first use */
-	struct event *close_ev;         /* frames the rest and frees, after the close */
+	struct event *close_ev;         /* RELP: frames the rest and frees, once answered */
 	uint64_t rate_until_ms;         /* over the rate: pause until then (0: not over) */
 	size_t last_add;                /* bytes of the input buffer's latest addition */
 	bool handshaking;               /* TLS: handshake not finished */
 	bool rate_paused;
+	bool stalled;                   /* not read until intake resumes (listener->stalled) */
+	bool close_queued;              /* closed: framed and freed by listener->close_ev */
 	bool closing;                   /* the sender closed: nothing more is read */
 	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
 	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
@@ -68,7 +74,6 @@ struct tcp_conn {
 	uint64_t relp_answered;         /* RELP: messages answered, as counted in stats */
 	struct timespec now;            /* receipt time of the current read */
 };
-TAILQ_HEAD(tcp_conn_list, tcp_conn);
 
 struct listen_tcp {
 	const struct input_conf *conf;  /* not owned */
@@ -81,6 +86,26 @@ struct listen_tcp {
 	struct event *backoff_ev;
 	struct tcp_conn_list conns;
 	size_t n_conns;
+	/*
+	 * Paused intake stops only the connections read while it lasts, in
+	 * the order they were stopped: a pause and a resume cost those, not
+	 * an epoll_ctl each way for every connection (listen_tcp_pause).
+	 */
+	struct tcp_conn_list stalled;
+	/*
+	 * idle_timeout and handshake_timeout as libevent common timeouts (a
+	 * queue a duration: re-armed at each read in O(1), where a timer heap
+	 * of 10,000 connections costs a walk of its depth); NULL: none.
+	 */
+	const struct timeval *idle_tv, *handshake_tv;
+	/*
+	 * Connections the sender closed (or idle, or in error), framed and
+	 * freed by close_ev from the loop: one event for all of them instead
+	 * of one made and freed at each close.
+	 */
+	struct tcp_conn_list closed;
+	struct event *close_ev;
+	struct timeval idle_tv_buf, handshake_tv_buf;
 	bool paused;
 	bool shutting_down;
 	struct tls_server *tls;         /* TLS inputs; NULL for plain TCP */

@@ -37,6 +37,7 @@ stats_snapshot(const struct input_stats *s, struct input_stats_snapshot *out)
 	out->tls_failures = 0;
 	for (size_t i = 0; i < sizeof(s->tls_failures) / sizeof(s->tls_failures[0]); i++)
 		out->tls_failures += LOAD(tls_failures[i]);
+	out->pause_stops = LOAD(pause_stops);
 }
 
 void
@@ -56,11 +57,12 @@ stats_log_summary(const char *name, const struct input_stats *s,
 	    " paused=%" PRIu64 " alerts=%" PRIu64 " refused_acl=%" PRIu64
 	    " refused_per_address=%" PRIu64 " rate_limited=%" PRIu64 " table_full=%" PRIu64
 	    " accept_errors=%" PRIu64 " tls_on_plain=%" PRIu64 " tls_handshakes=%" PRIu64
-	    " tls_failures=%" PRIu64,
+	    " tls_failures=%" PRIu64 " pause_stops=%" PRIu64,
 	    name, now.messages, now.bytes, now.parse_failures, now.normalized,
 	    now.truncated, now.bad_frames, now.kernel_drops, now.connections,
 	    now.connections_open, now.refused, now.idle_closed, now.paused, now.alerts,
 	    now.refused_acl, now.refused_per_address, now.rate_limited, now.peer_table_full,
-	    now.accept_errors, now.tls_on_plain, now.tls_handshakes, now.tls_failures);
+	    now.accept_errors, now.tls_on_plain, now.tls_handshakes, now.tls_failures,
+	    now.pause_stops);
 	*last = now;
 }

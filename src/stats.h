@@ -26,6 +26,7 @@ struct input_stats {
 	atomic_uint_fast64_t refused;        /* TCP: over max_connections */
 	atomic_uint_fast64_t idle_closed;    /* TCP: closed for idle_timeout */
 	atomic_uint_fast64_t paused;         /* times intake stopped reading (backpressure) */
+	atomic_uint_fast64_t pause_stops;    /* TCP: connections stopped (and later restarted) by those */
 	atomic_uint_fast64_t alerts;         /* alerts written for this input's messages */
 	atomic_uint_fast64_t refused_acl;    /* peers not in allow: connections (TCP) or datagrams (UDP) */
 	atomic_uint_fast64_t refused_per_address; /* TCP: over max_connections_per_address */
@@ -44,7 +45,8 @@ struct input_stats_snapshot {
 	uint64_t messages, bytes, parse_failures, normalized, truncated, bad_frames,
 	    kernel_drops, connections, connections_open, refused, idle_closed, paused, alerts,
 	    refused_acl, refused_per_address, rate_limited, peer_table_full, accept_errors,
-	    tls_on_plain, tls_handshakes, tls_failures;	/* all reasons */
+	    tls_on_plain, tls_handshakes, tls_failures,	/* all reasons */
+	    pause_stops;
 };
 
 static inline void
