@@ -189,6 +189,8 @@ add_detection(struct sigma_loader *l, struct sigma_instance *in)
 	d->sigma = true;
 	d->severity = severity_of(r->level);
 	d->line = r->line;
+	if ((d->sigma_fact = sigma_fact_of(sh, r)) != NULL)
+		d->fact = d->sigma_fact->kind;
 	in->det = s->n_dets++;
 	d->id = strdup(r->id);
 	d->title = strdup(r->title);

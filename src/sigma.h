@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "detect.h"
+
 struct detect_event;
 struct detect_set;
 struct sigma_set;
@@ -85,6 +87,24 @@ void sigma_match(const struct sigma_set *ss, const struct detect_event *ev,
 void sigma_match_all(const struct sigma_set *ss, const struct detect_event *ev,
     void (*consider)(size_t det_index, void *arg), void *arg);
 void sigma_set_free(struct sigma_set *ss); /* NULL is fine */
+
+struct correlate_fact;
+struct detection;
+
+/* Where sigma_fact_fill puts the values it reads; valid while the event is. */
+struct sigma_fact_values {
+	struct detect_value account, account_id, group, scope;
+};
+
+/*
+ * The fact of Sigma detection d's alert on ev (doc/detections.md "Sigma
+ * alerts and correlation"): f's account, account_id, group and scope
+ * from the fields d's mapping names (scope p NULL: the caller's
+ * default).  False when ev gives no fact: neither account nor id, or, for
+ * admin-member-added, no group or one outside the mapping's admin_groups.
+ */
+bool sigma_fact_fill(const struct detection *d, const struct detect_event *ev,
+    struct correlate_fact *f, struct sigma_fact_values *v);
 
 /* Number of compiled (rule, shape) instances of ss. */
 size_t sigma_instance_count(const struct sigma_set *ss);

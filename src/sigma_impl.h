@@ -108,6 +108,31 @@ struct sigma_rule {
 	size_t n_values; /* all selections, for the bound */
 };
 
+/* A field a Sigma fact reads: an event field, or key=value of the message (kv). */
+struct sigma_fact_field {
+	struct field_ref ref; /* ref.path NULL: the mapping names none */
+	bool kv;
+};
+
+/*
+ * What a shape's events give the correlator when a Sigma rule of a fact
+ * (sigma_fact_kind) alerts on them: the fields its mapping file names.
+ */
+struct sigma_fact {
+	enum detect_fact kind; /* NONE: the mapping names no account for it */
+	struct sigma_fact_field account, account_id, group, scope;
+	regex_t *admin_groups; /* the group must match; NULL: any group */
+};
+
+/* A mapping file's fact keys, Sigma field names (admin_groups: an ERE); NULL absent. */
+struct sigma_fact_names {
+	char *scope, *created_account, *created_account_id;
+	char *member_account, *member_account_id, *member_group, *admin_groups;
+};
+
+/* Bytes of a group name held against admin_groups; a longer one is no admin group. */
+#define SIGMA_FACT_GROUP_MAX 255
+
 /* An event shape a mapping file describes, for one log source. */
 struct sigma_shape {
 	char *file;
@@ -129,6 +154,7 @@ struct sigma_shape {
 	char *fallback;	       /* "json.{}": any other field; NULL none; "kv:{}": key=value */
 	bool fallback_lcfirst; /* "{lcfirst}": first letter lower-cased */
 	char *target, *actor;  /* event fields for the alert's accounts */
+	struct sigma_fact created, member; /* account-created, admin-member-added */
 };
 
 /* A rule compiled for one shape: its fields resolved, its detection. */
@@ -256,6 +282,21 @@ void sigma_index_free(struct sigma_set *ss);
 /* The prefix of a mapped field that is a key=value pair of the message text. */
 #define SIGMA_KV_PREFIX "kv:"
 
+/*
+ * sigma_fact.c: the fact rule r gives by its ATT&CK tags: t1136* account
+ * created (first), else t1098* admin member added, else none.
+ */
+enum detect_fact sigma_fact_kind(const struct sigma_rule *r);
+/* Resolve the fact keys n of sh's mapping file into sh; -1 with why. */
+int sigma_fact_prepare(struct sigma_shape *sh, const struct sigma_fact_names *n, char *why,
+    size_t whylen);
+/* The fact rule r's alerts give on sh's events; NULL none. Owned by sh. */
+const struct sigma_fact *sigma_fact_of(const struct sigma_shape *sh, const struct sigma_rule *r);
+void sigma_fact_free(struct sigma_fact *f);
+
+/* sigma_match.c: the value of field ref in ev (a key=value of the message when kv). */
+bool sigma_field_read(const struct field_ref *ref, bool kv, const struct detect_event *ev,
+    struct detect_value *v);
 /* sigma_match.c: does instance in hold for ev? */
 bool sigma_instance_holds(
     const struct sigma_set *ss, const struct sigma_instance *in, const struct detect_event *ev);

@@ -20,6 +20,7 @@
 
 #include <json.h>
 
+#include "correlate.h"
 #include "detect.h"
 #include "detect_set.h"
 #include "normalize.h"
@@ -945,6 +946,156 @@ START_TEST(test_shipped_and_recursive)
 }
 END_TEST
 
+/* The fact mapping of test_fact: key=value and JSON fields, an admin group list. */
+static const char fact_map[] =
+    "name: facts\n"
+    "logsource: {product: facts}\n"
+    "fields:\n"
+    "  Acct: kv:acct\n"
+    "fallback: \"{}\"\n"
+    "fact_scope: Host\n"
+    "created_account: Acct\n"
+    "created_account_id: Uid\n"
+    "member_account: Member\n"
+    "member_group: Group\n"
+    "admin_groups: '^(admins|a+)$'\n";
+
+/* A rule file NAME.yml of product facts, with tags (a YAML list) and id NAME. */
+static void
+write_fact_rule(const char *name, const char *tags)
+{
+	char text[1024], file[64];
+	int n = snprintf(text, sizeof(text),
+	    "title: Fact %s\nid: %s\nlevel: high\ntags: %s\nlogsource:\n  product: facts\n"
+	    "detection:\n  sel:\n    Acct|exists: true\n  condition: sel\n",
+	    name, name, tags);
+
+	ck_assert_int_lt(n, (int)sizeof(text));
+	snprintf(file, sizeof(file), "%s.yml", name);
+	write_text(file, text, (size_t)n);
+}
+
+static const struct detection *
+det_by_id(const struct detect_set *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < detect_count(s); i++)
+		if (strcmp(detect_at(s, i)->id, id) == 0)
+			return detect_at(s, i);
+	ck_abort_msg("no detection %s", id);
+	return NULL;
+}
+
+/* Does d's fact hold on (msg, norm)?  Its slices copied to the buffers given. */
+static bool
+fact_on(const struct detection *d, const char *msg, const char *norm, char *account,
+    char *group, char *scope)
+{
+	struct test_event e;
+	struct correlate_fact f;
+	struct sigma_fact_values v;
+	bool ok;
+
+	event_make(&e, msg, norm);
+	memset(&f, 0, sizeof(f));
+	ok = sigma_fact_fill(d, &e.de, &f, &v);
+	snprintf(account, 300, "%.*s", (int)f.account.len, f.account.p ? f.account.p : "");
+	snprintf(group, 300, "%.*s", (int)f.group.len, f.group.p ? f.group.p : "");
+	snprintf(scope, 300, "%.*s", (int)f.scope.len, f.scope.p ? f.scope.p : "");
+	event_done(&e);
+	return ok;
+}
+
+/*
+ * A Sigma rule's fact (issue 17): t1136* account-created before t1098*
+ * admin-member-added, by the tags only; the fields from the mapping;
+ * no account, a "-", no group or one outside admin_groups: no fact; a
+ * group of SIGMA_FACT_GROUP_MAX bytes is held against them, one longer is not.
+ */
+START_TEST(test_fact)
+{
+	char a[300], g[300], sc[300], big[SIGMA_FACT_GROUP_MAX + 2], norm[400];
+	struct detect_set *s;
+	const struct detection *created, *member;
+
+	mkdir(unit_path("sigma"), 0755);
+	write_text("sigma/facts.map", fact_map, strlen(fact_map));
+	write_fact_rule("c1", "[attack.persistence, attack.t1136.001]");
+	write_fact_rule("c2", "[ATTACK.T1136]");
+	write_fact_rule("c3", "[attack.t1098, attack.t1136.003]");
+	write_fact_rule("m1", "[attack.t1098.003]");
+	write_fact_rule("n1", "[attack.t11360, attack.t1098x, attack.persistence]");
+	write_fact_rule("n2", "[]");
+	s = load();
+	ck_assert_int_eq(det_by_id(s, "c1")->fact, DETECT_FACT_ACCOUNT_CREATED);
+	ck_assert_int_eq(det_by_id(s, "c2")->fact, DETECT_FACT_ACCOUNT_CREATED);
+	ck_assert_int_eq(det_by_id(s, "c3")->fact, DETECT_FACT_ACCOUNT_CREATED);
+	ck_assert_int_eq(det_by_id(s, "m1")->fact, DETECT_FACT_ADMIN_MEMBER_ADDED);
+	ck_assert_int_eq(det_by_id(s, "n1")->fact, DETECT_FACT_NONE);
+	ck_assert_int_eq(det_by_id(s, "n2")->fact, DETECT_FACT_NONE);
+	created = det_by_id(s, "c1");
+	member = det_by_id(s, "m1");
+
+	/* created: the account from key=value text, the id and scope from JSON */
+	ck_assert(fact_on(created, "type=ADD_USER msg=audit(1.2:3): acct=\"bob\" res=success",
+	    "{\"Uid\":\"1001\",\"Host\":\"h9\"}", a, g, sc));
+	ck_assert_str_eq(a, "bob");
+	ck_assert_str_eq(sc, "h9");
+	ck_assert(fact_on(created, "type=ADD_USER acct=bob", NULL, a, g, sc));
+	ck_assert_str_eq(sc, ""); /* none mapped there: the caller's default */
+	ck_assert(fact_on(created, "type=ADD_USER", "{\"Uid\":1001}", a, g, sc)); /* id alone */
+	ck_assert(!fact_on(created, "type=SYSCALL exe=/usr/sbin/useradd", NULL, a, g, sc));
+	ck_assert(!fact_on(created, "type=ADD_USER acct=- res=failed", NULL, a, g, sc));
+	ck_assert(!fact_on(created, "type=ADD_USER acct=\"\"", "{\"Uid\":\"-\"}", a, g, sc));
+
+	/* admin member added: an account and an admin group */
+	ck_assert(fact_on(member, "m", "{\"Member\":\"eve\",\"Group\":\"ADMINS\"}", a, g, sc));
+	ck_assert_str_eq(a, "eve");
+	ck_assert_str_eq(g, "ADMINS");
+	ck_assert(!fact_on(member, "m", "{\"Member\":\"eve\",\"Group\":\"users\"}", a, g, sc));
+	ck_assert(!fact_on(member, "m", "{\"Member\":\"eve\"}", a, g, sc));
+	ck_assert(!fact_on(member, "m", "{\"Member\":\"-\",\"Group\":\"admins\"}", a, g, sc));
+	ck_assert(!fact_on(member, "m", "{\"Group\":\"admins\"}", a, g, sc));
+	memset(big, 'a', sizeof(big));
+	big[SIGMA_FACT_GROUP_MAX] = '\0';
+	snprintf(norm, sizeof(norm), "{\"Member\":\"eve\",\"Group\":\"%s\"}", big);
+	ck_assert(fact_on(member, "m", norm, a, g, sc));
+	ck_assert_uint_eq(strlen(g), SIGMA_FACT_GROUP_MAX);
+	big[SIGMA_FACT_GROUP_MAX] = 'a';
+	big[SIGMA_FACT_GROUP_MAX + 1] = '\0';
+	snprintf(norm, sizeof(norm), "{\"Member\":\"eve\",\"Group\":\"%s\"}", big);
+	ck_assert(!fact_on(member, "m", norm, a, g, sc));
+	detect_free(s);
+}
+END_TEST
+
+/* The fact keys of a mapping file are checked at load: file:line: what. */
+static const struct {
+	const char *map, *want;
+} fact_map_errors[] = {
+    {"member_group: G\n", "member_group needs member_account"},
+    {"member_account: M\n", "need member_group"},
+    {"admin_groups: 'x'\n", "need member_group"},
+    {"created_account_id: U\n", "created_account_id needs created_account"},
+    {"member_account: M\nmember_group: G\nadmin_groups: '('\n", "admin_groups: bad regex"},
+    {"created_account: 'a b'\n", "created_account: the Sigma field has no mapping"},
+};
+
+START_TEST(test_fact_map_error)
+{
+	char map[512], err[1024];
+
+	snprintf(map, sizeof(map), "name: bad\nlogsource: {product: x}\nfallback: \"{}\"\n%s",
+	    fact_map_errors[_i].map);
+	mkdir(unit_path("sigma"), 0755);
+	write_text("sigma/bad.map", map, strlen(map));
+	ck_assert_ptr_null(detect_load_sigma(unit_dir, NULL, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "bad.map:") != NULL && strstr(err, fact_map_errors[_i].want),
+	    "%s", err);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -968,6 +1119,9 @@ unit_suite(void)
 	tcase_add_test(tc, test_index_shipped);
 	tcase_add_test(tc, test_shape_select);
 	tcase_add_test(tc, test_shipped_and_recursive);
+	tcase_add_test(tc, test_fact);
+	tcase_add_loop_test(tc, test_fact_map_error, 0,
+	    (int)(sizeof(fact_map_errors) / sizeof(fact_map_errors[0])));
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
