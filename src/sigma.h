@@ -42,6 +42,8 @@ struct sigma_set;
 #define SIGMA_MAX_TAGS 64	    /* distinct tags and not_tags of all mapping files */
 #define SIGMA_MAX_SHAPE_CONDS 256   /* distinct when conditions evaluated once a message */
 #define SIGMA_MAX_INDEX_BYTES (4 * 1024 * 1024) /* literal bytes indexed, all rules */
+#define SIGMA_MAX_KEY_FIELDS 64 /* fields the (field, value) index reads, the most shared */
+#define SIGMA_MAX_KEY_VALUES 64 /* values of one rule's key; more: indexed by literal */
 
 /* Why a rule was skipped; a list the loader fills, the caller reads. */
 struct sigma_skip {
@@ -108,5 +110,7 @@ bool sigma_fact_fill(const struct detection *d, const struct detect_event *ev,
 
 /* Number of compiled (rule, shape) instances of ss. */
 size_t sigma_instance_count(const struct sigma_set *ss);
+/* Of them, those the (field, value) index finds; *fields: the fields it reads. */
+size_t sigma_keyed_count(const struct sigma_set *ss, size_t *fields);
 
 #endif

@@ -10,7 +10,9 @@
  *   sigma_map.c    the mapping files: log source to event shapes, Sigma
  *                  field names to event fields
  *   sigma_index.c  the literal index that keeps many rules cheap
+ *   sigma_key.c    the (field, value) index, for rules that need an equality
  *   sigma_match.c  a rule held against an event
+ *   sigma_fact.c   the correlation fact of a Sigma alert
  */
 #ifndef LOGWARD_SIGMA_IMPL_H
 #define LOGWARD_SIGMA_IMPL_H
@@ -157,6 +159,35 @@ struct sigma_shape {
 	struct sigma_fact created, member; /* account-created, admin-member-added */
 };
 
+/* A (field, values) pair one of whose values any match has whole (sigma_key.c). */
+struct sigma_key_alt {
+	size_t field;	   /* rule field index */
+	const char **vals; /* the rule's value texts (the rule owns them) */
+	size_t *lens;
+	size_t n;
+};
+
+/* A field the (field, value) index reads once a message. */
+struct sigma_key_field {
+	struct field_ref ref;
+	bool kv;
+	uint64_t shapes; /* the shapes of the instances keyed by it */
+};
+
+/* The instances one literal stands for. */
+struct sigma_output {
+	size_t *insts;
+	size_t n, cap;
+};
+
+/* The instances under one (field, value), the value lower-cased. */
+struct sigma_key_entry {
+	size_t field;
+	char *value;
+	size_t len;
+	struct sigma_output insts;
+};
+
 /* A rule compiled for one shape: its fields resolved, its detection. */
 struct sigma_instance {
 	const struct sigma_rule *rule;
@@ -166,6 +197,9 @@ struct sigma_instance {
 	size_t det;		/* index of its detection in the detect set */
 	char **literals;	/* lower case; one of them is in every message it matches */
 	size_t n_literals;	/* 0: none; always tried for its shape */
+	struct sigma_key_alt *key_alts; /* the (field, values) it could be keyed by */
+	size_t n_key_alts;
+	size_t key_field; /* its key in sigma_set.key_fields; SIZE_MAX: by literal */
 };
 
 /*
@@ -182,11 +216,6 @@ struct sigma_node {
 	unsigned char c;  /* the byte that leads here from the parent */
 };
 
-/* The instances one literal stands for. */
-struct sigma_output {
-	size_t *insts;
-	size_t n, cap;
-};
 
 struct sigma_set {
 	struct sigma_rule **rules;
@@ -210,6 +239,14 @@ struct sigma_set {
 	struct sigma_output *outs;
 	size_t n_outs, cap_outs;
 	size_t index_bytes; /* literal bytes in the automaton (<= SIGMA_MAX_INDEX_BYTES) */
+	/* the (field, value) index: open addressing, SipHash under key_sip */
+	struct sigma_key_field key_fields[SIGMA_MAX_KEY_FIELDS];
+	size_t n_key_fields;
+	uint32_t *key_slot; /* 1 + index in key_entries; 0 empty */
+	size_t key_slots;   /* a power of two, at least twice the entries */
+	struct sigma_key_entry *key_entries;
+	size_t n_key_entries;
+	uint8_t key_sip[16];
 };
 
 /* sigma.c: a whole file of at most SIGMA_MAX_FILE bytes (caller frees); NULL with why. */
@@ -272,12 +309,32 @@ int sigma_index_literals(struct sigma_instance *in);
 int sigma_index_build(struct sigma_set *ss, size_t max_bytes);
 /*
  * Call f(instance, arg) for every instance whose shape bit is in shapes
- * and that may match the message text (a literal of it occurs, or it has
- * none); each instance at most once, in index order.
+ * and that may match ev: its (field, value) key is ev's, or it has none
+ * and a literal of it occurs in the message text (or it has none either);
+ * each instance at most once, in index order.
  */
-void sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes, const char *msg,
-    size_t len, void (*f)(size_t inst, void *arg), void *arg);
+void sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes,
+    const struct detect_event *ev, void (*f)(size_t inst, void *arg), void *arg);
+
+/*
+ * sigma_key.c: the (field, values) choices of instance in (in->key_alts),
+ * key_field SIZE_MAX; -1 out of memory.
+ */
+int sigma_key_derive(struct sigma_instance *in);
+/*
+ * Key each instance that has a choice by the field most share (at most
+ * SIGMA_MAX_KEY_FIELDS fields; past them, by literal): ss's table; -1
+ * out of memory.
+ */
+int sigma_key_build(struct sigma_set *ss);
+/* add(instance, arg) for each instance of shapes under ev's value of its key field. */
+void sigma_key_candidates(const struct sigma_set *ss, uint64_t shapes, const struct detect_event *ev,
+    void (*add)(size_t inst, void *arg), void *arg);
+void sigma_key_free(struct sigma_set *ss);
+void sigma_key_alts_free(struct sigma_instance *in);
 void sigma_index_free(struct sigma_set *ss);
+/* Add inst to o unless it is o's last already; -1 out of memory. */
+int sigma_output_add(struct sigma_output *o, size_t inst);
 
 /* The prefix of a mapped field that is a key=value pair of the message text. */
 #define SIGMA_KV_PREFIX "kv:"

@@ -244,7 +244,7 @@ sigma_match(const struct sigma_set *ss, const struct detect_event *ev,
 
 	if (ss == NULL || ss->n_insts == 0 || (shapes = shapes_of(ss, ev)) == 0)
 		return;
-	sigma_index_candidates(ss, shapes, ev->msg->msg.p, ev->msg->msg.len, candidatecb, &m);
+	sigma_index_candidates(ss, shapes, ev, candidatecb, &m);
 }
 
 void

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json.h>
 
@@ -659,7 +660,7 @@ START_TEST(test_index)
 	ck_assert_uint_eq(s->sigma->n_always[0], 1);
 	/* word321 holds word3, word32 and word321; and z */
 	event_make(&e, "a xWORD321x b", "{\"F\":\"a xWORD321x b\"}");
-	sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+	sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 	ck_assert_uint_eq(tried, 4);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
 	ck_assert_uint_eq(same_as_all(s, &e.de, "word321"), 4);
@@ -667,7 +668,7 @@ START_TEST(test_index)
 	/* "\u" in the message: every rule of the shape is tried */
 	tried = 0;
 	event_make(&e, "{\"F\":\"a \\u0077ord321 b\"}", "{\"F\":\"a word321 b\"}");
-	sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+	sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 	ck_assert_uint_eq(tried, 501);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
 	ck_assert_uint_eq(same_as_all(s, &e.de, "\\u0077ord321"), 4);
@@ -710,7 +711,7 @@ START_TEST(test_bound_index)
 		ck_assert_uint_eq(s->sigma->index_bytes, limit == bytes ? bytes : bytes - 12);
 		ck_assert_uint_le(s->sigma->n_rows, limit / 256);
 		tried = 0;
-		sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+		sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 		ck_assert_uint_eq(tried, 1); /* r039: by its literal, or as always tried */
 		ck_assert_uint_eq(same_as_all(s, &e.de, "litnb-000039"), 1);
 	}
@@ -946,6 +947,140 @@ START_TEST(test_shipped_and_recursive)
 }
 END_TEST
 
+/* One rule of test_key: its detection, and whether it is keyed by (field, value). */
+static const struct {
+	const char *detection;
+	bool keyed;
+} key_rules[] = {
+    {"  sel:\n    EventID: 4720\n  condition: sel\n", true},
+    {"  sel:\n    EventID: [4720, 4722]\n    F|contains: x\n  condition: sel\n", true},
+    {"  a:\n    EventID: 1\n  b:\n    EventID: 2\n  condition: 1 of a or b\n", true},
+    {"  a:\n    EventID: 1\n  b:\n    G: a\n  condition: a or b\n", false},
+    {"  sel:\n    Kind: ADD_USER\n  condition: sel\n", true},
+    {"  sel:\n    F|cased: AbC\n  condition: sel\n", true},
+    {"  sel:\n    Host: host1\n  condition: sel\n", true},
+    {"  sel:\n    F: x\n  condition: not sel\n", false},
+    {"  sel:\n    F|windash: -x\n  condition: sel\n", true},
+    {"  sel:\n    F|all: [abc, abd]\n  condition: sel\n", true},
+    {"  sel:\n    F: ''\n  condition: sel\n", true},
+    {"  sel:\n    F: 'ab*'\n  condition: sel\n", false},
+    {"  sel:\n    F: 'a?c'\n  condition: sel\n", false},
+    {"  sel:\n    - F: abc\n    - F: xyz\n  condition: sel\n", true},
+    {"  sel:\n    - F: abc\n    - G: xyz\n  condition: sel\n", false},
+    {"  sel:\n    F|contains: abc\n  f:\n    EventID: 4720\n  condition: sel and not f\n",
+	false},
+};
+
+/* Events for test_key: each matched through the index and by trying all. */
+static const char *const key_events[] = {
+    "{\"EventID\":4720,\"F\":\"x\"}", "{\"EventID\":\"4720\",\"F\":\"abc\"}",
+    "{\"EventID\":4722,\"F\":\"xyz\"}", "{\"EventID\":1}", "{\"EventID\":2,\"G\":\"A\"}",
+    "{\"F\":\"ABC\"}", "{\"F\":\"AbC\"}", "{\"F\":\"/x\"}", "{\"F\":\"\"}", "{\"F\":\"abd\"}",
+    "{\"F\":[\"abc\"]}", "{\"F\":{\"a\":1}}", "{\"EventID\":47200}", "{\"G\":\"abc\"}",
+};
+
+static const struct sigma_set *key_set;
+
+/* Count the keyed candidates. */
+static void
+countcb_key(size_t inst, void *arg)
+{
+	if (key_set->insts[inst].key_field != SIZE_MAX)
+		(*(size_t *)arg)++;
+}
+
+/*
+ * The (field, value) index (sigma_key.c): which rules it keys, and that
+ * it offers what trying every rule offers, on values equal in any case,
+ * numbers and strings, arrays, objects, the empty value, a key=value
+ * field and a header field.
+ */
+START_TEST(test_key)
+{
+	char name[32];
+	struct test_event e;
+	struct detect_set *s;
+	size_t i, tried;
+
+	write_map();
+	for (i = 0; i < sizeof(key_rules) / sizeof(key_rules[0]); i++) {
+		snprintf(name, sizeof(name), "k%02zu.yml", i);
+		write_rule(name, key_rules[i].detection);
+	}
+	s = load();
+	ck_assert_uint_eq(s->sigma->n_insts, sizeof(key_rules) / sizeof(key_rules[0]));
+	for (i = 0; i < s->sigma->n_insts; i++)
+		ck_assert_msg((s->sigma->insts[i].key_field != SIZE_MAX) == key_rules[i].keyed,
+		    "rule %zu: %s", i, key_rules[i].detection);
+	for (i = 0; i < sizeof(key_events) / sizeof(key_events[0]); i++) {
+		event_make(&e, "m", key_events[i]);
+		same_as_all(s, &e.de, key_events[i]);
+		event_done(&e);
+	}
+	event_make(&e, "type=ADD_USER acct=x", NULL);
+	ck_assert_uint_eq(same_as_all(s, &e.de, "kv"), 3); /* Kind, Host and the "not" */
+	event_done(&e);
+	/* a keyed rule whose value the event lacks is not even tried */
+	event_make(&e, "m", "{\"EventID\":4799,\"F\":\"q\"}");
+	tried = 0;
+	key_set = s->sigma;
+	sigma_index_candidates(s->sigma, 1, &e.de, countcb_key, &tried);
+	ck_assert_uint_eq(tried, 1); /* the Host rule's only */
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
+/*
+ * SIGMA_MAX_KEY_VALUES values of one rule are keyed, one more is not
+ * (indexed by literal); SIGMA_MAX_KEY_FIELDS fields are keyed, the next
+ * field's rule is not.  Matches are the same either way.
+ */
+START_TEST(test_bound_key)
+{
+	static char detection[16384];
+	char name[32], norm[64];
+	struct test_event e;
+	struct detect_set *s;
+	size_t used;
+	int i, n;
+
+	write_map();
+	for (n = SIGMA_MAX_KEY_VALUES; n <= SIGMA_MAX_KEY_VALUES + 1; n++) {
+		used = (size_t)snprintf(detection, sizeof(detection), "  sel:\n    F:\n");
+		for (i = 0; i < n; i++)
+			used += (size_t)snprintf(detection + used, sizeof(detection) - used,
+			    "      - v%d\n", i);
+		snprintf(detection + used, sizeof(detection) - used, "  condition: sel\n");
+		write_rule("r.yml", detection);
+		s = load();
+		ck_assert((s->sigma->insts[0].key_field != SIZE_MAX) == (n == SIGMA_MAX_KEY_VALUES));
+		snprintf(norm, sizeof(norm), "{\"F\":\"v%d\"}", n - 1);
+		event_make(&e, "m", norm);
+		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
+		event_done(&e);
+		detect_free(s);
+	}
+	unlink(unit_path("r.yml"));
+	for (i = 0; i <= SIGMA_MAX_KEY_FIELDS; i++) {
+		snprintf(name, sizeof(name), "f%03d.yml", i);
+		snprintf(detection, sizeof(detection), "  sel:\n    F%d: v\n  condition: sel\n", i);
+		write_rule(name, detection);
+	}
+	s = load();
+	ck_assert_uint_eq(s->sigma->n_key_fields, SIGMA_MAX_KEY_FIELDS);
+	for (i = 0; i <= SIGMA_MAX_KEY_FIELDS; i++)
+		ck_assert((s->sigma->insts[i].key_field != SIZE_MAX) == (i < SIGMA_MAX_KEY_FIELDS));
+	for (i = SIGMA_MAX_KEY_FIELDS - 1; i <= SIGMA_MAX_KEY_FIELDS; i++) {
+		snprintf(norm, sizeof(norm), "{\"F%d\":\"V\"}", i);
+		event_make(&e, "m", norm);
+		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
+		event_done(&e);
+	}
+	detect_free(s);
+}
+END_TEST
+
 /* The fact mapping of test_fact: key=value and JSON fields, an admin group list. */
 static const char fact_map[] =
     "name: facts\n"
@@ -1120,6 +1255,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_shape_select);
 	tcase_add_test(tc, test_shipped_and_recursive);
 	tcase_add_test(tc, test_fact);
+	tcase_add_test(tc, test_key);
+	tcase_add_test(tc, test_bound_key);
 	tcase_add_loop_test(tc, test_fact_map_error, 0,
 	    (int)(sizeof(fact_map_errors) / sizeof(fact_map_errors[0])));
 	tcase_set_timeout(tc, 120);
