@@ -159,6 +159,13 @@ struct sigma_shape {
 	struct sigma_fact created, member; /* account-created, admin-member-added */
 };
 
+/*
+ * (field, values) choices kept while deriving one rule's key: past them,
+ * an AND keeps those with the fewest values (which one is keyed changes,
+ * never what matches).
+ */
+#define SIGMA_KEY_ALTS 4
+
 /* A (field, values) pair one of whose values any match has whole (sigma_key.c). */
 struct sigma_key_alt {
 	size_t field;	   /* rule field index */

@@ -24,7 +24,6 @@
 #include "siphash.h"
 #include "sigma_impl.h"
 
-#define KEY_ALTS 4 /* (field, values) choices kept while deriving one rule's */
 
 /* One choice: the rule's field, one of whose values any match has whole. */
 struct key_alt {
@@ -36,7 +35,7 @@ struct key_alt {
 
 /* Any one of alt[0..n) will do (each holds for every match); n 0: none. */
 struct key_req {
-	struct key_alt alt[KEY_ALTS];
+	struct key_alt alt[SIGMA_KEY_ALTS];
 	size_t n;
 };
 
@@ -85,7 +84,7 @@ req_keep(struct key_req *r, const struct key_alt *a)
 				r->alt[i] = *a;
 			return;
 		}
-	if (r->n < KEY_ALTS) {
+	if (r->n < SIGMA_KEY_ALTS) {
 		r->alt[r->n++] = *a;
 		return;
 	}

@@ -1032,9 +1032,10 @@ START_TEST(test_key)
 END_TEST
 
 /*
- * SIGMA_MAX_KEY_VALUES values of one rule are keyed, one more is not
- * (indexed by literal); SIGMA_MAX_KEY_FIELDS fields are keyed, the next
- * field's rule is not.  Matches are the same either way.
+ * SIGMA_MAX_KEY_VALUES values of one rule (a list, or an OR's union) are
+ * keyed, one more is not (indexed by literal); SIGMA_KEY_ALTS choices of
+ * an AND; SIGMA_MAX_KEY_FIELDS fields are keyed, the next field's rule
+ * is not.  Matches are the same either way.
  */
 START_TEST(test_bound_key)
 {
@@ -1059,6 +1060,40 @@ START_TEST(test_bound_key)
 		event_make(&e, "m", norm);
 		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
 		event_done(&e);
+		detect_free(s);
+	}
+	/* the same bound for the union of an OR on one field */
+	for (n = SIGMA_MAX_KEY_VALUES; n <= SIGMA_MAX_KEY_VALUES + 1; n++) {
+		used = (size_t)snprintf(detection, sizeof(detection), "  a:\n    F:\n");
+		for (i = 0; i < n; i++)
+			used += (size_t)snprintf(detection + used, sizeof(detection) - used,
+			    "%s      - v%d\n", i == n / 2 ? "  b:\n    F:\n" : "", i);
+		snprintf(detection + used, sizeof(detection) - used, "  condition: a or b\n");
+		write_rule("r.yml", detection);
+		s = load();
+		ck_assert((s->sigma->insts[0].key_field != SIZE_MAX) == (n == SIGMA_MAX_KEY_VALUES));
+		snprintf(norm, sizeof(norm), "{\"F\":\"v%d\"}", n - 1);
+		event_make(&e, "m", norm);
+		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
+		event_done(&e);
+		detect_free(s);
+	}
+	/*
+	 * SIGMA_KEY_ALTS choices of an AND are kept; past them, the one with
+	 * fewer values replaces the worst
+	 */
+	for (n = SIGMA_KEY_ALTS; n <= SIGMA_KEY_ALTS + 1; n++) {
+		used = (size_t)snprintf(detection, sizeof(detection), "  sel:\n");
+		for (i = 0; i < n; i++)
+			used += (size_t)snprintf(detection + used, sizeof(detection) - used,
+			    "    A%d: %s\n", i, i == n - 1 ? "x" : "[x, y]");
+		snprintf(detection + used, sizeof(detection) - used, "  condition: sel\n");
+		write_rule("r.yml", detection);
+		s = load();
+		ck_assert_uint_eq(s->sigma->insts[0].n_key_alts, SIGMA_KEY_ALTS);
+		ck_assert_uint_eq(s->sigma->insts[0].key_alts[SIGMA_KEY_ALTS - 1].n,
+		    n == SIGMA_KEY_ALTS ? 1 : 2);
+		ck_assert(s->sigma->insts[0].key_alts[0].n == 1 || n == SIGMA_KEY_ALTS);
 		detect_free(s);
 	}
 	unlink(unit_path("r.yml"));
