@@ -24,7 +24,6 @@
 #include "siphash.h"
 #include "sigma_impl.h"
 
-
 /* One choice: the rule's field, one of whose values any match has whole. */
 struct key_alt {
 	size_t field;

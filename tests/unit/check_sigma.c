@@ -947,6 +947,97 @@ START_TEST(test_shipped_and_recursive)
 }
 END_TEST
 
+/* Wildcard match of pattern ('*' any run, '?' any byte) against text, folded unless cased. */
+static bool
+glob_reference(const char *pat, const char *text, size_t len, bool cased)
+{
+	if (*pat == '\0')
+		return len == 0;
+	if (*pat == '*')
+		return glob_reference(pat + 1, text, len, cased) ||
+		    (len > 0 && glob_reference(pat, text + 1, len - 1, cased));
+	if (len == 0)
+		return false;
+	if (*pat != '?' && (cased ? *pat != *text : tolower((unsigned char)*pat) !=
+	    tolower((unsigned char)*text)))
+		return false;
+	return glob_reference(pat + 1, text + 1, len - 1, cased);
+}
+
+/* pat as sigma_value.c compiles it: segments between stars, '?' marked. */
+static void
+glob_of(const char *pat, struct sigma_glob *g, struct sigma_segment *segs, char texts[][8],
+    unsigned char anys[][8])
+{
+	size_t n = 0, k = 0, i;
+
+	memset(g, 0, sizeof(*g));
+	g->star_start = pat[0] == '*';
+	g->star_end = pat[0] != '\0' && pat[strlen(pat) - 1] == '*';
+	for (i = 0;; i++) {
+		if (pat[i] == '*' || pat[i] == '\0') {
+			if (k > 0) {
+				texts[n][k] = '\0';
+				segs[n].text = texts[n];
+				segs[n].any = anys[n];
+				segs[n].len = k;
+				n++;
+			}
+			k = 0;
+			if (pat[i] == '\0')
+				break;
+			continue;
+		}
+		anys[n][k] = pat[i] == '?';
+		texts[n][k++] = pat[i] == '?' ? '?' : pat[i];
+	}
+	g->segs = segs;
+	g->n_segs = n;
+}
+
+/*
+ * sigma_glob_match against the plain definition of a wildcard, on every
+ * pattern of up to 4 bytes over "aB?*" and every text of up to 6 bytes
+ * over "abAB": the segment search (memchr over either case) finds what
+ * a byte-by-byte search finds.
+ */
+START_TEST(test_glob_reference)
+{
+	static const char pat_bytes[] = "aB?*", text_bytes[] = "abAB";
+	char pat[8], text[8], texts[8][8];
+	unsigned char anys[8][8];
+	struct sigma_segment segs[8];
+	struct sigma_glob g;
+	unsigned pi, ti, plen, tlen, j, x;
+	int cased;
+
+	for (plen = 0; plen <= 4; plen++)
+		for (pi = 0; pi < (1u << (2 * plen)); pi++) {
+			for (j = 0, x = pi; j < plen; j++, x >>= 2)
+				pat[j] = pat_bytes[x & 3];
+			pat[plen] = '\0';
+			for (tlen = 0; tlen <= 6; tlen++)
+				for (ti = 0; ti < (1u << (2 * tlen)); ti++) {
+					for (j = 0, x = ti; j < tlen; j++, x >>= 2)
+						text[j] = text_bytes[x & 3];
+					text[tlen] = '\0';
+					for (cased = 0; cased <= 1; cased++) {
+						char low[8];
+
+						/* uncased segments are lower case, as compiled */
+						for (j = 0; j <= plen; j++)
+							low[j] = cased ? pat[j]
+							    : (char)tolower((unsigned char)pat[j]);
+						glob_of(low, &g, segs, texts, anys);
+						ck_assert_msg(sigma_glob_match(&g, text, tlen, cased) ==
+							glob_reference(pat, text, tlen, cased),
+						    "'%s' on '%s' (cased %d)", pat, text, cased);
+					}
+				}
+		}
+}
+END_TEST
+
 /* One rule of test_key: its detection, and whether it is keyed by (field, value). */
 static const struct {
 	const char *detection;
@@ -1291,6 +1382,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_shipped_and_recursive);
 	tcase_add_test(tc, test_fact);
 	tcase_add_test(tc, test_key);
+	tcase_add_test(tc, test_glob_reference);
 	tcase_add_test(tc, test_bound_key);
 	tcase_add_loop_test(tc, test_fact_map_error, 0,
 	    (int)(sizeof(fact_map_errors) / sizeof(fact_map_errors[0])));
