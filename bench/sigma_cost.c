@@ -10,8 +10,9 @@
  * Prints the Sigma rules loaded and compiled, messages run, seconds,
  * msg/s and alerts.  bench/sigma runs it with no Sigma rules, with the 61
  * of tests/data/sigma and with a SigmaHQ checkout (bench/README.md).
- * --verify matches each message through the literal index and by trying
- * every rule (sigma_match_all), and fails when they differ.
+ * --verify matches each message through the indexes (literal, and
+ * (field, value): sigma_key.c) and by trying every rule (sigma_match_all),
+ * and fails when they differ; it says how many instances are keyed.
  */
 #include "config.h"
 
@@ -92,7 +93,7 @@ static int
 verify(const char *rules, const char *sigma, const char *messages)
 {
 	struct offered indexed = {NULL, 0, 0}, all = {NULL, 0, 0};
-	size_t *lens, n, i, matched = 0, differ = 0;
+	size_t *lens, n, i, matched = 0, differ = 0, keyed, key_fields;
 	struct json_object *norm;
 	struct detect_event ev;
 	struct syslog_msg msg;
@@ -126,8 +127,9 @@ verify(const char *rules, const char *sigma, const char *messages)
 		if (norm != NULL)
 			json_object_put(norm);
 	}
-	printf("verify: messages=%zu matched=%zu differ=%zu instances=%zu\n", n, matched, differ,
-	    sigma_instance_count(set->sigma));
+	keyed = sigma_keyed_count(set->sigma, &key_fields);
+	printf("verify: messages=%zu matched=%zu differ=%zu instances=%zu keyed=%zu key_fields=%zu\n",
+	    n, matched, differ, sigma_instance_count(set->sigma), keyed, key_fields);
 	detect_free(set);
 	normalizer_free(nz);
 	free(indexed.v);

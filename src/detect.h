@@ -26,6 +26,7 @@
 struct fjson_object;
 struct detect_set;
 struct detect_cond;
+struct sigma_fact;
 
 enum detect_severity {
 	DETECT_LOW = 0,
@@ -82,6 +83,7 @@ struct detection {
 	size_t n_tags;
 	size_t technique_slot; /* index of its technique's alert counter */
 	bool sigma;          /* a Sigma rule's (sigma.h): its own matcher, rule.ruleset "sigma" */
+	const struct sigma_fact *sigma_fact; /* Sigma: where its fact's fields are; the set owns it */
 };
 
 /* What detect looks at: the parsed header, liblognorm's fields, the peer. */

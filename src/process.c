@@ -17,6 +17,7 @@
 #include "normalize.h"
 #include "parse.h"
 #include "process.h"
+#include "sigma.h"
 
 /* Load the rulebases of a new processor (no detections until processor_set_detect). */
 int
@@ -106,20 +107,27 @@ processor_correlate(struct processor *p, const struct event_input *in,
 {
 	const struct detection *d = dres->detection;
 	struct detect_value vs, vi, vg, va;
+	struct sigma_fact_values sv;
 	struct correlate_fact f;
 
 	memset(&f, 0, sizeof(f));
 	f.kind = d->fact;
-	f.scope = detect_field_slice(dev, d->scope, &vs);
+	if (d->sigma) {
+		/* its mapping file says where the account is; none there, no fact */
+		if (!sigma_fact_fill(d, dev, &f, &sv))
+			return;
+	} else {
+		f.scope = detect_field_slice(dev, d->scope, &vs);
+		f.account = dres->target;
+		f.account_id = detect_field_slice(dev, d->account_id, &vi);
+		f.group = detect_result_group(dev, dres, &vg);
+	}
 	if (f.scope.p == NULL || f.scope.len == 0)
 		f.scope = in->msg->hostname;
 	if ((f.scope.p == NULL || f.scope.len == 0) && in->source_ip != NULL) {
 		f.scope.p = in->source_ip;
 		f.scope.len = strlen(in->source_ip);
 	}
-	f.account = dres->target;
-	f.account_id = detect_field_slice(dev, d->account_id, &vi);
-	f.group = detect_result_group(dev, dres, &vg);
 	f.actor = detect_field_slice(dev, d->actor, &va);
 	f.raw.p = in->raw;
 	f.raw.len = in->raw_len;

@@ -189,6 +189,8 @@ add_detection(struct sigma_loader *l, struct sigma_instance *in)
 	d->sigma = true;
 	d->severity = severity_of(r->level);
 	d->line = r->line;
+	if ((d->sigma_fact = sigma_fact_of(sh, r)) != NULL)
+		d->fact = d->sigma_fact->kind;
 	in->det = s->n_dets++;
 	d->id = strdup(r->id);
 	d->title = strdup(r->title);
@@ -257,6 +259,7 @@ instance_make(struct sigma_loader *l, struct sigma_rule *r, size_t shape, char *
 	l->ss->insts = grown;
 	grown[l->ss->n_insts++] = in;
 	if (sigma_index_literals(&grown[l->ss->n_insts - 1]) == -1 ||
+	    sigma_key_derive(&grown[l->ss->n_insts - 1]) == -1 ||
 	    add_detection(l, &grown[l->ss->n_insts - 1]) == -1)
 		return -1;
 	return 0;
@@ -467,6 +470,17 @@ sigma_instance_count(const struct sigma_set *ss)
 	return ss != NULL ? ss->n_insts : 0;
 }
 
+size_t
+sigma_keyed_count(const struct sigma_set *ss, size_t *fields)
+{
+	size_t i, n = 0;
+
+	*fields = ss != NULL ? ss->n_key_fields : 0;
+	for (i = 0; ss != NULL && i < ss->n_insts; i++)
+		n += ss->insts[i].key_field != SIZE_MAX;
+	return n;
+}
+
 void
 sigma_set_free(struct sigma_set *ss)
 {
@@ -483,6 +497,7 @@ sigma_set_free(struct sigma_set *ss)
 		for (j = 0; j < ss->insts[i].n_literals; j++)
 			free(ss->insts[i].literals[j]);
 		free(ss->insts[i].literals);
+		sigma_key_alts_free(&ss->insts[i]);
 	}
 	free(ss->insts);
 	for (i = 0; i < ss->n_rules; i++)

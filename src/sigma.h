@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "detect.h"
+
 struct detect_event;
 struct detect_set;
 struct sigma_set;
@@ -40,6 +42,8 @@ struct sigma_set;
 #define SIGMA_MAX_TAGS 64	    /* distinct tags and not_tags of all mapping files */
 #define SIGMA_MAX_SHAPE_CONDS 256   /* distinct when conditions evaluated once a message */
 #define SIGMA_MAX_INDEX_BYTES (4 * 1024 * 1024) /* literal bytes indexed, all rules */
+#define SIGMA_MAX_KEY_FIELDS 64 /* fields the (field, value) index reads, the most shared */
+#define SIGMA_MAX_KEY_VALUES 64 /* values of one rule's key; more: indexed by literal */
 
 /* Why a rule was skipped; a list the loader fills, the caller reads. */
 struct sigma_skip {
@@ -86,7 +90,27 @@ void sigma_match_all(const struct sigma_set *ss, const struct detect_event *ev,
     void (*consider)(size_t det_index, void *arg), void *arg);
 void sigma_set_free(struct sigma_set *ss); /* NULL is fine */
 
+struct correlate_fact;
+struct detection;
+
+/* Where sigma_fact_fill puts the values it reads; valid while the event is. */
+struct sigma_fact_values {
+	struct detect_value account, account_id, group, scope;
+};
+
+/*
+ * The fact of Sigma detection d's alert on ev (doc/detections.md "Sigma
+ * alerts and correlation"): f's account, account_id, group and scope
+ * from the fields d's mapping names (scope p NULL: the caller's
+ * default).  False when ev gives no fact: neither account nor id, or, for
+ * admin-member-added, no group or one outside the mapping's admin_groups.
+ */
+bool sigma_fact_fill(const struct detection *d, const struct detect_event *ev,
+    struct correlate_fact *f, struct sigma_fact_values *v);
+
 /* Number of compiled (rule, shape) instances of ss. */
 size_t sigma_instance_count(const struct sigma_set *ss);
+/* Of them, those the (field, value) index finds; *fields: the fields it reads. */
+size_t sigma_keyed_count(const struct sigma_set *ss, size_t *fields);
 
 #endif

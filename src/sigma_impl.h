@@ -10,7 +10,9 @@
  *   sigma_map.c    the mapping files: log source to event shapes, Sigma
  *                  field names to event fields
  *   sigma_index.c  the literal index that keeps many rules cheap
+ *   sigma_key.c    the (field, value) index, for rules that need an equality
  *   sigma_match.c  a rule held against an event
+ *   sigma_fact.c   the correlation fact of a Sigma alert
  */
 #ifndef LOGWARD_SIGMA_IMPL_H
 #define LOGWARD_SIGMA_IMPL_H
@@ -108,6 +110,31 @@ struct sigma_rule {
 	size_t n_values; /* all selections, for the bound */
 };
 
+/* A field a Sigma fact reads: an event field, or key=value of the message (kv). */
+struct sigma_fact_field {
+	struct field_ref ref; /* ref.path NULL: the mapping names none */
+	bool kv;
+};
+
+/*
+ * What a shape's events give the correlator when a Sigma rule of a fact
+ * (sigma_fact_kind) alerts on them: the fields its mapping file names.
+ */
+struct sigma_fact {
+	enum detect_fact kind; /* NONE: the mapping names no account for it */
+	struct sigma_fact_field account, account_id, group, scope;
+	regex_t *admin_groups; /* the group must match; NULL: any group */
+};
+
+/* A mapping file's fact keys, Sigma field names (admin_groups: an ERE); NULL absent. */
+struct sigma_fact_names {
+	char *scope, *created_account, *created_account_id;
+	char *member_account, *member_account_id, *member_group, *admin_groups;
+};
+
+/* Bytes of a group name held against admin_groups; a longer one is no admin group. */
+#define SIGMA_FACT_GROUP_MAX 255
+
 /* An event shape a mapping file describes, for one log source. */
 struct sigma_shape {
 	char *file;
@@ -129,6 +156,43 @@ struct sigma_shape {
 	char *fallback;	       /* "json.{}": any other field; NULL none; "kv:{}": key=value */
 	bool fallback_lcfirst; /* "{lcfirst}": first letter lower-cased */
 	char *target, *actor;  /* event fields for the alert's accounts */
+	struct sigma_fact created, member; /* account-created, admin-member-added */
+};
+
+/*
+ * (field, values) choices kept while deriving one rule's key: past them,
+ * an AND keeps those with the fewest values (which one is keyed changes,
+ * never what matches).
+ */
+#define SIGMA_KEY_ALTS 4
+
+/* A (field, values) pair one of whose values any match has whole (sigma_key.c). */
+struct sigma_key_alt {
+	size_t field;	   /* rule field index */
+	const char **vals; /* the rule's value texts (the rule owns them) */
+	size_t *lens;
+	size_t n;
+};
+
+/* A field the (field, value) index reads once a message. */
+struct sigma_key_field {
+	struct field_ref ref;
+	bool kv;
+	uint64_t shapes; /* the shapes of the instances keyed by it */
+};
+
+/* The instances one literal stands for. */
+struct sigma_output {
+	size_t *insts;
+	size_t n, cap;
+};
+
+/* The instances under one (field, value), the value lower-cased. */
+struct sigma_key_entry {
+	size_t field;
+	char *value;
+	size_t len;
+	struct sigma_output insts;
 };
 
 /* A rule compiled for one shape: its fields resolved, its detection. */
@@ -140,6 +204,9 @@ struct sigma_instance {
 	size_t det;		/* index of its detection in the detect set */
 	char **literals;	/* lower case; one of them is in every message it matches */
 	size_t n_literals;	/* 0: none; always tried for its shape */
+	struct sigma_key_alt *key_alts; /* the (field, values) it could be keyed by */
+	size_t n_key_alts;
+	size_t key_field; /* its key in sigma_set.key_fields; SIZE_MAX: by literal */
 };
 
 /*
@@ -156,11 +223,6 @@ struct sigma_node {
 	unsigned char c;  /* the byte that leads here from the parent */
 };
 
-/* The instances one literal stands for. */
-struct sigma_output {
-	size_t *insts;
-	size_t n, cap;
-};
 
 struct sigma_set {
 	struct sigma_rule **rules;
@@ -184,6 +246,14 @@ struct sigma_set {
 	struct sigma_output *outs;
 	size_t n_outs, cap_outs;
 	size_t index_bytes; /* literal bytes in the automaton (<= SIGMA_MAX_INDEX_BYTES) */
+	/* the (field, value) index: open addressing, SipHash under key_sip */
+	struct sigma_key_field key_fields[SIGMA_MAX_KEY_FIELDS];
+	size_t n_key_fields;
+	uint32_t *key_slot; /* 1 + index in key_entries; 0 empty */
+	size_t key_slots;   /* a power of two, at least twice the entries */
+	struct sigma_key_entry *key_entries;
+	size_t n_key_entries;
+	uint8_t key_sip[16];
 };
 
 /* sigma.c: a whole file of at most SIGMA_MAX_FILE bytes (caller frees); NULL with why. */
@@ -246,16 +316,51 @@ int sigma_index_literals(struct sigma_instance *in);
 int sigma_index_build(struct sigma_set *ss, size_t max_bytes);
 /*
  * Call f(instance, arg) for every instance whose shape bit is in shapes
- * and that may match the message text (a literal of it occurs, or it has
- * none); each instance at most once, in index order.
+ * and that may match ev: its (field, value) key is ev's, or it has none
+ * and a literal of it occurs in the message text (or it has none either);
+ * each instance at most once, in index order.
  */
-void sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes, const char *msg,
-    size_t len, void (*f)(size_t inst, void *arg), void *arg);
+void sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes,
+    const struct detect_event *ev, void (*f)(size_t inst, void *arg), void *arg);
+
+/*
+ * sigma_key.c: the (field, values) choices of instance in (in->key_alts),
+ * key_field SIZE_MAX; -1 out of memory.
+ */
+int sigma_key_derive(struct sigma_instance *in);
+/*
+ * Key each instance that has a choice by the field most share (at most
+ * SIGMA_MAX_KEY_FIELDS fields; past them, by literal): ss's table; -1
+ * out of memory.
+ */
+int sigma_key_build(struct sigma_set *ss);
+/* add(instance, arg) for each instance of shapes under ev's value of its key field. */
+void sigma_key_candidates(const struct sigma_set *ss, uint64_t shapes, const struct detect_event *ev,
+    void (*add)(size_t inst, void *arg), void *arg);
+void sigma_key_free(struct sigma_set *ss);
+void sigma_key_alts_free(struct sigma_instance *in);
 void sigma_index_free(struct sigma_set *ss);
+/* Add inst to o unless it is o's last already; -1 out of memory. */
+int sigma_output_add(struct sigma_output *o, size_t inst);
 
 /* The prefix of a mapped field that is a key=value pair of the message text. */
 #define SIGMA_KV_PREFIX "kv:"
 
+/*
+ * sigma_fact.c: the fact rule r gives by its ATT&CK tags: t1136* account
+ * created (first), else t1098* admin member added, else none.
+ */
+enum detect_fact sigma_fact_kind(const struct sigma_rule *r);
+/* Resolve the fact keys n of sh's mapping file into sh; -1 with why. */
+int sigma_fact_prepare(struct sigma_shape *sh, const struct sigma_fact_names *n, char *why,
+    size_t whylen);
+/* The fact rule r's alerts give on sh's events; NULL none. Owned by sh. */
+const struct sigma_fact *sigma_fact_of(const struct sigma_shape *sh, const struct sigma_rule *r);
+void sigma_fact_free(struct sigma_fact *f);
+
+/* sigma_match.c: the value of field ref in ev (a key=value of the message when kv). */
+bool sigma_field_read(const struct field_ref *ref, bool kv, const struct detect_event *ev,
+    struct detect_value *v);
 /* sigma_match.c: does instance in hold for ev? */
 bool sigma_instance_holds(
     const struct sigma_set *ss, const struct sigma_instance *in, const struct detect_event *ev);

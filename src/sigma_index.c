@@ -299,6 +299,25 @@ node_add(struct sigma_set *ss, uint32_t s, unsigned char c)
 	return t;
 }
 
+int
+sigma_output_add(struct sigma_output *o, size_t inst)
+{
+	size_t *grown;
+
+	if (o->n > 0 && o->insts[o->n - 1] == inst)
+		return 0; /* a literal (or value) twice in one instance */
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 4;
+
+		if ((grown = realloc(o->insts, cap * sizeof(*grown))) == NULL)
+			return -1;
+		o->insts = grown;
+		o->cap = cap;
+	}
+	o->insts[o->n++] = inst;
+	return 0;
+}
+
 /* Instance i on the output of literal lit (lower case); -1 out of memory. */
 static int
 literal_add(struct sigma_set *ss, const char *lit, size_t i)
@@ -322,19 +341,7 @@ literal_add(struct sigma_set *ss, const char *lit, size_t i)
 		memset(&ss->outs[ss->n_outs], 0, sizeof(*o));
 		ss->nodes[s].out = (uint32_t)++ss->n_outs;
 	}
-	o = &ss->outs[ss->nodes[s].out - 1];
-	if (o->n > 0 && o->insts[o->n - 1] == i)
-		return 0; /* a literal twice in one instance */
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 4, *grown;
-
-		if ((grown = realloc(o->insts, cap * sizeof(*grown))) == NULL)
-			return -1;
-		o->insts = grown;
-		o->cap = cap;
-	}
-	o->insts[o->n++] = i;
-	return 0;
+	return sigma_output_add(&ss->outs[ss->nodes[s].out - 1], i);
 }
 
 /*
@@ -415,8 +422,13 @@ sigma_index_build(struct sigma_set *ss, size_t max_bytes)
 	if ((ss->nodes = calloc(ss->cap_nodes, sizeof(*ss->nodes))) == NULL)
 		return -1;
 	ss->n_nodes = 1; /* the root */
+	if (sigma_key_build(ss) == -1)
+		return -1;
 	for (i = 0; i < ss->n_insts; i++) {
 		const struct sigma_instance *in = &ss->insts[i];
+
+		if (in->key_field != SIZE_MAX)
+			continue; /* found by its (field, value) */
 
 		for (bytes = 0, j = 0; j < in->n_literals; j++)
 			bytes += strlen(in->literals[j]);
@@ -440,6 +452,7 @@ sigma_index_free(struct sigma_set *ss)
 {
 	size_t i;
 
+	sigma_key_free(ss);
 	for (i = 0; ss->outs != NULL && i < ss->n_outs; i++)
 		free(ss->outs[i].insts);
 	free(ss->outs);
@@ -573,10 +586,19 @@ all_of_shapes(const struct sigma_set *ss, uint64_t shapes, void (*f)(size_t, voi
 			f(i, arg);
 }
 
+/* sigma_key_candidates' callback: into the list. */
+static void
+keyedcb(size_t inst, void *arg)
+{
+	idx_add(arg, inst);
+}
+
 void
-sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes, const char *msg, size_t len,
+sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes, const struct detect_event *ev,
     void (*f)(size_t inst, void *arg), void *arg)
 {
+	const char *msg = ev->msg->msg.p;
+	size_t len = ev->msg->msg.len;
 	unsigned char seen[1024];
 	struct scan sc; /* not zeroed whole: its buffer is written before it is read */
 	struct idx_list c;
@@ -599,6 +621,7 @@ sigma_index_candidates(const struct sigma_set *ss, uint64_t shapes, const char *
 		if (shapes & (UINT64_C(1) << s))
 			for (i = 0; i < ss->n_always[s]; i++)
 				idx_add(&c, ss->always[s][i]);
+	sigma_key_candidates(ss, shapes, ev, keyedcb, &c);
 	if ((msg != NULL && scan_message(ss, &sc, msg, len)) || sc.outs.overflow) {
 		c.overflow = true; /* every instance of the shapes */
 	} else {

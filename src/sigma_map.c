@@ -197,6 +197,36 @@ map_fallback(struct map_walk *w, struct sigma_shape *sh, const yaml_node_t *m)
 	return 0;
 }
 
+/* The fact keys (created_account, member_group...): read, then resolved through sh. */
+static int
+map_facts(struct map_walk *w, struct sigma_shape *sh, const yaml_node_t *m)
+{
+	struct sigma_fact_names n;
+	char why[512];
+	int rc = -1;
+
+	memset(&n, 0, sizeof(n));
+	if (map_string(w, m, "fact_scope", &n.scope) == 0 &&
+	    map_string(w, m, "created_account", &n.created_account) == 0 &&
+	    map_string(w, m, "created_account_id", &n.created_account_id) == 0 &&
+	    map_string(w, m, "member_account", &n.member_account) == 0 &&
+	    map_string(w, m, "member_account_id", &n.member_account_id) == 0 &&
+	    map_string(w, m, "member_group", &n.member_group) == 0 &&
+	    map_string(w, m, "admin_groups", &n.admin_groups) == 0) {
+		rc = sigma_fact_prepare(sh, &n, why, sizeof(why));
+		if (rc == -1)
+			map_fail(w, m, "%s", why);
+	}
+	free(n.scope);
+	free(n.created_account);
+	free(n.created_account_id);
+	free(n.member_account);
+	free(n.member_account_id);
+	free(n.member_group);
+	free(n.admin_groups);
+	return rc;
+}
+
 /* One mapping document into sh. */
 static int
 map_take(struct map_walk *w, struct sigma_shape *sh, const yaml_node_t *root)
@@ -218,7 +248,7 @@ map_take(struct map_walk *w, struct sigma_shape *sh, const yaml_node_t *root)
 		-1 ||
 	    map_fields(w, sh, root) == -1 || map_fallback(w, sh, root) == -1 ||
 	    map_string(w, root, "target", &sh->target) == -1 ||
-	    map_string(w, root, "actor", &sh->actor) == -1)
+	    map_string(w, root, "actor", &sh->actor) == -1 || map_facts(w, sh, root) == -1)
 		return -1;
 	if (sh->name == NULL)
 		return map_fail(w, root, "no name");
@@ -374,6 +404,8 @@ sigma_shape_free(struct sigma_shape *sh)
 	free(sh->fallback);
 	free(sh->target);
 	free(sh->actor);
+	sigma_fact_free(&sh->created);
+	sigma_fact_free(&sh->member);
 }
 
 /* Both absent, or equal ignoring case. */

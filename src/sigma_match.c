@@ -50,6 +50,16 @@ kv_lookup(struct slice msg, const char *key, size_t klen, struct detect_value *v
 	return false;
 }
 
+bool
+sigma_field_read(const struct field_ref *ref, bool kv, const struct detect_event *ev,
+    struct detect_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (kv)
+		return kv_lookup(ev->msg->msg, ref->path, ref->len, v);
+	return detect_field_value(ev, ref, v) == 1;
+}
+
 /* The value of field (or the message for keywords); false when absent. */
 static bool
 item_field(const struct sigma_eval *e, size_t field, struct detect_value *v)
@@ -59,10 +69,7 @@ item_field(const struct sigma_eval *e, size_t field, struct detect_value *v)
 		v->s = e->ev->msg->msg;
 		return v->s.p != NULL;
 	}
-	if (e->in->kv[field])
-		return kv_lookup(
-		    e->ev->msg->msg, e->in->refs[field].path, e->in->refs[field].len, v);
-	return detect_field_value(e->ev, &e->in->refs[field], v) == 1;
+	return sigma_field_read(&e->in->refs[field], e->in->kv[field], e->ev, v);
 }
 
 /* Equal, ignoring ASCII case unless cased. */
@@ -237,7 +244,7 @@ sigma_match(const struct sigma_set *ss, const struct detect_event *ev,
 
 	if (ss == NULL || ss->n_insts == 0 || (shapes = shapes_of(ss, ev)) == 0)
 		return;
-	sigma_index_candidates(ss, shapes, ev->msg->msg.p, ev->msg->msg.len, candidatecb, &m);
+	sigma_index_candidates(ss, shapes, ev, candidatecb, &m);
 }
 
 void

@@ -183,21 +183,53 @@ segment_at(const struct sigma_segment *s, const char *p, bool cased)
 	return true;
 }
 
-/* The leftmost place at or after from where s matches, or SIZE_MAX. */
+/* The next place in [from, stop) holding byte c, else stop; *next caches it. */
+static const char *
+next_byte(const char *from, const char *stop, unsigned char c, const char **next)
+{
+	const char *p;
+
+	if (*next == NULL || *next < from) {
+		p = memchr(from, c, (size_t)(stop - from));
+		*next = p != NULL ? p : stop;
+	}
+	return *next;
+}
+
+/*
+ * The leftmost place at or after from where s matches, or SIZE_MAX.  The
+ * places that can start it are found with memchr (its first byte in
+ * either case; each occurrence found once), not byte by byte: a long
+ * command line against a rule of many "contains" values was most of what
+ * a Sigma rule cost a Windows event.
+ */
 static size_t
 segment_find(const struct sigma_segment *s, const char *text, size_t from, size_t end, bool cased)
 {
-	unsigned char first = (unsigned char)s->text[0];
+	unsigned char first = (unsigned char)s->text[0], other = first;
+	const char *stop, *lo = NULL, *up = NULL, *p;
 	size_t i;
 
-	for (i = from; i + s->len <= end; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		/* the first byte decides most places without a call */
-		if (!s->any[0] && (cased ? c : lower(c)) != first)
-			continue;
-		if (segment_at(s, text + i, cased))
-			return i;
+	if (from + s->len > end)
+		return SIZE_MAX;
+	if (s->any[0]) {
+		for (i = from; i + s->len <= end; i++)
+			if (segment_at(s, text + i, cased))
+				return i;
+		return SIZE_MAX;
+	}
+	/* the text's byte folds to first: first itself, or its upper case */
+	if (!cased && first >= 'a' && first <= 'z')
+		other = (unsigned char)(first - ('a' - 'A'));
+	stop = text + end - s->len + 1;
+	for (i = from; text + i < stop; i = (size_t)(p - text) + 1) {
+		p = next_byte(text + i, stop, first, &lo);
+		if (other != first && next_byte(text + i, stop, other, &up) < p)
+			p = up;
+		if (p == stop)
+			break;
+		if (segment_at(s, p, cased))
+			return (size_t)(p - text);
 	}
 	return SIZE_MAX;
 }

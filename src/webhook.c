@@ -949,8 +949,12 @@ webhook_storm_key(struct webhook_alert *a, struct strbuf *key, char *ts, size_t 
 		return -1;
 	technique = alert_str(o, "threat.technique.id");
 	rule = alert_str(o, "rule.id");
-	/* a correlation is never folded: it is the worse news storm control must not hide */
-	if (technique != NULL && alert_get(o, "logward.correlation") == NULL) {
+	/*
+	 * a correlation is never folded: it is the worse news storm control
+	 * must not hide.  A Sigma rule may name no technique: its rule id
+	 * still keys its floods.
+	 */
+	if ((technique != NULL || rule != NULL) && alert_get(o, "logward.correlation") == NULL) {
 		host = alert_str(o, "host.hostname");
 		account = alert_str(o, "user.target.name");
 		strbuf_reset(key);
@@ -958,7 +962,8 @@ webhook_storm_key(struct webhook_alert *a, struct strbuf *key, char *ts, size_t 
 		if (strbuf_append_str(key, host != NULL ? host : "") == 0 &&
 		    strbuf_append_char(key, '\0') == 0 &&
 		    strbuf_append_str(key, account != NULL ? account : "") == 0 &&
-		    strbuf_append_char(key, '\0') == 0 && strbuf_append_str(key, technique) == 0 &&
+		    strbuf_append_char(key, '\0') == 0 &&
+		    strbuf_append_str(key, technique != NULL ? technique : "") == 0 &&
 		    strbuf_append_char(key, '\0') == 0 &&
 		    strbuf_append_str(key, rule != NULL ? rule : "") == 0)
 			rc = 0;

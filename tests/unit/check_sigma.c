@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json.h>
 
+#include "correlate.h"
 #include "detect.h"
 #include "detect_set.h"
 #include "normalize.h"
@@ -658,7 +660,7 @@ START_TEST(test_index)
 	ck_assert_uint_eq(s->sigma->n_always[0], 1);
 	/* word321 holds word3, word32 and word321; and z */
 	event_make(&e, "a xWORD321x b", "{\"F\":\"a xWORD321x b\"}");
-	sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+	sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 	ck_assert_uint_eq(tried, 4);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
 	ck_assert_uint_eq(same_as_all(s, &e.de, "word321"), 4);
@@ -666,7 +668,7 @@ START_TEST(test_index)
 	/* "\u" in the message: every rule of the shape is tried */
 	tried = 0;
 	event_make(&e, "{\"F\":\"a \\u0077ord321 b\"}", "{\"F\":\"a word321 b\"}");
-	sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+	sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 	ck_assert_uint_eq(tried, 501);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
 	ck_assert_uint_eq(same_as_all(s, &e.de, "\\u0077ord321"), 4);
@@ -709,7 +711,7 @@ START_TEST(test_bound_index)
 		ck_assert_uint_eq(s->sigma->index_bytes, limit == bytes ? bytes : bytes - 12);
 		ck_assert_uint_le(s->sigma->n_rows, limit / 256);
 		tried = 0;
-		sigma_index_candidates(s->sigma, 1, e.msg.msg.p, e.msg.msg.len, countcb, &tried);
+		sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 		ck_assert_uint_eq(tried, 1); /* r039: by its literal, or as always tried */
 		ck_assert_uint_eq(same_as_all(s, &e.de, "litnb-000039"), 1);
 	}
@@ -945,6 +947,416 @@ START_TEST(test_shipped_and_recursive)
 }
 END_TEST
 
+/* Wildcard match of pattern ('*' any run, '?' any byte) against text, folded unless cased. */
+static bool
+glob_reference(const char *pat, const char *text, size_t len, bool cased)
+{
+	if (*pat == '\0')
+		return len == 0;
+	if (*pat == '*')
+		return glob_reference(pat + 1, text, len, cased) ||
+		    (len > 0 && glob_reference(pat, text + 1, len - 1, cased));
+	if (len == 0)
+		return false;
+	if (*pat != '?' && (cased ? *pat != *text : tolower((unsigned char)*pat) !=
+	    tolower((unsigned char)*text)))
+		return false;
+	return glob_reference(pat + 1, text + 1, len - 1, cased);
+}
+
+/* pat as sigma_value.c compiles it: segments between stars, '?' marked. */
+static void
+glob_of(const char *pat, struct sigma_glob *g, struct sigma_segment *segs, char texts[][8],
+    unsigned char anys[][8])
+{
+	size_t n = 0, k = 0, i;
+
+	memset(g, 0, sizeof(*g));
+	g->star_start = pat[0] == '*';
+	g->star_end = pat[0] != '\0' && pat[strlen(pat) - 1] == '*';
+	for (i = 0;; i++) {
+		if (pat[i] == '*' || pat[i] == '\0') {
+			if (k > 0) {
+				texts[n][k] = '\0';
+				segs[n].text = texts[n];
+				segs[n].any = anys[n];
+				segs[n].len = k;
+				n++;
+			}
+			k = 0;
+			if (pat[i] == '\0')
+				break;
+			continue;
+		}
+		anys[n][k] = pat[i] == '?';
+		texts[n][k++] = pat[i] == '?' ? '?' : pat[i];
+	}
+	g->segs = segs;
+	g->n_segs = n;
+}
+
+/*
+ * sigma_glob_match against the plain definition of a wildcard, on every
+ * pattern of up to 4 bytes over "aB?*" and every text of up to 6 bytes
+ * over "abAB": the segment search (memchr over either case) finds what
+ * a byte-by-byte search finds.
+ */
+START_TEST(test_glob_reference)
+{
+	static const char pat_bytes[] = "aB?*", text_bytes[] = "abAB";
+	char pat[8], text[8], texts[8][8];
+	unsigned char anys[8][8];
+	struct sigma_segment segs[8];
+	struct sigma_glob g;
+	unsigned pi, ti, plen, tlen, j, x;
+	int cased;
+
+	for (plen = 0; plen <= 4; plen++)
+		for (pi = 0; pi < (1u << (2 * plen)); pi++) {
+			for (j = 0, x = pi; j < plen; j++, x >>= 2)
+				pat[j] = pat_bytes[x & 3];
+			pat[plen] = '\0';
+			for (tlen = 0; tlen <= 6; tlen++)
+				for (ti = 0; ti < (1u << (2 * tlen)); ti++) {
+					for (j = 0, x = ti; j < tlen; j++, x >>= 2)
+						text[j] = text_bytes[x & 3];
+					text[tlen] = '\0';
+					for (cased = 0; cased <= 1; cased++) {
+						char low[8];
+
+						/* uncased segments are lower case, as compiled */
+						for (j = 0; j <= plen; j++)
+							low[j] = cased ? pat[j]
+							    : (char)tolower((unsigned char)pat[j]);
+						glob_of(low, &g, segs, texts, anys);
+						ck_assert_msg(sigma_glob_match(&g, text, tlen, cased) ==
+							glob_reference(pat, text, tlen, cased),
+						    "'%s' on '%s' (cased %d)", pat, text, cased);
+					}
+				}
+		}
+}
+END_TEST
+
+/* One rule of test_key: its detection, and whether it is keyed by (field, value). */
+static const struct {
+	const char *detection;
+	bool keyed;
+} key_rules[] = {
+    {"  sel:\n    EventID: 4720\n  condition: sel\n", true},
+    {"  sel:\n    EventID: [4720, 4722]\n    F|contains: x\n  condition: sel\n", true},
+    {"  a:\n    EventID: 1\n  b:\n    EventID: 2\n  condition: 1 of a or b\n", true},
+    {"  a:\n    EventID: 1\n  b:\n    G: a\n  condition: a or b\n", false},
+    {"  sel:\n    Kind: ADD_USER\n  condition: sel\n", true},
+    {"  sel:\n    F|cased: AbC\n  condition: sel\n", true},
+    {"  sel:\n    Host: host1\n  condition: sel\n", true},
+    {"  sel:\n    F: x\n  condition: not sel\n", false},
+    {"  sel:\n    F|windash: -x\n  condition: sel\n", true},
+    {"  sel:\n    F|all: [abc, abd]\n  condition: sel\n", true},
+    {"  sel:\n    F: ''\n  condition: sel\n", true},
+    {"  sel:\n    F: 'ab*'\n  condition: sel\n", false},
+    {"  sel:\n    F: 'a?c'\n  condition: sel\n", false},
+    {"  sel:\n    - F: abc\n    - F: xyz\n  condition: sel\n", true},
+    {"  sel:\n    - F: abc\n    - G: xyz\n  condition: sel\n", false},
+    {"  sel:\n    F|contains: abc\n  f:\n    EventID: 4720\n  condition: sel and not f\n",
+	false},
+};
+
+/* Events for test_key: each matched through the index and by trying all. */
+static const char *const key_events[] = {
+    "{\"EventID\":4720,\"F\":\"x\"}", "{\"EventID\":\"4720\",\"F\":\"abc\"}",
+    "{\"EventID\":4722,\"F\":\"xyz\"}", "{\"EventID\":1}", "{\"EventID\":2,\"G\":\"A\"}",
+    "{\"F\":\"ABC\"}", "{\"F\":\"AbC\"}", "{\"F\":\"/x\"}", "{\"F\":\"\"}", "{\"F\":\"abd\"}",
+    "{\"F\":[\"abc\"]}", "{\"F\":{\"a\":1}}", "{\"EventID\":47200}", "{\"G\":\"abc\"}",
+};
+
+static const struct sigma_set *key_set;
+
+/* Count the keyed candidates. */
+static void
+countcb_key(size_t inst, void *arg)
+{
+	if (key_set->insts[inst].key_field != SIZE_MAX)
+		(*(size_t *)arg)++;
+}
+
+/*
+ * The (field, value) index (sigma_key.c): which rules it keys, and that
+ * it offers what trying every rule offers, on values equal in any case,
+ * numbers and strings, arrays, objects, the empty value, a key=value
+ * field and a header field.
+ */
+START_TEST(test_key)
+{
+	char name[32];
+	struct test_event e;
+	struct detect_set *s;
+	size_t i, tried;
+
+	write_map();
+	for (i = 0; i < sizeof(key_rules) / sizeof(key_rules[0]); i++) {
+		snprintf(name, sizeof(name), "k%02zu.yml", i);
+		write_rule(name, key_rules[i].detection);
+	}
+	s = load();
+	ck_assert_uint_eq(s->sigma->n_insts, sizeof(key_rules) / sizeof(key_rules[0]));
+	for (i = 0; i < s->sigma->n_insts; i++)
+		ck_assert_msg((s->sigma->insts[i].key_field != SIZE_MAX) == key_rules[i].keyed,
+		    "rule %zu: %s", i, key_rules[i].detection);
+	for (i = 0; i < sizeof(key_events) / sizeof(key_events[0]); i++) {
+		event_make(&e, "m", key_events[i]);
+		same_as_all(s, &e.de, key_events[i]);
+		event_done(&e);
+	}
+	event_make(&e, "type=ADD_USER acct=x", NULL);
+	ck_assert_uint_eq(same_as_all(s, &e.de, "kv"), 3); /* Kind, Host and the "not" */
+	event_done(&e);
+	/* a keyed rule whose value the event lacks is not even tried */
+	event_make(&e, "m", "{\"EventID\":4799,\"F\":\"q\"}");
+	tried = 0;
+	key_set = s->sigma;
+	sigma_index_candidates(s->sigma, 1, &e.de, countcb_key, &tried);
+	ck_assert_uint_eq(tried, 1); /* the Host rule's only */
+	event_done(&e);
+	detect_free(s);
+}
+END_TEST
+
+/*
+ * SIGMA_MAX_KEY_VALUES values of one rule (a list, or an OR's union) are
+ * keyed, one more is not (indexed by literal); SIGMA_KEY_ALTS choices of
+ * an AND; SIGMA_MAX_KEY_FIELDS fields are keyed, the next field's rule
+ * is not.  Matches are the same either way.
+ */
+START_TEST(test_bound_key)
+{
+	static char detection[16384];
+	char name[32], norm[64];
+	struct test_event e;
+	struct detect_set *s;
+	size_t used;
+	int i, n;
+
+	write_map();
+	for (n = SIGMA_MAX_KEY_VALUES; n <= SIGMA_MAX_KEY_VALUES + 1; n++) {
+		used = (size_t)snprintf(detection, sizeof(detection), "  sel:\n    F:\n");
+		for (i = 0; i < n; i++)
+			used += (size_t)snprintf(detection + used, sizeof(detection) - used,
+			    "      - v%d\n", i);
+		snprintf(detection + used, sizeof(detection) - used, "  condition: sel\n");
+		write_rule("r.yml", detection);
+		s = load();
+		ck_assert((s->sigma->insts[0].key_field != SIZE_MAX) == (n == SIGMA_MAX_KEY_VALUES));
+		snprintf(norm, sizeof(norm), "{\"F\":\"v%d\"}", n - 1);
+		event_make(&e, "m", norm);
+		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
+		event_done(&e);
+		detect_free(s);
+	}
+	/* the same bound for the union of an OR on one field */
+	for (n = SIGMA_MAX_KEY_VALUES; n <= SIGMA_MAX_KEY_VALUES + 1; n++) {
+		used = (size_t)snprintf(detection, sizeof(detection), "  a:\n    F:\n");
+		for (i = 0; i < n; i++)
+			used += (size_t)snprintf(detection + used, sizeof(detection) - used,
+			    "%s      - v%d\n", i == n / 2 ? "  b:\n    F:\n" : "", i);
+		snprintf(detection + used, sizeof(detection) - used, "  condition: a or b\n");
+		write_rule("r.yml", detection);
+		s = load();
+		ck_assert((s->sigma->insts[0].key_field != SIZE_MAX) == (n == SIGMA_MAX_KEY_VALUES));
+		snprintf(norm, sizeof(norm), "{\"F\":\"v%d\"}", n - 1);
+		event_make(&e, "m", norm);
+		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
+		event_done(&e);
+		detect_free(s);
+	}
+	/*
+	 * SIGMA_KEY_ALTS choices of an AND are kept; past them, the one with
+	 * fewer values replaces the worst
+	 */
+	for (n = SIGMA_KEY_ALTS; n <= SIGMA_KEY_ALTS + 1; n++) {
+		used = (size_t)snprintf(detection, sizeof(detection), "  sel:\n");
+		for (i = 0; i < n; i++)
+			used += (size_t)snprintf(detection + used, sizeof(detection) - used,
+			    "    A%d: %s\n", i, i == n - 1 ? "x" : "[x, y]");
+		snprintf(detection + used, sizeof(detection) - used, "  condition: sel\n");
+		write_rule("r.yml", detection);
+		s = load();
+		ck_assert_uint_eq(s->sigma->insts[0].n_key_alts, SIGMA_KEY_ALTS);
+		ck_assert_uint_eq(s->sigma->insts[0].key_alts[SIGMA_KEY_ALTS - 1].n,
+		    n == SIGMA_KEY_ALTS ? 1 : 2);
+		ck_assert(s->sigma->insts[0].key_alts[0].n == 1 || n == SIGMA_KEY_ALTS);
+		detect_free(s);
+	}
+	unlink(unit_path("r.yml"));
+	for (i = 0; i <= SIGMA_MAX_KEY_FIELDS; i++) {
+		snprintf(name, sizeof(name), "f%03d.yml", i);
+		snprintf(detection, sizeof(detection), "  sel:\n    F%d: v\n  condition: sel\n", i);
+		write_rule(name, detection);
+	}
+	s = load();
+	ck_assert_uint_eq(s->sigma->n_key_fields, SIGMA_MAX_KEY_FIELDS);
+	for (i = 0; i <= SIGMA_MAX_KEY_FIELDS; i++)
+		ck_assert((s->sigma->insts[i].key_field != SIZE_MAX) == (i < SIGMA_MAX_KEY_FIELDS));
+	for (i = SIGMA_MAX_KEY_FIELDS - 1; i <= SIGMA_MAX_KEY_FIELDS; i++) {
+		snprintf(norm, sizeof(norm), "{\"F%d\":\"V\"}", i);
+		event_make(&e, "m", norm);
+		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
+		event_done(&e);
+	}
+	detect_free(s);
+}
+END_TEST
+
+/* The fact mapping of test_fact: key=value and JSON fields, an admin group list. */
+static const char fact_map[] =
+    "name: facts\n"
+    "logsource: {product: facts}\n"
+    "fields:\n"
+    "  Acct: kv:acct\n"
+    "fallback: \"{}\"\n"
+    "fact_scope: Host\n"
+    "created_account: Acct\n"
+    "created_account_id: Uid\n"
+    "member_account: Member\n"
+    "member_group: Group\n"
+    "admin_groups: '^(admins|a+)$'\n";
+
+/* A rule file NAME.yml of product facts, with tags (a YAML list) and id NAME. */
+static void
+write_fact_rule(const char *name, const char *tags)
+{
+	char text[1024], file[64];
+	int n = snprintf(text, sizeof(text),
+	    "title: Fact %s\nid: %s\nlevel: high\ntags: %s\nlogsource:\n  product: facts\n"
+	    "detection:\n  sel:\n    Acct|exists: true\n  condition: sel\n",
+	    name, name, tags);
+
+	ck_assert_int_lt(n, (int)sizeof(text));
+	snprintf(file, sizeof(file), "%s.yml", name);
+	write_text(file, text, (size_t)n);
+}
+
+static const struct detection *
+det_by_id(const struct detect_set *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < detect_count(s); i++)
+		if (strcmp(detect_at(s, i)->id, id) == 0)
+			return detect_at(s, i);
+	ck_abort_msg("no detection %s", id);
+	return NULL;
+}
+
+/* Does d's fact hold on (msg, norm)?  Its slices copied to the buffers given. */
+static bool
+fact_on(const struct detection *d, const char *msg, const char *norm, char *account,
+    char *group, char *scope)
+{
+	struct test_event e;
+	struct correlate_fact f;
+	struct sigma_fact_values v;
+	bool ok;
+
+	event_make(&e, msg, norm);
+	memset(&f, 0, sizeof(f));
+	ok = sigma_fact_fill(d, &e.de, &f, &v);
+	snprintf(account, 300, "%.*s", (int)f.account.len, f.account.p ? f.account.p : "");
+	snprintf(group, 300, "%.*s", (int)f.group.len, f.group.p ? f.group.p : "");
+	snprintf(scope, 300, "%.*s", (int)f.scope.len, f.scope.p ? f.scope.p : "");
+	event_done(&e);
+	return ok;
+}
+
+/*
+ * A Sigma rule's fact (issue 17): t1136* account-created before t1098*
+ * admin-member-added, by the tags only; the fields from the mapping;
+ * no account, a "-", no group or one outside admin_groups: no fact; a
+ * group of SIGMA_FACT_GROUP_MAX bytes is held against them, one longer is not.
+ */
+START_TEST(test_fact)
+{
+	char a[300], g[300], sc[300], big[SIGMA_FACT_GROUP_MAX + 2], norm[400];
+	struct detect_set *s;
+	const struct detection *created, *member;
+
+	mkdir(unit_path("sigma"), 0755);
+	write_text("sigma/facts.map", fact_map, strlen(fact_map));
+	write_fact_rule("c1", "[attack.persistence, attack.t1136.001]");
+	write_fact_rule("c2", "[ATTACK.T1136]");
+	write_fact_rule("c3", "[attack.t1098, attack.t1136.003]");
+	write_fact_rule("m1", "[attack.t1098.003]");
+	write_fact_rule("n1", "[attack.t11360, attack.t1098x, attack.persistence]");
+	write_fact_rule("n2", "[]");
+	s = load();
+	ck_assert_int_eq(det_by_id(s, "c1")->fact, DETECT_FACT_ACCOUNT_CREATED);
+	ck_assert_int_eq(det_by_id(s, "c2")->fact, DETECT_FACT_ACCOUNT_CREATED);
+	ck_assert_int_eq(det_by_id(s, "c3")->fact, DETECT_FACT_ACCOUNT_CREATED);
+	ck_assert_int_eq(det_by_id(s, "m1")->fact, DETECT_FACT_ADMIN_MEMBER_ADDED);
+	ck_assert_int_eq(det_by_id(s, "n1")->fact, DETECT_FACT_NONE);
+	ck_assert_int_eq(det_by_id(s, "n2")->fact, DETECT_FACT_NONE);
+	created = det_by_id(s, "c1");
+	member = det_by_id(s, "m1");
+
+	/* created: the account from key=value text, the id and scope from JSON */
+	ck_assert(fact_on(created, "type=ADD_USER msg=audit(1.2:3): acct=\"bob\" res=success",
+	    "{\"Uid\":\"1001\",\"Host\":\"h9\"}", a, g, sc));
+	ck_assert_str_eq(a, "bob");
+	ck_assert_str_eq(sc, "h9");
+	ck_assert(fact_on(created, "type=ADD_USER acct=bob", NULL, a, g, sc));
+	ck_assert_str_eq(sc, ""); /* none mapped there: the caller's default */
+	ck_assert(fact_on(created, "type=ADD_USER", "{\"Uid\":1001}", a, g, sc)); /* id alone */
+	ck_assert(!fact_on(created, "type=SYSCALL exe=/usr/sbin/useradd", NULL, a, g, sc));
+	ck_assert(!fact_on(created, "type=ADD_USER acct=- res=failed", NULL, a, g, sc));
+	ck_assert(!fact_on(created, "type=ADD_USER acct=\"\"", "{\"Uid\":\"-\"}", a, g, sc));
+
+	/* admin member added: an account and an admin group */
+	ck_assert(fact_on(member, "m", "{\"Member\":\"eve\",\"Group\":\"ADMINS\"}", a, g, sc));
+	ck_assert_str_eq(a, "eve");
+	ck_assert_str_eq(g, "ADMINS");
+	ck_assert(!fact_on(member, "m", "{\"Member\":\"eve\",\"Group\":\"users\"}", a, g, sc));
+	ck_assert(!fact_on(member, "m", "{\"Member\":\"eve\"}", a, g, sc));
+	ck_assert(!fact_on(member, "m", "{\"Member\":\"-\",\"Group\":\"admins\"}", a, g, sc));
+	ck_assert(!fact_on(member, "m", "{\"Group\":\"admins\"}", a, g, sc));
+	memset(big, 'a', sizeof(big));
+	big[SIGMA_FACT_GROUP_MAX] = '\0';
+	snprintf(norm, sizeof(norm), "{\"Member\":\"eve\",\"Group\":\"%s\"}", big);
+	ck_assert(fact_on(member, "m", norm, a, g, sc));
+	ck_assert_uint_eq(strlen(g), SIGMA_FACT_GROUP_MAX);
+	big[SIGMA_FACT_GROUP_MAX] = 'a';
+	big[SIGMA_FACT_GROUP_MAX + 1] = '\0';
+	snprintf(norm, sizeof(norm), "{\"Member\":\"eve\",\"Group\":\"%s\"}", big);
+	ck_assert(!fact_on(member, "m", norm, a, g, sc));
+	detect_free(s);
+}
+END_TEST
+
+/* The fact keys of a mapping file are checked at load: file:line: what. */
+static const struct {
+	const char *map, *want;
+} fact_map_errors[] = {
+    {"member_group: G\n", "member_group needs member_account"},
+    {"member_account: M\n", "need member_group"},
+    {"admin_groups: 'x'\n", "need member_group"},
+    {"created_account_id: U\n", "created_account_id needs created_account"},
+    {"member_account: M\nmember_group: G\nadmin_groups: '('\n", "admin_groups: bad regex"},
+    {"created_account: 'a b'\n", "created_account: the Sigma field has no mapping"},
+};
+
+START_TEST(test_fact_map_error)
+{
+	char map[512], err[1024];
+
+	snprintf(map, sizeof(map), "name: bad\nlogsource: {product: x}\nfallback: \"{}\"\n%s",
+	    fact_map_errors[_i].map);
+	mkdir(unit_path("sigma"), 0755);
+	write_text("sigma/bad.map", map, strlen(map));
+	ck_assert_ptr_null(detect_load_sigma(unit_dir, NULL, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "bad.map:") != NULL && strstr(err, fact_map_errors[_i].want),
+	    "%s", err);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -968,6 +1380,12 @@ unit_suite(void)
 	tcase_add_test(tc, test_index_shipped);
 	tcase_add_test(tc, test_shape_select);
 	tcase_add_test(tc, test_shipped_and_recursive);
+	tcase_add_test(tc, test_fact);
+	tcase_add_test(tc, test_key);
+	tcase_add_test(tc, test_glob_reference);
+	tcase_add_test(tc, test_bound_key);
+	tcase_add_loop_test(tc, test_fact_map_error, 0,
+	    (int)(sizeof(fact_map_errors) / sizeof(fact_map_errors[0])));
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

@@ -447,6 +447,12 @@ START_TEST(test_storm_key)
 	    "\"rule\":{\"id\":\"b\"}}";
 	static const char correlated[] = "{\"threat\":{\"technique\":{\"id\":\"T1136\"}},"
 	    "\"rule\":{\"id\":\"a\"},\"logward\":{\"correlation\":{\"evidence\":[]}}}";
+	/* a Sigma rule with no ATT&CK tag: keyed by its rule id (issue 17) */
+	static const char sigma_a[] = "{\"host\":{\"hostname\":\"h\"},"
+	    "\"rule\":{\"id\":\"s-a\",\"ruleset\":\"sigma\"}}";
+	static const char sigma_b[] = "{\"host\":{\"hostname\":\"h\"},"
+	    "\"rule\":{\"id\":\"s-b\",\"ruleset\":\"sigma\"}}";
+	static const char sigma_want[] = "h\0\0\0s-a";
 	struct strbuf other;
 
 	strbuf_init(&key);
@@ -463,6 +469,11 @@ START_TEST(test_storm_key)
 	ck_assert(key.len != other.len || memcmp(key.data, other.data, key.len) != 0);
 	ck_assert_int_eq(storm_key_line(correlated, sizeof(correlated) - 1, &key, ts,
 	    sizeof(ts)), -1);
+	ck_assert_int_eq(storm_key_line(sigma_a, sizeof(sigma_a) - 1, &key, ts, sizeof(ts)), 0);
+	ck_assert_uint_eq(key.len, sizeof(sigma_want) - 1);
+	ck_assert(memcmp(key.data, sigma_want, key.len) == 0);
+	ck_assert_int_eq(storm_key_line(sigma_b, sizeof(sigma_b) - 1, &other, ts, sizeof(ts)), 0);
+	ck_assert(key.len != other.len || memcmp(key.data, other.data, key.len) != 0);
 	strbuf_free(&other);
 	strbuf_free(&key);
 }

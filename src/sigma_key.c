@@ -1,0 +1,568 @@
+/*
+ * sigma_key.c: the (field, value) index, the step after the literal index
+ * (sigma_index.c) for the rules whose required condition is an equality:
+ * "EventID: 4720", "eventName: [CreateUser, CreateLoginProfile]".
+ *
+ * For each compiled rule the loader derives the (field, values) pairs
+ * such that any event the rule matches has one of the values, whole, in
+ * that field: an item of plain values (no wildcard, no '?', no other
+ * modifier than cased or windash), the most useful of an AND, the union
+ * of an OR on the same field.  Each rule that has one is keyed by the
+ * field most rules share, its values go into one table, and it leaves the
+ * literal automaton.  For a message, each keyed field of its shapes is
+ * read once, its value hashed (SipHash under a key drawn at load: values
+ * come from the network) and looked up, and only the rules under that
+ * value are tried.  The value is read as the matcher reads it
+ * (sigma_field_read) and compared folded, so the lookup offers a superset
+ * of what the rule can match: the result is that of trying every rule.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "siphash.h"
+#include "sigma_impl.h"
+
+/* One choice: the rule's field, one of whose values any match has whole. */
+struct key_alt {
+	size_t field;
+	const char *val[SIGMA_MAX_KEY_VALUES];
+	size_t len[SIGMA_MAX_KEY_VALUES];
+	size_t n;
+};
+
+/* Any one of alt[0..n) will do (each holds for every match); n 0: none. */
+struct key_req {
+	struct key_alt alt[SIGMA_KEY_ALTS];
+	size_t n;
+};
+
+/* Is glob g one plain value, the field whole ("4720", not "*4720" nor "47?0")? */
+static bool
+glob_exact(const struct sigma_glob *g)
+{
+	size_t i;
+
+	if (g->star_start || g->star_end || g->n_segs > 1)
+		return false;
+	for (i = 0; g->n_segs == 1 && i < g->segs[0].len; i++)
+		if (g->segs[0].any[i])
+			return false;
+	return true;
+}
+
+/* Add value v's alternatives to a; false when one is not exact or a is full. */
+static bool
+alt_add_value(struct key_alt *a, const struct sigma_value *v)
+{
+	size_t i;
+
+	if (v->kind != SV_GLOB || v->n_alts == 0)
+		return false;
+	for (i = 0; i < v->n_alts; i++) {
+		const struct sigma_glob *g = &v->alts[i];
+
+		if (!glob_exact(g) || a->n == SIGMA_MAX_KEY_VALUES)
+			return false;
+		a->val[a->n] = g->n_segs == 1 ? g->segs[0].text : "";
+		a->len[a->n++] = g->n_segs == 1 ? g->segs[0].len : 0;
+	}
+	return true;
+}
+
+/* Keep alternative a in r when there is room or it has fewer values than the worst. */
+static void
+req_keep(struct key_req *r, const struct key_alt *a)
+{
+	size_t i, worst = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (r->alt[i].field == a->field) {
+			if (a->n < r->alt[i].n)
+				r->alt[i] = *a;
+			return;
+		}
+	if (r->n < SIGMA_KEY_ALTS) {
+		r->alt[r->n++] = *a;
+		return;
+	}
+	for (i = 1; i < r->n; i++)
+		if (r->alt[i].n > r->alt[worst].n)
+			worst = i;
+	if (a->n < r->alt[worst].n)
+		r->alt[worst] = *a;
+}
+
+/* Both hold: any alternative of either will do. */
+static void
+req_and(struct key_req *r, const struct key_req *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		req_keep(r, &b->alt[i]);
+}
+
+/* Either holds: a field both have, with the values of both. */
+static void
+req_or(struct key_req *r, const struct key_req *b, struct key_alt *tmp)
+{
+	struct key_req *out = r;
+	size_t i, j, k, n = 0;
+
+	for (i = 0; i < r->n; i++)
+		for (j = 0; j < b->n; j++) {
+			if (r->alt[i].field != b->alt[j].field ||
+			    r->alt[i].n + b->alt[j].n > SIGMA_MAX_KEY_VALUES)
+				continue;
+			*tmp = r->alt[i];
+			for (k = 0; k < b->alt[j].n; k++) {
+				tmp->val[tmp->n] = b->alt[j].val[k];
+				tmp->len[tmp->n++] = b->alt[j].len[k];
+			}
+			out->alt[n++] = *tmp; /* n <= i: alt[i] already read */
+			break;
+		}
+	out->n = n;
+}
+
+static void
+item_key(const struct sigma_instance *in, const struct sigma_item *it, struct key_req *r)
+{
+	struct key_alt *a = &r->alt[0];
+	size_t i;
+
+	r->n = 0;
+	if (it->field == SIGMA_KEYWORDS || it->n_values == 0)
+		return;
+	(void)in;
+	a->field = it->field;
+	a->n = 0;
+	/* |all: every value holds, so any one of them is required */
+	for (i = 0; i < (it->all ? 1 : it->n_values); i++)
+		if (!alt_add_value(a, &it->values[i]))
+			return;
+	r->n = 1;
+}
+
+/* scratch: a req for the callee's parts (the tree's depth is bounded). */
+static int
+selection_key(const struct sigma_instance *in, const struct sigma_selection *sel, struct key_req *r)
+{
+	struct key_req *g = malloc(sizeof(*g)), *it = malloc(sizeof(*it));
+	struct key_alt *tmp = malloc(sizeof(*tmp));
+	size_t i, j;
+	int rc = -1;
+
+	r->n = 0;
+	if (g == NULL || it == NULL || tmp == NULL)
+		goto done;
+	for (i = 0; i < sel->n_groups; i++) {
+		g->n = 0;
+		for (j = 0; j < sel->groups[i].n_items; j++) {
+			item_key(in, &sel->groups[i].items[j], it);
+			req_and(g, it);
+		}
+		if (i == 0)
+			*r = *g;
+		else
+			req_or(r, g, tmp);
+	}
+	rc = 0;
+done:
+	free(g);
+	free(it);
+	free(tmp);
+	return rc;
+}
+
+/* What condition c requires, as (field, values) choices; -1 out of memory. */
+static int
+cond_key(const struct sigma_instance *in, const struct sigma_cond *c, struct key_req *r)
+{
+	struct key_req *b = malloc(sizeof(*b));
+	struct key_alt *tmp = malloc(sizeof(*tmp));
+	size_t i;
+	int rc = -1;
+
+	r->n = 0;
+	if (b == NULL || tmp == NULL)
+		goto done;
+	switch (c->kind) {
+	case SC_AND:
+	case SC_OR:
+		if (cond_key(in, c->a, r) == -1 || cond_key(in, c->b, b) == -1)
+			goto done;
+		if (c->kind == SC_AND)
+			req_and(r, b);
+		else
+			req_or(r, b, tmp);
+		break;
+	case SC_NOT:
+		break;
+	case SC_SEL:
+	case SC_ONE_OF:
+	case SC_ALL_OF:
+		for (i = 0; i < c->n_sels; i++) {
+			if (selection_key(in, &in->rule->sels[c->sels[i]], i == 0 ? r : b) == -1)
+				goto done;
+			if (i == 0)
+				continue;
+			if (c->kind == SC_ALL_OF)
+				req_and(r, b);
+			else
+				req_or(r, b, tmp);
+		}
+		break;
+	}
+	rc = 0;
+done:
+	free(b);
+	free(tmp);
+	return rc;
+}
+
+int
+sigma_key_derive(struct sigma_instance *in)
+{
+	struct key_req *r = malloc(sizeof(*r)), *c = malloc(sizeof(*c));
+	struct key_alt *tmp = malloc(sizeof(*tmp));
+	size_t i, j;
+	int rc = -1;
+
+	in->key_field = SIZE_MAX;
+	if (r == NULL || c == NULL || tmp == NULL)
+		goto done;
+	r->n = 0;
+	for (i = 0; i < in->rule->n_conds; i++) {
+		if (cond_key(in, in->rule->conds[i], i == 0 ? r : c) == -1)
+			goto done;
+		if (i > 0)
+			req_or(r, c, tmp);
+	}
+	if (r->n > 0 && (in->key_alts = calloc(r->n, sizeof(*in->key_alts))) == NULL)
+		goto done;
+	for (i = 0; i < r->n; i++) {
+		struct sigma_key_alt *a = &in->key_alts[i];
+
+		a->field = r->alt[i].field;
+		if ((a->vals = calloc(r->alt[i].n + 1, sizeof(*a->vals))) == NULL ||
+		    (a->lens = calloc(r->alt[i].n + 1, sizeof(*a->lens))) == NULL)
+			goto done;
+		for (j = 0; j < r->alt[i].n; j++) {
+			a->vals[j] = r->alt[i].val[j];
+			a->lens[j] = r->alt[i].len[j];
+		}
+		a->n = r->alt[i].n;
+		in->n_key_alts++;
+	}
+	rc = 0;
+done:
+	free(r);
+	free(c);
+	free(tmp);
+	return rc;
+}
+
+/* The key field of ss for (path, kv), added when new; SIZE_MAX full or out of memory. */
+static size_t
+key_field_of(struct sigma_set *ss, const struct field_ref *ref, bool kv)
+{
+	struct sigma_key_field *f;
+	size_t i;
+
+	for (i = 0; i < ss->n_key_fields; i++)
+		if (ss->key_fields[i].kv == kv &&
+		    strcmp(ss->key_fields[i].ref.path, ref->path) == 0)
+			return i;
+	if (ss->n_key_fields == SIGMA_MAX_KEY_FIELDS)
+		return SIZE_MAX;
+	f = &ss->key_fields[ss->n_key_fields];
+	memset(f, 0, sizeof(*f));
+	if ((f->ref.path = strdup(ref->path)) == NULL)
+		return SIZE_MAX;
+	f->ref.len = ref->len;
+	f->ref.header = ref->header;
+	f->kv = kv;
+	return ss->n_key_fields++;
+}
+
+/* A field some rule can be keyed by, and how many rules can. */
+struct vote {
+	const char *path;
+	bool kv;
+	size_t n;
+	size_t first; /* the first instance that could (ties go to it) */
+	bool chosen;  /* among the SIGMA_MAX_KEY_FIELDS most voted */
+};
+
+static int
+vote_cmp(const void *a, const void *b)
+{
+	const struct vote *x = a, *y = b;
+
+	if (x->kv != y->kv)
+		return x->kv ? 1 : -1;
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * The fields the instances could be keyed by, sorted, each with the
+ * number of instances that could (one counting pass: a load of 10,000
+ * rules must not compare every pair); NULL out of memory, *n 0 none.
+ */
+static struct vote *
+votes_count(const struct sigma_set *ss, size_t *n)
+{
+	struct vote *v;
+	size_t i, j, k = 0, out = 0;
+
+	*n = 0;
+	for (i = 0; i < ss->n_insts; i++)
+		k += ss->insts[i].n_key_alts;
+	if ((v = calloc(k + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0, k = 0; i < ss->n_insts; i++)
+		for (j = 0; j < ss->insts[i].n_key_alts; j++, k++) {
+			const struct sigma_instance *in = &ss->insts[i];
+
+			v[k].path = in->refs[in->key_alts[j].field].path;
+			v[k].kv = in->kv[in->key_alts[j].field];
+			v[k].n = 1;
+			v[k].first = i;
+		}
+	qsort(v, k, sizeof(*v), vote_cmp);
+	for (i = 0; i < k; i++) {
+		if (out > 0 && vote_cmp(&v[out - 1], &v[i]) == 0) {
+			v[out - 1].n++;
+			if (v[i].first < v[out - 1].first)
+				v[out - 1].first = v[i].first;
+		} else
+			v[out++] = v[i];
+	}
+	*n = out;
+	return v;
+}
+
+/* More votes first, then the field an earlier instance could use. */
+static int
+rank_cmp(const void *a, const void *b)
+{
+	const struct vote *x = *(struct vote *const *)a, *y = *(struct vote *const *)b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Mark the SIGMA_MAX_KEY_FIELDS most voted fields chosen; -1 out of memory. */
+static int
+votes_choose(struct vote *v, size_t n)
+{
+	struct vote **rank = calloc(n + 1, sizeof(*rank));
+	size_t i;
+
+	if (rank == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		rank[i] = &v[i];
+	qsort(rank, n, sizeof(*rank), rank_cmp);
+	for (i = 0; i < n && i < SIGMA_MAX_KEY_FIELDS; i++)
+		rank[i]->chosen = true;
+	free(rank);
+	return 0;
+}
+
+/* The vote of field of instance in (it is there: votes_count saw every one). */
+static const struct vote *
+field_vote(const struct vote *v, size_t n, const struct sigma_instance *in, size_t field)
+{
+	struct vote want = {in->refs[field].path, in->kv[field], 0, 0, false};
+
+	return bsearch(&want, v, n, sizeof(*v), vote_cmp);
+}
+
+static uint64_t
+key_hash(const struct sigma_set *ss, size_t field, const char *p, size_t len)
+{
+	struct siphash h;
+
+	siphash_init(&h, ss->key_sip);
+	siphash_word(&h, (uint64_t)field);
+	siphash_bytes(&h, p, len, true);
+	return siphash_final(&h);
+}
+
+/* Equal ignoring ASCII case (e is lower case already). */
+static bool
+same_folded(const char *e, const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (e[i] != (char)lower((unsigned char)p[i]))
+			return false;
+	return true;
+}
+
+/* The entry of (field, p[0..len)) in the table; NULL absent. */
+static const struct sigma_key_entry *
+key_find(const struct sigma_set *ss, size_t field, const char *p, size_t len)
+{
+	size_t mask = ss->key_slots - 1, s = (size_t)key_hash(ss, field, p, len) & mask;
+	uint32_t e;
+
+	for (; (e = ss->key_slot[s]) != 0; s = (s + 1) & mask) {
+		const struct sigma_key_entry *x = &ss->key_entries[e - 1];
+
+		if (x->field == field && x->len == len && same_folded(x->value, p, len))
+			return x;
+	}
+	return NULL;
+}
+
+/* Put instance inst under (field, value); -1 out of memory. */
+static int
+key_insert(struct sigma_set *ss, size_t field, const char *p, size_t len, size_t inst)
+{
+	size_t mask = ss->key_slots - 1, s = (size_t)key_hash(ss, field, p, len) & mask, i;
+	struct sigma_key_entry *x = (struct sigma_key_entry *)key_find(ss, field, p, len);
+
+	if (x == NULL) {
+		while (ss->key_slot[s] != 0)
+			s = (s + 1) & mask;
+		x = &ss->key_entries[ss->n_key_entries];
+		memset(x, 0, sizeof(*x));
+		if ((x->value = malloc(len + 1)) == NULL)
+			return -1;
+		for (i = 0; i < len; i++)
+			x->value[i] = (char)lower((unsigned char)p[i]);
+		x->value[len] = '\0';
+		x->len = len;
+		x->field = field;
+		ss->key_slot[s] = (uint32_t)++ss->n_key_entries;
+	}
+	return sigma_output_add(&x->insts, inst);
+}
+
+/* The alternative of in to key it by: a chosen field, the most voted (fewer values on a tie). */
+static const struct sigma_key_alt *
+best_alt(const struct vote *v, size_t n, const struct sigma_instance *in)
+{
+	const struct sigma_key_alt *best = NULL;
+	const struct vote *best_vote = NULL, *x;
+	size_t i;
+
+	for (i = 0; i < in->n_key_alts; i++) {
+		const struct sigma_key_alt *a = &in->key_alts[i];
+
+		if ((x = field_vote(v, n, in, a->field)) == NULL || !x->chosen)
+			continue;
+		if (best == NULL || x->n > best_vote->n ||
+		    (x->n == best_vote->n && a->n < best->n)) {
+			best = a;
+			best_vote = x;
+		}
+	}
+	return best;
+}
+
+int
+sigma_key_build(struct sigma_set *ss)
+{
+	size_t i, j, total = 0, n_votes;
+	struct vote *v;
+	int rc = -1;
+
+	for (i = 0; i < ss->n_insts; i++) {
+		ss->insts[i].key_field = SIZE_MAX; /* a rebuild starts afresh */
+		for (j = 0; j < ss->insts[i].n_key_alts; j++)
+			total += ss->insts[i].key_alts[j].n;
+	}
+	if (total == 0)
+		return 0;
+	for (ss->key_slots = 16; ss->key_slots < 2 * total; ss->key_slots *= 2)
+		;
+	ss->key_slot = calloc(ss->key_slots, sizeof(*ss->key_slot));
+	ss->key_entries = calloc(total, sizeof(*ss->key_entries));
+	if (ss->key_slot == NULL || ss->key_entries == NULL ||
+	    (v = votes_count(ss, &n_votes)) == NULL)
+		return -1;
+	if (votes_choose(v, n_votes) == -1)
+		goto done;
+	siphash_random_key(ss->key_sip, (uint64_t)(uintptr_t)ss);
+	for (i = 0; i < ss->n_insts; i++) {
+		struct sigma_instance *in = &ss->insts[i];
+		const struct sigma_key_alt *a;
+		size_t f;
+
+		if ((a = best_alt(v, n_votes, in)) == NULL)
+			continue; /* the literal index, as before */
+		/* at most SIGMA_MAX_KEY_FIELDS are chosen: room for this one */
+		if ((f = key_field_of(ss, &in->refs[a->field], in->kv[a->field])) == SIZE_MAX)
+			goto done;
+		ss->key_fields[f].shapes |= UINT64_C(1) << in->shape;
+		in->key_field = f;
+		for (j = 0; j < a->n; j++)
+			if (key_insert(ss, f, a->vals[j], a->lens[j], i) == -1)
+				goto done;
+	}
+	rc = 0;
+done:
+	free(v);
+	return rc;
+}
+
+void
+sigma_key_candidates(const struct sigma_set *ss, uint64_t shapes, const struct detect_event *ev,
+    void (*add)(size_t inst, void *arg), void *arg)
+{
+	struct detect_value v;
+	size_t f, i;
+
+	for (f = 0; f < ss->n_key_fields; f++) {
+		const struct sigma_key_field *kf = &ss->key_fields[f];
+		const struct sigma_key_entry *x;
+
+		if ((kf->shapes & shapes) == 0 || !sigma_field_read(&kf->ref, kf->kv, ev, &v))
+			continue;
+		if ((x = key_find(ss, f, v.s.p, v.s.len)) == NULL)
+			continue;
+		for (i = 0; i < x->insts.n; i++)
+			if (shapes & (UINT64_C(1) << ss->insts[x->insts.insts[i]].shape))
+				add(x->insts.insts[i], arg);
+	}
+}
+
+void
+sigma_key_free(struct sigma_set *ss)
+{
+	size_t i;
+
+	for (i = 0; i < ss->n_key_entries; i++) {
+		free(ss->key_entries[i].value);
+		free(ss->key_entries[i].insts.insts);
+	}
+	free(ss->key_entries);
+	free(ss->key_slot);
+	for (i = 0; i < ss->n_key_fields; i++)
+		free(ss->key_fields[i].ref.path);
+	ss->key_entries = NULL;
+	ss->key_slot = NULL;
+	ss->n_key_entries = ss->key_slots = ss->n_key_fields = 0;
+}
+
+void
+sigma_key_alts_free(struct sigma_instance *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n_key_alts; i++) {
+		free(in->key_alts[i].vals);
+		free(in->key_alts[i].lens);
+	}
+	free(in->key_alts);
+	in->key_alts = NULL;
+	in->n_key_alts = 0;
+}
