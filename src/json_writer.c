@@ -527,7 +527,7 @@ json_writer_init(struct json_writer *w, struct strbuf *out)
 {
 	w->out = out;
 	w->depth = 0;
-	memset(w->need_comma, 0, sizeof(w->need_comma));
+	w->need_comma = 0;
 	w->failed = false;
 }
 
@@ -546,9 +546,9 @@ json_value_start(struct json_writer *w, size_t extra)
 		w->failed = true;
 		return false;
 	}
-	if (w->need_comma[w->depth])
+	if (w->need_comma & ((uint64_t)1 << w->depth))
 		w->out->data[w->out->len++] = ',';
-	w->need_comma[w->depth] = true;
+	w->need_comma |= (uint64_t)1 << w->depth;
 	return true;
 }
 
@@ -564,7 +564,7 @@ json_container_begin(struct json_writer *w, char open)
 	}
 	w->out->data[w->out->len++] = open;
 	w->depth++;
-	w->need_comma[w->depth] = false;
+	w->need_comma &= ~((uint64_t)1 << w->depth);
 }
 
 /* Close the innermost container; an unbalanced close fails the writer. */
@@ -651,7 +651,7 @@ json_key(struct json_writer *w, const char *key, size_t len)
 	if (!json_string_start(w, len))
 		return;
 	json_quoted(w, key, len, ':');
-	w->need_comma[w->depth] = false;
+	w->need_comma &= ~((uint64_t)1 << w->depth);
 }
 
 /*
@@ -679,7 +679,7 @@ json_key_ascii(struct json_writer *w, const char *key, size_t len)
 	if (!json_string_start(w, len))
 		return;
 	json_ascii_quoted(w, key, len, ':');
-	w->need_comma[w->depth] = false;
+	w->need_comma &= ~((uint64_t)1 << w->depth);
 }
 
 /* Write a quoted, escaped string. */
