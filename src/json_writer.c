@@ -717,6 +717,31 @@ json_literal(struct json_writer *w, const char *s, size_t len)
 	w->out->len += len;
 }
 
+/*
+ * 0 to 999 (codes, priorities, most ports and counts) straight into the
+ * output: no digits buffer, no copy call.
+ */
+static void
+json_small_uint(struct json_writer *w, unsigned v)
+{
+	char *p;
+
+	if (!json_value_start(w, 3))
+		return;
+	p = w->out->data + w->out->len;
+	if (v < 10) {
+		p[0] = (char)('0' + v);
+		w->out->len += 1;
+	} else if (v < 100) {
+		memcpy(p, json_digit_pairs + 2 * v, 2);
+		w->out->len += 2;
+	} else {
+		p[0] = (char)('0' + v / 100);
+		memcpy(p + 1, json_digit_pairs + 2 * (v % 100), 2);
+		w->out->len += 3;
+	}
+}
+
 /* Write a 64-bit integer without printf. */
 void
 json_int(struct json_writer *w, int64_t v)
@@ -725,6 +750,10 @@ json_int(struct json_writer *w, int64_t v)
 	/* the magnitude in unsigned arithmetic: INT64_MIN has no positive */
 	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
+	if (v >= 0 && v < 1000) {
+		json_small_uint(w, (unsigned)v);
+		return;
+	}
 	while (m >= 100) {
 		p -= 2;
 		memcpy(p, json_digit_pairs + 2 * (m % 100), 2);
