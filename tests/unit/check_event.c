@@ -909,6 +909,18 @@ START_TEST(test_time_out_of_range)
 	e = format_event(&fx);
 	assert_str(e, "@timestamp", "2026-11-27T16:59:37.000123Z");
 	ck_assert(has_tag(e, "_syslog_timestamp_invalid"));
+	/*
+	 * a receipt time past year 9999 (a clock gone wrong) has no text:
+	 * event.created is "", and so is @timestamp without a message time
+	 * (was: the bytes left in the stack buffer)
+	 */
+	fx.in.received.tv_sec = 300000000000LL;
+	e = format_event(&fx);
+	assert_str(e, "event|created", "");
+	fx.msg.time.present = false;
+	e = format_event(&fx);
+	assert_str(e, "event|created", "");
+	assert_str(e, "@timestamp", "");
 	fixture_fini(&fx);
 }
 END_TEST
