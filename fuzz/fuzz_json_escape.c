@@ -4,8 +4,8 @@
  * Whatever the bytes, the quoted output must be valid UTF-8 with no raw
  * control character, parse with libfastjson as exactly one string, and
  * decode to the input with each invalid byte b replaced by U+00b.  The
- * writer's json_string and json_key (which copy the plain prefix
- * themselves) must give the same bytes as the escaper.
+ * writer's json_string and json_key (which check a short string whole
+ * before the escaper) must give the same bytes as the escaper.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -274,15 +274,21 @@ json_half_special(uint32_t x)
 #ifdef __SSE2__
 /* Bit k set when byte k of the 16 at p needs a closer look (as json_word_special). */
 static inline unsigned
-json_special16(const unsigned char *p)
+json_special16v(__m128i v)
 {
-	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 	/* signed: below 0x20 are the controls and every byte >= 0x80 */
 	const __m128i special = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
 	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
 		_mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
 
 	return (unsigned)_mm_movemask_epi8(special);
+}
+
+/* json_special16v of the 16 bytes at p. */
+static inline unsigned
+json_special16(const unsigned char *p)
+{
+	return json_special16v(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
 #endif
 
@@ -339,49 +345,180 @@ bytes:
 }
 
 /*
- * The escaper.  Runs of bytes that need no change (printable ASCII and
- * well-formed UTF-8) are found many bytes at a time (json_plain_end) and
- * copied with one memcpy.
+ * Copy the n plain bytes at u to out's end, n < 16 (the tail of a run):
+ * two overlapping fixed-size copies instead of a call to memcpy.  The
+ * caller has the room.
  */
-static int
-json_escape_body(struct strbuf *out, const unsigned char *u, size_t len)
+static inline void
+json_copy_short(struct strbuf *out, const unsigned char *u, size_t n)
 {
-	size_t i = 0, start, n;
+	char *p = out->data + out->len;
+	uint64_t a, b;
+	uint32_t c, d;
 
-	while (i < len) {
-		start = i;
-		for (;;) {
-			i = json_plain_end(u, i, len);
-			if (i == len || json_byte_class[u[i]] == 1)
-				break;
-			if ((n = utf8_sequence_len(u + i, len - i)) == 0)
-				break;
-			i += n;
-		}
-		if (i > start) {
-			if (strbuf_room(out, i - start) == -1)
-				return -1;
-			memcpy(out->data + out->len, u + start, i - start);
-			out->len += i - start;
-		}
-		if (i == len)
-			break;
-		/* an escape, or a byte that is not valid UTF-8: \u00XX */
-		if (strbuf_room(out, 6) == -1)
-			return -1;
-		json_escape_byte(out, u[i]);
-		i++;
+	if (n >= 8) {
+		memcpy(&a, u, 8);
+		memcpy(&b, u + n - 8, 8);
+		memcpy(p, &a, 8);
+		memcpy(p + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&c, u, 4);
+		memcpy(&d, u + n - 4, 4);
+		memcpy(p, &c, 4);
+		memcpy(p + n - 4, &d, 4);
+	} else if (n > 0) {
+		p[0] = (char)u[0];
+		p[n / 2] = (char)u[n / 2];
+		p[n - 1] = (char)u[n - 1];
 	}
-	return 0;
+	out->len += n;
 }
 
-/* Public entry to the escaper: reserve the unescaped size, then escape. */
+/*
+ * The escaper.  On entry out has room for len + 2 bytes (the caller's
+ * closing quote and suffix), and keeps room for what is left of the input
+ * plus 2 at every step: plain bytes and well-formed UTF-8 are copied one
+ * for one, and only an escape (one byte in, up to 6 out) checks the room
+ * again.
+ *
+ * With SSE2, 16 bytes are stored to the output before they are looked at:
+ * a plain block is then done, and a block with a special byte is written
+ * over from that byte on (the output of u[i..len) is at least len - i
+ * bytes, so a store never lands past the final end).  The last 16 bytes
+ * of the input are loaded once more for the tail and stored where they
+ * overlap output already written, which is only done when that output is
+ * the same bytes: no escape since u[len - 16] (run is where the verbatim
+ * stretch began).  Tails of strings shorter than 16 are checked in two
+ * overlapping words (json_plain_end) and copied by json_copy_short.
+ */
+static __attribute__((noinline)) int
+json_escape_body(struct strbuf *out, const unsigned char *u, size_t len)
+{
+	size_t i = 0, n, run = 0;
+#ifdef __SSE2__
+	unsigned mask;
+	__m128i v;
+#endif
+
+	for (;;) {
+#ifdef __SSE2__
+		while (len - i >= 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+			_mm_storeu_si128((__m128i *)(void *)(out->data + out->len), v);
+			if ((mask = json_special16v(v)) == 0) {
+				i += 16;
+				out->len += 16;
+				continue;
+			}
+			n = (size_t)__builtin_ctz(mask);
+			i += n;
+			out->len += n;
+			goto special;
+		}
+		if (i == len)
+			return 0;
+		if (len >= 16 && len - 16 >= run) {
+			/* the tail, in the last 16 bytes: the first 16 - n already out as is */
+			n = len - i;
+			v = _mm_loadu_si128((const __m128i *)(const void *)(u + len - 16));
+			_mm_storeu_si128((__m128i *)(void *)(out->data + out->len - (16 - n)), v);
+			if ((mask = json_special16v(v) >> (16 - n)) == 0) {
+				out->len += n;
+				return 0;
+			}
+			n = (size_t)__builtin_ctz(mask);
+			i += n;
+			out->len += n;
+			goto special;
+		}
+#endif
+		n = json_plain_end(u, i, len) - i;
+		if (n >= 16) {
+			/* only without SSE2: a long run found 8 bytes a step */
+			memcpy(out->data + out->len, u + i, n);
+			out->len += n;
+		} else
+			json_copy_short(out, u + i, n);
+		i += n;
+		if (i == len)
+			return 0;
+#ifdef __SSE2__
+special:
+#endif
+		/* well-formed UTF-8 is copied as is */
+		if (json_byte_class[u[i]] == 2 && (n = utf8_sequence_len(u + i, len - i)) != 0) {
+			json_copy_short(out, u + i, n);
+			i += n;
+			continue;
+		}
+		/* an escape, or a byte that is not valid UTF-8: \u00XX */
+		if (strbuf_room(out, len - i - 1 + 6 + 2) == -1)
+			return -1;
+		json_escape_byte(out, u[i]);
+		run = ++i;
+	}
+}
+
+/*
+ * Whether all of a short string (fewer than 16 bytes, most keys and
+ * header values) is plain, and if so copy it: one check of two
+ * overlapping loads, without the escaper's call.  The caller has the room.
+ * Forced inline: as a call (gcc 12 declines) its frame costs as much as
+ * its work.
+ */
+static inline __attribute__((always_inline)) bool
+json_short_plain(struct strbuf *out, const unsigned char *u, size_t len)
+{
+	uint64_t a, b;
+	uint32_t c, d;
+
+	if (len >= 8) {
+		memcpy(&a, u, 8);
+		memcpy(&b, u + len - 8, 8);
+#ifdef __SSE2__
+		if (json_special16v(_mm_set_epi64x((long long)b, (long long)a)) != 0)
+			return false;
+#else
+		if (json_word_special(a) != 0 || json_word_special(b) != 0)
+			return false;
+#endif
+		memcpy(out->data + out->len, &a, 8);
+		memcpy(out->data + out->len + len - 8, &b, 8);
+	} else if (len >= 4) {
+		memcpy(&c, u, 4);
+		memcpy(&d, u + len - 4, 4);
+		if (json_half_special(c) != 0 || json_half_special(d) != 0)
+			return false;
+		memcpy(out->data + out->len, &c, 4);
+		memcpy(out->data + out->len + len - 4, &d, 4);
+	} else if (json_plain_end(u, 0, len) == len) {
+		json_copy_short(out, u, len); /* 0 to 3 bytes */
+		return true;
+	} else
+		return false;
+	out->len += len;
+	return true;
+}
+
+/*
+ * Escape u[0..len) to out, which has room for len + 2 (see
+ * json_escape_body): inline, so that a short plain string costs no call.
+ */
+static inline __attribute__((always_inline)) int
+json_escape_run(struct strbuf *out, const unsigned char *u, size_t len)
+{
+	if (len < 16 && json_short_plain(out, u, len))
+		return 0;
+	return json_escape_body(out, u, len);
+}
+
+/* Public entry to the escaper: reserve the unescaped size (and 2), then escape. */
 int
 json_escape_append(struct strbuf *out, const char *s, size_t len)
 {
-	if (strbuf_room(out, len) == -1)
+	if (len > SIZE_MAX - 2 || strbuf_room(out, len + 2) == -1)
 		return -1;
-	return json_escape_body(out, (const unsigned char *)s, len);
+	return json_escape_run(out, (const unsigned char *)s, len);
 }
 
 /* Start a writer appending to out; nothing is written yet. */
@@ -390,7 +527,7 @@ json_writer_init(struct json_writer *w, struct strbuf *out)
 {
 	w->out = out;
 	w->depth = 0;
-	memset(w->need_comma, 0, sizeof(w->need_comma));
+	w->need_comma = 0;
 	w->failed = false;
 }
 
@@ -409,9 +546,9 @@ json_value_start(struct json_writer *w, size_t extra)
 		w->failed = true;
 		return false;
 	}
-	if (w->need_comma[w->depth])
+	if (w->need_comma & ((uint64_t)1 << w->depth))
 		w->out->data[w->out->len++] = ',';
-	w->need_comma[w->depth] = true;
+	w->need_comma |= (uint64_t)1 << w->depth;
 	return true;
 }
 
@@ -427,7 +564,7 @@ json_container_begin(struct json_writer *w, char open)
 	}
 	w->out->data[w->out->len++] = open;
 	w->depth++;
-	w->need_comma[w->depth] = false;
+	w->need_comma &= ~((uint64_t)1 << w->depth);
 }
 
 /* Close the innermost container; an unbalanced close fails the writer. */
@@ -490,27 +627,15 @@ json_string_start(struct json_writer *w, size_t len)
 /*
  * Quote and escape s[0..len) into the output, and add suffix (':' after a
  * key) when it is not NUL.  json_value_start reserved len + 3 bytes: the
- * whole of it when nothing needs escaping.
+ * whole of it when nothing needs escaping, and the escaper's room.
  */
 static void
 json_quoted(struct json_writer *w, const char *s, size_t len, char suffix)
 {
 	struct strbuf *out = w->out;
-	const unsigned char *u = (const unsigned char *)s;
-	size_t plain = json_plain_end(u, 0, len);
 
 	out->data[out->len++] = '"';
-	/*
-	 * The plain prefix (all of most strings) is copied here, without the
-	 * escaper's call; the escaper starts afresh at the first byte that
-	 * needs a look, as it would on the whole string (the prefix is ASCII).
-	 */
-	if (plain > 0) {
-		memcpy(out->data + out->len, s, plain);
-		out->len += plain;
-	}
-	if ((plain < len && json_escape_body(out, u + plain, len - plain) == -1) ||
-	    strbuf_room(out, 2) == -1) {
+	if (json_escape_run(out, (const unsigned char *)s, len) == -1) {
 		w->failed = true;
 		return;
 	}
@@ -526,7 +651,7 @@ json_key(struct json_writer *w, const char *key, size_t len)
 	if (!json_string_start(w, len))
 		return;
 	json_quoted(w, key, len, ':');
-	w->need_comma[w->depth] = false;
+	w->need_comma &= ~((uint64_t)1 << w->depth);
 }
 
 /*
@@ -554,7 +679,7 @@ json_key_ascii(struct json_writer *w, const char *key, size_t len)
 	if (!json_string_start(w, len))
 		return;
 	json_ascii_quoted(w, key, len, ':');
-	w->need_comma[w->depth] = false;
+	w->need_comma &= ~((uint64_t)1 << w->depth);
 }
 
 /* Write a quoted, escaped string. */
@@ -592,6 +717,31 @@ json_literal(struct json_writer *w, const char *s, size_t len)
 	w->out->len += len;
 }
 
+/*
+ * 0 to 999 (codes, priorities, most ports and counts) straight into the
+ * output: no digits buffer, no copy call.
+ */
+static void
+json_small_uint(struct json_writer *w, unsigned v)
+{
+	char *p;
+
+	if (!json_value_start(w, 3))
+		return;
+	p = w->out->data + w->out->len;
+	if (v < 10) {
+		p[0] = (char)('0' + v);
+		w->out->len += 1;
+	} else if (v < 100) {
+		memcpy(p, json_digit_pairs + 2 * v, 2);
+		w->out->len += 2;
+	} else {
+		p[0] = (char)('0' + v / 100);
+		memcpy(p + 1, json_digit_pairs + 2 * (v % 100), 2);
+		w->out->len += 3;
+	}
+}
+
 /* Write a 64-bit integer without printf. */
 void
 json_int(struct json_writer *w, int64_t v)
@@ -600,6 +750,10 @@ json_int(struct json_writer *w, int64_t v)
 	/* the magnitude in unsigned arithmetic: INT64_MIN has no positive */
 	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
+	if (v >= 0 && v < 1000) {
+		json_small_uint(w, (unsigned)v);
+		return;
+	}
 	while (m >= 100) {
 		p -= 2;
 		memcpy(p, json_digit_pairs + 2 * (m % 100), 2);

@@ -54,11 +54,17 @@ const char *strbuf_cstr(struct strbuf *sb); /* NUL-terminates; NULL on ENOMEM */
  * too many, sets failed; every call after that writes nothing.
  */
 #define JSON_WRITER_MAX_DEPTH 32
+_Static_assert(JSON_WRITER_MAX_DEPTH < 64, "need_comma holds a bit a level");
 
 struct json_writer {
 	struct strbuf *out;    /* not owned */
 	int depth;
-	bool need_comma[JSON_WRITER_MAX_DEPTH + 1];
+	/*
+	 * bit d: the container open at depth d holds a value, so the next
+	 * one needs a comma (one word, so that json_splice sets the levels
+	 * it passes at once)
+	 */
+	uint64_t need_comma;
 	bool failed;           /* out of memory or depth exceeded: output unusable */
 };
 
@@ -117,8 +123,6 @@ static inline void
 json_splice(struct json_writer *w, const char *text, size_t len, int depth, bool after_key)
 {
 	struct strbuf *out = w->out;
-	int d;
-
 	if (w->failed)
 		return;
 	if (depth < 1 || depth > JSON_WRITER_MAX_DEPTH ||
@@ -128,9 +132,9 @@ json_splice(struct json_writer *w, const char *text, size_t len, int depth, bool
 	}
 	memcpy(out->data + out->len, text, len);
 	out->len += len;
-	for (d = 1; d < depth; d++)
-		w->need_comma[d] = true;
-	w->need_comma[depth] = !after_key;
+	/* levels 1 to depth - 1 hold a value; level 0 as it was */
+	w->need_comma = (w->need_comma & 1) | (((uint64_t)1 << depth) - 2) |
+	    ((uint64_t)!after_key << depth);
 	w->depth = depth;
 }
 

@@ -28,11 +28,24 @@ sd_pos_pack(size_t element, size_t cursor)
 	return (element << SD_POS_BITS) | cursor;
 }
 
-/* RFC 5424 6.3.2 SD-NAME: printable US-ASCII except '=', SP, ']' and '"'. */
+/*
+ * RFC 5424 6.3.2 SD-NAME: printable US-ASCII except '=', SP, ']' and '"'.
+ * A table: event_format walks every name of every message's SD.
+ */
+#define SD_NAME_ROW_16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char sd_name_chars[256] = {
+	[0x21] = 1, [0x22] = 0, [0x23] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* '"' */
+	[0x30] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, [0x3d] = 0, 1, 1,      /* '=' */
+	[0x40] = SD_NAME_ROW_16,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, [0x5d] = 0, 1, 1,      /* ']' */
+	[0x60] = SD_NAME_ROW_16,
+	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, [0x7f] = 0,      /* DEL */
+};
+
 static int
 sd_is_name_char(unsigned char c)
 {
-	return c > 32 && c < 127 && c != '=' && c != ']' && c != '"';
+	return sd_name_chars[c];
 }
 
 /*

@@ -704,6 +704,53 @@ START_TEST(test_header_moves_exact)
 }
 END_TEST
 
+/*
+ * Key order ('.' below every byte, then unsigned bytes) where the keys
+ * first differ at each offset 0 to 19: the compare skips the common
+ * prefix 8 bytes at a time, so the differing byte falls in the first,
+ * second and third word and in the bytes after the last whole word.
+ * Byte order alone would put "P-" (0x2d) before "P.x" (0x2e).
+ */
+START_TEST(test_norm_key_order_offsets)
+{
+	static const char *const tails[] = { ".x", "-", "0", "\x7f", "\xc3\xa9" };
+	struct fixture fx;
+	char prefix[24], key[32], needle[40];
+	const char *line, *at, *last;
+	size_t plen, t;
+
+	fixture_rfc5424(&fx);
+	for (plen = 1; plen <= 20; plen++) {
+		memset(prefix, 'k', plen);
+		prefix[plen] = '\0';
+		fx.in.norm = json_object_new_object();
+		/* added in reverse: the sort must put them right */
+		for (t = sizeof(tails) / sizeof(tails[0]); t-- > 0;) {
+			snprintf(key, sizeof(key), "%s%s", prefix, tails[t]);
+			json_object_object_add(fx.in.norm, key, json_object_new_int((int)t));
+		}
+		fx.out.len = 0;
+		format_event(&fx);
+		ck_assert_ptr_nonnull(strbuf_cstr(&fx.out));
+		line = fx.out.data;
+		last = line;
+		for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+			if (t == 0)
+				snprintf(needle, sizeof(needle), "\"%s\":{\"x\":0}", prefix);
+			else
+				snprintf(needle, sizeof(needle), "\"%s%s\":%zu", prefix, tails[t], t);
+			at = strstr(line, needle);
+			ck_assert_msg(at != NULL && at > last, "%s not after the key before it in %s",
+			    needle, line);
+			last = at;
+		}
+		json_object_put(fx.in.norm);
+		fx.in.norm = NULL;
+	}
+	fixture_fini(&fx);
+}
+END_TEST
+
 static const struct flag_case {
 	unsigned msg_flags;
 	unsigned frame_flags;
@@ -879,6 +926,18 @@ START_TEST(test_time_out_of_range)
 	e = format_event(&fx);
 	assert_str(e, "@timestamp", "2026-11-27T16:59:37.000123Z");
 	ck_assert(has_tag(e, "_syslog_timestamp_invalid"));
+	/*
+	 * a receipt time past year 9999 (a clock gone wrong) has no text:
+	 * event.created is "", and so is @timestamp without a message time
+	 * (was: the bytes left in the stack buffer)
+	 */
+	fx.in.received.tv_sec = 300000000000LL;
+	e = format_event(&fx);
+	assert_str(e, "event|created", "");
+	fx.msg.time.present = false;
+	e = format_event(&fx);
+	assert_str(e, "event|created", "");
+	assert_str(e, "@timestamp", "");
 	fixture_fini(&fx);
 }
 END_TEST
@@ -1171,6 +1230,7 @@ unit_suite(void)
 	tcase_add_test(tc, test_norm_deep_value);
 	tcase_add_test(tc, test_norm_many_fields);
 	tcase_add_test(tc, test_header_moves_exact);
+	tcase_add_test(tc, test_norm_key_order_offsets);
 	tcase_add_loop_test(tc, test_ecs_shapes, 0,
 	    (int)(sizeof(shape_cases) / sizeof(shape_cases[0])));
 	tcase_add_loop_test(tc, test_ecs_json_body_at_bound, 0, 2);

@@ -668,8 +668,8 @@ reference_escape(const unsigned char *s, size_t len, char *out)
 
 /*
  * in[0..len) through the writer, as a string and as a key: the quoted
- * expect[0..elen) (json_quoted copies the plain prefix itself, then hands
- * the rest to the escaper).
+ * expect[0..elen) (json_quoted checks a short string whole before it
+ * calls the escaper).
  */
 static void
 assert_writer_string(const unsigned char *in, size_t len, const char *expect, size_t elen)
@@ -741,21 +741,22 @@ START_TEST(test_escape_boundaries)
 END_TEST
 
 /*
- * Every byte value at every position of short plain runs: the 4-byte
- * loads (4 to 7 bytes), the 8-byte step and its overlapping last load
- * (8 to 15), the 16-byte step (16 and up), through the escaper and
- * through json_string's plain-prefix copy.
+ * Every byte value at every position of plain runs of 1 to 50 bytes: the
+ * short strings checked whole (4-byte loads for 4 to 7 bytes, 8-byte ones
+ * for 8 to 15), the 16-byte steps stored ahead (16 and up, three steps)
+ * and the tail taken from the last 16 bytes, through the escaper and
+ * through json_string and json_key.
  */
 START_TEST(test_escape_every_byte)
 {
-	unsigned char in[40];
-	char expect[40 * 6];
+	unsigned char in[56];
+	char expect[56 * 6];
 	struct strbuf sb;
 	size_t len, pos, elen;
 	unsigned b = (unsigned)_i;
 
 	strbuf_init(&sb);
-	for (len = 1; len <= 34; len++) {
+	for (len = 1; len <= 50; len++) {
 		for (pos = 0; pos < len; pos++) {
 			memset(in, 'a', len);
 			in[pos] = (unsigned char)b;
@@ -768,6 +769,111 @@ START_TEST(test_escape_every_byte)
 		}
 	}
 	strbuf_free(&sb);
+}
+END_TEST
+
+/*
+ * An escape, then a special byte or sequence after it at every distance:
+ * the escaper copies 16 bytes ahead and reuses the last 16 of the input
+ * for the tail only when no escape came since, so where the last escape
+ * lies against the 16-byte steps and the tail matters.
+ */
+START_TEST(test_escape_two_specials)
+{
+	const char *piece = boundary_pieces[_i];
+	size_t plen = strlen(piece), len, p1, p2, elen;
+	unsigned char in[64];
+	char expect[64 * 6];
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	for (len = 2; len <= 50; len++) {
+		for (p1 = 0; p1 < len; p1++) {
+			for (p2 = p1 + 1; p2 < len; p2++) {
+				size_t n = len - p2 < plen ? len - p2 : plen;
+
+				memset(in, 'a', len);
+				in[p1] = p1 % 2 ? '\x01' : '"'; /* \u0001 or \" */
+				memcpy(in + p2, piece, n);
+				strbuf_reset(&sb);
+				ck_assert_int_eq(json_escape_append(&sb, (const char *)in, len), 0);
+				elen = reference_escape(in, len, expect);
+				ck_assert_msg(sb.len == elen && memcmp(sb.data, expect, elen) == 0,
+				    "escape at %zu, piece %zu at %zu of %zu", p1, (size_t)_i, p2, len);
+				assert_writer_string(in, len, expect, elen);
+			}
+		}
+	}
+	strbuf_free(&sb);
+}
+END_TEST
+
+#define GUARD_LEN 32
+
+/* sb with exactly cap bytes of room, and guard bytes after them in the allocation. */
+static void
+tight_init(struct strbuf *sb, size_t cap)
+{
+	sb->data = malloc(cap + GUARD_LEN);
+	ck_assert_ptr_nonnull(sb->data);
+	memset(sb->data + cap, 0xa5, GUARD_LEN);
+	sb->len = 0;
+	sb->cap = cap;
+}
+
+/* Nothing was written past cap (unless the buffer grew: then it is all sb's). */
+static void
+tight_check(const struct strbuf *sb, size_t cap, const char *what, size_t len)
+{
+	size_t k;
+
+	if (sb->cap != cap)
+		return;
+	for (k = 0; k < GUARD_LEN; k++)
+		ck_assert_msg((unsigned char)sb->data[cap + k] == 0xa5,
+		    "%s of %zu bytes wrote past its room (+%zu)", what, len, k);
+}
+
+/*
+ * The escaper stores 16 bytes ahead and its tail overlaps output already
+ * written: with the room exactly what json_escape_append and json_string
+ * reserve (len + 2; len + 3 and a comma), no byte may land past it.
+ * Inputs as test_escape_boundaries, up to 70 bytes.
+ */
+START_TEST(test_escape_tight_room)
+{
+	const char *piece = boundary_pieces[_i];
+	size_t plen = strlen(piece), len, pos, elen, cap;
+	unsigned char in[80];
+	char expect[80 * 6];
+	struct strbuf sb;
+	struct json_writer w;
+
+	for (len = 0; len <= 70; len++) {
+		for (pos = 0; pos <= len; pos++) {
+			size_t n = len - pos < plen ? len - pos : plen;
+
+			memset(in, 'a', len);
+			memcpy(in + pos, piece, n);
+			elen = reference_escape(in, len, expect);
+
+			cap = len + 2;
+			tight_init(&sb, cap);
+			ck_assert_int_eq(json_escape_append(&sb, (const char *)in, len), 0);
+			ck_assert(sb.len == elen && memcmp(sb.data, expect, elen) == 0);
+			tight_check(&sb, cap, "json_escape_append", len);
+			strbuf_free(&sb);
+
+			cap = len + 4;
+			tight_init(&sb, cap);
+			json_writer_init(&w, &sb);
+			json_string(&w, (const char *)in, len);
+			ck_assert(!w.failed);
+			ck_assert(sb.len == elen + 2 && memcmp(sb.data + 1, expect, elen) == 0);
+			tight_check(&sb, cap, "json_string", len);
+			strbuf_free(&sb);
+		}
+	}
 }
 END_TEST
 
@@ -793,6 +899,10 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_escape_boundaries, 0,
 	    (int)(sizeof(boundary_pieces) / sizeof(boundary_pieces[0])));
 	tcase_add_loop_test(tc, test_escape_every_byte, 0, 256);
+	tcase_add_loop_test(tc, test_escape_two_specials, 0,
+	    (int)(sizeof(boundary_pieces) / sizeof(boundary_pieces[0])));
+	tcase_add_loop_test(tc, test_escape_tight_room, 0,
+	    (int)(sizeof(boundary_pieces) / sizeof(boundary_pieces[0])));
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

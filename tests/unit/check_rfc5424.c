@@ -228,6 +228,52 @@ START_TEST(test_zoneless_local)
 }
 END_TEST
 
+/*
+ * Every byte value inside an SD-ID and a PARAM-NAME: a name byte (RFC 5424
+ * 6.3.2: printable US-ASCII but '=', SP, ']' and '"') keeps the name
+ * whole, any other ends it where it stands (sd_next reads names through a
+ * table of the 256 values).
+ */
+START_TEST(test_sd_name_every_byte)
+{
+	unsigned b = (unsigned)_i;
+	bool name = b > 32 && b < 127 && b != '=' && b != ']' && b != '"';
+	char text[32];
+	struct slice sd = { text, 0 };
+	struct sd_item item;
+	size_t pos = 0;
+	int kind;
+
+	/* in an element id: "[x?y]" */
+	memcpy(text, "[x?y]", 5);
+	text[2] = (char)b;
+	sd.len = 5;
+	kind = sd_next(sd, &pos, &item);
+	if (name) {
+		ck_assert_int_eq(kind, 1);
+		ck_assert_uint_eq(item.id.len, 3);
+	} else if (b == ' ' || b == ']') {
+		ck_assert_int_eq(kind, 1); /* "x" ends there */
+		ck_assert_uint_eq(item.id.len, 1);
+	} else
+		ck_assert_int_eq(kind, 0);
+
+	/* in a param name: "[i x?y=\"v\"]" */
+	memcpy(text, "[i x?y=\"v\"]", 11);
+	text[4] = (char)b;
+	sd.len = 11;
+	pos = 0;
+	ck_assert_int_eq(sd_next(sd, &pos, &item), 1);
+	kind = sd_next(sd, &pos, &item);
+	if (name) {
+		ck_assert_int_eq(kind, 2);
+		ck_assert_uint_eq(item.name.len, 3);
+		ck_assert_uint_eq(item.id.len, 1);
+	} else
+		ck_assert_int_eq(kind, 0);
+}
+END_TEST
+
 /* sd_next yields ids then params; a fresh item each call still names the element. */
 START_TEST(test_sd_walk)
 {
@@ -387,6 +433,7 @@ unit_suite(void)
 	    (int)(sizeof(header_cases) / sizeof(header_cases[0])));
 	tcase_add_test(tc, test_zoneless_local);
 	tcase_add_test(tc, test_sd_walk);
+	tcase_add_loop_test(tc, test_sd_name_every_byte, 0, 256);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_civil);
 	tcase_add_test(tc, test_prefixes);
