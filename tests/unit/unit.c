@@ -93,10 +93,37 @@ unit_dir_teardown(void)
 	nftw(unit_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * One directory for the whole run, made the tests' TMPDIR: a test that
+ * fails ends its (forked) process before its fixture's teardown, so its
+ * directory would stay behind; the parent removes this one at the end
+ * whatever happened, unless UNIT_KEEP is set (to look at what a failed
+ * test left).  Returns 0, or -1 with the reason printed.
+ */
+static int
+run_dir_make(char *dir, size_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n;
+
+	n = snprintf(dir, size, "%s/%s.XXXXXX", tmp != NULL && *tmp != '\0' ? tmp : "/tmp",
+	    program_invocation_short_name);
+	if (n <= 0 || (size_t)n >= size) {
+		fprintf(stderr, "TMPDIR too long\n");
+		return -1;
+	}
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "mkdtemp %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	return setenv("TMPDIR", dir, 1);
+}
+
 int
 main(void)
 {
 	const char *top = getenv("top_srcdir");
+	char run_dir[UNIT_DIR_MAX / 2];
 	SRunner *sr;
 	int failed;
 
@@ -104,11 +131,17 @@ main(void)
 		perror("top_srcdir");
 		return 1;
 	}
+	if (run_dir_make(run_dir, sizeof(run_dir)) == -1)
+		return 1;
 	sr = srunner_create(unit_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	if (atend != NULL)
 		atend();
+	if (getenv("UNIT_KEEP") != NULL)
+		fprintf(stderr, "UNIT_KEEP: the tests' directories are under %s\n", run_dir);
+	else
+		nftw(run_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return failed == 0 ? 0 : 1;
 }
