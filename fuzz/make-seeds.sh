@@ -110,6 +110,38 @@ zones = [os.path.join("/usr/share/zoneinfo", z) for z in (
     "Europe/Paris", "America/New_York", "Australia/Lord_Howe", "America/Sao_Paulo",
     "Asia/Kolkata", "Etc/UTC")]
 
+
+def detection_seeds(data, limit=8192):
+    """A detections file in pieces under fuzz/run.sh's 8 KB (libFuzzer cuts
+    a longer seed there, so windows.detections' 127 KB would be seen as its
+    first 8 KB only): its top-level blocks (a line starting with a letter
+    to the next one) packed in order, each piece with all the file's
+    technique blocks, which the detections name.  A file under the limit
+    is its own seed, whole; a block over it is a piece alone."""
+    if len(data) <= limit:
+        return [data]
+    blocks, cur = [], []
+    for l in data.split(b"\n"):
+        if l[:1].isalpha() and cur:
+            blocks.append(b"\n".join(cur) + b"\n")
+            cur = []
+        cur.append(l)
+    if cur:
+        blocks.append(b"\n".join(cur) + b"\n")
+    techniques = b"".join(b for b in blocks if b.startswith(b"technique"))
+    out, piece = [], techniques
+    for b in blocks:
+        if b.startswith(b"technique") or not b[:1].isalpha():
+            continue
+        if len(piece) + len(b) > limit and piece != techniques:
+            out.append(piece)
+            piece = techniques
+        piece += b
+    if piece != techniques:
+        out.append(piece)
+    return out
+
+
 seeds = {
     "fuzz_parse": lines + dialects,
     "fuzz_tz_zone": [open(z, "rb").read() for z in zones if os.path.exists(z)],
@@ -122,9 +154,10 @@ seeds = {
                   [b'\x01<13>Dec  7 10:00:00 h t: m\x00{"json.b":2,"json":{"k":[1,{"v":null}]}}'],
     "fuzz_conf": files("tests/data/conf/*", "conf/logward.conf",
                        "conf/logward.conf.in"),
-    "fuzz_detect": files("patterns/*.detections",
-                         "tests/data/detect/unit/*.detections",
-                         "tests/data/detect/unit/two/*.detections"),
+    "fuzz_detect": [s for d in files("patterns/*.detections",
+                                     "tests/data/detect/unit/*.detections",
+                                     "tests/data/detect/unit/two/*.detections")
+                    for s in detection_seeds(d)],
     # a rule file, or "#map" and a mapping file
     "fuzz_sigma": files(*("tests/data/sigma/rules" + "/*" * d + ".yml" for d in (3, 4, 5))) +
                   [b"#map\n" + m for m in files("patterns/sigma/*.map")] +
