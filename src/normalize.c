@@ -467,6 +467,24 @@ normalize_reserve(struct normalizer *n, size_t len)
 	return 0;
 }
 
+/*
+ * The part of a message liblognorm is given: up to its first NUL byte.
+ * liblognorm 2.0.6's literal parser compares a rule's literal with the
+ * message as C strings, and where the literal ends at a NUL of the
+ * message both bytes are 0: it goes on comparing the message with the
+ * memory after the literal (a read past the literal's allocation as long
+ * as a sender's bytes match it).  Embedded NULs come only from hostile or
+ * broken senders (UDP's trailing ones are stripped at intake); the event
+ * keeps every byte in event.original and message.
+ */
+static size_t
+normalize_text_len(const char *text, size_t len)
+{
+	const char *nul = len > 0 ? memchr(text, '\0', len) : NULL;
+
+	return nul != NULL ? (size_t)(nul - text) : len;
+}
+
 /* Normalize one message; see normalize.h for the result contract. */
 int
 normalizer_run(struct normalizer *n, const char *text, size_t len, struct json_object **out)
@@ -483,6 +501,7 @@ normalizer_run(struct normalizer *n, const char *text, size_t len, struct json_o
 		text++;
 		len--;
 	}
+	len = normalize_text_len(text, len);
 	/* No rule can match: what liblognorm would say, without its parse tree walk. */
 	if (n->use_prefilter && !prefilter_may_match(n->pf, text, len))
 		return 0;

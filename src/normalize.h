@@ -44,7 +44,8 @@ void normalizer_free(struct normalizer *n);
 size_t normalizer_rulebase_count(const struct normalizer *n);
 
 /*
- * Normalize text[0..len), leading blanks skipped.  text need not be
+ * Normalize text[0..len), leading blanks skipped, up to its first NUL
+ * byte if it has one (see normalize.c).  text need not be
  * NUL-terminated and is never
  * read past len (liblognorm 2.0.6 does read to a NUL, so the bytes are
  * copied into the normalizer's own buffer first; len is bounded by the
