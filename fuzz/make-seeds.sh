@@ -204,7 +204,17 @@ seeds["fuzz_prefilter"] = [s for p in
                            sorted(glob.glob(os.path.join(top, "patterns", "*.rulebase")) +
                                   glob.glob(os.path.join(top, "tests/data/normalize/two/[ab].rulebase")) +
                                   glob.glob(os.path.join(top, "tests/data/normalize/shared-prefix/*.rulebase")))
-                           for s in prefilter_seeds(p)]
+                           for s in prefilter_seeds(p)] + [
+    # later literals of one lead, leads that start one another; an
+    # alternative joining two rules; a type that moves the offset back
+    b"rule=t:Go %a:word% alpha\nrule=t:Go away %a:word% gamma\n"
+    b"rule=t:Go home %a:word% beta\nrule=t:Go %a:word% q\\x41z 100%% done\n"
+    b"\0Go home alpha\nGo zzz alpha\nGo home x beta\nGo away x beta\nGo 1 qAz 100% done\n",
+    b"rule=a:Qabcdef%r:rest%\nrule=b:Q%{\"type\":\"alternative\",\"parser\":"
+    b"[{\"type\":\"literal\",\"text\":\"a\"},{\"type\":\"char-to\",\"name\":\"w\","
+    b"\"extradata\":\"b\"}]}%ZZZZZZ\n\0Qzzzbcdefxyz\nQaZZZZZZ\n",
+    b"type=@t:\\x00\nrule=t:abc%f:@t%abc\n\0abc\nabcabc\n",
+]
 
 # Framing: byte 0 max_frame (0..239 small, 240.. 64 KiB), bytes 1-2 the split.
 streams = []

@@ -373,8 +373,10 @@ normalize_log_prefilter(const struct normalizer *n, const char *rules_path)
 		log_debug("%s: prefilter off, every message goes to liblognorm: %s", rules_path,
 		    why);
 	else
-		log_debug("%s: prefilter: %zu leading literals, %zu literals anywhere", rules_path,
-		    prefilter_anchored_count(n->pf), prefilter_contained_count(n->pf));
+		log_debug("%s: prefilter: %zu leading literals (%zu later literals with them), "
+			  "%zu literals anywhere",
+		    rules_path, prefilter_anchored_count(n->pf), prefilter_next_count(n->pf),
+		    prefilter_contained_count(n->pf));
 }
 
 /* Load a rules directory or file into a new context (contract in normalize.h). */

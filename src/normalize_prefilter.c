@@ -28,6 +28,7 @@
 
 struct literal {
 	unsigned char len;   /* <= PREFILTER_LITERAL_MAX */
+	unsigned char rare;  /* a later one, by the seal: where its least common byte is */
 	unsigned short hash; /* contained, by the seal: PREFILTER_HASH of its window's last pair */
 	char text[PREFILTER_LITERAL_MAX];
 };
@@ -35,6 +36,27 @@ struct literal {
 struct literal_set {
 	struct literal *v; /* owned */
 	size_t n, cap;
+};
+
+/* One rule that starts with a literal: lead, and a later literal (len 0: none). */
+struct lead_pair {
+	struct literal lead, next;
+};
+
+struct pair_set {
+	struct lead_pair *v; /* owned */
+	size_t n, cap;
+};
+
+/*
+ * The rules of one leading literal, after the seal: a message that starts
+ * with lead may match one of them if it contains one of nexts.v[first..end)
+ * (first == end: the lead alone).
+ */
+struct lead_group {
+	struct literal lead;
+	int32_t parent; /* the longest other lead that starts this one; -1: none */
+	uint32_t first, end;
 };
 
 /* A file's bytes as read before liblognorm read it, kept until the seal. */
@@ -47,9 +69,13 @@ struct loaded_file {
 struct prefilter {
 	const char *pass_all; /* NULL while it filters; static string */
 	bool sealed;
-	struct literal_set anchored;  /* the message starts with one of them */
+	struct pair_set anchored;     /* until the seal: the message starts with a lead (and ...) */
 	struct literal_set contained; /* the message contains one of them */
-	/* Built by the seal from contained: */
+	/* Built by the seal from anchored: */
+	struct lead_group *groups; /* owned; sorted by lead */
+	size_t n_groups;
+	uint32_t by_byte[257]; /* groups[by_byte[c]..by_byte[c + 1]): the leads that start with c */
+	struct literal_set nexts; /* the groups' later literals */
 	/* Built by the seal from contained (Wu-Manber, blocks of two bytes): */
 	bool single_any;	   /* some literal is one byte long */
 	unsigned char single[256]; /* a one-byte literal is byte c */
@@ -65,8 +91,15 @@ struct prefilter {
 	size_t sample_cap;
 };
 
-/* The kind of field a rule starts with, for the first-byte condition. */
-enum field_kind { FIELD_OTHER, FIELD_JSON };
+/*
+ * The kind of a field: json for the first-byte condition; alternative
+ * (type "alternative" anywhere in its config) because liblognorm joins
+ * its branches into the node where an identical parser of another rule
+ * leads (pdag.c: ln_pdagAddParsers, PRS_ADD_MODE_ALTERNATIVE): a message
+ * may then match that rule's tail without that rule's head, and no
+ * per-rule condition is certain.
+ */
+enum field_kind { FIELD_OTHER, FIELD_JSON, FIELD_ALTERNATIVE };
 
 struct prefilter *
 prefilter_new(void)
@@ -97,6 +130,8 @@ prefilter_free(struct prefilter *pf)
 	prefilter_free_files(pf);
 	free(pf->anchored.v);
 	free(pf->contained.v);
+	free(pf->groups);
+	free(pf->nexts.v);
 	free(pf->prefix);
 	free(pf->sample);
 	free(pf);
@@ -110,8 +145,13 @@ prefilter_pass_all(struct prefilter *pf, const char *why)
 		pf->pass_all = why;
 	free(pf->anchored.v);
 	free(pf->contained.v);
+	free(pf->groups);
+	free(pf->nexts.v);
 	memset(&pf->anchored, 0, sizeof(pf->anchored));
 	memset(&pf->contained, 0, sizeof(pf->contained));
+	memset(&pf->nexts, 0, sizeof(pf->nexts));
+	pf->groups = NULL;
+	pf->n_groups = 0;
 }
 
 /* isspace() in the C locale; -1 for a byte whose class depends on the locale. */
@@ -141,27 +181,73 @@ prefilter_reserve(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-/* Add a condition; past PREFILTER_LITERALS_MAX every message passes. */
-static int
-prefilter_add_literal(struct prefilter *pf, struct literal_set *set, const struct literal *lit)
+/* Room for one more condition?  Past PREFILTER_LITERALS_MAX every message passes. */
+static bool
+prefilter_room(struct prefilter *pf)
 {
-	struct literal *v;
-	size_t cap;
-
 	if (pf->pass_all != NULL)
-		return 0;
+		return false;
 	if (pf->anchored.n + pf->contained.n >= PREFILTER_LITERALS_MAX) {
 		prefilter_pass_all(pf, "more conditions than PREFILTER_LITERALS_MAX");
-		return 0;
+		return false;
 	}
-	if (set->n == set->cap) {
-		cap = set->cap > 0 ? set->cap * 2 : 64;
-		if ((v = realloc(set->v, cap * sizeof(*v))) == NULL)
-			return -1;
-		set->v = v;
-		set->cap = cap;
-	}
+	return true;
+}
+
+/*
+ * v (*cap elements of size bytes), or a larger copy, with room for one
+ * past n; NULL when out of memory (v is then unchanged).
+ */
+static void *
+prefilter_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t want;
+
+	if (n < *cap)
+		return v;
+	want = *cap > 0 ? *cap * 2 : 64;
+	if ((v = realloc(v, want * size)) != NULL)
+		*cap = want;
+	return v;
+}
+
+/* Append lit to set; -1 when out of memory. */
+static int
+prefilter_append_literal(struct literal_set *set, const struct literal *lit)
+{
+	struct literal *v = prefilter_grow(set->v, &set->cap, set->n, sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	set->v = v;
 	set->v[set->n++] = *lit;
+	return 0;
+}
+
+/* Add the condition "contains lit". */
+static int
+prefilter_add_contained(struct prefilter *pf, const struct literal *lit)
+{
+	if (!prefilter_room(pf))
+		return 0;
+	return prefilter_append_literal(&pf->contained, lit);
+}
+
+/* Add the condition "starts with lead and contains next" (next->len 0: starts with lead). */
+static int
+prefilter_add_anchored(struct prefilter *pf, const struct literal *lead, const struct literal *next)
+{
+	struct pair_set *set = &pf->anchored;
+	struct lead_pair *v;
+
+	if (!prefilter_room(pf))
+		return 0;
+	if ((v = prefilter_grow(set->v, &set->cap, set->n, sizeof(*v))) == NULL)
+		return -1;
+	set->v = v;
+	set->v[set->n].lead = *lead;
+	set->v[set->n].next = *next;
+	set->n++;
 	return 0;
 }
 
@@ -179,6 +265,7 @@ prefilter_parse_literal(const char *s, size_t n, size_t *pos, struct literal *li
 	bool cut = false;
 
 	lit->len = 0;
+	lit->rare = 0;
 	lit->hash = 0;
 	while (i < n) {
 		if (s[i] == '%') {
@@ -198,15 +285,73 @@ prefilter_parse_literal(const char *s, size_t n, size_t *pos, struct literal *li
 	return raw;
 }
 
+/* The value of hex digit c, or -1. */
+static int
+prefilter_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * May the JSON string body s[0..n) (between its quotes) decode to word
+ * (ASCII)?  False only when certain: an escape that does not decode to an
+ * ASCII byte (a \u above 0x7f) cannot spell it; one this reader does not
+ * know may.
+ */
+static bool
+prefilter_json_string_may_be(const char *s, size_t n, const char *word)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const size_t wlen = strlen(word);
+	const char *e;
+	size_t i, o = 0, k;
+	unsigned v;
+	int d;
+	char c;
+
+	for (i = 0; i < n; i++, o++) {
+		c = s[i];
+		if (c == '\\') {
+			if (++i == n)
+				return true;
+			if (s[i] != '\0' && (e = strchr(from, s[i])) != NULL) {
+				c = to[e - from];
+			} else if (s[i] == 'u') {
+				for (v = 0, k = 1; k <= 4; k++) {
+					if (i + k >= n ||
+					    (d = prefilter_hex((unsigned char)s[i + k])) < 0)
+						return true;
+					v = v * 16 + (unsigned)d;
+				}
+				if (v >= 0x80)
+					return false;
+				c = (char)v;
+				i += 4;
+			} else
+				return true;
+		}
+		if (o >= wlen || word[o] != c)
+			return false;
+	}
+	return o == wlen;
+}
+
 /*
  * Where the JSON value at s[i] ('{' or '[') ends (the index after it), or 0
  * when it is not JSON this reader can delimit exactly as json-c does: a
  * comment or a single-quoted string (json-c accepts both), nesting deeper
  * than PREFILTER_JSON_DEPTH_MAX, no end.  *json_type says whether it is an
- * object whose only "type" key (none of its keys escaped) is "json".
+ * object whose only "type" key (none of its keys escaped) is "json";
+ * *alternative whether some string in it may be "alternative".
  */
 static size_t
-prefilter_json_end(const char *s, size_t n, size_t i, bool *json_type)
+prefilter_json_end(const char *s, size_t n, size_t i, bool *json_type, bool *alternative)
 {
 	enum { WANT_KEY, AFTER_KEY, WANT_VALUE, AFTER_VALUE } state = WANT_KEY;
 	unsigned depth = 0, types = 0, json_types = 0;
@@ -215,6 +360,7 @@ prefilter_json_end(const char *s, size_t n, size_t i, bool *json_type)
 	int sp;
 
 	*json_type = false;
+	*alternative = false;
 	for (; i < n; i++) {
 		const unsigned char c = (unsigned char)s[i];
 
@@ -229,6 +375,8 @@ prefilter_json_end(const char *s, size_t n, size_t i, bool *json_type)
 				}
 			if (i >= n)
 				return 0;
+			*alternative |=
+			    prefilter_json_string_may_be(s + start, i - start, "alternative");
 			if (depth == 1 && object && state == WANT_KEY) {
 				key_is_type = i - start == 4 && memcmp(s + start, "type", 4) == 0;
 				escaped_key |= escaped;
@@ -285,7 +433,7 @@ static size_t
 prefilter_legacy_field_end(const char *s, size_t n, size_t i, enum field_kind *kind)
 {
 	size_t name = i, type, j;
-	bool json_part = false, json_type;
+	bool json_part = false, json_type, json_alternative, alternative = false;
 
 	while (i < n && s[i] != ':' && i - name < PREFILTER_FIELDNAME_MAX - 1)
 		i++;
@@ -306,14 +454,20 @@ prefilter_legacy_field_end(const char *s, size_t n, size_t i, enum field_kind *k
 			break;
 	}
 	*kind = j - type == 4 && memcmp(s + type, "json", 4) == 0 ? FIELD_JSON : FIELD_OTHER;
+	if (j - type == 11 && memcmp(s + type, "alternative", 11) == 0)
+		alternative = true;
 	if (s[i] == '{') {
 		/* its keys join the field's config and may set its type */
 		json_part = true;
-		if ((i = prefilter_json_end(s, n, i, &json_type)) == 0 || i == n || s[i] != '%')
+		if ((i = prefilter_json_end(s, n, i, &json_type, &json_alternative)) == 0 ||
+		    i == n || s[i] != '%')
 			return 0;
+		alternative |= json_alternative;
 	}
 	if (json_part)
 		*kind = FIELD_OTHER;
+	if (alternative)
+		*kind = FIELD_ALTERNATIVE;
 	if (s[i] == '%')
 		return i + 1;
 	/* extra data after ':' up to the next '%', or to the end */
@@ -331,7 +485,7 @@ static int
 prefilter_parse_field(const char *s, size_t n, size_t *pos, enum field_kind *kind)
 {
 	size_t i = *pos + 1;
-	bool json_type;
+	bool json_type, alternative;
 	int sp;
 
 	while (i < n && (sp = prefilter_space((unsigned char)s[i])) != 0) {
@@ -343,9 +497,10 @@ prefilter_parse_field(const char *s, size_t n, size_t *pos, enum field_kind *kin
 		return -1; /* liblognorm reads past the sample here */
 	*kind = FIELD_OTHER;
 	if (s[i] == '{' || s[i] == '[') {
-		if ((i = prefilter_json_end(s, n, i, &json_type)) == 0 || i == n || s[i] != '%')
+		if ((i = prefilter_json_end(s, n, i, &json_type, &alternative)) == 0 || i == n ||
+		    s[i] != '%')
 			return -1;
-		*kind = json_type ? FIELD_JSON : FIELD_OTHER;
+		*kind = alternative ? FIELD_ALTERNATIVE : json_type ? FIELD_JSON : FIELD_OTHER;
 		*pos = i + 1;
 		return 0;
 	}
@@ -355,14 +510,35 @@ prefilter_parse_field(const char *s, size_t n, size_t *pos, enum field_kind *kin
 	return 0;
 }
 
-/* A leading literal shorter than this gives way to a longer one further on. */
+/* A leading literal shorter than this gives way to its later literals past PREFILTER_NEXTS_MAX. */
 #define PREFILTER_SHORT_LEAD 3
 
+/* The field at s[*pos]: 0, or -1 after making the prefilter pass all. */
+static int
+prefilter_skip_field(
+    struct prefilter *pf, const char *s, size_t n, size_t *pos, enum field_kind *kind)
+{
+	if (prefilter_parse_field(s, n, pos, kind) == -1) {
+		prefilter_pass_all(pf, "a field the prefilter cannot delimit");
+		return -1;
+	}
+	if (*kind == FIELD_ALTERNATIVE) {
+		prefilter_pass_all(pf, "an alternative field (its branches join other rules)");
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * addSampToTree: one rule's sample (prefix and body) to its condition:
- * its leading literal (unless shorter than PREFILTER_SHORT_LEAD with a
- * longer literal further on), else '{' or ']' for a leading JSON field,
- * else its longest literal anywhere; none at all passes all.
+ * addSampToTree: one rule's sample (prefix and body) to its condition.
+ * A match consumes the rule's parts in order from offset 0, each literal
+ * byte for byte; a field consumes some span (a user-defined type or a
+ * repeat may even move the offset back: pdag.c tryParser sets its length
+ * from npb->parsedTo).  So: the message starts with its leading literal,
+ * or with '{' or ']' for a leading JSON field, and contains its longest
+ * later literal somewhere (not "after the lead": see above); a rule with
+ * a field first and no lead needs only that literal; none at all passes
+ * all.
  */
 static int
 prefilter_add_sample(struct prefilter *pf, const char *s, size_t n)
@@ -372,12 +548,12 @@ prefilter_add_sample(struct prefilter *pf, const char *s, size_t n)
 	size_t i = 0, raw;
 
 	best.len = 0;
+	best.rare = 0;
+	best.hash = 0;
 	raw = prefilter_parse_literal(s, n, &i, &lead);
 	if (i < n) {
-		if (prefilter_parse_field(s, n, &i, &kind) == -1) {
-			prefilter_pass_all(pf, "a field the prefilter cannot delimit");
+		if (prefilter_skip_field(pf, s, n, &i, &kind) == -1)
 			return 0;
-		}
 		if (raw == 0)
 			first = kind;
 	}
@@ -385,30 +561,24 @@ prefilter_add_sample(struct prefilter *pf, const char *s, size_t n)
 		prefilter_parse_literal(s, n, &i, &lit);
 		if (lit.len > best.len)
 			best = lit;
-		if (i < n && prefilter_parse_field(s, n, &i, &kind) == -1) {
-			prefilter_pass_all(pf, "a field the prefilter cannot delimit");
+		if (i < n && prefilter_skip_field(pf, s, n, &i, &kind) == -1)
 			return 0;
-		}
 	}
-	/*
-	 * A lead of a byte or two ("[" before a field) lets through every
-	 * message that starts so; a longer literal the rule must contain
-	 * further on is a tighter condition, and as exact.
-	 */
-	if (lead.len > 0 && (lead.len >= PREFILTER_SHORT_LEAD || best.len <= lead.len))
-		return prefilter_add_literal(pf, &pf->anchored, &lead);
+	if (lead.len > 0)
+		return prefilter_add_anchored(pf, &lead, &best);
 	if (first == FIELD_JSON) {
 		/* parser.c, JSON: "{" or "]" (sic) first, else no match */
 		lit.len = 1;
+		lit.rare = 0;
 		lit.hash = 0;
 		lit.text[0] = '{';
-		if (prefilter_add_literal(pf, &pf->anchored, &lit) == -1)
+		if (prefilter_add_anchored(pf, &lit, &best) == -1)
 			return -1;
 		lit.text[0] = ']';
-		return prefilter_add_literal(pf, &pf->anchored, &lit);
+		return prefilter_add_anchored(pf, &lit, &best);
 	}
 	if (best.len > 0)
-		return prefilter_add_literal(pf, &pf->contained, &best);
+		return prefilter_add_contained(pf, &best);
 	prefilter_pass_all(pf, "a rule without a literal");
 	return 0;
 }
@@ -637,6 +807,157 @@ prefilter_sort_prefix_free(struct literal_set *set)
 	set->n = kept + 1;
 }
 
+/* Order of lead, then of next. */
+static int
+prefilter_pair_cmp(const void *a, const void *b)
+{
+	const struct lead_pair *x = a, *y = b;
+	int c = prefilter_literal_cmp(&x->lead, &y->lead);
+
+	return c != 0 ? c : prefilter_literal_cmp(&x->next, &y->next);
+}
+
+static bool
+prefilter_literal_eq(const struct literal *a, const struct literal *b)
+{
+	return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+}
+
+/* Does lit start with head? */
+static bool
+prefilter_literal_starts(const struct literal *lit, const struct literal *head)
+{
+	return head->len <= lit->len && memcmp(lit->text, head->text, head->len) == 0;
+}
+
+/*
+ * Bytes of log text, the most common first (English letters by frequency,
+ * digits, the punctuation of key=value and paths); any other byte is
+ * rarer still.  Only a guess of which byte of a literal a message holds
+ * least often: it makes prefilter_contains faster, never different.
+ */
+static const char prefilter_common[] = " etaoinsrlhdcu.mp0-1g2f:b=/y3w45k67v89x_[],(jq)\"'"
+				       "SCEAFDRTPIMNLOUBGHKWVYJXQZ";
+
+/* Set lit->rare to the index of its least common byte. */
+static void
+prefilter_pick_rare(struct literal *lit)
+{
+	size_t j, best = 0, common, least = SIZE_MAX;
+	const char *at;
+
+	for (j = 0; j < lit->len; j++) {
+		/* how common: 0 for a byte not in the list, else the earlier the more */
+		at = lit->text[j] != '\0' ? strchr(prefilter_common, lit->text[j]) : NULL;
+		common =
+		    at != NULL ? sizeof(prefilter_common) - (size_t)(at - prefilter_common) : 0;
+		if (common < least) {
+			least = common;
+			best = j;
+		}
+	}
+	lit->rare = (unsigned char)best;
+}
+
+/*
+ * The pairs v[0..n) of one lead, sorted, to its group at pf->groups[g]:
+ * their distinct later literals, none when one rule needs the lead alone
+ * (it comes first) or when they are more than PREFILTER_NEXTS_MAX (then
+ * a lead shorter than PREFILTER_SHORT_LEAD gives the condition up and its
+ * later literals go to contained: *keep false).  -1 when out of memory.
+ */
+static int
+prefilter_group_nexts(
+    struct prefilter *pf, const struct lead_pair *v, size_t n, size_t g, bool *keep)
+{
+	struct lead_group *grp = &pf->groups[g];
+	size_t i, distinct = 1;
+
+	*keep = true;
+	grp->first = grp->end = (uint32_t)pf->nexts.n;
+	if (v[0].next.len == 0)
+		return 0;
+	for (i = 1; i < n; i++)
+		distinct += !prefilter_literal_eq(&v[i].next, &v[i - 1].next);
+	if (distinct > PREFILTER_NEXTS_MAX) {
+		if (v[0].lead.len >= PREFILTER_SHORT_LEAD)
+			return 0;
+		*keep = false;
+		for (i = 0; i < n; i++)
+			if (i == 0 || !prefilter_literal_eq(&v[i].next, &v[i - 1].next))
+				if (prefilter_append_literal(&pf->contained, &v[i].next) == -1)
+					return -1;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (i == 0 || !prefilter_literal_eq(&v[i].next, &v[i - 1].next)) {
+			if (prefilter_append_literal(&pf->nexts, &v[i].next) == -1)
+				return -1;
+			prefilter_pick_rare(&pf->nexts.v[pf->nexts.n - 1]);
+		}
+	grp->end = (uint32_t)pf->nexts.n;
+	return 0;
+}
+
+/* by_byte: where the leads of each first byte begin (they are sorted). */
+static void
+prefilter_index_first_byte(struct prefilter *pf)
+{
+	size_t g = 0;
+	unsigned c;
+
+	for (c = 0; c <= 256; c++) {
+		while (g < pf->n_groups && (unsigned char)pf->groups[g].lead.text[0] < c)
+			g++;
+		pf->by_byte[c] = (uint32_t)g;
+	}
+}
+
+/*
+ * The anchored pairs to lead groups, sorted by lead, each with its parent
+ * (the longest kept lead that starts it).  A group under a lead that
+ * needs nothing more is implied by it: dropped.  The pairs are freed.
+ */
+static int
+prefilter_index_anchored(struct prefilter *pf)
+{
+	struct pair_set *set = &pf->anchored;
+	int32_t stack[PREFILTER_LITERAL_MAX + 1];
+	size_t i, j, depth = 0;
+	bool keep;
+
+	if (set->n == 0)
+		return 0;
+	qsort(set->v, set->n, sizeof(*set->v), prefilter_pair_cmp);
+	if ((pf->groups = calloc(set->n, sizeof(*pf->groups))) == NULL)
+		return -1;
+	for (i = 0; i < set->n; i = j) {
+		const struct literal *lead = &set->v[i].lead;
+		struct lead_group *top;
+
+		for (j = i + 1; j < set->n && prefilter_literal_eq(&set->v[j].lead, lead); j++)
+			;
+		/* leads on the stack start one another: each is longer than the one below */
+		while (depth > 0 &&
+		       !prefilter_literal_starts(lead, &pf->groups[stack[depth - 1]].lead))
+			depth--;
+		top = depth > 0 ? &pf->groups[stack[depth - 1]] : NULL;
+		if (top != NULL && top->first == top->end)
+			continue;
+		if (prefilter_group_nexts(pf, set->v + i, j - i, pf->n_groups, &keep) == -1)
+			return -1;
+		if (!keep)
+			continue;
+		pf->groups[pf->n_groups].lead = *lead;
+		pf->groups[pf->n_groups].parent = depth > 0 ? stack[depth - 1] : -1;
+		stack[depth++] = (int32_t)pf->n_groups++;
+	}
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+	prefilter_index_first_byte(pf);
+	return 0;
+}
+
 /* Order of the window hash. */
 static int
 prefilter_hash_cmp(const void *a, const void *b)
@@ -718,7 +1039,8 @@ prefilter_seal(struct prefilter *pf)
 	free(pf->sample);
 	pf->prefix = pf->sample = NULL;
 	pf->prefix_len = pf->prefix_cap = pf->sample_cap = 0;
-	prefilter_sort_prefix_free(&pf->anchored);
+	if (prefilter_index_anchored(pf) == -1)
+		return -1;
 	prefilter_sort_prefix_free(&pf->contained);
 	prefilter_index_contained(pf);
 	pf->sealed = true;
@@ -726,32 +1048,71 @@ prefilter_seal(struct prefilter *pf)
 }
 
 /*
- * Does text start with one of the anchored literals?  They are sorted and
- * none starts another, so the only candidate is the greatest one not
- * above text: any literal between a prefix L of text and text would
- * start with L.
+ * Does text contain lit?  memchr finds its least common byte (few places
+ * to compare, often none), then memcmp compares the whole literal there.
  */
 static bool
-prefilter_match_anchored(const struct literal_set *set, const char *text, size_t len)
+prefilter_contains(const struct literal *lit, const char *text, size_t len)
 {
-	size_t lo = 0, hi = set->n, mid, n;
+	const size_t r = lit->rare;
+	const char *p, *last;
+
+	if (lit->len > len)
+		return false;
+	p = text + r;
+	last = text + (len - lit->len) + r; /* the last place its rare byte can be */
+	while ((p = memchr(p, (unsigned char)lit->text[r], (size_t)(last - p) + 1)) != NULL) {
+		if (memcmp(p - r, lit->text, lit->len) == 0)
+			return true;
+		if (p++ == last)
+			break;
+	}
+	return false;
+}
+
+/*
+ * Does text start with the lead of a group whose rules it may match?  The
+ * leads that start text are the greatest lead not above it and the leads
+ * that start that one (any lead between a prefix L of text and text
+ * starts with L), so the walk from it through the parents sees them all.
+ */
+static bool
+prefilter_match_anchored(const struct prefilter *pf, const char *text, size_t len)
+{
+	size_t first, lo, hi, mid, n, k;
 	const struct literal *l;
+	int32_t g;
 	int c;
 
+	if (len == 0)
+		return false;
+	/* among the leads of text's first byte (the others cannot start it) */
+	first = lo = pf->by_byte[(unsigned char)text[0]];
+	hi = pf->by_byte[(unsigned char)text[0] + 1];
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		l = &set->v[mid];
+		l = &pf->groups[mid].lead;
 		n = l->len < len ? l->len : len;
-		c = memcmp(l->text, text, n);
+		c = memcmp(l->text + 1, text + 1, n - 1);
 		if (c < 0 || (c == 0 && l->len <= len))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0)
+	if (lo == first)
 		return false;
-	l = &set->v[lo - 1];
-	return l->len <= len && memcmp(l->text, text, l->len) == 0;
+	for (g = (int32_t)lo - 1; g >= 0; g = pf->groups[g].parent) {
+		const struct lead_group *grp = &pf->groups[g];
+
+		if (grp->lead.len > len || memcmp(grp->lead.text, text, grp->lead.len) != 0)
+			continue;
+		if (grp->first == grp->end)
+			return true;
+		for (k = grp->first; k < grp->end; k++)
+			if (prefilter_contains(&pf->nexts.v[k], text, len))
+				return true;
+	}
+	return false;
 }
 
 /*
@@ -796,7 +1157,7 @@ prefilter_may_match(const struct prefilter *pf, const char *text, size_t len)
 {
 	if (pf->pass_all != NULL || !pf->sealed)
 		return true;
-	if (pf->anchored.n > 0 && prefilter_match_anchored(&pf->anchored, text, len))
+	if (pf->n_groups > 0 && prefilter_match_anchored(pf, text, len))
 		return true;
 	return pf->contained.n > 0 && prefilter_match_contained(pf, text, len);
 }
@@ -812,7 +1173,13 @@ prefilter_passes_all(const struct prefilter *pf)
 size_t
 prefilter_anchored_count(const struct prefilter *pf)
 {
-	return pf->anchored.n;
+	return pf->n_groups;
+}
+
+size_t
+prefilter_next_count(const struct prefilter *pf)
+{
+	return pf->nexts.n;
 }
 
 size_t

@@ -14,17 +14,23 @@
  * a rule's literal text (outside %fields%) is compared byte for byte.  So
  * each rule gives one condition a matching message must meet:
  *   - the rule (after its prefix) starts with literal L: the message starts
- *     with L;
+ *     with L, and contains the rule's longest later literal M (if any)
+ *     somewhere: not only after L, as a user-defined type or a repeat
+ *     field can move liblognorm's offset back;
  *   - it starts with a field of type "json": the message starts with '{'
- *     or ']' (the only bytes that parser accepts first);
- *   - it starts with another field: the message contains the rule's
- *     longest literal;
+ *     or ']' (the only bytes that parser accepts first), and contains M;
+ *   - it starts with another field: the message contains M;
  *   - no literal at all: every message may match ("pass all").
  * Literals are cut before the first backslash (liblognorm unescapes them;
  * the bytes before a backslash are certain) and to PREFILTER_LITERAL_MAX.
+ * The rules of one L are checked together: if more than
+ * PREFILTER_NEXTS_MAX distinct M come with it, L alone is their condition
+ * (or, for L shorter than 3 bytes, their M anywhere without L).
  * Anything the reader does not fully understand (a rule spanning lines,
  * include=, a NUL byte, a first line other than "version=2", a field it
- * cannot delimit exactly, more than PREFILTER_LITERALS_MAX conditions, a
+ * cannot delimit exactly, an "alternative" field (liblognorm joins its
+ * branches into other rules' parse paths, so a message can match a rule
+ * without its literals), more than PREFILTER_LITERALS_MAX conditions, a
  * file over PREFILTER_FILE_MAX or changed while it loaded) turns the whole
  * prefilter into "pass all": slower, never different.
  *
@@ -37,8 +43,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PREFILTER_LITERAL_MAX 64      /* bytes of a literal kept and compared */
-#define PREFILTER_LITERALS_MAX 65536  /* conditions; past it: pass all */
+#define PREFILTER_LITERAL_MAX 64     /* bytes of a literal kept and compared */
+#define PREFILTER_LITERALS_MAX 65536 /* conditions; past it: pass all */
+#define PREFILTER_NEXTS_MAX 256	     /* later literals of one leading literal; past it: see above */
 #define PREFILTER_FILE_MAX (8u << 20) /* bytes of one rulebase read; past it: pass all */
 
 struct prefilter;
@@ -77,11 +84,13 @@ bool prefilter_may_match(const struct prefilter *pf, const char *text, size_t le
 
 /*
  * For the load log line and the tests: NULL when it filters, else why it
- * passes all (a static string).  The counts are the conditions after
- * duplicates are dropped.
+ * passes all (a static string).  The counts are after duplicates are
+ * dropped: leading literals, the later literals that come with them, and
+ * the literals a message must contain anywhere.
  */
 const char *prefilter_passes_all(const struct prefilter *pf);
 size_t prefilter_anchored_count(const struct prefilter *pf);
+size_t prefilter_next_count(const struct prefilter *pf);
 size_t prefilter_contained_count(const struct prefilter *pf);
 
 #endif

@@ -31,6 +31,7 @@ __lsan_default_suppressions(void)
 
 static void same_with_variants(struct normalizer *n, const char *text, size_t len,
     const char *what);
+static void same_both_ways(struct normalizer *n, const char *text, size_t len, const char *what);
 
 /* A sealed prefilter over one rulebase text (NUL-terminated here). */
 static struct prefilter *
@@ -53,25 +54,25 @@ may(const struct prefilter *pf, const char *msg)
 /* A rulebase line and what it must let through and hold back. */
 struct reader_case {
 	const char *rulebase; /* after "version=2\n" */
-	const char *pass[4];  /* messages that may match */
-	const char *hold[4];  /* messages no rule can match */
+	const char *pass[6];  /* messages that may match */
+	const char *hold[6];  /* messages no rule can match */
 };
 
 static const struct reader_case reader_cases[] = {
 	/* leading literal: the message starts with it */
 	{"rule=t:Failed %a:word%\n", {"Failed x", "Failed "}, {"Accepted x", "Faile", "", "xFailed x"}},
 	/* "%%" is a literal '%' */
-	{"rule=t:%%ASA-%n:number%-1: x\n", {"%ASA-5-1: x", "%ASA-"}, {"ASA-5", "%%ASA-", "%AS"}},
+	{"rule=t:%%ASA-%n:number%-1: x\n", {"%ASA-5-1: x", "%ASA--1: x"}, {"ASA-5", "%%ASA-", "%AS", "%ASA-"}},
 	{"rule=t:100%% done\n", {"100% done"}, {"100%% done", "100 done"}},
 	/* a '%' that ends the rule is dropped: "ab" */
 	{"rule=t:ab%", {"ab", "abc"}, {"a", "b"}},
 	/* the tags end at the first ':', even inside what looks like a field: body "word%" */
 	{"rule=A %a:word%\n", {"word"}, {"A x", "wor"}},
-	/* a lead under 3 bytes gives way to a longer literal further on (Check Point's "[") */
+	/* the lead, and the longest later literal anywhere (Check Point's "[") */
 	{"rule=t:[%-:string-to{\"extradata\":\"; op:\\\"\"}%; op:\"%a:char-to:\"%\"]\n",
-	 {"[x; op:\"y\"]", "; op:\"", "z; op:\""}, {"[UFW BLOCK] IN=eth0", "[", "[x; op:y"}},
-	{"rule=t:ab%a:word% cdef\n", {"abx cdef", " cdef"}, {"abx cde", "ab"}},
-	{"rule=t:abc%a:word% cdef\n", {"abcx cdef", "abc"}, {"x cdef", "ab cdef"}},
+	 {"[x; op:\"y\"]", "[; op:\""}, {"[UFW BLOCK] IN=eth0", "[", "[x; op:y", "; op:\"", "z; op:\""}},
+	{"rule=t:ab%a:word% cdef\n", {"abx cdef", "ab cdef"}, {"abx cde", "ab", " cdef", "abx cdeF"}},
+	{"rule=t:abc%a:word% cdef\n", {"abcx cdef", "abc cdef"}, {"x cdef", "ab cdef", "abc", "abcx"}},
 	/* a leading field: the longest literal, anywhere */
 	{"rule=t:%a:word% added by %b:word%\n", {"bob added by eve", "x added by "}, {"bob removed by eve", "added by x", "bob added b"}},
 	{"rule=t:%u:word% : TTY=%t:word% ; COMMAND=%c:rest%\n", {"root ; COMMAND=ls"}, {"root : TTY=pts/0 ; PWD=/"}},
@@ -85,12 +86,12 @@ static const struct reader_case reader_cases[] = {
 	{"rule=j:% {\"type\":\"json\"}%%-:whitespace%\n", {"{} "}, {"x", " {}"}},
 	{"rule=j: %{\"type\":\"json\"}%\n", {" {}"}, {"{}"}}, /* a blank literal first */
 	/* a JSON field then a literal: still the first byte */
-	{"rule=j:%{\"type\":\"json\"}% tail\n", {"{} tail", "]"}, {"x tail"}},
+	{"rule=j:%{\"type\":\"json\"}% tail\n", {"{} tail", "] tail", "{ tail"}, {"x tail", "]", "{}", "{} tai"}},
 	/* backslash escapes: only the bytes before the first one are certain */
 	{"rule=t:ab\\x41cd %a:word%\n", {"abAcd x", "abXcd x"}, {"ac", "a"}},
 	{"rule=t:%a:word% x\\ty %b:word%\n", {"a x\ty b", "a x b"}, {"a y b"}},
 	/* prefix= joins the rule; extendprefix= adds to it; an empty one resets it */
-	{"prefix=host %h:word% \nrule=t:Failed %a:word%\n", {"host x Failed y", "host "}, {"Failed y", "hos"}},
+	{"prefix=host %h:word% \nrule=t:Failed %a:word%\n", {"host x Failed y", "host  Failed "}, {"Failed y", "hos", "host ", "host x Failed"}},
 	{"prefix=\nrule=t:Failed %a:word%\n", {"Failed y"}, {"host x Failed y"}},
 	{"prefix=%h:word% \nrule=t:Failed %a:word%\n", {"x Failed y", " Failed "}, {"x Accepted y", "Failed y"}},
 	{"prefix=ab\nextendprefix=cd\nrule=t:ef%a:word%\n", {"abcdefg"}, {"abef", "cdef"}},
@@ -103,6 +104,28 @@ static const struct reader_case reader_cases[] = {
 	{"rule=t:%  a:word% z\n", {"a z"}, {"az"}},
 	/* no final newline: the last line is still a rule */
 	{"rule=t:Last %a:word%", {"Last x"}, {"First x"}},
+	/* a lead and a later literal: the message has both, the later one anywhere */
+	{"rule=t:Failed %a:word% from %b:word%\n", {"Failed x from y", "Failed  from "},
+	 {"Failed x to y", "Failed x fro", "Failed ", "x from y"}},
+	/* the longest later literal is the one required */
+	{"rule=t:Go %a:word% to %b:word% because of %c:rest%\n", {"Go x to y because of z"},
+	 {"Go x to y", "Go x to y because", "Go x because o"}},
+	/* several rules of one lead: any of their later literals */
+	{"rule=t:Go %a:word% alpha\nrule=t:Go %a:word% beta\n", {"Go x alpha", "Go x beta"},
+	 {"Go x gamma", "Go x alph", "Go"}},
+	/* a lead that needs nothing more covers the longer leads it starts */
+	{"rule=t:Go %a:word%\nrule=t:Go home %a:word% now\n", {"Go home x later", "Go x"}, {"Stop"}},
+	/* leads that start one another, and one between them: each is tried */
+	{"rule=t:Go %a:word% alpha\nrule=t:Go away %a:word% gamma\nrule=t:Go home %a:word% beta\n",
+	 {"Go home alpha", "Go zzz alpha", "Go home x beta", "Go away x gamma", "Go away alpha"},
+	 {"Go home x gamma", "Go x beta", "Go zzz gamma", "Go away x beta", "Gone alpha"}},
+	/* a later literal is cut before its first backslash ("q\x41z": 'q') and keeps "%%" as '%' */
+	{"rule=t:Go %a:word% q\\x41z\n", {"Go 1 qAz", "Go 1 q"}, {"Go 1 Az", "Go 1 z"}},
+	{"rule=t:Go %a:word% 100%% done\n", {"Go x 100% done"}, {"Go x 100 done", "Go x 100%% done"}},
+	/* a field that can hold the later literal ("char-to" up to the last ',') */
+	{"rule=t:Set %a:char-to:;%; end%b:rest%\n", {"Set a; end; end", "Set ; endx"}, {"Set a, end"}},
+	/* a later literal inside the lead's bytes counts */
+	{"rule=t:abcdef%a:word%cd\n", {"abcdefcd", "abcdef"}, {"abcde"}},
 };
 
 START_TEST(test_reader_cases)
@@ -116,9 +139,9 @@ START_TEST(test_reader_cases)
 	pf = build(text);
 	ck_assert_msg(prefilter_passes_all(pf) == NULL, "%s: passes all: %s", c->rulebase,
 	    prefilter_passes_all(pf));
-	for (k = 0; k < 4 && c->pass[k] != NULL; k++)
+	for (k = 0; k < 6 && c->pass[k] != NULL; k++)
 		ck_assert_msg(may(pf, c->pass[k]), "%s: must pass \"%s\"", c->rulebase, c->pass[k]);
-	for (k = 0; k < 4 && c->hold[k] != NULL; k++)
+	for (k = 0; k < 6 && c->hold[k] != NULL; k++)
 		ck_assert_msg(!may(pf, c->hold[k]), "%s: must hold \"%s\"", c->rulebase, c->hold[k]);
 	prefilter_free(pf);
 }
@@ -149,12 +172,12 @@ START_TEST(test_reader_cases_liblognorm)
 	n = normalizer_new(unit_path("case.rulebase"), err, sizeof(err));
 	ck_assert_msg(n != NULL, "%s: %s", c->rulebase, err);
 	normalizer_set_prefilter(n, false);
-	for (k = 0; k < 4 && c->hold[k] != NULL; k++) {
+	for (k = 0; k < 6 && c->hold[k] != NULL; k++) {
 		ck_assert_msg(normalizer_run(n, c->hold[k], strlen(c->hold[k]), &out) == 0,
 		    "%s: liblognorm matches \"%s\"", c->rulebase, c->hold[k]);
 		same_with_variants(n, c->hold[k], strlen(c->hold[k]), c->rulebase);
 	}
-	for (k = 0; k < 4 && c->pass[k] != NULL; k++)
+	for (k = 0; k < 6 && c->pass[k] != NULL; k++)
 		same_with_variants(n, c->pass[k], strlen(c->pass[k]), c->rulebase);
 	normalizer_free(n);
 }
@@ -184,6 +207,14 @@ static const char *const pass_all_cases[] = {
 	"",
 	"version=2\nrule=t:A % \n",                    /* blanks to the end after '%' */
 	"version=2\nrule=t:A %\xa0x:word% b\n",        /* a blank or not, by locale */
+	/* an alternative joins other rules' paths: JSON, escaped, nested, legacy */
+	"version=2\nrule=t:Q%{\"type\":\"alternative\",\"parser\":[{\"type\":\"word\",\"name\":\"w\"}]}%Z\n",
+	"version=2\nrule=t:Q%{\"typ\\u0065\":\"\\u0061lternative\",\"parser\":[]}%Z\n",
+	"version=2\nrule=t:Q%{\"type\":\"alt\\ernative\"}%Z\n", /* an escape the reader does not know */
+	"version=2\nrule=t:Q%[{\"type\":\"literal\",\"text\":\"a\"},{\"type\":\"alternative\"}]%Z\n",
+	"version=2\nrule=t:Q%a:alternative{\"parser\":[{\"type\":\"word\"}]}%Z\n",
+	"version=2\nrule=t:Q%a:alternative %Z\n",
+	"version=2\nprefix=%{\"type\":\"alternative\",\"parser\":[]}%\nrule=t:Q%a:word%Z\n",
 };
 
 START_TEST(test_pass_all_cases)
@@ -194,6 +225,99 @@ START_TEST(test_pass_all_cases)
 	ck_assert(may(pf, ""));
 	ck_assert(may(pf, "anything"));
 	prefilter_free(pf);
+}
+END_TEST
+
+/* A normalizer over rules written to the test directory as name.  Caller frees. */
+static struct normalizer *
+load_rules(const char *name, const char *rules)
+{
+	struct normalizer *n;
+	char err[512];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = fopen(unit_path(name), "w"));
+	fputs(rules, f);
+	ck_assert_int_eq(fclose(f), 0);
+	n = normalizer_new(unit_path(name), err, sizeof(err));
+	ck_assert_msg(n != NULL, "%s: %s", name, err);
+	return n;
+}
+
+/* Strings near "alternative" that are not it: the prefilter still filters. */
+START_TEST(test_not_alternative)
+{
+	static const char *const rulebases[] = {
+		"version=2\nrule=t:Q%{\"type\":\"char-to\",\"name\":\"a\",\"extradata\":\"alternatives\"}%Z\n",
+		"version=2\nrule=t:Q%{\"type\":\"char-to\",\"name\":\"a\",\"extradata\":\"\\u00e1lternative\"}%Z\n",
+		"version=2\nrule=t:Q%{\"type\":\"char-to\",\"name\":\"alternativ\",\"extradata\":\"\\u0025\"}%Z\n",
+		"version=2\nrule=t:Q%a:alternatives%Z\n",
+	};
+	struct prefilter *pf;
+	size_t i;
+
+	for (i = 0; i < sizeof(rulebases) / sizeof(rulebases[0]); i++) {
+		pf = build(rulebases[i]);
+		ck_assert_msg(prefilter_passes_all(pf) == NULL, "%s: %s", rulebases[i],
+		    prefilter_passes_all(pf));
+		ck_assert(may(pf, "QxZ"));
+		ck_assert(!may(pf, "xZ"));
+		prefilter_free(pf);
+	}
+}
+END_TEST
+
+/*
+ * Why an alternative passes all: liblognorm joins the branches of rule b's
+ * alternative into the node after rule a's 'a' (the first branch is the
+ * same literal parser), so "Qzzzbcdefxyz" matches rule a through b's
+ * char-to, though it neither starts with a's "Qabcdef" nor contains b's
+ * "ZZZZZZ".
+ */
+START_TEST(test_alternative_joins_rules)
+{
+	static const char rules[] =
+	    "version=2\nrule=a:Qabcdef%r:rest%\n"
+	    "rule=b:Q%{\"type\":\"alternative\",\"parser\":[{\"type\":\"literal\",\"text\":\"a\"},"
+	    "{\"type\":\"char-to\",\"name\":\"w\",\"extradata\":\"b\"}]}%ZZZZZZ\n";
+	static const char msg[] = "Qzzzbcdefxyz";
+	struct json_object *out = NULL;
+	struct normalizer *n = load_rules("alt.rulebase", rules);
+
+	normalizer_set_prefilter(n, false);
+	ck_assert_int_eq(normalizer_run(n, msg, strlen(msg), &out), 1);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(json_object_to_json_string(out), "\"zzz\""));
+	json_object_put(out);
+	same_with_variants(n, msg, strlen(msg), "alternative");
+	normalizer_free(n);
+}
+END_TEST
+
+/*
+ * A user-defined type that parses nothing (a literal "\x00" is empty once
+ * unescaped) ends at liblognorm's parsedTo so far, which can lie before
+ * its start: "abc" matches "abc%f:@t%abc", whose later "abc" is not after
+ * the lead.  The later literal counts anywhere in the message.
+ */
+START_TEST(test_type_moves_back)
+{
+	static const char rules[] = "version=2\ntype=@t:\\x00\nrule=t:abc%f:@t%abc\n";
+	struct json_object *out = NULL;
+	struct prefilter *pf = build(rules);
+	struct normalizer *n;
+
+	ck_assert_ptr_null(prefilter_passes_all(pf));
+	ck_assert(may(pf, "abc"));
+	ck_assert(!may(pf, "ab"));
+	prefilter_free(pf);
+	n = load_rules("type.rulebase", rules);
+	normalizer_set_prefilter(n, false);
+	ck_assert_int_eq(normalizer_run(n, "abc", 3, &out), 1);
+	json_object_put(out);
+	same_both_ways(n, "abc", 3, "type");
+	same_both_ways(n, "abcabc", 6, "type");
+	normalizer_free(n);
 }
 END_TEST
 
@@ -367,6 +491,65 @@ START_TEST(test_table_bound)
 	pf = build_many(PREFILTER_LITERALS_MAX + 1);
 	ck_assert_ptr_nonnull(prefilter_passes_all(pf));
 	ck_assert(may(pf, "nothing like it"));
+	prefilter_free(pf);
+}
+END_TEST
+
+/* count rules "rule=t:LEAD%a:word% nNNNNN": one lead, each its own later literal. */
+static struct prefilter *
+build_nexts(const char *lead, size_t count)
+{
+	size_t cap = 32 + count * (strlen(lead) + 32), n, i;
+	char *text = malloc(cap);
+	struct prefilter *pf = prefilter_new();
+
+	ck_assert_ptr_nonnull(text);
+	n = (size_t)snprintf(text, cap, "version=2\n");
+	for (i = 0; i < count; i++)
+		n += (size_t)snprintf(text + n, cap - n, "rule=t:%s%%a:word%% n%05zu\n", lead, i);
+	ck_assert_int_eq(prefilter_add_rulebase(pf, text, n), 0);
+	ck_assert_int_eq(prefilter_seal(pf), 0);
+	ck_assert_ptr_null(prefilter_passes_all(pf));
+	free(text);
+	return pf;
+}
+
+/*
+ * PREFILTER_NEXTS_MAX later literals of one lead are checked; one more
+ * and the lead is the condition alone, or for a lead under 3 bytes, the
+ * later literals anywhere.
+ */
+START_TEST(test_nexts_bound)
+{
+	char last[32];
+	struct prefilter *pf = build_nexts("Go ", PREFILTER_NEXTS_MAX);
+
+	snprintf(last, sizeof(last), "Go x n%05d", PREFILTER_NEXTS_MAX - 1);
+	ck_assert_uint_eq(prefilter_next_count(pf), PREFILTER_NEXTS_MAX);
+	ck_assert(may(pf, "Go x n00000"));
+	ck_assert(may(pf, last));
+	ck_assert(!may(pf, "Go x n99999"));
+	ck_assert(!may(pf, "x n00000"));
+	prefilter_free(pf);
+
+	pf = build_nexts("Go ", PREFILTER_NEXTS_MAX + 1);
+	ck_assert_uint_eq(prefilter_next_count(pf), 0);
+	ck_assert_uint_eq(prefilter_anchored_count(pf), 1);
+	ck_assert(may(pf, "Go x n99999"));
+	ck_assert(!may(pf, "x n00000"));
+	prefilter_free(pf);
+
+	pf = build_nexts("G", PREFILTER_NEXTS_MAX);
+	ck_assert(may(pf, "Gx n00007"));
+	ck_assert(!may(pf, "x n00007"));
+	ck_assert(!may(pf, "Gx n99999"));
+	prefilter_free(pf);
+
+	pf = build_nexts("G", PREFILTER_NEXTS_MAX + 1);
+	ck_assert_uint_eq(prefilter_anchored_count(pf), 0);
+	ck_assert_uint_eq(prefilter_contained_count(pf), PREFILTER_NEXTS_MAX + 1);
+	ck_assert(may(pf, "x n00007"));
+	ck_assert(!may(pf, "Gx n99999"));
 	prefilter_free(pf);
 }
 END_TEST
@@ -637,6 +820,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_pass_all_cases, 0,
 	    (int)(sizeof(pass_all_cases) / sizeof(pass_all_cases[0])));
 	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_not_alternative);
 	tcase_add_test(tc, test_files_and_empty);
 	tcase_add_test(tc, test_anchored_search);
 	tcase_add_test(tc, test_contained_search);
@@ -646,6 +830,8 @@ unit_suite(void)
 
 	tc = tcase_create("liblognorm");
 	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
+	tcase_add_test(tc, test_alternative_joins_rules);
+	tcase_add_test(tc, test_type_moves_back);
 	tcase_add_loop_test(tc, test_reader_cases_liblognorm, 0,
 	    (int)(sizeof(reader_cases) / sizeof(reader_cases[0])));
 	suite_add_tcase(s, tc);
@@ -654,6 +840,7 @@ unit_suite(void)
 	tcase_add_checked_fixture(tc, unit_dir_setup, unit_dir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_table_bound);
+	tcase_add_test(tc, test_nexts_bound);
 	tcase_add_test(tc, test_file_bound);
 	tcase_add_test(tc, test_file_changed_or_missing);
 	suite_add_tcase(s, tc);
