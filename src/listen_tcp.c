@@ -601,8 +601,8 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	if (entry != NULL)
 		peer_table_hold(l->peers, entry);
 	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
-	/* TLS: SSL_read up to TCP_READ_CHUNK a wake-up (libevent's default: 16 KB) */
-	bufferevent_set_max_single_read(c->bev, TCP_READ_CHUNK);
+	/* TLS: one record an SSL_read; plain TCP: see tcp_read_more */
+	bufferevent_set_max_single_read(c->bev, l->tls != NULL ? TLS_READ_CHUNK : TCP_READ_CHUNK);
 	/* Bounded buffering: stop reading once a partial frame and one read are held. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, tcp_conn_max_pending(c) + TCP_READ_CHUNK);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_countcb, c);

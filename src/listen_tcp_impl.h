@@ -31,6 +31,14 @@ struct relp_session;
 
 /* Bytes read from a connection in one go, on top of a pending partial frame. */
 #define TCP_READ_CHUNK (64 * 1024)
+/*
+ * TLS: most plaintext libevent decrypts into the input buffer in one go:
+ * one record (RFC 8446 5.1: 2^14 bytes).  An SSL_read returns one record
+ * at most, so asking for more only grows the input buffer's chains: a
+ * 64 KB request took a 128 KB chain a read, freed once framed, and with
+ * many connections the heap shrank and grew back (page faults) all along.
+ */
+#define TLS_READ_CHUNK (16 * 1024)
 /* libevent 2.1 reads at most this much a wake-up (EVBUFFER_MAX_READ). */
 #define LIBEVENT_READ_MAX 4096
 /* Most bytes read at shutdown, all connections together (what senders already sent). */
