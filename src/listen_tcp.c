@@ -131,6 +131,7 @@ tcp_conn_stall(struct tcp_conn *c)
 static void
 tcp_rate_resumecb(evutil_socket_t fd, short what, void *arg);
 static void tcp_tls_drain_pending(struct tcp_conn *c);
+static void tcp_conn_end(struct tcp_conn *c);
 
 /* Over its rate: stop reading until the window ends (TCP slows the sender down). */
 static void
@@ -205,6 +206,10 @@ tcp_conn_free(struct tcp_conn *c)
 		TAILQ_REMOVE(&l->stalled, c, stall_entry);
 	if (c->close_queued)
 		TAILQ_REMOVE(&l->closed, c, close_entry);
+	if (c->pending_queued) {
+		TAILQ_REMOVE(&l->tls_pending, c, pending_entry);
+		l->n_tls_pending--;
+	}
 	l->n_conns--;
 	stats_sub(&l->stats.connections_open, 1);
 	if (c->per_address != NULL)
@@ -295,25 +300,52 @@ tcp_read_more(struct tcp_conn *c)
 
 static int tcp_read_now(struct tcp_conn *c);
 
+/* TLS: frame c's pending records on the listener's next turn (tls_pending_ev). */
+static void
+tcp_tls_queue_drain(struct tcp_conn *c)
+{
+	struct listen_tcp *l = c->listener;
+
+	if (c->pending_queued)
+		return;
+	c->pending_queued = true;
+	TAILQ_INSERT_TAIL(&l->tls_pending, c, pending_entry);
+	l->n_tls_pending++;
+	event_active(l->tls_pending_ev, EV_TIMEOUT, 1);
+}
+
 /*
- * TLS: frame what OpenSSL already decrypted.  libevent stops reading a
- * record part-way when the input buffer reaches its high-water mark, and
- * re-enabling reading only waits for the socket: with nothing more on it,
- * the rest of that record (up to 16 KB of messages) would wait for the
- * sender's next bytes, or for its close.  SSL_read of what is pending does
- * not touch the socket; one record at most is held.
+ * TLS: frame what OpenSSL holds.  It reads ahead (tls.h): records wait in
+ * it with the socket empty, and libevent's reader stops after a record
+ * (it asks SSL_pending, which counts only the record being decrypted).
+ * Decrypted bytes wait there too when libevent stopped at the input
+ * buffer's high-water mark.  Re-enabling reading only waits for the
+ * socket, so without this they would wait for the sender's next bytes,
+ * or its close.  The SSL_read that finds only part of a record reads the
+ * socket, as libevent's would.  At most TLS_DRAIN_MAX bytes a turn: a fast
+ * sender's connection goes behind the others for the rest.
  */
 static void
 tcp_tls_drain_pending(struct tcp_conn *c)
 {
+	size_t taken = 0;
 	SSL *ssl;
+	int n;
 
-	if (c->listener->tls == NULL || c->handshaking ||
+	if (c->listener->tls == NULL || c->handshaking || c->closing || c->relp_ended ||
 	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
 		return;
-	while (SSL_pending(ssl) > 0 && !c->listener->paused && !c->rate_paused) {
-		if (tcp_read_now(c) <= 0)
-			break;
+	while (SSL_has_pending(ssl) && !c->listener->paused && !c->rate_paused) {
+		if (taken >= TLS_DRAIN_MAX) {
+			tcp_tls_queue_drain(c);
+			return;
+		}
+		n = tcp_read_now(c);
+		if (n == 0)
+			tcp_conn_end(c);	/* the socket is quiet now: no event would tell */
+		if (n <= 0)
+			break;	/* part of a record and no more on the socket, or the end */
+		taken += (size_t)n;
 		tcp_frame_input(c, false);
 	}
 }
@@ -351,6 +383,8 @@ tcp_tls_established(struct tcp_conn *c)
 	c->tls = tls_peer_info(bufferevent_openssl_get_ssl(c->bev));
 	stats_add(&l->stats.tls_handshakes, 1);
 	bufferevent_set_timeouts(c->bev, l->idle_tv, NULL);
+	/* the sender's first records may have come with its last handshake message */
+	tcp_tls_queue_drain(c);
 	if (c->tls != NULL && log_get_level() >= LOG_LEVEL_DEBUG) {
 		char ip[INET6_ADDRSTRLEN];
 
@@ -397,9 +431,9 @@ tcp_closecb(evutil_socket_t fd, short what, void *arg)
 	struct tcp_conn *c = arg;
 	size_t budget = TCP_READ_CHUNK;
 
-	/* TLS: what OpenSSL decrypted before the close and still holds */
+	/* TLS: what OpenSSL read before the close and still holds */
 	if (c->listener->tls != NULL && !c->handshaking &&
-	    SSL_pending(bufferevent_openssl_get_ssl(c->bev)) > 0) {
+	    SSL_has_pending(bufferevent_openssl_get_ssl(c->bev))) {
 		tcp_drain_socket(c, &budget);
 	}
 	tcp_frame_input(c, true);
@@ -457,6 +491,13 @@ tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 	 * before returned (up to a record).  Framed and freed from the loop,
 	 * once that callback has returned.
 	 */
+	tcp_conn_end(c);
+}
+
+/* The stream ended (or idle, or in error): stop reading; frame the rest and free from the loop. */
+static void
+tcp_conn_end(struct tcp_conn *c)
+{
 	if (c->closing)
 		return;
 	c->closing = true;
@@ -475,6 +516,30 @@ tcp_closedcb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&l->closed, c, close_entry);
 		c->close_queued = false;
 		tcp_closecb(fd, what, c);
+	}
+}
+
+/*
+ * The listener's TLS drain event: one turn (tcp_tls_drain_pending) for
+ * each connection queued before it ran, in order; those queued again wait
+ * for the next run, so that the loop's other events come in between.
+ */
+static void
+tcp_tls_pendingcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listen_tcp *l = arg;
+	size_t turns = l->n_tls_pending;
+	struct tcp_conn *c;
+
+	while (turns-- > 0 && (c = TAILQ_FIRST(&l->tls_pending)) != NULL) {
+		TAILQ_REMOVE(&l->tls_pending, c, pending_entry);
+		l->n_tls_pending--;
+		c->pending_queued = false;
+		/* paused: the resume drains it (listen_tcp_pause) */
+		if (!l->paused)
+			tcp_tls_drain_pending(c);
+		if (l->paused)
+			tcp_conn_stall(c);
 	}
 }
 
@@ -601,8 +666,8 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	if (entry != NULL)
 		peer_table_hold(l->peers, entry);
 	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
-	/* TLS: SSL_read up to TCP_READ_CHUNK a wake-up (libevent's default: 16 KB) */
-	bufferevent_set_max_single_read(c->bev, TCP_READ_CHUNK);
+	/* TLS: one record an SSL_read; plain TCP: see tcp_read_more */
+	bufferevent_set_max_single_read(c->bev, l->tls != NULL ? TLS_READ_CHUNK : TCP_READ_CHUNK);
 	/* Bounded buffering: stop reading once a partial frame and one read are held. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, tcp_conn_max_pending(c) + TCP_READ_CHUNK);
 	evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_countcb, c);
@@ -755,11 +820,13 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	TAILQ_INIT(&l->conns);
 	TAILQ_INIT(&l->stalled);
 	TAILQ_INIT(&l->closed);
+	TAILQ_INIT(&l->tls_pending);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
 	l->close_ev = event_new(base, -1, 0, tcp_closedcb, l);
+	l->tls_pending_ev = event_new(base, -1, 0, tcp_tls_pendingcb, l);
 	l->scratch = malloc(TCP_READ_CHUNK);
 	if (l->ident.name == NULL || l->backoff_ev == NULL || l->close_ev == NULL ||
-	    l->scratch == NULL) {
+	    l->tls_pending_ev == NULL || l->scratch == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -835,13 +902,17 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 	}
 }
 
-/* Read up to TCP_READ_CHUNK bytes of what the sender already sent; <= 0 when none. */
+/*
+ * Read what the sender already sent (up to TCP_READ_CHUNK; TLS: a record,
+ * decrypted straight into the input buffer): the bytes read, 0 at the end
+ * of the stream, -1 when there is nothing now (or on an error).
+ */
 static int
 tcp_read_now(struct tcp_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
-	char buf[16384];
+	struct evbuffer_iovec v;
 	SSL *ssl;
 	int n;
 
@@ -849,30 +920,38 @@ tcp_read_now(struct tcp_conn *c)
 		return fd == -1 ? -1 : evbuffer_read(in, fd, TCP_READ_CHUNK);
 	if (c->handshaking || (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
 		return -1;
-	n = SSL_read(ssl, buf, sizeof(buf));
-	if (n <= 0) {
-		ERR_clear_error();
+	if (evbuffer_reserve_space(in, TLS_READ_CHUNK, &v, 1) != 1)
 		return -1;
+	n = SSL_read(ssl, v.iov_base, (int)v.iov_len);
+	if (n <= 0) {
+		int e = SSL_get_error(ssl, n);
+
+		ERR_clear_error();
+		/* close_notify, end of stream or a TLS error: the end, as libevent reports it */
+		return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? -1 : 0;
 	}
-	return evbuffer_add(in, buf, (size_t)n) == 0 ? n : -1;
+	v.iov_len = (size_t)n;
+	return evbuffer_commit_space(in, &v, 1) == 0 ? n : -1;
 }
 
 /*
  * At shutdown, read what the sender already handed to our kernel: without
  * it, the frame cut at the last read would be delivered half and the rest
  * lost although it reached this host.  *budget bounds the bytes read by
- * all connections, so senders that keep writing cannot hold the exit back.
+ * all connections (give or take a read), so senders that keep writing
+ * cannot hold the exit back.  TLS: a read is a record, so what OpenSSL
+ * read ahead (a buffer of records) is all framed within TCP_READ_CHUNK.
  */
 static void
 tcp_drain_socket(struct tcp_conn *c, size_t *budget)
 {
 	int n;
 
-	while (*budget >= TCP_READ_CHUNK) {
+	while (*budget > 0) {
 		n = tcp_read_now(c);
 		if (n <= 0)
 			break;	/* EOF, EAGAIN or an error: nothing more to take */
-		*budget -= (size_t)n;
+		*budget -= (size_t)n < *budget ? (size_t)n : *budget;
 		tcp_frame_input(c, false);
 	}
 }
@@ -948,6 +1027,8 @@ listen_tcp_free(struct listen_tcp *l)
 		event_free(l->backoff_ev);
 	if (l->close_ev != NULL)
 		event_free(l->close_ev);
+	if (l->tls_pending_ev != NULL)
+		event_free(l->tls_pending_ev);
 	free((char *)l->ident.name);
 	tls_server_free(l->tls);
 	acl_free(&l->acl);

@@ -31,6 +31,20 @@ struct relp_session;
 
 /* Bytes read from a connection in one go, on top of a pending partial frame. */
 #define TCP_READ_CHUNK (64 * 1024)
+/*
+ * TLS: most plaintext libevent decrypts into the input buffer in one go:
+ * one record (RFC 8446 5.1: 2^14 bytes).  An SSL_read returns one record
+ * at most, so asking for more only grows the input buffer's chains: a
+ * 64 KB request took a 128 KB chain a read, freed once framed, and with
+ * many connections the heap shrank and grew back (page faults) all along.
+ */
+#define TLS_READ_CHUNK (16 * 1024)
+/*
+ * TLS: most bytes a connection's records read ahead are framed in one
+ * turn (tcp_tls_drain_pending); the rest wait for the next turn of the
+ * loop, behind the other connections (listener->tls_pending).
+ */
+#define TLS_DRAIN_MAX (64 * 1024)
 /* libevent 2.1 reads at most this much a wake-up (EVBUFFER_MAX_READ). */
 #define LIBEVENT_READ_MAX 4096
 /* Most bytes read at shutdown, all connections together (what senders already sent). */
@@ -50,6 +64,7 @@ struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn) entry;
 	TAILQ_ENTRY(tcp_conn) stall_entry; /* in listener->stalled while stalled */
 	TAILQ_ENTRY(tcp_conn) close_entry; /* in listener->closed while close_queued */
+	TAILQ_ENTRY(tcp_conn) pending_entry; /* in listener->tls_pending while pending_queued */
 	struct listen_tcp *listener;
 	struct bufferevent *bev;
 	struct framer framer;
@@ -65,6 +80,7 @@ struct tcp_conn {
 	bool rate_paused;
 	bool stalled;                   /* not read until intake resumes (listener->stalled) */
 	bool close_queued;              /* closed: framed and freed by listener->close_ev */
+	bool pending_queued;            /* TLS: records read ahead wait for tls_pending_ev */
 	bool closing;                   /* the sender closed: nothing more is read */
 	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
 	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
@@ -105,6 +121,15 @@ struct listen_tcp {
 	 */
 	struct tcp_conn_list closed;
 	struct event *close_ev;
+	/*
+	 * TLS connections with records read ahead and not framed yet (after
+	 * the handshake, or past TLS_DRAIN_MAX in one turn): the socket may
+	 * be empty, so no read event would come for them.  Framed by
+	 * tls_pending_ev, one turn each, in order.
+	 */
+	struct tcp_conn_list tls_pending;
+	size_t n_tls_pending;
+	struct event *tls_pending_ev;
 	struct timeval idle_tv_buf, handshake_tv_buf;
 	bool paused;
 	bool shutting_down;

@@ -368,6 +368,12 @@ tls_server_new(const struct input_conf *ic, char *err, size_t errlen)
 	SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(s->ctx, 0);
 	SSL_CTX_set_app_data(s->ctx, s);
+	/*
+	 * Read ahead: one read() a record (and the start of the next), not
+	 * two (its 5-byte header, then its body).  The buffer stays OpenSSL's
+	 * default, about one record: no more memory a connection.
+	 */
+	SSL_CTX_set_read_ahead(s->ctx, 1);
 	if (tls_server_load_files(s, ic, err, errlen) == -1)
 		goto fail;
 	if (s->verify == TLS_VERIFY_NONE)

@@ -58,7 +58,11 @@ void tls_server_free(struct tls_server *s);	/* NULL is fine */
 /*
  * A new server-side SSL for one connection, or NULL.  When the handshake
  * fails because of a certificate check, *verdict says which (it must
- * outlive the SSL); it is left alone otherwise.
+ * outlive the SSL); it is left alone otherwise.  It reads ahead: one read
+ * of the socket takes what its buffer (about a record) holds, the start
+ * of the next record too, so bytes may wait in OpenSSL with the socket
+ * empty: the caller reads while SSL_has_pending(), not only while
+ * SSL_pending().
  */
 SSL *tls_server_ssl_new(struct tls_server *s, struct tls_verdict *verdict);
 

@@ -66,7 +66,16 @@ address (127.0.0.2 is a second IPv4 source on loopback).
                                 last write holds the last records and, with
                                 CLOSE notify, the close_notify (abrupt: none);
                                 then the TCP stream is half-closed and read to
-                                its end (the server's close); prints N
+                                its end (the server's close); prints N.
+                                CLOSE hold: the client's last handshake flight
+                                and all the records go in one TCP write; prints
+                                N, then holds the connection open (no close)
+                                until the server closes it or --timeout passes
+  tlsconns HOST PORT CA C N TEXT  C TLS connections at once (threads), each
+                                with N octet-counted messages "TEXT-c i" in
+                                16 KB records and 64 KB writes; even ones end
+                                with close_notify, odd ones without; prints
+                                the messages sent in all
   halfopen HOST PORT            connect, send nothing; print "closed" when the
                                 server closes (exit 0), "open" after --timeout
   slowloris HOST PORT N SECS    N connections that each send "<13>slow" one
@@ -450,9 +459,11 @@ def cmd_tls(args):
     return 0
 
 
-def tls_memory_handshake(sock, ctx):
+def tls_memory_handshake(sock, ctx, send_last=True):
     """A client SSLObject over memory BIOs, handshake done on sock: the caller
-    decides how the bytes of its records meet the TCP stream."""
+    decides how the bytes of its records meet the TCP stream (send_last
+    False: the client's last flight is left in out, for the caller's first
+    write)."""
     inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
     obj = ctx.wrap_bio(inc, out, server_hostname="localhost")
     while True:
@@ -465,7 +476,8 @@ def tls_memory_handshake(sock, ctx):
             if not data:
                 raise OSError("server closed during the handshake")
             inc.write(data)
-    sock.sendall(out.read())
+    if send_last:
+        sock.sendall(out.read())
     return obj, out
 
 
@@ -475,7 +487,8 @@ def cmd_tlsmany(args):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(ca)
     sock = connect(host, port)
-    obj, out = tls_memory_handshake(sock, ctx)
+    hold = close == "hold"
+    obj, out = tls_memory_handshake(sock, ctx, not hold)
     buf = bytearray()
     for i in range(n):
         msg = ("<14>1 2026-11-27T10:00:00.000000Z host1 tlsmany %d - - %s %d"
@@ -496,10 +509,20 @@ def cmd_tlsmany(args):
             if len(buf) >= 16384:
                 obj.write(bytes(buf))
                 buf = bytearray()
-        if out.pending >= 65536:
+        if out.pending >= 65536 and not hold:
             sock.sendall(out.read())
     if buf:
         obj.write(bytes(buf))
+    if hold:
+        sock.sendall(out.read())
+        print(n, flush=True)
+        try:
+            while sock.recv(65536):
+                pass
+        except OSError:
+            pass
+        sock.close()
+        return 0
     if close == "notify":
         try:
             obj.unwrap()
@@ -510,6 +533,49 @@ def cmd_tlsmany(args):
     sock.sendall(out.read())
     close_gracefully(sock)
     print(n, flush=True)
+    return 0
+
+
+def tls_conn_send(host, port, ctx, c, n, text, counts):
+    """One connection of tlsconns: n messages "text-c i", then the close."""
+    sock = connect(host, port)
+    obj, out = tls_memory_handshake(sock, ctx)
+    buf = bytearray()
+    for i in range(n):
+        msg = ("<14>1 2026-11-27T10:00:00.000000Z host1 tlsconns %d - - %s-%d %d"
+               % (c, text, c, i)).encode()
+        buf += b"%d %s" % (len(msg), msg)
+        if len(buf) >= 16384:
+            obj.write(bytes(buf))
+            buf = bytearray()
+        if out.pending >= 65536:
+            sock.sendall(out.read())
+    if buf:
+        obj.write(bytes(buf))
+    if c % 2 == 0:
+        try:
+            obj.unwrap()
+        except ssl.SSLWantReadError:
+            pass
+    sock.sendall(out.read())
+    close_gracefully(sock)
+    counts[c] = n
+
+
+def cmd_tlsconns(args):
+    import threading
+    host, port, ca = args[0], int(args[1]), args[2]
+    conns, n, text = int(args[3]), int(args[4]), args[5]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(ca)
+    counts = [0] * conns
+    threads = [threading.Thread(target=tls_conn_send, args=(host, port, ctx, c, n, text, counts))
+               for c in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(sum(counts), flush=True)
     return 0
 
 
@@ -584,7 +650,7 @@ def main():
             "hold": cmd_hold,
             "random": cmd_random, "stream": cmd_stream, "udpstream": cmd_udpstream,
             "udpspoof": cmd_udpspoof,
-            "halfopen": cmd_halfopen, "tlsmany": cmd_tlsmany, "tls": cmd_tls, "slowloris": cmd_slowloris}
+            "halfopen": cmd_halfopen, "tlsmany": cmd_tlsmany, "tlsconns": cmd_tlsconns, "tls": cmd_tls, "slowloris": cmd_slowloris}
     if not args or args[0] not in cmds:
         sys.exit(__doc__)
     return cmds[args[0]](args[1:])
