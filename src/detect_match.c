@@ -337,15 +337,18 @@ match(const struct detect_set *s, const struct detect_event *ev, struct detect_r
     bool unindexed)
 {
 	struct best_match b = {s, ev, NULL, res, {NULL, 0}, unindexed};
+	struct detect_keys keys, *previous;
 
 	if (s == NULL)
 		return 0;
+	previous = detect_keys_begin(&keys);
 	match_tags(&b);
 	if (s->sigma != NULL) {
 		b.tag.p = "sigma";
 		b.tag.len = 5;
 		sigma_match(s->sigma, ev, sigma_considercb, &b);
 	}
+	detect_keys_end(previous);
 	return b.best != NULL;
 }
 

@@ -247,6 +247,42 @@ int detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t why
 int detect_regex_compile_case(regex_t *re, const char *pattern, bool cased, char *why,
     size_t whylen);
 
+/*
+ * The keys of liblognorm's objects, listed once an event (detect_field.c):
+ * a JSON body's object is looked up by some forty conditions an event,
+ * each a linear strcmp search in libfastjson; listed once with their
+ * lengths, a lookup is a scan of lengths.  An object is listed when the
+ * event's first lookup reaches it, if it has room (at most
+ * DETECT_KEYS_OBJECTS objects and DETECT_KEYS_MAX keys in all); one that
+ * has not is searched by libfastjson, as before.  Same answers either way.
+ */
+#define DETECT_KEYS_OBJECTS 8
+#define DETECT_KEYS_MAX 256
+
+struct detect_key {
+	const char *name;
+	size_t len;
+	struct json_object *value;
+};
+
+struct detect_keys {
+	struct listed_object {
+		const struct json_object *obj;
+		size_t first, n;        /* its keys in keys[]; n SIZE_MAX: not listed */
+	} objs[DETECT_KEYS_OBJECTS];
+	size_t n_objs;
+	size_t n_keys;
+	struct detect_key keys[DETECT_KEYS_MAX];
+};
+
+/*
+ * List keys (the caller's; begin empties it) for this thread's lookups
+ * until detect_keys_end(previous): around one event's matching, whose
+ * objects must not change meanwhile.  Returns the previous list.
+ */
+struct detect_keys *detect_keys_begin(struct detect_keys *keys);
+void detect_keys_end(struct detect_keys *previous);
+
 /* detect_field.c: the header field called name (an ECS name), or HDR_NONE. */
 enum header_field detect_header_of(const char *name);
 /* Resolve a field name once (caller frees f->path); -1 out of memory. */
