@@ -56,7 +56,7 @@ detect_keys_end(struct detect_keys *previous)
 
 /* List obj's keys in k, in libfastjson's order; false when they do not fit. */
 static bool
-keys_list(struct detect_keys *k, struct json_object *obj)
+keys_list(struct detect_keys *k, struct json_object *obj, uint64_t *lengths)
 {
 	struct json_object_iterator it = json_object_iter_begin(obj);
 	struct json_object_iterator end = json_object_iter_end(obj);
@@ -72,6 +72,7 @@ keys_list(struct detect_keys *k, struct json_object *obj)
 		x->name = json_object_iter_peek_name(&it);
 		x->len = strlen(x->name);
 		x->value = json_object_iter_peek_value(&it);
+		*lengths |= UINT64_C(1) << (x->len % 64);
 		k->n_keys++;
 	}
 	return true;
@@ -92,7 +93,8 @@ keys_of(struct detect_keys *k, struct json_object *obj)
 	l = &k->objs[k->n_objs++];
 	l->obj = obj;
 	l->first = k->n_keys;
-	l->n = keys_list(k, obj) ? k->n_keys - l->first : SIZE_MAX;
+	l->lengths = 0;
+	l->n = keys_list(k, obj, &l->lengths) ? k->n_keys - l->first : SIZE_MAX;
 	return l->n == SIZE_MAX ? NULL : l;
 }
 
@@ -108,6 +110,8 @@ object_get(struct json_object *obj, const char *key, size_t len, struct json_obj
 
 	if (thread_keys == NULL || (l = keys_of(thread_keys, obj)) == NULL)
 		return json_object_object_get_ex(obj, key, v);
+	if ((l->lengths & (UINT64_C(1) << (len % 64))) == 0)
+		return false;
 	for (i = l->first; i < l->first + l->n; i++) {
 		const struct detect_key *x = &thread_keys->keys[i];
 

@@ -269,6 +269,7 @@ struct detect_keys {
 	struct listed_object {
 		const struct json_object *obj;
 		size_t first, n;        /* its keys in keys[]; n SIZE_MAX: not listed */
+		uint64_t lengths;       /* bit len % 64 set for each key: most misses at once */
 	} objs[DETECT_KEYS_OBJECTS];
 	size_t n_objs;
 	size_t n_keys;

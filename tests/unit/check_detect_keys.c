@@ -76,6 +76,9 @@ static const char *const events[] = {
     "{\"message\":null,\"n\":null,\"t\":true,\"i\":-4720,\"o\":{\"p\":{\"q\":\"deep\"}}}",
     "{\"json\":{\"winlog\":{\"event_id\":4720},\"winlog.event_id\":\"dotted\"}}",
     "{\"json\":{\"x\":{\"y\":\"in x\"},\"x.y\":{\"z\":\"mixed\"}}}",
+    /* lengths 70 and 6 share a bit of the lengths mask (70 % 64) */
+    "{\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":\"long\","
+    "\"abcdef\":\"six\"}",
 };
 
 static const char *const paths[] = {
@@ -101,6 +104,12 @@ static const char *const paths[] = {
     "log.syslog.appname",
     "nope",
     "a.b.c",
+    "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+    "abcdef",
+    "abcdeg",
+    "kkkkkk",
+    "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+    "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
 };
 
 START_TEST(test_same_answers)
@@ -137,6 +146,13 @@ START_TEST(test_known_answers)
 	json_object_put(e.norm);
 	event_make(&e, json_tokener_parse(events[3]));
 	expect_same(&e.de, keys, "json.winlog.event_id", "dotted");
+	json_object_put(e.norm);
+	event_make(&e, json_tokener_parse(events[5]));
+	expect_same(&e.de, keys,
+	    "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", "long");
+	expect_same(&e.de, keys, "abcdef", "six");
+	expect_same(&e.de, keys, "abcdeg", "(absent)");
+	expect_same(&e.de, keys, "kkkkkk", "(absent)");
 	json_object_put(e.norm);
 	free(keys);
 }
