@@ -331,7 +331,7 @@ match_tags(struct best_match *b)
 	}
 }
 
-/* detect_match, or every detection of the tags when unindexed. */
+/* detect_match, or (unindexed) every detection of the tags, each lookup by libfastjson. */
 static int
 match(const struct detect_set *s, const struct detect_event *ev, struct detect_result *res,
     bool unindexed)
@@ -341,14 +341,16 @@ match(const struct detect_set *s, const struct detect_event *ev, struct detect_r
 
 	if (s == NULL)
 		return 0;
-	previous = detect_keys_begin(&keys);
+	/* the reference lists no keys either: libfastjson's own search */
+	previous = unindexed ? NULL : detect_keys_begin(&keys);
 	match_tags(&b);
 	if (s->sigma != NULL) {
 		b.tag.p = "sigma";
 		b.tag.len = 5;
 		sigma_match(s->sigma, ev, sigma_considercb, &b);
 	}
-	detect_keys_end(previous);
+	if (!unindexed)
+		detect_keys_end(previous);
 	return b.best != NULL;
 }
 

@@ -340,8 +340,9 @@ bool detect_index_keyed(const struct tag_entry *e, size_t det);
 /* The tag entry called tag, or NULL. */
 const struct tag_entry *detect_tag_find(const struct detect_set *s, const char *tag, size_t len);
 /*
- * detect_match without the index: every detection of the event's tags
- * (what the index must agree with; for the tests).
+ * detect_match as it was before the index and the key list: every
+ * detection of the event's tags, every lookup a libfastjson search (what
+ * both must agree with; for the tests and fuzz_detect).
  */
 int detect_match_unindexed(const struct detect_set *s, const struct detect_event *ev,
     struct detect_result *res);
