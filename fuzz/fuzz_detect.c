@@ -7,10 +7,14 @@
  * condition texts, the techniques, the redactions) and matched against
  * fixed events whose rule tags and fields are those the shipped
  * detections use.  A match must name a detection of the set, listed
- * under one of the event's tags.  libConfuse's lexer is process-wide:
+ * under one of the event's tags, and be the one matching without the
+ * (field, value) index and the key list gives (detect_match_unindexed).
+ * libConfuse's lexer is process-wide:
  * run single-threaded.  As in fuzz_conf.c, leaks of memory libConfuse
  * allocated itself (its 3.3 function-call error path) are not reported.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include <unistd.h>
 
 #include "detect.h"
+#include "detect_set.h"
 #include "json_writer.h"
 #include "parse.h"
 
@@ -81,7 +86,7 @@ static void
 fuzz_match(const struct detect_set *s, size_t k)
 {
 	struct detect_event ev;
-	struct detect_result res;
+	struct detect_result res, ref;
 	struct detect_value v;
 	struct syslog_msg msg;
 	struct json_object *norm = NULL;
@@ -96,7 +101,11 @@ fuzz_match(const struct detect_set *s, size_t k)
 	ev.norm = norm;
 	ev.source_ip = "192.0.2.7";
 	memset(&res, 0, sizeof(res));
-	if (detect_match(s, &ev, &res) == 1) {
+	found = detect_match(s, &ev, &res);
+	if (detect_match_unindexed(s, &ev, &ref) != found ||
+	    (found && (ref.detection != res.detection || ref.tag.p != res.tag.p)))
+		abort(); /* the index hid a detection, or offered one that cannot hold */
+	if (found == 1) {
 		for (found = 0, i = 0; i < n; i++)
 			found |= detect_at(s, i) == res.detection;
 		if (!found || res.tag.p == NULL || res.tag.len == 0)

@@ -842,7 +842,7 @@ detect_load_sigma(const char *rules_path, const char *sigma_dir, char *err, size
 	}
 	cfgfile_begin(&parse.cf);
 	detect_current = &parse;
-	if (build_tag_index(s) == -1) {
+	if (build_tag_index(s) == -1 || detect_index_build(s) == -1) {
 		detect_current->file = rules_path;
 		detect_error(0, "out of memory");
 		goto fail;
@@ -912,6 +912,7 @@ detect_free(struct detect_set *s)
 	}
 	free(s->techniques);
 	free(s->technique_alerts);
+	detect_index_free(s);
 	for (i = 0; i < s->n_tags; i++)
 		free(s->tags[i].dets);
 	free(s->tags);

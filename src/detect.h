@@ -11,7 +11,9 @@
  *
  * Cost per message: an event without rule tags costs one check; a tagged
  * event costs one binary search per tag over the sorted tag index, then
- * the conditions of the detections listed under that tag only.
+ * the conditions of the detections listed under that tag that can hold:
+ * those keyed by the event's value of one of the tag's key fields, and
+ * those no value keys (detect_index.c).
  */
 #ifndef LOGWARD_DETECT_H
 #define LOGWARD_DETECT_H

@@ -29,6 +29,100 @@ static const struct {
 };
 
 
+/*
+ * The list of the event being matched on this thread (detect_keys_begin),
+ * or NULL: per thread, as the workers match in parallel, and not passed
+ * down as an argument because the lookups are reached from the
+ * conditions, the targets and the Sigma matcher alike.
+ */
+static _Thread_local struct detect_keys *thread_keys;
+
+struct detect_keys *
+detect_keys_begin(struct detect_keys *keys)
+{
+	struct detect_keys *previous = thread_keys;
+
+	keys->n_objs = 0;
+	keys->n_keys = 0;
+	thread_keys = keys;
+	return previous;
+}
+
+void
+detect_keys_end(struct detect_keys *previous)
+{
+	thread_keys = previous;
+}
+
+/* List obj's keys in k, in libfastjson's order; false when they do not fit. */
+static bool
+keys_list(struct detect_keys *k, struct json_object *obj, uint64_t *lengths)
+{
+	struct json_object_iterator it = json_object_iter_begin(obj);
+	struct json_object_iterator end = json_object_iter_end(obj);
+	size_t first = k->n_keys;
+
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		struct detect_key *x = &k->keys[k->n_keys];
+
+		if (k->n_keys == DETECT_KEYS_MAX) {
+			k->n_keys = first;
+			return false;
+		}
+		x->name = json_object_iter_peek_name(&it);
+		x->len = strlen(x->name);
+		x->value = json_object_iter_peek_value(&it);
+		*lengths |= UINT64_C(1) << (x->len % 64);
+		k->n_keys++;
+	}
+	return true;
+}
+
+/* obj's entry in k, listed now when new and there is room; NULL: search it as before. */
+static const struct listed_object *
+keys_of(struct detect_keys *k, struct json_object *obj)
+{
+	struct listed_object *l;
+	size_t i;
+
+	for (i = 0; i < k->n_objs; i++)
+		if (k->objs[i].obj == obj)
+			return k->objs[i].n == SIZE_MAX ? NULL : &k->objs[i];
+	if (k->n_objs == DETECT_KEYS_OBJECTS)
+		return NULL;
+	l = &k->objs[k->n_objs++];
+	l->obj = obj;
+	l->first = k->n_keys;
+	l->lengths = 0;
+	l->n = keys_list(k, obj, &l->lengths) ? k->n_keys - l->first : SIZE_MAX;
+	return l->n == SIZE_MAX ? NULL : l;
+}
+
+/*
+ * json_object_object_get_ex(obj, key): the first key equal to key[0..len)
+ * (a C string), through the thread's list when obj is in it.
+ */
+static bool
+object_get(struct json_object *obj, const char *key, size_t len, struct json_object **v)
+{
+	const struct listed_object *l;
+	size_t i;
+
+	if (thread_keys == NULL || (l = keys_of(thread_keys, obj)) == NULL)
+		return json_object_object_get_ex(obj, key, v);
+	if ((l->lengths & (UINT64_C(1) << (len % 64))) == 0)
+		return false;
+	for (i = l->first; i < l->first + l->n; i++) {
+		const struct detect_key *x = &thread_keys->keys[i];
+
+		if (x->len == len && memcmp(x->name, key, len) == 0) {
+			*v = x->value;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Resolve a field name once: a header field, or a path into liblognorm's fields. */
 int
 detect_field_ref_init(struct field_ref *f, const char *p, size_t len)
@@ -57,13 +151,13 @@ norm_lookup(struct json_object *obj, const char *path, size_t len, int depth)
 		return NULL;
 	memcpy(key, path, len);
 	key[len] = '\0';
-	if (json_object_object_get_ex(obj, key, &v) && v != NULL)
+	if (object_get(obj, key, len, &v) && v != NULL)
 		return v;
 	for (i = 1; i + 1 < len; i++) {
 		if (path[i] != '.')
 			continue;
 		key[i] = '\0';
-		if (json_object_object_get_ex(obj, key, &v) && v != NULL &&
+		if (object_get(obj, key, i, &v) && v != NULL &&
 		    json_object_is_type(v, json_type_object)) {
 			struct json_object *r = norm_lookup(v, path + i + 1, len - i - 1, depth + 1);
 

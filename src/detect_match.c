@@ -224,8 +224,8 @@ detection_rank(const struct detection *d)
 }
 
 /* Binary search of the tag index; NULL when no detection lists the tag. */
-static const struct tag_entry *
-tag_find(const struct detect_set *s, const char *tag, size_t len)
+const struct tag_entry *
+detect_tag_find(const struct detect_set *s, const char *tag, size_t len)
 {
 	size_t lo = 0, hi = s->n_tags;
 
@@ -254,6 +254,7 @@ struct best_match {
 	const struct detection *best;
 	struct detect_result *res;
 	struct slice tag;
+	bool unindexed; /* every detection of the tag (detect_match_unindexed) */
 };
 
 /* Offer detection d: kept when it outranks the best so far and holds. */
@@ -286,7 +287,20 @@ sigma_considercb(size_t det, void *arg)
 	best_offer(b, &b->s->dets[det], true);
 }
 
-/* The detections listed under the event's rule tags. */
+/* detect_index_candidates' callback: a detection of the tag that may hold. */
+static void
+tag_offercb(size_t det, void *arg)
+{
+	struct best_match *b = arg;
+
+	best_offer(b, &b->s->dets[det], false);
+}
+
+/*
+ * The detections listed under the event's rule tags, tag by tag in the
+ * event's order (the tag that selected the best is the first of its
+ * tags); within a tag, best_offer keeps the same best in any order.
+ */
 static void
 match_tags(struct best_match *b)
 {
@@ -306,28 +320,52 @@ match_tags(struct best_match *b)
 			continue;
 		b->tag.p = json_object_get_string(t);
 		b->tag.len = (size_t)json_object_get_string_len(t);
-		if ((e = tag_find(b->s, b->tag.p, b->tag.len)) == NULL)
+		if ((e = detect_tag_find(b->s, b->tag.p, b->tag.len)) == NULL)
 			continue;
+		if (!b->unindexed) {
+			detect_index_candidates(b->s, e, b->ev, tag_offercb, b);
+			continue;
+		}
 		for (j = 0; j < e->n; j++)
 			best_offer(b, &b->s->dets[e->dets[j]], false);
 	}
 }
 
-int
-detect_match(const struct detect_set *s, const struct detect_event *ev,
-    struct detect_result *res)
+/* detect_match, or (unindexed) every detection of the tags, each lookup by libfastjson. */
+static int
+match(const struct detect_set *s, const struct detect_event *ev, struct detect_result *res,
+    bool unindexed)
 {
-	struct best_match b = {s, ev, NULL, res, {NULL, 0}};
+	struct best_match b = {s, ev, NULL, res, {NULL, 0}, unindexed};
+	struct detect_keys keys, *previous;
 
 	if (s == NULL)
 		return 0;
+	/* the reference lists no keys either: libfastjson's own search */
+	previous = unindexed ? NULL : detect_keys_begin(&keys);
 	match_tags(&b);
 	if (s->sigma != NULL) {
 		b.tag.p = "sigma";
 		b.tag.len = 5;
 		sigma_match(s->sigma, ev, sigma_considercb, &b);
 	}
+	if (!unindexed)
+		detect_keys_end(previous);
 	return b.best != NULL;
+}
+
+int
+detect_match(const struct detect_set *s, const struct detect_event *ev,
+    struct detect_result *res)
+{
+	return match(s, ev, res, false);
+}
+
+int
+detect_match_unindexed(const struct detect_set *s, const struct detect_event *ev,
+    struct detect_result *res)
+{
+	return match(s, ev, res, true);
 }
 
 struct slice

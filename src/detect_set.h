@@ -9,6 +9,8 @@
  *   detect_field.c   field lookup in an event: header fields and paths
  *                    into liblognorm's fields (process.c and alert.c too)
  *   detect_match.c   the matcher: the detections of an event's rule tags
+ *   detect_index.c   the (field, value) index of a tag's detections, so an
+ *                    event is held only against those that can hold
  *   detect_redact.c  the redaction filter: every redact pattern in one
  *                    alternation, so a clean line costs one regexec
  *   detect_redact_need.c  the literals each redact pattern needs, so a
@@ -21,8 +23,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "detect.h"
+#include "value_table.h"
 
 #define DETECTIONS_SUFFIX ".detections"
 #define RULEBASE_SUFFIX ".rulebase"
@@ -32,6 +36,14 @@
 #define DETECT_PATH_SEGMENTS 16
 #define DETECT_MAX_ARGS 1024
 #define DETECT_MAX_CONDS 64
+/*
+ * Bounds of the (field, value) index (detect_index.c): key fields a tag
+ * (each is one lookup an event of the tag; past them, a detection is held
+ * against every such event, as without the index), and values of one
+ * detection's key condition (an "in" list longer than that keys nothing).
+ */
+#define DETECT_INDEX_FIELDS 64
+#define DETECT_INDEX_VALUES 64
 /*
  * A hidden option: a '#' starts a comment, so no file can set it (a '|',
  * as cfgfile.h's lines list uses, would be taken for a section path by
@@ -108,13 +120,27 @@ struct detect_cond {
 	bool has_re;
 };
 
+/* A field a tag's detections are keyed by: a condition's field (not owned). */
+struct index_field {
+	const struct field_ref *ref;
+	bool fold;                  /* the values compared ignoring ASCII case */
+};
+
 /* Detections listed under one rule tag, in load order. */
 struct tag_entry {
 	const char *tag;            /* points into a detection's tags */
 	size_t len;
 	size_t *dets;
 	size_t n;
+	/* the index (detect_index.c): held against every event of the tag */
+	size_t *unkeyed;
+	size_t n_unkeyed;
+	/* ... and the others under the event's value of one of these fields */
+	struct index_field *fields;
+	size_t n_fields;
+	size_t first_slot;          /* the table's number of fields[0] (the rest follow) */
 };
+
 
 struct technique_slot {
 	struct detect_technique t;
@@ -148,6 +174,8 @@ struct detect_set {
 	atomic_uint_fast64_t *technique_alerts;
 	struct tag_entry *tags;
 	size_t n_tags;
+	/* the (field, value) index of every tag (detect_index.c): slot a tag's field */
+	struct value_table index;
 	regex_t *redact;
 	size_t n_redact;
 	/* The alternation of every redact pattern (see detect_redaction_filter). */
@@ -219,6 +247,43 @@ int detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t why
 int detect_regex_compile_case(regex_t *re, const char *pattern, bool cased, char *why,
     size_t whylen);
 
+/*
+ * The keys of liblognorm's objects, listed once an event (detect_field.c):
+ * a JSON body's object is looked up by some forty conditions an event,
+ * each a linear strcmp search in libfastjson; listed once with their
+ * lengths, a lookup is a scan of lengths.  An object is listed when the
+ * event's first lookup reaches it, if it has room (at most
+ * DETECT_KEYS_OBJECTS objects and DETECT_KEYS_MAX keys in all); one that
+ * has not is searched by libfastjson, as before.  Same answers either way.
+ */
+#define DETECT_KEYS_OBJECTS 8
+#define DETECT_KEYS_MAX 256
+
+struct detect_key {
+	const char *name;
+	size_t len;
+	struct json_object *value;
+};
+
+struct detect_keys {
+	struct listed_object {
+		const struct json_object *obj;
+		size_t first, n;        /* its keys in keys[]; n SIZE_MAX: not listed */
+		uint64_t lengths;       /* bit len % 64 set for each key: most misses at once */
+	} objs[DETECT_KEYS_OBJECTS];
+	size_t n_objs;
+	size_t n_keys;
+	struct detect_key keys[DETECT_KEYS_MAX];
+};
+
+/*
+ * List keys (the caller's; begin empties it) for this thread's lookups
+ * until detect_keys_end(previous): around one event's matching, whose
+ * objects must not change meanwhile.  Returns the previous list.
+ */
+struct detect_keys *detect_keys_begin(struct detect_keys *keys);
+void detect_keys_end(struct detect_keys *previous);
+
 /* detect_field.c: the header field called name (an ECS name), or HDR_NONE. */
 enum header_field detect_header_of(const char *name);
 /* Resolve a field name once (caller frees f->path); -1 out of memory. */
@@ -253,6 +318,34 @@ void detect_redact_need_clear(struct redact_need *need);
  */
 bool detect_redact_need_holds(const struct redact_need *need, const char *text, size_t len,
     bool fold, signed char *seen);
+
+/*
+ * detect_index.c: build the index of every tag of s (after its tag index);
+ * -1 out of memory.  Each detection is keyed by one of its "when"
+ * conditions that only a value of a field can satisfy (==, in, =~, in_i):
+ * the field the most detections of the tag share, the one with more
+ * distinct values on a tie.  Freed by detect_index_free.
+ */
+int detect_index_build(struct detect_set *s);
+void detect_index_free(struct detect_set *s);
+/*
+ * Call offer(det, arg) for each detection of tag e that can hold on ev:
+ * the unkeyed ones, and those under ev's value of each key field.  Each
+ * at most once; order is not load order.
+ */
+void detect_index_candidates(const struct detect_set *s, const struct tag_entry *e,
+    const struct detect_event *ev, void (*offer)(size_t det, void *arg), void *arg);
+/* Whether detection det is keyed under tag e (for the tests). */
+bool detect_index_keyed(const struct tag_entry *e, size_t det);
+/* The tag entry called tag, or NULL. */
+const struct tag_entry *detect_tag_find(const struct detect_set *s, const char *tag, size_t len);
+/*
+ * detect_match as it was before the index and the key list: every
+ * detection of the event's tags, every lookup a libfastjson search (what
+ * both must agree with; for the tests and fuzz_detect).
+ */
+int detect_match_unindexed(const struct detect_set *s, const struct detect_event *ev,
+    struct detect_result *res);
 
 /* detect_match.c: one condition on an event (sigma_map.c's shapes use them too). */
 bool detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev);

@@ -24,6 +24,7 @@
 
 #include "detect_set.h"
 #include "sigma.h"
+#include "value_table.h"
 
 #define SIGMA_KEYWORDS SIZE_MAX /* item field: full text over the message */
 
@@ -187,14 +188,6 @@ struct sigma_output {
 	size_t n, cap;
 };
 
-/* The instances under one (field, value), the value lower-cased. */
-struct sigma_key_entry {
-	size_t field;
-	char *value;
-	size_t len;
-	struct sigma_output insts;
-};
-
 /* A rule compiled for one shape: its fields resolved, its detection. */
 struct sigma_instance {
 	const struct sigma_rule *rule;
@@ -246,14 +239,10 @@ struct sigma_set {
 	struct sigma_output *outs;
 	size_t n_outs, cap_outs;
 	size_t index_bytes; /* literal bytes in the automaton (<= SIGMA_MAX_INDEX_BYTES) */
-	/* the (field, value) index: open addressing, SipHash under key_sip */
+	/* the (field, value) index: slot a key field, values folded (value_table.h) */
 	struct sigma_key_field key_fields[SIGMA_MAX_KEY_FIELDS];
 	size_t n_key_fields;
-	uint32_t *key_slot; /* 1 + index in key_entries; 0 empty */
-	size_t key_slots;   /* a power of two, at least twice the entries */
-	struct sigma_key_entry *key_entries;
-	size_t n_key_entries;
-	uint8_t key_sip[16];
+	struct value_table key_table;
 };
 
 /* sigma.c: a whole file of at most SIGMA_MAX_FILE bytes (caller frees); NULL with why. */

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "siphash.h"
 #include "sigma_impl.h"
+#include "value_table.h"
 
 /* One choice: the rule's field, one of whose values any match has whole. */
 struct key_alt {
@@ -356,22 +356,11 @@ rank_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* Mark the SIGMA_MAX_KEY_FIELDS most voted fields chosen; -1 out of memory. */
-static int
-votes_choose(struct vote *v, size_t n)
+/* value_table_choose's mark: one of the SIGMA_MAX_KEY_FIELDS most voted. */
+static void
+vote_choosecb(void *item)
 {
-	struct vote **rank = calloc(n + 1, sizeof(*rank));
-	size_t i;
-
-	if (rank == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		rank[i] = &v[i];
-	qsort(rank, n, sizeof(*rank), rank_cmp);
-	for (i = 0; i < n && i < SIGMA_MAX_KEY_FIELDS; i++)
-		rank[i]->chosen = true;
-	free(rank);
-	return 0;
+	((struct vote *)item)->chosen = true;
 }
 
 /* The vote of field of instance in (it is there: votes_count saw every one). */
@@ -381,69 +370,6 @@ field_vote(const struct vote *v, size_t n, const struct sigma_instance *in, size
 	struct vote want = {in->refs[field].path, in->kv[field], 0, 0, false};
 
 	return bsearch(&want, v, n, sizeof(*v), vote_cmp);
-}
-
-static uint64_t
-key_hash(const struct sigma_set *ss, size_t field, const char *p, size_t len)
-{
-	struct siphash h;
-
-	siphash_init(&h, ss->key_sip);
-	siphash_word(&h, (uint64_t)field);
-	siphash_bytes(&h, p, len, true);
-	return siphash_final(&h);
-}
-
-/* Equal ignoring ASCII case (e is lower case already). */
-static bool
-same_folded(const char *e, const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (e[i] != (char)lower((unsigned char)p[i]))
-			return false;
-	return true;
-}
-
-/* The entry of (field, p[0..len)) in the table; NULL absent. */
-static const struct sigma_key_entry *
-key_find(const struct sigma_set *ss, size_t field, const char *p, size_t len)
-{
-	size_t mask = ss->key_slots - 1, s = (size_t)key_hash(ss, field, p, len) & mask;
-	uint32_t e;
-
-	for (; (e = ss->key_slot[s]) != 0; s = (s + 1) & mask) {
-		const struct sigma_key_entry *x = &ss->key_entries[e - 1];
-
-		if (x->field == field && x->len == len && same_folded(x->value, p, len))
-			return x;
-	}
-	return NULL;
-}
-
-/* Put instance inst under (field, value); -1 out of memory. */
-static int
-key_insert(struct sigma_set *ss, size_t field, const char *p, size_t len, size_t inst)
-{
-	size_t mask = ss->key_slots - 1, s = (size_t)key_hash(ss, field, p, len) & mask, i;
-	struct sigma_key_entry *x = (struct sigma_key_entry *)key_find(ss, field, p, len);
-
-	if (x == NULL) {
-		while (ss->key_slot[s] != 0)
-			s = (s + 1) & mask;
-		x = &ss->key_entries[ss->n_key_entries];
-		memset(x, 0, sizeof(*x));
-		if ((x->value = malloc(len + 1)) == NULL)
-			return -1;
-		for (i = 0; i < len; i++)
-			x->value[i] = (char)lower((unsigned char)p[i]);
-		x->value[len] = '\0';
-		x->len = len;
-		x->field = field;
-		ss->key_slot[s] = (uint32_t)++ss->n_key_entries;
-	}
-	return sigma_output_add(&x->insts, inst);
 }
 
 /* The alternative of in to key it by: a chosen field, the most voted (fewer values on a tie). */
@@ -482,16 +408,12 @@ sigma_key_build(struct sigma_set *ss)
 	}
 	if (total == 0)
 		return 0;
-	for (ss->key_slots = 16; ss->key_slots < 2 * total; ss->key_slots *= 2)
-		;
-	ss->key_slot = calloc(ss->key_slots, sizeof(*ss->key_slot));
-	ss->key_entries = calloc(total, sizeof(*ss->key_entries));
-	if (ss->key_slot == NULL || ss->key_entries == NULL ||
+	if (value_table_init(&ss->key_table, total) == -1 ||
 	    (v = votes_count(ss, &n_votes)) == NULL)
 		return -1;
-	if (votes_choose(v, n_votes) == -1)
+	if (value_table_choose(
+		v, n_votes, sizeof(*v), rank_cmp, SIGMA_MAX_KEY_FIELDS, vote_choosecb) == -1)
 		goto done;
-	siphash_random_key(ss->key_sip, (uint64_t)(uintptr_t)ss);
 	for (i = 0; i < ss->n_insts; i++) {
 		struct sigma_instance *in = &ss->insts[i];
 		const struct sigma_key_alt *a;
@@ -505,7 +427,8 @@ sigma_key_build(struct sigma_set *ss)
 		ss->key_fields[f].shapes |= UINT64_C(1) << in->shape;
 		in->key_field = f;
 		for (j = 0; j < a->n; j++)
-			if (key_insert(ss, f, a->vals[j], a->lens[j], i) == -1)
+			if (value_table_add(&ss->key_table, f, a->vals[j], a->lens[j], true, i) ==
+			    -1)
 				goto done;
 	}
 	rc = 0;
@@ -523,15 +446,15 @@ sigma_key_candidates(const struct sigma_set *ss, uint64_t shapes, const struct d
 
 	for (f = 0; f < ss->n_key_fields; f++) {
 		const struct sigma_key_field *kf = &ss->key_fields[f];
-		const struct sigma_key_entry *x;
+		const struct value_entry *x;
 
 		if ((kf->shapes & shapes) == 0 || !sigma_field_read(&kf->ref, kf->kv, ev, &v))
 			continue;
-		if ((x = key_find(ss, f, v.s.p, v.s.len)) == NULL)
+		if ((x = value_table_find(&ss->key_table, f, v.s.p, v.s.len, true)) == NULL)
 			continue;
-		for (i = 0; i < x->insts.n; i++)
-			if (shapes & (UINT64_C(1) << ss->insts[x->insts.insts[i]].shape))
-				add(x->insts.insts[i], arg);
+		for (i = 0; i < x->n; i++)
+			if (shapes & (UINT64_C(1) << ss->insts[x->ids[i]].shape))
+				add(x->ids[i], arg);
 	}
 }
 
@@ -540,17 +463,10 @@ sigma_key_free(struct sigma_set *ss)
 {
 	size_t i;
 
-	for (i = 0; i < ss->n_key_entries; i++) {
-		free(ss->key_entries[i].value);
-		free(ss->key_entries[i].insts.insts);
-	}
-	free(ss->key_entries);
-	free(ss->key_slot);
+	value_table_free(&ss->key_table);
 	for (i = 0; i < ss->n_key_fields; i++)
 		free(ss->key_fields[i].ref.path);
-	ss->key_entries = NULL;
-	ss->key_slot = NULL;
-	ss->n_key_entries = ss->key_slots = ss->n_key_fields = 0;
+	ss->n_key_fields = 0;
 }
 
 void
