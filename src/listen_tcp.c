@@ -15,6 +15,10 @@
  *
  * A RELP input (plain or over TLS) is the same intake with a RELP session
  * in place of the framer (tcp_relp.c).
+ *
+ * Plain TCP reads without a bufferevent (tcp_plain_readcb): a read event
+ * on the socket and one read() a wake-up.  TLS and RELP read and write
+ * through libevent's bufferevents.
  */
 #include "config.h"
 
@@ -97,16 +101,35 @@ tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 	tcp_rate_take(c);
 }
 
-/* Read from this connection only when neither a pause of intake nor its rate stops it. */
+/* The bytes read and not framed yet: the bufferevent's input, or plain TCP's own. */
+static struct evbuffer *
+tcp_conn_input(struct tcp_conn *c)
+{
+	return c->bev != NULL ? bufferevent_get_input(c->bev) : c->in;
+}
+
+/*
+ * Read from this connection only when neither a pause of intake nor its
+ * rate stops it.  Plain TCP: adding the read event again also starts its
+ * idle_timeout again, as a bufferevent's enable does.
+ */
 static void
 tcp_conn_update_reading(struct tcp_conn *c)
 {
+	bool on = !c->stalled && !c->rate_paused;
+
 	if (c->closing)
 		return;
-	if (c->stalled || c->rate_paused)
-		bufferevent_disable(c->bev, EV_READ);
-	else
+	if (c->bev == NULL) {
+		if (on)
+			event_add(c->read_ev, c->listener->idle_tv);
+		else
+			event_del(c->read_ev);
+	} else if (on) {
 		bufferevent_enable(c->bev, EV_READ);
+	} else {
+		bufferevent_disable(c->bev, EV_READ);
+	}
 }
 
 /*
@@ -153,12 +176,22 @@ tcp_rate_pause(struct tcp_conn *c)
 	tcp_conn_update_reading(c);
 }
 
-/* Frame what is buffered; with eof, deliver the rest too. */
-static void
-tcp_frame_input(struct tcp_conn *c, bool eof)
+/* Frame data[0..len) received now (RELP: act on it); the bytes used. */
+static size_t
+tcp_frame(struct tcp_conn *c, const char *data, size_t len, bool eof)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t len = evbuffer_get_length(in), used;
+	clock_gettime(CLOCK_REALTIME, &c->now);
+	if (c->relp != NULL)
+		return tcp_relp_feed(c, data, len, eof);
+	return framing_feed(&c->framer, data, len, eof, tcp_emitcb, c);
+}
+
+/* Frame what is buffered; with eof, deliver the rest too.  No rate check. */
+static void
+tcp_frame_held(struct tcp_conn *c, bool eof)
+{
+	struct evbuffer *in = tcp_conn_input(c);
+	size_t len = evbuffer_get_length(in);
 	const char *data;
 
 	if (len == 0)
@@ -168,12 +201,14 @@ tcp_frame_input(struct tcp_conn *c, bool eof)
 		log_warnx("input %s: out of memory framing a connection", c->listener->conf->name);
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &c->now);
-	if (c->relp != NULL)
-		used = tcp_relp_feed(c, data, len, eof);
-	else
-		used = framing_feed(&c->framer, data, len, eof, tcp_emitcb, c);
-	evbuffer_drain(in, used);
+	evbuffer_drain(in, tcp_frame(c, data, len, eof));
+}
+
+/* Frame what is buffered, then pause if these frames went over the rate; eof: the rest too. */
+static void
+tcp_frame_input(struct tcp_conn *c, bool eof)
+{
+	tcp_frame_held(c, eof);
 	if (c->rate_until_ms != 0 && !eof)
 		tcp_rate_pause(c);
 }
@@ -220,7 +255,14 @@ tcp_conn_free(struct tcp_conn *c)
 		event_free(c->close_ev);
 	ack_sink_detach(c->ack);
 	relp_session_free(c->relp);
-	bufferevent_free(c->bev);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	if (c->read_ev != NULL)
+		event_free(c->read_ev);
+	if (c->in != NULL)
+		evbuffer_free(c->in);
+	if (c->fd != -1)
+		evutil_closesocket(c->fd);
 	peer_tls_release(c->tls);
 	free(c);
 }
@@ -228,18 +270,15 @@ tcp_conn_free(struct tcp_conn *c)
 /*
  * Plain TCP: a TLS ClientHello (record type 22, version 3.x) is never
  * syslog.  Close such a connection at once and say why, instead of
- * archiving a binary handshake as a message.  True when closed.
+ * archiving a binary handshake as a message.  head: the first len bytes
+ * the sender sent (it is sniffed once it sent two).  True when closed.
  */
 static bool
-tcp_refuse_tls_hello(struct tcp_conn *c)
+tcp_refuse_tls_hello(struct tcp_conn *c, const unsigned char *head, size_t len)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	unsigned char head[2];
-
-	if (evbuffer_get_length(in) < sizeof(head))
+	if (len < 2)
 		return false;
 	c->sniffed = true;
-	evbuffer_copyout(in, head, sizeof(head));
 	if (head[0] != 0x16 || head[1] != 0x03)
 		return false;
 	stats_add(&c->listener->stats.tls_on_plain, 1);
@@ -258,7 +297,7 @@ tcp_conn_max_pending(const struct tcp_conn *c)
 }
 
 /*
- * Plain TCP: top the input buffer up with what the sender already sent.
+ * Plain RELP: top the input buffer up with what the sender already sent.
  * libevent 2.1 reads at most 4096 bytes a wake-up (LIBEVENT_READ_MAX), an
  * ioctl and a readv each, then goes back to epoll: three system calls per
  * 4 KB from a busy sender.  One read of up to TCP_READ_CHUNK here, within
@@ -350,12 +389,22 @@ tcp_tls_drain_pending(struct tcp_conn *c)
 	}
 }
 
+/* tcp_refuse_tls_hello on what the input buffer holds. */
+static bool
+tcp_refuse_buffered_hello(struct tcp_conn *c)
+{
+	unsigned char head[2];
+	ev_ssize_t n = evbuffer_copyout(tcp_conn_input(c), head, sizeof(head));
+
+	return n > 0 && tcp_refuse_tls_hello(c, head, (size_t)n);
+}
+
 static void
 tcp_readcb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
 
-	if (!c->sniffed && c->listener->tls == NULL && tcp_refuse_tls_hello(c))
+	if (!c->sniffed && c->listener->tls == NULL && tcp_refuse_buffered_hello(c))
 		return;
 	/* Paused: the bytes wait in the buffer until the resume frames them. */
 	if (c->listener->paused) {
@@ -370,6 +419,95 @@ tcp_readcb(struct bufferevent *bev, void *arg)
 	tcp_tls_drain_pending(c);
 	/* These frames paused intake: what is left (TLS: decrypted) waits for the resume. */
 	if (c->listener->paused)
+		tcp_conn_stall(c);
+}
+
+/*
+ * Plain TCP, at shutdown: read what the socket holds into the input
+ * buffer (tcp_read_now's contract), counted as received.
+ */
+static int
+tcp_plain_read_into(struct tcp_conn *c, struct evbuffer *in)
+{
+	int n = evbuffer_read(in, c->fd, TCP_READ_CHUNK);
+
+	if (n > 0)
+		stats_add(&c->listener->stats.bytes, (uint64_t)n);
+	return n;
+}
+
+/*
+ * Plain TCP: frame data[0..n), just read into the listener's scratch
+ * buffer.  With no partial frame held it is framed where it is and only
+ * the unfinished tail is kept (the common case: no copy); else it joins
+ * the held bytes first.  False when the connection was closed (a TLS
+ * hello on plain TCP).
+ */
+static bool
+tcp_plain_frame(struct tcp_conn *c, const char *data, size_t n)
+{
+	size_t used;
+
+	if (evbuffer_get_length(c->in) == 0 && (c->sniffed || n >= 2)) {
+		if (!c->sniffed && tcp_refuse_tls_hello(c, (const unsigned char *)data, n))
+			return false;
+		used = tcp_frame(c, data, n, false);
+		/* the bytes are taken from the socket: out of memory here would lose them */
+		if (used < n && evbuffer_add(c->in, data + used, n - used) == -1)
+			fatalx("input %s: out of memory holding %zu bytes read",
+			    c->listener->conf->name, n - used);
+	} else {
+		if (evbuffer_add(c->in, data, n) == -1)
+			fatalx("input %s: out of memory holding %zu bytes read",
+			    c->listener->conf->name, n);
+		if (!c->sniffed && tcp_refuse_buffered_hello(c))
+			return false;
+		tcp_frame_held(c, false);
+	}
+	if (c->rate_until_ms != 0)
+		tcp_rate_pause(c);
+	return true;
+}
+
+/*
+ * Plain TCP's read event: one read() of up to TCP_READ_CHUNK a wake-up,
+ * framed at once.  The read event is level-triggered: what is left in the
+ * socket wakes it again on the loop's next turn, behind the other
+ * connections.  The partial frame held plus a read stay within
+ * tcp_conn_max_pending + TCP_READ_CHUNK, as the bufferevent's watermark did.
+ */
+static void
+tcp_plain_readcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct listen_tcp *l = c->listener;
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		stats_add(&l->stats.idle_closed, 1);
+		tcp_conn_end(c);
+		return;
+	}
+	/* Paused: the bytes wait in the socket (the sender is slowed) until the resume. */
+	if (l->paused) {
+		tcp_conn_stall(c);
+		return;
+	}
+	n = read(fd, l->scratch, TCP_READ_CHUNK);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (n < 0)
+			log_debug("input %s: connection error: %s", l->conf->name,
+			    strerror(errno));
+		tcp_conn_end(c);	/* the rest is the last frame (tcp_closecb) */
+		return;
+	}
+	stats_add(&l->stats.bytes, (uint64_t)n);
+	if (!tcp_plain_frame(c, l->scratch, (size_t)n))
+		return;
+	/* These frames paused intake: the rest waits in the socket for the resume. */
+	if (l->paused)
 		tcp_conn_stall(c);
 }
 
@@ -501,7 +639,10 @@ tcp_conn_end(struct tcp_conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	if (c->bev != NULL)
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	else
+		event_del(c->read_ev);
 	tcp_conn_queue_close(c);
 }
 
@@ -629,6 +770,44 @@ tcp_conn_bev(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
 	return bev;
 }
 
+/*
+ * How a new connection reads: plain TCP through its own read event, TLS
+ * and RELP through a bufferevent.  -1 when out of memory (fd not taken).
+ */
+static int
+tcp_conn_io(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
+{
+	const struct timeval *tv;
+
+	if (l->tls == NULL && !l->relp) {
+		c->read_ev = event_new(l->base, fd, EV_READ | EV_PERSIST, tcp_plain_readcb, c);
+		c->in = evbuffer_new();
+		if (c->read_ev == NULL || c->in == NULL) {
+			if (c->read_ev != NULL)
+				event_free(c->read_ev);
+			if (c->in != NULL)
+				evbuffer_free(c->in);
+			c->read_ev = NULL;
+			c->in = NULL;
+			return -1;
+		}
+		c->fd = fd;
+		return 0;
+	}
+	if ((c->bev = tcp_conn_bev(l, c, fd)) == NULL)
+		return -1;
+	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
+	/* TLS: one record an SSL_read; plain RELP: see tcp_read_more */
+	bufferevent_set_max_single_read(c->bev, l->tls != NULL ? TLS_READ_CHUNK : TCP_READ_CHUNK);
+	/* Bounded buffering: stop reading once a partial frame and one read are held. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, tcp_conn_max_pending(c) + TCP_READ_CHUNK);
+	evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_countcb, c);
+	tv = c->handshaking ? l->handshake_tv : l->idle_tv;
+	if (tv != NULL)
+		bufferevent_set_timeouts(c->bev, tv, NULL);
+	return 0;
+}
+
 static void
 tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -637,7 +816,6 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	struct peer_entry *entry;
 	struct peer_addr pa;
 	struct tcp_conn *c;
-	const struct timeval *tv;
 
 	peer_addr_from_sockaddr(&pa, sa);
 	if (!tcp_admit(l, &pa, &entry) || (c = calloc(1, sizeof(*c))) == NULL) {
@@ -646,6 +824,7 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	c->listener = l;
 	c->peer = pa;
+	c->fd = -1;
 	framer_init(&c->framer, l->conf->max_message_size);
 	if (l->relp && tcp_relp_init(c) == -1) {
 		evutil_closesocket(fd);
@@ -654,8 +833,7 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 		free(c);
 		return;
 	}
-	c->bev = tcp_conn_bev(l, c, fd);
-	if (c->bev == NULL) {
+	if (tcp_conn_io(l, c, fd) == -1) {
 		evutil_closesocket(fd);
 		ack_sink_detach(c->ack);
 		relp_session_free(c->relp);
@@ -665,15 +843,6 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	c->per_address = entry;
 	if (entry != NULL)
 		peer_table_hold(l->peers, entry);
-	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
-	/* TLS: one record an SSL_read; plain TCP: see tcp_read_more */
-	bufferevent_set_max_single_read(c->bev, l->tls != NULL ? TLS_READ_CHUNK : TCP_READ_CHUNK);
-	/* Bounded buffering: stop reading once a partial frame and one read are held. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, tcp_conn_max_pending(c) + TCP_READ_CHUNK);
-	evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_countcb, c);
-	tv = c->handshaking ? l->handshake_tv : l->idle_tv;
-	if (tv != NULL)
-		bufferevent_set_timeouts(c->bev, tv, NULL);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->n_conns++;
 	stats_add(&l->stats.connections, 1);
@@ -910,12 +1079,14 @@ listen_tcp_pause(struct listen_tcp *l, bool paused)
 static int
 tcp_read_now(struct tcp_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	struct evbuffer *in = tcp_conn_input(c);
+	evutil_socket_t fd = c->bev != NULL ? bufferevent_getfd(c->bev) : c->fd;
 	struct evbuffer_iovec v;
 	SSL *ssl;
 	int n;
 
+	if (c->bev == NULL)
+		return tcp_plain_read_into(c, in);
 	if (c->listener->tls == NULL)
 		return fd == -1 ? -1 : evbuffer_read(in, fd, TCP_READ_CHUNK);
 	if (c->handshaking || (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)

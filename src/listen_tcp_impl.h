@@ -66,7 +66,18 @@ struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn) close_entry; /* in listener->closed while close_queued */
 	TAILQ_ENTRY(tcp_conn) pending_entry; /* in listener->tls_pending while pending_queued */
 	struct listen_tcp *listener;
+	/*
+	 * TLS and RELP: the bufferevent (reads, decryption, RELP's answers).
+	 * Plain TCP has none: a read event on the socket (read_ev) and one
+	 * read() a wake-up (tcp_plain_readcb), a partial frame held in "in".
+	 * libevent's socket bufferevent asks FIONREAD before every readv: two
+	 * system calls a wake-up where one does, and with thousands of senders
+	 * of a message now and then a wake-up is a message.
+	 */
 	struct bufferevent *bev;
+	struct event *read_ev;          /* plain TCP: the socket's read event; else NULL */
+	struct evbuffer *in;            /* plain TCP: bytes after the last whole frame; else NULL */
+	evutil_socket_t fd;             /* plain TCP: the socket, owned; else -1 */
 	struct framer framer;
 	struct peer_addr peer;
 	struct peer_entry *per_address; /* in listener->peers, held; NULL: none or table full */
@@ -140,7 +151,7 @@ struct listen_tcp {
 	struct peer_entry overflow;     /* the rate window of addresses the table cannot hold */
 	struct ratelimit rate;
 	int spare_fd;                   /* given up to accept-and-close when out of descriptors */
-	char *scratch;                  /* TCP_READ_CHUNK bytes for tcp_read_more; owned */
+	char *scratch;                  /* TCP_READ_CHUNK bytes: plain reads, tcp_read_more; owned */
 	struct log_throttle refused_log, tls_log, accept_log, relp_log;
 };
 
