@@ -101,6 +101,8 @@ tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 	tcp_rate_take(c);
 }
 
+static void tcp_queue_pending(struct tcp_conn *c);
+
 /* The bytes read and not framed yet: the bufferevent's input, or plain TCP's own. */
 static struct evbuffer *
 tcp_conn_input(struct tcp_conn *c)
@@ -110,8 +112,9 @@ tcp_conn_input(struct tcp_conn *c)
 
 /*
  * Read from this connection only when neither a pause of intake nor its
- * rate stops it.  Plain TCP: adding the read event again also starts its
- * idle_timeout again, as a bufferevent's enable does.
+ * rate stops it.  Plain TCP keeps its read event: a stopped connection's
+ * wake-ups are ignored (edge-triggered, they do not repeat), and reading
+ * again is a turn on the pending list.
  */
 static void
 tcp_conn_update_reading(struct tcp_conn *c)
@@ -121,10 +124,9 @@ tcp_conn_update_reading(struct tcp_conn *c)
 	if (c->closing)
 		return;
 	if (c->bev == NULL) {
+		/* edge-triggered: what came while stopped is announced by no event */
 		if (on)
-			event_add(c->read_ev, c->listener->idle_tv);
-		else
-			event_del(c->read_ev);
+			tcp_queue_pending(c);
 	} else if (on) {
 		bufferevent_enable(c->bev, EV_READ);
 	} else {
@@ -242,8 +244,8 @@ tcp_conn_free(struct tcp_conn *c)
 	if (c->close_queued)
 		TAILQ_REMOVE(&l->closed, c, close_entry);
 	if (c->pending_queued) {
-		TAILQ_REMOVE(&l->tls_pending, c, pending_entry);
-		l->n_tls_pending--;
+		TAILQ_REMOVE(&l->pending, c, pending_entry);
+		l->n_pending--;
 	}
 	l->n_conns--;
 	stats_sub(&l->stats.connections_open, 1);
@@ -339,18 +341,25 @@ tcp_read_more(struct tcp_conn *c)
 
 static int tcp_read_now(struct tcp_conn *c);
 
-/* TLS: frame c's pending records on the listener's next turn (tls_pending_ev). */
+/*
+ * Read c on the loop's next turn (pending_ev): bytes wait that no read
+ * event will announce.  A timer of no duration rather than an activation:
+ * it runs after the loop's next poll, so a connection that always has more
+ * goes behind the others and never holds the loop in one pass.
+ */
 static void
-tcp_tls_queue_drain(struct tcp_conn *c)
+tcp_queue_pending(struct tcp_conn *c)
 {
+	static const struct timeval now = {0, 0};
 	struct listen_tcp *l = c->listener;
 
 	if (c->pending_queued)
 		return;
 	c->pending_queued = true;
-	TAILQ_INSERT_TAIL(&l->tls_pending, c, pending_entry);
-	l->n_tls_pending++;
-	event_active(l->tls_pending_ev, EV_TIMEOUT, 1);
+	TAILQ_INSERT_TAIL(&l->pending, c, pending_entry);
+	l->n_pending++;
+	if (!evtimer_pending(l->pending_ev, NULL))
+		evtimer_add(l->pending_ev, &now);
 }
 
 /*
@@ -376,7 +385,7 @@ tcp_tls_drain_pending(struct tcp_conn *c)
 		return;
 	while (SSL_has_pending(ssl) && !c->listener->paused && !c->rate_paused) {
 		if (taken >= TLS_DRAIN_MAX) {
-			tcp_tls_queue_drain(c);
+			tcp_queue_pending(c);
 			return;
 		}
 		n = tcp_read_now(c);
@@ -470,30 +479,28 @@ tcp_plain_frame(struct tcp_conn *c, const char *data, size_t n)
 }
 
 /*
- * Plain TCP's read event: one read() of up to TCP_READ_CHUNK a wake-up,
- * framed at once.  The read event is level-triggered: what is left in the
- * socket wakes it again on the loop's next turn, behind the other
- * connections.  The partial frame held plus a read stay within
+ * Plain TCP: one read() of up to TCP_READ_CHUNK, framed at once.  The
+ * read event is edge-triggered, so whatever may be left is put on the
+ * pending list (the loop's next turn, behind the other connections): a
+ * full read (more may wait), or the sender's shutdown (the read of its
+ * end announces nothing more).  A short read of a stream socket leaves it
+ * empty (epoll(7)).  The partial frame held plus a read stay within
  * tcp_conn_max_pending + TCP_READ_CHUNK, as the bufferevent's watermark did.
  */
 static void
-tcp_plain_readcb(evutil_socket_t fd, short what, void *arg)
+tcp_plain_read(struct tcp_conn *c)
 {
-	struct tcp_conn *c = arg;
 	struct listen_tcp *l = c->listener;
 	ssize_t n;
 
-	if (what & EV_TIMEOUT) {
-		stats_add(&l->stats.idle_closed, 1);
-		tcp_conn_end(c);
+	if (c->closing || c->rate_paused)
 		return;
-	}
 	/* Paused: the bytes wait in the socket (the sender is slowed) until the resume. */
 	if (l->paused) {
 		tcp_conn_stall(c);
 		return;
 	}
-	n = read(fd, l->scratch, TCP_READ_CHUNK);
+	n = read(c->fd, l->scratch, TCP_READ_CHUNK);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -506,9 +513,36 @@ tcp_plain_readcb(evutil_socket_t fd, short what, void *arg)
 	stats_add(&l->stats.bytes, (uint64_t)n);
 	if (!tcp_plain_frame(c, l->scratch, (size_t)n))
 		return;
-	/* These frames paused intake: the rest waits in the socket for the resume. */
 	if (l->paused)
-		tcp_conn_stall(c);
+		tcp_conn_stall(c);	/* the resume reads it again */
+	else if (((size_t)n == TCP_READ_CHUNK || c->peer_closed) && !c->rate_paused)
+		tcp_queue_pending(c);	/* rate-paused: the window's end reads it again */
+}
+
+/*
+ * Plain TCP's read event (edge-triggered, with EV_CLOSED): the sender sent,
+ * shut down, or was idle for idle_timeout.  A connection stopped by a
+ * pause or its rate, or with a turn already pending, is not idle: its
+ * sender waits for us.
+ */
+static void
+tcp_plain_readcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	(void)fd;
+	if (what & EV_CLOSED)
+		c->peer_closed = true;	/* noted even while stopped: no event repeats it */
+	if (what & EV_TIMEOUT) {
+		if (c->stalled || c->rate_paused || c->pending_queued)
+			return;
+		stats_add(&c->listener->stats.idle_closed, 1);
+		tcp_conn_end(c);
+		return;
+	}
+	if (c->stalled || c->pending_queued)
+		return;	/* the resume or the pending turn reads it */
+	tcp_plain_read(c);
 }
 
 /* TLS handshake done: note what the sender showed; from now on the idle timeout holds. */
@@ -522,7 +556,7 @@ tcp_tls_established(struct tcp_conn *c)
 	stats_add(&l->stats.tls_handshakes, 1);
 	bufferevent_set_timeouts(c->bev, l->idle_tv, NULL);
 	/* the sender's first records may have come with its last handshake message */
-	tcp_tls_queue_drain(c);
+	tcp_queue_pending(c);
 	if (c->tls != NULL && log_get_level() >= LOG_LEVEL_DEBUG) {
 		char ip[INET6_ADDRSTRLEN];
 
@@ -661,24 +695,29 @@ tcp_closedcb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The listener's TLS drain event: one turn (tcp_tls_drain_pending) for
- * each connection queued before it ran, in order; those queued again wait
- * for the next run, so that the loop's other events come in between.
+ * The listener's pending event: one turn (plain: a read; TLS:
+ * tcp_tls_drain_pending) for each connection queued before it ran, in
+ * order; those queued again wait for the next run, so that the loop's
+ * other events come in between.
  */
 static void
-tcp_tls_pendingcb(evutil_socket_t fd, short what, void *arg)
+tcp_pendingcb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listen_tcp *l = arg;
-	size_t turns = l->n_tls_pending;
+	size_t turns = l->n_pending;
 	struct tcp_conn *c;
 
-	while (turns-- > 0 && (c = TAILQ_FIRST(&l->tls_pending)) != NULL) {
-		TAILQ_REMOVE(&l->tls_pending, c, pending_entry);
-		l->n_tls_pending--;
+	while (turns-- > 0 && (c = TAILQ_FIRST(&l->pending)) != NULL) {
+		TAILQ_REMOVE(&l->pending, c, pending_entry);
+		l->n_pending--;
 		c->pending_queued = false;
-		/* paused: the resume drains it (listen_tcp_pause) */
-		if (!l->paused)
-			tcp_tls_drain_pending(c);
+		/* paused: the resume reads it again (listen_tcp_pause) */
+		if (!l->paused) {
+			if (c->bev == NULL)
+				tcp_plain_read(c);
+			else
+				tcp_tls_drain_pending(c);
+		}
 		if (l->paused)
 			tcp_conn_stall(c);
 	}
@@ -780,9 +819,11 @@ tcp_conn_io(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
 	const struct timeval *tv;
 
 	if (l->tls == NULL && !l->relp) {
-		c->read_ev = event_new(l->base, fd, EV_READ | EV_PERSIST, tcp_plain_readcb, c);
+		c->read_ev = event_new(l->base, fd, EV_READ | EV_CLOSED | EV_ET | EV_PERSIST,
+		    tcp_plain_readcb, c);
 		c->in = evbuffer_new();
-		if (c->read_ev == NULL || c->in == NULL) {
+		if (c->read_ev == NULL || c->in == NULL ||
+		    event_add(c->read_ev, l->idle_tv) == -1) {
 			if (c->read_ev != NULL)
 				event_free(c->read_ev);
 			if (c->in != NULL)
@@ -849,8 +890,8 @@ tcp_acceptcb(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
 	stats_add(&l->stats.connections_open, 1);
 	if (l->paused)
 		tcp_conn_stall(c);
-	else
-		tcp_conn_update_reading(c);
+	else if (c->bev != NULL)
+		tcp_conn_update_reading(c);	/* plain TCP reads from tcp_conn_io on */
 }
 
 static void
@@ -989,13 +1030,13 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	TAILQ_INIT(&l->conns);
 	TAILQ_INIT(&l->stalled);
 	TAILQ_INIT(&l->closed);
-	TAILQ_INIT(&l->tls_pending);
+	TAILQ_INIT(&l->pending);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
 	l->close_ev = event_new(base, -1, 0, tcp_closedcb, l);
-	l->tls_pending_ev = event_new(base, -1, 0, tcp_tls_pendingcb, l);
+	l->pending_ev = event_new(base, -1, 0, tcp_pendingcb, l);
 	l->scratch = malloc(TCP_READ_CHUNK);
 	if (l->ident.name == NULL || l->backoff_ev == NULL || l->close_ev == NULL ||
-	    l->tls_pending_ev == NULL || l->scratch == NULL) {
+	    l->pending_ev == NULL || l->scratch == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1198,8 +1239,8 @@ listen_tcp_free(struct listen_tcp *l)
 		event_free(l->backoff_ev);
 	if (l->close_ev != NULL)
 		event_free(l->close_ev);
-	if (l->tls_pending_ev != NULL)
-		event_free(l->tls_pending_ev);
+	if (l->pending_ev != NULL)
+		event_free(l->pending_ev);
 	free((char *)l->ident.name);
 	tls_server_free(l->tls);
 	acl_free(&l->acl);

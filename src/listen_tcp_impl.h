@@ -42,7 +42,7 @@ struct relp_session;
 /*
  * TLS: most bytes a connection's records read ahead are framed in one
  * turn (tcp_tls_drain_pending); the rest wait for the next turn of the
- * loop, behind the other connections (listener->tls_pending).
+ * loop, behind the other connections (listener->pending).
  */
 #define TLS_DRAIN_MAX (64 * 1024)
 /* libevent 2.1 reads at most this much a wake-up (EVBUFFER_MAX_READ). */
@@ -64,15 +64,18 @@ struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn) entry;
 	TAILQ_ENTRY(tcp_conn) stall_entry; /* in listener->stalled while stalled */
 	TAILQ_ENTRY(tcp_conn) close_entry; /* in listener->closed while close_queued */
-	TAILQ_ENTRY(tcp_conn) pending_entry; /* in listener->tls_pending while pending_queued */
+	TAILQ_ENTRY(tcp_conn) pending_entry; /* in listener->pending while pending_queued */
 	struct listen_tcp *listener;
 	/*
 	 * TLS and RELP: the bufferevent (reads, decryption, RELP's answers).
-	 * Plain TCP has none: a read event on the socket (read_ev) and one
-	 * read() a wake-up (tcp_plain_readcb), a partial frame held in "in".
-	 * libevent's socket bufferevent asks FIONREAD before every readv: two
-	 * system calls a wake-up where one does, and with thousands of senders
-	 * of a message now and then a wake-up is a message.
+	 * Plain TCP has none: an edge-triggered read event on the socket
+	 * (read_ev), one read() a wake-up (tcp_plain_read), a partial frame
+	 * held in "in".  libevent's socket bufferevent asks FIONREAD before
+	 * every readv, two system calls a wake-up where one does, and with
+	 * thousands of senders of a message now and then a wake-up is a
+	 * message; and it stops a connection during a pause of intake with an
+	 * epoll_ctl each way, which with thousands of senders is most of them
+	 * at each pause.  Edge-triggered, a pause costs no system call.
 	 */
 	struct bufferevent *bev;
 	struct event *read_ev;          /* plain TCP: the socket's read event; else NULL */
@@ -91,7 +94,8 @@ struct tcp_conn {
 	bool rate_paused;
 	bool stalled;                   /* not read until intake resumes (listener->stalled) */
 	bool close_queued;              /* closed: framed and freed by listener->close_ev */
-	bool pending_queued;            /* TLS: records read ahead wait for tls_pending_ev */
+	bool pending_queued;            /* bytes wait for pending_ev (listener->pending) */
+	bool peer_closed;               /* plain TCP: the sender shut down writing (EV_CLOSED) */
 	bool closing;                   /* the sender closed: nothing more is read */
 	bool sniffed;                   /* plain TCP: first bytes checked for a TLS hello */
 	bool relp_ended;                /* RELP: nothing more is read; closing once sent */
@@ -133,14 +137,15 @@ struct listen_tcp {
 	struct tcp_conn_list closed;
 	struct event *close_ev;
 	/*
-	 * TLS connections with records read ahead and not framed yet (after
-	 * the handshake, or past TLS_DRAIN_MAX in one turn): the socket may
-	 * be empty, so no read event would come for them.  Framed by
-	 * tls_pending_ev, one turn each, in order.
+	 * Connections with bytes waiting that no read event will announce:
+	 * TLS records read ahead and not framed yet (after the handshake, or
+	 * past TLS_DRAIN_MAX in one turn), whose socket may be empty; plain
+	 * TCP after a full read or a pause (its read event is edge-triggered).
+	 * Read by pending_ev on the loop's next turn, one turn each, in order.
 	 */
-	struct tcp_conn_list tls_pending;
-	size_t n_tls_pending;
-	struct event *tls_pending_ev;
+	struct tcp_conn_list pending;
+	size_t n_pending;
+	struct event *pending_ev;
 	struct timeval idle_tv_buf, handshake_tv_buf;
 	bool paused;
 	bool shutting_down;

@@ -22,6 +22,13 @@ address (127.0.0.2 is a second IPv4 source on loopback).
                                 all are sent; with HOLD, the last one has no
                                 LF and the connection stays open until the
                                 peer closes it or HOLD seconds pass
+  tcpheld HOST PORT N TEXT END  one connection, N LF-framed RFC 5424 messages
+                                "TEXT i" in one burst; prints N when all are
+                                sent; END "hold": every one ends with LF and
+                                the connection stays open until the peer
+                                closes it or --timeout passes; "tail": the
+                                last one has no LF and the connection is shut
+                                down (FIN) right after it
   udpflood HOST PORT N TEXT     N datagrams "TEXT i"; prints how many were sent
   connburst HOST PORT N         open and close N connections in a burst (up
                                 to 500 open at once); prints how many connected
@@ -235,6 +242,27 @@ def cmd_tcpmany(args):
         except OSError:
             pass
     # Not a graceful close on purpose: the test signals right after this.
+    s.close()
+    return 0
+
+
+def cmd_tcpheld(args):
+    n, text, end = int(args[2]), args[3], args[4]
+    if end not in ("hold", "tail"):
+        sys.exit("peer.py: tcpheld END is hold or tail")
+    s = connect(args[0], args[1])
+    lines = [("<14>1 2026-11-27T10:00:00.000000Z host1 held %d - - %s %d"
+              % (os.getpid(), text, i)).encode() for i in range(n)]
+    data = b"\n".join(lines) + (b"\n" if end == "hold" else b"")
+    s.sendall(data)
+    print(n, flush=True)
+    if end == "tail":
+        s.shutdown(socket.SHUT_WR)
+    try:
+        while s.recv(4096):
+            pass    # the daemon sends nothing; recv returns b"" when it closes
+    except OSError:
+        pass
     s.close()
     return 0
 
@@ -645,7 +673,7 @@ def main():
             sys.exit("peer.py: unknown option " + args[0])
         args = args[2:]
     cmds = {"ports": cmd_ports, "tcp": cmd_tcp, "splitall": cmd_splitall, "tcpfile": cmd_tcpfile, "udp": cmd_udp,
-            "tcpmany": cmd_tcpmany, "udpflood": cmd_udpflood,
+            "tcpmany": cmd_tcpmany, "tcpheld": cmd_tcpheld, "udpflood": cmd_udpflood,
             "connburst": cmd_connburst, "udprandom": cmd_udprandom, "listening": cmd_listening,
             "hold": cmd_hold,
             "random": cmd_random, "stream": cmd_stream, "udpstream": cmd_udpstream,
