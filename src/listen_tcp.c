@@ -299,7 +299,8 @@ tcp_conn_max_pending(const struct tcp_conn *c)
 }
 
 /*
- * Plain RELP: top the input buffer up with what the sender already sent.
+ * Plain RELP (and plain TCP on a loop without epoll): top the input
+ * buffer up with what the sender already sent.
  * libevent 2.1 reads at most 4096 bytes a wake-up (LIBEVENT_READ_MAX), an
  * ioctl and a readv each, then goes back to epoll: three system calls per
  * 4 KB from a busy sender.  One read of up to TCP_READ_CHUNK here, within
@@ -818,7 +819,7 @@ tcp_conn_io(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
 {
 	const struct timeval *tv;
 
-	if (l->tls == NULL && !l->relp) {
+	if (l->tls == NULL && !l->relp && l->plain_events) {
 		c->read_ev = event_new(l->base, fd, EV_READ | EV_CLOSED | EV_ET | EV_PERSIST,
 		    tcp_plain_readcb, c);
 		c->in = evbuffer_new();
@@ -838,7 +839,7 @@ tcp_conn_io(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
 	if ((c->bev = tcp_conn_bev(l, c, fd)) == NULL)
 		return -1;
 	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);
-	/* TLS: one record an SSL_read; plain RELP: see tcp_read_more */
+	/* TLS: one record an SSL_read; plain RELP (or TCP without epoll): see tcp_read_more */
 	bufferevent_set_max_single_read(c->bev, l->tls != NULL ? TLS_READ_CHUNK : TCP_READ_CHUNK);
 	/* Bounded buffering: stop reading once a partial frame and one read are held. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, tcp_conn_max_pending(c) + TCP_READ_CHUNK);
@@ -1017,6 +1018,11 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	l->base = base;
 	l->ident.name = strdup(ic->name);
 	l->relp = ic->transport == TRANSPORT_RELP || ic->transport == TRANSPORT_RELP_TLS;
+	l->plain_events = (event_base_get_features(base) & (EV_FEATURE_ET | EV_FEATURE_EARLY_CLOSE)) ==
+	    (EV_FEATURE_ET | EV_FEATURE_EARLY_CLOSE);
+	if (!l->plain_events && !l->relp && !transport_is_tls(ic->transport))
+		log_info("input %s: libevent's %s backend has no edge-triggered events: "
+		    "plain TCP reads through bufferevents", ic->name, event_base_get_method(base));
 	/*
 	 * ECS network.transport is the layer-4 protocol: "tcp" for TCP, TLS
 	 * and RELP alike.  TLS shows in tls.* (tls.version_protocol "tls");

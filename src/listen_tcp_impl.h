@@ -151,6 +151,13 @@ struct listen_tcp {
 	bool shutting_down;
 	struct tls_server *tls;         /* TLS inputs; NULL for plain TCP */
 	bool relp;                      /* RELP inputs: sessions, not RFC 6587 frames */
+	/*
+	 * Plain TCP reads through its own edge-triggered read event (epoll);
+	 * false when the loop's backend has no edge-triggered or early-close
+	 * events (libevent's poll or select, EVENT_NOEPOLL): then plain TCP
+	 * reads through a bufferevent, as RELP does.
+	 */
+	bool plain_events;
 	struct acl acl;
 	struct peer_table *peers;       /* NULL without per-address limits */
 	struct peer_entry overflow;     /* the rate window of addresses the table cannot hold */

@@ -11,7 +11,8 @@
 # (as in backpressure.sh) make intake pause during a burst; the bursts are
 # repeated (up to three rounds) until one made a connection stop, which
 # pause_stops shows.  idle_timeout (600 s) never closes a held connection
-# meanwhile, which the open-connection count shows.
+# meanwhile, which the open-connection count shows.  Then the same bursts
+# on libevent's poll backend, where plain TCP reads through a bufferevent.
 TEST_NAME=tcp-held
 . "$(dirname "$0")/lib.sh"
 
@@ -74,4 +75,18 @@ logward_alive || fail "logward died"
 logward_stop TERM
 [ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS after TERM"
 $EV valid "$T/archive" "$total" >"$T/ev.out" || fail "archive: $(cat "$T/ev.out")"
-note "PASS: $round rounds, $stops connection stops by a pause"
+note "epoll: $round rounds, $stops connection stops by a pause"
+
+# The same on libevent's poll backend (no edge-triggered events): plain TCP
+# falls back to a bufferevent, and says so.
+EVENT_NOEPOLL=1 logward_start "$T/logward.conf"
+grep -q "input tcp: libevent's poll backend has no edge-triggered events" "$T/logward.err" ||
+    fail "on poll, the fallback to bufferevents was not reported: $(grep tcp "$T/logward.err" | head -n 3)"
+burst pollheld 30000 hold
+burst polltail 30000 tail
+[ "$($EV count "$T/archive" "message=$tok-polltail $last")" = 1 ] ||
+    fail "poll: the unterminated last line of polltail was not archived"
+logward_stop TERM
+[ "$LOGWARD_STATUS" -eq 0 ] || fail "logward exited with status $LOGWARD_STATUS after TERM (poll)"
+$EV valid "$T/archive" "$total" >"$T/ev.out" || fail "archive: $(cat "$T/ev.out")"
+note "PASS"
