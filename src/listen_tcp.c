@@ -101,8 +101,6 @@ tcp_emitcb(void *arg, const char *frame, size_t len, unsigned flags)
 	tcp_rate_take(c);
 }
 
-static void tcp_queue_pending(struct tcp_conn *c);
-
 /* The bytes read and not framed yet: the bufferevent's input, or plain TCP's own. */
 static struct evbuffer *
 tcp_conn_input(struct tcp_conn *c)
@@ -140,7 +138,7 @@ tcp_conn_update_reading(struct tcp_conn *c)
  * A pause stops connections only as they are read, so it costs those,
  * not every connection (listen_tcp_pause).
  */
-static void
+void
 tcp_conn_stall(struct tcp_conn *c)
 {
 	struct listen_tcp *l = c->listener;
@@ -156,10 +154,9 @@ tcp_conn_stall(struct tcp_conn *c)
 static void
 tcp_rate_resumecb(evutil_socket_t fd, short what, void *arg);
 static void tcp_tls_drain_pending(struct tcp_conn *c);
-static void tcp_conn_end(struct tcp_conn *c);
 
 /* Over its rate: stop reading until the window ends (TCP slows the sender down). */
-static void
+void
 tcp_rate_pause(struct tcp_conn *c)
 {
 	uint64_t now = peer_table_now_ms(), wait_ms;
@@ -179,7 +176,7 @@ tcp_rate_pause(struct tcp_conn *c)
 }
 
 /* Frame data[0..len) received now (RELP: act on it); the bytes used. */
-static size_t
+size_t
 tcp_frame(struct tcp_conn *c, const char *data, size_t len, bool eof)
 {
 	clock_gettime(CLOCK_REALTIME, &c->now);
@@ -189,7 +186,7 @@ tcp_frame(struct tcp_conn *c, const char *data, size_t len, bool eof)
 }
 
 /* Frame what is buffered; with eof, deliver the rest too.  No rate check. */
-static void
+void
 tcp_frame_held(struct tcp_conn *c, bool eof)
 {
 	struct evbuffer *in = tcp_conn_input(c);
@@ -275,7 +272,7 @@ tcp_conn_free(struct tcp_conn *c)
  * archiving a binary handshake as a message.  head: the first len bytes
  * the sender sent (it is sniffed once it sent two).  True when closed.
  */
-static bool
+bool
 tcp_refuse_tls_hello(struct tcp_conn *c, const unsigned char *head, size_t len)
 {
 	if (len < 2)
@@ -348,7 +345,7 @@ static int tcp_read_now(struct tcp_conn *c);
  * it runs after the loop's next poll, so a connection that always has more
  * goes behind the others and never holds the loop in one pass.
  */
-static void
+void
 tcp_queue_pending(struct tcp_conn *c)
 {
 	static const struct timeval now = {0, 0};
@@ -400,7 +397,7 @@ tcp_tls_drain_pending(struct tcp_conn *c)
 }
 
 /* tcp_refuse_tls_hello on what the input buffer holds. */
-static bool
+bool
 tcp_refuse_buffered_hello(struct tcp_conn *c)
 {
 	unsigned char head[2];
@@ -430,120 +427,6 @@ tcp_readcb(struct bufferevent *bev, void *arg)
 	/* These frames paused intake: what is left (TLS: decrypted) waits for the resume. */
 	if (c->listener->paused)
 		tcp_conn_stall(c);
-}
-
-/*
- * Plain TCP, at shutdown: read what the socket holds into the input
- * buffer (tcp_read_now's contract), counted as received.
- */
-static int
-tcp_plain_read_into(struct tcp_conn *c, struct evbuffer *in)
-{
-	int n = evbuffer_read(in, c->fd, TCP_READ_CHUNK);
-
-	if (n > 0)
-		stats_add(&c->listener->stats.bytes, (uint64_t)n);
-	return n;
-}
-
-/*
- * Plain TCP: frame data[0..n), just read into the listener's scratch
- * buffer.  With no partial frame held it is framed where it is and only
- * the unfinished tail is kept (the common case: no copy); else it joins
- * the held bytes first.  False when the connection was closed (a TLS
- * hello on plain TCP).
- */
-static bool
-tcp_plain_frame(struct tcp_conn *c, const char *data, size_t n)
-{
-	size_t used;
-
-	if (evbuffer_get_length(c->in) == 0 && (c->sniffed || n >= 2)) {
-		if (!c->sniffed && tcp_refuse_tls_hello(c, (const unsigned char *)data, n))
-			return false;
-		used = tcp_frame(c, data, n, false);
-		/* the bytes are taken from the socket: out of memory here would lose them */
-		if (used < n && evbuffer_add(c->in, data + used, n - used) == -1)
-			fatalx("input %s: out of memory holding %zu bytes read",
-			    c->listener->conf->name, n - used);
-	} else {
-		if (evbuffer_add(c->in, data, n) == -1)
-			fatalx("input %s: out of memory holding %zu bytes read",
-			    c->listener->conf->name, n);
-		if (!c->sniffed && tcp_refuse_buffered_hello(c))
-			return false;
-		tcp_frame_held(c, false);
-	}
-	if (c->rate_until_ms != 0)
-		tcp_rate_pause(c);
-	return true;
-}
-
-/*
- * Plain TCP: one read() of up to TCP_READ_CHUNK, framed at once.  The
- * read event is edge-triggered, so whatever may be left is put on the
- * pending list (the loop's next turn, behind the other connections): a
- * full read (more may wait), or the sender's shutdown (the read of its
- * end announces nothing more).  A short read of a stream socket leaves it
- * empty (epoll(7)).  The partial frame held plus a read stay within
- * tcp_conn_max_pending + TCP_READ_CHUNK, as the bufferevent's watermark did.
- */
-static void
-tcp_plain_read(struct tcp_conn *c)
-{
-	struct listen_tcp *l = c->listener;
-	ssize_t n;
-
-	if (c->closing || c->rate_paused)
-		return;
-	/* Paused: the bytes wait in the socket (the sender is slowed) until the resume. */
-	if (l->paused) {
-		tcp_conn_stall(c);
-		return;
-	}
-	n = read(c->fd, l->scratch, TCP_READ_CHUNK);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	if (n <= 0) {
-		if (n < 0)
-			log_debug("input %s: connection error: %s", l->conf->name,
-			    strerror(errno));
-		tcp_conn_end(c);	/* the rest is the last frame (tcp_closecb) */
-		return;
-	}
-	stats_add(&l->stats.bytes, (uint64_t)n);
-	if (!tcp_plain_frame(c, l->scratch, (size_t)n))
-		return;
-	if (l->paused)
-		tcp_conn_stall(c);	/* the resume reads it again */
-	else if (((size_t)n == TCP_READ_CHUNK || c->peer_closed) && !c->rate_paused)
-		tcp_queue_pending(c);	/* rate-paused: the window's end reads it again */
-}
-
-/*
- * Plain TCP's read event (edge-triggered, with EV_CLOSED): the sender sent,
- * shut down, or was idle for idle_timeout.  A connection stopped by a
- * pause or its rate, or with a turn already pending, is not idle: its
- * sender waits for us.
- */
-static void
-tcp_plain_readcb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tcp_conn *c = arg;
-
-	(void)fd;
-	if (what & EV_CLOSED)
-		c->peer_closed = true;	/* noted even while stopped: no event repeats it */
-	if (what & EV_TIMEOUT) {
-		if (c->stalled || c->rate_paused || c->pending_queued)
-			return;
-		stats_add(&c->listener->stats.idle_closed, 1);
-		tcp_conn_end(c);
-		return;
-	}
-	if (c->stalled || c->pending_queued)
-		return;	/* the resume or the pending turn reads it */
-	tcp_plain_read(c);
 }
 
 /* TLS handshake done: note what the sender showed; from now on the idle timeout holds. */
@@ -668,7 +551,7 @@ tcp_eventcb(struct bufferevent *bev, short what, void *arg)
 }
 
 /* The stream ended (or idle, or in error): stop reading; frame the rest and free from the loop. */
-static void
+void
 tcp_conn_end(struct tcp_conn *c)
 {
 	if (c->closing)
@@ -819,23 +702,8 @@ tcp_conn_io(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
 {
 	const struct timeval *tv;
 
-	if (l->tls == NULL && !l->relp && l->plain_events) {
-		c->read_ev = event_new(l->base, fd, EV_READ | EV_CLOSED | EV_ET | EV_PERSIST,
-		    tcp_plain_readcb, c);
-		c->in = evbuffer_new();
-		if (c->read_ev == NULL || c->in == NULL ||
-		    event_add(c->read_ev, l->idle_tv) == -1) {
-			if (c->read_ev != NULL)
-				event_free(c->read_ev);
-			if (c->in != NULL)
-				evbuffer_free(c->in);
-			c->read_ev = NULL;
-			c->in = NULL;
-			return -1;
-		}
-		c->fd = fd;
-		return 0;
-	}
+	if (l->tls == NULL && !l->relp && l->plain_events)
+		return tcp_plain_init(c, fd);
 	if ((c->bev = tcp_conn_bev(l, c, fd)) == NULL)
 		return -1;
 	bufferevent_setcb(c->bev, tcp_readcb, NULL, tcp_eventcb, c);

@@ -1,7 +1,8 @@
 /*
  * listen_tcp_impl.h: the insides of the TCP intake (listen_tcp.h), shared
- * by listen_tcp.c (accept, read, frame, limits, TLS) and tcp_relp.c (a
- * RELP session on a connection).  No other file includes it.
+ * by listen_tcp.c (accept, read, frame, limits, TLS), tcp_plain.c (plain
+ * TCP's reads) and tcp_relp.c (a RELP session on a connection).  No other
+ * file includes it.
  */
 #ifndef LOGWARD_LISTEN_TCP_IMPL_H
 #define LOGWARD_LISTEN_TCP_IMPL_H
@@ -176,6 +177,33 @@ void tcp_rate_take(struct tcp_conn *c);
 void tcp_closecb(evutil_socket_t fd, short what, void *arg);
 /* The connection's bufferevent events: errors, end of file, timeouts (listen_tcp.c). */
 void tcp_eventcb(struct bufferevent *bev, short what, void *arg);
+
+/* Frame data[0..len) received now (RELP: act on it); the bytes used (listen_tcp.c). */
+size_t tcp_frame(struct tcp_conn *c, const char *data, size_t len, bool eof);
+/* Frame what the connection's input buffer holds; with eof the rest too.  No rate check. */
+void tcp_frame_held(struct tcp_conn *c, bool eof);
+/* Over its rate: stop reading until the window ends (TCP slows the sender down). */
+void tcp_rate_pause(struct tcp_conn *c);
+/* Intake is paused and c was just read: stop reading it until the resume. */
+void tcp_conn_stall(struct tcp_conn *c);
+/* Plain TCP: close c if head[0..len) opens a TLS ClientHello; true when closed. */
+bool tcp_refuse_tls_hello(struct tcp_conn *c, const unsigned char *head, size_t len);
+/* tcp_refuse_tls_hello on what the input buffer holds. */
+bool tcp_refuse_buffered_hello(struct tcp_conn *c);
+/* Read c on the loop's next turn: bytes wait that no read event will announce. */
+void tcp_queue_pending(struct tcp_conn *c);
+/* The stream ended (or idle, or in error): stop reading; frame the rest and free from the loop. */
+void tcp_conn_end(struct tcp_conn *c);
+
+/*
+ * Plain TCP's reads (tcp_plain.c).  tcp_plain_init: c's read event on fd
+ * (taken on success) and its input buffer; -1 when out of memory.
+ * tcp_plain_read: one read, framed.  tcp_plain_read_into: at shutdown,
+ * what the socket holds into in (tcp_read_now's contract).
+ */
+int tcp_plain_init(struct tcp_conn *c, evutil_socket_t fd);
+void tcp_plain_read(struct tcp_conn *c);
+int tcp_plain_read_into(struct tcp_conn *c, struct evbuffer *in);
 
 /* A RELP connection's session and ack sink (tcp_relp.c); -1 when out of memory. */
 int tcp_relp_init(struct tcp_conn *c);
