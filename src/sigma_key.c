@@ -108,25 +108,27 @@ req_and(struct key_req *r, const struct key_req *b)
 
 /* Either holds: a field both have, with the values of both. */
 static void
-req_or(struct key_req *r, const struct key_req *b, struct key_alt *tmp)
+req_or(struct key_req *r, const struct key_req *b)
 {
-	struct key_req *out = r;
 	size_t i, j, k, n = 0;
 
 	for (i = 0; i < r->n; i++)
 		for (j = 0; j < b->n; j++) {
+			struct key_alt *out = &r->alt[n];
+
 			if (r->alt[i].field != b->alt[j].field ||
 			    r->alt[i].n + b->alt[j].n > SIGMA_MAX_KEY_VALUES)
 				continue;
-			*tmp = r->alt[i];
+			if (n != i)
+				*out = r->alt[i]; /* n < i: alt[n] already read */
 			for (k = 0; k < b->alt[j].n; k++) {
-				tmp->val[tmp->n] = b->alt[j].val[k];
-				tmp->len[tmp->n++] = b->alt[j].len[k];
+				out->val[out->n] = b->alt[j].val[k];
+				out->len[out->n++] = b->alt[j].len[k];
 			}
-			out->alt[n++] = *tmp; /* n <= i: alt[i] already read */
+			n++;
 			break;
 		}
-	out->n = n;
+	r->n = n;
 }
 
 static void
@@ -148,101 +150,44 @@ item_key(const struct sigma_instance *in, const struct sigma_item *it, struct ke
 	r->n = 1;
 }
 
-/* scratch: a req for the callee's parts (the tree's depth is bounded). */
-static int
-selection_key(const struct sigma_instance *in, const struct sigma_selection *sel, struct key_req *r)
+/* sigma_require's callbacks: struct key_req, whose "nothing" stands for "impossible" too. */
+static void
+req_itemcb(const struct sigma_instance *in, const struct sigma_item *it, void *r)
 {
-	struct key_req *g = malloc(sizeof(*g)), *it = malloc(sizeof(*it));
-	struct key_alt *tmp = malloc(sizeof(*tmp));
-	size_t i, j;
-	int rc = -1;
-
-	r->n = 0;
-	if (g == NULL || it == NULL || tmp == NULL)
-		goto done;
-	for (i = 0; i < sel->n_groups; i++) {
-		g->n = 0;
-		for (j = 0; j < sel->groups[i].n_items; j++) {
-			item_key(in, &sel->groups[i].items[j], it);
-			req_and(g, it);
-		}
-		if (i == 0)
-			*r = *g;
-		else
-			req_or(r, g, tmp);
-	}
-	rc = 0;
-done:
-	free(g);
-	free(it);
-	free(tmp);
-	return rc;
+	item_key(in, it, r);
 }
 
-/* What condition c requires, as (field, values) choices; -1 out of memory. */
-static int
-cond_key(const struct sigma_instance *in, const struct sigma_cond *c, struct key_req *r)
+static void
+req_nothingcb(void *r)
 {
-	struct key_req *b = malloc(sizeof(*b));
-	struct key_alt *tmp = malloc(sizeof(*tmp));
-	size_t i;
-	int rc = -1;
-
-	r->n = 0;
-	if (b == NULL || tmp == NULL)
-		goto done;
-	switch (c->kind) {
-	case SC_AND:
-	case SC_OR:
-		if (cond_key(in, c->a, r) == -1 || cond_key(in, c->b, b) == -1)
-			goto done;
-		if (c->kind == SC_AND)
-			req_and(r, b);
-		else
-			req_or(r, b, tmp);
-		break;
-	case SC_NOT:
-		break;
-	case SC_SEL:
-	case SC_ONE_OF:
-	case SC_ALL_OF:
-		for (i = 0; i < c->n_sels; i++) {
-			if (selection_key(in, &in->rule->sels[c->sels[i]], i == 0 ? r : b) == -1)
-				goto done;
-			if (i == 0)
-				continue;
-			if (c->kind == SC_ALL_OF)
-				req_and(r, b);
-			else
-				req_or(r, b, tmp);
-		}
-		break;
-	}
-	rc = 0;
-done:
-	free(b);
-	free(tmp);
-	return rc;
+	((struct key_req *)r)->n = 0;
 }
+
+static void
+req_bothcb(void *r, const void *b)
+{
+	req_and(r, b);
+}
+
+static void
+req_eithercb(void *r, const void *b)
+{
+	req_or(r, b);
+}
+
+static const struct sigma_require_ops key_ops = {
+    sizeof(struct key_req), req_itemcb, req_nothingcb, req_nothingcb, req_bothcb, req_eithercb};
 
 int
 sigma_key_derive(struct sigma_instance *in)
 {
-	struct key_req *r = malloc(sizeof(*r)), *c = malloc(sizeof(*c));
-	struct key_alt *tmp = malloc(sizeof(*tmp));
+	struct key_req *r = malloc(sizeof(*r));
 	size_t i, j;
 	int rc = -1;
 
 	in->key_field = SIZE_MAX;
-	if (r == NULL || c == NULL || tmp == NULL)
+	if (r == NULL || sigma_require(in, &key_ops, r) == -1)
 		goto done;
-	r->n = 0;
-	for (i = 0; i < in->rule->n_conds; i++) {
-		if (cond_key(in, in->rule->conds[i], i == 0 ? r : c) == -1)
-			goto done;
-		if (i > 0)
-			req_or(r, c, tmp);
-	}
 	if (r->n > 0 && (in->key_alts = calloc(r->n, sizeof(*in->key_alts))) == NULL)
 		goto done;
 	for (i = 0; i < r->n; i++) {
@@ -262,8 +207,6 @@ sigma_key_derive(struct sigma_instance *in)
 	rc = 0;
 done:
 	free(r);
-	free(c);
-	free(tmp);
 	return rc;
 }
 

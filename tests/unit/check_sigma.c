@@ -3,7 +3,8 @@
  * loader supports, each with an event that must match and one that must
  * not; the reasons a rule is skipped; every bound at and past its limit;
  * the word index (a rule whose word is absent is not even tried); the
- * mapping files' errors.  The rules here are written for the tests; the
+ * walk of a condition both indexes share (sigma_require); the mapping
+ * files' errors.  The rules here are written for the tests; the
  * SigmaHQ ones are tests/scenario/sigma-rules.sh's.
  */
 #include "config.h"
@@ -1038,6 +1039,95 @@ START_TEST(test_glob_reference)
 }
 END_TEST
 
+/*
+ * sigma_require's walk, written out: a requirement is the text of its
+ * joins, an item its Sigma field name ("kw" for keywords), T nothing
+ * required, 0 an empty list.
+ */
+struct walk_text {
+	char s[512];
+};
+
+static void
+walk_itemcb(const struct sigma_instance *in, const struct sigma_item *it, void *r)
+{
+	snprintf(((struct walk_text *)r)->s, sizeof(struct walk_text), "%s",
+	    it->field == SIGMA_KEYWORDS ? "kw" : in->rule->fields[it->field]);
+}
+
+static void
+walk_nothingcb(void *r)
+{
+	strcpy(((struct walk_text *)r)->s, "T");
+}
+
+static void
+walk_impossiblecb(void *r)
+{
+	strcpy(((struct walk_text *)r)->s, "0");
+}
+
+static void
+walk_join(void *r, const void *b, char op)
+{
+	struct walk_text *t = r, a = *t;
+
+	ck_assert_int_lt(snprintf(t->s, sizeof(t->s), "(%s%c%s)", a.s, op,
+			     ((const struct walk_text *)b)->s),
+	    (int)sizeof(t->s));
+}
+
+static void
+walk_bothcb(void *r, const void *b)
+{
+	walk_join(r, b, '&');
+}
+
+static void
+walk_eithercb(void *r, const void *b)
+{
+	walk_join(r, b, '|');
+}
+
+static const struct sigma_require_ops walk_ops = {sizeof(struct walk_text), walk_itemcb,
+    walk_nothingcb, walk_impossiblecb, walk_bothcb, walk_eithercb};
+
+/* A rule's detection, and its walk as walk_ops writes it. */
+static const struct {
+	const char *detection;
+	const char *walk;
+} walk_cases[] = {
+    {"  sel:\n    A: 1\n    B: 2\n  condition: sel\n", "((T&A)&B)"},
+    {"  sel:\n    - A: 1\n    - B: 2\n    - C: 3\n  condition: sel\n", "(((T&A)|(T&B))|(T&C))"},
+    {"  sel:\n    - x\n    - y\n  condition: sel\n", "(T&kw)"},
+    {"  sel:\n    A: 1\n  f:\n    B: 2\n  condition: sel and not f\n", "((T&A)&T)"},
+    {"  sel:\n    A: 1\n  f:\n    B: 2\n  condition: not f or sel\n", "(T|(T&A))"},
+    {"  s1:\n    A: 1\n  s2:\n    B: 2\n  s3:\n    C: 3\n  condition: 1 of s*\n",
+	"(((T&A)|(T&B))|(T&C))"},
+    {"  s1:\n    A: 1\n  s2:\n    B: 2\n  condition: all of s*\n", "((T&(T&A))&(T&B))"},
+    {"  s1:\n    A: 1\n  s2:\n    B: 2\n  condition: all of them\n", "((T&(T&A))&(T&B))"},
+    {"  a:\n    A: 1\n  b:\n    B: 2\n  c:\n    C: 3\n  condition: a and (b or not c)\n",
+	"((T&A)&((T&B)|T))"},
+    {"  a:\n    A: 1\n  b:\n    B: 2\n  condition:\n    - a\n    - b\n", "((T&A)|(T&B))"},
+};
+
+/* sigma_require joins what each part requires in the shape of the condition. */
+START_TEST(test_require)
+{
+	struct walk_text t;
+	struct detect_set *s;
+
+	write_map();
+	write_rule("r.yml", walk_cases[_i].detection);
+	s = load();
+	ck_assert_str_eq(skip_reason(s), "");
+	ck_assert_uint_eq(s->sigma->n_insts, 1);
+	ck_assert_int_eq(sigma_require(&s->sigma->insts[0], &walk_ops, &t), 0);
+	ck_assert_str_eq(t.s, walk_cases[_i].walk);
+	detect_free(s);
+}
+END_TEST
+
 /* One rule of test_key: its detection, and whether it is keyed by (field, value). */
 static const struct {
 	const char *detection;
@@ -1384,6 +1474,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_key);
 	tcase_add_test(tc, test_glob_reference);
 	tcase_add_test(tc, test_bound_key);
+	tcase_add_loop_test(
+	    tc, test_require, 0, (int)(sizeof(walk_cases) / sizeof(walk_cases[0])));
 	tcase_add_loop_test(tc, test_fact_map_error, 0,
 	    (int)(sizeof(fact_map_errors) / sizeof(fact_map_errors[0])));
 	tcase_set_timeout(tc, 120);
