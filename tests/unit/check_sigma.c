@@ -29,6 +29,7 @@
 #include "parse.h"
 #include "sigma.h"
 #include "sigma_impl.h"
+#include "test_event.h"
 #include "unit.h"
 
 /* The test shape: any event; Sigma field X is event field X, with a few exceptions. */
@@ -41,37 +42,20 @@ static const char test_map[] =
     "fallback: \"{}\"\n"
     "target: Target\n";
 
-struct test_event {
-	struct syslog_msg msg;
-	struct json_object *norm;
-	struct detect_event de;
-	char line[2048];
-};
-
 /*
  * An event whose message is msg, or the JSON body norm_json for "m": the
  * word index trusts that field values are pieces of the message, as they
  * are for liblognorm's fields.
  */
 static void
-event_make(struct test_event *e, const char *msg, const char *norm_json)
+message_event(struct test_event *e, const char *msg, const char *norm_json)
 {
+	char line[sizeof(e->line)];
+
 	if (strcmp(msg, "m") == 0 && norm_json != NULL)
 		msg = norm_json;
-	snprintf(e->line, sizeof(e->line), "<13>Nov 27 10:00:00 host1 app: %s", msg);
-	parse_message(e->line, strlen(e->line), 1764237600, &e->msg);
-	e->norm = norm_json != NULL ? json_tokener_parse(norm_json) : NULL;
-	ck_assert_msg(norm_json == NULL || e->norm != NULL, "bad test JSON %s", norm_json);
-	e->de.msg = &e->msg;
-	e->de.norm = e->norm;
-	e->de.source_ip = "192.0.2.1";
-}
-
-static void
-event_done(struct test_event *e)
-{
-	if (e->norm != NULL)
-		json_object_put(e->norm);
+	snprintf(line, sizeof(line), "<13>Nov 27 10:00:00 host1 app: %s", msg);
+	event_make(e, line, norm_json, "192.0.2.1");
 }
 
 static void
@@ -296,7 +280,7 @@ START_TEST(test_match)
 	s = load();
 	ck_assert_msg(s->sigma_report->n_skips == 0, "case %d skipped: %s", _i, skip_reason(s));
 	ck_assert_uint_eq(detect_count(s), 1);
-	event_make(&e, c->msg, c->norm);
+	message_event(&e, c->msg, c->norm);
 	ck_assert_msg(detect_match(s, &e.de, &res) == (c->match ? 1 : 0), "case %d: %s on %s",
 	    _i, c->detection, c->norm != NULL ? c->norm : c->msg);
 	ck_assert_uint_eq(same_as_all(s, &e.de, c->detection), c->match ? 1 : 0);
@@ -325,7 +309,7 @@ START_TEST(test_detection_fields)
 	ck_assert_str_eq(d->technique->id, "T1136.001");
 	ck_assert_str_eq(d->technique->tactic, "TA0003");
 	ck_assert_str_eq(d->technique->tactic_name, "Persistence");
-	event_make(&e, "m", "{\"F\":1,\"Target\":\"mallory\"}");
+	message_event(&e, "m", "{\"F\":1,\"Target\":\"mallory\"}");
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
 	ck_assert_int_eq((int)res.target.len, 7);
 	ck_assert(memcmp(res.target.p, "mallory", 7) == 0);
@@ -660,7 +644,7 @@ START_TEST(test_index)
 	ck_assert_uint_eq(detect_count(s), 501);
 	ck_assert_uint_eq(s->sigma->n_always[0], 1);
 	/* word321 holds word3, word32 and word321; and z */
-	event_make(&e, "a xWORD321x b", "{\"F\":\"a xWORD321x b\"}");
+	message_event(&e, "a xWORD321x b", "{\"F\":\"a xWORD321x b\"}");
 	sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 	ck_assert_uint_eq(tried, 4);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
@@ -668,7 +652,7 @@ START_TEST(test_index)
 	event_done(&e);
 	/* "\u" in the message: every rule of the shape is tried */
 	tried = 0;
-	event_make(&e, "{\"F\":\"a \\u0077ord321 b\"}", "{\"F\":\"a word321 b\"}");
+	message_event(&e, "{\"F\":\"a \\u0077ord321 b\"}", "{\"F\":\"a word321 b\"}");
 	sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 	ck_assert_uint_eq(tried, 501);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
@@ -704,7 +688,7 @@ START_TEST(test_bound_index)
 	ck_assert_uint_eq(detect_count(s), 40);
 	bytes = s->sigma->index_bytes;
 	ck_assert_uint_eq(bytes, 40 * 12);
-	event_make(&e, "m", "{\"F\":\"litnb-000039\"}");
+	message_event(&e, "m", "{\"F\":\"litnb-000039\"}");
 	for (limit = bytes; limit + 2 > bytes; limit--) {
 		sigma_index_free(s->sigma);
 		ck_assert_int_eq(sigma_index_build(s->sigma, limit), 0);
@@ -721,7 +705,7 @@ START_TEST(test_bound_index)
 	sigma_index_free(s->sigma);
 	ck_assert_int_eq(sigma_index_build(s->sigma, 0), 0);
 	ck_assert_uint_eq(s->sigma->n_always[0], 40);
-	event_make(&e, "m", "{\"F\":\"litnb-000039\"}");
+	message_event(&e, "m", "{\"F\":\"litnb-000039\"}");
 	ck_assert_uint_eq(same_as_all(s, &e.de, "no room"), 1);
 	event_done(&e);
 	detect_free(s);
@@ -799,7 +783,7 @@ START_TEST(test_bound_shape_conds)
 	ck_assert_uint_eq(s->sigma->shapes[1].when_ids[0], 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(norm, sizeof(norm), "{\"json\":{\"x\":%d,\"F\":1}}", cases[i].x);
-		event_make(&e, "m", norm);
+		message_event(&e, "m", norm);
 		ck_assert_msg(detect_match(s, &e.de, &res) == cases[i].match, "x=%d", cases[i].x);
 		same_as_all(s, &e.de, norm);
 		event_done(&e);
@@ -919,7 +903,7 @@ START_TEST(test_shape_select)
 	s = load();
 	ck_assert_uint_eq(detect_count(s), 1);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		event_make(&e, "m", cases[i].norm);
+		message_event(&e, "m", cases[i].norm);
 		ck_assert_msg(detect_match(s, &e.de, &res) == cases[i].match, "case %zu", i);
 		event_done(&e);
 	}
@@ -1194,15 +1178,15 @@ START_TEST(test_key)
 		ck_assert_msg((s->sigma->insts[i].key_field != SIZE_MAX) == key_rules[i].keyed,
 		    "rule %zu: %s", i, key_rules[i].detection);
 	for (i = 0; i < sizeof(key_events) / sizeof(key_events[0]); i++) {
-		event_make(&e, "m", key_events[i]);
+		message_event(&e, "m", key_events[i]);
 		same_as_all(s, &e.de, key_events[i]);
 		event_done(&e);
 	}
-	event_make(&e, "type=ADD_USER acct=x", NULL);
+	message_event(&e, "type=ADD_USER acct=x", NULL);
 	ck_assert_uint_eq(same_as_all(s, &e.de, "kv"), 3); /* Kind, Host and the "not" */
 	event_done(&e);
 	/* a keyed rule whose value the event lacks is not even tried */
-	event_make(&e, "m", "{\"EventID\":4799,\"F\":\"q\"}");
+	message_event(&e, "m", "{\"EventID\":4799,\"F\":\"q\"}");
 	tried = 0;
 	key_set = s->sigma;
 	sigma_index_candidates(s->sigma, 1, &e.de, countcb_key, &tried);
@@ -1238,7 +1222,7 @@ START_TEST(test_bound_key)
 		s = load();
 		ck_assert((s->sigma->insts[0].key_field != SIZE_MAX) == (n == SIGMA_MAX_KEY_VALUES));
 		snprintf(norm, sizeof(norm), "{\"F\":\"v%d\"}", n - 1);
-		event_make(&e, "m", norm);
+		message_event(&e, "m", norm);
 		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
 		event_done(&e);
 		detect_free(s);
@@ -1254,7 +1238,7 @@ START_TEST(test_bound_key)
 		s = load();
 		ck_assert((s->sigma->insts[0].key_field != SIZE_MAX) == (n == SIGMA_MAX_KEY_VALUES));
 		snprintf(norm, sizeof(norm), "{\"F\":\"v%d\"}", n - 1);
-		event_make(&e, "m", norm);
+		message_event(&e, "m", norm);
 		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
 		event_done(&e);
 		detect_free(s);
@@ -1289,7 +1273,7 @@ START_TEST(test_bound_key)
 		ck_assert((s->sigma->insts[i].key_field != SIZE_MAX) == (i < SIGMA_MAX_KEY_FIELDS));
 	for (i = SIGMA_MAX_KEY_FIELDS - 1; i <= SIGMA_MAX_KEY_FIELDS; i++) {
 		snprintf(norm, sizeof(norm), "{\"F%d\":\"V\"}", i);
-		event_make(&e, "m", norm);
+		message_event(&e, "m", norm);
 		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
 		event_done(&e);
 	}
@@ -1348,7 +1332,7 @@ fact_on(const struct detection *d, const char *msg, const char *norm, char *acco
 	struct sigma_fact_values v;
 	bool ok;
 
-	event_make(&e, msg, norm);
+	message_event(&e, msg, norm);
 	memset(&f, 0, sizeof(f));
 	ok = sigma_fact_fill(d, &e.de, &f, &v);
 	snprintf(account, 300, "%.*s", (int)f.account.len, f.account.p ? f.account.p : "");
