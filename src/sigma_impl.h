@@ -11,6 +11,7 @@
  *                  field names to event fields
  *   sigma_index.c  the literal index that keeps many rules cheap
  *   sigma_key.c    the (field, value) index, for rules that need an equality
+ *   sigma_require.c  what a rule requires of what it matches, for both indexes
  *   sigma_match.c  a rule held against an event
  *   sigma_fact.c   the correlation fact of a Sigma alert
  */
@@ -292,6 +293,25 @@ uint64_t sigma_event_tags(const struct sigma_set *ss, const struct detect_event 
  */
 bool sigma_shape_holds(const struct sigma_shape *sh, const struct detect_event *ev,
     uint64_t ev_tags, unsigned char *memo);
+
+/*
+ * What a condition requires, in one index's terms: a requirement is
+ * size bytes that the walk allocates and the callbacks fill.
+ */
+struct sigma_require_ops {
+	size_t size;
+	/* into r what item it requires */
+	void (*item)(const struct sigma_instance *in, const struct sigma_item *it, void *r);
+	void (*nothing)(void *r);		/* nothing required ("not", a join's start) */
+	void (*impossible)(void *r);		/* one of none holds (an empty list) */
+	void (*both)(void *r, const void *b);	/* into r: r and b hold */
+	void (*either)(void *r, const void *b); /* into r: r or b holds */
+};
+/*
+ * sigma_require.c: into r (ops->size bytes, the caller's) what the
+ * conditions of in's rule require of any event they match; -1 out of memory.
+ */
+int sigma_require(const struct sigma_instance *in, const struct sigma_require_ops *ops, void *r);
 
 /*
  * sigma_index.c: find the literals of instance in (one of them is in any

@@ -164,81 +164,58 @@ item_req(const struct sigma_instance *in, const struct sigma_item *it, struct re
 	}
 }
 
+/* sigma_require's callbacks: struct req, the literals; "both" keeps the more selective. */
 static void
-selection_req(const struct sigma_instance *in, const struct sigma_selection *sel, struct req *r)
+req_itemcb(const struct sigma_instance *in, const struct sigma_item *it, void *r)
 {
-	struct req g, it;
-	size_t i, j;
-
-	r->n = 0;
-	r->none = false;
-	for (i = 0; i < sel->n_groups; i++) {
-		g.n = 0;
-		g.none = true;
-		for (j = 0; j < sel->groups[i].n_items; j++) {
-			item_req(in, &sel->groups[i].items[j], &it);
-			req_best(&g, &it);
-		}
-		req_union(r, &g);
-	}
+	item_req(in, it, r);
 }
 
-/* Into r what condition c requires (r's storage: the caller's, reused down the tree). */
 static void
-cond_req(const struct sigma_instance *in, const struct sigma_cond *c, struct req *r)
+req_nothingcb(void *r)
 {
-	struct req *b = malloc(sizeof(*b));
-	size_t i;
+	struct req *q = r;
 
-	r->n = 0;
-	r->none = true;
-	if (b == NULL)
-		return; /* nothing required: correct, only slower */
-	switch (c->kind) {
-	case SC_AND:
-	case SC_OR:
-		cond_req(in, c->a, r);
-		cond_req(in, c->b, b);
-		if (c->kind == SC_AND)
-			req_best(r, b);
-		else
-			req_union(r, b);
-		break;
-	case SC_NOT:
-		break;
-	case SC_SEL:
-	case SC_ONE_OF:
-	case SC_ALL_OF:
-		r->none = c->kind == SC_ALL_OF;
-		for (i = 0; i < c->n_sels; i++) {
-			selection_req(in, &in->rule->sels[c->sels[i]], b);
-			if (c->kind == SC_ALL_OF)
-				req_best(r, b);
-			else
-				req_union(r, b);
-		}
-		break;
-	}
-	free(b);
+	q->n = 0;
+	q->none = true;
 }
+
+static void
+req_impossiblecb(void *r)
+{
+	struct req *q = r;
+
+	q->n = 0;
+	q->none = false;
+}
+
+static void
+req_bothcb(void *r, const void *b)
+{
+	req_best(r, b);
+}
+
+static void
+req_eithercb(void *r, const void *b)
+{
+	req_union(r, b);
+}
+
+static const struct sigma_require_ops req_ops = {
+    sizeof(struct req), req_itemcb, req_nothingcb, req_impossiblecb, req_bothcb, req_eithercb};
 
 int
 sigma_index_literals(struct sigma_instance *in)
 {
-	struct req *r = malloc(sizeof(*r)), *c = malloc(sizeof(*c));
+	struct req *r = malloc(sizeof(*r));
 	size_t i, j;
 	int rc = -1;
 
-	if (r == NULL || c == NULL)
+	if (r == NULL)
 		goto done;
-	r->n = 0;
-	r->none = false;
-	for (i = 0; i < in->rule->n_conds; i++) {
-		cond_req(in, in->rule->conds[i], c);
-		req_union(r, c);
-	}
 	rc = 0;
-	if (r->none || r->n == 0)
+	/* out of memory in the walk: nothing required, correct, only slower */
+	if (sigma_require(in, &req_ops, r) == -1 || r->none || r->n == 0)
 		goto done;
 	rc = -1;
 	if ((in->literals = calloc(r->n, sizeof(*in->literals))) == NULL)
@@ -254,7 +231,6 @@ sigma_index_literals(struct sigma_instance *in)
 	rc = 0;
 done:
 	free(r);
-	free(c);
 	return rc;
 }
 

@@ -8,19 +8,21 @@
  * that field: an item of plain values (no wildcard, no '?', no other
  * modifier than cased or windash), the most useful of an AND, the union
  * of an OR on the same field.  Each rule that has one is keyed by the
- * field most rules share, its values go into one table, and it leaves the
- * literal automaton.  For a message, each keyed field of its shapes is
- * read once, its value hashed (SipHash under a key drawn at load: values
- * come from the network) and looked up, and only the rules under that
- * value are tried.  The value is read as the matcher reads it
- * (sigma_field_read) and compared folded, so the lookup offers a superset
- * of what the rule can match: the result is that of trying every rule.
+ * field most rules share (the vote: key_vote.h), its values go into one
+ * table, and it leaves the literal automaton.  For a message, each keyed
+ * field of its shapes is read once, its value hashed (SipHash under a key
+ * drawn at load: values come from the network) and looked up, and only
+ * the rules under that value are tried.  The value is read as the
+ * matcher reads it (sigma_field_read) and compared folded, so the lookup
+ * offers a superset of what the rule can match: the result is that of
+ * trying every rule.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "key_vote.h"
 #include "sigma_impl.h"
 #include "value_table.h"
 
@@ -106,25 +108,27 @@ req_and(struct key_req *r, const struct key_req *b)
 
 /* Either holds: a field both have, with the values of both. */
 static void
-req_or(struct key_req *r, const struct key_req *b, struct key_alt *tmp)
+req_or(struct key_req *r, const struct key_req *b)
 {
-	struct key_req *out = r;
 	size_t i, j, k, n = 0;
 
 	for (i = 0; i < r->n; i++)
 		for (j = 0; j < b->n; j++) {
+			struct key_alt *out = &r->alt[n];
+
 			if (r->alt[i].field != b->alt[j].field ||
 			    r->alt[i].n + b->alt[j].n > SIGMA_MAX_KEY_VALUES)
 				continue;
-			*tmp = r->alt[i];
+			if (n != i)
+				*out = r->alt[i]; /* n < i: alt[n] already read */
 			for (k = 0; k < b->alt[j].n; k++) {
-				tmp->val[tmp->n] = b->alt[j].val[k];
-				tmp->len[tmp->n++] = b->alt[j].len[k];
+				out->val[out->n] = b->alt[j].val[k];
+				out->len[out->n++] = b->alt[j].len[k];
 			}
-			out->alt[n++] = *tmp; /* n <= i: alt[i] already read */
+			n++;
 			break;
 		}
-	out->n = n;
+	r->n = n;
 }
 
 static void
@@ -146,101 +150,44 @@ item_key(const struct sigma_instance *in, const struct sigma_item *it, struct ke
 	r->n = 1;
 }
 
-/* scratch: a req for the callee's parts (the tree's depth is bounded). */
-static int
-selection_key(const struct sigma_instance *in, const struct sigma_selection *sel, struct key_req *r)
+/* sigma_require's callbacks: struct key_req, whose "nothing" stands for "impossible" too. */
+static void
+req_itemcb(const struct sigma_instance *in, const struct sigma_item *it, void *r)
 {
-	struct key_req *g = malloc(sizeof(*g)), *it = malloc(sizeof(*it));
-	struct key_alt *tmp = malloc(sizeof(*tmp));
-	size_t i, j;
-	int rc = -1;
-
-	r->n = 0;
-	if (g == NULL || it == NULL || tmp == NULL)
-		goto done;
-	for (i = 0; i < sel->n_groups; i++) {
-		g->n = 0;
-		for (j = 0; j < sel->groups[i].n_items; j++) {
-			item_key(in, &sel->groups[i].items[j], it);
-			req_and(g, it);
-		}
-		if (i == 0)
-			*r = *g;
-		else
-			req_or(r, g, tmp);
-	}
-	rc = 0;
-done:
-	free(g);
-	free(it);
-	free(tmp);
-	return rc;
+	item_key(in, it, r);
 }
 
-/* What condition c requires, as (field, values) choices; -1 out of memory. */
-static int
-cond_key(const struct sigma_instance *in, const struct sigma_cond *c, struct key_req *r)
+static void
+req_nothingcb(void *r)
 {
-	struct key_req *b = malloc(sizeof(*b));
-	struct key_alt *tmp = malloc(sizeof(*tmp));
-	size_t i;
-	int rc = -1;
-
-	r->n = 0;
-	if (b == NULL || tmp == NULL)
-		goto done;
-	switch (c->kind) {
-	case SC_AND:
-	case SC_OR:
-		if (cond_key(in, c->a, r) == -1 || cond_key(in, c->b, b) == -1)
-			goto done;
-		if (c->kind == SC_AND)
-			req_and(r, b);
-		else
-			req_or(r, b, tmp);
-		break;
-	case SC_NOT:
-		break;
-	case SC_SEL:
-	case SC_ONE_OF:
-	case SC_ALL_OF:
-		for (i = 0; i < c->n_sels; i++) {
-			if (selection_key(in, &in->rule->sels[c->sels[i]], i == 0 ? r : b) == -1)
-				goto done;
-			if (i == 0)
-				continue;
-			if (c->kind == SC_ALL_OF)
-				req_and(r, b);
-			else
-				req_or(r, b, tmp);
-		}
-		break;
-	}
-	rc = 0;
-done:
-	free(b);
-	free(tmp);
-	return rc;
+	((struct key_req *)r)->n = 0;
 }
+
+static void
+req_bothcb(void *r, const void *b)
+{
+	req_and(r, b);
+}
+
+static void
+req_eithercb(void *r, const void *b)
+{
+	req_or(r, b);
+}
+
+static const struct sigma_require_ops key_ops = {
+    sizeof(struct key_req), req_itemcb, req_nothingcb, req_nothingcb, req_bothcb, req_eithercb};
 
 int
 sigma_key_derive(struct sigma_instance *in)
 {
-	struct key_req *r = malloc(sizeof(*r)), *c = malloc(sizeof(*c));
-	struct key_alt *tmp = malloc(sizeof(*tmp));
+	struct key_req *r = malloc(sizeof(*r));
 	size_t i, j;
 	int rc = -1;
 
 	in->key_field = SIZE_MAX;
-	if (r == NULL || c == NULL || tmp == NULL)
+	if (r == NULL || sigma_require(in, &key_ops, r) == -1)
 		goto done;
-	r->n = 0;
-	for (i = 0; i < in->rule->n_conds; i++) {
-		if (cond_key(in, in->rule->conds[i], i == 0 ? r : c) == -1)
-			goto done;
-		if (i > 0)
-			req_or(r, c, tmp);
-	}
 	if (r->n > 0 && (in->key_alts = calloc(r->n, sizeof(*in->key_alts))) == NULL)
 		goto done;
 	for (i = 0; i < r->n; i++) {
@@ -260,8 +207,6 @@ sigma_key_derive(struct sigma_instance *in)
 	rc = 0;
 done:
 	free(r);
-	free(c);
-	free(tmp);
 	return rc;
 }
 
@@ -288,105 +233,48 @@ key_field_of(struct sigma_set *ss, const struct field_ref *ref, bool kv)
 	return ss->n_key_fields++;
 }
 
-/* A field some rule can be keyed by, and how many rules can. */
-struct vote {
-	const char *path;
-	bool kv;
-	size_t n;
-	size_t first; /* the first instance that could (ties go to it) */
-	bool chosen;  /* among the SIGMA_MAX_KEY_FIELDS most voted */
-};
-
-static int
-vote_cmp(const void *a, const void *b)
-{
-	const struct vote *x = a, *y = b;
-
-	if (x->kv != y->kv)
-		return x->kv ? 1 : -1;
-	return strcmp(x->path, y->path);
-}
-
 /*
- * The fields the instances could be keyed by, sorted, each with the
- * number of instances that could (one counting pass: a load of 10,000
- * rules must not compare every pair); NULL out of memory, *n 0 none.
+ * The (field, value) candidates of the instances, one an alternative: an
+ * instance votes once for each field it could be keyed by, its values
+ * are not counted (caller frees); NULL out of memory.
  */
-static struct vote *
-votes_count(const struct sigma_set *ss, size_t *n)
+static struct key_cand *
+cands_collect(const struct sigma_set *ss, size_t *n)
 {
-	struct vote *v;
-	size_t i, j, k = 0, out = 0;
+	struct key_cand *c;
+	size_t i, j, k = 0;
 
-	*n = 0;
 	for (i = 0; i < ss->n_insts; i++)
 		k += ss->insts[i].n_key_alts;
-	if ((v = calloc(k + 1, sizeof(*v))) == NULL)
+	if ((c = calloc(k + 1, sizeof(*c))) == NULL)
 		return NULL;
 	for (i = 0, k = 0; i < ss->n_insts; i++)
 		for (j = 0; j < ss->insts[i].n_key_alts; j++, k++) {
 			const struct sigma_instance *in = &ss->insts[i];
+			size_t f = in->key_alts[j].field;
 
-			v[k].path = in->refs[in->key_alts[j].field].path;
-			v[k].kv = in->kv[in->key_alts[j].field];
-			v[k].n = 1;
-			v[k].first = i;
+			c[k] = (struct key_cand){&in->refs[f], in->kv[f], "", 0, i};
 		}
-	qsort(v, k, sizeof(*v), vote_cmp);
-	for (i = 0; i < k; i++) {
-		if (out > 0 && vote_cmp(&v[out - 1], &v[i]) == 0) {
-			v[out - 1].n++;
-			if (v[i].first < v[out - 1].first)
-				v[out - 1].first = v[i].first;
-		} else
-			v[out++] = v[i];
-	}
-	*n = out;
-	return v;
-}
-
-/* More votes first, then the field an earlier instance could use. */
-static int
-rank_cmp(const void *a, const void *b)
-{
-	const struct vote *x = *(struct vote *const *)a, *y = *(struct vote *const *)b;
-
-	if (x->n != y->n)
-		return x->n > y->n ? -1 : 1;
-	return x->first < y->first ? -1 : x->first > y->first;
-}
-
-/* value_table_choose's mark: one of the SIGMA_MAX_KEY_FIELDS most voted. */
-static void
-vote_choosecb(void *item)
-{
-	((struct vote *)item)->chosen = true;
-}
-
-/* The vote of field of instance in (it is there: votes_count saw every one). */
-static const struct vote *
-field_vote(const struct vote *v, size_t n, const struct sigma_instance *in, size_t field)
-{
-	struct vote want = {in->refs[field].path, in->kv[field], 0, 0, false};
-
-	return bsearch(&want, v, n, sizeof(*v), vote_cmp);
+	*n = k;
+	return c;
 }
 
 /* The alternative of in to key it by: a chosen field, the most voted (fewer values on a tie). */
 static const struct sigma_key_alt *
-best_alt(const struct vote *v, size_t n, const struct sigma_instance *in)
+best_alt(const struct key_vote *v, size_t n, const struct sigma_instance *in)
 {
 	const struct sigma_key_alt *best = NULL;
-	const struct vote *best_vote = NULL, *x;
+	const struct key_vote *best_vote = NULL, *x;
 	size_t i;
 
 	for (i = 0; i < in->n_key_alts; i++) {
 		const struct sigma_key_alt *a = &in->key_alts[i];
 
-		if ((x = field_vote(v, n, in, a->field)) == NULL || !x->chosen)
+		x = key_vote_find(v, n, &in->refs[a->field], in->kv[a->field]);
+		if (x == NULL || !x->chosen)
 			continue;
-		if (best == NULL || x->n > best_vote->n ||
-		    (x->n == best_vote->n && a->n < best->n)) {
+		if (best == NULL || x->units > best_vote->units ||
+		    (x->units == best_vote->units && a->n < best->n)) {
 			best = a;
 			best_vote = x;
 		}
@@ -397,8 +285,9 @@ best_alt(const struct vote *v, size_t n, const struct sigma_instance *in)
 int
 sigma_key_build(struct sigma_set *ss)
 {
-	size_t i, j, total = 0, n_votes;
-	struct vote *v;
+	size_t i, j, total = 0, n_cands, n_votes;
+	struct key_cand *c;
+	struct key_vote *v = NULL;
 	int rc = -1;
 
 	for (i = 0; i < ss->n_insts; i++) {
@@ -409,11 +298,12 @@ sigma_key_build(struct sigma_set *ss)
 	if (total == 0)
 		return 0;
 	if (value_table_init(&ss->key_table, total) == -1 ||
-	    (v = votes_count(ss, &n_votes)) == NULL)
+	    (c = cands_collect(ss, &n_cands)) == NULL)
 		return -1;
-	if (value_table_choose(
-		v, n_votes, sizeof(*v), rank_cmp, SIGMA_MAX_KEY_FIELDS, vote_choosecb) == -1)
-		goto done;
+	v = key_vote_count(c, n_cands, ss->n_insts, SIGMA_MAX_KEY_FIELDS, &n_votes);
+	free(c);
+	if (v == NULL)
+		return -1;
 	for (i = 0; i < ss->n_insts; i++) {
 		struct sigma_instance *in = &ss->insts[i];
 		const struct sigma_key_alt *a;

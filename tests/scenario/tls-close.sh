@@ -9,6 +9,7 @@
 # make intake pause under the large senders (asserted through "paused").
 TEST_NAME=tls-close
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tls-lib.sh"
 
 K="$T/pki"
 mkdir -p "$K"
@@ -23,21 +24,7 @@ ssl x509 -req -in "$K/server.csr" -CA "$K/ca.crt" -CAkey "$K/ca.key" -CAcreatese
 
 ports 1
 P=$PORTS
-cat >"$T/logward.conf" <<CONF
-input tls {
-	transport = tls
-	address = "127.0.0.1:$P"
-	certificate = "$K/server.crt"
-	key = "$K/server.key"
-	verify = none
-}
-rules = "$top_srcdir/patterns"
-archive { path = "$T/archive/events-%Y%m%d.jsonl" }
-workers = 1
-queue_batches = 2
-queue_wait = 0
-stats_interval = 0
-CONF
+{ tls_conf "$P" "$K"; printf 'queue_batches = 2\nqueue_wait = 0\n'; } >"$T/logward.conf"
 logward_start "$T/logward.conf"
 tok=tc$$
 FIGURES=""

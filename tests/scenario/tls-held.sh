@@ -13,30 +13,14 @@
 # them meanwhile, which the open-connection count shows.
 TEST_NAME=tls-held
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tls-lib.sh"
 
 K="$T/pki"
-mkdir -p "$K"
-ssl() { openssl "$@" >>"$K/openssl.log" 2>&1 || fail "openssl $1 failed: $(tail -n 3 "$K/openssl.log")"; }
-ssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" \
-    -keyout "$K/server.key" -out "$K/server.crt"
+tls_self_signed "$K"
 
 ports 1
 P=$PORTS
-cat >"$T/logward.conf" <<CONF
-input tls {
-	transport = tls
-	address = "127.0.0.1:$P"
-	certificate = "$K/server.crt"
-	key = "$K/server.key"
-	verify = none
-	idle_timeout = 600
-}
-rules = "$top_srcdir/patterns"
-archive { path = "$T/archive/events-%Y%m%d.jsonl" }
-workers = 1
-stats_interval = 0
-CONF
+tls_conf "$P" "$K" "idle_timeout = 600" >"$T/logward.conf"
 logward_start "$T/logward.conf"
 tok=th$$
 

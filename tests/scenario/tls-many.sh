@@ -8,30 +8,14 @@
 # batches and intake pauses and resumes on the way.
 TEST_NAME=tls-many
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tls-lib.sh"
 
 K="$T/pki"
-mkdir -p "$K"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" \
-    -keyout "$K/server.key" -out "$K/server.crt" >"$K/openssl.log" 2>&1 ||
-    fail "openssl req failed: $(tail -n 3 "$K/openssl.log")"
+tls_self_signed "$K"
 
 ports 1
 P=$PORTS
-cat >"$T/logward.conf" <<CONF
-input tls {
-	transport = tls
-	address = "127.0.0.1:$P"
-	certificate = "$K/server.crt"
-	key = "$K/server.key"
-	verify = none
-}
-rules = "$top_srcdir/patterns"
-archive { path = "$T/archive/events-%Y%m%d.jsonl" }
-workers = 1
-queue_batches = 4
-stats_interval = 0
-CONF
+{ tls_conf "$P" "$K"; echo "queue_batches = 4"; } >"$T/logward.conf"
 logward_start "$T/logward.conf"
 tok=tm$$
 C=100

@@ -22,37 +22,8 @@
 
 #include "detect.h"
 #include "parse.h"
+#include "test_event.h"
 #include "unit.h"
-
-/* One event: a parsed syslog line and liblognorm-like fields. */
-struct test_event {
-	struct syslog_msg msg;
-	struct json_object *norm;
-	struct detect_event de;
-	char line[1024];
-};
-
-static void
-event_make(struct test_event *e, const char *line, const char *norm_json, const char *ip)
-{
-	snprintf(e->line, sizeof(e->line), "%s", line);
-	parse_message(e->line, strlen(e->line), 1764237600, &e->msg);
-	e->norm = NULL;
-	if (norm_json != NULL) {
-		e->norm = json_tokener_parse(norm_json);
-		ck_assert_msg(e->norm != NULL, "bad test JSON %s", norm_json);
-	}
-	e->de.msg = &e->msg;
-	e->de.norm = e->norm;
-	e->de.source_ip = ip;
-}
-
-static void
-event_done(struct test_event *e)
-{
-	if (e->norm != NULL)
-		json_object_put(e->norm);
-}
 
 /* Write text to name in the test directory; returns the path. */
 static const char *

@@ -19,35 +19,10 @@
 #include "detect.h"
 #include "detect_set.h"
 #include "parse.h"
+#include "test_event.h"
 #include "unit.h"
 
 #define LINE "<13>Nov 27 10:00:00 host1.corp.local app[1]: msg text here"
-
-/* One event: a parsed syslog line and liblognorm-like fields. */
-struct test_event {
-	struct syslog_msg msg;
-	struct json_object *norm;
-	struct detect_event de;
-	char line[1024];
-};
-
-static void
-event_make(struct test_event *e, const char *norm_json)
-{
-	snprintf(e->line, sizeof(e->line), "%s", LINE);
-	parse_message(e->line, strlen(e->line), 1764237600, &e->msg);
-	e->norm = json_tokener_parse(norm_json);
-	ck_assert_msg(e->norm != NULL, "bad test JSON %s", norm_json);
-	e->de.msg = &e->msg;
-	e->de.norm = e->norm;
-	e->de.source_ip = "10.1.2.3";
-}
-
-static void
-event_done(struct test_event *e)
-{
-	json_object_put(e->norm);
-}
 
 /* Load text as the only detections file of the test directory. */
 static struct detect_set *
@@ -103,7 +78,7 @@ expect_match(
 	struct test_event e;
 	int got_a, got_b;
 
-	event_make(&e, norm);
+	event_make(&e, LINE, norm, "10.1.2.3");
 	got_a = detect_match(s, &e.de, &a);
 	got_b = detect_match_unindexed(s, &e.de, &b);
 	ck_assert_msg(got_a == got_b, "%s: indexed %d, unindexed %d", norm, got_a, got_b);

@@ -17,27 +17,10 @@
 #include "detect.h"
 #include "detect_set.h"
 #include "parse.h"
+#include "test_event.h"
 #include "unit.h"
 
 #define LINE "<13>Nov 27 10:00:00 host1 app[1]: the header message"
-
-struct test_event {
-	struct syslog_msg msg;
-	struct json_object *norm;
-	struct detect_event de;
-	char line[256];
-};
-
-static void
-event_make(struct test_event *e, struct json_object *norm)
-{
-	snprintf(e->line, sizeof(e->line), "%s", LINE);
-	parse_message(e->line, strlen(e->line), 1764237600, &e->msg);
-	e->norm = norm;
-	e->de.msg = &e->msg;
-	e->de.norm = norm;
-	e->de.source_ip = "10.1.2.3";
-}
 
 /* path's value as "text", or "(absent)", in buf. */
 static const char *
@@ -119,11 +102,11 @@ START_TEST(test_same_answers)
 	size_t i;
 
 	ck_assert_ptr_nonnull(keys);
-	event_make(&e, json_tokener_parse(events[_i]));
+	event_make_fields(&e, LINE, json_tokener_parse(events[_i]), "10.1.2.3");
 	ck_assert_ptr_nonnull(e.norm);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		expect_same(&e.de, keys, paths[i], NULL);
-	json_object_put(e.norm);
+	event_done(&e);
 	free(keys);
 }
 END_TEST
@@ -135,25 +118,25 @@ START_TEST(test_known_answers)
 	struct test_event e;
 
 	ck_assert_ptr_nonnull(keys);
-	event_make(&e, json_tokener_parse(events[0]));
+	event_make_fields(&e, LINE, json_tokener_parse(events[0]), "10.1.2.3");
 	expect_same(&e.de, keys, "a.b", "literal");
 	expect_same(&e.de, keys, "a.c", "only nested");
-	json_object_put(e.norm);
-	event_make(&e, json_tokener_parse(events[2]));
+	event_done(&e);
+	event_make_fields(&e, LINE, json_tokener_parse(events[2]), "10.1.2.3");
 	expect_same(&e.de, keys, "message", "the header message");
 	expect_same(&e.de, keys, "n", "(absent)");
 	expect_same(&e.de, keys, "i", "-4720");
-	json_object_put(e.norm);
-	event_make(&e, json_tokener_parse(events[3]));
+	event_done(&e);
+	event_make_fields(&e, LINE, json_tokener_parse(events[3]), "10.1.2.3");
 	expect_same(&e.de, keys, "json.winlog.event_id", "dotted");
-	json_object_put(e.norm);
-	event_make(&e, json_tokener_parse(events[5]));
+	event_done(&e);
+	event_make_fields(&e, LINE, json_tokener_parse(events[5]), "10.1.2.3");
 	expect_same(&e.de, keys,
 	    "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", "long");
 	expect_same(&e.de, keys, "abcdef", "six");
 	expect_same(&e.de, keys, "abcdeg", "(absent)");
 	expect_same(&e.de, keys, "kkkkkk", "(absent)");
-	json_object_put(e.norm);
+	event_done(&e);
 	free(keys);
 }
 END_TEST
@@ -186,7 +169,7 @@ START_TEST(test_bound_keys)
 	char path[16], want[16];
 
 	ck_assert_ptr_nonnull(keys);
-	event_make(&e, object_of(n));
+	event_make_fields(&e, LINE, object_of(n), "10.1.2.3");
 	for (i = n - 1; i >= 0; i -= 37) {
 		snprintf(path, sizeof(path), "k%d", i);
 		snprintf(want, sizeof(want), "v%d", i);
@@ -199,7 +182,7 @@ START_TEST(test_bound_keys)
 	ck_assert_uint_eq(keys->objs[0].n, _i == 0 ? (size_t)DETECT_KEYS_MAX : SIZE_MAX);
 	ck_assert_uint_eq(keys->n_keys, _i == 0 ? (size_t)DETECT_KEYS_MAX : 0);
 	detect_keys_end(previous);
-	json_object_put(e.norm);
+	event_done(&e);
 	free(keys);
 }
 END_TEST
@@ -221,7 +204,7 @@ START_TEST(test_bound_objects)
 		snprintf(path, sizeof(path), "o%d", i);
 		json_object_object_add(root, path, object_of(3));
 	}
-	event_make(&e, root);
+	event_make_fields(&e, LINE, root, "10.1.2.3");
 	previous = detect_keys_begin(keys);
 	for (i = 0; i <= DETECT_KEYS_OBJECTS; i++) {
 		snprintf(path, sizeof(path), "o%d.k2", i);
@@ -234,7 +217,7 @@ START_TEST(test_bound_objects)
 	ck_assert_uint_eq(keys->n_keys,
 	    (size_t)(DETECT_KEYS_OBJECTS + 1) + 3 * (size_t)(DETECT_KEYS_OBJECTS - 1));
 	detect_keys_end(previous);
-	json_object_put(root);
+	event_done(&e); /* and root with it */
 	free(keys);
 }
 END_TEST
@@ -249,7 +232,7 @@ START_TEST(test_bound_nested_room)
 
 	ck_assert_ptr_nonnull(keys);
 	json_object_object_add(root, "big", object_of(DETECT_KEYS_MAX - 11 + _i));
-	event_make(&e, root);
+	event_make_fields(&e, LINE, root, "10.1.2.3");
 	previous = detect_keys_begin(keys);
 	ck_assert_str_eq(lookup(&e.de, "big.k0", buf, sizeof(buf)), "v0");
 	ck_assert_str_eq(lookup(&e.de, "k9", buf, sizeof(buf)), "v9");
@@ -258,7 +241,7 @@ START_TEST(test_bound_nested_room)
 	ck_assert_uint_eq(keys->objs[1].n, _i == 0 ? (size_t)DETECT_KEYS_MAX - 11 : SIZE_MAX);
 	ck_assert_uint_eq(keys->n_keys, _i == 0 ? (size_t)DETECT_KEYS_MAX : 11);
 	detect_keys_end(previous);
-	json_object_put(root);
+	event_done(&e); /* and root with it */
 	free(keys);
 }
 END_TEST

@@ -3,7 +3,8 @@
  * loader supports, each with an event that must match and one that must
  * not; the reasons a rule is skipped; every bound at and past its limit;
  * the word index (a rule whose word is absent is not even tried); the
- * mapping files' errors.  The rules here are written for the tests; the
+ * walk of a condition both indexes share (sigma_require); the mapping
+ * files' errors.  The rules here are written for the tests; the
  * SigmaHQ ones are tests/scenario/sigma-rules.sh's.
  */
 #include "config.h"
@@ -28,6 +29,7 @@
 #include "parse.h"
 #include "sigma.h"
 #include "sigma_impl.h"
+#include "test_event.h"
 #include "unit.h"
 
 /* The test shape: any event; Sigma field X is event field X, with a few exceptions. */
@@ -40,37 +42,20 @@ static const char test_map[] =
     "fallback: \"{}\"\n"
     "target: Target\n";
 
-struct test_event {
-	struct syslog_msg msg;
-	struct json_object *norm;
-	struct detect_event de;
-	char line[2048];
-};
-
 /*
  * An event whose message is msg, or the JSON body norm_json for "m": the
  * word index trusts that field values are pieces of the message, as they
  * are for liblognorm's fields.
  */
 static void
-event_make(struct test_event *e, const char *msg, const char *norm_json)
+message_event(struct test_event *e, const char *msg, const char *norm_json)
 {
+	char line[sizeof(e->line)];
+
 	if (strcmp(msg, "m") == 0 && norm_json != NULL)
 		msg = norm_json;
-	snprintf(e->line, sizeof(e->line), "<13>Nov 27 10:00:00 host1 app: %s", msg);
-	parse_message(e->line, strlen(e->line), 1764237600, &e->msg);
-	e->norm = norm_json != NULL ? json_tokener_parse(norm_json) : NULL;
-	ck_assert_msg(norm_json == NULL || e->norm != NULL, "bad test JSON %s", norm_json);
-	e->de.msg = &e->msg;
-	e->de.norm = e->norm;
-	e->de.source_ip = "192.0.2.1";
-}
-
-static void
-event_done(struct test_event *e)
-{
-	if (e->norm != NULL)
-		json_object_put(e->norm);
+	snprintf(line, sizeof(line), "<13>Nov 27 10:00:00 host1 app: %s", msg);
+	event_make(e, line, norm_json, "192.0.2.1");
 }
 
 static void
@@ -295,7 +280,7 @@ START_TEST(test_match)
 	s = load();
 	ck_assert_msg(s->sigma_report->n_skips == 0, "case %d skipped: %s", _i, skip_reason(s));
 	ck_assert_uint_eq(detect_count(s), 1);
-	event_make(&e, c->msg, c->norm);
+	message_event(&e, c->msg, c->norm);
 	ck_assert_msg(detect_match(s, &e.de, &res) == (c->match ? 1 : 0), "case %d: %s on %s",
 	    _i, c->detection, c->norm != NULL ? c->norm : c->msg);
 	ck_assert_uint_eq(same_as_all(s, &e.de, c->detection), c->match ? 1 : 0);
@@ -324,7 +309,7 @@ START_TEST(test_detection_fields)
 	ck_assert_str_eq(d->technique->id, "T1136.001");
 	ck_assert_str_eq(d->technique->tactic, "TA0003");
 	ck_assert_str_eq(d->technique->tactic_name, "Persistence");
-	event_make(&e, "m", "{\"F\":1,\"Target\":\"mallory\"}");
+	message_event(&e, "m", "{\"F\":1,\"Target\":\"mallory\"}");
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
 	ck_assert_int_eq((int)res.target.len, 7);
 	ck_assert(memcmp(res.target.p, "mallory", 7) == 0);
@@ -659,7 +644,7 @@ START_TEST(test_index)
 	ck_assert_uint_eq(detect_count(s), 501);
 	ck_assert_uint_eq(s->sigma->n_always[0], 1);
 	/* word321 holds word3, word32 and word321; and z */
-	event_make(&e, "a xWORD321x b", "{\"F\":\"a xWORD321x b\"}");
+	message_event(&e, "a xWORD321x b", "{\"F\":\"a xWORD321x b\"}");
 	sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 	ck_assert_uint_eq(tried, 4);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
@@ -667,7 +652,7 @@ START_TEST(test_index)
 	event_done(&e);
 	/* "\u" in the message: every rule of the shape is tried */
 	tried = 0;
-	event_make(&e, "{\"F\":\"a \\u0077ord321 b\"}", "{\"F\":\"a word321 b\"}");
+	message_event(&e, "{\"F\":\"a \\u0077ord321 b\"}", "{\"F\":\"a word321 b\"}");
 	sigma_index_candidates(s->sigma, 1, &e.de, countcb, &tried);
 	ck_assert_uint_eq(tried, 501);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
@@ -703,7 +688,7 @@ START_TEST(test_bound_index)
 	ck_assert_uint_eq(detect_count(s), 40);
 	bytes = s->sigma->index_bytes;
 	ck_assert_uint_eq(bytes, 40 * 12);
-	event_make(&e, "m", "{\"F\":\"litnb-000039\"}");
+	message_event(&e, "m", "{\"F\":\"litnb-000039\"}");
 	for (limit = bytes; limit + 2 > bytes; limit--) {
 		sigma_index_free(s->sigma);
 		ck_assert_int_eq(sigma_index_build(s->sigma, limit), 0);
@@ -720,7 +705,7 @@ START_TEST(test_bound_index)
 	sigma_index_free(s->sigma);
 	ck_assert_int_eq(sigma_index_build(s->sigma, 0), 0);
 	ck_assert_uint_eq(s->sigma->n_always[0], 40);
-	event_make(&e, "m", "{\"F\":\"litnb-000039\"}");
+	message_event(&e, "m", "{\"F\":\"litnb-000039\"}");
 	ck_assert_uint_eq(same_as_all(s, &e.de, "no room"), 1);
 	event_done(&e);
 	detect_free(s);
@@ -798,7 +783,7 @@ START_TEST(test_bound_shape_conds)
 	ck_assert_uint_eq(s->sigma->shapes[1].when_ids[0], 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(norm, sizeof(norm), "{\"json\":{\"x\":%d,\"F\":1}}", cases[i].x);
-		event_make(&e, "m", norm);
+		message_event(&e, "m", norm);
 		ck_assert_msg(detect_match(s, &e.de, &res) == cases[i].match, "x=%d", cases[i].x);
 		same_as_all(s, &e.de, norm);
 		event_done(&e);
@@ -918,7 +903,7 @@ START_TEST(test_shape_select)
 	s = load();
 	ck_assert_uint_eq(detect_count(s), 1);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		event_make(&e, "m", cases[i].norm);
+		message_event(&e, "m", cases[i].norm);
 		ck_assert_msg(detect_match(s, &e.de, &res) == cases[i].match, "case %zu", i);
 		event_done(&e);
 	}
@@ -1038,6 +1023,95 @@ START_TEST(test_glob_reference)
 }
 END_TEST
 
+/*
+ * sigma_require's walk, written out: a requirement is the text of its
+ * joins, an item its Sigma field name ("kw" for keywords), T nothing
+ * required, 0 an empty list.
+ */
+struct walk_text {
+	char s[512];
+};
+
+static void
+walk_itemcb(const struct sigma_instance *in, const struct sigma_item *it, void *r)
+{
+	snprintf(((struct walk_text *)r)->s, sizeof(struct walk_text), "%s",
+	    it->field == SIGMA_KEYWORDS ? "kw" : in->rule->fields[it->field]);
+}
+
+static void
+walk_nothingcb(void *r)
+{
+	strcpy(((struct walk_text *)r)->s, "T");
+}
+
+static void
+walk_impossiblecb(void *r)
+{
+	strcpy(((struct walk_text *)r)->s, "0");
+}
+
+static void
+walk_join(void *r, const void *b, char op)
+{
+	struct walk_text *t = r, a = *t;
+
+	ck_assert_int_lt(snprintf(t->s, sizeof(t->s), "(%s%c%s)", a.s, op,
+			     ((const struct walk_text *)b)->s),
+	    (int)sizeof(t->s));
+}
+
+static void
+walk_bothcb(void *r, const void *b)
+{
+	walk_join(r, b, '&');
+}
+
+static void
+walk_eithercb(void *r, const void *b)
+{
+	walk_join(r, b, '|');
+}
+
+static const struct sigma_require_ops walk_ops = {sizeof(struct walk_text), walk_itemcb,
+    walk_nothingcb, walk_impossiblecb, walk_bothcb, walk_eithercb};
+
+/* A rule's detection, and its walk as walk_ops writes it. */
+static const struct {
+	const char *detection;
+	const char *walk;
+} walk_cases[] = {
+    {"  sel:\n    A: 1\n    B: 2\n  condition: sel\n", "((T&A)&B)"},
+    {"  sel:\n    - A: 1\n    - B: 2\n    - C: 3\n  condition: sel\n", "(((T&A)|(T&B))|(T&C))"},
+    {"  sel:\n    - x\n    - y\n  condition: sel\n", "(T&kw)"},
+    {"  sel:\n    A: 1\n  f:\n    B: 2\n  condition: sel and not f\n", "((T&A)&T)"},
+    {"  sel:\n    A: 1\n  f:\n    B: 2\n  condition: not f or sel\n", "(T|(T&A))"},
+    {"  s1:\n    A: 1\n  s2:\n    B: 2\n  s3:\n    C: 3\n  condition: 1 of s*\n",
+	"(((T&A)|(T&B))|(T&C))"},
+    {"  s1:\n    A: 1\n  s2:\n    B: 2\n  condition: all of s*\n", "((T&(T&A))&(T&B))"},
+    {"  s1:\n    A: 1\n  s2:\n    B: 2\n  condition: all of them\n", "((T&(T&A))&(T&B))"},
+    {"  a:\n    A: 1\n  b:\n    B: 2\n  c:\n    C: 3\n  condition: a and (b or not c)\n",
+	"((T&A)&((T&B)|T))"},
+    {"  a:\n    A: 1\n  b:\n    B: 2\n  condition:\n    - a\n    - b\n", "((T&A)|(T&B))"},
+};
+
+/* sigma_require joins what each part requires in the shape of the condition. */
+START_TEST(test_require)
+{
+	struct walk_text t;
+	struct detect_set *s;
+
+	write_map();
+	write_rule("r.yml", walk_cases[_i].detection);
+	s = load();
+	ck_assert_str_eq(skip_reason(s), "");
+	ck_assert_uint_eq(s->sigma->n_insts, 1);
+	ck_assert_int_eq(sigma_require(&s->sigma->insts[0], &walk_ops, &t), 0);
+	ck_assert_str_eq(t.s, walk_cases[_i].walk);
+	detect_free(s);
+}
+END_TEST
+
 /* One rule of test_key: its detection, and whether it is keyed by (field, value). */
 static const struct {
 	const char *detection;
@@ -1104,15 +1178,15 @@ START_TEST(test_key)
 		ck_assert_msg((s->sigma->insts[i].key_field != SIZE_MAX) == key_rules[i].keyed,
 		    "rule %zu: %s", i, key_rules[i].detection);
 	for (i = 0; i < sizeof(key_events) / sizeof(key_events[0]); i++) {
-		event_make(&e, "m", key_events[i]);
+		message_event(&e, "m", key_events[i]);
 		same_as_all(s, &e.de, key_events[i]);
 		event_done(&e);
 	}
-	event_make(&e, "type=ADD_USER acct=x", NULL);
+	message_event(&e, "type=ADD_USER acct=x", NULL);
 	ck_assert_uint_eq(same_as_all(s, &e.de, "kv"), 3); /* Kind, Host and the "not" */
 	event_done(&e);
 	/* a keyed rule whose value the event lacks is not even tried */
-	event_make(&e, "m", "{\"EventID\":4799,\"F\":\"q\"}");
+	message_event(&e, "m", "{\"EventID\":4799,\"F\":\"q\"}");
 	tried = 0;
 	key_set = s->sigma;
 	sigma_index_candidates(s->sigma, 1, &e.de, countcb_key, &tried);
@@ -1148,7 +1222,7 @@ START_TEST(test_bound_key)
 		s = load();
 		ck_assert((s->sigma->insts[0].key_field != SIZE_MAX) == (n == SIGMA_MAX_KEY_VALUES));
 		snprintf(norm, sizeof(norm), "{\"F\":\"v%d\"}", n - 1);
-		event_make(&e, "m", norm);
+		message_event(&e, "m", norm);
 		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
 		event_done(&e);
 		detect_free(s);
@@ -1164,7 +1238,7 @@ START_TEST(test_bound_key)
 		s = load();
 		ck_assert((s->sigma->insts[0].key_field != SIZE_MAX) == (n == SIGMA_MAX_KEY_VALUES));
 		snprintf(norm, sizeof(norm), "{\"F\":\"v%d\"}", n - 1);
-		event_make(&e, "m", norm);
+		message_event(&e, "m", norm);
 		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
 		event_done(&e);
 		detect_free(s);
@@ -1199,7 +1273,7 @@ START_TEST(test_bound_key)
 		ck_assert((s->sigma->insts[i].key_field != SIZE_MAX) == (i < SIGMA_MAX_KEY_FIELDS));
 	for (i = SIGMA_MAX_KEY_FIELDS - 1; i <= SIGMA_MAX_KEY_FIELDS; i++) {
 		snprintf(norm, sizeof(norm), "{\"F%d\":\"V\"}", i);
-		event_make(&e, "m", norm);
+		message_event(&e, "m", norm);
 		ck_assert_uint_eq(same_as_all(s, &e.de, norm), 1);
 		event_done(&e);
 	}
@@ -1258,7 +1332,7 @@ fact_on(const struct detection *d, const char *msg, const char *norm, char *acco
 	struct sigma_fact_values v;
 	bool ok;
 
-	event_make(&e, msg, norm);
+	message_event(&e, msg, norm);
 	memset(&f, 0, sizeof(f));
 	ok = sigma_fact_fill(d, &e.de, &f, &v);
 	snprintf(account, 300, "%.*s", (int)f.account.len, f.account.p ? f.account.p : "");
@@ -1384,6 +1458,8 @@ unit_suite(void)
 	tcase_add_test(tc, test_key);
 	tcase_add_test(tc, test_glob_reference);
 	tcase_add_test(tc, test_bound_key);
+	tcase_add_loop_test(
+	    tc, test_require, 0, (int)(sizeof(walk_cases) / sizeof(walk_cases[0])));
 	tcase_add_loop_test(tc, test_fact_map_error, 0,
 	    (int)(sizeof(fact_map_errors) / sizeof(fact_map_errors[0])));
 	tcase_set_timeout(tc, 120);
