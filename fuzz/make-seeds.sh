@@ -157,7 +157,13 @@ seeds = {
     "fuzz_detect": [s for d in files("patterns/*.detections",
                                      "tests/data/detect/unit/*.detections",
                                      "tests/data/detect/unit/two/*.detections")
-                    for s in detection_seeds(d)],
+                    for s in detection_seeds(d)] +
+                   # stacked quantifiers: refused before regcomp (regex_bound.c), which
+                   # would take gigabytes (found by fuzz_detect)
+                   [b"technique T1136 {\n\tname = \"n\"\n\ttactic = \"TA0003\"\n"
+                    b"\ttactic_name = \"p\"\n}\ndetection d {\n\ttitle = \"t\"\n"
+                    b"\ttechnique = \"T1136\"\n\tseverity = low\n\ttags = { \"t\" }\n"
+                    b"\twhen = { \"user.target.name regex 'ab++++++++++++++++++++++++++c'\" }\n}\n"],
     # a rule file, or "#map" and a mapping file
     "fuzz_sigma": files(*("tests/data/sigma/rules" + "/*" * d + ".yml" for d in (3, 4, 5))) +
                   [b"#map\n" + m for m in files("patterns/sigma/*.map")] +

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "detect_set.h"
+#include "regex_bound.h"
 
 static const struct op_def op_defs[] = {
     {"exists", OP_EXISTS, ARG_NONE, false, false},
@@ -302,6 +303,27 @@ cond_compile_args(struct detect_cond *c, const char *p, char *why, size_t whylen
 }
 
 /*
+ * Compile a configured ERE: refused before regcomp when past what it may
+ * cost (regex_bound.h).  0, or -1 with "bad regex '...': reason" in why.
+ */
+static int
+regex_compile(regex_t *re, const char *pattern, int flags, char *why, size_t whylen)
+{
+	char msg[256];
+	int rc;
+
+	if (regex_bound_check(pattern, msg, sizeof(msg)) == -1) {
+		snprintf(why, whylen, "bad regex '%s': %s", pattern, msg);
+		return -1;
+	}
+	if ((rc = regcomp(re, pattern, flags)) == 0)
+		return 0;
+	regerror(rc, re, msg, sizeof(msg));
+	snprintf(why, whylen, "bad regex '%s': %s", pattern, msg);
+	return -1;
+}
+
+/*
  * What an operator needs prepared from its argument, so that nothing is
  * parsed per message: the regex compiled, samehost's other field resolved.
  */
@@ -309,17 +331,11 @@ static int
 cond_compile_operand(struct detect_cond *c, char *why, size_t whylen)
 {
 	const char *bad;
-	int rc;
 
 	if (c->op->op == OP_REGEX || c->op->op == OP_NOT_REGEX) {
-		rc = regcomp(&c->re, c->args[0], REG_EXTENDED | REG_ICASE | REG_NOSUB);
-		if (rc != 0) {
-			char msg[256];
-
-			regerror(rc, &c->re, msg, sizeof(msg));
-			snprintf(why, whylen, "bad regex '%s': %s", c->args[0], msg);
+		if (regex_compile(&c->re, c->args[0], REG_EXTENDED | REG_ICASE | REG_NOSUB, why,
+			whylen) == -1)
 			return -1;
-		}
 		c->has_re = true;
 	}
 	if (c->op->op == OP_SAMEHOST || c->op->op == OP_NOT_SAMEHOST) {
@@ -369,13 +385,6 @@ int
 detect_regex_compile_case(regex_t *re, const char *pattern, bool cased, char *why,
     size_t whylen)
 {
-	int rc = regcomp(re, pattern, REG_EXTENDED | (cased ? 0 : REG_ICASE));
-	char msg[256];
-
-	if (rc == 0)
-		return 0;
-	regerror(rc, re, msg, sizeof(msg));
-	snprintf(why, whylen, "bad regex '%s': %s", pattern, msg);
-	return -1;
+	return regex_compile(re, pattern, REG_EXTENDED | (cased ? 0 : REG_ICASE), why, whylen);
 }
 

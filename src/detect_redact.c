@@ -15,39 +15,7 @@
 
 #include "detect_set.h"
 #include "json_writer.h"
-
-/*
- * End of the bracket expression that starts at p ('['), or NULL when it
- * does not end: a ']' first (after an optional '^') is a member, and
- * "[:class:]", "[.x.]", "[=x=]" are read whole.  A backslash is a member
- * too (POSIX ERE).
- */
-const char *
-detect_ere_bracket_end(const char *p)
-{
-	char c;
-
-	p++;
-	if (*p == '^')
-		p++;
-	if (*p == ']')
-		p++;
-	while (*p != '\0') {
-		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-			c = p[1];
-			for (p += 2; *p != '\0' && !(p[0] == c && p[1] == ']'); p++)
-				;
-			if (*p == '\0')
-				return NULL;
-			p += 2;
-			continue;
-		}
-		if (*p == ']')
-			return p + 1;
-		p++;
-	}
-	return NULL;
-}
+#include "regex_bound.h"
 
 /*
  * Whether "(pattern)" is the same ERE as pattern inside an alternation:
@@ -68,7 +36,7 @@ ere_wrappable(const char *p)
 			p += 2;
 			continue;
 		case '[':
-			if ((p = detect_ere_bracket_end(p)) == NULL)
+			if ((p = regex_bracket_end(p)) == NULL)
 				return false;
 			continue;
 		case '(':
@@ -116,12 +84,16 @@ detect_redact_alt_add(struct detect_set *s, const char *pat)
 /*
  * Compile the alternation once every file is loaded.  Not compiling it is
  * not an error: each pattern compiled on its own, and alert.c then applies
- * them all to every string, as it would without the filter.
+ * them all to every string, as it would without the filter.  Each pattern
+ * is within regex_bound's bounds, but not always their sum.
  */
 void
 detect_redact_filter_build(struct detect_set *s)
 {
+	char why[256];
+
 	if (s->n_redact > 0 && !s->redact_alt_unsafe && s->redact_alt != NULL &&
+	    regex_bound_check(s->redact_alt, why, sizeof(why)) == 0 &&
 	    regcomp(&s->redact_filter, s->redact_alt,
 		REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0)
 		s->has_redact_filter = true;

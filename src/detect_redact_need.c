@@ -31,6 +31,7 @@
 #endif
 
 #include "detect_set.h"
+#include "regex_bound.h"
 
 /* Groups within groups that are read; deeper ones need nothing. */
 #define NEED_MAX_DEPTH 16
@@ -64,7 +65,7 @@ need_atom_end(const char *p, const char *end, int nesting)
 	if (*p == '\\')
 		return p + 1 < end ? p + 2 : NULL;
 	if (*p == '[') {
-		q = detect_ere_bracket_end(p);
+		q = regex_bracket_end(p);
 		return q != NULL && q <= end ? q : NULL;
 	}
 	if (*p != '(')

@@ -296,8 +296,6 @@ int detect_field_value(const struct detect_event *ev, const struct field_ref *f,
 int detect_redact_alt_add(struct detect_set *s, const char *pat);
 /* Compile the alternation into s->redact_filter (when it is safe to). */
 void detect_redact_filter_build(struct detect_set *s);
-/* End of the ERE bracket expression at p ('['), or NULL when it does not end. */
-const char *detect_ere_bracket_end(const char *p);
 /* Add what pat (a redact pattern) needs to s->redact_need; -1 out of memory. */
 int detect_redact_need_add(struct detect_set *s, const char *pat);
 /* Free s->redact_need. */

@@ -6,7 +6,9 @@
  * match exists); any other PCRE-only form refuses the rule rather than
  * meaning something else under ERE.  Bounds: SIGMA_MAX_REGEX bytes, and
  * no {m,n} count past SIGMA_MAX_REGEX_REPEAT (glibc builds a repetition
- * into its automaton, so a large count costs memory and time).
+ * into its automaton, so a large count costs memory and time); then the
+ * translation goes through regex_bound_check like every configured ERE
+ * (stacked quantifiers, nesting, size).
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regex_bound.h"
 #include "sigma_impl.h"
 
 struct re_out {
@@ -216,7 +219,7 @@ sigma_regex_compile(regex_t *re, const char *pattern, bool icase, char *why, siz
 {
 	struct re_out o;
 	const char *bad = NULL;
-	char msg[128];
+	char msg[256];
 	int rc;
 
 	if (strlen(pattern) > SIGMA_MAX_REGEX) {
@@ -233,6 +236,11 @@ sigma_regex_compile(regex_t *re, const char *pattern, bool icase, char *why, siz
 	o.p[0] = '\0';
 	if (translate(&o, pattern, &icase, &bad) == -1) {
 		snprintf(why, whylen, "re: %s", bad != NULL ? bad : "too long");
+		free(o.p);
+		return -1;
+	}
+	if (regex_bound_check(o.p, msg, sizeof(msg)) == -1) {
+		snprintf(why, whylen, "re: %s", msg);
 		free(o.p);
 		return -1;
 	}
