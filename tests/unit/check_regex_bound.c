@@ -155,17 +155,19 @@ START_TEST(test_stacked)
 {
 	const char *first = quantifiers[_i / N_QUANTIFIERS];
 	const char *second = quantifiers[_i % N_QUANTIFIERS];
-	const char *shapes[] = {"a%s%s", "x(ab%s%s)", "[a-z]%s%sz", "(ab)%s%s"};
+	/* each shape: what comes before the quantifiers, and after them */
+	const char *shapes[][2] = {{"a", ""}, {"x(ab", ")"}, {"[a-z]", "z"}, {"(ab)", ""}};
 	char pattern[64], single[64], why[512];
 	size_t k;
 
 	for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
-		snprintf(pattern, sizeof(pattern), shapes[k], first, second);
+		snprintf(pattern, sizeof(pattern), "%s%s%s%s", shapes[k][0], first, second,
+		    shapes[k][1]);
 		ck_assert_msg(regex_bound_check(pattern, why, sizeof(why)) == -1 &&
 				  strncmp(why, STACKED, strlen(STACKED)) == 0,
 		    "%s: %s", pattern, why);
 		/* one of them alone is fine */
-		snprintf(single, sizeof(single), shapes[k], first, "");
+		snprintf(single, sizeof(single), "%s%s%s", shapes[k][0], first, shapes[k][1]);
 		ck_assert_msg(
 		    regex_bound_check(single, why, sizeof(why)) == 0, "%s: %s", single, why);
 	}
