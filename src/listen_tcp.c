@@ -16,9 +16,9 @@
  * A RELP input (plain or over TLS) is the same intake with a RELP session
  * in place of the framer (tcp_relp.c).
  *
- * Plain TCP reads without a bufferevent (tcp_plain_readcb): a read event
- * on the socket and one read() a wake-up.  TLS and RELP read and write
- * through libevent's bufferevents.
+ * Plain TCP reads without a bufferevent (tcp_plain.c): an edge-triggered
+ * read event on the socket and one read() a wake-up.  TLS and RELP read
+ * and write through libevent's bufferevents.
  */
 #include "config.h"
 
@@ -907,7 +907,7 @@ listen_tcp_new(struct event_base *base, const struct input_conf *ic,
 	TAILQ_INIT(&l->pending);
 	l->backoff_ev = evtimer_new(base, tcp_backoffcb, l);
 	l->close_ev = event_new(base, -1, 0, tcp_closedcb, l);
-	l->pending_ev = event_new(base, -1, 0, tcp_pendingcb, l);
+	l->pending_ev = evtimer_new(base, tcp_pendingcb, l);	/* a timer: see tcp_queue_pending */
 	l->scratch = malloc(TCP_READ_CHUNK);
 	if (l->ident.name == NULL || l->backoff_ev == NULL || l->close_ev == NULL ||
 	    l->pending_ev == NULL || l->scratch == NULL) {
@@ -995,13 +995,14 @@ static int
 tcp_read_now(struct tcp_conn *c)
 {
 	struct evbuffer *in = tcp_conn_input(c);
-	evutil_socket_t fd = c->bev != NULL ? bufferevent_getfd(c->bev) : c->fd;
+	evutil_socket_t fd;
 	struct evbuffer_iovec v;
 	SSL *ssl;
 	int n;
 
 	if (c->bev == NULL)
 		return tcp_plain_read_into(c, in);
+	fd = bufferevent_getfd(c->bev);
 	if (c->listener->tls == NULL)
 		return fd == -1 ? -1 : evbuffer_read(in, fd, TCP_READ_CHUNK);
 	if (c->handshaking || (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
