@@ -1,6 +1,6 @@
 /*
  * tcp_plain.c: plain TCP's reads.  No bufferevent: an edge-triggered read
- * event on the socket (with EV_CLOSED), one read() of up to
+ * event on the socket (with EV_CLOSED), one recv() of up to
  * TCP_READ_CHUNK a wake-up into the listener's scratch buffer, framed
  * where it landed; only an unfinished last frame is kept, in the
  * connection's input buffer.  libevent's socket bufferevent asked FIONREAD
@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -76,7 +78,7 @@ tcp_plain_frame(struct tcp_conn *c, const char *data, size_t n)
 }
 
 /*
- * Plain TCP: one read() of up to TCP_READ_CHUNK, framed at once.  The
+ * Plain TCP: one recv() of up to TCP_READ_CHUNK, framed at once.  The
  * read event is edge-triggered, so whatever may be left is put on the
  * pending list (the loop's next turn, behind the other connections): a
  * full read (more may wait), or the sender's shutdown (the read of its
@@ -97,7 +99,8 @@ tcp_plain_read(struct tcp_conn *c)
 		tcp_conn_stall(c);
 		return;
 	}
-	n = read(c->fd, l->scratch, TCP_READ_CHUNK);
+	/* recv, not read: the socket call skips the file layer's checks and notifications */
+	n = recv(c->fd, l->scratch, TCP_READ_CHUNK, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
