@@ -149,3 +149,12 @@ acl_free(struct acl *acl)
 	acl->entries = NULL;
 	acl->n = 0;
 }
+
+void
+acl_replace(struct acl *acl, struct acl *with)
+{
+	acl_free(acl);
+	*acl = *with;
+	with->entries = NULL;
+	with->n = 0;
+}

@@ -40,4 +40,7 @@ bool acl_allows(const struct acl *acl, const struct peer_addr *pa);
 
 void acl_free(struct acl *acl);
 
+/* Free acl's list and give it with's (a reload's new allow); with is left empty. */
+void acl_replace(struct acl *acl, struct acl *with);
+
 #endif

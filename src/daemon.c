@@ -102,6 +102,7 @@ struct reload {
 	struct deliver *deliver; /* the new set when changed (NULL: no webhooks) */
 	struct input *inputs;	 /* conf->n_inputs, in the new order */
 	ssize_t *kept;		 /* per new input: the old input kept, or -1 */
+	struct input_retune **retune; /* per new input kept: its new settings, or NULL */
 	bool *deferred;		 /* per new input: opened after the old ones close */
 	bool metrics_changed;
 	struct metrics_server *metrics; /* opened here; NULL: none or deferred */
@@ -403,8 +404,9 @@ reload_prepare_inputs(struct daemon_ctx *d, struct reload *r, char *err, size_t 
 
 	r->inputs = calloc(n > 0 ? n : 1, sizeof(*r->inputs));
 	r->kept = calloc(n > 0 ? n : 1, sizeof(*r->kept));
+	r->retune = calloc(n > 0 ? n : 1, sizeof(*r->retune));
 	r->deferred = calloc(n > 0 ? n : 1, sizeof(*r->deferred));
-	if (r->inputs == NULL || r->kept == NULL || r->deferred == NULL) {
+	if (r->inputs == NULL || r->kept == NULL || r->retune == NULL || r->deferred == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -412,7 +414,21 @@ reload_prepare_inputs(struct daemon_ctx *d, struct reload *r, char *err, size_t 
 		const struct input_conf *ic = &r->conf->inputs[j];
 		ssize_t i = daemon_find_input(d, ic->name);
 
-		r->kept[j] = i >= 0 && input_conf_same(d->inputs[i].conf, ic) ? i : -1;
+		r->kept[j] = -1;
+		if (i < 0)
+			continue;
+		switch (input_reload_kind(d->inputs[i].conf, ic)) {
+		case INPUT_KEEP:
+			r->kept[j] = i;
+			break;
+		case INPUT_RETUNE:
+			if ((r->retune[j] = input_retune_new(&d->inputs[i], ic, err, errlen)) == NULL)
+				return -1;
+			r->kept[j] = i;
+			break;
+		case INPUT_REOPEN:
+			break;
+		}
 	}
 	for (j = 0; j < n; j++) {
 		const struct input_conf *ic = &r->conf->inputs[j];
@@ -486,8 +502,11 @@ reload_abort(struct reload *r)
 	kafka_reload_discard(r->kafka);
 	for (j = 0; r->inputs != NULL && j < r->conf->n_inputs; j++)
 		input_free(&r->inputs[j]);
+	for (j = 0; r->retune != NULL && j < r->conf->n_inputs; j++)
+		input_retune_free(r->retune[j]);
 	free(r->inputs);
 	free(r->kept);
+	free(r->retune);
 	free(r->deferred);
 	deliver_free(r->deliver);
 	if (r->alerts != NULL)
@@ -595,7 +614,11 @@ reload_place_inputs(struct daemon_ctx *d, struct reload *r)
 
 		if (r->kept[j] >= 0) {
 			in = d->inputs[r->kept[j]];
-			input_set_conf(&in, ic);
+			if (r->retune[j] != NULL)
+				input_retune_apply(&in, ic, r->retune[j]);
+			else
+				input_set_conf(&in, ic);
+			r->retune[j] = NULL;
 		} else if (r->deferred[j]) {
 			if (daemon_input_open(d, ic, &in, err, sizeof(err)) == -1) {
 				log_warnx("reload: %s (the input stays closed)", err);
@@ -678,6 +701,7 @@ reload_commit(struct daemon_ctx *d, struct reload *r)
 	if (daemon_metrics_sync(d) == -1)
 		log_warnx("reload: out of memory: /metrics shows the inputs of before");
 	free(r->kept);
+	free(r->retune);
 	free(r->deferred);
 	r->conf = NULL;
 }

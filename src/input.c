@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -55,6 +56,64 @@ input_set_conf(struct input *in, const struct input_conf *ic)
 		listen_udp_set_conf(in->udp, ic);
 	if (in->tcp != NULL)
 		listen_tcp_set_conf(in->tcp, ic);
+}
+
+enum input_reload
+input_reload_kind(const struct input_conf *old, const struct input_conf *ic)
+{
+	/* TLS: the certificate files are read again even when their names stay */
+	if (input_conf_same(old, ic) && !transport_is_tls(ic->transport))
+		return INPUT_KEEP;
+	if (old->transport == ic->transport && strcmp(old->address, ic->address) == 0)
+		return INPUT_RETUNE;
+	return INPUT_REOPEN;
+}
+
+struct input_retune {
+	struct tcp_retune *tcp;
+	struct udp_retune *udp;
+};
+
+struct input_retune *
+input_retune_new(struct input *in, const struct input_conf *ic, char *err, size_t errlen)
+{
+	struct input_retune *rt = calloc(1, sizeof(*rt));
+
+	if (rt == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (in->udp != NULL)
+		rt->udp = listen_udp_retune_new(in->udp, ic, err, errlen);
+	else
+		rt->tcp = listen_tcp_retune_new(in->tcp, ic, input_conf_same(in->conf, ic), err,
+		    errlen);
+	if (rt->udp == NULL && rt->tcp == NULL) {
+		free(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+void
+input_retune_apply(struct input *in, const struct input_conf *ic, struct input_retune *rt)
+{
+	in->conf = ic;
+	if (in->udp != NULL)
+		listen_udp_retune_apply(in->udp, ic, rt->udp);
+	else
+		listen_tcp_retune_apply(in->tcp, ic, rt->tcp);
+	free(rt);
+}
+
+void
+input_retune_free(struct input_retune *rt)
+{
+	if (rt == NULL)
+		return;
+	listen_udp_retune_free(rt->udp);
+	listen_tcp_retune_free(rt->tcp);
+	free(rt);
 }
 
 struct input_stats *

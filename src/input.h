@@ -60,6 +60,27 @@ size_t input_busy(const struct input *in);
 /* Free what input_open made; safe on a zeroed or failed input. */
 void input_free(struct input *in);
 
+/*
+ * What a reload does with a running input whose block (same name) now
+ * reads ic: keeps it as it is (the same settings; not TLS, whose files are
+ * read again), retunes it (the same transport and address: its sockets and
+ * connections stay, input_retune_new), or reopens it.
+ */
+enum input_reload { INPUT_KEEP, INPUT_RETUNE, INPUT_REOPEN };
+enum input_reload input_reload_kind(const struct input_conf *old, const struct input_conf *ic);
+
+/*
+ * ic's settings for the running input in, made beside it (listen_tcp.h,
+ * listen_udp.h): NULL with err set, in untouched.  input_retune_apply
+ * swaps them in (cannot fail; takes rt; ic replaces in's configuration as
+ * input_set_conf does); input_retune_free drops them.
+ */
+struct input_retune;
+struct input_retune *input_retune_new(struct input *in, const struct input_conf *ic, char *err,
+    size_t errlen);
+void input_retune_apply(struct input *in, const struct input_conf *ic, struct input_retune *rt);
+void input_retune_free(struct input_retune *rt);	/* NULL is fine */
+
 /* Whether a and b bind the same kind of socket (a port held by one blocks the other). */
 bool input_conf_same_socket(const struct input_conf *a, const struct input_conf *b);
 

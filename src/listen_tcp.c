@@ -263,6 +263,7 @@ tcp_conn_free(struct tcp_conn *c)
 	if (c->fd != -1)
 		evutil_closesocket(c->fd);
 	peer_tls_release(c->tls);
+	tls_server_free(c->tls_server);
 	free(c);
 }
 
@@ -689,6 +690,7 @@ tcp_conn_bev(struct listen_tcp *l, struct tcp_conn *c, evutil_socket_t fd)
 	}
 	/* Senders (rsyslog among them) often close without close_notify: that is EOF. */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	c->tls_server = tls_server_hold(l->tls);
 	c->handshaking = true;
 	return bev;
 }
@@ -844,13 +846,25 @@ tcp_set_timeouts(struct listen_tcp *l, const struct input_conf *ic)
 	l->handshake_tv = tcp_timeout(l, ic->handshake_timeout, &l->handshake_tv_buf);
 }
 
+bool
+tcp_needs_peers(const struct input_conf *ic)
+{
+	return ic->max_connections_per_address > 0 || ic->ratelimit_interval > 0;
+}
+
+size_t
+tcp_peer_slots(const struct input_conf *ic)
+{
+	size_t slots = (size_t)ic->max_connections * 4;
+
+	return slots > TCP_PEER_SLOTS_MIN ? slots : TCP_PEER_SLOTS_MIN;
+}
+
 /* The policies of ic: allow, TLS context, per-address table; -1 with err set. */
 static int
 listen_tcp_policies(struct listen_tcp *l, const struct input_conf *ic, char *err,
     size_t errlen)
 {
-	size_t slots = (size_t)ic->max_connections * 4;
-
 	if (acl_init(&l->acl, ic->allow, ic->n_allow, err, errlen) == -1)
 		return -1;
 	if (transport_is_tls(ic->transport) &&
@@ -858,10 +872,9 @@ listen_tcp_policies(struct listen_tcp *l, const struct input_conf *ic, char *err
 		return -1;
 	l->rate.interval_ms = (uint64_t)ic->ratelimit_interval * 1000;
 	l->rate.burst = ic->ratelimit_burst;
-	if (ic->max_connections_per_address == 0 && ic->ratelimit_interval == 0)
+	if (!tcp_needs_peers(ic))
 		return 0;
-	if ((l->peers = peer_table_new(slots > TCP_PEER_SLOTS_MIN ? slots :
-	    TCP_PEER_SLOTS_MIN)) == NULL) {
+	if ((l->peers = peer_table_new(tcp_peer_slots(ic))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -46,6 +46,22 @@ size_t listen_tcp_busy(const struct listen_tcp *l);
  */
 void listen_tcp_set_conf(struct listen_tcp *l, const struct input_conf *ic);
 
+/*
+ * A reload changed this input's settings but not its transport or address
+ * (tcp_retune.c): what may fail is made by listen_tcp_retune_new beside the
+ * running listener (NULL with err set; l untouched), then applied by
+ * listen_tcp_retune_apply (cannot fail; takes rt; ic replaces the
+ * configuration as listen_tcp_set_conf does) or dropped with
+ * listen_tcp_retune_free.  unchanged: ic's settings are the running ones
+ * (TLS files unreadable now keep the running certificate, with a warning).
+ */
+struct tcp_retune;
+struct tcp_retune *listen_tcp_retune_new(struct listen_tcp *l, const struct input_conf *ic,
+    bool unchanged, char *err, size_t errlen);
+void listen_tcp_retune_apply(struct listen_tcp *l, const struct input_conf *ic,
+    struct tcp_retune *rt);
+void listen_tcp_retune_free(struct tcp_retune *rt);	/* NULL is fine */
+
 struct input_stats *listen_tcp_stats(struct listen_tcp *l);
 
 void listen_tcp_free(struct listen_tcp *l);

@@ -104,6 +104,7 @@ struct tcp_conn {
 	struct relp_session *relp;      /* RELP inputs: the session; else NULL */
 	struct ack_sink *ack;           /* RELP: where the workers report writes */
 	uint64_t relp_answered;         /* RELP: messages answered, as counted in stats */
+	struct tls_server *tls_server;  /* TLS: held, what its SSL was made with (a reload may move on) */
 	struct timespec now;            /* receipt time of the current read */
 };
 
@@ -168,6 +169,9 @@ struct listen_tcp {
 	struct log_throttle refused_log, tls_log, accept_log, relp_log;
 };
 
+/* Whether ic's limits need the per-address table, and its size (listen_tcp.c). */
+bool tcp_needs_peers(const struct input_conf *ic);
+size_t tcp_peer_slots(const struct input_conf *ic);
 /* Log one refusal of a kind through its throttle (listen_tcp.c). */
 void tcp_log_refusal(struct listen_tcp *l, struct log_throttle *t, const struct peer_addr *pa,
     const char *what, const char *why);

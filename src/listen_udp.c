@@ -204,6 +204,19 @@ udp_readcb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* recv_buffer on fd (0: the kernel's default, left as it is). */
+static void
+udp_set_recv_buffer(int fd, const struct input_conf *ic)
+{
+	int size = (int)ic->recv_buffer;
+
+	if (size == 0)
+		return;
+	/* SO_RCVBUFFORCE passes the rmem_max cap when we are root. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 /* Bind one socket for ai with the UDP options: netaddr_bind's result. */
 static int
 udp_socket_open(const struct input_conf *ic, const struct addrinfo *ai,
@@ -216,13 +229,7 @@ udp_socket_open(const struct input_conf *ic, const struct addrinfo *ai,
 		return fd;
 	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
 		log_warn("input %s: SO_RXQ_OVFL (kernel drops will not be counted)", ic->name);
-	if (ic->recv_buffer > 0) {
-		int size = (int)ic->recv_buffer;
-
-		/* SO_RCVBUFFORCE passes the rmem_max cap when we are root. */
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == -1)
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	}
+	udp_set_recv_buffer(fd, ic);
 	return fd;
 }
 
@@ -311,6 +318,64 @@ listen_udp_set_conf(struct listen_udp *l, const struct input_conf *ic)
 {
 	l->conf = ic;
 	l->ident.zone = ic->zone; /* a reload's top-level timezone */
+}
+
+struct udp_retune {
+	struct acl acl;
+	struct peer_table *peers; /* a rate limit new to this input: its table; else NULL */
+};
+
+void
+listen_udp_retune_free(struct udp_retune *rt)
+{
+	if (rt == NULL)
+		return;
+	acl_free(&rt->acl);
+	peer_table_free(rt->peers);
+	free(rt);
+}
+
+struct udp_retune *
+listen_udp_retune_new(struct listen_udp *l, const struct input_conf *ic, char *err,
+    size_t errlen)
+{
+	struct udp_retune *rt = calloc(1, sizeof(*rt));
+
+	if (rt == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (acl_init(&rt->acl, ic->allow, ic->n_allow, err, errlen) == -1)
+		goto fail;
+	if (ic->ratelimit_interval > 0 && l->peers == NULL &&
+	    (rt->peers = peer_table_new(UDP_PEER_SLOTS)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return rt;
+fail:
+	listen_udp_retune_free(rt);
+	return NULL;
+}
+
+void
+listen_udp_retune_apply(struct listen_udp *l, const struct input_conf *ic, struct udp_retune *rt)
+{
+	size_t i;
+
+	if (ic->recv_buffer != l->conf->recv_buffer)
+		for (i = 0; i < l->n_sockets; i++)
+			udp_set_recv_buffer(l->sockets[i].fd, ic);
+	listen_udp_set_conf(l, ic);
+	acl_replace(&l->acl, &rt->acl);
+	l->rate.interval_ms = (uint64_t)ic->ratelimit_interval * 1000;
+	l->rate.burst = ic->ratelimit_burst;
+	if (rt->peers != NULL) {
+		l->peers = rt->peers;
+		rt->peers = NULL;
+	}
+	listen_udp_retune_free(rt);
+	log_info("input %s: settings applied", ic->name);
 }
 
 /* Close every socket (once: shutdown and free both may ask). */

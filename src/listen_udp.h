@@ -30,6 +30,21 @@ void listen_udp_pause(struct listen_udp *l, bool paused);
 void listen_udp_set_conf(struct listen_udp *l, const struct input_conf *ic);
 
 /*
+ * A reload changed this input's settings but not its address: allow and
+ * a new rate table are made by listen_udp_retune_new beside the running
+ * input (NULL with err set; l untouched), then applied by
+ * listen_udp_retune_apply (cannot fail; takes rt; recv_buffer is set on
+ * the sockets, 0 leaves them as they are) or dropped with
+ * listen_udp_retune_free.
+ */
+struct udp_retune;
+struct udp_retune *listen_udp_retune_new(struct listen_udp *l, const struct input_conf *ic,
+    char *err, size_t errlen);
+void listen_udp_retune_apply(struct listen_udp *l, const struct input_conf *ic,
+    struct udp_retune *rt);
+void listen_udp_retune_free(struct udp_retune *rt);	/* NULL is fine */
+
+/*
  * A reload removed or changed this input: read what the kernel already
  * holds (bounded, one wake-up's worth a socket), then close the sockets.
  * The counters stay until listen_udp_free.

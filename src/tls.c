@@ -26,6 +26,7 @@
 #define TLS_NAME_MAX 256
 
 struct tls_server {
+	unsigned refs;			/* the listener's and each connection's (intake loop only) */
 	SSL_CTX *ctx;
 	enum tls_verify verify;
 	char **peers;			/* owned copies of permitted_peers */
@@ -355,6 +356,7 @@ tls_server_new(const struct input_conf *ic, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->refs = 1;
 	if (tls_server_take_policy(s, ic, err, errlen) == -1)
 		goto fail;
 	if ((s->ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
@@ -387,12 +389,19 @@ fail:
 	return NULL;
 }
 
+struct tls_server *
+tls_server_hold(struct tls_server *s)
+{
+	s->refs++;
+	return s;
+}
+
 void
 tls_server_free(struct tls_server *s)
 {
 	size_t i;
 
-	if (s == NULL)
+	if (s == NULL || --s->refs > 0)
 		return;
 	SSL_CTX_free(s->ctx);
 	for (i = 0; i < s->n_peers; i++)

@@ -49,11 +49,18 @@ const char *tls_failure_name(enum tls_failure f);
 
 /*
  * Load ic's certificate, key and ca (read now: call before dropping
- * privileges).  NULL with err set ("input NAME: certificate FILE: why").
- * Caller frees with tls_server_free.
+ * privileges, or as a user that may read them).  NULL with err set
+ * ("input NAME: certificate FILE: why").  Caller frees with tls_server_free.
  */
 struct tls_server *tls_server_new(const struct input_conf *ic, char *err, size_t errlen);
-void tls_server_free(struct tls_server *s);	/* NULL is fine */
+/*
+ * One more holder of s: a connection whose handshake checks read s's
+ * policy, which must outlive the listener's own reference when a reload
+ * replaces it.  Each hold is ended by a tls_server_free; s is freed at
+ * the last.  One thread (the intake loop).
+ */
+struct tls_server *tls_server_hold(struct tls_server *s);
+void tls_server_free(struct tls_server *s);	/* drops one hold; NULL is fine */
 
 /*
  * A new server-side SSL for one connection, or NULL.  When the handshake

@@ -50,6 +50,13 @@ address (127.0.0.2 is a second IPv4 source on loopback).
                                 then closes gracefully and prints "sent=N
                                 port=LOCALPORT closed=0|1" (1: the server
                                 closed or reset the connection before STOP)
+  tlslate HOST PORT CERT KEY GO TEXT  TLS 1.3 with a client certificate; the
+                                last handshake flight is held until the file
+                                GO exists, then sent with TEXT as one
+                                octet-counted frame; prints "held", then "sent"
+  tlsstream HOST PORT TEXT STOP  stream over TLS, the server's certificate
+                                not verified; prints "fp=SHA256" of it after
+                                the handshake, and with the last line
   udpspoof HOST PORT FIRST N TEXT  one datagram "TEXT i" from each of N source
                                 addresses (sources FIRST..FIRST+N-1, each a
                                 distinct 127.a.b.c: all of 127/8 is loopback on
@@ -386,17 +393,23 @@ def stream_frame(text, i):
     return b"%d %s" % (len(msg), msg)
 
 
+def stream_bursts(s, text, stop, sent):
+    """stream's sending: bursts of 20 frames until STOP exists or --timeout
+    passes; sent[0] counts the frames written (kept when a write fails)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not os.path.exists(stop) and time.monotonic() < deadline:
+        s.sendall(b"".join(stream_frame(text, sent[0] + k) for k in range(20)))
+        sent[0] += 20
+        time.sleep(PAUSE or 0.003)
+
+
 def cmd_stream(args):
     host, port, text, stop = args[0], args[1], args[2], args[3]
     s = connect(host, port)
     local = s.getsockname()[1]
-    sent, closed = 0, 0
-    deadline = time.monotonic() + TIMEOUT
+    sent, closed = [0], 0
     try:
-        while not os.path.exists(stop) and time.monotonic() < deadline:
-            s.sendall(b"".join(stream_frame(text, sent + k) for k in range(20)))
-            sent += 20
-            time.sleep(PAUSE or 0.003)
+        stream_bursts(s, text, stop, sent)
         # a server that closed the connection makes it readable with EOF
         s.setblocking(False)
         try:
@@ -408,7 +421,43 @@ def cmd_stream(args):
     except OSError:
         closed = 1
     close_gracefully(s)
-    print("sent=%d port=%d closed=%d" % (sent, local, closed), flush=True)
+    print("sent=%d port=%d closed=%d" % (sent[0], local, closed), flush=True)
+    return 0
+
+
+def cmd_tlsstream(args):
+    """stream over TLS (the server's certificate not verified); prints also
+    fp=SHA-256 of the certificate the server showed."""
+    import hashlib
+    host, port, text, stop = args[0], args[1], args[2], args[3]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = connect(host, port)
+    local = raw.getsockname()[1]
+    s = ctx.wrap_socket(raw, server_hostname="localhost")
+    fp = hashlib.sha256(s.getpeercert(binary_form=True)).hexdigest()
+    print("fp=%s" % fp, flush=True)
+    sent, closed = [0], 0
+    try:
+        stream_bursts(s, text, stop, sent)
+        s.settimeout(0.2)
+        try:
+            if s.recv(1) == b"":
+                closed = 1
+        except (socket.timeout, ssl.SSLWantReadError):
+            pass
+        except ssl.SSLError:
+            closed = 1
+        s.settimeout(TIMEOUT)
+        try:
+            s.unwrap()
+        except (OSError, ssl.SSLError):
+            pass
+    except OSError:
+        closed = 1
+    close_gracefully(raw)
+    print("sent=%d port=%d closed=%d fp=%s" % (sent[0], local, closed, fp), flush=True)
     return 0
 
 
@@ -564,6 +613,31 @@ def cmd_tlsmany(args):
     return 0
 
 
+def cmd_tlslate(args):
+    """A TLS 1.3 client with a certificate that holds its last handshake
+    flight (Certificate, CertificateVerify, Finished) until GO exists, then
+    sends it with one message: the server checks the certificate only then."""
+    host, port, cert, key, go, text = args[0], int(args[1]), args[2], args[3], args[4], args[5]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(cert, key)
+    sock = connect(host, port)
+    obj, out = tls_memory_handshake(sock, ctx, send_last=False)
+    print("held", flush=True)
+    deadline = time.monotonic() + TIMEOUT
+    while not os.path.exists(go):
+        if time.monotonic() > deadline:
+            return 1
+        time.sleep(0.05)
+    obj.write(b"%d %s" % (len(text), text.encode()))
+    sock.sendall(out.read())
+    close_gracefully(sock)
+    print("sent", flush=True)
+    return 0
+
+
 def tls_conn_send(host, port, ctx, c, n, text, counts):
     """One connection of tlsconns: n messages "text-c i", then the close."""
     sock = connect(host, port)
@@ -676,7 +750,7 @@ def main():
             "tcpmany": cmd_tcpmany, "tcpheld": cmd_tcpheld, "udpflood": cmd_udpflood,
             "connburst": cmd_connburst, "udprandom": cmd_udprandom, "listening": cmd_listening,
             "hold": cmd_hold,
-            "random": cmd_random, "stream": cmd_stream, "udpstream": cmd_udpstream,
+            "random": cmd_random, "stream": cmd_stream, "tlsstream": cmd_tlsstream, "tlslate": cmd_tlslate, "udpstream": cmd_udpstream,
             "udpspoof": cmd_udpspoof,
             "halfopen": cmd_halfopen, "tlsmany": cmd_tlsmany, "tlsconns": cmd_tlsconns, "tls": cmd_tls, "slowloris": cmd_slowloris}
     if not args or args[0] not in cmds:

@@ -6,8 +6,11 @@
 # - input "gone" is removed: its held connection is closed after what it
 #   sent is archived (the unterminated last frame included), its port
 #   refuses connections;
-# - input "chg" (UDP) changes max_message_size on the same port: reopened,
-#   a datagram cut before is whole after;
+# - input "chg" (UDP) changes max_message_size on the same port: applied
+#   to its socket as it is (not reopened), a datagram cut before is whole
+#   after;
+# - input "mv" moves to another port: reopened there, the old port closed
+#   (reload-live.sh covers the settings applied to open connections);
 # - input "new" appears and archives under its name;
 # - the rules gain linux-shadow-utils: a useradd line that did not alert
 #   before the reload alerts after it;
@@ -16,9 +19,9 @@
 TEST_NAME=reload-change
 . "$(dirname "$0")/lib.sh"
 
-ports 6
+ports 8
 set -- $PORTS
-PK=$1 PG=$2 PC=$3 PN=$4 PM1=$5 PM2=$6
+PK=$1 PG=$2 PC=$3 PN=$4 PM1=$5 PM2=$6 PV1=$7 PV2=$8
 cp -r "$top_srcdir/patterns" "$T/rules-after"
 cp -r "$top_srcdir/patterns" "$T/rules-before"
 chmod -R u+w "$T/rules-before"
@@ -28,6 +31,7 @@ cat >"$T/before.conf" <<CONF
 input keep { transport = tcp  address = "127.0.0.1:$PK" }
 input gone { transport = tcp  address = "127.0.0.1:$PG" }
 input chg { transport = udp  address = "127.0.0.1:$PC"  max_message_size = 1000 }
+input mv { transport = tcp  address = "127.0.0.1:$PV1" }
 rules = "$T/rules-before"
 archive { path = "$T/archive1/events.jsonl" }
 alerts { path = "$T/alerts.jsonl" }
@@ -39,6 +43,7 @@ cat >"$T/after.conf" <<CONF
 input new { transport = tcp  address = "127.0.0.1:$PN" }
 input chg { transport = udp  address = "127.0.0.1:$PC"  max_message_size = 2000 }
 input keep { transport = tcp  address = "127.0.0.1:$PK" }
+input mv { transport = tcp  address = "127.0.0.1:$PV2" }
 rules = "$T/rules-after"
 archive { path = "$T/archive2/events.jsonl" }
 alerts { path = "$T/alerts.jsonl" }
@@ -78,7 +83,11 @@ grep -q "reloaded " "$T/logward.err" || fail "the reload failed"
 grep -q "workers 2 -> 3 needs a restart; keeping 2" "$T/logward.err" ||
     fail "no needs-restart warning for workers"
 grep -q "input gone: closed" "$T/logward.err" || fail "input gone not closed"
-grep -q "input chg: reopening" "$T/logward.err" || fail "input chg not reopened"
+grep -q "input chg: settings applied" "$T/logward.err" || fail "input chg not changed in place"
+[ "$(grep -c "input chg: listening" "$T/logward.err")" -eq 1 ] || fail "input chg was reopened"
+grep -q "input mv: reopening" "$T/logward.err" || fail "input mv not reopened"
+grep -q "input mv: listening on tcp 127.0.0.1:$PV2" "$T/logward.err" || fail "input mv not opened on its new port"
+tcp_refused 127.0.0.1 "$PV1" || fail "input mv's old port still accepts connections"
 grep -q "input new: listening on tcp 127.0.0.1:$PN" "$T/logward.err" || fail "input new not opened"
 [ "$(grep -c "input keep: listening" "$T/logward.err")" -eq 1 ] || fail "input keep was reopened"
 

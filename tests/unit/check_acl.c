@@ -135,6 +135,31 @@ START_TEST(test_match)
 }
 END_TEST
 
+/* A reload's allow: the old list freed, the new one in effect, the source left empty. */
+START_TEST(test_replace)
+{
+	char b0[] = "127.0.0.0/8", a0[] = "10.0.0.0/8", a1[] = "::1";
+	char *before[] = { b0 }, *after[] = { a0, a1 };
+	struct acl acl, with;
+	struct peer_addr lo = peer("127.0.0.1"), ten = peer("10.1.2.3"), lo6 = peer("::1");
+	char err[256];
+
+	ck_assert_int_eq(acl_init(&acl, before, 1, err, sizeof(err)), 0);
+	ck_assert_int_eq(acl_init(&with, after, 2, err, sizeof(err)), 0);
+	ck_assert(acl_allows(&acl, &lo));
+	ck_assert(!acl_allows(&acl, &ten));
+	acl_replace(&acl, &with);
+	ck_assert(!acl_allows(&acl, &lo));
+	ck_assert(acl_allows(&acl, &ten));
+	ck_assert(acl_allows(&acl, &lo6));
+	ck_assert_ptr_null(with.entries);
+	ck_assert_uint_eq(with.n, 0);
+	ck_assert(acl_allows(&with, &lo));	/* empty: everyone, and nothing left to free */
+	acl_free(&with);
+	acl_free(&acl);
+}
+END_TEST
+
 START_TEST(test_init_error)
 {
 	char a[] = "10.0.0.0/8", b[] = "nonsense";
@@ -208,6 +233,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
 	tcase_add_loop_test(tc, test_match, 0, sizeof(match_cases) / sizeof(match_cases[0]));
 	tcase_add_test(tc, test_init_error);
+	tcase_add_test(tc, test_replace);
 	tcase_add_loop_test(
 	    tc, test_peer_from_sockaddr, 0, sizeof(peer_cases) / sizeof(peer_cases[0]));
 	tcase_add_test(tc, test_mapped_peer_allow);
