@@ -6,9 +6,9 @@
 # - input "gone" is removed: its held connection is closed after what it
 #   sent is archived (the unterminated last frame included), its port
 #   refuses connections;
-# - input "chg" (UDP) changes max_message_size on the same port: applied
-#   to its socket as it is (not reopened), a datagram cut before is whole
-#   after;
+# - input "chg" (UDP) changes max_message_size and recv_buffer on the same
+#   port: applied to its socket as it is (not reopened), a datagram cut
+#   before is whole after, the socket's buffer (ss) follows;
 # - input "mv" moves to another port: reopened there, the old port closed
 #   (reload-live.sh covers the settings applied to open connections);
 # - input "new" appears and archives under its name;
@@ -41,7 +41,7 @@ metrics { address = "127.0.0.1:$PM1" }
 CONF
 cat >"$T/after.conf" <<CONF
 input new { transport = tcp  address = "127.0.0.1:$PN" }
-input chg { transport = udp  address = "127.0.0.1:$PC"  max_message_size = 2000 }
+input chg { transport = udp  address = "127.0.0.1:$PC"  max_message_size = 2000  recv_buffer = 1048576 }
 input keep { transport = tcp  address = "127.0.0.1:$PK" }
 input mv { transport = tcp  address = "127.0.0.1:$PV2" }
 rules = "$T/rules-after"
@@ -76,6 +76,20 @@ $EV wait "$A" 100 10 "message^keepstream " >"$T/ev.out" 2>&1 || fail "$(cat "$T/
 [ ! -s "$T/alerts.jsonl" ] || fail "useradd alerted before its rules were loaded"
 get "$PM1" /healthz >/dev/null || fail "no metrics on the first port"
 
+# rb PORT: the receive buffer of the UDP socket on PORT; want_rb SIZE: what
+# recv_buffer = SIZE gives (doubled by the kernel; past rmem_max only as root)
+rb() {
+	ss -uanm "sport = :$1" | sed -n 's/.*skmem:(r[0-9]*,rb\([0-9]*\),.*/\1/p'
+}
+want_rb() {
+	size=$1
+	if [ "$(id -u)" -ne 0 ] && [ "$size" -gt "$(cat /proc/sys/net/core/rmem_max)" ]; then
+		size=$(cat /proc/sys/net/core/rmem_max)
+	fi
+	echo $((size * 2))
+}
+[ "$(rb "$PC")" = "$(want_rb 4194304)" ] || fail "input chg: receive buffer $(rb "$PC") before the reload"
+
 cp "$T/after.conf" "$T/logward.conf"
 kill -HUP "$LOGWARD_PID"
 wait_for 'grep -q "reloaded \|reload failed" "$T/logward.err"' 20 || fail "no reload outcome within 20 s"
@@ -85,6 +99,7 @@ grep -q "workers 2 -> 3 needs a restart; keeping 2" "$T/logward.err" ||
 grep -q "input gone: closed" "$T/logward.err" || fail "input gone not closed"
 grep -q "input chg: settings applied" "$T/logward.err" || fail "input chg not changed in place"
 [ "$(grep -c "input chg: listening" "$T/logward.err")" -eq 1 ] || fail "input chg was reopened"
+[ "$(rb "$PC")" = "$(want_rb 1048576)" ] || fail "input chg: receive buffer $(rb "$PC") after the reload"
 grep -q "input mv: reopening" "$T/logward.err" || fail "input mv not reopened"
 grep -q "input mv: listening on tcp 127.0.0.1:$PV2" "$T/logward.err" || fail "input mv not opened on its new port"
 tcp_refused 127.0.0.1 "$PV1" || fail "input mv's old port still accepts connections"
