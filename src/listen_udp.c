@@ -373,6 +373,9 @@ listen_udp_retune_apply(struct listen_udp *l, const struct input_conf *ic, struc
 	if (rt->peers != NULL) {
 		l->peers = rt->peers;
 		rt->peers = NULL;
+	} else if (ic->ratelimit_interval == 0 && l->peers != NULL) {
+		peer_table_free(l->peers);	/* no connection holds an entry: UDP has none */
+		l->peers = NULL;
 	}
 	listen_udp_retune_free(rt);
 	log_info("input %s: settings applied", ic->name);

@@ -35,6 +35,7 @@ struct tcp_retune {
 	struct acl acl;
 	struct tls_server *tls;   /* TLS: read again; NULL: the running one stays */
 	struct peer_table *peers; /* a new (larger) table; NULL: the running one stays */
+	bool drop_peers;          /* no limit needs a table any more: free the running one */
 };
 
 void
@@ -87,6 +88,7 @@ listen_tcp_retune_new(struct listen_tcp *l, const struct input_conf *ic, bool un
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	rt->drop_peers = !tcp_needs_peers(ic) && l->peers != NULL;
 	return rt;
 fail:
 	listen_tcp_retune_free(rt);
@@ -96,7 +98,8 @@ fail:
 /*
  * Move every connection's hold to the new table t (a connection the table
  * cannot hold goes without, as when a table is full at accept: the
- * overflow window limits its rate) and free the old one.
+ * overflow window limits its rate) and free the old one.  t NULL: no
+ * table any more.
  */
 static void
 tcp_retune_rehome(struct listen_tcp *l, struct peer_table *t)
@@ -108,7 +111,8 @@ tcp_retune_rehome(struct listen_tcp *l, struct peer_table *t)
 	TAILQ_FOREACH(c, &l->conns, entry) {
 		if (c->per_address != NULL)
 			peer_table_release(l->peers, c->per_address);
-		if ((c->per_address = peer_table_get(t, &c->peer, now_ms, &evicted)) != NULL)
+		c->per_address = NULL;
+		if (t != NULL && (c->per_address = peer_table_get(t, &c->peer, now_ms, &evicted)) != NULL)
 			peer_table_hold(t, c->per_address);
 	}
 	peer_table_free(l->peers);
@@ -140,7 +144,7 @@ listen_tcp_retune_apply(struct listen_tcp *l, const struct input_conf *ic, struc
 	}
 	l->rate.interval_ms = (uint64_t)ic->ratelimit_interval * 1000;
 	l->rate.burst = ic->ratelimit_burst;
-	if (rt->peers != NULL) {
+	if (rt->peers != NULL || rt->drop_peers) {
 		tcp_retune_rehome(l, rt->peers);
 		rt->peers = NULL;
 	}

@@ -7,7 +7,11 @@
 #   = 2 (the per-address table is made at the reload and the open
 #   connection counted in it): a second connection from 127.0.0.1 is
 #   accepted (at the bound), a third refused (past it); every frame the
-#   stream sent is archived once, from one source port;
+#   stream sent is archived once, from one source port; a reload back to
+#   no per-address limit drops the table under the connection it holds
+#   (three more from 127.0.0.1 are accepted, all close cleanly);
+# - UDP: a rate limit set by a reload (its table made then) drops past the
+#   burst (5 of 8 kept), and a reload that takes it away keeps all 8;
 # - allow: a reload whose allow no longer covers 127.0.0.1 closes such a
 #   connection (counted refused_acl, logged) and refuses new ones;
 # - TLS: a certificate renewed under the same file names is read at the
@@ -23,14 +27,14 @@ TEST_NAME=reload-live
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls-lib.sh"
 
-ports 4
+ports 5
 set -- $PORTS
-PT=$1 PS=$2 PM=$3 PP=$4
+PT=$1 PS=$2 PM=$3 PP=$4 PU=$5
 tls_self_signed "$T/pki"
 tls_self_signed "$T/pki-new"
 tls_self_signed "$T/client"
 
-# conf NAME T-SETTINGS S-SETTINGS: $T/NAME.conf
+# conf NAME T-SETTINGS S-SETTINGS [U-SETTINGS]: $T/NAME.conf
 conf() {
 	cat >"$T/$1.conf" <<CONF
 input t {
@@ -54,6 +58,11 @@ input p {
 	ca = "$T/client/server.crt"
 	verify = peer
 }
+input u {
+	transport = udp
+	address = "127.0.0.1:$PU"
+	${4:-}
+}
 rules = "$top_srcdir/patterns"
 archive { path = "$T/archive/events.jsonl" }
 workers = 1
@@ -66,7 +75,10 @@ conf before "idle_timeout = 600
 	max_connections = 100" ""
 conf limits "idle_timeout = 300
 	max_connections = 50
-	max_connections_per_address = 2" ""
+	max_connections_per_address = 2" "" "ratelimit_interval = 3600
+	ratelimit_burst = 5"
+conf nolimit "idle_timeout = 300
+	max_connections = 50" ""
 conf denied "max_connections_per_address = 2
 	allow = { \"10.0.0.0/8\" }" ""
 conf tlschg "max_connections_per_address = 2
@@ -102,6 +114,16 @@ archived_once() {
 		fail "$2: frames from more than the stream's port $port"
 }
 
+# udp8 TEXT: eight datagrams "TEXT 1" .. "TEXT 8"
+udp8() {
+	udp_text=$1
+	set --
+	for i in 1 2 3 4 5 6 7 8; do
+		set -- "$@" "<13>1 - h app - - - $udp_text $i"
+	done
+	$PEER udp 127.0.0.1 "$PU" "$@" >"$T/peer.out" 2>&1 || fail "peer: $(cat "$T/peer.out")"
+}
+
 cp "$T/before.conf" "$T/logward.conf"
 logward_start "$T/logward.conf"
 
@@ -127,7 +149,29 @@ wait "$s1"
 case $(cat "$T/s1.out") in *closed=0*) ;; *) fail "the stream was closed by the reload: $(cat "$T/s1.out")" ;; esac
 archived_once "$T/s1.out" s1
 [ "$($EV count "$T/archive" "message=third")" -eq 0 ] || fail "the refused connection's message was archived"
+udp8 udp-limited
+wait_for '[ "$(logward_stats; counter u rate_limited)" = 3 ]' 10 ||
+	fail "udp: a rate limit set by the reload: rate_limited=$(counter u rate_limited), not 3 of 8"
+$EV wait "$T/archive" 5 10 "message^udp-limited " >"$T/ev.out" 2>&1 || fail "udp: $(cat "$T/ev.out")"
+[ "$($EV count "$T/archive" "message^udp-limited ")" -eq 5 ] || fail "udp: not the burst of 5 kept"
 note "limits: a stream of $(sed -n 's/.*sent=\([0-9]*\).*/\1/p' "$T/s1.out") frames kept; per-address bound 2 counted it"
+case $(reload nolimit) in *reloaded*) ;; *) fail "nolimit: the reload failed" ;; esac
+grep -q "input t: settings applied, 1 connection kept, 0 closed" "$T/logward.err" ||
+	fail "nolimit: input t: $(grep "input t:" "$T/logward.err" | tail -n 1)"
+bg_start more $PEER --timeout 60 hold 127.0.0.1 "$PT" 3 "$T/go-more" more
+more=$BG_LAST
+wait_for 'grep -q "open 3" "$T/more.out"' 10 || fail "nolimit: three more connections did not open"
+touch "$T/go-more"
+$EV wait "$T/archive" 3 10 "message^more " >"$T/ev.out" 2>&1 ||
+	fail "nolimit: the per-address limit still refuses: $(cat "$T/ev.out")"
+logward_stats
+[ "$(counter t open)" = 4 ] || fail "nolimit: $(counter t open) connections open, not 4"
+[ "$(counter t refused_per_address)" = 1 ] || fail "nolimit: refused_per_address=$(counter t refused_per_address)"
+udp8 udp-free
+$EV wait "$T/archive" 8 10 "message^udp-free " >"$T/ev.out" 2>&1 ||
+	fail "udp: the rate limit the reload took away still drops: $(cat "$T/ev.out")"
+kill "$more"
+wait "$more" 2>/dev/null
 kill "$held"
 wait "$held" 2>/dev/null
 wait_for '[ "$(logward_stats; counter t open)" = 0 ]' 10 || fail "connections left open"
