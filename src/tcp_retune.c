@@ -119,10 +119,18 @@ tcp_retune_rehome(struct listen_tcp *l, struct peer_table *t)
 	l->peers = t;
 }
 
-/* c's timeout from the listener's (plain: its read event; else its bufferevent). */
+/*
+ * c's timeout from the listener's (plain: its read event; else its
+ * bufferevent); stopped by a rate limit the reload took away, it resumes
+ * on the loop's next turn rather than at the end of its window.
+ */
 static void
 tcp_retune_timeout(struct listen_tcp *l, struct tcp_conn *c)
 {
+	static const struct timeval now = { 0, 0 };
+
+	if (c->rate_paused && l->rate.interval_ms == 0)
+		evtimer_add(c->rate_ev, &now);
 	if (c->read_ev != NULL)
 		event_add(c->read_ev, l->idle_tv);
 	else if (c->bev != NULL)

@@ -9,7 +9,9 @@
 #   accepted (at the bound), a third refused (past it); every frame the
 #   stream sent is archived once, from one source port; a reload back to
 #   no per-address limit drops the table under the connection it holds
-#   (three more from 127.0.0.1 are accepted, all close cleanly);
+#   (three more from 127.0.0.1 are accepted, all close cleanly); a sender
+#   stopped by a rate limit (10 an hour) resumes at once when a reload
+#   takes the limit away;
 # - UDP: a rate limit set by a reload (its table made then) drops past the
 #   burst (5 of 8 kept), and a reload that takes it away keeps all 8;
 # - allow: a reload whose allow no longer covers 127.0.0.1 closes such a
@@ -79,6 +81,10 @@ conf limits "idle_timeout = 300
 	ratelimit_burst = 5"
 conf nolimit "idle_timeout = 300
 	max_connections = 50" ""
+conf ratelimited "idle_timeout = 300
+	max_connections = 50
+	ratelimit_interval = 3600
+	ratelimit_burst = 10" ""
 conf denied "max_connections_per_address = 2
 	allow = { \"10.0.0.0/8\" }" ""
 conf tlschg "max_connections_per_address = 2
@@ -174,6 +180,24 @@ kill "$more"
 wait "$more" 2>/dev/null
 kill "$held"
 wait "$held" 2>/dev/null
+
+# --- a rate limit taken away: the sender it stopped resumes at once ----------
+case $(reload ratelimited) in *reloaded*) ;; *) fail "ratelimited: the reload failed" ;; esac
+set --
+for i in $(seq 1 30); do
+	set -- "$@" "@oc:<13>1 - h app - - - rated $i"
+done
+bg_start rated $PEER --timeout 60 --pause 0.02 tcp 127.0.0.1 "$PT" "$@"
+rated=$BG_LAST
+$EV wait "$T/archive" 10 10 "message^rated " >"$T/ev.out" 2>&1 || fail "ratelimited: $(cat "$T/ev.out")"
+wait_for '[ "$(logward_stats; counter t rate_limited)" -ge 1 ]' 10 || fail "ratelimited: the sender was not stopped"
+n=$($EV count "$T/archive" "message^rated ")
+[ "$n" -lt 30 ] || fail "ratelimited: all 30 archived under a limit of 10 an hour"
+case $(reload nolimit) in *reloaded*) ;; *) fail "nolimit again: the reload failed" ;; esac
+$EV wait "$T/archive" 30 10 "message^rated " >"$T/ev.out" 2>&1 ||
+	fail "the sender stopped by the rate limit did not resume when it was taken away: $(cat "$T/ev.out")"
+wait "$rated" 2>/dev/null
+note "rate limit taken away: $n of 30 before, all 30 after"
 wait_for '[ "$(logward_stats; counter t open)" = 0 ]' 10 || fail "connections left open"
 
 # --- allow, live: the connection it no longer covers is closed ---------------
