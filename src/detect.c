@@ -496,7 +496,7 @@ detection_compile(struct detection *d, cfg_t *sec)
 	char why[512];
 
 	if (pattern != NULL && pattern[0] != '\0') {
-		if (detect_regex_compile_case(&d->target_re, pattern,
+		if (detect_regex_shared(&d->target_re, pattern,
 			cfg_getbool(sec, "target_case_sensitive"), why, sizeof(why)) == -1) {
 			detect_error(d->line, "detection %s: target_pattern: %s", d->id, why);
 			return -1;
@@ -505,7 +505,7 @@ detection_compile(struct detection *d, cfg_t *sec)
 	}
 	pattern = cfg_getstr(sec, "group_pattern");
 	if (pattern != NULL && pattern[0] != '\0') {
-		if (detect_regex_compile(&d->group_re, pattern, why, sizeof(why)) == -1) {
+		if (detect_regex_shared(&d->group_re, pattern, false, why, sizeof(why)) == -1) {
 			detect_error(d->line, "detection %s: group_pattern: %s", d->id, why);
 			return -1;
 		}
@@ -887,10 +887,8 @@ detect_free(struct detect_set *s)
 		for (j = 0; j < d->n_tags; j++)
 			free(d->tags[j]);
 		free(d->tags);
-		if (d->has_target_pattern)
-			regfree(&d->target_re);
-		if (d->has_group_pattern)
-			regfree(&d->group_re);
+		regex_shared_free(d->target_re);
+		regex_shared_free(d->group_re);
 		free(d->id);
 		free(d->title);
 		free(d->action);

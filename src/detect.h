@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "parse.h"
+#include "regex_shared.h"
 
 struct fjson_object;
 struct detect_set;
@@ -73,9 +74,9 @@ struct detection {
 	char *actor;
 	char *group;
 	bool has_target_pattern;
-	regex_t target_re;   /* target_pattern, when has_target_pattern */
+	struct regex_shared *target_re; /* target_pattern, when has_target_pattern */
 	bool has_group_pattern;
-	regex_t group_re;    /* group_pattern, when has_group_pattern */
+	struct regex_shared *group_re;  /* group_pattern, when has_group_pattern */
 	char *file;          /* where it was defined, for messages */
 	int line;
 	size_t index;        /* load order (ties go to the lower one) */

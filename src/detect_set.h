@@ -116,8 +116,7 @@ struct detect_cond {
 	size_t *arg_len;
 	size_t n_args;
 	struct field_ref other;     /* samehost */
-	regex_t re;
-	bool has_re;
+	struct regex_shared *re; /* regex, !regex; NULL for the others */
 };
 
 /* A field a tag's detections are keyed by: a condition's field (not owned). */
@@ -241,10 +240,14 @@ const char *detect_path_check(const char *p, size_t len);
 /* Compile text into c (caller frees with detect_cond_free, also on failure); -1 with why. */
 int detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t whylen);
 void detect_cond_free(struct detect_cond *c);
-/* Compile a redact pattern or target_pattern (ERE, no case); 0, or -1 with why. */
+/* Compile a redact pattern (ERE, no case), or check one; 0, or -1 with why. */
 int detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t whylen);
-/* The same, case-sensitive when cased (a detection's target_case_sensitive). */
-int detect_regex_compile_case(regex_t *re, const char *pattern, bool cased, char *why,
+/*
+ * The same for a pattern run over senders' text by the matcher (target_pattern,
+ * group_pattern, admin_groups): into *re (caller frees with regex_shared_free),
+ * case-sensitive when cased (a detection's target_case_sensitive).
+ */
+int detect_regex_shared(struct regex_shared **re, const char *pattern, bool cased, char *why,
     size_t whylen);
 
 /*
@@ -348,6 +351,6 @@ int detect_match_unindexed(const struct detect_set *s, const struct detect_event
 /* detect_match.c: one condition on an event (sigma_map.c's shapes use them too). */
 bool detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev);
 /* regexec over a value, bounded by it; offsets in m relative to v->s.p. */
-int detect_regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t *m);
+int detect_regex_run(struct regex_shared *re, const struct detect_value *v, size_t nm, regmatch_t *m);
 
 #endif

@@ -366,7 +366,7 @@ START_TEST(test_sigma)
 	    {"(a)\\1", "re: an escape (\\b, \\x, back-reference...)"},
 	};
 	char why[512];
-	regex_t re;
+	struct regex_shared *re;
 	size_t i;
 	int rc;
 
@@ -375,7 +375,7 @@ START_TEST(test_sigma)
 		rc = sigma_regex_compile(&re, cases[i].pattern, false, why, sizeof(why));
 		if (cases[i].refused == NULL) {
 			ck_assert_msg(rc == 0, "%s: %s", cases[i].pattern, why);
-			regfree(&re);
+			regex_shared_free(re);
 		} else {
 			ck_assert_msg(rc == -1 && strncmp(why, cases[i].refused,
 						      strlen(cases[i].refused)) == 0,
