@@ -175,14 +175,13 @@ struct detect_set {
 	size_t n_tags;
 	/* the (field, value) index of every tag (detect_index.c): slot a tag's field */
 	struct value_table index;
-	regex_t *redact;
+	struct regex_shared **redact; /* each owned */
 	size_t n_redact;
 	/* The alternation of every redact pattern (see detect_redaction_filter). */
 	char *redact_alt;          /* "(p1)|(p2)|..." while loading; freed after */
 	size_t redact_alt_len;
 	bool redact_alt_unsafe;    /* a pattern that must not be combined */
-	regex_t redact_filter;
-	bool has_redact_filter;
+	struct regex_shared *redact_filter; /* NULL: none */
 	/* what each redact pattern needs; used only when n_redact_need == n_redact */
 	struct redact_need *redact_need;
 	size_t n_redact_need;
