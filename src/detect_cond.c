@@ -386,7 +386,7 @@ detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t w
 	return cond_compile_operand(c, why, whylen);
 }
 
-/* Compile a redact pattern (or check one); 0, or -1 with why. */
+/* Compile a pattern to check it while parsing; 0, or -1 with why. */
 int
 detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t whylen)
 {

@@ -239,7 +239,7 @@ const char *detect_path_check(const char *p, size_t len);
 /* Compile text into c (caller frees with detect_cond_free, also on failure); -1 with why. */
 int detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t whylen);
 void detect_cond_free(struct detect_cond *c);
-/* Compile a redact pattern (ERE, no case), or check one; 0, or -1 with why. */
+/* Compile a pattern to check it while parsing (ERE, no case); 0, or -1 with why. */
 int detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t whylen);
 /*
  * The same for a pattern run over senders' text by the matcher (target_pattern,
