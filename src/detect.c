@@ -496,7 +496,7 @@ detection_compile(struct detection *d, cfg_t *sec)
 	char why[512];
 
 	if (pattern != NULL && pattern[0] != '\0') {
-		if (detect_regex_compile_case(&d->target_re, pattern,
+		if (detect_regex_shared(&d->target_re, pattern,
 			cfg_getbool(sec, "target_case_sensitive"), why, sizeof(why)) == -1) {
 			detect_error(d->line, "detection %s: target_pattern: %s", d->id, why);
 			return -1;
@@ -505,7 +505,7 @@ detection_compile(struct detection *d, cfg_t *sec)
 	}
 	pattern = cfg_getstr(sec, "group_pattern");
 	if (pattern != NULL && pattern[0] != '\0') {
-		if (detect_regex_compile(&d->group_re, pattern, why, sizeof(why)) == -1) {
+		if (detect_regex_shared(&d->group_re, pattern, false, why, sizeof(why)) == -1) {
 			detect_error(d->line, "detection %s: group_pattern: %s", d->id, why);
 			return -1;
 		}
@@ -559,7 +559,7 @@ take_redactions(struct detect_set *s, cfg_t *cfg)
 {
 	unsigned i, n = cfg_size(cfg, "redact");
 	char why[512];
-	regex_t *r;
+	struct regex_shared **r;
 
 	for (i = 0; i < n; i++) {
 		const char *pat = cfg_getnstr(cfg, "redact", i);
@@ -571,7 +571,8 @@ take_redactions(struct detect_set *s, cfg_t *cfg)
 			return -1;
 		}
 		s->redact = r;
-		if (detect_regex_compile(&s->redact[s->n_redact], pat, why, sizeof(why)) == -1) {
+		if (detect_regex_shared(&s->redact[s->n_redact], pat, false, why, sizeof(why)) ==
+		    -1) {
 			detect_error(0, "redact: %s", why);
 			return -1;
 		}
@@ -887,10 +888,8 @@ detect_free(struct detect_set *s)
 		for (j = 0; j < d->n_tags; j++)
 			free(d->tags[j]);
 		free(d->tags);
-		if (d->has_target_pattern)
-			regfree(&d->target_re);
-		if (d->has_group_pattern)
-			regfree(&d->group_re);
+		regex_shared_free(d->target_re);
+		regex_shared_free(d->group_re);
 		free(d->id);
 		free(d->title);
 		free(d->action);
@@ -917,12 +916,11 @@ detect_free(struct detect_set *s)
 		free(s->tags[i].dets);
 	free(s->tags);
 	for (i = 0; i < s->n_redact; i++)
-		regfree(&s->redact[i]);
+		regex_shared_free(s->redact[i]);
 	free(s->redact);
 	detect_redact_need_free(s);
 	free(s->redact_alt);
-	if (s->has_redact_filter)
-		regfree(&s->redact_filter);
+	regex_shared_free(s->redact_filter);
 	sigma_set_free(s->sigma);
 	if (s->sigma_report != NULL)
 		sigma_report_clear(s->sigma_report);
@@ -956,17 +954,17 @@ detection_condition_text(const struct detection *d, bool unless, size_t i)
 	return i < d->n_when ? d->when[i].text : NULL;
 }
 
-const regex_t *
+struct regex_shared *const *
 detect_redactions(const struct detect_set *s, size_t *n)
 {
 	*n = s != NULL ? s->n_redact : 0;
 	return s != NULL ? s->redact : NULL;
 }
 
-const regex_t *
+struct regex_shared *
 detect_redaction_filter(const struct detect_set *s)
 {
-	return s != NULL && s->has_redact_filter ? &s->redact_filter : NULL;
+	return s != NULL ? s->redact_filter : NULL;
 }
 
 void

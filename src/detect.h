@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "parse.h"
+#include "regex_shared.h"
 
 struct fjson_object;
 struct detect_set;
@@ -73,9 +74,9 @@ struct detection {
 	char *actor;
 	char *group;
 	bool has_target_pattern;
-	regex_t target_re;   /* target_pattern, when has_target_pattern */
+	struct regex_shared *target_re; /* target_pattern, when has_target_pattern */
 	bool has_group_pattern;
-	regex_t group_re;    /* group_pattern, when has_group_pattern */
+	struct regex_shared *group_re;  /* group_pattern, when has_group_pattern */
 	char *file;          /* where it was defined, for messages */
 	int line;
 	size_t index;        /* load order (ties go to the lower one) */
@@ -178,7 +179,7 @@ struct slice detect_result_group(const struct detect_event *ev, const struct det
 const char *detection_condition_text(const struct detection *d, bool unless, size_t i);
 
 /* The redact patterns of all files, in load order (REG_EXTENDED|REG_ICASE). */
-const regex_t *detect_redactions(const struct detect_set *s, size_t *n);
+struct regex_shared *const *detect_redactions(const struct detect_set *s, size_t *n);
 
 /*
  * One ERE (REG_NOSUB) that matches a string exactly when at least one
@@ -188,7 +189,7 @@ const regex_t *detect_redactions(const struct detect_set *s, size_t *n);
  * are no patterns, or when one of them cannot be wrapped in a group
  * without changing its meaning (an unmatched ')', a back-reference).
  */
-const regex_t *detect_redaction_filter(const struct detect_set *s);
+struct regex_shared *detect_redaction_filter(const struct detect_set *s);
 
 struct strbuf;
 
@@ -199,7 +200,8 @@ struct strbuf;
  * replacement) is replaced whole by "<redacted>".  Returns 0, or -1 when
  * out of memory.
  */
-int detect_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out);
+int detect_redact(
+    struct regex_shared *const *re, size_t n, const char *s, size_t len, struct strbuf *out);
 /*
  * detect_redact with s's patterns, each skipped when the text lacks the
  * literals it needs (it could not match there): the same result.

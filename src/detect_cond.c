@@ -76,8 +76,7 @@ detect_cond_free(struct detect_cond *c)
 		free(c->args[i]);
 	free(c->args);
 	free(c->arg_len);
-	if (c->has_re)
-		regfree(&c->re);
+	regex_shared_free(c->re);
 }
 
 /* Skip blanks. */
@@ -323,6 +322,21 @@ regex_compile(regex_t *re, const char *pattern, int flags, char *why, size_t why
 	return -1;
 }
 
+/* The same into a regex the workers share (regex_shared.h). */
+static int
+regex_compile_shared(
+    struct regex_shared **re, const char *pattern, int flags, char *why, size_t whylen)
+{
+	char msg[256];
+
+	if (regex_bound_check(pattern, msg, sizeof(msg)) == -1 ||
+	    (*re = regex_shared_new(pattern, flags, msg, sizeof(msg))) == NULL) {
+		snprintf(why, whylen, "bad regex '%s': %s", pattern, msg);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * What an operator needs prepared from its argument, so that nothing is
  * parsed per message: the regex compiled, samehost's other field resolved.
@@ -333,10 +347,9 @@ cond_compile_operand(struct detect_cond *c, char *why, size_t whylen)
 	const char *bad;
 
 	if (c->op->op == OP_REGEX || c->op->op == OP_NOT_REGEX) {
-		if (regex_compile(&c->re, c->args[0], REG_EXTENDED | REG_ICASE | REG_NOSUB, why,
-			whylen) == -1)
+		if (regex_compile_shared(&c->re, c->args[0], REG_EXTENDED | REG_ICASE | REG_NOSUB,
+			why, whylen) == -1)
 			return -1;
-		c->has_re = true;
 	}
 	if (c->op->op == OP_SAMEHOST || c->op->op == OP_NOT_SAMEHOST) {
 		if ((bad = detect_path_check(c->args[0], c->arg_len[0])) != NULL) {
@@ -373,18 +386,17 @@ detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t w
 	return cond_compile_operand(c, why, whylen);
 }
 
-/* Compile a redact pattern or target_pattern; 0, or -1 with why. */
+/* Compile a pattern to check it while parsing; 0, or -1 with why. */
 int
 detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t whylen)
 {
-	return detect_regex_compile_case(re, pattern, false, why, whylen);
+	return regex_compile(re, pattern, REG_EXTENDED | REG_ICASE, why, whylen);
 }
 
-/* The same, minding case when cased (target_case_sensitive). */
 int
-detect_regex_compile_case(regex_t *re, const char *pattern, bool cased, char *why,
-    size_t whylen)
+detect_regex_shared(
+    struct regex_shared **re, const char *pattern, bool cased, char *why, size_t whylen)
 {
-	return regex_compile(re, pattern, REG_EXTENDED | (cased ? 0 : REG_ICASE), why, whylen);
+	return regex_compile_shared(re, pattern, REG_EXTENDED | (cased ? 0 : REG_ICASE), why, whylen);
 }
 

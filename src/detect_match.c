@@ -33,7 +33,7 @@ same_host(struct slice a, struct slice b)
  * slice of the frame is copied first.  Offsets in m are relative to v->s.p.
  */
 int
-detect_regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t *m)
+detect_regex_run(struct regex_shared *re, const struct detect_value *v, size_t nm, regmatch_t *m)
 {
 	char buf[1024], *copy = buf;
 	const char *text = v->s.p;
@@ -48,7 +48,7 @@ detect_regex_run(const regex_t *re, const struct detect_value *v, size_t nm, reg
 	}
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)v->s.len;
-	rc = regexec(re, text, nm, m, REG_STARTEND);
+	rc = regex_shared_exec(re, text, nm, m, 0);
 	if (copy != buf)
 		free(copy);
 	return rc;
@@ -56,7 +56,7 @@ detect_regex_run(const regex_t *re, const struct detect_value *v, size_t nm, reg
 
 /* Does the compiled regex match the value? */
 static bool
-regex_matches(const regex_t *re, const struct detect_value *v)
+regex_matches(struct regex_shared *re, const struct detect_value *v)
 {
 	regmatch_t m[1];
 
@@ -111,7 +111,7 @@ detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev)
 		    equal_fold(s.p + s.len - c->arg_len[0], c->args[0], c->arg_len[0]);
 	case OP_REGEX:
 	case OP_NOT_REGEX:
-		return regex_matches(&c->re, &v) == (c->op->op == OP_REGEX);
+		return regex_matches(c->re, &v) == (c->op->op == OP_REGEX);
 	case OP_SAMEHOST:
 	case OP_NOT_SAMEHOST:
 		if (!detect_field_value(ev, &c->other, &w))
@@ -127,7 +127,7 @@ detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev)
  * False when re does not match or captures nothing.
  */
 static bool
-pattern_capture(const regex_t *re, struct detect_value *v, char num[32], struct slice *out)
+pattern_capture(struct regex_shared *re, struct detect_value *v, char num[32], struct slice *out)
 {
 	regmatch_t m[2];
 
@@ -138,7 +138,7 @@ pattern_capture(const regex_t *re, struct detect_value *v, char num[32], struct 
 	}
 	if (detect_regex_run(re, v, 2, m) != 0)
 		return false;
-	if (re->re_nsub >= 1 && m[1].rm_so >= 0)
+	if (regex_shared_groups(re) >= 1 && m[1].rm_so >= 0)
 		m[0] = m[1];
 	out->p = v->s.p + m[0].rm_so;
 	out->len = (size_t)(m[0].rm_eo - m[0].rm_so);
@@ -163,7 +163,7 @@ detection_group(const struct detection *d, const struct detect_event *ev,
 		return true;
 	if (d->group == NULL || !detect_field(ev, d->group, &v))
 		return false;
-	return pattern_capture(&d->group_re, &v, res->group_num, &res->group);
+	return pattern_capture(d->group_re, &v, res->group_num, &res->group);
 }
 
 /*
@@ -197,7 +197,7 @@ detection_target(const struct detection *d, const struct detect_event *ev,
 		res->target = v.s;
 		return true;
 	}
-	return pattern_capture(&d->target_re, &v, res->num, &res->target);
+	return pattern_capture(d->target_re, &v, res->num, &res->target);
 }
 
 /* Every when holds, no unless holds, and the target pattern (if any) matches. */

@@ -93,10 +93,9 @@ detect_redact_filter_build(struct detect_set *s)
 	char why[256];
 
 	if (s->n_redact > 0 && !s->redact_alt_unsafe && s->redact_alt != NULL &&
-	    regex_bound_check(s->redact_alt, why, sizeof(why)) == 0 &&
-	    regcomp(&s->redact_filter, s->redact_alt,
-		REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0)
-		s->has_redact_filter = true;
+	    regex_bound_check(s->redact_alt, why, sizeof(why)) == 0)
+		s->redact_filter = regex_shared_new(
+		    s->redact_alt, REG_EXTENDED | REG_ICASE | REG_NOSUB, why, sizeof(why));
 	free(s->redact_alt);
 	s->redact_alt = NULL;
 	s->redact_alt_len = 0;
@@ -176,10 +175,11 @@ redact_needs(const struct detect_set *set)
 
 /* Apply one pattern to s[0..len), appending the result to out. */
 static int
-redact_one(const regex_t *re, const char *s, size_t len, struct strbuf *out)
+redact_one(struct regex_shared *re, const char *s, size_t len, struct strbuf *out)
 {
 	regmatch_t m[REDACT_GROUPS];
-	size_t nm = re->re_nsub + 1 < REDACT_GROUPS ? re->re_nsub + 1 : REDACT_GROUPS;
+	size_t groups = regex_shared_groups(re);
+	size_t nm = groups + 1 < REDACT_GROUPS ? groups + 1 : REDACT_GROUPS;
 	size_t pos = 0, g;
 
 	while (pos <= len) {
@@ -187,7 +187,7 @@ redact_one(const regex_t *re, const char *s, size_t len, struct strbuf *out)
 
 		m[0].rm_so = (regoff_t)pos;
 		m[0].rm_eo = (regoff_t)len;
-		if (regexec(re, s, nm, m, REG_STARTEND | (pos > 0 ? REG_NOTBOL : 0)) != 0)
+		if (regex_shared_exec(re, s, nm, m, pos > 0 ? REG_NOTBOL : 0) != 0)
 			break;
 		for (g = nm - 1; g > 0 && m[g].rm_so < 0; g--)
 			;
@@ -215,8 +215,8 @@ redact_one(const regex_t *re, const char *s, size_t len, struct strbuf *out)
 
 /* detect_redact, skipping pattern i when need (if not NULL) says it cannot match. */
 static int
-redact_all(const regex_t *re, const struct redact_need *need, size_t n, const char *s,
-    size_t len, struct strbuf *out)
+redact_all(struct regex_shared *const *re, const struct redact_need *need, size_t n,
+    const char *s, size_t len, struct strbuf *out)
 {
 	struct strbuf a, b, tmp;
 	size_t i, limit = 4 * len + 4096;
@@ -235,7 +235,7 @@ redact_all(const regex_t *re, const struct redact_need *need, size_t n, const ch
 		if (need != NULL && !detect_redact_need_holds(&need[i], a.data, a.len, true, seen))
 			continue;
 		strbuf_reset(&b);
-		if (redact_one(&re[i], a.data, a.len, &b) == -1)
+		if (redact_one(re[i], a.data, a.len, &b) == -1)
 			goto done;
 		tmp = a;
 		a = b;
@@ -257,7 +257,8 @@ done:
 }
 
 int
-detect_redact(const regex_t *re, size_t n, const char *s, size_t len, struct strbuf *out)
+detect_redact(
+    struct regex_shared *const *re, size_t n, const char *s, size_t len, struct strbuf *out)
 {
 	return redact_all(re, NULL, n, s, len, out);
 }
@@ -266,7 +267,7 @@ int
 detect_redact_set(const struct detect_set *set, const char *s, size_t len, struct strbuf *out)
 {
 	size_t n;
-	const regex_t *re = detect_redactions(set, &n);
+	struct regex_shared *const *re = detect_redactions(set, &n);
 
 	return redact_all(re, redact_needs(set), n, s, len, out);
 }
@@ -276,7 +277,7 @@ bool
 detect_redact_needed(const struct detect_set *set, struct strbuf *scratch, const char *s,
     size_t len)
 {
-	const regex_t *filter = detect_redaction_filter(set);
+	struct regex_shared *filter = detect_redaction_filter(set);
 	const struct redact_need *need = redact_needs(set);
 	signed char seen[REDACT_LITERALS_MAX] = {0};
 	size_t i, n = 0, cand[2];
@@ -300,12 +301,12 @@ detect_redact_needed(const struct detect_set *set, struct strbuf *scratch, const
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)len;
 	if (n == 0 || n > 2)
-		return regexec(filter, scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH;
+		return regex_shared_exec(filter, scratch->data, 1, m, 0) != REG_NOMATCH;
 	/* one or two candidates: their own regexes say what the alternation would */
 	for (i = 0; i < n; i++) {
 		m[0].rm_so = 0;
 		m[0].rm_eo = (regoff_t)len;
-		if (regexec(&set->redact[cand[i]], scratch->data, 1, m, REG_STARTEND) != REG_NOMATCH)
+		if (regex_shared_exec(set->redact[cand[i]], scratch->data, 1, m, 0) != REG_NOMATCH)
 			return true;
 	}
 	return false;

@@ -116,8 +116,7 @@ struct detect_cond {
 	size_t *arg_len;
 	size_t n_args;
 	struct field_ref other;     /* samehost */
-	regex_t re;
-	bool has_re;
+	struct regex_shared *re; /* regex, !regex; NULL for the others */
 };
 
 /* A field a tag's detections are keyed by: a condition's field (not owned). */
@@ -176,14 +175,13 @@ struct detect_set {
 	size_t n_tags;
 	/* the (field, value) index of every tag (detect_index.c): slot a tag's field */
 	struct value_table index;
-	regex_t *redact;
+	struct regex_shared **redact; /* each owned */
 	size_t n_redact;
 	/* The alternation of every redact pattern (see detect_redaction_filter). */
 	char *redact_alt;          /* "(p1)|(p2)|..." while loading; freed after */
 	size_t redact_alt_len;
 	bool redact_alt_unsafe;    /* a pattern that must not be combined */
-	regex_t redact_filter;
-	bool has_redact_filter;
+	struct regex_shared *redact_filter; /* NULL: none */
 	/* what each redact pattern needs; used only when n_redact_need == n_redact */
 	struct redact_need *redact_need;
 	size_t n_redact_need;
@@ -241,10 +239,14 @@ const char *detect_path_check(const char *p, size_t len);
 /* Compile text into c (caller frees with detect_cond_free, also on failure); -1 with why. */
 int detect_cond_compile(struct detect_cond *c, const char *text, char *why, size_t whylen);
 void detect_cond_free(struct detect_cond *c);
-/* Compile a redact pattern or target_pattern (ERE, no case); 0, or -1 with why. */
+/* Compile a pattern to check it while parsing (ERE, no case); 0, or -1 with why. */
 int detect_regex_compile(regex_t *re, const char *pattern, char *why, size_t whylen);
-/* The same, case-sensitive when cased (a detection's target_case_sensitive). */
-int detect_regex_compile_case(regex_t *re, const char *pattern, bool cased, char *why,
+/*
+ * The same for a pattern run over senders' text by the matcher (target_pattern,
+ * group_pattern, admin_groups): into *re (caller frees with regex_shared_free),
+ * case-sensitive when cased (a detection's target_case_sensitive).
+ */
+int detect_regex_shared(struct regex_shared **re, const char *pattern, bool cased, char *why,
     size_t whylen);
 
 /*
@@ -348,6 +350,6 @@ int detect_match_unindexed(const struct detect_set *s, const struct detect_event
 /* detect_match.c: one condition on an event (sigma_map.c's shapes use them too). */
 bool detect_cond_holds(const struct detect_cond *c, const struct detect_event *ev);
 /* regexec over a value, bounded by it; offsets in m relative to v->s.p. */
-int detect_regex_run(const regex_t *re, const struct detect_value *v, size_t nm, regmatch_t *m);
+int detect_regex_run(struct regex_shared *re, const struct detect_value *v, size_t nm, regmatch_t *m);
 
 #endif

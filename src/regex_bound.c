@@ -7,7 +7,7 @@
  * nodes regcomp builds, and of them the empty ones (epsilon transitions)
  * and the anchors:
  *
- *   a character, '.', a bracket expression, a back-reference   1
+ *   a character, '.', a bracket expression                     1
  *   '^' '$' '\<' '\>' '\`' '\''                  1, empty, an anchor
  *   '\b' '\B' (two anchors and their alternation)   3, empty, 2 anchors
  *   a group (its open and close)                     2 empty + its body
@@ -25,6 +25,11 @@
  * can ("(a||)"): glibc's copies for anchors then grow with the cube of the
  * pattern ("^" then "()?" x 128: 220 MB, "^((||)...)" x 120: 1.1 GB); and
  * groups nested deeper than REGEX_BOUND_NESTING (the stack here).
+ * It also refuses a back-reference ("\1".."\9", a glibc extension to
+ * ERE): that costs nothing to compile but everything to match, as glibc
+ * then tries the ways the text can split (measured on "aaa...": "(.*)\1b"
+ * 64 s of CPU over 2,000 bytes, growing with the cube of the text;
+ * "(a|aa)+\1b" 18 s over 500 bytes), and the text is a sender's.
  * Counting every copy bounds what nesting multiplies: (a{255}){255} is
  * 65,000 nodes.
  *
@@ -118,7 +123,7 @@ reader_check(struct reader *r)
 }
 
 /* The costs of the atoms: {nodes, empty, anchors} */
-static const struct cost CHARACTER = {1, 0, 0, false}; /* a character, '.', [...], \1 */
+static const struct cost CHARACTER = {1, 0, 0, false}; /* a character, '.', [...] */
 static const struct cost ANCHOR = {1, 1, 1, true};     /* ^ $ \< \> \` \' */
 static const struct cost WORD_EDGE = {3, 3, 2, true};  /* \b \B: two anchors and their '|' */
 
@@ -233,6 +238,13 @@ reader_escape(struct reader *r, const char **p)
 	if (c == '\0')
 		return 1;
 	*p += 2;
+	if (c >= '1' && c <= '9') {
+		snprintf(r->why, r->whylen,
+		    "a back-reference (\"\\%c\" at byte %zu): glibc matches it by trying "
+		    "the ways the text can split, so a sender's message can take minutes",
+		    c, (size_t)(*p - 2 - r->pattern));
+		return -1;
+	}
 	if (c == 'b' || c == 'B')
 		return reader_atom(r, WORD_EDGE);
 	if (c == '<' || c == '>' || c == '`' || c == '\'')

@@ -21,7 +21,8 @@
 /*
  * 0 when pattern (an ERE) is within the bounds above and has neither a
  * quantifier right after another nor one on a part that can match
- * nothing, nor a second alternative that can; else -1 with the reason in
+ * nothing, nor a second alternative that can, nor a back-reference
+ * (matching one can take minutes of a sender's text); else -1 with the reason in
  * why (the caller's buffer).  A pattern that glibc would refuse anyway
  * may pass: regcomp then says why.
  */

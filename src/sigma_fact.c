@@ -102,14 +102,8 @@ sigma_fact_prepare(
 	if (n->admin_groups != NULL) {
 		char re_why[256];
 
-		if ((m->admin_groups = calloc(1, sizeof(*m->admin_groups))) == NULL) {
-			snprintf(why, whylen, "out of memory");
-			return -1;
-		}
-		if (detect_regex_compile(
-			m->admin_groups, n->admin_groups, re_why, sizeof(re_why)) == -1) {
-			free(m->admin_groups);
-			m->admin_groups = NULL;
+		if (detect_regex_shared(
+			&m->admin_groups, n->admin_groups, false, re_why, sizeof(re_why)) == -1) {
 			snprintf(why, whylen, "admin_groups: %s", re_why);
 			return -1;
 		}
@@ -146,10 +140,7 @@ sigma_fact_free(struct sigma_fact *f)
 	fact_field_free(&f->account_id);
 	fact_field_free(&f->group);
 	fact_field_free(&f->scope);
-	if (f->admin_groups != NULL) {
-		regfree(f->admin_groups);
-		free(f->admin_groups);
-	}
+	regex_shared_free(f->admin_groups);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -171,9 +162,10 @@ fact_value(const struct sigma_fact_field *f, const struct detect_event *ev, stru
 
 /* Does the group (not NUL-terminated) match the shape's admin groups? */
 static bool
-admin_group(const regex_t *re, struct slice g)
+admin_group(struct regex_shared *re, struct slice g)
 {
 	char buf[SIGMA_FACT_GROUP_MAX + 1];
+	regmatch_t m[1] = {{0, (regoff_t)g.len}};
 
 	if (re == NULL)
 		return true;
@@ -181,7 +173,7 @@ admin_group(const regex_t *re, struct slice g)
 		return false; /* no admin group has such a name: not one */
 	memcpy(buf, g.p, g.len);
 	buf[g.len] = '\0';
-	return regexec(re, buf, 0, NULL, 0) == 0;
+	return regex_shared_exec(re, buf, 1, m, 0) == 0;
 }
 
 bool

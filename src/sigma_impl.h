@@ -57,8 +57,7 @@ struct sigma_value {
 	struct sigma_glob *alts; /* SV_GLOB: any alternative matches */
 	size_t n_alts;
 	bool anchored; /* SV_GLOB of a plain value: the field's edges are the value's */
-	regex_t re;    /* SV_RE */
-	bool has_re;
+	struct regex_shared *re; /* SV_RE */
 	unsigned char net[16]; /* SV_CIDR */
 	int family;
 	unsigned prefix;
@@ -125,7 +124,7 @@ struct sigma_fact_field {
 struct sigma_fact {
 	enum detect_fact kind; /* NONE: the mapping names no account for it */
 	struct sigma_fact_field account, account_id, group, scope;
-	regex_t *admin_groups; /* the group must match; NULL: any group */
+	struct regex_shared *admin_groups; /* the group must match; NULL: any group */
 };
 
 /* A mapping file's fact keys, Sigma field names (admin_groups: an ERE); NULL absent. */
@@ -267,7 +266,8 @@ void sigma_value_free(struct sigma_value *v);
 /* Does text[0..len) match g (case-folded unless cased)? */
 bool sigma_glob_match(const struct sigma_glob *g, const char *text, size_t len, bool cased);
 /* Translate a Sigma (PCRE-flavoured) regex to POSIX ERE and compile; -1 with why. */
-int sigma_regex_compile(regex_t *re, const char *pattern, bool icase, char *why, size_t whylen);
+int sigma_regex_compile(
+    struct regex_shared **re, const char *pattern, bool icase, char *why, size_t whylen);
 /* Does the text address fall in v's network? */
 bool sigma_cidr_match(const struct sigma_value *v, const char *text, size_t len);
 

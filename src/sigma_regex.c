@@ -1,6 +1,6 @@
 /*
  * sigma_regex.c: Sigma's re modifier.  SigmaHQ writes PCRE; logward runs
- * POSIX ERE (glibc regcomp, safe to share between threads).  The common
+ * POSIX ERE (glibc regcomp, shared by the workers through regex_shared.h).  The common
  * PCRE forms are translated ("\d" "\w" "\s" and their negations, "(?:",
  * a leading "(?i)", lazy quantifiers, which do not change whether a
  * match exists); any other PCRE-only form refuses the rule rather than
@@ -215,12 +215,12 @@ translate(struct re_out *o, const char *p, bool *icase, const char **bad)
 }
 
 int
-sigma_regex_compile(regex_t *re, const char *pattern, bool icase, char *why, size_t whylen)
+sigma_regex_compile(
+    struct regex_shared **re, const char *pattern, bool icase, char *why, size_t whylen)
 {
 	struct re_out o;
 	const char *bad = NULL;
 	char msg[256];
-	int rc;
 
 	if (strlen(pattern) > SIGMA_MAX_REGEX) {
 		snprintf(why, whylen, "re: longer than %d bytes", SIGMA_MAX_REGEX);
@@ -244,10 +244,10 @@ sigma_regex_compile(regex_t *re, const char *pattern, bool icase, char *why, siz
 		free(o.p);
 		return -1;
 	}
-	rc = regcomp(re, o.p, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+	*re = regex_shared_new(
+	    o.p, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0), msg, sizeof(msg));
 	free(o.p);
-	if (rc != 0) {
-		regerror(rc, re, msg, sizeof(msg));
+	if (*re == NULL) {
 		snprintf(why, whylen, "re: %s", msg);
 		return -1;
 	}

@@ -501,7 +501,6 @@ sigma_value_compile(struct sigma_value *v, struct sigma_rule *r, const char *tex
 		v->kind = SV_RE;
 		if (sigma_regex_compile(&v->re, text, (bits & MOD_RE_I) != 0, why, whylen) == -1)
 			return -1;
-		v->has_re = true;
 		return 0;
 	}
 	if (bits & MOD_CIDR)
@@ -534,7 +533,6 @@ sigma_value_free(struct sigma_value *v)
 	for (i = 0; i < v->n_alts; i++)
 		glob_free(&v->alts[i]);
 	free(v->alts);
-	if (v->has_re)
-		regfree(&v->re);
+	regex_shared_free(v->re);
 	memset(v, 0, sizeof(*v));
 }

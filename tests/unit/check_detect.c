@@ -859,7 +859,7 @@ static const struct {
 	{{"[)(]x", "[]a)]y", "[^]]*\\]"}, true},   /* parentheses as bracket members */
 	{{"[[:space:]]\\)z", "\\(w"}, true},           /* escaped parentheses */
 	{{"(p|q)", "a)b"}, false},                     /* unmatched ')' is a literal alone */
-	{{"(a)\\1"}, false},                           /* back-reference */
+	/* a back-reference, which the wrapping would renumber, is refused at load (check_regex_bound) */
 };
 
 static const char *const filter_texts[] = {
@@ -869,11 +869,20 @@ static const char *const filter_texts[] = {
 	")z", "(w", "w", "pq", "aa", "a)a", "p)b",
 };
 
+/* Does re match somewhere in text (NUL-terminated)? */
+static bool
+whole_matches(struct regex_shared *re, const char *text)
+{
+	regmatch_t m[1] = {{0, (regoff_t)strlen(text)}};
+
+	return regex_shared_exec(re, text, 1, m, 0) == 0;
+}
+
 START_TEST(test_redaction_filter)
 {
 	char text[1024], err[1024];
 	struct detect_set *s;
-	const regex_t *re, *filter;
+	struct regex_shared *const *re, *filter;
 	size_t i, j, n, len = 0;
 	bool any;
 
@@ -899,8 +908,8 @@ START_TEST(test_redaction_filter)
 	ck_assert_msg((filter != NULL) == filter_cases[_i].filter, "%s", text);
 	for (i = 0; filter != NULL && i < sizeof(filter_texts) / sizeof(filter_texts[0]); i++) {
 		for (any = false, j = 0; j < n; j++)
-			any |= regexec(&re[j], filter_texts[i], 0, NULL, 0) == 0;
-		ck_assert_msg((regexec(filter, filter_texts[i], 0, NULL, 0) == 0) == any,
+			any |= whole_matches(re[j], filter_texts[i]);
+		ck_assert_msg(whole_matches(filter, filter_texts[i]) == any,
 		    "filter of %s on \"%s\"", text, filter_texts[i]);
 	}
 	detect_free(s);

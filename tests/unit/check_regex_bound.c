@@ -1,7 +1,8 @@
 /*
  * check_regex_bound: what a configured ERE may cost before regcomp
  * (regex_bound.h): each bound at its limit and one past it, every pair of
- * stacked quantifiers, brackets and escapes read as glibc reads them, and
+ * stacked quantifiers, brackets and escapes read as glibc reads them,
+ * back-references (cheap to compile, minutes to match a sender's text), and
  * every place a pattern comes from (a detection's conditions,
  * target_pattern, group_pattern, redact, Sigma's re) refusing with
  * file:line and the reason.
@@ -27,6 +28,7 @@
 #define NULLABLE "a quantifier on a part that can match nothing"
 #define ALTERNATIVE "a second alternative that can match nothing"
 #define NESTING "groups nested deeper than 32"
+#define BACKREF "a back-reference"
 
 /* A pattern made of prefix, then unit n times, then suffix (caller frees). */
 static char *
@@ -116,6 +118,15 @@ static const struct bound_case bound_cases[] = {
     /* nesting: 32 groups and 33 */
     {"((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))", NULL},
     {"(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))", NESTING},
+    /* back-references: each of \1..\9 (glibc reads one digit); \0, a
+     * digit in brackets and an escaped backslash before a digit are not one */
+    {"(a)\\1", BACKREF " (\"\\1\" at byte 3)"},
+    {"(a)(b)(c)(d)(e)(f)(g)(h)(i)\\9", BACKREF " (\"\\9\" at byte 27)"},
+    {"^(a+)+\\1$", BACKREF},
+    {"(a)\\10", BACKREF},
+    {"(a)\\0", NULL},
+    {"(a)[\\1]", NULL},
+    {"(a)\\\\1", NULL},
     /* glibc refuses these itself, and says why */
     {"*a", NULL},
     {"a|*b", NULL},
@@ -228,6 +239,36 @@ START_TEST(test_accepted_compiles)
 }
 END_TEST
 
+/*
+ * What the bound refuses as a back-reference, glibc reads as one (it
+ * matches "aa", not "a1"); what it lets by is not one.
+ */
+START_TEST(test_backref_is_glibcs)
+{
+	static const struct {
+		const char *pattern, *text;
+		int want;
+	} cases[] = {
+	    {"^(a)\\1$", "aa", 0},
+	    {"^(a)\\1$", "a1", REG_NOMATCH},
+	    {"^(a)\\0$", "a0", 0},
+	    {"^(a)[\\1]$", "a1", 0},
+	    {"^(a)[\\1]$", "a\\", 0},
+	    {"^(a)\\\\1$", "a\\1", 0},
+	};
+	regex_t re;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(regcomp(&re, cases[i].pattern, REG_EXTENDED | REG_NOSUB) == 0, "%s",
+		    cases[i].pattern);
+		ck_assert_msg(regexec(&re, cases[i].text, 0, NULL, 0) == cases[i].want, "%s on %s",
+		    cases[i].pattern, cases[i].text);
+		regfree(&re);
+	}
+}
+END_TEST
+
 /* Write text to name in the test directory; returns the path. */
 static const char *
 write_file(const char *name, const char *text)
@@ -263,6 +304,11 @@ static const struct {
 	"11: detection d: group_pattern: bad regex '(a*)*': " NULLABLE},
     {TECH DET_HEAD "}\nredact = { \"ok\",\n\t\"x(a|||b)\" }\n",
 	"13: redact: bad regex 'x(a|||b)': " ALTERNATIVE},
+    {TECH DET_HEAD "\twhen = { \"process.command_line regex '(.*)\\\\1b'\" }\n}\n",
+	"11: detection d: when \"process.command_line regex '(.*)\\1b'\": bad regex "
+	"'(.*)\\1b': " BACKREF " (\"\\1\" at byte 4)"},
+    {TECH DET_HEAD "}\nredact = { \"(a)\\\\1\" }\n",
+	"12: redact: bad regex '(a)\\1': " BACKREF " (\"\\1\" at byte 3)"},
 };
 
 START_TEST(test_load)
@@ -317,9 +363,10 @@ START_TEST(test_sigma)
 	    {"(a{255}){255}", "re: " NODES},
 	    {"(?:a|)+", "re: " NULLABLE},
 	    {"\\d{256}", "re: a repetition count past 255"},
+	    {"(a)\\1", "re: an escape (\\b, \\x, back-reference...)"},
 	};
 	char why[512];
-	regex_t re;
+	struct regex_shared *re;
 	size_t i;
 	int rc;
 
@@ -328,7 +375,7 @@ START_TEST(test_sigma)
 		rc = sigma_regex_compile(&re, cases[i].pattern, false, why, sizeof(why));
 		if (cases[i].refused == NULL) {
 			ck_assert_msg(rc == 0, "%s: %s", cases[i].pattern, why);
-			regfree(&re);
+			regex_shared_free(re);
 		} else {
 			ck_assert_msg(rc == -1 && strncmp(why, cases[i].refused,
 						      strlen(cases[i].refused)) == 0,
@@ -349,6 +396,7 @@ unit_suite(void)
 	tcase_add_loop_test(tc, test_stacked, 0, N_QUANTIFIERS * N_QUANTIFIERS);
 	tcase_add_loop_test(tc, test_size, 0, (int)(sizeof(size_cases) / sizeof(size_cases[0])));
 	tcase_add_test(tc, test_accepted_compiles);
+	tcase_add_test(tc, test_backref_is_glibcs);
 	tcase_add_loop_test(tc, test_load, 0, (int)(sizeof(load_cases) / sizeof(load_cases[0])));
 	tcase_add_test(tc, test_redact_filter);
 	tcase_add_test(tc, test_sigma);

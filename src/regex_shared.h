@@ -1,0 +1,47 @@
+/*
+ * regex_shared.h: a compiled ERE that the worker threads share, compiled
+ * afresh once it has searched REGEX_SHARED_BUDGET bytes.  glibc's regexec
+ * keeps every DFA state it builds in the regex_t until regfree, and which
+ * states it builds is the text's choice: "(a|b)*a(a|b){20}", within every
+ * bound of regex_bound.h, grew by 1 GB over 100,000 texts of 200 random
+ * 'a' and 'b', and each search grew slower with it.  The text is a
+ * sender's; the rebuild caps what it may grow the cache to between two
+ * rebuilds (regex_shared.c has the figures).
+ */
+#ifndef LOGWARD_REGEX_SHARED_H
+#define LOGWARD_REGEX_SHARED_H
+
+#include <regex.h>
+#include <stddef.h>
+
+#define REGEX_SHARED_BUDGET (256 * 1024) /* bytes searched between two rebuilds */
+
+struct regex_shared;
+
+/*
+ * Compile pattern with regcomp's flags (the caller has held it to
+ * regex_bound_check).  NULL with regcomp's reason in why (the caller's
+ * buffer); the caller frees the result with regex_shared_free.
+ */
+struct regex_shared *regex_shared_new(const char *pattern, int flags, char *why, size_t whylen);
+
+/*
+ * regexec with REG_STARTEND over text[m[0].rm_so, m[0].rm_eo) (text
+ * NUL-terminated at or past rm_eo), and eflags.  Safe from any thread;
+ * the search that passes the budget compiles the pattern afresh.
+ */
+int regex_shared_exec(
+    struct regex_shared *r, const char *text, size_t nm, regmatch_t *m, int eflags);
+
+/* Its parenthesized groups (regex_t's re_nsub). */
+size_t regex_shared_groups(const struct regex_shared *r);
+
+/* Tests: a budget other than REGEX_SHARED_BUDGET, before any search. */
+void regex_shared_set_budget(struct regex_shared *r, size_t bytes);
+
+/* How many times r has been compiled afresh (tests, figures). */
+unsigned long regex_shared_rebuilds(const struct regex_shared *r);
+
+void regex_shared_free(struct regex_shared *r);
+
+#endif
