@@ -14,6 +14,9 @@
  *   consume TOPIC FILE         read TOPIC from the start to its end with a
  *                              librdkafka consumer: "KEY<TAB>VALUE" a line
  *                              into FILE, then answer "ok COUNT"
+ *   watermarks TOPIC           each partition's log as the leader has it:
+ *                              "ok TOTAL P:LOW-HIGH..." (TOTAL: the sum of
+ *                              HIGH - LOW, the messages on the topic)
  *   quit
  *
  * The cluster lives in this process: it serves as long as this runs.
@@ -94,6 +97,54 @@ consume(const char *topic, const char *path)
 	return eof == n_parts ? count : -1;
 }
 
+/*
+ * Answer with the low and high watermarks of every partition of topic, from
+ * the leaders (ListOffsets): what a reader from the start can get, whatever
+ * the producer was told.  -1 when the cluster does not answer.
+ */
+static int
+watermarks(const char *topic)
+{
+	char err[512], parts[4096];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_t *rk;
+	const rd_kafka_metadata_t *md = NULL;
+	rd_kafka_topic_t *rkt;
+	int64_t low, high, total = 0;
+	size_t used = 0;
+	int i, rc = -1;
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, err, sizeof(err));
+	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err))) == NULL)
+		return -1;
+	rkt = rd_kafka_topic_new(rk, topic, NULL);
+	if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    md->topic_cnt != 1)
+		goto done;
+	parts[0] = '\0';
+	for (i = 0; i < md->topics[0].partition_cnt; i++) {
+		int32_t id = md->topics[0].partitions[i].id;
+
+		if (rd_kafka_query_watermark_offsets(rk, topic, id, &low, &high, 10000) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			goto done;
+		total += high - low;
+		used += (size_t)snprintf(parts + used, sizeof(parts) - used, " %d:%lld-%lld",
+		    (int)id, (long long)low, (long long)high);
+		if (used >= sizeof(parts))
+			goto done;
+	}
+	printf("ok %lld%s\n", (long long)total, parts);
+	fflush(stdout);
+	rc = 0;
+done:
+	if (md != NULL)
+		rd_kafka_metadata_destroy(md);
+	rd_kafka_topic_destroy(rkt);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
 /* Run one command line; the answer goes to stdout. */
 static void
 command(char *line)
@@ -127,6 +178,12 @@ command(char *line)
 		else
 			printf("ok %ld\n", n);
 		fflush(stdout);
+		return;
+	} else if (strcmp(argv[0], "watermarks") == 0 && argc == 2) {
+		if (watermarks(argv[1]) == -1) {
+			printf("error watermarks %s\n", argv[1]);
+			fflush(stdout);
+		}
 		return;
 	} else if (strcmp(argv[0], "quit") == 0) {
 		printf("ok\n");

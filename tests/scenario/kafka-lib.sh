@@ -11,6 +11,9 @@
 #   send_alerts PREFIX N  N useradd lines (one alert each)
 #   kmetric NAME{LABELS}  that sample of /metrics ("" when absent)
 #   kcat_read TOPIC FILE  the topic read back with kcat: "KEY<TAB>VALUE" a line
+#   topic_count TOPIC     the messages the mock's leaders hold for TOPIC (the
+#                         sum over its partitions of high - low watermark):
+#                         sets ON_TOPIC, and MOCK_ANSWER ("ok TOTAL P:LOW-HIGH...")
 KAFKA_MOCK=${KAFKA_MOCK:-$top_builddir/tests/kafka/kafka_mock}
 
 mock_start() {
@@ -92,6 +95,11 @@ kmetric_wait() {
 kcat_read() {
 	timeout 60 kcat -C -b "$BOOTSTRAP" -t "$1" -e -q -f '%k\t%s\n' >"$2" 2>"$T/kcat.err" ||
 		fail "kcat -C -t $1 failed: $(tail -n 3 "$T/kcat.err")"
+}
+
+topic_count() {
+	mock watermarks "$1"
+	ON_TOPIC=$(echo "$MOCK_ANSWER" | cut -d ' ' -f 2)
 }
 
 # check_topic FILE PREFIX N [dups-ok]: the events of PREFIX in FILE
