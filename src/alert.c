@@ -181,9 +181,9 @@ write_explain(struct json_writer *w, const struct alert_input *in, struct strbuf
 		else
 			json_string(w, scratch->data, scratch->len);
 	}
-	if (d->has_target_pattern)
+	if (d->target_re != NULL)
 		json_cstring(w, "target_pattern matched");
-	if (d->has_group_pattern)
+	if (d->group_re != NULL)
 		json_cstring(w, "group_pattern matched");
 	json_array_end(w);
 	json_object_end(w);

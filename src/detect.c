@@ -501,7 +501,6 @@ detection_compile(struct detection *d, cfg_t *sec)
 			detect_error(d->line, "detection %s: target_pattern: %s", d->id, why);
 			return -1;
 		}
-		d->has_target_pattern = true;
 	}
 	pattern = cfg_getstr(sec, "group_pattern");
 	if (pattern != NULL && pattern[0] != '\0') {
@@ -509,7 +508,6 @@ detection_compile(struct detection *d, cfg_t *sec)
 			detect_error(d->line, "detection %s: group_pattern: %s", d->id, why);
 			return -1;
 		}
-		d->has_group_pattern = true;
 	}
 	if (take_conds(sec, "when", &d->when, &d->n_when) == -1 ||
 	    take_conds(sec, "unless", &d->unless, &d->n_unless) == -1)

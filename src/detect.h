@@ -73,10 +73,8 @@ struct detection {
 	char *target_domain;
 	char *actor;
 	char *group;
-	bool has_target_pattern;
-	struct regex_shared *target_re; /* target_pattern, when has_target_pattern */
-	bool has_group_pattern;
-	struct regex_shared *group_re;  /* group_pattern, when has_group_pattern */
+	struct regex_shared *target_re; /* target_pattern; NULL: none */
+	struct regex_shared *group_re;  /* group_pattern; NULL: none */
 	char *file;          /* where it was defined, for messages */
 	int line;
 	size_t index;        /* load order (ties go to the lower one) */

@@ -159,7 +159,7 @@ detection_group(const struct detection *d, const struct detect_event *ev,
 
 	res->group.p = NULL;
 	res->group.len = 0;
-	if (!d->has_group_pattern)
+	if (d->group_re == NULL)
 		return true;
 	if (d->group == NULL || !detect_field(ev, d->group, &v))
 		return false;
@@ -188,8 +188,8 @@ detection_target(const struct detection *d, const struct detect_event *ev,
 	f.len = strlen(d->target);
 	f.header = detect_header_of(d->target);
 	if (!detect_field_value(ev, &f, &v))
-		return !d->has_target_pattern;
-	if (!d->has_target_pattern) {
+		return d->target_re == NULL;
+	if (d->target_re == NULL) {
 		if (v.s.p == v.num) {
 			memcpy(res->num, v.num, sizeof(res->num));
 			v.s.p = res->num;
@@ -372,7 +372,7 @@ struct slice
 detect_result_group(const struct detect_event *ev, const struct detect_result *res,
     struct detect_value *v)
 {
-	if (res->detection->has_group_pattern)
+	if (res->detection->group_re != NULL)
 		return res->group;
 	return detect_field_slice(ev, res->detection->group, v);
 }

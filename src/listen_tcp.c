@@ -17,7 +17,7 @@
  * in place of the framer (tcp_relp.c).
  *
  * Plain TCP reads without a bufferevent (tcp_plain.c): an edge-triggered
- * read event on the socket and one read() a wake-up.  TLS and RELP read
+ * read event on the socket and one recv() a wake-up.  TLS and RELP read
  * and write through libevent's bufferevents.
  */
 #include "config.h"

@@ -75,6 +75,9 @@ listen_tcp_retune_new(struct listen_tcp *l, const struct input_conf *ic, bool un
 	struct tcp_retune *rt = calloc(1, sizeof(*rt));
 	size_t slots = tcp_peer_slots(ic);
 
+	/* room for every open connection: a lowered max_connections leaves them open */
+	if (slots < 2 * l->n_conns)
+		slots = 2 * l->n_conns;
 	if (rt == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -96,10 +99,10 @@ fail:
 }
 
 /*
- * Move every connection's hold to the new table t (a connection the table
- * cannot hold goes without, as when a table is full at accept: the
- * overflow window limits its rate) and free the old one.  t NULL: no
- * table any more.
+ * Move every connection's hold to the new table t, made with room for
+ * them all (listen_tcp_retune_new; should one not find an entry it goes
+ * without, as when a table is full at accept: the overflow window limits
+ * its rate), and free the old one.  t NULL: no table any more.
  */
 static void
 tcp_retune_rehome(struct listen_tcp *l, struct peer_table *t)

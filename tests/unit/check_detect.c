@@ -440,7 +440,7 @@ START_TEST(test_group_pattern)
 	    "}\n");
 	s = detect_load(unit_dir, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
-	ck_assert(detect_at(s, 0)->has_group_pattern);
+	ck_assert_ptr_nonnull(detect_at(s, 0)->group_re);
 	snprintf(norm, sizeof(norm), "{\"event.tags\":[\"t\"],\"deltas\":\"%s\"}",
 	    group_cases[_i].deltas);
 	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x", norm, NULL);
@@ -529,7 +529,7 @@ START_TEST(test_group_pattern_field)
 	event_make(&e, "<86>Nov 27 10:00:00 h app[1]: x",
 	    "{\"event.tags\":[\"p\"],\"group.name\":\"wheel\"}", NULL);
 	ck_assert_int_eq(detect_match(s, &e.de, &res), 1);
-	ck_assert(!res.detection->has_group_pattern);
+	ck_assert_ptr_null(res.detection->group_re);
 	g = detect_result_group(&e.de, &res, &v);
 	ck_assert(g.len == 5 && memcmp(g.p, "wheel", 5) == 0);
 	event_done(&e);
@@ -570,7 +570,7 @@ START_TEST(test_load_contents)
 	ck_assert_str_eq(detection_condition_text(d, true, 0), "user.target.name == root");
 	ck_assert_ptr_null(detection_condition_text(d, true, 1));
 	ck_assert_ptr_null(detect_at(s, 2)->action);
-	ck_assert(detect_at(s, 3)->has_target_pattern);
+	ck_assert_ptr_nonnull(detect_at(s, 3)->target_re);
 	detect_redactions(s, &n);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(detect_technique_count(s), 3);
