@@ -482,11 +482,22 @@ free_port(void)
 	return 1;
 }
 
+/* Wait (10 ms polls) until path exists; the caller's timeout bounds it. */
+static void
+hold_until(const char *path)
+{
+	struct timespec ts = { 0, 10 * 1000000L };
+	struct stat st;
+
+	while (stat(path, &st) == -1)
+		nanosleep(&ts, NULL);
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: send -m tcp-octet|tcp-lf|tls-octet|udp -p port [-c conns] "
-	    "[-r rate] [-n count] [-R readyfile] [-W ms] file\n       send -P\n");
+	    "[-r rate] [-n count] [-R readyfile] [-W ms] [-H holdfile] file\n       send -P\n");
 	exit(2);
 }
 
@@ -500,14 +511,17 @@ main(int argc, char **argv)
 	enum mode mode = MODE_TCP_OCTET;
 	uint64_t total = 0, rate = 0, bytes, t_start, t_end, per, extra, at;
 	int ch, port = 0, nc = 1, i, have_mode = 0, fd;
-	const char *ready = NULL;
+	const char *ready = NULL, *hold = NULL;
 	long wait_ms = 0;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((ch = getopt(argc, argv, "c:m:n:p:r:PR:W:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:m:n:p:r:H:PR:W:")) != -1) {
 		switch (ch) {
 		case 'c':
 			nc = atoi(optarg);
+			break;
+		case 'H':
+			hold = optarg;
 			break;
 		case 'm':
 			have_mode = 1;
@@ -589,17 +603,20 @@ main(int argc, char **argv)
 	else
 		bytes = send_tcp(cs, nc, &m, mode, rate);
 	t_end = now_realtime();
+	printf("sent=%llu bytes=%llu conns=%d start_ns=%llu end_ns=%llu "
+	    "seconds=%.3f rate=%.0f\n", (unsigned long long)total,
+	    (unsigned long long)bytes, nc, (unsigned long long)t_start,
+	    (unsigned long long)t_end, (double)(t_end - t_start) / 1e9,
+	    (double)total / ((double)(t_end - t_start) / 1e9));
+	fflush(stdout);
+	if (hold != NULL)
+		hold_until(hold);
 	for (i = 0; i < nc; i++) {
 		if (cs[i].ssl != NULL)
 			tls_close(&cs[i]);
 		close(cs[i].fd);
 		free(cs[i].buf);
 	}
-	printf("sent=%llu bytes=%llu conns=%d start_ns=%llu end_ns=%llu "
-	    "seconds=%.3f rate=%.0f\n", (unsigned long long)total,
-	    (unsigned long long)bytes, nc, (unsigned long long)t_start,
-	    (unsigned long long)t_end, (double)(t_end - t_start) / 1e9,
-	    (double)total / ((double)(t_end - t_start) / 1e9));
 	free(cs);
 	free(m.off);
 	SSL_CTX_free(tls);
