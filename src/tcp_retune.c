@@ -165,7 +165,15 @@ listen_tcp_retune_apply(struct listen_tcp *l, const struct input_conf *ic, struc
 			continue;
 		if (!acl_allows(&l->acl, &c->peer)) {
 			stats_add(&l->stats.refused_acl, 1);	/* logged below, in one line */
-			tcp_conn_end(c);
+			/*
+			 * RELP: what the session took is answered once written, then
+			 * serverclose; ended at once, the sender would send it again
+			 * when it is allowed back, and it would be archived twice.
+			 */
+			if (c->relp != NULL)
+				tcp_relp_stop(c);
+			else
+				tcp_conn_end(c);
 			closed++;
 			continue;
 		}

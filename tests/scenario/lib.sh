@@ -9,6 +9,8 @@
 #   logward_start CONF / logward_stop [SIG]  the daemon under test (run as
 #                 root, so a CONF that sets neither user nor run_as_root gets
 #                 "run_as_root = yes" appended: logward refuses root otherwise)
+#   logward_reload CONF  CONF in place of $T/logward.conf, SIGHUP, wait for the
+#                 reload's outcome line and print it
 #   counter INPUT FIELD   the field of the last counter summary of INPUT
 #   bg_start NAME CMD...  start a helper process that cleanup will end
 #   tmpfs_mount DIR SIZE [MODE]  mount a tmpfs of SIZE (e.g. 8m) on DIR (made), which
@@ -168,6 +170,15 @@ logward_stop() {
 	wait "$LOGWARD_PID"
 	LOGWARD_STATUS=$?
 	LOGWARD_PID=""
+}
+
+logward_reload() {
+	lr_before=$(grep -c "reloaded \|reload failed" "$T/logward.err")
+	[ "$1" = "$T/logward.conf" ] || cp "$1" "$T/logward.conf"
+	kill -HUP "$LOGWARD_PID"
+	wait_for '[ "$(grep -c "reloaded \|reload failed" "$T/logward.err")" -gt "$lr_before" ]' 20 ||
+		fail "$1: no reload outcome within 20 s"
+	grep "reloaded \|reload failed" "$T/logward.err" | tail -n 1
 }
 
 logward_alive() {

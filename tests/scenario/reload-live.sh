@@ -90,14 +90,9 @@ conf denied "max_connections_per_address = 2
 conf tlschg "max_connections_per_address = 2
 	allow = { \"10.0.0.0/8\" }" "idle_timeout = 300"
 
-# reload CONF: HUP onto it; waits for the outcome line, which it prints
+# reload NAME: HUP onto $T/NAME.conf; prints the outcome line
 reload() {
-	n=$(grep -c "reloaded \|reload failed" "$T/logward.err")
-	cp "$T/$1.conf" "$T/logward.conf"
-	kill -HUP "$LOGWARD_PID"
-	wait_for '[ "$(grep -c "reloaded \|reload failed" "$T/logward.err")" -gt "$n" ]' 20 ||
-		fail "$1: no reload outcome within 20 s"
-	grep "reloaded \|reload failed" "$T/logward.err" | tail -n 1
+	logward_reload "$T/$1.conf"
 }
 
 # served_fp: the SHA-256 of the certificate a new TLS connection is shown
