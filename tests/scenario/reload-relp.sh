@@ -34,10 +34,6 @@ CONF
 }
 conf open 127.0.0.0/8
 conf denied 10.0.0.0/8
-metric() {
-	[ "$(http_get "http://127.0.0.1:$MP/metrics" "$T/metrics")" = 200 ] || fail "/metrics"
-	prom "$T/metrics" "$1"
-}
 # reload NAME: HUP onto $T/NAME.conf, which must take
 reload() {
 	case $(logward_reload "$T/$1.conf") in
@@ -51,26 +47,20 @@ logward_start "$T/logward.conf"
 rsyslog_forwarder "$T/rsyslog.conf" "$RS_RELP" "$LW_RELP"
 rsyslog_run "$T/rsyslog.conf" "$RS_RELP"
 
-dd if=/dev/zero of="$M/filler" bs=64k >/dev/null 2>&1
-[ "$(df --output=avail "$M" | tail -n 1 | tr -d ' ')" -eq 0 ] || fail "$M is not full"
 N=1000
 tok=r$$
-numbered "$RS_RELP" "$tok" "$N" 20000
-wait_for '[ "$(metric "logward_write_errors_total{output=\"archive\"}")" -ge 3 ]' 30 ||
-    fail "no failed archive writes within 30 s"
-held=$(metric 'logward_received_messages_total{input="lw_relp",transport="relp"}')
-[ "${held:-0}" -gt 0 ] || fail "nothing received while full: nothing tested"
+relp_held "$M" "$RS_RELP" "$tok" "$N" relp
 
 reload denied
 grep -q "input lw_relp: settings applied, 0 connections kept, 1 closed (not in allow)" \
     "$T/logward.err" || fail "the RELP session was not closed by allow: $(grep 'settings applied' "$T/logward.err")"
 rm -f "$M/filler"
 # answered once written, then serverclose: the session ends as the sender closed it
-wait_for '[ "$(metric "logward_relp_sessions_closed_total{input=\"lw_relp\",reason=\"ok\"}")" -ge 1 ]' 30 ||
+wait_for '[ "$(relp_metric "logward_relp_sessions_closed_total{input=\"lw_relp\",reason=\"ok\"}")" -ge 1 ]' 30 ||
     fail "no RELP session ended with serverclose within 30 s: $(grep -i relp "$T/metrics")"
-[ "$(metric 'logward_dropped_messages_total{input="lw_relp",reason="refused_acl"}')" -ge 1 ] ||
+[ "$(relp_metric 'logward_dropped_messages_total{input="lw_relp",reason="refused_acl"}')" -ge 1 ] ||
     fail "the closed session is not counted as refused by allow"
-note "held $held messages at the reload that closed their session"
+note "held $RELP_HELD messages at the reload that closed their session"
 
 reload open
 wait_for 'relp_complete lw_relp "$tok" "$N"' 60 ||

@@ -5,6 +5,11 @@
 #   rsyslog_run CONF PORT  rsyslog_check, start rsyslogd (RS_PID), wait for PORT
 #   relp_numbers INPUT TOKEN  print the numbers of the archived messages
 #                         "TOKEN n" of INPUT, one a line, sorted
+#   relp_metric NAME      a sample of logward's /metrics on port $MP
+#   relp_held DIR PORT TOKEN N TRANSPORT  fill the tmpfs DIR (the archive's),
+#                         send TOKEN 1..N to rsyslog's PORT, and wait until
+#                         logward's archive writes fail: RELP_HELD is what its
+#                         input (of TRANSPORT) took meanwhile, held unwritten
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
 [ -x "$RSYSLOGD" ] || fail "no rsyslogd (the quickstart installs rsyslog)"
 [ -n "$(ls /usr/lib/*/rsyslog/omrelp.so /usr/lib/rsyslog/omrelp.so 2>/dev/null)" ] ||
@@ -118,4 +123,19 @@ relp_report() {
 	u=$(($(wc -l <"$T/numbers") - d))
 	echo "distinct=$d missing=$(($3 - d)) duplicates=$u" \
 	    "$(uniq -d "$T/numbers" | head -n 20 | tr '\n' ' ')"
+}
+
+relp_metric() {
+	[ "$(http_get "http://127.0.0.1:$MP/metrics" "$T/metrics")" = 200 ] || fail "/metrics"
+	prom "$T/metrics" "$1"
+}
+
+relp_held() {
+	dd if=/dev/zero of="$1/filler" bs=64k >/dev/null 2>&1
+	[ "$(df --output=avail "$1" | tail -n 1 | tr -d ' ')" -eq 0 ] || fail "$1 is not full"
+	numbered "$2" "$3" "$4" 20000
+	wait_for '[ "$(relp_metric "logward_write_errors_total{output=\"archive\"}")" -ge 3 ]' 30 ||
+	    fail "no failed archive writes within 30 s"
+	RELP_HELD=$(relp_metric "logward_received_messages_total{input=\"lw_relp\",transport=\"$5\"}")
+	[ "${RELP_HELD:-0}" -gt 0 ] || fail "nothing received while full: nothing tested"
 }

@@ -42,10 +42,6 @@ metrics { address = "127.0.0.1:$MP" }
 workers = 2
 stats_interval = 0
 CONF
-metric() {
-	[ "$(http_get "http://127.0.0.1:$MP/metrics" "$T/metrics")" = 200 ] || fail "/metrics"
-	prom "$T/metrics" "$1"
-}
 # stop_term PART: SIGTERM, exit 0, no session given up by the drain
 stop_term() {
 	logward_stop TERM
@@ -59,15 +55,10 @@ rsyslog_forwarder "$T/rsyslog.conf" "$RS_RELP" "$LW_RELP"
 rsyslog_run "$T/rsyslog.conf" "$RS_RELP"
 
 # 1. in flight, made certain by a full archive
-dd if=/dev/zero of="$M/filler" bs=64k >/dev/null 2>&1
-[ "$(df --output=avail "$M" | tail -n 1 | tr -d ' ')" -eq 0 ] || fail "$M is not full"
 N1=1000
 tok=h$$
-numbered "$RS_RELP" "$tok" "$N1" 20000
-wait_for '[ "$(metric "logward_write_errors_total{output=\"archive\"}")" -ge 3 ]' 30 ||
-    fail "no failed archive writes within 30 s"
-held=$(metric "logward_received_messages_total{input=\"lw_relp\",transport=\"$RELP_TRANSPORT\"}")
-[ "${held:-0}" -gt 0 ] || fail "nothing received while full: nothing tested"
+relp_held "$M" "$RS_RELP" "$tok" "$N1" "$RELP_TRANSPORT"
+held=$RELP_HELD
 kill -TERM "$LOGWARD_PID"
 wait_for 'grep -q "draining" "$T/logward.err"' 10 || fail "logward did not start draining"
 rm -f "$M/filler"
