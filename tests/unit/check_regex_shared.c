@@ -337,6 +337,20 @@ START_TEST(test_linear)
 	text[HOSTILE - 1] = '\n';
 	for (nm = 0; nm <= 2; nm += 2)
 		one_pass_none("[a-z]+b$", REG_EXTENDED, text, nm);
+	/* "^" first: glibc tries it at the start only, as written, where it stops at the end */
+	{
+		struct regex_shared *r = regex_shared_new("^[a-z]+b", REG_EXTENDED, why, sizeof(why));
+		struct regex_shared_count c;
+
+		ck_assert_msg(r != NULL, "%s", why);
+		m[0].rm_so = 0;
+		m[0].rm_eo = HOSTILE;
+		ck_assert_int_eq(regex_shared_exec(r, text, 0, m, 0), REG_NOMATCH);
+		c = regex_shared_count(r);
+		ck_assert_uint_eq(c.anchored + c.backwards, 0);
+		ck_assert_uint_eq(c.written, 1);
+		regex_shared_free(r);
+	}
 	/* where: the match is the last two bytes */
 	memcpy(text + HOSTILE - 3, ".xb", 3);
 	{
