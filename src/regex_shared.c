@@ -54,7 +54,8 @@
  * pattern with another "^" (or, for where it matches, another "$", or a
  * "^" from k > 0) runs as written over a text that holds a '\n': in time
  * quadratic, as before (syslog lines hold none but what a NUL-terminated
- * or octet-counted frame carries; no shipped pattern has such an anchor).
+ * or octet-counted frame carries; no shipped pattern and none of
+ * SigmaHQ's 149 re has such an anchor).
  * A pattern that starts with "^" and has no '|' outside groups is tried
  * by glibc at the text's start only: it runs as written, which stops
  * where the pattern can no longer match, where its anchored form would
