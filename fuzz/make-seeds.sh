@@ -8,8 +8,8 @@
 # makes from the tree: run it and commit fuzz/corpus whenever one of those
 # inputs changes (a rule, a mapping, a test configuration).  --check says
 # where they differ, without writing (tests/fuzz-seeds.sh runs it).  The
-# other targets' seeds (fuzz_correlate*, fuzz_spool, fuzz_relp_frame) are
-# written by hand and left alone.
+# other targets' seeds (fuzz_correlate*, fuzz_spool, fuzz_relp_frame,
+# fuzz_regex) are written by hand and left alone.
 # usage: fuzz/make-seeds.sh [SRCDIR]   (default: the tree this script is in)
 #        fuzz/make-seeds.sh --check [SRCDIR [CORPUSDIR]]
 set -eu

@@ -22,6 +22,7 @@ max_len() {
 	fuzz_event) echo 4096 ;;
 	fuzz_conf|fuzz_detect|fuzz_correlate_files|fuzz_sigma) echo 8192 ;;
 	fuzz_prefilter) echo 8192 ;;
+	fuzz_regex) echo 1024 ;;
 	*) echo 4096 ;;
 	esac
 }

@@ -60,7 +60,7 @@ regex_matches(struct regex_shared *re, const struct detect_value *v)
 {
 	regmatch_t m[1];
 
-	return detect_regex_run(re, v, 1, m) == 0;
+	return detect_regex_run(re, v, 0, m) == 0; /* whether, not where: one pass */
 }
 
 /* Evaluate one condition on an event. */

@@ -301,12 +301,12 @@ detect_redact_needed(const struct detect_set *set, struct strbuf *scratch, const
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)len;
 	if (n == 0 || n > 2)
-		return regex_shared_exec(filter, scratch->data, 1, m, 0) != REG_NOMATCH;
+		return regex_shared_exec(filter, scratch->data, 0, m, 0) != REG_NOMATCH;
 	/* one or two candidates: their own regexes say what the alternation would */
 	for (i = 0; i < n; i++) {
 		m[0].rm_so = 0;
 		m[0].rm_eo = (regoff_t)len;
-		if (regex_shared_exec(set->redact[cand[i]], scratch->data, 1, m, 0) != REG_NOMATCH)
+		if (regex_shared_exec(set->redact[cand[i]], scratch->data, 0, m, 0) != REG_NOMATCH)
 			return true;
 	}
 	return false;

@@ -173,7 +173,7 @@ admin_group(struct regex_shared *re, struct slice g)
 		return false; /* no admin group has such a name: not one */
 	memcpy(buf, g.p, g.len);
 	buf[g.len] = '\0';
-	return regex_shared_exec(re, buf, 1, m, 0) == 0;
+	return regex_shared_exec(re, buf, 0, m, 0) == 0; /* whether, not where: one pass */
 }
 
 bool

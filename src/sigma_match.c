@@ -113,7 +113,7 @@ value_holds(const struct sigma_eval *e, const struct sigma_value *v, bool presen
 				return true;
 		return false;
 	case SV_RE:
-		return detect_regex_run(v->re, fv, 1, m) == 0;
+		return detect_regex_run(v->re, fv, 0, m) == 0;
 	case SV_CIDR:
 		return sigma_cidr_match(v, fv->s.p, fv->s.len);
 	case SV_FIELDREF:
