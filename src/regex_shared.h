@@ -48,6 +48,7 @@ struct regex_shared_count {
 	unsigned long written;	/* searches by the pattern as written */
 	unsigned long missed;	/* written searches that did not match where the backwards pass said */
 	unsigned long long bytes; /* the lengths of the texts of all */
+	unsigned forms;		/* compiled now: as written, anchored, backwards */
 };
 
 struct regex_shared_count regex_shared_count(const struct regex_shared *r);

@@ -62,6 +62,29 @@ START_TEST(test_budget)
 }
 END_TEST
 
+/*
+ * The anchored form is compiled at the first search, not at load: most of
+ * a rulebase's regexes are never searched, and that form costs regcomp
+ * several times the pattern's memory.  Until then the pattern as written
+ * is the one compiled form.
+ */
+START_TEST(test_lazy)
+{
+	char why[256];
+	struct regex_shared *r = regex_shared_new("x[0-9]+y", FLAGS, why, sizeof(why));
+
+	ck_assert_msg(r != NULL, "%s", why);
+	ck_assert_uint_eq(regex_shared_count(r).forms, 1);
+	ck_assert_uint_eq(regex_shared_count(r).anchored, 0);
+	ck_assert_int_eq(search(r, "a x12y b", 8), 1);
+	ck_assert_uint_eq(regex_shared_count(r).anchored, 1);
+	ck_assert_uint_eq(regex_shared_count(r).forms, 2);
+	ck_assert_int_eq(search(r, "a x12 b", 7), 0);
+	ck_assert_uint_eq(regex_shared_count(r).forms, 2);
+	regex_shared_free(r);
+}
+END_TEST
+
 /* A bad pattern says why, as regcomp does. */
 START_TEST(test_bad)
 {
@@ -438,6 +461,7 @@ unit_suite(void)
 
 	tcase_add_test(tc, test_budget);
 	tcase_add_test(tc, test_bad);
+	tcase_add_test(tc, test_lazy);
 	tcase_add_test(tc, test_growth);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_forms);
