@@ -217,9 +217,10 @@ int tcp_relp_init(struct tcp_conn *c);
  */
 size_t tcp_relp_feed(struct tcp_conn *c, const char *data, size_t len, bool eof);
 /*
- * The daemon stops (listen_tcp_shutdown): read nothing more, answer the
- * messages in flight once written, serverclose, close.  The connection
- * stays on the listener's list until then.
+ * The daemon stops (listen_tcp_shutdown), or a reload's allow refuses the
+ * sender (tcp_retune.c): read nothing more, answer the messages in flight
+ * once written, serverclose, close.  The connection stays on the
+ * listener's list until then.
  */
 void tcp_relp_stop(struct tcp_conn *c);
 

@@ -13,7 +13,8 @@
  * with (their SSL holds it) and their max_message_size (their framer's
  * bound, which its held bytes are sized by); limits, the rate and the
  * timeouts apply to them at once; a connection from an address the new
- * allow refuses is closed, what it sent archived.
+ * allow refuses is closed, what it sent archived (RELP: answered, then
+ * serverclose).
  */
 #include "config.h"
 
